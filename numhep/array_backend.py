@@ -1,0 +1,55 @@
+"""Which array library the caller holds, so outputs live where inputs lived.
+
+numpy arrays run the CPU kernels; CuPy arrays (anything with
+``__cuda_array_interface__``) run the CUDA kernels on the array's device.
+Float64 is the working precision of every kernel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def namespace(*arrays):
+    """Return ``numpy`` or ``cupy`` for the given arrays; reject mixtures."""
+    kinds = {_kind(a) for a in arrays if a is not None and not np.isscalar(a)}
+    if not kinds or kinds == {"numpy"}:
+        return np
+    if kinds == {"cupy"}:
+        import cupy
+
+        return cupy
+    if "torch" in kinds:
+        raise TypeError(
+            "torch tensors are not accepted here: use numhep.torch (the autograd bridge)"
+        )
+    raise TypeError(f"arrays on different devices: {sorted(kinds)} (move them to one device)")
+
+
+def _kind(a) -> str:
+    mod = type(a).__module__.split(".")[0]
+    if mod == "torch":
+        return "torch"
+    if hasattr(a, "__cuda_array_interface__") and not isinstance(a, np.ndarray):
+        return "cupy"
+    return "numpy"
+
+
+def as_float64(x, name: str, xp=np):
+    """C-contiguous float64 array of ``x``; a clear error for other kinds."""
+    arr = xp.asarray(x)
+    if arr.dtype.kind not in "fiu":
+        raise TypeError(f"{name}: expected a real floating array, got dtype {arr.dtype}")
+    return xp.ascontiguousarray(arr, dtype=xp.float64)
+
+
+def momenta(p, name: str = "p", xp=np):
+    """Validate momenta of shape (..., 4) and return them as float64."""
+    arr = as_float64(p, name, xp)
+    if arr.ndim < 2 or arr.shape[-1] != 4:
+        raise ValueError(
+            f"{name}: expected momenta of shape (n, 4) or (n, legs, 4), got {tuple(arr.shape)}"
+        )
+    if not bool(xp.all(xp.isfinite(arr))):
+        raise ValueError(f"{name}: momenta contain NaN or infinity")
+    return arr

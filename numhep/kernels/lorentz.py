@@ -1,0 +1,74 @@
+"""Lorentz kinematics of four-momenta ``(E, px, py, pz)`` with metric (+, -, -, -).
+
+Kernels act on arrays of shape ``(n, 4)`` (one four-vector per event);
+the public wrappers in :mod:`numhep.kinematics` reshape ``(n, legs, 4)``.
+Adjoints: :mod:`numhep.adjoint.lorentz`.
+"""
+
+import math
+
+from numhep.kernels._target import device, kernel
+
+
+@device
+def mdot(a0, a1, a2, a3, b0, b1, b2, b3):
+    """Minkowski product a.b = a0 b0 - a1 b1 - a2 b2 - a3 b3."""
+    return a0 * b0 - a1 * b1 - a2 * b2 - a3 * b3
+
+
+@kernel
+def minkowski_dot(i, p, q, out):
+    """out = p.q for each event."""
+    out[i] = mdot(p[i, 0], p[i, 1], p[i, 2], p[i, 3], q[i, 0], q[i, 1], q[i, 2], q[i, 3])
+
+
+@kernel
+def invariant_mass(i, p, out):
+    """m = sign(p^2) sqrt(|p^2|): the mass, negative for space-like vectors."""
+    m2 = mdot(p[i, 0], p[i, 1], p[i, 2], p[i, 3], p[i, 0], p[i, 1], p[i, 2], p[i, 3])
+    out[i] = math.sqrt(m2) if m2 >= 0.0 else -math.sqrt(-m2)
+
+
+@kernel
+def transverse_momentum(i, p, out):
+    """pT = sqrt(px^2 + py^2)."""
+    out[i] = math.sqrt(p[i, 1] * p[i, 1] + p[i, 2] * p[i, 2])
+
+
+@kernel
+def rapidity(i, p, out):
+    """y = 1/2 ln((E + pz) / (E - pz))."""
+    out[i] = 0.5 * math.log((p[i, 0] + p[i, 3]) / (p[i, 0] - p[i, 3]))
+
+
+@kernel
+def pseudorapidity(i, p, out):
+    """eta = asinh(pz / pT)."""
+    out[i] = math.asinh(p[i, 3] / math.sqrt(p[i, 1] * p[i, 1] + p[i, 2] * p[i, 2]))
+
+
+@kernel
+def boost(i, p, beta, out):
+    """Active boost of p by the velocity beta = (bx, by, bz), |beta| < 1.
+
+    E' = gamma (E + beta.p),  p' = p + [(gamma - 1)(beta.p)/beta^2 + gamma E] beta,
+    with gamma = 1/sqrt(1 - beta^2); (gamma - 1)/beta^2 is written as
+    gamma^2/(gamma + 1) so that beta -> 0 is smooth.
+    """
+    bx, by, bz = beta[i, 0], beta[i, 1], beta[i, 2]
+    b2 = bx * bx + by * by + bz * bz
+    gamma = 1.0 / math.sqrt(1.0 - b2)
+    bp = bx * p[i, 1] + by * p[i, 2] + bz * p[i, 3]
+    c = gamma * gamma / (gamma + 1.0) * bp + gamma * p[i, 0]
+    out[i, 0] = gamma * (p[i, 0] + bp)
+    out[i, 1] = p[i, 1] + c * bx
+    out[i, 2] = p[i, 2] + c * by
+    out[i, 3] = p[i, 3] + c * bz
+
+
+@kernel
+def rotate(i, p, r, out):
+    """Spatial rotation p' = (E, R p) by the 3x3 matrix r[i]."""
+    out[i, 0] = p[i, 0]
+    for a in range(3):
+        out[i, a + 1] = r[i, a, 0] * p[i, 1] + r[i, a, 1] * p[i, 2] + r[i, a, 2] * p[i, 3]
