@@ -129,3 +129,25 @@ def test_bad_input_is_named():
         kinematics.invariant_mass(np.full((2, 4), np.nan))
     with pytest.raises(ValueError, match="beta"):
         kinematics.boost(np.ones((1, 4)), np.array([[1.0, 0.0, 0.0]]))
+
+
+def test_boost_to_frame_rest_vector_and_vjp(rng):
+    q = timelike(rng, 10, mass=20.0)
+    rest = np.tile([20.0, 0.0, 0.0, 0.0], (10, 1))
+    out = np.empty_like(q)
+    K.boost_to_frame.cpu(rest, q, out)
+    np.testing.assert_allclose(out, q, rtol=1e-12)
+    p = timelike(rng, 10, mass=2.0)
+
+    def f(p, q):
+        out = np.empty_like(p)
+        K.boost_to_frame.cpu(p, q, out)
+        return out
+
+    def vjp(inputs, cot):
+        gp, gq = np.empty_like(inputs[0]), np.empty_like(inputs[1])
+        K.boost_to_frame.vjp.cpu(*inputs, cot[0], gp, gq)
+        return gp, gq
+
+    check_vjp(f, vjp, [p, q])
+    check_cuda_matches_cpu(K.boost_to_frame.vjp, [p[:2], q[:2], p[:2]], [np.empty((2, 4))] * 2)

@@ -7,7 +7,7 @@ Each VJP takes the forward inputs and the cotangent ``g`` of the outputs and
 import math
 
 from numhep.kernels import lorentz as fwd
-from numhep.kernels._target import adjoint_of
+from numhep.kernels._target import adjoint_of, device
 
 
 @adjoint_of(fwd.minkowski_dot)
@@ -101,3 +101,40 @@ def rotate_vjp(i, p, r, g, gp, gr):
     for a in range(3):
         for b in range(3):
             gr[i, a, b] = g[i, a + 1] * p[i, b + 1]
+
+
+@device
+def boost_from_rest_vjp(e, px, py, pz, q0, qx, qy, qz, m, g0, gx, gy, gz):
+    """VJP of :func:`numhep.kernels.lorentz.boost_from_rest`.
+
+    Returns the cotangents (ge, gpx, gpy, gpz, gq0, gqx, gqy, gqz, gm), treating
+    m as independent of Q (the caller chains m = sqrt(Q^2) when it is).
+    """
+    bp = qx * px + qy * py + qz * pz
+    mq = m * (q0 + m)
+    c = bp / mq + e / m
+    gq = gx * qx + gy * qy + gz * qz
+    gbp = g0 / m + gq / mq
+    ge = g0 * q0 / m + gq / m
+    gq0 = g0 * e / m - gq * bp / (mq * (q0 + m))
+    gm = -g0 * (q0 * e + bp) / (m * m) - gq * (bp * (q0 + 2.0 * m) / (mq * mq) + e / (m * m))
+    return (
+        ge, gx + gbp * qx, gy + gbp * qy, gz + gbp * qz,
+        gq0, gbp * px + c * gx, gbp * py + c * gy, gbp * pz + c * gz, gm,
+    )
+
+
+@adjoint_of(fwd.boost_to_frame)
+def boost_to_frame_vjp(i, p, q, g, gp, gq):
+    """Chains m = sqrt(q^2): dm/dq = eta q / m."""
+    m = math.sqrt(q[i, 0] * q[i, 0] - q[i, 1] * q[i, 1] - q[i, 2] * q[i, 2] - q[i, 3] * q[i, 3])
+    r = boost_from_rest_vjp(
+        p[i, 0], p[i, 1], p[i, 2], p[i, 3], q[i, 0], q[i, 1], q[i, 2], q[i, 3], m,
+        g[i, 0], g[i, 1], g[i, 2], g[i, 3],
+    )
+    for a in range(4):
+        gp[i, a] = r[a]
+    gm = r[8] / m
+    gq[i, 0] = r[4] + gm * q[i, 0]
+    for a in range(1, 4):
+        gq[i, a] = r[4 + a] - gm * q[i, a]

@@ -19,6 +19,10 @@ From that single source numhep builds
   twin, so the helpers are not written twice either. It is built lazily, on
   the first CUDA launch, so CPU-only users never import ``numba.cuda``.
 
+Rule for kernel sources: import device helpers *by name*
+(``from numhep.kernels.lorentz import boost_from_rest``), never call them as
+``module.helper``; the CUDA build can only re-link names it sees as globals.
+
 Calling a kernel dispatches on the array type: numpy arrays run the CPU batch
 kernel, arrays exposing ``__cuda_array_interface__`` (CuPy, numba device
 arrays) run the CUDA kernel on the array's device.  ``kernel.cpu(...)`` and

@@ -72,3 +72,27 @@ def rotate(i, p, r, out):
     out[i, 0] = p[i, 0]
     for a in range(3):
         out[i, a + 1] = r[i, a, 0] * p[i, 1] + r[i, a, 1] * p[i, 2] + r[i, a, 2] * p[i, 3]
+
+
+@device
+def boost_from_rest(e, px, py, pz, q0, qx, qy, qz, m):
+    """Boost (e, p) from the rest frame of Q = (q0, q) with mass m into Q's frame.
+
+    E' = (q0 e + q.p)/m,  p' = p + [q.p/(m (q0 + m)) + e/m] q.
+    Taking m as an argument (rather than sqrt(Q^2)) keeps the boost exact for
+    highly boosted Q, where sqrt(q0^2 - q^2) loses digits.
+    """
+    bp = qx * px + qy * py + qz * pz
+    c = bp / (m * (q0 + m)) + e / m
+    return (q0 * e + bp) / m, px + c * qx, py + c * qy, pz + c * qz
+
+
+@kernel
+def boost_to_frame(i, p, q, out):
+    """Boost p from the rest frame of q into the frame where q is given (m = sqrt(q^2))."""
+    m = math.sqrt(mdot(q[i, 0], q[i, 1], q[i, 2], q[i, 3], q[i, 0], q[i, 1], q[i, 2], q[i, 3]))
+    e, x, y, z = boost_from_rest(p[i, 0], p[i, 1], p[i, 2], p[i, 3], q[i, 0], q[i, 1], q[i, 2], q[i, 3], m)
+    out[i, 0] = e
+    out[i, 1] = x
+    out[i, 2] = y
+    out[i, 3] = z

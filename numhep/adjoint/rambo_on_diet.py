@@ -1,0 +1,137 @@
+"""VJP of :mod:`numhep.kernels.rambo_on_diet`: d(momenta)/du and d(weight)/du.
+
+The forward is recomputed into ``scratch`` (n, legs, 9): per step j the frame
+Q_j, M_j, K_j, x_j, and the accumulators gM_j, gK_j.  The reverse sweep then
+walks the steps backwards:
+  Q_{j+1} = Q_j - p_j                 -> gQ_j += gQ_{j+1},  gp_j -= gQ_{j+1}
+  p_j = B(Q_j, M_j) p*_j(rest)        -> VJP of the rest-frame boost
+  p*_j(rest) from |p*|, cos(theta) = 2u - 1, phi = 2 pi u'
+  |p*| = sqrt(lambda(M_j^2, M_{j+1}^2, m_j^2))/(2 M_j)
+and finally the mass chain K_{j+1} = sqrt(x_j) K_j, M_j = K_j + sum_{l>=j} m_l,
+x_j(u_j) with dx/du = 1/(k (k+1) x^(k-1) (1-x)).  ln w is differentiated term
+by term alongside (cotangent gl = gweight * w).  Also returns d/d sqrt(s).
+"""
+
+import math
+
+from numhep.adjoint.lorentz import boost_from_rest_vjp
+from numhep.kernels import rambo_on_diet as fwd
+from numhep.kernels._target import adjoint_of, device
+from numhep.kernels.lorentz import boost_from_rest
+from numhep.kernels.rambo_on_diet import log_mass_jacobian, solve_mass_cdf, two_body_momentum
+
+
+@device
+def two_body_momentum_vjp(m, m1, m2, g):
+    """(d|p*|/dm, d|p*|/dm1) * g for |p*| = sqrt(lambda)/(2 m)."""
+    a = m * m - (m1 + m2) ** 2
+    b = m * m - (m1 - m2) ** 2
+    lam = a * b
+    sl = math.sqrt(lam)
+    ps = sl / (2.0 * m)
+    dl_dm = 2.0 * m * (a + b)
+    dl_dm1 = -2.0 * (m1 + m2) * b - 2.0 * (m1 - m2) * a
+    return g * (dl_dm / (4.0 * m * sl) - ps / m), g * dl_dm1 / (4.0 * m * sl)
+
+
+@adjoint_of(fwd.rambo_on_diet)
+def rambo_on_diet_vjp(i, u, sqrt_s, masses, gp, gweight, scratch, gu, gsqrt_s):
+    n = masses.shape[0]
+    w = sqrt_s[i]
+    msum = 0.0
+    for j in range(n):
+        msum += masses[j]
+    # forward recomputation
+    q0, qx, qy, qz = w, 0.0, 0.0, 0.0
+    mj = w
+    kj = w - msum
+    ms = msum - masses[0]
+    logw = 0.0
+    for j in range(n - 1):
+        scratch[i, j, 0] = q0
+        scratch[i, j, 1] = qx
+        scratch[i, j, 2] = qy
+        scratch[i, j, 3] = qz
+        scratch[i, j, 4] = mj
+        scratch[i, j, 5] = kj
+        scratch[i, j, 7] = 0.0
+        scratch[i, j, 8] = 0.0
+        if j < n - 2:
+            k = n - j - 2
+            x = solve_mass_cdf(u[i, j], k)
+            scratch[i, j, 6] = x
+            kn = math.sqrt(x) * kj
+            mn = kn + ms
+            logw += log_mass_jacobian(mn, kj, kn, x, k)
+        else:
+            kn = 0.0
+            mn = masses[n - 1]
+        ps = two_body_momentum(mj, masses[j], mn)
+        logw += math.log(ps / (4.0 * math.pi * mj))
+        c = 2.0 * u[i, n - 2 + 2 * j] - 1.0
+        s = math.sqrt(1.0 - c * c)
+        phi = 2.0 * math.pi * u[i, n - 1 + 2 * j]
+        e = math.sqrt(ps * ps + masses[j] ** 2)
+        a0, a1, a2, a3 = boost_from_rest(
+            e, ps * s * math.cos(phi), ps * s * math.sin(phi), ps * c, q0, qx, qy, qz, mj
+        )
+        q0 -= a0
+        qx -= a1
+        qy -= a2
+        qz -= a3
+        mj = mn
+        kj = kn
+        ms -= masses[j + 1]
+    scratch[i, n - 1, 4] = masses[n - 1]
+    scratch[i, n - 1, 5] = 0.0
+    scratch[i, n - 1, 7] = 0.0
+    scratch[i, n - 1, 8] = 0.0
+    gl = gweight[i] * math.exp(logw)
+    for j in range(n - 2):
+        gu[i, j] = 0.0
+    # reverse sweep over the decay steps
+    g0, g1, g2, g3 = gp[i, n - 1, 0], gp[i, n - 1, 1], gp[i, n - 1, 2], gp[i, n - 1, 3]
+    for j in range(n - 2, -1, -1):
+        q0, qx, qy, qz = scratch[i, j, 0], scratch[i, j, 1], scratch[i, j, 2], scratch[i, j, 3]
+        mj = scratch[i, j, 4]
+        mn = scratch[i, j + 1, 4]
+        ps = two_body_momentum(mj, masses[j], mn)
+        c = 2.0 * u[i, n - 2 + 2 * j] - 1.0
+        s = math.sqrt(1.0 - c * c)
+        phi = 2.0 * math.pi * u[i, n - 1 + 2 * j]
+        cp = math.cos(phi)
+        sp = math.sin(phi)
+        e = math.sqrt(ps * ps + masses[j] ** 2)
+        v = boost_from_rest_vjp(
+            e, ps * s * cp, ps * s * sp, ps * c, q0, qx, qy, qz, mj,
+            gp[i, j, 0] - g0, gp[i, j, 1] - g1, gp[i, j, 2] - g2, gp[i, j, 3] - g3,
+        )
+        gps = v[0] * ps / e + v[1] * s * cp + v[2] * s * sp + v[3] * c + gl / ps
+        gc = ps * (-(v[1] * cp + v[2] * sp) * c / s + v[3])
+        gphi = ps * s * (-v[1] * sp + v[2] * cp)
+        gu[i, n - 2 + 2 * j] = 2.0 * gc
+        gu[i, n - 1 + 2 * j] = 2.0 * math.pi * gphi
+        dm, dmn = two_body_momentum_vjp(mj, mn, masses[j], gps)
+        scratch[i, j, 7] += v[8] + dm - gl / mj
+        scratch[i, j + 1, 7] += dmn
+        g0 += v[4]
+        g1 += v[5]
+        g2 += v[6]
+        g3 += v[7]
+    # g now holds the cotangent of Q_0 = (sqrt s, 0, 0, 0)
+    gw = g0
+    # mass chain, from the innermost step outwards
+    for j in range(n - 3, -1, -1):
+        k = n - j - 2
+        x = scratch[i, j, 6]
+        kp = scratch[i, j, 5]
+        kn = scratch[i, j + 1, 5]
+        mn = scratch[i, j + 1, 4]
+        # ln w term of this mass step
+        scratch[i, j + 1, 7] += gl / mn
+        gkn = scratch[i, j + 1, 8] + scratch[i, j + 1, 7] - gl / kn
+        scratch[i, j, 8] += 2.0 * gl / kp + gkn * math.sqrt(x)
+        gx = gl * (-(k - 1.0) / x + 1.0 / (1.0 - x)) + gkn * kp / (2.0 * math.sqrt(x))
+        gu[i, j] = gx / (k * (k + 1.0) * x ** (k - 1) * (1.0 - x))
+    # K_0 = sqrt s - sum m and M_0 = sqrt s
+    gsqrt_s[i] = gw + scratch[i, 0, 7] + scratch[i, 0, 8]

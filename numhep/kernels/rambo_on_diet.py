@@ -1,0 +1,182 @@
+"""RAMBO on diet: an invertible map from [0,1]^(3n-4) to n-body phase space.
+
+S. Platzer, arXiv:1308.2922 (seed 000 ref. [5]).  The n-body system is peeled
+one particle at a time: Q_0 = (sqrt s, 0) decays to p_0 + Q_1, Q_1 to
+p_1 + Q_2, ..., Q_{n-2} to p_{n-2} + p_{n-1}.
+
+Masses.  With K_j = M_j - sum_{l>=j} m_l (the kinetic mass, K_0 = sqrt s - sum m),
+x_j = K_{j+1}^2 / K_j^2 is drawn from the massless density (1-x) x^(k-1),
+k = n - j - 2, by inverting its CDF
+    u_j = (k+1) x^k - k x^(k+1)                              (Platzer Eq. 2.6)
+(Newton's method bracketed on [0, 1]).  For massless particles this makes the
+weight constant, equal to the n-body volume.
+Angles.  In the rest frame of Q_j, p_j has |p*| = sqrt(lambda(M_j^2, M_{j+1}^2, m_j^2))/(2 M_j),
+cos(theta) = 2 u - 1, phi = 2 pi u'; p_j is boosted to the frame of Q_j and
+Q_{j+1} = Q_j - p_j.
+Weight (dPhi_n with the (2 pi)^(4-3n) of :mod:`numhep.kernels.rambo`):
+    w = prod_j |p*_j|/(4 pi M_j) * prod_{j<n-2} (dM_{j+1}^2/du_j)/(2 pi),
+    dM_{j+1}^2/du_j = M_{j+1} K_j^2 / (K_{j+1} k (k+1) x^(k-1) (1-x)).
+The map is a bijection; :func:`rambo_on_diet_inverse` recovers u from momenta.
+
+Layout of u: u[:n-2] drive the masses, u[n-2+2j], u[n-1+2j] the angles of step j.
+Adjoint: :mod:`numhep.adjoint.rambo_on_diet`.
+"""
+
+import math
+
+from numhep.kernels._target import device, kernel
+from numhep.kernels.lorentz import boost_from_rest
+
+
+@device
+def mass_cdf(x, k):
+    """u = (k+1) x^k - k x^(k+1)."""
+    return (k + 1.0) * x**k - k * x ** (k + 1)
+
+
+@device
+def solve_mass_cdf(u, k):
+    """x in [0, 1] with (k+1) x^k - k x^(k+1) = u (bracketed Newton)."""
+    if u <= 0.0:
+        return 0.0
+    if u >= 1.0:
+        return 1.0
+    if u < 0.5:
+        x = (u / (k + 1.0)) ** (1.0 / k)
+    else:
+        x = 1.0 - math.sqrt(2.0 * (1.0 - u) / (k * (k + 1.0)))
+    lo = 0.0
+    hi = 1.0
+    for _ in range(100):
+        f = mass_cdf(x, k) - u
+        if f > 0.0:
+            hi = x
+        else:
+            lo = x
+        df = k * (k + 1.0) * x ** (k - 1) * (1.0 - x)
+        xn = x - f / df if df > 0.0 else 0.5 * (lo + hi)
+        if not (lo < xn < hi):
+            xn = 0.5 * (lo + hi)
+        if abs(xn - x) <= 4e-16 * x:
+            x = xn
+            break
+        x = xn
+    return x
+
+
+@device
+def two_body_momentum(m, m1, m2):
+    """|p*| of m -> m1 + m2: sqrt(lambda(m^2, m1^2, m2^2)) / (2 m)."""
+    lam = (m * m - (m1 + m2) ** 2) * (m * m - (m1 - m2) ** 2)
+    return math.sqrt(max(lam, 0.0)) / (2.0 * m)
+
+
+@device
+def log_mass_jacobian(mnext, k_prev, k_next, x, k):
+    """ln[(dM_{j+1}^2/du_j) / (2 pi)]."""
+    return (
+        math.log(mnext) + 2.0 * math.log(k_prev) - math.log(k_next)
+        - math.log(k * (k + 1.0)) - (k - 1.0) * math.log(x) - math.log1p(-x)
+        - math.log(2.0 * math.pi)
+    )
+
+
+@kernel
+def rambo_on_diet(i, u, sqrt_s, masses, p, weight):
+    """Fill p[i] (n, 4) and weight[i] from u[i] (3n - 4) at energy sqrt_s[i]."""
+    n = masses.shape[0]
+    w = sqrt_s[i]
+    msum = 0.0
+    for j in range(n):
+        msum += masses[j]
+    q0, qx, qy, qz = w, 0.0, 0.0, 0.0
+    mj = w
+    kj = w - msum
+    msum -= masses[0]
+    logw = 0.0
+    for j in range(n - 1):
+        if j < n - 2:
+            k = n - j - 2
+            x = solve_mass_cdf(u[i, j], k)
+            kn = math.sqrt(x) * kj
+            mn = kn + msum
+            logw += log_mass_jacobian(mn, kj, kn, x, k)
+        else:
+            kn = 0.0
+            mn = masses[n - 1]
+        ps = two_body_momentum(mj, masses[j], mn)
+        logw += math.log(ps / (4.0 * math.pi * mj))
+        c = 2.0 * u[i, n - 2 + 2 * j] - 1.0
+        s = math.sqrt(1.0 - c * c)
+        phi = 2.0 * math.pi * u[i, n - 1 + 2 * j]
+        e = math.sqrt(ps * ps + masses[j] ** 2)
+        a0, a1, a2, a3 = boost_from_rest(
+            e, ps * s * math.cos(phi), ps * s * math.sin(phi), ps * c, q0, qx, qy, qz, mj
+        )
+        p[i, j, 0] = a0
+        p[i, j, 1] = a1
+        p[i, j, 2] = a2
+        p[i, j, 3] = a3
+        q0 -= a0
+        qx -= a1
+        qy -= a2
+        qz -= a3
+        mj = mn
+        kj = kn
+        msum -= masses[j + 1]
+    p[i, n - 1, 0] = q0
+    p[i, n - 1, 1] = qx
+    p[i, n - 1, 2] = qy
+    p[i, n - 1, 3] = qz
+    weight[i] = math.exp(logw)
+
+
+@kernel
+def rambo_on_diet_inverse(i, p, masses, u, weight):
+    """Recover u[i] (3n - 4) and weight[i] from centre-of-mass momenta p[i] (n, 4)."""
+    n = masses.shape[0]
+    q0 = 0.0
+    qx = 0.0
+    qy = 0.0
+    qz = 0.0
+    msum = 0.0
+    for j in range(n):
+        q0 += p[i, j, 0]
+        qx += p[i, j, 1]
+        qy += p[i, j, 2]
+        qz += p[i, j, 3]
+        msum += masses[j]
+    mj = math.sqrt(q0 * q0 - qx * qx - qy * qy - qz * qz)
+    kj = mj - msum
+    msum -= masses[0]
+    logw = 0.0
+    for j in range(n - 1):
+        rx = q0 - p[i, j, 0]
+        ry = qx - p[i, j, 1]
+        rz = qy - p[i, j, 2]
+        rw = qz - p[i, j, 3]
+        if j < n - 2:
+            k = n - j - 2
+            mn = math.sqrt(max(rx * rx - ry * ry - rz * rz - rw * rw, 0.0))
+            kn = mn - msum
+            x = (kn / kj) ** 2
+            u[i, j] = mass_cdf(x, k)
+            logw += log_mass_jacobian(mn, kj, kn, x, k)
+        else:
+            kn = 0.0
+            mn = masses[n - 1]
+        ps = two_body_momentum(mj, masses[j], mn)
+        logw += math.log(ps / (4.0 * math.pi * mj))
+        # p_j in the rest frame of Q_j: boost by the inverse velocity
+        b0, b1, b2, b3 = boost_from_rest(p[i, j, 0], p[i, j, 1], p[i, j, 2], p[i, j, 3], q0, -qx, -qy, -qz, mj)
+        c = b3 / math.sqrt(b1 * b1 + b2 * b2 + b3 * b3)
+        phi = math.atan2(b2, b1)
+        if phi < 0.0:
+            phi += 2.0 * math.pi
+        u[i, n - 2 + 2 * j] = 0.5 * (c + 1.0)
+        u[i, n - 1 + 2 * j] = phi / (2.0 * math.pi)
+        q0, qx, qy, qz = rx, ry, rz, rw
+        mj = mn
+        kj = kn
+        msum -= masses[j + 1]
+    weight[i] = math.exp(logw)
