@@ -40,7 +40,9 @@ def as_float64(x, name: str, xp=np):
     arr = xp.asarray(x)
     if arr.dtype.kind not in "fiu":
         raise TypeError(f"{name}: expected a real floating array, got dtype {arr.dtype}")
-    return xp.ascontiguousarray(arr, dtype=xp.float64)
+    arr = arr.astype(xp.float64, copy=False)
+    # ascontiguousarray would turn a 0-d array into shape (1,)
+    return arr if arr.flags.c_contiguous else xp.ascontiguousarray(arr)
 
 
 def momenta(p, name: str = "p", xp=np):
@@ -53,3 +55,8 @@ def momenta(p, name: str = "p", xp=np):
     if not bool(xp.all(xp.isfinite(arr))):
         raise ValueError(f"{name}: momenta contain NaN or infinity")
     return arr
+
+
+def to_host(a):
+    """A numpy copy of any array (CuPy's ``.get()``)."""
+    return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else np.asarray(a)
