@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 
 from numhep import adjoint as _adjoint  # noqa: F401  (attaches every kernel's VJP)
 from numhep.parton_density import PDFSet, pdf
+from numhep.vegas import VegasGrid, VegasResult, vegas_integrate
 from numhep.phase_space import PhaseSpacePoints, rambo, rambo_on_diet, rambo_on_diet_inverse, rambo_on_diet_vjp
 
 __all__ = [
@@ -19,4 +20,7 @@ __all__ = [
     "rambo_on_diet",
     "rambo_on_diet_inverse",
     "rambo_on_diet_vjp",
+    "VegasGrid",
+    "VegasResult",
+    "vegas_integrate",
 ]

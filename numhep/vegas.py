@@ -1,0 +1,183 @@
+"""VEGAS adaptive importance sampling on numhep's grid kernels (seed 003 Eqs. 2.32-2.41).
+
+>>> grid = numhep.VegasGrid(dims=4)                 # K = 64 bins per dimension
+>>> result = numhep.vegas_integrate(f, grid, n_points=100_000, n_iterations=10)
+>>> result.mean, result.sdev, result.chi2_dof
+
+``f`` takes points x of shape (n, dims) in the unit hypercube and returns (n,) values.
+Each iteration samples the current map, estimates the integral and its variance,
+accumulates (f * jac)^2 per bin and refines the grid: the per-bin values are smoothed
+with Lepage's (1, 6, 1)/8 stencil, normalised, damped as ((1 - d)/ln(1/d))^alpha
+(alpha = 0.7 by default, seed 001 Table 3) and new edges give each bin an equal share.
+Iterations after the warm-up are combined weighted by their inverse variances, with
+chi^2/dof as the consistency check.  ``checkpoint=path`` writes the grid and the
+iteration results after every iteration; a later call with the same path resumes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from numhep.kernels import vegas_grid as _k
+
+__all__ = ["VegasGrid", "VegasResult", "vegas_integrate"]
+
+
+class VegasGrid:
+    """Bin edges per dimension and the map u -> x they define."""
+
+    def __init__(self, dims: int, bins: int = 64, alpha: float = 0.7, edges=None):
+        if dims < 1 or bins < 2:
+            raise ValueError(f"VegasGrid: need dims >= 1 and bins >= 2, got {dims}, {bins}")
+        self.dims, self.bins, self.alpha = int(dims), int(bins), float(alpha)
+        if edges is None:
+            edges = np.tile(np.linspace(0.0, 1.0, self.bins + 1), (self.dims, 1))
+        self.edges = np.ascontiguousarray(edges, dtype=np.float64)
+        if self.edges.shape != (self.dims, self.bins + 1):
+            raise ValueError(f"edges: expected shape {(self.dims, self.bins + 1)}, got {self.edges.shape}")
+
+    def map(self, u):
+        """(x, jacobian, bins) for points u (n, dims) in the unit hypercube."""
+        u = np.ascontiguousarray(u, dtype=np.float64)
+        if u.ndim != 2 or u.shape[1] != self.dims:
+            raise ValueError(f"u: expected shape (n, {self.dims}), got {u.shape}")
+        x = np.empty_like(u)
+        jac = np.empty(u.shape[0])
+        bins = np.empty(u.shape, dtype=np.int64)
+        _k.vegas_map(u, self.edges, x, jac, bins)
+        return x, jac, bins
+
+    def __call__(self, u):
+        x, jac, _ = self.map(u)
+        return x, jac
+
+    def vjp(self, u, bins, grad_x):
+        """d<grad_x, x(u)>/du (the Jacobian's derivative is zero almost everywhere)."""
+        gu = np.empty_like(u)
+        _k.vegas_map.vjp(u, self.edges, bins, np.ascontiguousarray(grad_x, dtype=np.float64), np.zeros(len(u)), gu)
+        return gu
+
+    def bin_sums(self, bins, fw2):
+        """sum of (f jac)^2 per dimension and bin."""
+        sums = np.zeros((self.dims, self.bins))
+        _k.accumulate(sums, bins, np.ascontiguousarray(fw2))
+        return sums
+
+    def adapt(self, sums):
+        """Refine the edges from per-bin sums of (f jac)^2 (Lepage's smoothing and damping)."""
+        new = np.empty_like(self.edges)
+        for d in range(self.dims):
+            s = sums[d]
+            if not np.any(s > 0):
+                new[d] = self.edges[d]
+                continue
+            sm = np.empty_like(s)
+            sm[0] = (7.0 * s[0] + s[1]) / 8.0
+            sm[-1] = (s[-2] + 7.0 * s[-1]) / 8.0
+            sm[1:-1] = (s[:-2] + 6.0 * s[1:-1] + s[2:]) / 8.0
+            sm /= sm.sum()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = np.where(sm > 0, ((1.0 - sm) / np.log(1.0 / sm)) ** self.alpha, 0.0)
+            r = np.where(sm >= 1.0, 1.0, r)
+            # new edges: each new bin holds an equal share of the cumulative r
+            cum = np.concatenate([[0.0], np.cumsum(r)])
+            targets = np.linspace(0.0, cum[-1], self.bins + 1)
+            new[d] = np.interp(targets, cum, self.edges[d])
+            new[d, 0], new[d, -1] = 0.0, 1.0
+        self.edges = new
+
+
+@dataclass
+class VegasResult:
+    """Weighted average of the iterations after the warm-up."""
+
+    mean: float
+    sdev: float
+    chi2_dof: float
+    iterations: list = field(default_factory=list)  # (mean, sdev) of every iteration
+    n_evaluations: int = 0
+
+    def __str__(self):
+        return f"{self.mean:.6g} +- {self.sdev:.2g} (chi2/dof = {self.chi2_dof:.2f}, {len(self.iterations)} iterations)"
+
+
+def _combine(its):
+    if not its:
+        return math.nan, math.nan, math.nan
+    m = np.array([a for a, _ in its])
+    s = np.array([b for _, b in its])
+    if np.any(s == 0):
+        return float(m[s == 0][0]), 0.0, 0.0
+    w = 1.0 / s**2
+    mean = float(np.sum(w * m) / np.sum(w))
+    sdev = float(1.0 / math.sqrt(np.sum(w)))
+    chi2 = float(np.sum(w * (m - mean) ** 2) / (len(its) - 1)) if len(its) > 1 else 0.0
+    return mean, sdev, chi2
+
+
+def vegas_integrate(
+    f,
+    grid: VegasGrid,
+    n_points: int = 10_000,
+    n_iterations: int = 10,
+    n_warmup: int = 0,
+    seed=None,
+    adapt: bool = True,
+    progress: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+) -> VegasResult:
+    """Integrate ``f`` over the unit hypercube with VEGAS (see module docstring)."""
+    rng = np.random.default_rng(seed)
+    its: list = []
+    done = 0
+    nev = 0
+    if checkpoint is not None and Path(checkpoint).exists():
+        state = np.load(checkpoint, allow_pickle=False)
+        grid.edges = np.ascontiguousarray(state["edges"])
+        its = [tuple(r) for r in state["iterations"]]
+        done, nev = int(state["done"]), int(state["n_evaluations"])
+        rng.bit_generator.state = _rng_state(str(state["rng"]))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_iterations, initial=done, desc="VEGAS", unit="it")
+    for it in range(done, n_iterations):
+        u = rng.random((int(n_points), grid.dims))
+        x, jac, bins = grid.map(u)
+        fx = np.asarray(f(x), dtype=np.float64).reshape(-1)
+        if fx.shape[0] != u.shape[0]:
+            raise ValueError(f"integrand returned {fx.shape[0]} values for {u.shape[0]} points")
+        if not np.all(np.isfinite(fx)):
+            raise ValueError("integrand returned NaN or infinity")
+        w = fx * jac
+        nev += u.shape[0]
+        mean = float(w.mean())
+        sdev = float(w.std(ddof=1) / math.sqrt(len(w)))
+        its.append((mean, sdev))
+        if adapt:
+            grid.adapt(grid.bin_sums(bins, w * w))
+        if checkpoint is not None:
+            tmp = Path(f"{checkpoint}.tmp.npz")
+            np.savez(tmp, edges=grid.edges, iterations=np.array(its), done=it + 1, n_evaluations=nev,
+                     rng=repr(rng.bit_generator.state))
+            os.replace(tmp, checkpoint)
+        if bar is not None:
+            m, s, _ = _combine(its[n_warmup:])
+            bar.set_postfix_str(f"{m:.5g} +- {s:.2g}")
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    mean, sdev, chi2 = _combine(its[n_warmup:])
+    return VegasResult(mean, sdev, chi2, its, nev)
+
+
+def _rng_state(text: str) -> dict:
+    import ast
+
+    return ast.literal_eval(text)

@@ -1,0 +1,138 @@
+import math
+
+import numpy as np
+import pytest
+from kernel_checks import check_cuda_matches_cpu, check_vjp
+from scipy.special import erf
+
+import numhep
+from numhep.kernels import vegas_grid as KV
+
+
+def gaussians(x):
+    # product of normalised Gaussians (sigma 0.1, centre 0.5) per dimension: integral
+    # = erf(0.5 / (sqrt2 0.1))^d over the cube
+    s = 0.1
+    return np.prod(np.exp(-((x - 0.5) ** 2) / (2 * s * s)) / (math.sqrt(2 * math.pi) * s), axis=1)
+
+
+def camel(x):
+    # two Gaussian humps on the diagonal, each carrying half the integral
+    s = 0.05
+    a = np.exp(-(((x - 1 / 3) ** 2).sum(1)) / (2 * s * s))
+    b = np.exp(-(((x - 2 / 3) ** 2).sum(1)) / (2 * s * s))
+    return 0.5 * (a + b) / (2 * math.pi * s * s) ** (x.shape[1] / 2)
+
+
+def peak(x):
+    # a narrow Lorentzian peak, width 1e-3, in one dimension
+    g = 1e-3
+    return (g / math.pi) / ((x[:, 0] - 0.3) ** 2 + g * g)
+
+
+def exact_gauss(d, s=0.1):
+    return erf(0.5 / (math.sqrt(2) * s)) ** d
+
+
+def exact_camel(d, s=0.05):
+    one = 0.5 * (erf((2 / 3) / (math.sqrt(2) * s)) + erf((1 / 3) / (math.sqrt(2) * s)))
+    return one**d
+
+
+def exact_peak(g=1e-3):
+    return (math.atan(0.7 / g) + math.atan(0.3 / g)) / math.pi
+
+
+@pytest.mark.parametrize(
+    "f, dims, exact",
+    [(gaussians, 4, exact_gauss(4)), (camel, 2, exact_camel(2)), (peak, 1, exact_peak())],
+    ids=["gaussians", "camel", "narrow peak"],
+)
+def test_known_integrals_within_quoted_errors(f, dims, exact):
+    grid = numhep.VegasGrid(dims)
+    res = numhep.vegas_integrate(f, grid, n_points=20_000, n_iterations=12, n_warmup=4, seed=1)
+    assert abs(res.mean - exact) < 4 * res.sdev, (res, exact)
+    assert res.sdev < 1e-2 * exact
+    assert res.chi2_dof < 4.0
+
+
+def test_adaptation_reduces_variance():
+    grid = numhep.VegasGrid(4)
+    res = numhep.vegas_integrate(gaussians, grid, n_points=20_000, n_iterations=10, seed=2)
+    first, last = res.iterations[0][1], res.iterations[-1][1]
+    assert last < first / 5
+
+
+def test_pulls_are_unit_normal():
+    pulls = []
+    for seed in range(40):
+        grid = numhep.VegasGrid(2, bins=32)
+        res = numhep.vegas_integrate(gaussians, grid, n_points=2_000, n_iterations=6, n_warmup=2, seed=seed)
+        pulls.append((res.mean - exact_gauss(2)) / res.sdev)
+    pulls = np.array(pulls)
+    # 40 pulls: mean within 3/sqrt(40), spread within ~ +-35%
+    assert abs(pulls.mean()) < 3 / math.sqrt(40), pulls
+    assert 0.65 < pulls.std(ddof=1) < 1.35, pulls
+
+
+def test_map_is_a_density_and_vjp():
+    grid = numhep.VegasGrid(3, bins=8)
+    grid.adapt(np.random.default_rng(0).uniform(0.1, 5.0, size=(3, 8)))
+    u = np.random.default_rng(1).uniform(size=(200_000, 3))
+    x, jac, bins = grid.map(u)
+    assert np.all((x >= 0) & (x <= 1))
+    # E_u[jac] = volume of the cube
+    assert jac.mean() == pytest.approx(1.0, rel=1e-2)
+    # inverse-CDF property per dimension: x is monotone in u
+    order = np.argsort(u[:, 0])
+    assert np.all(np.diff(x[order, 0]) >= 0)
+
+    u = np.random.default_rng(2).uniform(size=(10, 3))
+    _, _, b = grid.map(u)
+
+    def fwd(u):
+        x, j = np.empty_like(u), np.empty(len(u))
+        KV.vegas_map.cpu(u, grid.edges, x, j, np.empty(u.shape, dtype=np.int64))
+        return x, j
+
+    def vjp(inputs, cot):
+        gu = np.empty_like(inputs[0])
+        KV.vegas_map.vjp.cpu(inputs[0], grid.edges, b, cot[0], cot[1], gu)
+        return (gu,)
+
+    check_vjp(fwd, vjp, [u], step=1e-9)  # small steps stay inside a bin
+    check_cuda_matches_cpu(KV.vegas_map, [u[:3], grid.edges], [np.empty((3, 3)), np.empty(3), np.empty((3, 3), dtype=np.int64)])
+
+
+def test_accumulate_and_its_adjoint():
+    grid = numhep.VegasGrid(2, bins=4)
+    bins = np.array([[0, 3], [0, 1], [2, 1]])
+    fw2 = np.array([1.0, 2.0, 4.0])
+    sums = grid.bin_sums(bins, fw2)
+    np.testing.assert_array_equal(sums, [[3, 0, 4, 0], [0, 6, 0, 1]])
+    gs = np.random.default_rng(0).normal(size=(2, 4))
+    g = np.empty(3)
+    KV.accumulate.vjp.cpu(bins, gs, g)
+    # linear map: <gs, A fw2> == <A^T gs, fw2>
+    assert np.sum(gs * sums) == pytest.approx(np.dot(g, fw2))
+    # the accumulator is also the kernel's output, so run the CUDA build by hand
+    sim = np.zeros((2, 4))
+    KV.accumulate.cuda(sim, bins, fw2)
+    np.testing.assert_array_equal(sim, sums)
+    check_cuda_matches_cpu(KV.accumulate.vjp, [bins, gs], [np.empty(3)])
+
+
+def test_checkpoint_resume_gives_the_same_result(tmp_path):
+    ck = tmp_path / "run.npz"
+    full = numhep.vegas_integrate(gaussians, numhep.VegasGrid(2), n_points=3000, n_iterations=6, seed=5)
+    numhep.vegas_integrate(gaussians, numhep.VegasGrid(2), n_points=3000, n_iterations=3, seed=5, checkpoint=ck)
+    resumed = numhep.vegas_integrate(gaussians, numhep.VegasGrid(2), n_points=3000, n_iterations=6, seed=5, checkpoint=ck)
+    assert resumed.iterations == full.iterations
+    assert resumed.mean == full.mean
+
+
+def test_bad_integrand_is_named():
+    with pytest.raises(ValueError, match="NaN"):
+        numhep.vegas_integrate(lambda x: np.full(len(x), np.nan), numhep.VegasGrid(1), n_points=10, n_iterations=1)
+    with pytest.raises(ValueError, match="shape"):
+        numhep.VegasGrid(2).map(np.zeros((3, 3)))
