@@ -2,25 +2,71 @@
 CPU/CUDA kernels with hand-derived adjoints.
 
 The public API is re-exported here; kernels live in :mod:`numhep.kernels`,
-their vector-Jacobian products in :mod:`numhep.adjoint`.
+their vector-Jacobian products in :mod:`numhep.adjoint`, plugin discovery in
+:mod:`numhep.registry`.
 """
 
 __version__ = "0.1.0"
 
 from numhep import adjoint as _adjoint  # noqa: F401  (attaches every kernel's VJP)
+from numhep.matrix_element import me
+from numhep.model import Model
 from numhep.parton_density import PDFSet, pdf
-from numhep.vegas import VegasGrid, VegasResult, vegas_integrate
 from numhep.phase_space import PhaseSpacePoints, rambo, rambo_on_diet, rambo_on_diet_inverse, rambo_on_diet_vjp
+from numhep.process import Process
+from numhep.registry import model_registry as _models
+from numhep.registry import process_registry as _processes
+from numhep.vegas import VegasGrid, VegasResult, vegas_integrate
+
+
+def processes() -> list[str]:
+    """Names of every registered process, plugins included."""
+    return _processes.names()
+
+
+def process(name: str) -> Process:
+    """The process registered as ``name`` (an error lists close matches if unknown)."""
+    return _processes.get(name)
+
+
+def register_process(proc: Process, name: str | None = None, *, replace: bool = False) -> Process:
+    """Register a process for this session (notebooks); plugins use entry points."""
+    return _processes.register(proc, name, replace=replace)
+
+
+def models() -> list[str]:
+    """Names of every registered model."""
+    return _models.names()
+
+
+def model(name: str = "sm") -> Model:
+    """The model registered as ``name`` (default: the Standard Model, MadGraph sm)."""
+    return _models.get(name)
+
+
+def register_model(mdl: Model, name: str | None = None, *, replace: bool = False) -> Model:
+    """Register a model for this session."""
+    return _models.register(mdl, name, replace=replace)
+
 
 __all__ = [
+    "Model",
     "PDFSet",
-    "pdf",
     "PhaseSpacePoints",
+    "Process",
+    "VegasGrid",
+    "VegasResult",
+    "me",
+    "model",
+    "models",
+    "pdf",
+    "process",
+    "processes",
     "rambo",
     "rambo_on_diet",
     "rambo_on_diet_inverse",
     "rambo_on_diet_vjp",
-    "VegasGrid",
-    "VegasResult",
+    "register_model",
+    "register_process",
     "vegas_integrate",
 ]

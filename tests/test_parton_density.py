@@ -1,18 +1,13 @@
 import math
-from pathlib import Path
-
 import numpy as np
 import pytest
 from kernel_checks import check_cuda_matches_cpu, check_vjp
+from refdata import refdata
 from scipy import integrate
 
 import numhep
 from numhep.kernels import alpha_s as KA
 from numhep.kernels import pdf_interpolation as KP
-
-REF = Path(__file__).resolve().parents[2] / "shared" / "refdata" / "pdf" / "nnpdf31_lo_as_0118_lhapdf.npz"
-if not REF.exists():  # CI clones next to shared/, like the checkout
-    REF = Path(__file__).resolve().parents[1].parent / "shared" / "refdata" / "pdf" / REF.name
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +17,7 @@ def nnpdf():
 
 @pytest.fixture(scope="module")
 def ref():
-    if not REF.exists():
-        pytest.skip(f"reference table {REF} not present")
-    return np.load(REF)
+    return np.load(refdata("pdf", "nnpdf31_lo_as_0118_lhapdf.npz"))
 
 
 def test_default_set_is_found_without_configuration(nnpdf):

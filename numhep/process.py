@@ -1,0 +1,57 @@
+"""Process declarations: what ``numhep.process(name)`` returns.
+
+A :class:`Process` couples external legs with a matrix-element kernel and its
+hand-derived adjoint.  The kernel convention (see :mod:`numhep.kernels._target`):
+
+    me_kernel(i, p, params, out)                  # out[i] = |M|^2 of event i
+    me_kernel.vjp(i, p, params, g, gp, gparams)   # gp[i] = g d|M|^2/dp, gparams[i, k] = g d|M|^2/dparams[k]
+
+``p`` is (n, legs, 4) with the two incoming legs first; ``params`` is the vector of the
+parameters named in ``parameters`` (the model's inputs or derived couplings).  Parameter
+gradients with respect to model inputs are chained through :meth:`numhep.Model.jacobian`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Process:
+    name: str
+    legs: tuple  # PDG codes, incoming first
+    masses: tuple  # GeV, per leg
+    kernel: object  # numhep kernel: (i, p, params, out)
+    model: object = None  # numhep.Model supplying the parameters
+    parameters: tuple = ()  # names of the entries of the params vector, in order
+    description: str = ""
+    n_incoming: int = 2
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.legs = tuple(int(v) for v in self.legs)
+        self.masses = tuple(float(v) for v in self.masses)
+        if len(self.legs) != len(self.masses):
+            raise ValueError(f"process {self.name!r}: {len(self.legs)} legs but {len(self.masses)} masses")
+        if getattr(self.kernel, "vjp", None) is None:
+            raise ValueError(f"process {self.name!r}: its kernel has no adjoint (kernel.vjp)")
+
+    def __repr__(self):
+        return f"<numhep process {self.name}: {self.description or self.legs}>"
+
+    @property
+    def n_legs(self) -> int:
+        return len(self.legs)
+
+    def parameter_values(self, overrides: dict | None = None) -> dict:
+        if self.model is None:
+            if overrides:
+                raise KeyError(f"process {self.name!r} has no model parameters to override")
+            return {}
+        return self.model.parameters(overrides)
+
+    def parameter_vector(self, overrides: dict | None = None) -> np.ndarray:
+        values = self.parameter_values(overrides)
+        return np.array([values[k] for k in self.parameters], dtype=np.float64)

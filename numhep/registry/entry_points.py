@@ -1,0 +1,83 @@
+"""A registry of named objects filled from a Python entry-point group.
+
+Discovery is lazy (on the first lookup) and forgiving: a plugin that fails to
+import is reported with a warning naming it, and the others still load.  Names
+registered in the session (``register``) take precedence over entry points.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.metadata
+import warnings
+
+
+class UnknownNameError(LookupError):
+    """A name that is neither registered nor provided by an installed plugin."""
+
+
+class PluginWarning(UserWarning):
+    """A plugin that could not be loaded."""
+
+
+class Registry:
+    def __init__(self, group: str, kind: str, validate):
+        self.group = group
+        self.kind = kind
+        self._validate = validate
+        self._items: dict = {}
+        self._discovered = False
+        self.broken: dict[str, str] = {}
+
+    def _discover(self):
+        if self._discovered:
+            return
+        self._discovered = True
+        for ep in importlib.metadata.entry_points(group=self.group):
+            if ep.name in self._items:
+                continue
+            try:
+                obj = ep.load()
+                if callable(obj) and not hasattr(obj, "name"):
+                    obj = obj()
+                self._items[ep.name] = self._validate(obj, ep.name)
+            except Exception as exc:  # a broken plugin must not take the others down
+                self.broken[ep.name] = f"{type(exc).__name__}: {exc}"
+                warnings.warn(
+                    f"numhep: the {self.kind} plugin {ep.name!r} ({ep.value}) failed to load "
+                    f"and is skipped: {type(exc).__name__}: {exc}",
+                    PluginWarning,
+                    stacklevel=3,
+                )
+
+    def refresh(self):
+        """Forget discovered entry points (keep session registrations) and look again."""
+        self._discovered = False
+        self.broken.clear()
+
+    def names(self) -> list[str]:
+        self._discover()
+        return sorted(self._items)
+
+    def get(self, name: str):
+        self._discover()
+        if name in self._items:
+            return self._items[name]
+        if name in self.broken:
+            raise UnknownNameError(f"{self.kind} {name!r} comes from a plugin that failed to load: {self.broken[name]}")
+        close = difflib.get_close_matches(name, list(self._items), n=5, cutoff=0.4)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise UnknownNameError(
+            f"unknown {self.kind} {name!r}.{hint} Registered: {', '.join(sorted(self._items)) or 'none'}"
+            f" (plugins declare them under the entry-point group {self.group!r})"
+        )
+
+    def register(self, obj, name: str | None = None, *, replace: bool = False):
+        self._discover()
+        name = name or getattr(obj, "name", None)
+        if not name:
+            raise ValueError(f"register: a {self.kind} needs a name")
+        if name in self._items and not replace:
+            raise ValueError(f"{self.kind} {name!r} is already registered (pass replace=True to override)")
+        self._items[name] = self._validate(obj, name)
+        return self._items[name]

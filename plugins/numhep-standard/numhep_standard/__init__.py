@@ -1,0 +1,1 @@
+"""numhep's standard process plugin (registered through ``numhep.processes`` entry points)."""

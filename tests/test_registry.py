@@ -1,0 +1,86 @@
+import importlib.metadata
+
+import numpy as np
+import pytest
+
+import numhep
+from numhep.registry import PluginWarning, Registry, UnknownNameError
+from numhep.registry import entry_points as ep_module
+
+
+def test_builtin_model_and_plugin_process_are_discovered():
+    assert "sm" in numhep.models()
+    assert "ee_mumu_analytic" in numhep.processes()
+    proc = numhep.process("ee_mumu_analytic")
+    assert proc.legs == (-11, 11, -13, 13)
+    assert proc.masses == (0.0,) * 4
+
+
+def test_unknown_name_lists_close_matches():
+    with pytest.raises(UnknownNameError, match="ee_mumu_analytic"):
+        numhep.process("ee_mumu_analytik")
+
+
+def test_broken_plugin_warns_and_the_others_still_load(monkeypatch):
+    real = importlib.metadata.entry_points
+
+    def with_broken(group):
+        good = list(real(group=group))
+        bad = importlib.metadata.EntryPoint(
+            name="broken_proc", value="numhep_no_such_module:thing", group=group
+        )
+        return [bad, *good]
+
+    monkeypatch.setattr(ep_module.importlib.metadata, "entry_points", with_broken)
+    from numhep.registry import _validate_process
+
+    reg = Registry("numhep.processes", "process", _validate_process)
+    with pytest.warns(PluginWarning, match="broken_proc"):
+        names = reg.names()
+    assert "ee_mumu_analytic" in names and "broken_proc" not in names
+    with pytest.raises(UnknownNameError, match="failed to load"):
+        reg.get("broken_proc")
+
+
+def test_register_process_in_a_session():
+    base = numhep.process("ee_mumu_analytic")
+    mine = numhep.Process(
+        name="my_ee_mumu",
+        legs=base.legs,
+        masses=base.masses,
+        kernel=base.kernel,
+        model=base.model,
+        parameters=base.parameters,
+    )
+    numhep.register_process(mine)
+    assert "my_ee_mumu" in numhep.processes()
+    with pytest.raises(ValueError, match="already registered"):
+        numhep.register_process(mine)
+    p, _ = numhep.rambo(5, 300.0, base.masses, seed=1)
+    np.testing.assert_array_equal(numhep.me(p, "my_ee_mumu"), numhep.me(p, "ee_mumu_analytic"))
+
+
+def test_process_without_adjoint_is_rejected():
+    from numhep.kernels.lorentz import invariant_mass
+
+    class NoVJP:
+        vjp = None
+
+    with pytest.raises(ValueError, match="adjoint"):
+        numhep.Process(name="x", legs=(1, 2, 3, 4), masses=(0, 0, 0, 0), kernel=NoVJP())
+    assert invariant_mass.vjp is not None
+
+
+def test_model_jacobian_is_exact():
+    sm = numhep.model("sm")
+    jac = sm.jacobian()
+    h = 1e-6
+    for name in ("MZ", "Gf", "aEWM1"):
+        up = sm.parameters({name: sm.inputs[name] * (1 + h)})
+        dn = sm.parameters({name: sm.inputs[name] * (1 - h)})
+        for derived in ("MW", "sw2", "ee", "vev", "yt"):
+            fd = (up[derived] - dn[derived]) / (2 * h * sm.inputs[name])
+            rounding = 1e-14 * abs(up[derived]) / (h * sm.inputs[name])
+            assert jac[derived][name] == pytest.approx(fd, rel=1e-6, abs=rounding), (derived, name)
+    with pytest.raises(KeyError, match="input parameter"):
+        sm.parameters({"MW": 80.0})
