@@ -9,6 +9,7 @@ their vector-Jacobian products in :mod:`numhep.adjoint`, plugin discovery in
 __version__ = "0.1.0"
 
 from numhep import adjoint as _adjoint  # noqa: F401  (attaches every kernel's VJP)
+from numhep.integrand import integrand
 from numhep.matrix_element import me
 from numhep.model import Model
 from numhep.parton_density import PDFSet, pdf
@@ -56,6 +57,7 @@ __all__ = [
     "Process",
     "VegasGrid",
     "VegasResult",
+    "integrand",
     "me",
     "model",
     "models",

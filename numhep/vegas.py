@@ -168,8 +168,11 @@ def vegas_integrate(
                      rng=repr(rng.bit_generator.state))
             os.replace(tmp, checkpoint)
         if bar is not None:
-            m, s, _ = _combine(its[n_warmup:])
-            bar.set_postfix_str(f"{m:.5g} +- {s:.2g}")
+            if len(its) > n_warmup:
+                m, s, _ = _combine(its[n_warmup:])
+                bar.set_postfix_str(f"{m:.5g} +- {s:.2g}")
+            else:
+                bar.set_postfix_str("warm-up")
             bar.update(1)
     if bar is not None:
         bar.close()

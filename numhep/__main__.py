@@ -1,0 +1,5 @@
+import sys
+
+from numhep.cli import main
+
+sys.exit(main())
