@@ -146,9 +146,20 @@ class Grid:
     pid_column: np.ndarray  # N_PID_SLOTS entries: column of xf, or -1
     pids: tuple
     metadata: dict = field(default_factory=dict)
+    _table: np.ndarray | None = None
 
     def kernel_arrays(self):
-        return (self.xs, self.logxs, self.q2s, self.logq2s, self.shape, self.xf, self.dxf, self.bounds)
+        """The arguments the interpolation kernel takes: the flat grid table."""
+        if self._table is None:
+            nsub, nxm, nqm, nfl = self.xf.shape
+            blocks = [
+                np.array([nsub, nxm, nqm, nfl], dtype=float), self.bounds,
+                self.xs.ravel(), self.logxs.ravel(), self.q2s.ravel(), self.logq2s.ravel(),
+                self.shape[:, 0].astype(float), self.shape[:, 1].astype(float),
+                self.xf.ravel(), self.dxf.ravel(),
+            ]
+            self._table = np.ascontiguousarray(np.concatenate(blocks))
+        return (self._table,)
 
 
 def _d_dlogx(logx: np.ndarray, xf: np.ndarray) -> np.ndarray:

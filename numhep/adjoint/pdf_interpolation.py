@@ -11,11 +11,11 @@ from numhep.kernels.pdf_interpolation import xf_with_gradient
 
 
 @adjoint_of(fwd.xfxq2)
-def xfxq2_vjp(i, col, x, q2, xs, logxs, q2s, logq2s, shape, xf, dxf, bounds, g, gx, gq2):
+def xfxq2_vjp(i, col, x, q2, table, g, gx, gq2):
     if col[i] < 0:
         gx[i] = 0.0
         gq2[i] = 0.0
         return
-    _, dx, dq = xf_with_gradient(col[i], x[i], q2[i], xs, logxs, q2s, logq2s, shape, xf, dxf, bounds)
+    _, dx, dq = xf_with_gradient(col[i], x[i], q2[i], table)
     gx[i] = g[i] * dx
     gq2[i] = g[i] * dq

@@ -18,7 +18,7 @@ from numhep.adjoint.lorentz import boost_from_rest_vjp
 from numhep.kernels import rambo_on_diet as fwd
 from numhep.kernels._target import adjoint_of, device
 from numhep.kernels.lorentz import boost_from_rest
-from numhep.kernels.rambo_on_diet import log_mass_jacobian, solve_mass_cdf, two_body_momentum
+from numhep.kernels.rambo_on_diet import mass_jacobian, solve_mass_cdf, two_body_momentum
 
 
 @device
@@ -62,7 +62,7 @@ def rambo_on_diet_vjp(i, u, sqrt_s, masses, gp, gweight, scratch, gu, gsqrt_s):
             scratch[i, j, 6] = x
             kn = math.sqrt(x) * kj
             mn = kn + ms
-            logw += log_mass_jacobian(mn, kj, kn, x, k)
+            logw += math.log(mass_jacobian(mn, kj, kn, x, k))
         else:
             kn = 0.0
             mn = masses[n - 1]

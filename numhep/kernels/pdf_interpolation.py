@@ -19,10 +19,13 @@ Extrapolation (the MSTW-style continuation, LHAPDF ContinuationExtrapolator):
 Every function returns (xf, d xf/dx, d xf/dQ^2); the adjoint
 (:mod:`numhep.adjoint.pdf_interpolation`) uses the derivatives.
 
-Grid layout (built by :mod:`numhep.lhapdf_grid`): ``xs``/``logxs`` (nsub, nxmax),
-``q2s``/``logq2s`` (nsub, nqmax), ``shape`` (nsub, 2) = (nx, nq),
-``xf``/``dxf`` (nsub, nxmax, nqmax, nflav) with dxf = d xf / d ln x at the knots,
-``bounds`` = (x_min, x_min1, x_max, q2_min, q2_max1, q2_max) over all subgrids.
+Grid layout: one flat float64 ``table`` (built by :mod:`numhep.lhapdf_grid`), because
+numba passes every array argument as 7 + 2 ndim scalars and a call carrying eight grid
+arrays costs more than the interpolation itself:
+    table[0:4]   = nsub, nxmax, nqmax, nflav
+    table[4:10]  = bounds (x_min, x_min1, x_max, q2_min, q2_max1, q2_max) over all subgrids
+    then blocks  xs, logxs (nsub x nxmax), q2s, logq2s (nsub x nqmax), nx, nq (nsub),
+                 xf, dxf (nsub x nxmax x nqmax x nflav), dxf = d xf / d ln x at the knots.
 """
 
 import math
@@ -30,7 +33,7 @@ import math
 from numhep.kernels._target import device, kernel
 
 
-@device
+@device(inline=True)
 def hermite(t, vl, dl, vh, dh):
     """Cubic Hermite value and d/dt on [0, 1]."""
     t2 = t * t
@@ -40,69 +43,98 @@ def hermite(t, vl, dl, vh, dh):
     return v, d
 
 
-@device
-def knot_below(knots, row, n, v):
-    """Largest i <= n - 2 with knots[row, i] <= v (knots ascending)."""
+HEADER = 10
+
+
+@device(inline=True)
+def offsets(table):
+    """Start of each block of ``table``: xs, logxs, q2s, logq2s, nx, nq, xf, dxf."""
+    nsub = int(table[0])
+    nxm = int(table[1])
+    nqm = int(table[2])
+    nfl = int(table[3])
+    o_xs = HEADER
+    o_lx = o_xs + nsub * nxm
+    o_q2 = o_lx + nsub * nxm
+    o_lq = o_q2 + nsub * nqm
+    o_nx = o_lq + nsub * nqm
+    o_nq = o_nx + nsub
+    o_xf = o_nq + nsub
+    o_dxf = o_xf + nsub * nxm * nqm * nfl
+    return o_xs, o_lx, o_q2, o_lq, o_nx, o_nq, o_xf, o_dxf
+
+
+@device(inline=True)
+def knot_below(table, start, n, v):
+    """Largest i <= n - 2 with table[start + i] <= v (knots ascending)."""
     lo = 0
     hi = n - 1
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if knots[row, mid] <= v:
+        if table[start + mid] <= v:
             lo = mid
         else:
             hi = mid
     return lo
 
 
-@device
-def x_cubic(sub, ix, iq, col, t, dlogx, xf, dxf):
-    """Hermite in ln x at Q^2 knot iq: (value, d/dt)."""
+@device(inline=True)
+def x_cubic(table, o_xf, o_dxf, base, stride, t, dlogx):
+    """Hermite in ln x between the knots at flat index base and base + stride: (value, d/dt)."""
     return hermite(
         t,
-        xf[sub, ix, iq, col], dxf[sub, ix, iq, col] * dlogx,
-        xf[sub, ix + 1, iq, col], dxf[sub, ix + 1, iq, col] * dlogx,
+        table[o_xf + base], table[o_dxf + base] * dlogx,
+        table[o_xf + base + stride], table[o_dxf + base + stride] * dlogx,
     )
 
 
 @device
-def interpolate(col, x, q2, xs, logxs, q2s, logq2s, shape, xf, dxf):
+def interpolate(col, x, q2, table):
     """Log-bicubic interpolation inside the grid: (xf, d/dx, d/dQ^2)."""
-    nsub = shape.shape[0]
+    nsub = int(table[0])
+    nxm = int(table[1])
+    nqm = int(table[2])
+    nfl = int(table[3])
+    o_xs, o_lx, o_q2, o_lq, o_nx, o_nq, o_xf, o_dxf = offsets(table)
     sub = 0
     for s in range(1, nsub):
-        if q2 >= q2s[s, 0]:
+        if q2 >= table[o_q2 + s * nqm]:
             sub = s
-    nx = shape[sub, 0]
-    nq = shape[sub, 1]
-    ix = knot_below(xs, sub, nx, x)
-    iq = knot_below(q2s, sub, nq, q2)
+    nx = int(table[o_nx + sub])
+    nq = int(table[o_nq + sub])
+    ix = knot_below(table, o_xs + sub * nxm, nx, x)
+    iq = knot_below(table, o_q2 + sub * nqm, nq, q2)
+    lxs = o_lx + sub * nxm
+    lqs = o_lq + sub * nqm
     lx = math.log(x)
     lq = math.log(q2)
-    dlogx = logxs[sub, ix + 1] - logxs[sub, ix]
-    tx = (lx - logxs[sub, ix]) / dlogx
-    dq1 = logq2s[sub, iq + 1] - logq2s[sub, iq]
-    tq = (lq - logq2s[sub, iq]) / dq1
-    vl, vl_t = x_cubic(sub, ix, iq, col, tx, dlogx, xf, dxf)
-    vh, vh_t = x_cubic(sub, ix, iq + 1, col, tx, dlogx, xf, dxf)
+    dlogx = table[lxs + ix + 1] - table[lxs + ix]
+    tx = (lx - table[lxs + ix]) / dlogx
+    dq1 = table[lqs + iq + 1] - table[lqs + iq]
+    tq = (lq - table[lqs + iq]) / dq1
+    xstride = nqm * nfl  # flat step between neighbouring x knots
+    base = ((sub * nxm + ix) * nqm + iq) * nfl + col  # (ix, iq); iq +- 1 is +- nfl
+    vl, vl_t = x_cubic(table, o_xf, o_dxf, base, xstride, tx, dlogx)
+    vh, vh_t = x_cubic(table, o_xf, o_dxf, base + nfl, xstride, tx, dlogx)
     if iq != 0 and iq + 1 != nq - 1:
-        dq0 = logq2s[sub, iq] - logq2s[sub, iq - 1]
-        dq2 = logq2s[sub, iq + 2] - logq2s[sub, iq + 1]
-        vll, vll_t = x_cubic(sub, ix, iq - 1, col, tx, dlogx, xf, dxf)
-        vhh, vhh_t = x_cubic(sub, ix, iq + 2, col, tx, dlogx, xf, dxf)
+        dq0 = table[lqs + iq] - table[lqs + iq - 1]
+        dq2 = table[lqs + iq + 2] - table[lqs + iq + 1]
+        vll, vll_t = x_cubic(table, o_xf, o_dxf, base - nfl, xstride, tx, dlogx)
+        vhh, vhh_t = x_cubic(table, o_xf, o_dxf, base + 2 * nfl, xstride, tx, dlogx)
         vdl = ((vh - vl) / dq1 + (vl - vll) / dq0) / 2.0
         vdl_t = ((vh_t - vl_t) / dq1 + (vl_t - vll_t) / dq0) / 2.0
         vdh = ((vh - vl) / dq1 + (vhh - vh) / dq2) / 2.0
         vdh_t = ((vh_t - vl_t) / dq1 + (vhh_t - vh_t) / dq2) / 2.0
     elif iq == 0:
-        dq2 = logq2s[sub, iq + 2] - logq2s[sub, iq + 1]
-        vhh, vhh_t = x_cubic(sub, ix, iq + 2, col, tx, dlogx, xf, dxf)
+        dq2 = table[lqs + iq + 2] - table[lqs + iq + 1]
+        vhh, vhh_t = x_cubic(table, o_xf, o_dxf, base + 2 * nfl, xstride, tx, dlogx)
         vdl = (vh - vl) / dq1
         vdl_t = (vh_t - vl_t) / dq1
         vdh = (vdl + (vhh - vh) / dq2) / 2.0
         vdh_t = (vdl_t + (vhh_t - vh_t) / dq2) / 2.0
     else:
-        dq0 = logq2s[sub, iq] - logq2s[sub, iq - 1]
-        vll, vll_t = x_cubic(sub, ix, iq - 1, col, tx, dlogx, xf, dxf)
+        dq0 = table[lqs + iq] - table[lqs + iq - 1]
+        vll, vll_t = x_cubic(table, o_xf, o_dxf, base - nfl, xstride, tx, dlogx)
         vdh = (vh - vl) / dq1
         vdh_t = (vh_t - vl_t) / dq1
         vdl = (vdh + (vl - vll) / dq0) / 2.0
@@ -131,45 +163,45 @@ def extrapolate_linear(x, xl, xh, yl, yh):
 
 
 @device
-def xf_with_gradient(col, x, q2, xs, logxs, q2s, logq2s, shape, xf, dxf, bounds):
+def xf_with_gradient(col, x, q2, table):
     """x f(x, Q^2) with its partial derivatives, inside or outside the grid."""
-    xmin = bounds[0]
-    xmin1 = bounds[1]
-    q2min = bounds[3]
-    q2max1 = bounds[4]
-    q2max = bounds[5]
+    xmin = table[4]
+    xmin1 = table[5]
+    q2min = table[7]
+    q2max1 = table[8]
+    q2max = table[9]
     if x >= xmin and q2 >= q2min and q2 <= q2max:
-        return interpolate(col, x, q2, xs, logxs, q2s, logq2s, shape, xf, dxf)
+        return interpolate(col, x, q2, table)
     if x < xmin and q2 >= q2min and q2 <= q2max:
-        fl, _, fl_q = interpolate(col, xmin, q2, xs, logxs, q2s, logq2s, shape, xf, dxf)
-        fh, _, fh_q = interpolate(col, xmin1, q2, xs, logxs, q2s, logq2s, shape, xf, dxf)
+        fl, _, fl_q = interpolate(col, xmin, q2, table)
+        fh, _, fh_q = interpolate(col, xmin1, q2, table)
         y, y_x, y_l, y_h = extrapolate_linear(x, xmin, xmin1, fl, fh)
         return y, y_x, y_l * fl_q + y_h * fh_q
     if x >= xmin and q2 > q2max:
-        fl, fl_x, _ = interpolate(col, x, q2max, xs, logxs, q2s, logq2s, shape, xf, dxf)
-        fh, fh_x, _ = interpolate(col, x, q2max1, xs, logxs, q2s, logq2s, shape, xf, dxf)
+        fl, fl_x, _ = interpolate(col, x, q2max, table)
+        fh, fh_x, _ = interpolate(col, x, q2max1, table)
         y, y_q, y_l, y_h = extrapolate_linear(q2, q2max, q2max1, fl, fh)
         return y, y_l * fl_x + y_h * fh_x, y_q
     if x < xmin and q2 > q2max:
-        a, _, _ = interpolate(col, xmin, q2max, xs, logxs, q2s, logq2s, shape, xf, dxf)
-        b, _, _ = interpolate(col, xmin, q2max1, xs, logxs, q2s, logq2s, shape, xf, dxf)
+        a, _, _ = interpolate(col, xmin, q2max, table)
+        b, _, _ = interpolate(col, xmin, q2max1, table)
         fl, fl_q, _, _ = extrapolate_linear(q2, q2max, q2max1, a, b)
-        a, _, _ = interpolate(col, xmin1, q2max, xs, logxs, q2s, logq2s, shape, xf, dxf)
-        b, _, _ = interpolate(col, xmin1, q2max1, xs, logxs, q2s, logq2s, shape, xf, dxf)
+        a, _, _ = interpolate(col, xmin1, q2max, table)
+        b, _, _ = interpolate(col, xmin1, q2max1, table)
         fh, fh_q, _, _ = extrapolate_linear(q2, q2max, q2max1, a, b)
         y, y_x, y_l, y_h = extrapolate_linear(x, xmin, xmin1, fl, fh)
         return y, y_x, y_l * fl_q + y_h * fh_q
     # q2 < q2min: values at q2min and 1.01 q2min as functions of x
     if x < xmin:
-        a, _, _ = interpolate(col, xmin, q2min, xs, logxs, q2s, logq2s, shape, xf, dxf)
-        b, _, _ = interpolate(col, xmin1, q2min, xs, logxs, q2s, logq2s, shape, xf, dxf)
+        a, _, _ = interpolate(col, xmin, q2min, table)
+        b, _, _ = interpolate(col, xmin1, q2min, table)
         f0, f0_x, _, _ = extrapolate_linear(x, xmin, xmin1, a, b)
-        a, _, _ = interpolate(col, xmin, 1.01 * q2min, xs, logxs, q2s, logq2s, shape, xf, dxf)
-        b, _, _ = interpolate(col, xmin1, 1.01 * q2min, xs, logxs, q2s, logq2s, shape, xf, dxf)
+        a, _, _ = interpolate(col, xmin, 1.01 * q2min, table)
+        b, _, _ = interpolate(col, xmin1, 1.01 * q2min, table)
         f1, f1_x, _, _ = extrapolate_linear(x, xmin, xmin1, a, b)
     else:
-        f0, f0_x, _ = interpolate(col, x, q2min, xs, logxs, q2s, logq2s, shape, xf, dxf)
-        f1, f1_x, _ = interpolate(col, x, 1.01 * q2min, xs, logxs, q2s, logq2s, shape, xf, dxf)
+        f0, f0_x, _ = interpolate(col, x, q2min, table)
+        f1, f1_x, _ = interpolate(col, x, 1.01 * q2min, table)
     anom = 1.0
     anom_x = 0.0
     if abs(f0) >= 1e-5:
@@ -188,10 +220,10 @@ def xf_with_gradient(col, x, q2, xs, logxs, q2s, logq2s, shape, xf, dxf, bounds)
 
 
 @kernel
-def xfxq2(i, col, x, q2, xs, logxs, q2s, logq2s, shape, xf, dxf, bounds, out):
+def xfxq2(i, col, x, q2, table, out):
     """out[i] = x f_col(x, Q^2); col < 0 (a parton absent from the set) gives 0."""
     if col[i] < 0:
         out[i] = 0.0
         return
-    v, _, _ = xf_with_gradient(col[i], x[i], q2[i], xs, logxs, q2s, logq2s, shape, xf, dxf, bounds)
+    v, _, _ = xf_with_gradient(col[i], x[i], q2[i], table)
     out[i] = v
