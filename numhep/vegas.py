@@ -9,8 +9,14 @@ Each iteration samples the current map, estimates the integral and its variance,
 accumulates (f * jac)^2 per bin and refines the grid: the per-bin values are smoothed
 with Lepage's (1, 6, 1)/8 stencil, normalised, damped as ((1 - d)/ln(1/d))^alpha
 (alpha = 0.7 by default, seed 001 Table 3) and new edges give each bin an equal share.
-Iterations after the warm-up are combined weighted by their inverse variances, with
-chi^2/dof as the consistency check.  ``checkpoint=path`` writes the grid and the
+Stratification (Lepage's VEGAS+, arXiv:2009.05112): u-space is also cut into
+n_s^d hypercubes (n_s = floor((N/2)^(1/d)), at least two points each); within a
+hypercube h of volume V_h = n_s^-d with n_h points the estimate is
+I = sum_h V_h <w>_h with variance sum_h V_h^2 s_h^2 / n_h, and after every iteration
+the points are redistributed as n_h ~ (V_h s_h)^beta (beta = 0.75; beta = 0 keeps
+them uniform).  Samples enter the grid adaptation weighted by their inverse sampling
+density.  Iterations after the warm-up are combined weighted by their inverse
+variances, with chi^2/dof as the consistency check.  ``checkpoint=path`` writes the grid and the
 iteration results after every iteration; a later call with the same path resumes.
 """
 
@@ -120,6 +126,51 @@ def _combine(its):
     return mean, sdev, chi2
 
 
+class _Strata:
+    """Hypercubes of u-space and the number of points each receives."""
+
+    def __init__(self, dims: int, n_points: int, beta: float, enabled: bool):
+        per_dim = int((n_points / 2) ** (1.0 / dims)) if enabled else 1
+        self.per_dim = max(per_dim, 1)
+        self.count = self.per_dim**dims
+        self.beta = beta
+        self.n_points = int(n_points)
+        self.alloc = self._spread(np.ones(self.count))
+
+    def _spread(self, share):
+        """Integer allocation proportional to ``share`` with at least 2 per hypercube."""
+        share = share / share.sum()
+        n = np.maximum(2, np.floor(share * self.n_points)).astype(np.int64)
+        return n
+
+    def sample(self, rng, dims):
+        cube = np.repeat(np.arange(self.count), self.alloc)
+        index = np.array(np.unravel_index(cube, (self.per_dim,) * dims)).T if dims > 0 else cube[:, None]
+        u = (index + rng.random((cube.size, dims))) / self.per_dim
+        return u, cube
+
+    def estimate(self, w, cube):
+        n = self.alloc.astype(float)
+        s1 = np.bincount(cube, weights=w, minlength=self.count)
+        s2 = np.bincount(cube, weights=w * w, minlength=self.count)
+        mean_h = s1 / n
+        var_h = np.maximum(s2 / n - mean_h**2, 0.0) * n / (n - 1.0)  # sample variance per cube
+        vol = 1.0 / self.count
+        mean = float(vol * mean_h.sum())
+        sdev = float(math.sqrt(np.sum(vol * vol * var_h / n)))
+        return mean, sdev, var_h
+
+    def adapt(self, var_h):
+        if self.count > 1 and self.beta > 0 and np.any(var_h > 0):
+            sigma = np.sqrt(var_h)
+            self.alloc = self._spread(np.maximum(sigma, 1e-30 * sigma.max()) ** self.beta)
+
+    def density_weight(self, cube):
+        """Inverse relative sampling density of each point (1 for uniform allocation)."""
+        total = self.alloc.sum()
+        return total / (self.count * self.alloc[cube])
+
+
 def vegas_integrate(
     f,
     grid: VegasGrid,
@@ -128,11 +179,18 @@ def vegas_integrate(
     n_warmup: int = 0,
     seed=None,
     adapt: bool = True,
+    stratify: bool = True,
+    beta: float = 0.75,
     progress: bool = False,
     checkpoint: str | os.PathLike | None = None,
 ) -> VegasResult:
-    """Integrate ``f`` over the unit hypercube with VEGAS (see module docstring)."""
+    """Integrate ``f`` over the unit hypercube with VEGAS (see module docstring).
+
+    n_points is the target number of integrand calls per iteration (the hypercube
+    allocation can round it up by a few).
+    """
     rng = np.random.default_rng(seed)
+    strata = _Strata(grid.dims, n_points, beta, stratify)
     its: list = []
     done = 0
     nev = 0
@@ -141,6 +199,8 @@ def vegas_integrate(
         grid.edges = np.ascontiguousarray(state["edges"])
         its = [tuple(r) for r in state["iterations"]]
         done, nev = int(state["done"]), int(state["n_evaluations"])
+        if state["alloc"].shape == strata.alloc.shape:
+            strata.alloc = state["alloc"]
         rng.bit_generator.state = _rng_state(str(state["rng"]))
     bar = None
     if progress:
@@ -148,7 +208,7 @@ def vegas_integrate(
 
         bar = tqdm(total=n_iterations, initial=done, desc="VEGAS", unit="it")
     for it in range(done, n_iterations):
-        u = rng.random((int(n_points), grid.dims))
+        u, cube = strata.sample(rng, grid.dims)
         x, jac, bins = grid.map(u)
         fx = np.asarray(f(x), dtype=np.float64).reshape(-1)
         if fx.shape[0] != u.shape[0]:
@@ -157,20 +217,20 @@ def vegas_integrate(
             raise ValueError("integrand returned NaN or infinity")
         w = fx * jac
         nev += u.shape[0]
-        mean = float(w.mean())
-        sdev = float(w.std(ddof=1) / math.sqrt(len(w)))
+        mean, sdev, var_h = strata.estimate(w, cube)
         its.append((mean, sdev))
         if adapt:
-            grid.adapt(grid.bin_sums(bins, w * w))
+            grid.adapt(grid.bin_sums(bins, w * w * strata.density_weight(cube)))
+            strata.adapt(var_h)
         if checkpoint is not None:
             tmp = Path(f"{checkpoint}.tmp.npz")
             np.savez(tmp, edges=grid.edges, iterations=np.array(its), done=it + 1, n_evaluations=nev,
-                     rng=repr(rng.bit_generator.state))
+                     alloc=strata.alloc, rng=repr(rng.bit_generator.state))
             os.replace(tmp, checkpoint)
         if bar is not None:
             if len(its) > n_warmup:
-                m, s, _ = _combine(its[n_warmup:])
-                bar.set_postfix_str(f"{m:.5g} +- {s:.2g}")
+                m, s_, _ = _combine(its[n_warmup:])
+                bar.set_postfix_str(f"{m:.5g} +- {s_:.2g}")
             else:
                 bar.set_postfix_str("warm-up")
             bar.update(1)
