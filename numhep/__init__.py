@@ -13,7 +13,14 @@ from numhep.integrand import integrand
 from numhep.matrix_element import me
 from numhep.model import Model
 from numhep.parton_density import PDFSet, pdf
-from numhep.phase_space import PhaseSpacePoints, rambo, rambo_on_diet, rambo_on_diet_inverse, rambo_on_diet_vjp
+from numhep.phase_space import (
+    PhaseSpacePoints,
+    rambo,
+    rambo_on_diet,
+    rambo_on_diet_inverse,
+    rambo_on_diet_inverse_vjp,
+    rambo_on_diet_vjp,
+)
 from numhep.process import Process
 from numhep.registry import model_registry as _models
 from numhep.registry import process_registry as _processes
@@ -67,6 +74,7 @@ __all__ = [
     "rambo",
     "rambo_on_diet",
     "rambo_on_diet_inverse",
+    "rambo_on_diet_inverse_vjp",
     "rambo_on_diet_vjp",
     "register_model",
     "register_process",

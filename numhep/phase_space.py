@@ -16,7 +16,14 @@ from numhep import array_backend as ab
 from numhep.kernels import rambo as _kse
 from numhep.kernels import rambo_on_diet as _diet
 
-__all__ = ["PhaseSpacePoints", "rambo", "rambo_on_diet", "rambo_on_diet_inverse", "rambo_on_diet_vjp"]
+__all__ = [
+    "PhaseSpacePoints",
+    "rambo",
+    "rambo_on_diet",
+    "rambo_on_diet_inverse",
+    "rambo_on_diet_inverse_vjp",
+    "rambo_on_diet_vjp",
+]
 
 
 class PhaseSpacePoints(NamedTuple):
@@ -125,3 +132,18 @@ def rambo_on_diet_vjp(u, sqrt_s, masses, grad_momenta, grad_weight):
     scratch = xp.empty((u.shape[0], m.shape[0], 9))
     _diet.rambo_on_diet.vjp(u, rs, m, gp, gw, scratch, gu, gs)
     return gu, gs
+
+
+def rambo_on_diet_inverse_vjp(p, masses, grad_u, grad_weight):
+    """Reverse-mode derivative of the inverse map: d(<grad_u, u> + <grad_weight, w>)/dp."""
+    xp = ab.namespace(p, grad_u)
+    m = _masses(masses, 2, xp)
+    p = ab.momenta(p, xp=xp)
+    gu = ab.as_float64(grad_u, "grad_u", xp)
+    if gu.shape != (p.shape[0], 3 * m.shape[0] - 4):
+        raise ValueError(f"grad_u: expected shape {(p.shape[0], 3 * m.shape[0] - 4)}, got {tuple(gu.shape)}")
+    gw = xp.ascontiguousarray(xp.broadcast_to(ab.as_float64(grad_weight, "grad_weight", xp), (p.shape[0],)))
+    gp = xp.empty_like(p)
+    scratch = xp.empty((p.shape[0], m.shape[0], 13))
+    _diet.rambo_on_diet_inverse.vjp(p, m, gu, gw, scratch, gp)
+    return gp

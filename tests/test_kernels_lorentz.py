@@ -68,6 +68,7 @@ def test_minkowski_dot_vjp_cuda_and_invariance(rng):
 
     check_vjp(f, vjp, [p, q])
     check_cuda_matches_cpu(K.minkowski_dot, [p[:3], q[:3]], [np.empty(3)])
+    check_cuda_matches_cpu(K.minkowski_dot.vjp, [p[:3], q[:3], np.ones(3)], [np.empty((3, 4)), np.empty((3, 4))])
     beta = rng.uniform(-0.5, 0.5, size=(12, 3))
     before = kinematics.minkowski_dot(p, q)
     after = kinematics.minkowski_dot(kinematics.boost(p, beta), kinematics.boost(q, beta))
@@ -120,6 +121,7 @@ def test_rotation_preserves_invariants_and_vjp(rng):
 
     check_vjp(f, vjp, [p, r])
     check_cuda_matches_cpu(K.rotate, [p[:2], r[:2]], [np.empty((2, 4))])
+    check_cuda_matches_cpu(K.rotate.vjp, [p[:2], r[:2], p[:2]], [np.empty((2, 4)), np.empty((2, 3, 3))])
 
 
 def test_bad_input_is_named():
@@ -150,4 +152,5 @@ def test_boost_to_frame_rest_vector_and_vjp(rng):
         return gp, gq
 
     check_vjp(f, vjp, [p, q])
+    check_cuda_matches_cpu(K.boost_to_frame, [p[:2], q[:2]], [np.empty((2, 4))])
     check_cuda_matches_cpu(K.boost_to_frame.vjp, [p[:2], q[:2], p[:2]], [np.empty((2, 4))] * 2)

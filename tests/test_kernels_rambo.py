@@ -115,6 +115,41 @@ def test_rambo_on_diet_vjp_against_finite_differences(rng):
         check_vjp(f, vjp, [u, rs], step=1e-7)
 
 
+def test_rambo_on_diet_inverse_vjp_against_finite_differences(rng):
+    for masses in ([0.0] * 4, [173.0, 80.4, 0.0, 4.7], [10.0, 20.0], [0.0] * 6):
+        masses = np.array(masses)
+        n = len(masses)
+        u0 = rng.uniform(0.05, 0.95, size=(8, 3 * n - 4))
+        p0, _ = numhep.rambo_on_diet(u0, 1000.0, masses)
+
+        def f(p):
+            u, w = np.empty((len(p), 3 * n - 4)), np.empty(len(p))
+            KD.rambo_on_diet_inverse.cpu(p, masses, u, w)
+            return u, w
+
+        def vjp(inputs, cot):
+            gp = np.empty_like(inputs[0])
+            scratch = np.empty((len(inputs[0]), n, 13))
+            KD.rambo_on_diet_inverse.vjp.cpu(inputs[0], masses, cot[0], cot[1], scratch, gp)
+            return (gp,)
+
+        check_vjp(f, vjp, [p0], step=1e-9)
+        # on the mass shell the inverse's Jacobian inverts the forward one: J_inv J_fwd = 1
+        gp_cols = []
+        for k in range(3 * n - 4):
+            gu = np.zeros_like(u0)
+            gu[:, k] = 1.0
+            gp = np.empty_like(p0)
+            KD.rambo_on_diet_inverse.vjp.cpu(p0, masses, gu, np.zeros(8), np.empty((8, n, 13)), gp)
+            gp_cols.append(gp)
+        for k in range(3 * n - 4):
+            e = np.zeros_like(u0)
+            e[:, k] = 1e-6
+            dp = (numhep.rambo_on_diet(u0 + e, 1000.0, masses)[0] - numhep.rambo_on_diet(u0 - e, 1000.0, masses)[0]) / 2e-6
+            row = np.array([(g * dp).sum(axis=(1, 2)) for g in gp_cols]).T
+            np.testing.assert_allclose(row, np.eye(3 * n - 4)[k][None, :].repeat(8, 0), atol=1e-6)
+
+
 def test_rambo_vjp_against_finite_differences(rng):
     for masses in ([0.0] * 3, [173.0, 80.4, 0.0]):
         masses = np.array(masses)
@@ -140,6 +175,9 @@ def test_cuda_builds_match_cpu(rng):
     rs = np.full(3, 1000.0)
     p, w = check_cuda_matches_cpu(KD.rambo_on_diet, [u, rs, masses], [np.empty((3, 3, 4)), np.empty(3)])
     check_cuda_matches_cpu(KD.rambo_on_diet_inverse, [p, masses], [np.empty((3, 5)), np.empty(3)], rtol=1e-12)
+    check_cuda_matches_cpu(
+        KD.rambo_on_diet_inverse.vjp, [p, masses, u, w, np.zeros((3, 3, 13))], [np.empty((3, 3, 4))]
+    )
     check_cuda_matches_cpu(
         KD.rambo_on_diet.vjp, [u, rs, masses, p, w, np.zeros((3, 3, 9))], [np.empty((3, 5)), np.empty(3)]
     )
