@@ -154,16 +154,9 @@ class PDFSet:
     def _setup_alphas(self, alphas_mz, alphas_order):
         info = self.info
         if info.get("AlphaS_Type") == "ipol" and "AlphaS_Qs" in info and alphas_mz is None:
-            qs = np.asarray(info["AlphaS_Qs"], dtype=float)
-            vals = np.asarray(info["AlphaS_Vals"], dtype=float)
-            keep = np.concatenate([[True], np.diff(qs) > 0])  # duplicated threshold knots
-            lq = np.log(qs[keep] ** 2)
-            v = vals[keep]
-            slope = np.diff(v) / np.diff(lq)
-            dv = np.empty_like(v)
-            dv[1:-1] = 0.5 * (slope[1:] + slope[:-1])
-            dv[0], dv[-1] = slope[0], slope[-1]
-            self._alphas = ("ipol", (lq, v, dv))
+            lq = np.log(np.asarray(info["AlphaS_Qs"], dtype=float) ** 2)
+            v = np.asarray(info["AlphaS_Vals"], dtype=float)
+            self._alphas = ("ipol", (lq, v, _subgrid_derivatives(lq, v)))
             self.alphas_mz = float(np.interp(np.log(_MZ**2), lq, v))
             self.alphas_order = int(info.get("AlphaS_OrderQCD", 0))
             return
@@ -202,6 +195,23 @@ class PDFSet:
 
     def alphasQ(self, q, *, grad: bool = False):
         return self.alphasQ2(np.asarray(q) ** 2, grad=grad)
+
+
+def _subgrid_derivatives(lq: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """d alpha_s/d ln Q^2 at the knots, one-sided at the ends of each subgrid.
+
+    A repeated knot (a flavour threshold) separates subgrids, as in LHAPDF.
+    """
+    dv = np.zeros_like(v)
+    cuts = np.flatnonzero(np.diff(lq) == 0) + 1
+    for seg in np.split(np.arange(lq.size), cuts):
+        if seg.size < 2:
+            continue
+        slope = np.diff(v[seg]) / np.diff(lq[seg])
+        dv[seg[0]] = slope[0]
+        dv[seg[-1]] = slope[-1]
+        dv[seg[1:-1]] = 0.5 * (slope[1:] + slope[:-1])
+    return dv
 
 
 class _LHAPDFBackend:

@@ -175,8 +175,7 @@ def test_alpha_s_adjoint_and_cuda(nnpdf):
 def test_tabulated_alpha_s_kernels(nnpdf):
     lq = np.log(np.geomspace(1.65, 1000.0, 30) ** 2)
     vals = nnpdf.alphasQ2(np.exp(lq))
-    slope = np.diff(vals) / np.diff(lq)
-    dv = np.concatenate([[slope[0]], 0.5 * (slope[1:] + slope[:-1]), [slope[-1]]])
+    dv = numhep.parton_density._subgrid_derivatives(lq, vals)
     q2 = np.exp(np.random.default_rng(2).uniform(lq[0] + 0.01, lq[-1] - 0.01, 12))
 
     def f(l):
@@ -195,6 +194,22 @@ def test_tabulated_alpha_s_kernels(nnpdf):
     np.testing.assert_allclose(f(np.log(q2)), nnpdf.alphasQ2(q2), rtol=1e-3)
     check_cuda_matches_cpu(KA.alphas_tabulated, [q2[:3], lq, vals, dv], [np.empty(3)])
     check_cuda_matches_cpu(KA.alphas_tabulated.vjp, [q2[:3], lq, vals, dv, np.ones(3)], [np.empty(3)])
+
+
+def test_tabulated_alpha_s_thresholds_and_ends(nnpdf):
+    # a table with the b threshold as a repeated knot: the two sides are separate subgrids
+    qs = np.array([1.65, 2.0, 3.0, 4.0, 4.92, 4.92, 6.0, 10.0, 50.0, 91.1876])
+    vals = np.array([float(nnpdf.alphasQ(q)) for q in qs])
+    vals[5] *= 0.99  # a jump at the threshold
+    lq = np.log(qs**2)
+    dv = numhep.parton_density._subgrid_derivatives(lq, vals)
+    out = np.empty(4)
+    q2 = np.array([4.92**2 * 0.9999, 4.92**2, 1.0, 1e6])
+    KA.alphas_tabulated.cpu(q2, lq, vals, dv, out)
+    assert out[0] == pytest.approx(vals[4], rel=1e-3) and out[1] == pytest.approx(vals[5], rel=1e-14)
+    g = np.log(vals[1] / vals[0]) / (lq[1] - lq[0])
+    assert out[2] == pytest.approx(vals[0] * (1.0 / qs[0] ** 2) ** g, rel=1e-14)  # power law below
+    assert out[3] == vals[-1]  # frozen above
 
 
 def test_bad_input_is_named(nnpdf):

@@ -9,8 +9,11 @@ Two ways, as LHAPDF does:
   solved exactly, 1/alpha(Q^2) = 1/alpha(mu^2) + b0/(4 pi) ln(Q^2/mu^2); higher
   orders by fourth-order Runge-Kutta in ln Q^2 (steps <= 0.05).
 * ``ipol``: cubic Hermite interpolation in ln Q^2 of the set's tabulated values
-  (``AlphaS_Qs``/``AlphaS_Vals``), with finite-difference knot derivatives as in the
-  PDF grids, frozen at the table ends.
+  (``AlphaS_Qs``/``AlphaS_Vals``) as LHAPDF's AlphaS_Ipol does: a repeated Q knot
+  starts a new subgrid (alpha_s may jump at a flavour threshold; the point itself
+  belongs to the upper side), knot derivatives are finite differences within each
+  subgrid, below the table alpha_s(Q0^2) (Q^2/Q0^2)^g continues the power law g of
+  the first interval, above it the last value is kept.
 
 ``params`` for running: (MZ^2, alpha_s(MZ), order, mc^2, mb^2, mt^2, nf_max).
 Adjoint: :mod:`numhep.adjoint.alpha_s` (d alpha_s / dQ^2 = beta(alpha_s)/Q^2).
@@ -97,11 +100,16 @@ def alphas_running(i, q2, params, out):
 
 @device
 def tabulated(q2, logq2s, vals, dvals):
-    """(alpha_s, d alpha_s/dQ^2) from the table; frozen outside it."""
+    """(alpha_s, d alpha_s/dQ^2) from the table (see module docstring for the ends)."""
     n = logq2s.shape[0]
     lq = math.log(q2)
-    if lq <= logq2s[0]:
-        return vals[0], 0.0
+    if lq < logq2s[0]:
+        nxt = 1
+        while logq2s[nxt] == logq2s[0]:
+            nxt += 1
+        g = math.log(vals[nxt] / vals[0]) / (logq2s[nxt] - logq2s[0])
+        a = vals[0] * math.exp(g * (lq - logq2s[0]))
+        return a, a * g / q2
     if lq >= logq2s[n - 1]:
         return vals[n - 1], 0.0
     lo = 0
