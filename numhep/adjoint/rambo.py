@@ -16,7 +16,7 @@ from numhep.adjoint.lorentz import boost_from_rest_vjp
 from numhep.kernels import rambo as fwd
 from numhep.kernels._target import adjoint_of
 from numhep.kernels.lorentz import boost_from_rest
-from numhep.kernels.rambo import isotropic_vectors, log_massless_volume, solve_xi
+from numhep.kernels.rambo import isotropic, isotropic_vectors, log_massless_volume, solve_xi
 
 
 @adjoint_of(fwd.rambo)
@@ -89,12 +89,7 @@ def rambo_vjp(i, r, sqrt_s, masses, gp, gweight, scratch, gr, gsqrt_s):
     gm = 0.0
     # recompute the isotropic (pre-boost) vectors; scratch holds the lab ones
     for j in range(nout):
-        c = 2.0 * r[i, j, 0] - 1.0
-        s = math.sqrt(1.0 - c * c)
-        phi = 2.0 * math.pi * r[i, j, 1]
-        e = -math.log(r[i, j, 2] * r[i, j, 3])
-        cp = math.cos(phi)
-        sp = math.sin(phi)
+        e, c, s, cp, sp = isotropic(r, i, j)
         b0, b1, b2, b3 = boost_from_rest(e, e * s * cp, e * s * sp, e * c, q0s, -qxs, -qys, -qzs, m)
         g0, g1, g2, g3 = gr[i, j, 0], gr[i, j, 1], gr[i, j, 2], gr[i, j, 3]
         gx += g0 * b0 + g1 * b1 + g2 * b2 + g3 * b3
@@ -118,12 +113,7 @@ def rambo_vjp(i, r, sqrt_s, masses, gp, gweight, scratch, gr, gsqrt_s):
     gqys -= gm * qys / m
     gqzs -= gm * qzs / m
     for j in range(nout):
-        c = 2.0 * r[i, j, 0] - 1.0
-        s = math.sqrt(1.0 - c * c)
-        phi = 2.0 * math.pi * r[i, j, 1]
-        e = -math.log(r[i, j, 2] * r[i, j, 3])
-        cp = math.cos(phi)
-        sp = math.sin(phi)
+        e, c, s, cp, sp = isotropic(r, i, j)
         g0 = gr[i, j, 0] + gq0s
         g1 = gr[i, j, 1] + gqxs
         g2 = gr[i, j, 2] + gqys

@@ -18,7 +18,7 @@ from numhep.adjoint.lorentz import boost_from_rest_vjp
 from numhep.kernels import rambo_on_diet as fwd
 from numhep.kernels._target import adjoint_of, device
 from numhep.kernels.lorentz import boost_from_rest
-from numhep.kernels.rambo_on_diet import mass_jacobian, solve_mass_cdf, two_body_momentum
+from numhep.kernels.rambo_on_diet import mass_jacobian, next_mass, rest_frame_momentum, two_body_momentum
 
 
 @device
@@ -56,25 +56,12 @@ def rambo_on_diet_vjp(i, u, sqrt_s, masses, gp, gweight, scratch, gu, gsqrt_s):
         scratch[i, j, 5] = kj
         scratch[i, j, 7] = 0.0
         scratch[i, j, 8] = 0.0
-        if j < n - 2:
-            k = n - j - 2
-            x = solve_mass_cdf(u[i, j], k)
-            scratch[i, j, 6] = x
-            kn = math.sqrt(x) * kj
-            mn = kn + ms
-            logw += math.log(mass_jacobian(mn, kj, kn, x, k))
-        else:
-            kn = 0.0
-            mn = masses[n - 1]
+        mn, kn, x, fj = next_mass(u, i, j, kj, ms, masses)
+        scratch[i, j, 6] = x
         ps = two_body_momentum(mj, masses[j], mn)
-        logw += math.log(ps / (4.0 * math.pi * mj))
-        c = 2.0 * u[i, n - 2 + 2 * j] - 1.0
-        s = math.sqrt(1.0 - c * c)
-        phi = 2.0 * math.pi * u[i, n - 1 + 2 * j]
-        e = math.sqrt(ps * ps + masses[j] ** 2)
-        a0, a1, a2, a3 = boost_from_rest(
-            e, ps * s * math.cos(phi), ps * s * math.sin(phi), ps * c, q0, qx, qy, qz, mj
-        )
+        logw += math.log(fj * ps / (4.0 * math.pi * mj))
+        e, bx, by, bz, _, _, _, _ = rest_frame_momentum(ps, masses[j], u[i, n - 2 + 2 * j], u[i, n - 1 + 2 * j])
+        a0, a1, a2, a3 = boost_from_rest(e, bx, by, bz, q0, qx, qy, qz, mj)
         q0 -= a0
         qx -= a1
         qy -= a2
@@ -96,14 +83,9 @@ def rambo_on_diet_vjp(i, u, sqrt_s, masses, gp, gweight, scratch, gu, gsqrt_s):
         mj = scratch[i, j, 4]
         mn = scratch[i, j + 1, 4]
         ps = two_body_momentum(mj, masses[j], mn)
-        c = 2.0 * u[i, n - 2 + 2 * j] - 1.0
-        s = math.sqrt(1.0 - c * c)
-        phi = 2.0 * math.pi * u[i, n - 1 + 2 * j]
-        cp = math.cos(phi)
-        sp = math.sin(phi)
-        e = math.sqrt(ps * ps + masses[j] ** 2)
+        e, bx, by, bz, c, s, cp, sp = rest_frame_momentum(ps, masses[j], u[i, n - 2 + 2 * j], u[i, n - 1 + 2 * j])
         v = boost_from_rest_vjp(
-            e, ps * s * cp, ps * s * sp, ps * c, q0, qx, qy, qz, mj,
+            e, bx, by, bz, q0, qx, qy, qz, mj,
             gp[i, j, 0] - g0, gp[i, j, 1] - g1, gp[i, j, 2] - g2, gp[i, j, 3] - g3,
         )
         gps = v[0] * ps / e + v[1] * s * cp + v[2] * s * sp + v[3] * c + gl / ps

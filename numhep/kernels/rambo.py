@@ -36,6 +36,14 @@ def log_massless_volume(n, sqrt_s):
 
 
 @device
+def isotropic(r, i, j):
+    """Particle j's massless energy and direction: (q0, cos theta, sin theta, cos phi, sin phi)."""
+    c = 2.0 * r[i, j, 0] - 1.0
+    phi = 2.0 * math.pi * r[i, j, 1]
+    return -math.log(r[i, j, 2] * r[i, j, 3]), c, math.sqrt(1.0 - c * c), math.cos(phi), math.sin(phi)
+
+
+@device
 def isotropic_vectors(i, r, sqrt_s, p):
     """Massless step: write the massless momenta of event i into p[i]; return (Q0, Qx, Qy, Qz, M)."""
     nout = r.shape[1]
@@ -44,13 +52,10 @@ def isotropic_vectors(i, r, sqrt_s, p):
     qys = 0.0
     qzs = 0.0
     for j in range(nout):
-        c = 2.0 * r[i, j, 0] - 1.0
-        s = math.sqrt(1.0 - c * c)
-        phi = 2.0 * math.pi * r[i, j, 1]
-        e = -math.log(r[i, j, 2] * r[i, j, 3])
+        e, c, s, cp, sp = isotropic(r, i, j)
         p[i, j, 0] = e
-        p[i, j, 1] = e * s * math.cos(phi)
-        p[i, j, 2] = e * s * math.sin(phi)
+        p[i, j, 1] = e * s * cp
+        p[i, j, 2] = e * s * sp
         p[i, j, 3] = e * c
         q0s += e
         qxs += p[i, j, 1]

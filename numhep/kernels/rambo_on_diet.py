@@ -89,6 +89,34 @@ def mass_jacobian(mnext, k_prev, k_next, x, k):
     return mnext * k_prev * k_prev / (k_next * k * (k + 1.0) * x ** (k - 1) * (1.0 - x) * 2.0 * math.pi)
 
 
+@device
+def next_mass(u, i, j, kj, ms, masses):
+    """Mass step j: (M_{j+1}, K_{j+1}, x_j, (dM_{j+1}^2/du_j)/(2 pi)); ms = sum_{l>j} m_l.
+
+    The last step (j = n - 2) has no random number: M_{n-1} is the last particle's mass.
+    """
+    n = masses.shape[0]
+    if j < n - 2:
+        k = n - j - 2
+        x = solve_mass_cdf(u[i, j], k)
+        kn = math.sqrt(x) * kj
+        mn = kn + ms
+        return mn, kn, x, mass_jacobian(mn, kj, kn, x, k)
+    return masses[n - 1], 0.0, 0.0, 1.0
+
+
+@device
+def rest_frame_momentum(ps, m, uc, uphi):
+    """(E, px, py, pz, cos theta, sin theta, cos phi, sin phi) of |p| = ps along
+    cos theta = 2 uc - 1, phi = 2 pi uphi."""
+    c = 2.0 * uc - 1.0
+    s = math.sqrt(1.0 - c * c)
+    phi = 2.0 * math.pi * uphi
+    cp = math.cos(phi)
+    sp = math.sin(phi)
+    return math.sqrt(ps * ps + m * m), ps * s * cp, ps * s * sp, ps * c, c, s, cp, sp
+
+
 @kernel
 def rambo_on_diet(i, u, sqrt_s, masses, p, weight):
     """Fill p[i] (n, 4) and weight[i] from u[i] (3n - 4) at energy sqrt_s[i]."""
@@ -104,24 +132,11 @@ def rambo_on_diet(i, u, sqrt_s, masses, p, weight):
     # the weight as a product: no logarithms on the hot path (factors stay O(s))
     w8 = 1.0
     for j in range(n - 1):
-        if j < n - 2:
-            k = n - j - 2
-            x = solve_mass_cdf(u[i, j], k)
-            kn = math.sqrt(x) * kj
-            mn = kn + msum
-            w8 *= mass_jacobian(mn, kj, kn, x, k)
-        else:
-            kn = 0.0
-            mn = masses[n - 1]
+        mn, kn, _, fj = next_mass(u, i, j, kj, msum, masses)
         ps = two_body_momentum(mj, masses[j], mn)
-        w8 *= ps / (4.0 * math.pi * mj)
-        c = 2.0 * u[i, n - 2 + 2 * j] - 1.0
-        s = math.sqrt(1.0 - c * c)
-        phi = 2.0 * math.pi * u[i, n - 1 + 2 * j]
-        e = math.sqrt(ps * ps + masses[j] ** 2)
-        a0, a1, a2, a3 = boost_from_rest(
-            e, ps * s * math.cos(phi), ps * s * math.sin(phi), ps * c, q0, qx, qy, qz, mj
-        )
+        w8 *= fj * ps / (4.0 * math.pi * mj)
+        e, bx, by, bz, _, _, _, _ = rest_frame_momentum(ps, masses[j], u[i, n - 2 + 2 * j], u[i, n - 1 + 2 * j])
+        a0, a1, a2, a3 = boost_from_rest(e, bx, by, bz, q0, qx, qy, qz, mj)
         p[i, j, 0] = a0
         p[i, j, 1] = a1
         p[i, j, 2] = a2
