@@ -32,6 +32,10 @@ def _resolve(process):
     if isinstance(process, Process):
         return process
     if isinstance(process, str):
+        if ">" in process:
+            from numhep.compiler import compile_process
+
+            return compile_process(process)
         return process_registry.get(process)
     raise TypeError(f"process: expected a name or a numhep.Process, got {type(process).__name__}")
 
@@ -61,15 +65,10 @@ def me(p, process, *, params: dict | None = None, grad=False, check: bool = True
     p = ab.momenta(p, xp=xp)
     if check:
         check_momenta(p, proc, xp)
-    pv = xp.asarray(proc.parameter_vector(params))
-    out = xp.empty(p.shape[0])
-    proc.kernel(p, pv, out)
     if not grad:
-        return out
+        return proc.evaluate(p, xp, params, False)
     wanted = ("p",) if grad is True else tuple([grad] if isinstance(grad, str) else grad)
-    gp = xp.empty_like(p)
-    gpar = xp.empty((p.shape[0], max(len(proc.parameters), 1)))
-    proc.kernel.vjp(p, pv, xp.ones_like(out), gp, gpar)
+    out, gp, gpar = proc.evaluate(p, xp, params, True)
     if grad is True:
         return out, gp
     result = {}

@@ -1,9 +1,16 @@
-"""Models as data: named input parameters and the quantities derived from them.
+"""Models as data: parameters, particles and vertices.
 
 A :class:`Model` holds its input parameters (name -> default value) and a function
 ``derive(inputs) -> dict`` computing derived parameters.  ``jacobian`` gives
 d(derived)/d(inputs) by forward-mode differentiation with dual numbers (exact, not
 finite differences), which chains parameter gradients from couplings to inputs.
+
+For the process compiler a model also lists :class:`Particle`\ s and
+:class:`Vertex`\ es.  A vertex names its particles as all *outgoing* PDG codes, a
+Lorentz structure from a closed list (FFV, FFS, VVV, VVVV, VVS, SSS; see
+:mod:`numhep.kernels.vertices`), a colour structure, its coupling orders and a
+function of the parameters returning its couplings (which include the i of the
+Feynman rule).
 """
 
 from __future__ import annotations
@@ -69,6 +76,44 @@ def sqrt(v):
     return v.sqrt() if isinstance(v, Dual) else math.sqrt(v)
 
 
+@dataclass(frozen=True)
+class Particle:
+    """A particle species (its antiparticle has PDG code -pdg unless self-conjugate)."""
+
+    pdg: int
+    name: str
+    antiname: str
+    spin: int  # 2s + 1: 1 scalar, 2 fermion, 3 vector
+    colour: int  # 1, 3 (antiparticle 3bar) or 8
+    mass: str | None = None  # parameter names
+    width: str | None = None
+    charge: float = 0.0
+
+    @property
+    def self_conjugate(self) -> bool:
+        return self.name == self.antiname
+
+
+@dataclass(frozen=True)
+class Vertex:
+    """An interaction; ``particles`` are outgoing PDG codes in the Lorentz structure's leg order.
+
+    lorentz: "FFV" (antifermion, fermion, vector), "FFS", "VVV", "VVVV", "VVS", "SSS".
+    colour:  "none", "delta" (delta_ij of the fermion and antifermion), "T" (T^a_{ij}:
+             vector a, fermion i, antifermion j), "f" (f^{abc} in
+             leg order), or "ff:abe,cde"-style products for four gluons.
+    couplings(params) -> tuple of complex: (cL, cR) for FFV/FFS; (c,) for VVV, VVS, SSS;
+             (c x1, c x2, c x3) for VVVV with x the coefficients of g12 g34, g13 g24, g14 g23.
+    """
+
+    particles: tuple
+    lorentz: str
+    colour: str
+    orders: tuple  # e.g. (("QCD", 1),)
+    couplings: Callable[[dict], tuple]
+    name: str = ""
+
+
 @dataclass
 class Model:
     name: str
@@ -76,6 +121,28 @@ class Model:
     derive: Callable[[dict], dict]
     description: str = ""
     units: dict = field(default_factory=dict)
+    particles: dict = field(default_factory=dict)  # pdg -> Particle (positive codes)
+    vertices: tuple = ()
+
+    def particle(self, pdg: int) -> Particle:
+        return self.particles[abs(pdg)]
+
+    def lookup(self, name: str) -> int:
+        """PDG code of a particle named in MadGraph's spelling (``u``, ``u~``, ``w+``, ``a``)."""
+        for p in self.particles.values():
+            if name == p.name:
+                return p.pdg
+            if name == p.antiname:
+                return p.pdg if p.self_conjugate else -p.pdg
+        known = sorted({p.name for p in self.particles.values()} | {p.antiname for p in self.particles.values()})
+        raise KeyError(f"unknown particle {name!r} in model {self.name!r}; known: {' '.join(known)}")
+
+    def name_of(self, pdg: int) -> str:
+        p = self.particle(pdg)
+        return p.name if pdg > 0 or p.self_conjugate else p.antiname
+
+    def anti(self, pdg: int) -> int:
+        return pdg if self.particle(pdg).self_conjugate else -pdg
 
     def parameters(self, overrides: dict | None = None) -> dict:
         """Inputs (with overrides) and every derived parameter, as floats."""

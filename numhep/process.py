@@ -23,7 +23,7 @@ class Process:
     name: str
     legs: tuple  # PDG codes, incoming first
     masses: tuple  # GeV, per leg
-    kernel: object  # numhep kernel: (i, p, params, out)
+    kernel: object = None  # numhep kernel: (i, p, params, out); compiled processes override evaluate
     model: object = None  # numhep.Model supplying the parameters
     parameters: tuple = ()  # names of the entries of the params vector, in order
     description: str = ""
@@ -35,7 +35,7 @@ class Process:
         self.masses = tuple(float(v) for v in self.masses)
         if len(self.legs) != len(self.masses):
             raise ValueError(f"process {self.name!r}: {len(self.legs)} legs but {len(self.masses)} masses")
-        if getattr(self.kernel, "vjp", None) is None:
+        if type(self).evaluate is Process.evaluate and getattr(self.kernel, "vjp", None) is None:
             raise ValueError(f"process {self.name!r}: its kernel has no adjoint (kernel.vjp)")
 
     def __repr__(self):
@@ -55,3 +55,15 @@ class Process:
     def parameter_vector(self, overrides: dict | None = None) -> np.ndarray:
         values = self.parameter_values(overrides)
         return np.array([values[k] for k in self.parameters], dtype=np.float64)
+
+    def evaluate(self, p, xp, params: dict | None, grad: bool):
+        """|M|^2 (and, with grad, (d|M|^2/dp, d|M|^2/d params vector)) on checked momenta."""
+        pv = xp.asarray(self.parameter_vector(params))
+        out = xp.empty(p.shape[0])
+        self.kernel(p, pv, out)
+        if not grad:
+            return out
+        gp = xp.empty_like(p)
+        gpar = xp.empty((p.shape[0], max(len(self.parameters), 1)))
+        self.kernel.vjp(p, pv, xp.ones_like(out), gp, gpar)
+        return out, gp, gpar

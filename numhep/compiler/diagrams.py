@@ -1,0 +1,264 @@
+"""Tree-level diagrams as shared off-shell currents over subsets of external legs.
+
+Legs are crossed to all-outgoing (an incoming X becomes an outgoing anti-X).  For a
+subset S of legs (a bitmask) not containing the reference leg (the last one), a
+*current* is one sub-tree: a vertex joining currents of a split S = S1 + S2 (or
+S1 + S2 + S3 for four-point vertices) whose remaining leg, seen from the rest of the
+diagram, makes S look like one outgoing particle c(S) = anti(vertex leg).  Every
+diagram is a vertex joining currents that cover all legs but the reference with the
+reference leg's wavefunction; identical sub-trees are built once and shared, as
+MadGraph's wavefunctions are.
+
+Fermion lines: a psibar-type current (c(S) a fermion) or psi-type one (an
+antifermion) remembers the external leg where its open line starts; a vertex that
+closes the line records the pair (psibar leg, psi leg).  A diagram's sign is the parity
+of the permutation that lists its pairs (psibar, psi) one after another.
+
+Coupling orders: explicit maxima (``QCD=0``, ``QED<=4``) prune currents as they are
+built; without any, MadGraph's default keeps the diagrams of minimal
+WEIGHTED = 2 QED + QCD.  Decay chains require s-channel currents over given leg sets:
+currents whose set partially overlaps a resonance's are never built.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Current:
+    id: int
+    mask: int
+    particle: int  # c(S): the subset as one outgoing particle
+    vertex: int = -1  # index into model.vertices; -1 for an external leg
+    out_pos: int = -1  # vertex position of the new line
+    children: tuple = ()  # current ids
+    positions: tuple = ()  # vertex positions of the children
+    orders: tuple = ()
+    open_leg: int = -1
+    pairs: tuple = ()
+    leg: int = -1
+
+
+@dataclass
+class Diagram:
+    vertex: int
+    ref_pos: int  # vertex position of the reference leg
+    children: tuple
+    positions: tuple
+    orders: tuple
+    pairs: tuple
+    sign: int = 1
+
+
+@dataclass
+class DiagramSet:
+    legs: tuple  # outgoing-equivalent PDG codes
+    currents: list = field(default_factory=list)
+    diagrams: list = field(default_factory=list)
+
+
+def _add_orders(*orders):
+    total = defaultdict(int)
+    for o in orders:
+        for k, v in o:
+            total[k] += v
+    return tuple(sorted(total.items()))
+
+
+def _weighted(orders) -> int:
+    d = dict(orders)
+    return 2 * d.get("QED", 0) + d.get("QCD", 0)
+
+
+def _parity(seq) -> int:
+    seq = list(seq)
+    inv = sum(1 for a in range(len(seq)) for b in range(a + 1, len(seq)) if seq[a] > seq[b])
+    return -1 if inv % 2 else 1
+
+
+class _VertexIndex:
+    """(sorted input particles) -> [(vertex index, output position, input positions)]."""
+
+    def __init__(self, model):
+        self.model = model
+        self.by_inputs = defaultdict(list)
+        for vi, v in enumerate(model.vertices):
+            seen_out = set()
+            for o, out in enumerate(v.particles):
+                if out in seen_out:
+                    continue  # identical legs: the Feynman rule is already symmetric
+                seen_out.add(out)
+                rest = [q for q in range(len(v.particles)) if q != o]
+                key = tuple(sorted(v.particles[q] for q in rest))
+                self.by_inputs[key].append((vi, o, tuple(rest)))
+
+    def matches(self, children_particles):
+        """[(vertex, output position, positions of the children in their given order)]."""
+        key = tuple(sorted(children_particles))
+        out = []
+        for vi, o, rest in self.by_inputs.get(key, ()):
+            parts = self.model.vertices[vi].particles
+            for perm in itertools.permutations(rest):
+                if all(parts[pos] == x for pos, x in zip(perm, children_particles)):
+                    out.append((vi, o, perm))
+                    break
+        return out
+
+
+def _splits(mask: int, parts: int):
+    """Unordered splits of mask into `parts` non-empty submasks (lowest bit in the first)."""
+    low = mask & -mask
+    rest = mask ^ low
+    sub = rest
+    while True:
+        first = sub | low
+        other = mask ^ first
+        if other:
+            if parts == 2:
+                yield (first, other)
+            else:
+                for tail in _splits(other, parts - 1):
+                    yield (first,) + tail
+        if sub == 0:
+            break
+        sub = (sub - 1) & rest
+
+
+def generate(model, legs, *, max_orders=None, resonances=()):
+    """All tree diagrams for outgoing-equivalent ``legs`` (the last is the reference).
+
+    max_orders: {"QCD": n, ...} or None for MadGraph's minimal-WEIGHTED default.
+    resonances: [(mask, particle as c(S))] s-channel lines a diagram must contain.
+    """
+    n = len(legs)
+    ref = n - 1
+    index = _VertexIndex(model)
+    ds = DiagramSet(tuple(legs))
+    fermion = {p: model.particle(p).spin == 2 for p in set(legs) | {q for v in model.vertices for q in v.particles}}
+    full = (1 << n) - 1
+    # a resonance containing the reference leg is the same line seen from its complement
+    res = []
+    for mask, part in resonances:
+        if mask >> ref & 1:
+            res.append((full ^ mask, model.anti(part)))
+        else:
+            res.append((mask, part))
+
+    def allowed(mask, particle):
+        for rmask, rpart in res:
+            inter = mask & rmask
+            if inter and inter != mask and inter != rmask:
+                return False  # crosses a resonance
+            if mask == rmask and particle != rpart:
+                return False
+        return True
+
+    def within(orders):
+        if max_orders is None:
+            return True
+        d = dict(orders)
+        return all(d.get(k, 0) <= v for k, v in max_orders.items())
+
+    currents_of = defaultdict(lambda: defaultdict(list))  # mask -> particle -> ids
+    for leg in range(n - 1):
+        c = Current(len(ds.currents), 1 << leg, legs[leg], leg=leg, open_leg=leg if fermion[legs[leg]] else -1)
+        ds.currents.append(c)
+        currents_of[1 << leg][legs[leg]].append(c.id)
+
+    def combine(vi, o, positions, child_ids, mask):
+        v = model.vertices[vi]
+        kids = [ds.currents[c] for c in child_ids]
+        orders = _add_orders(v.orders, *[k.orders for k in kids])
+        if not within(orders):
+            return None
+        pairs = tuple(p for k in kids for p in k.pairs)
+        open_leg = -1
+        if v.lorentz in ("FFV", "FFS"):
+            by_pos = dict(zip(positions, kids))
+            if o == 2:
+                pairs += ((by_pos[1].open_leg, by_pos[0].open_leg),)
+            elif o == 0:
+                open_leg = by_pos[1].open_leg
+            else:
+                open_leg = by_pos[0].open_leg
+        return orders, pairs, open_leg
+
+    sizes = sorted(range(1, (full ^ (1 << ref)) + 1), key=lambda m: bin(m).count("1"))
+    for mask in sizes:
+        if mask >> ref & 1 or bin(mask).count("1") < 2:
+            continue
+        for nparts in (2, 3):
+            for split in _splits(mask, nparts):
+                pools = [currents_of[s] for s in split]
+                if not all(pools):
+                    continue
+                for parts in itertools.product(*[list(p) for p in pools]):
+                    for vi, o, positions in index.matches(parts):
+                        new = model.anti(model.vertices[vi].particles[o])
+                        if not allowed(mask, new):
+                            continue
+                        for ids in itertools.product(*[pool[x] for pool, x in zip(pools, parts)]):
+                            got = combine(vi, o, positions, ids, mask)
+                            if got is None:
+                                continue
+                            orders, pairs, open_leg = got
+                            c = Current(len(ds.currents), mask, new, vi, o, ids, positions, orders, open_leg, pairs)
+                            ds.currents.append(c)
+                            currents_of[mask][new].append(c.id)
+    # diagrams: vertices joining a split of all-but-reference with the reference leg
+    rest = full ^ (1 << ref)
+    ref_particle = legs[ref]
+    diagrams = []
+    for nparts in (2, 3):
+        for split in _splits(rest, nparts):
+            pools = [currents_of[s] for s in split]
+            if not all(pools):
+                continue
+            for parts in itertools.product(*[list(p) for p in pools]):
+                for vi, o, positions in index.matches(parts):
+                    if model.vertices[vi].particles[o] != ref_particle:
+                        continue
+                    for ids in itertools.product(*[pool[x] for pool, x in zip(pools, parts)]):
+                        got = combine(vi, o, positions, ids, rest)
+                        if got is None:
+                            continue
+                        orders, pairs, open_leg = got
+                        if model.vertices[vi].lorentz in ("FFV", "FFS") and o != 2:
+                            pairs += ((open_leg, ref) if o == 0 else (ref, open_leg),)
+                        diagrams.append(Diagram(vi, o, ids, positions, orders, pairs))
+    if res:
+        diagrams = [d for d in diagrams if _realises(ds, d, res)]
+    if max_orders is None and diagrams:
+        best = min(_weighted(d.orders) for d in diagrams)
+        diagrams = [d for d in diagrams if _weighted(d.orders) == best]
+    for d in diagrams:
+        seq = [leg for pair in d.pairs for leg in pair]
+        d.sign = _parity(seq)
+    ds.diagrams = diagrams
+    return ds
+
+
+def _realises(ds, diagram, res) -> bool:
+    seen = set()
+    stack = list(diagram.children)
+    while stack:
+        c = ds.currents[stack.pop()]
+        seen.add((c.mask, c.particle))
+        stack.extend(c.children)
+    return all(r in seen for r in res)
+
+
+def used_currents(ds) -> list[int]:
+    """Ids of the currents some diagram needs, children before parents."""
+    need = set()
+    stack = [c for d in ds.diagrams for c in d.children]
+    while stack:
+        c = stack.pop()
+        if c in need:
+            continue
+        need.add(c)
+        stack.extend(ds.currents[c].children)
+    return sorted(need)

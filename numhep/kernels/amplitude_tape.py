@@ -1,0 +1,222 @@
+"""The amplitude program interpreter: |M|^2 of any compiled process from its tape.
+
+A process compiles (:mod:`numhep.compiler`) to plain arrays, and this one kernel runs
+them for every process, on the CPU and on CUDA:
+
+``ops`` (n_ops, 8) int64, one instruction per row:
+    [opcode, out, in1, in2, in3, coupling row, propagator, amplitude reference]
+  * external wavefunctions: out = slot, in1 = leg, in2 = 1 if the leg is incoming,
+    propagator = mass index (into ``reals``, -1 for massless);
+  * vertex currents: inputs in the vertex's Lorentz order with the output leg last;
+    amplitude reference = -1: the current is propagated (mass reals[prop], width
+    reals[prop + 1]) into slot ``out``; otherwise the current is contracted with the
+    wavefunction in slot ``amplitude reference`` and the result is diagram ``out``,
+    added to the partial amplitudes (JAMPs) with the diagram's colour coefficients
+    (CSR rows ``diag_ptr``/``diag_jamp``/``diag_coef``, fermion sign included).
+``couplings`` (n_rows, 4) complex: (cL, cR) or (c) or (c x1, c x2, c x3), see
+:mod:`numhep.kernels.vertices`.  ``helicities`` (n_hel, legs): the helicity
+configurations left after removing the vanishing ones.
+|M|^2 = norm * sum_h sum_kl conj(J_k) C_kl J_l with the colour matrix C and
+norm = 1 / (initial spins x initial colours x identical-particle factor).
+Slots hold 4 complex components and the outgoing momentum of their subset of legs.
+Adjoint: :mod:`numhep.adjoint.amplitude_tape`.
+"""
+
+from numhep.kernels._target import device, kernel
+from numhep.kernels.propagators import psi_propagator, psibar_propagator, scalar_propagator, vector_propagator
+from numhep.kernels.vertices import (
+    ffs_psi,
+    ffs_psibar,
+    ffs_scalar,
+    ffv_psi,
+    ffv_psibar,
+    ffv_vector,
+    vvv_vector,
+    vvvv_vector,
+)
+from numhep.kernels.wavefunctions import external_psi, external_psibar, polarisation
+
+# opcodes (the compiler emits the same numbers)
+EXT_PSI = 0
+EXT_PSIBAR = 1
+EXT_VECTOR = 2
+EXT_SCALAR = 3
+FFV_V = 10
+FFV_PSIBAR = 11
+FFV_PSI = 12
+FFS_S = 20
+FFS_PSIBAR = 21
+FFS_PSI = 22
+VVV_V = 30
+VVVV_V = 31
+VVS_V = 40
+VVS_S = 41
+SSS_S = 50
+
+#: output kind of each current opcode: 0 vector, 1 psibar, 2 psi, 3 scalar
+KIND_VECTOR = 0
+KIND_PSIBAR = 1
+KIND_PSI = 2
+KIND_SCALAR = 3
+
+
+@device(inline=True)
+def output_kind(op):
+    if op == FFV_PSIBAR or op == FFS_PSIBAR:
+        return KIND_PSIBAR
+    if op == FFV_PSI or op == FFS_PSI:
+        return KIND_PSI
+    if op == FFS_S or op == VVS_S or op == SSS_S:
+        return KIND_SCALAR
+    return KIND_VECTOR
+
+
+@device
+def vertex_current(i, op, a, b, c, cp, w, k):
+    """The colour-stripped current of the output leg (no propagator), 4 complex numbers."""
+    zero = complex(0.0, 0.0)
+    if op == FFV_V:
+        return ffv_vector(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                          w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1])
+    if op == FFV_PSIBAR:
+        return ffv_psibar(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                          w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1])
+    if op == FFV_PSI:
+        return ffv_psi(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                       w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1])
+    if op == FFS_S:
+        s = ffs_scalar(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                       w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1])
+        return s, zero, zero, zero
+    if op == FFS_PSIBAR:
+        return ffs_psibar(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3], w[i, b, 0], cp[0], cp[1])
+    if op == FFS_PSI:
+        return ffs_psi(w[i, a, 0], w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1])
+    if op == VVV_V:
+        return vvv_vector(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                          w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3],
+                          k[i, a, 0], k[i, a, 1], k[i, a, 2], k[i, a, 3],
+                          k[i, b, 0], k[i, b, 1], k[i, b, 2], k[i, b, 3], cp[0])
+    if op == VVVV_V:
+        return vvvv_vector(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                           w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3],
+                           w[i, c, 0], w[i, c, 1], w[i, c, 2], w[i, c, 3], cp[0], cp[1], cp[2])
+    if op == VVS_V:
+        f = cp[0] * w[i, b, 0]
+        return f * w[i, a, 0], f * w[i, a, 1], f * w[i, a, 2], f * w[i, a, 3]
+    if op == VVS_S:
+        s = cp[0] * (w[i, a, 0] * w[i, b, 0] - w[i, a, 1] * w[i, b, 1]
+                     - w[i, a, 2] * w[i, b, 2] - w[i, a, 3] * w[i, b, 3])
+        return s, zero, zero, zero
+    # SSS_S
+    return cp[0] * w[i, a, 0] * w[i, b, 0], zero, zero, zero
+
+
+@device
+def run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp):
+    """Run every instruction for helicity configuration h of event i; JAMPs into jamp[i]."""
+    for j in range(jamp.shape[1]):
+        jamp[i, j] = complex(0.0, 0.0)
+    for n in range(ops.shape[0]):
+        op = ops[n, 0]
+        out = ops[n, 1]
+        if op <= EXT_SCALAR:
+            leg = ops[n, 2]
+            inc = ops[n, 3] == 1
+            e, px, py, pz = p[i, leg, 0], p[i, leg, 1], p[i, leg, 2], p[i, leg, 3]
+            m = reals[ops[n, 6]] if ops[n, 6] >= 0 else 0.0
+            hel = helicities[h, leg]
+            if op == EXT_PSI:
+                c0, c1, c2, c3 = external_psi(e, px, py, pz, m, hel, inc)
+            elif op == EXT_PSIBAR:
+                c0, c1, c2, c3 = external_psibar(e, px, py, pz, m, hel, inc)
+            elif op == EXT_VECTOR:
+                c0, c1, c2, c3 = polarisation(e, px, py, pz, m, hel, inc)
+            else:
+                c0, c1, c2, c3 = complex(1.0, 0.0), complex(0.0, 0.0), complex(0.0, 0.0), complex(0.0, 0.0)
+            sgn = -1.0 if inc else 1.0
+            w[i, out, 0] = c0
+            w[i, out, 1] = c1
+            w[i, out, 2] = c2
+            w[i, out, 3] = c3
+            k[i, out, 0] = sgn * e
+            k[i, out, 1] = sgn * px
+            k[i, out, 2] = sgn * py
+            k[i, out, 3] = sgn * pz
+            continue
+        a = ops[n, 2]
+        b = ops[n, 3]
+        c = ops[n, 4]
+        v0, v1, v2, v3 = vertex_current(i, op, a, b, c, couplings[ops[n, 5]], w, k)
+        ref = ops[n, 7]
+        kind = output_kind(op)
+        if ref >= 0:
+            # amplitude: contract with the remaining leg's wavefunction
+            if kind == KIND_VECTOR:
+                amp = v0 * w[i, ref, 0] - v1 * w[i, ref, 1] - v2 * w[i, ref, 2] - v3 * w[i, ref, 3]
+            elif kind == KIND_SCALAR:
+                amp = v0 * w[i, ref, 0]
+            else:
+                amp = v0 * w[i, ref, 0] + v1 * w[i, ref, 1] + v2 * w[i, ref, 2] + v3 * w[i, ref, 3]
+            for q in range(diag_ptr[out], diag_ptr[out + 1]):
+                jamp[i, diag_jamp[q]] += diag_coef[q] * amp
+            continue
+        k0 = k[i, a, 0] + k[i, b, 0]
+        k1 = k[i, a, 1] + k[i, b, 1]
+        k2 = k[i, a, 2] + k[i, b, 2]
+        k3 = k[i, a, 3] + k[i, b, 3]
+        if op == VVVV_V:
+            k0 += k[i, c, 0]
+            k1 += k[i, c, 1]
+            k2 += k[i, c, 2]
+            k3 += k[i, c, 3]
+        pm = ops[n, 6]
+        m = reals[pm] if pm >= 0 else 0.0
+        wd = reals[pm + 1] if pm >= 0 else 0.0
+        if kind == KIND_VECTOR:
+            v0, v1, v2, v3 = vector_propagator(v0, v1, v2, v3, k0, k1, k2, k3, m, wd)
+        elif kind == KIND_PSIBAR:
+            v0, v1, v2, v3 = psibar_propagator(v0, v1, v2, v3, k0, k1, k2, k3, m, wd)
+        elif kind == KIND_PSI:
+            v0, v1, v2, v3 = psi_propagator(v0, v1, v2, v3, k0, k1, k2, k3, m, wd)
+        else:
+            v0 = scalar_propagator(v0, k0, k1, k2, k3, m, wd)
+        w[i, out, 0] = v0
+        w[i, out, 1] = v1
+        w[i, out, 2] = v2
+        w[i, out, 3] = v3
+        k[i, out, 0] = k0
+        k[i, out, 1] = k1
+        k[i, out, 2] = k2
+        k[i, out, 3] = k3
+
+
+@device
+def colour_sum(i, colour, jamp):
+    """sum_kl conj(J_k) C_kl J_l (real for a Hermitian C)."""
+    total = 0.0
+    nj = jamp.shape[1]
+    for a in range(nj):
+        s = complex(0.0, 0.0)
+        for b in range(nj):
+            s += colour[a, b] * jamp[i, b]
+        total += (jamp[i, a].conjugate() * s).real
+    return total
+
+
+@kernel
+def tape_me(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp, diag_coef, w, k, jamp, out):
+    """out[i] = norm * sum over helicities of the colour-summed |M_h|^2 (norm = reals[0])."""
+    total = 0.0
+    for h in range(helicities.shape[0]):
+        run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp)
+        total += colour_sum(i, colour, jamp)
+    out[i] = reals[0] * total
+
+
+@kernel
+def tape_me_per_helicity(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp, diag_coef, w, k, jamp, out):
+    """out[i, h] = colour-summed |M_h|^2 without the normalisation (finds vanishing helicities)."""
+    for h in range(helicities.shape[0]):
+        run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp)
+        out[i, h] = colour_sum(i, colour, jamp)

@@ -1,0 +1,75 @@
+"""Propagators applied to vertex currents (widths in every massive propagator, as MadGraph).
+
+With D = K^2 - M^2 + i M W (K the line's momentum):
+    scalar:  i / D
+    vector:  massless (Feynman gauge) -i g^{mu nu} / K^2;
+             massive (unitary gauge)   i (-g^{mu nu} + K^mu K^nu / M^2) / D
+    fermion: i (s Kslash + M) / D, with s = +1 for a psibar-type current (the fermion
+             arrow runs along K) and s = -1 for a psi-type one (against K).
+Vector currents are contravariant components (v^0, v^1, v^2, v^3).
+Adjoint: :mod:`numhep.adjoint.propagators`.
+"""
+
+from numhep.kernels._target import device
+
+
+@device
+def denominator(k0, k1, k2, k3, m, w):
+    return complex(k0 * k0 - k1 * k1 - k2 * k2 - k3 * k3 - m * m, m * w)
+
+
+@device
+def scalar_propagator(s, k0, k1, k2, k3, m, w):
+    return 1j * s / denominator(k0, k1, k2, k3, m, w)
+
+
+@device
+def vector_propagator(v0, v1, v2, v3, k0, k1, k2, k3, m, w):
+    if m == 0.0:
+        f = -1j / complex(k0 * k0 - k1 * k1 - k2 * k2 - k3 * k3, 0.0)
+        return f * v0, f * v1, f * v2, f * v3
+    f = 1j / denominator(k0, k1, k2, k3, m, w)
+    kv = (k0 * v0 - k1 * v1 - k2 * v2 - k3 * v3) / (m * m)
+    return f * (k0 * kv - v0), f * (k1 * kv - v1), f * (k2 * kv - v2), f * (k3 * kv - v3)
+
+
+@device
+def psi_propagator(b1, b2, b3, b4, k0, k1, k2, k3, m, w):
+    """i (-Kslash + m) psi / D: the column spinor of a psi-type line."""
+    f = 1j / denominator(k0, k1, k2, k3, m, w)
+    # Kslash = [[0, K.sigma], [K.sigmabar, 0]], K.sigma = [[k0 - k3, -(k1 - i k2)], [-(k1 + i k2), k0 + k3]]
+    a11 = k0 - k3
+    a12 = -complex(k1, -k2)
+    a21 = -complex(k1, k2)
+    a22 = k0 + k3
+    c11 = k0 + k3
+    c12 = complex(k1, -k2)
+    c21 = complex(k1, k2)
+    c22 = k0 - k3
+    return (
+        f * (m * b1 - (a11 * b3 + a12 * b4)),
+        f * (m * b2 - (a21 * b3 + a22 * b4)),
+        f * (m * b3 - (c11 * b1 + c12 * b2)),
+        f * (m * b4 - (c21 * b1 + c22 * b2)),
+    )
+
+
+@device
+def psibar_propagator(a1, a2, a3, a4, k0, k1, k2, k3, m, w):
+    """psibar i (Kslash + m) / D: the row spinor of a psibar-type line."""
+    f = 1j / denominator(k0, k1, k2, k3, m, w)
+    a11 = k0 - k3
+    a12 = -complex(k1, -k2)
+    a21 = -complex(k1, k2)
+    a22 = k0 + k3
+    c11 = k0 + k3
+    c12 = complex(k1, -k2)
+    c21 = complex(k1, k2)
+    c22 = k0 - k3
+    # row (aL, aR) [[m, K.sigma], [K.sigmabar, m]] = (m aL + aR K.sigmabar, aL K.sigma + m aR)
+    return (
+        f * (m * a1 + a3 * c11 + a4 * c21),
+        f * (m * a2 + a3 * c12 + a4 * c22),
+        f * (a1 * a11 + a2 * a21 + m * a3),
+        f * (a1 * a12 + a2 * a22 + m * a4),
+    )
