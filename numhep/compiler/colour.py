@@ -21,7 +21,6 @@ J_k = sum_d c_dk A_d (MadGraph's JAMPs).
 
 from __future__ import annotations
 
-from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
@@ -175,19 +174,33 @@ def _join(tensor, parts, positions, out_pos):
         subs.append(leg_letters + vert[pos])
         legs.extend(arr_legs)
     out = "".join(s[:-1] for s in subs) + (vert[out_pos] if out_pos is not None else "")
-    result = np.einsum(",".join([vert] + subs) + "->" + out, tensor, *[p[0] for p in parts])
+    result = np.einsum(",".join([vert] + subs) + "->" + out, tensor, *[p[0] for p in parts], optimize="greedy")
     return result, legs
 
 
-def _rationalise(arr, max_denominator: int = 10000, tol: float = 1e-9):
-    """Round real and imaginary parts to nearby fractions when they are that close."""
+#: denominators tried when rounding colour factors (products of the 2s and 3s SU(3) gives)
+_DENOMINATORS = sorted({2**a * 3**b for a in range(8) for b in range(7) if 2**a * 3**b <= 20000})
+
+
+def _rationalise(arr, tol: float = 1e-9):
+    """Round real and imaginary parts to p/q (q = 2^a 3^b) when they are that close."""
     out = np.array(arr, dtype=complex)
     scale = max(np.abs(out).max(), 1.0)
-    for idx in np.ndindex(out.shape):
-        z = out[idx]
-        parts = []
-        for x in (z.real, z.imag):
-            fr = Fraction(x).limit_denominator(max_denominator)
-            parts.append(float(fr) if abs(float(fr) - x) <= tol * scale else x)
-        out[idx] = complex(*parts)
+    for part in ("real", "imag"):
+        x = getattr(out, part).ravel().copy()
+        todo = np.abs(x) > tol * scale
+        x[~todo] = 0.0
+        for q in _DENOMINATORS:
+            if not todo.any():
+                break
+            approx = np.round(x[todo] * q) / q
+            hit = np.abs(approx - x[todo]) <= tol * scale
+            idx = np.flatnonzero(todo)[hit]
+            x[idx] = approx[hit]
+            todo[idx] = False
+        x = x.reshape(out.shape)
+        if part == "real":
+            out = x + 1j * out.imag
+        else:
+            out = out.real + 1j * x
     return out

@@ -6,7 +6,8 @@ them for every process, on the CPU and on CUDA:
 ``ops`` (n_ops, 8) int64, one instruction per row:
     [opcode, out, in1, in2, in3, coupling row, propagator, amplitude reference]
   * external wavefunctions: out = slot, in1 = leg, in2 = 1 if the leg is incoming,
-    propagator = mass index (into ``reals``, -1 for massless);
+    propagator = mass index (into ``reals``, -1 for massless); EXT_GAUGE puts k/E in
+    place of a vector's polarisation (gauge invariance makes such amplitudes vanish);
   * vertex currents: inputs in the vertex's Lorentz order with the output leg last;
     amplitude reference = -1: the current is propagated (mass reals[prop], width
     reals[prop + 1]) into slot ``out``; otherwise the current is contracted with the
@@ -41,6 +42,7 @@ EXT_PSI = 0
 EXT_PSIBAR = 1
 EXT_VECTOR = 2
 EXT_SCALAR = 3
+EXT_GAUGE = 4  # a vector leg's polarisation replaced by k/E: Ward-identity checks
 FFV_V = 10
 FFV_PSIBAR = 11
 FFV_PSI = 12
@@ -120,7 +122,7 @@ def run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, di
     for n in range(ops.shape[0]):
         op = ops[n, 0]
         out = ops[n, 1]
-        if op <= EXT_SCALAR:
+        if op <= EXT_GAUGE:
             leg = ops[n, 2]
             inc = ops[n, 3] == 1
             e, px, py, pz = p[i, leg, 0], p[i, leg, 1], p[i, leg, 2], p[i, leg, 3]
@@ -132,6 +134,8 @@ def run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, di
                 c0, c1, c2, c3 = external_psibar(e, px, py, pz, m, hel, inc)
             elif op == EXT_VECTOR:
                 c0, c1, c2, c3 = polarisation(e, px, py, pz, m, hel, inc)
+            elif op == EXT_GAUGE:
+                c0, c1, c2, c3 = complex(1.0, 0.0), complex(px / e, 0.0), complex(py / e, 0.0), complex(pz / e, 0.0)
             else:
                 c0, c1, c2, c3 = complex(1.0, 0.0), complex(0.0, 0.0), complex(0.0, 0.0), complex(0.0, 0.0)
             sgn = -1.0 if inc else 1.0

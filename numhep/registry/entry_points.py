@@ -2,7 +2,10 @@
 
 Discovery is lazy (on the first lookup) and forgiving: a plugin that fails to
 import is reported with a warning naming it, and the others still load.  Names
-registered in the session (``register``) take precedence over entry points.
+registered in the session (``register``) take precedence over entry points.  An
+entry point may name the object itself or a zero-argument factory; factories run
+on the first ``get`` of their name (compiling a process can take a moment, listing
+names should not).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ class Registry:
         self.kind = kind
         self._validate = validate
         self._items: dict = {}
+        self._factories: dict = {}
         self._discovered = False
         self.broken: dict[str, str] = {}
 
@@ -39,8 +43,9 @@ class Registry:
             try:
                 obj = ep.load()
                 if callable(obj) and not hasattr(obj, "name"):
-                    obj = obj()
-                self._items[ep.name] = self._validate(obj, ep.name)
+                    self._factories[ep.name] = (obj, ep.value)
+                else:
+                    self._items[ep.name] = self._validate(obj, ep.name)
             except Exception as exc:  # a broken plugin must not take the others down
                 self.broken[ep.name] = f"{type(exc).__name__}: {exc}"
                 warnings.warn(
@@ -51,24 +56,33 @@ class Registry:
                 )
 
     def refresh(self):
-        """Forget discovered entry points (keep session registrations) and look again."""
+        """Look at the entry points again (session registrations are kept)."""
         self._discovered = False
         self.broken.clear()
 
     def names(self) -> list[str]:
         self._discover()
-        return sorted(self._items)
+        return sorted(set(self._items) | set(self._factories))
 
     def get(self, name: str):
         self._discover()
         if name in self._items:
             return self._items[name]
+        if name in self._factories:
+            factory, origin = self._factories.pop(name)
+            try:
+                self._items[name] = self._validate(factory(), name)
+            except Exception as exc:
+                self.broken[name] = f"{type(exc).__name__}: {exc}"
+                raise UnknownNameError(f"{self.kind} {name!r} ({origin}) failed to build: {exc}") from exc
+            return self._items[name]
         if name in self.broken:
             raise UnknownNameError(f"{self.kind} {name!r} comes from a plugin that failed to load: {self.broken[name]}")
-        close = difflib.get_close_matches(name, list(self._items), n=5, cutoff=0.4)
+        known = self.names()
+        close = difflib.get_close_matches(name, known, n=5, cutoff=0.4)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise UnknownNameError(
-            f"unknown {self.kind} {name!r}.{hint} Registered: {', '.join(sorted(self._items)) or 'none'}"
+            f"unknown {self.kind} {name!r}.{hint} Registered: {', '.join(known) or 'none'}"
             f" (plugins declare them under the entry-point group {self.group!r})"
         )
 
