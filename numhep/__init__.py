@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 from numhep import adjoint as _adjoint  # noqa: F401  (attaches every kernel's VJP)
 from numhep.integrand import integrand
 from numhep.matrix_element import me
-from numhep.model import Model
+from numhep.model_definition import Model
 from numhep.parton_density import PDFSet, pdf
 from numhep.phase_space import (
     PhaseSpacePoints,
@@ -21,7 +21,7 @@ from numhep.phase_space import (
     rambo_on_diet_inverse_vjp,
     rambo_on_diet_vjp,
 )
-from numhep.process import Process
+from numhep.process_declaration import Process
 from numhep.registry import model_registry as _models
 from numhep.registry import process_registry as _processes
 from numhep.vegas import VegasGrid, VegasResult, vegas_integrate

@@ -27,7 +27,7 @@ CONSERVATION_TOLERANCE = 1e-8
 
 
 def _resolve(process):
-    from numhep.process import Process
+    from numhep.process_declaration import Process
 
     if isinstance(process, Process):
         return process

@@ -14,7 +14,7 @@ Registered as the model ``sm`` through numhep's own ``numhep.models`` entry poin
 
 import math
 
-from numhep.model import Model, sqrt
+from numhep.model_definition import Model, sqrt
 
 INPUTS = {
     "aEWM1": 132.507,
@@ -73,7 +73,7 @@ sm = Model(
 
 
 # ---- particles (MadGraph sm names) ------------------------------------------------------
-from numhep.model import Particle, Vertex  # noqa: E402
+from numhep.model_definition import Particle, Vertex  # noqa: E402
 
 _QUARKS = [(1, "d", -1 / 3, None, None), (2, "u", 2 / 3, None, None), (3, "s", -1 / 3, None, None),
            (4, "c", 2 / 3, None, None), (5, "b", -1 / 3, "MB", None), (6, "t", 2 / 3, "MT", "WT")]

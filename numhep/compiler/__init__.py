@@ -22,7 +22,7 @@ from numhep.compiler import diagrams as _diagrams
 from numhep.compiler import program as _program
 from numhep.compiler.process_syntax import ProcessSyntaxError, parse
 from numhep.kernels import amplitude_tape as _tape
-from numhep.process import Process
+from numhep.process_declaration import Process
 
 __all__ = ["CompiledProcess", "ProcessSyntaxError", "compile_process"]
 

@@ -4,7 +4,8 @@ Dirac matrices: gamma^mu = [[0, sigma^mu], [sigmabar^mu, 0]] with sigma^mu = (1,
 sigmabar^mu = (1, -sigma), gamma5 = diag(-1, -1, 1, 1): a spinor is (psi_L; psi_R).
 With the helicity two-spinors chi_+ = (|p| + pz, px + i py)/N, chi_- = (-px + i py, |p| + pz)/N,
 N = sqrt(2 |p| (|p| + pz)) (chi_+ = (1, 0) at rest; (0, 1) and (-1, 0) along -z), and
-omega_pm = sqrt(E pm |p|):
+omega_+ = sqrt(E + |p|), omega_- = m / omega_+ (= sqrt(E - |p|) on the mass shell; written
+with the mass so that massless spinors stay smooth off the shell, where gradients look):
     u(p, l) = ( omega_{-l} chi_l ; omega_l chi_l ),
     v(p, l) = ( -l omega_l chi_{-l} ; l omega_{-l} chi_{-l} ),
     ubar = u^dagger gamma^0 = (u_R^*, u_L^*) as a row;
@@ -46,7 +47,7 @@ def spinor_u(e, px, py, pz, m, hel):
     """u(p, hel) = (omega_{-h} chi_h ; omega_h chi_h)."""
     pp = math.sqrt(px * px + py * py + pz * pz)
     wp = math.sqrt(max(e + pp, 0.0))
-    wm = m / wp if m != 0.0 else math.sqrt(max(e - pp, 0.0))
+    wm = m / wp if m != 0.0 else 0.0
     c1, c2 = helicity_spinor(px, py, pz, hel)
     if hel > 0:
         return wm * c1, wm * c2, wp * c1, wp * c2
@@ -58,7 +59,7 @@ def spinor_v(e, px, py, pz, m, hel):
     """v(p, hel) = (-h omega_h chi_{-h} ; h omega_{-h} chi_{-h})."""
     pp = math.sqrt(px * px + py * py + pz * pz)
     wp = math.sqrt(max(e + pp, 0.0))
-    wm = m / wp if m != 0.0 else math.sqrt(max(e - pp, 0.0))
+    wm = m / wp if m != 0.0 else 0.0
     c1, c2 = helicity_spinor(px, py, pz, -hel)
     if hel > 0:
         return -wp * c1, -wp * c2, wm * c1, wm * c2

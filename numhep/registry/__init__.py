@@ -18,7 +18,7 @@ __all__ = ["PluginWarning", "Registry", "UnknownNameError", "process_registry", 
 
 
 def _validate_process(obj, name):
-    from numhep.process import Process
+    from numhep.process_declaration import Process
 
     if not isinstance(obj, Process):
         raise TypeError(f"entry point {name!r} gave {type(obj).__name__}, not a numhep.Process")
@@ -26,7 +26,7 @@ def _validate_process(obj, name):
 
 
 def _validate_model(obj, name):
-    from numhep.model import Model
+    from numhep.model_definition import Model
 
     if not isinstance(obj, Model):
         raise TypeError(f"entry point {name!r} gave {type(obj).__name__}, not a numhep.Model")

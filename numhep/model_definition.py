@@ -5,8 +5,8 @@ A :class:`Model` holds its input parameters (name -> default value) and a functi
 d(derived)/d(inputs) by forward-mode differentiation with dual numbers (exact, not
 finite differences), which chains parameter gradients from couplings to inputs.
 
-For the process compiler a model also lists :class:`Particle`\ s and
-:class:`Vertex`\ es.  A vertex names its particles as all *outgoing* PDG codes, a
+For the process compiler a model also lists its particles (:class:`Particle`) and
+vertices (:class:`Vertex`).  A vertex names its particles as all *outgoing* PDG codes, a
 Lorentz structure from a closed list (FFV, FFS, VVV, VVVV, VVS, SSS; see
 :mod:`numhep.kernels.vertices`), a colour structure, its coupling orders and a
 function of the parameters returning its couplings (which include the i of the
