@@ -21,12 +21,12 @@ from typing import Callable
 
 
 class Dual:
-    """a + b eps with eps^2 = 0: exact first derivatives of scalar formulas."""
+    """a + b eps with eps^2 = 0: exact first derivatives of scalar formulas (real or complex)."""
 
     __slots__ = ("a", "b")
 
     def __init__(self, a, b=0.0):
-        self.a, self.b = float(a), float(b)
+        self.a, self.b = a, b
 
     @staticmethod
     def lift(v):
@@ -69,6 +69,9 @@ class Dual:
     def sqrt(self):
         r = math.sqrt(self.a)
         return Dual(r, self.b / (2.0 * r))
+
+    def __float__(self):
+        return float(self.a)
 
 
 def sqrt(v):
@@ -152,6 +155,12 @@ class Model:
                 raise KeyError(f"{self.name}: {key!r} is not an input parameter (inputs: {', '.join(self.inputs)})")
             values[key] = float(val)
         return {**values, **self.derive(values)}
+
+    def seeded(self, wrt: str, overrides: dict | None = None) -> dict:
+        """Every parameter as a :class:`Dual` carrying its derivative with respect to input ``wrt``."""
+        base = self.parameters(overrides)
+        seeded = {k: Dual(base[k], 1.0 if k == wrt else 0.0) for k in self.inputs}
+        return {**seeded, **self.derive(seeded)}
 
     def jacobian(self, overrides: dict | None = None) -> dict:
         """{derived name: {input name: d derived / d input}} by dual numbers."""

@@ -3,4 +3,15 @@
 Importing this package attaches each VJP to its forward kernel (``kernel.vjp``).
 """
 
-from numhep.adjoint import alpha_s, lorentz, pdf_interpolation, rambo, rambo_on_diet, vegas_grid  # noqa: F401
+from numhep.adjoint import (  # noqa: F401
+    alpha_s,
+    amplitude_tape,
+    lorentz,
+    pdf_interpolation,
+    propagators,
+    rambo,
+    rambo_on_diet,
+    vegas_grid,
+    vertices,
+    wavefunctions,
+)

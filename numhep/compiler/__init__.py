@@ -62,6 +62,7 @@ class CompiledProcess(Process):
             legs=tuple(initial + final),
             masses=masses,
             model=mdl,
+            parameters=tuple(mdl.inputs),
             description=f"{text} ({len(self.diagrams.diagrams)} diagrams, {self.colour.summary()})",
         )
         self.text = text
@@ -83,13 +84,13 @@ class CompiledProcess(Process):
             prog.diag_coef,
         )
 
-    def _chunk(self):
-        per_event = self.program.n_slots * 4 * (16 + 8)
+    def _chunk(self, grad=False):
+        per_event = self.program.n_slots * 4 * (16 + 8) * (2 if grad else 1)
         return max(1, WORKSPACE_BYTES // per_event)
 
     def evaluate(self, p, xp, params, grad):
         if grad:
-            raise NotImplementedError("gradients of compiled processes are not available yet")
+            return self._evaluate_with_gradient(p, xp, params)
         arrays = tuple(xp.asarray(a) for a in self._arrays(params))
         n = p.shape[0]
         out = xp.empty(n)
@@ -103,6 +104,40 @@ class CompiledProcess(Process):
             jamp = xp.empty((m, nj), dtype=complex)
             _tape.tape_me(xp.ascontiguousarray(p[start:stop]), *arrays, w, k, jamp, out[start:stop])
         return out
+
+    def _evaluate_with_gradient(self, p, xp, params):
+        """(|M|^2, d|M|^2/dp, d|M|^2/d(model inputs)) through the reverse tape."""
+        host = self._arrays(params)
+        arrays = tuple(xp.asarray(a) for a in host)
+        n = p.shape[0]
+        prog = self.program
+        nj = max(prog.colour.shape[0], 1)
+        nrows = host[1].shape[0]
+        nreals = host[2].shape[0]
+        out = xp.empty(n)
+        gp = xp.empty_like(p)
+        gcoup = xp.empty((n, nrows, 4), dtype=complex)
+        greals = xp.empty((n, nreals))
+        chunk = self._chunk(grad=True) if xp is np else n
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
+            m = stop - start
+            ws = (
+                xp.empty((m, prog.n_slots, 4), dtype=complex), xp.empty((m, prog.n_slots, 4)),
+                xp.empty((m, nj), dtype=complex), xp.empty((m, nj), dtype=complex),
+                xp.empty((m, prog.n_slots, 4), dtype=complex), xp.empty((m, prog.n_slots, 4)),
+            )
+            _tape.tape_me.vjp(
+                xp.ascontiguousarray(p[start:stop]), *arrays, xp.ones(m), *ws,
+                gcoup[start:stop], greals[start:stop], out[start:stop], gp[start:stop],
+            )
+        gpar = xp.empty((n, len(self.parameters)))
+        for col, name in enumerate(self.parameters):
+            seeded = self.model.seeded(name, params)
+            dc = xp.asarray(prog.coupling_derivatives(self.model, seeded))
+            dr = xp.asarray(prog.real_derivatives(seeded))
+            gpar[:, col] = 2.0 * (gcoup * dc[None]).real.sum(axis=(1, 2)) + greals @ dr
+        return out, gp, gpar
 
     def helicity_contributions(self, p, params=None):
         """(n, n_helicities) colour-summed |M_h|^2 before averaging."""

@@ -88,6 +88,26 @@ class Program:
             rows[r, : len(vals)] = vals
         return rows
 
+    def coupling_derivatives(self, model, seeded: dict) -> np.ndarray:
+        """d(coupling rows)/d(input) from parameters seeded as dual numbers."""
+        rows = np.zeros((max(len(self.coupling_rows), 1), 4), dtype=complex)
+        cache = {}
+        for r, (vi, perm) in enumerate(self.coupling_rows):
+            if vi not in cache:
+                cache[vi] = model.vertices[vi].couplings(seeded)
+            c = cache[vi]
+            vals = [c[q] for q in perm] if perm is not None else list(c)
+            rows[r, : len(vals)] = [v.b if hasattr(v, "b") else 0.0 for v in vals]
+        return rows
+
+    def real_derivatives(self, seeded: dict) -> np.ndarray:
+        out = [0.0]
+        for mass, width in self.mass_rows:
+            m = seeded[mass]
+            w = seeded[width] if width else 0.0
+            out += [getattr(m, "b", 0.0), getattr(w, "b", 0.0)]
+        return np.array(out, dtype=float)
+
     def reals(self, params: dict) -> np.ndarray:
         out = [self.norm]
         for mass, width in self.mass_rows:

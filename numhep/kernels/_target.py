@@ -35,13 +35,15 @@ arrays) run the CUDA kernel on the array's device.  ``kernel.cpu(...)`` and
 ``kernel.cuda(...)`` force a target (under ``NUMBA_ENABLE_CUDASIM=1`` the CUDA
 build runs on numpy arrays, which is how CI tests it without a GPU).
 
-Why launchers are written to files: numba's disk cache keys closures and
-dispatcher arguments by object identity, so a launcher built in memory would
-recompile in every interpreter.  Each CPU launcher is therefore a tiny module
-written to ``$NUMHEP_CACHE_DIR`` (default ``~/.cache/numhep``) under a
-directory named after a hash of numhep's kernel sources; a change to any kernel
-source gives a fresh directory, so a stale cached kernel is never reused
-(numba itself does not track changes in called functions).
+Why launchers are written to files, and only they are cached: numba's disk cache
+keys closures and dispatcher arguments by object identity (a launcher built in
+memory would recompile in every interpreter), and it keys a function by its own
+source file only, so a cached function keeps stale copies of the helpers it calls
+after they change.  Each CPU launcher is therefore a tiny module written to
+``$NUMHEP_CACHE_DIR`` (default ``~/.cache/numhep``) under a directory named after a
+hash of numhep's kernel and adjoint sources, and it is the only thing cached: its
+object code contains every function it calls, and a change to any kernel source
+gives a fresh directory.  Event and device functions themselves are not cached.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ import numpy as np
 
 __all__ = ["device", "kernel", "adjoint_of", "cuda_threads_per_block"]
 
-_JIT_OPTIONS = dict(cache=True, fastmath=False, error_model="numpy")
+_JIT_OPTIONS = dict(fastmath=False, error_model="numpy")
 
 #: CUDA block size for event-parallel kernels.
 cuda_threads_per_block = 128

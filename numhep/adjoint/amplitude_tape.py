@@ -1,0 +1,289 @@
+"""Reverse mode through the amplitude program: d|M|^2/dp and d|M|^2/d(couplings, masses, widths).
+
+Per helicity the tape runs forward (slots keep every wavefunction), the partial
+amplitudes are seeded with the Wirtinger cotangent of sum conj(J) C J,
+dL/dJ_k = g norm conj((C J)_k), and the instructions are walked backwards:
+  amplitude  A_d = <current, w_ref>:  dA_d = sum_k J~_k coef_dk, then the contraction's
+             and the vertex's VJPs;
+  current    J = P(K) V(inputs), K = sum of the inputs' momenta: the propagator's VJP
+             (input current, K, mass, width), K's cotangent to every input slot, then
+             the vertex's VJP;
+  external   the wavefunction's VJP to the leg's momentum and mass, plus the slot
+             momentum k = +-p.
+Complex cotangents are Wirtinger derivatives, real gradients 2 Re of the complex sums
+(:mod:`numhep.adjoint.wavefunctions`).  Couplings keep complex cotangents gcoup (per
+row and component); the caller chains them to model inputs: dL/dtheta =
+sum 2 Re(gcoup dc/dtheta).  Masses and widths are real (greals, same index as reals).
+"""
+
+from numhep.adjoint.propagators import psi_propagator_vjp, psibar_propagator_vjp, scalar_propagator_vjp, vector_propagator_vjp
+from numhep.adjoint.vertices import (
+    ffs_scalar_vjp,
+    ffs_spinor_vjp,
+    ffv_psi_vjp,
+    ffv_psibar_vjp,
+    ffv_vector_vjp,
+    vvv_vector_vjp,
+    vvvv_vector_vjp,
+)
+from numhep.adjoint.wavefunctions import external_psi_vjp, external_psibar_vjp, polarisation_vjp
+from numhep.kernels import amplitude_tape as fwd
+from numhep.kernels._target import adjoint_of, device
+from numhep.kernels.amplitude_tape import (
+    EXT_GAUGE,
+    EXT_PSI,
+    EXT_PSIBAR,
+    EXT_SCALAR,
+    EXT_VECTOR,
+    FFS_PSI,
+    FFS_PSIBAR,
+    FFS_S,
+    FFV_PSI,
+    FFV_PSIBAR,
+    FFV_V,
+    KIND_PSI,
+    KIND_PSIBAR,
+    KIND_SCALAR,
+    KIND_VECTOR,
+    SSS_S,
+    VVS_S,
+    VVS_V,
+    VVV_V,
+    VVVV_V,
+    colour_sum,
+    output_kind,
+    run_tape,
+    vertex_current,
+)
+
+
+@device
+def add4(gw, i, s, a0, a1, a2, a3):
+    gw[i, s, 0] += a0
+    gw[i, s, 1] += a1
+    gw[i, s, 2] += a2
+    gw[i, s, 3] += a3
+
+
+@device
+def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw, gk, gcoup):
+    """Accumulate the cotangents of the inputs, input momenta and couplings of one vertex."""
+    cp = couplings[row]
+    if op == FFV_V:
+        r = ffv_vector_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                           w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1], g0, g1, g2, g3)
+        add4(gw, i, a, r[0], r[1], r[2], r[3])
+        add4(gw, i, b, r[4], r[5], r[6], r[7])
+        gcoup[i, row, 0] += r[8]
+        gcoup[i, row, 1] += r[9]
+    elif op == FFV_PSIBAR:
+        r = ffv_psibar_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                           w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1], g0, g1, g2, g3)
+        add4(gw, i, a, r[0], r[1], r[2], r[3])
+        add4(gw, i, b, r[4], r[5], r[6], r[7])
+        gcoup[i, row, 0] += r[8]
+        gcoup[i, row, 1] += r[9]
+    elif op == FFV_PSI:
+        r = ffv_psi_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                        w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1], g0, g1, g2, g3)
+        add4(gw, i, a, r[0], r[1], r[2], r[3])
+        add4(gw, i, b, r[4], r[5], r[6], r[7])
+        gcoup[i, row, 0] += r[8]
+        gcoup[i, row, 1] += r[9]
+    elif op == FFS_S:
+        r = ffs_scalar_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                           w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1], g0)
+        add4(gw, i, a, r[0], r[1], r[2], r[3])
+        add4(gw, i, b, r[4], r[5], r[6], r[7])
+        gcoup[i, row, 0] += r[8]
+        gcoup[i, row, 1] += r[9]
+    elif op == FFS_PSIBAR:
+        r = ffs_spinor_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3], w[i, b, 0], cp[0], cp[1], g0, g1, g2, g3)
+        add4(gw, i, a, r[0], r[1], r[2], r[3])
+        gw[i, b, 0] += r[4]
+        gcoup[i, row, 0] += r[5]
+        gcoup[i, row, 1] += r[6]
+    elif op == FFS_PSI:
+        r = ffs_spinor_vjp(w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], w[i, a, 0], cp[0], cp[1], g0, g1, g2, g3)
+        add4(gw, i, b, r[0], r[1], r[2], r[3])
+        gw[i, a, 0] += r[4]
+        gcoup[i, row, 0] += r[5]
+        gcoup[i, row, 1] += r[6]
+    elif op == VVV_V:
+        r = vvv_vector_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                           w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3],
+                           k[i, a, 0], k[i, a, 1], k[i, a, 2], k[i, a, 3],
+                           k[i, b, 0], k[i, b, 1], k[i, b, 2], k[i, b, 3], cp[0], g0, g1, g2, g3)
+        add4(gw, i, a, r[0], r[1], r[2], r[3])
+        add4(gw, i, b, r[4], r[5], r[6], r[7])
+        for q in range(4):
+            gk[i, a, q] += 2.0 * r[8 + q].real
+            gk[i, b, q] += 2.0 * r[12 + q].real
+        gcoup[i, row, 0] += r[16]
+    elif op == VVVV_V:
+        r = vvvv_vector_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                            w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3],
+                            w[i, c, 0], w[i, c, 1], w[i, c, 2], w[i, c, 3], cp[0], cp[1], cp[2], g0, g1, g2, g3)
+        add4(gw, i, a, r[0], r[1], r[2], r[3])
+        add4(gw, i, b, r[4], r[5], r[6], r[7])
+        add4(gw, i, c, r[8], r[9], r[10], r[11])
+        gcoup[i, row, 0] += r[12]
+        gcoup[i, row, 1] += r[13]
+        gcoup[i, row, 2] += r[14]
+    elif op == VVS_V:
+        # out = c S x
+        s = w[i, b, 0]
+        gx = g0 * w[i, a, 0] + g1 * w[i, a, 1] + g2 * w[i, a, 2] + g3 * w[i, a, 3]
+        add4(gw, i, a, cp[0] * s * g0, cp[0] * s * g1, cp[0] * s * g2, cp[0] * s * g3)
+        gw[i, b, 0] += cp[0] * gx
+        gcoup[i, row, 0] += s * gx
+    elif op == VVS_S:
+        # out = c (x.y)
+        gw[i, a, 0] += cp[0] * g0 * w[i, b, 0]
+        gw[i, a, 1] -= cp[0] * g0 * w[i, b, 1]
+        gw[i, a, 2] -= cp[0] * g0 * w[i, b, 2]
+        gw[i, a, 3] -= cp[0] * g0 * w[i, b, 3]
+        gw[i, b, 0] += cp[0] * g0 * w[i, a, 0]
+        gw[i, b, 1] -= cp[0] * g0 * w[i, a, 1]
+        gw[i, b, 2] -= cp[0] * g0 * w[i, a, 2]
+        gw[i, b, 3] -= cp[0] * g0 * w[i, a, 3]
+        gcoup[i, row, 0] += g0 * (w[i, a, 0] * w[i, b, 0] - w[i, a, 1] * w[i, b, 1]
+                                  - w[i, a, 2] * w[i, b, 2] - w[i, a, 3] * w[i, b, 3])
+    elif op == SSS_S:
+        gw[i, a, 0] += cp[0] * g0 * w[i, b, 0]
+        gw[i, b, 0] += cp[0] * g0 * w[i, a, 0]
+        gcoup[i, row, 0] += g0 * w[i, a, 0] * w[i, b, 0]
+
+
+@device
+def reverse_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+                 w, k, gjamp, gw, gk, gcoup, greals, gp):
+    """Walk the tape backwards for helicity h (forward values in w, k; JAMP seeds in gjamp)."""
+    for s in range(w.shape[1]):
+        for q in range(4):
+            gw[i, s, q] = complex(0.0, 0.0)
+            gk[i, s, q] = 0.0
+    for n in range(ops.shape[0] - 1, -1, -1):
+        op = ops[n, 0]
+        out = ops[n, 1]
+        if op <= EXT_GAUGE:
+            leg = ops[n, 2]
+            inc = ops[n, 3] == 1
+            e, px, py, pz = p[i, leg, 0], p[i, leg, 1], p[i, leg, 2], p[i, leg, 3]
+            pm = ops[n, 6]
+            m = reals[pm] if pm >= 0 else 0.0
+            hel = helicities[h, leg]
+            g0, g1, g2, g3 = gw[i, out, 0], gw[i, out, 1], gw[i, out, 2], gw[i, out, 3]
+            z = complex(0.0, 0.0)
+            if op == EXT_PSI:
+                r = external_psi_vjp(e, px, py, pz, m, hel, inc, g0, g1, g2, g3)
+            elif op == EXT_PSIBAR:
+                r = external_psibar_vjp(e, px, py, pz, m, hel, inc, g0, g1, g2, g3)
+            elif op == EXT_VECTOR:
+                r = polarisation_vjp(e, px, py, pz, m, hel, inc, g0, g1, g2, g3)
+            elif op == EXT_GAUGE:
+                # (1, p/E)
+                r = (-(g1 * px + g2 * py + g3 * pz) / (e * e), g1 / e, g2 / e, g3 / e, z)
+            else:
+                r = (z, z, z, z, z)
+            sgn = -1.0 if inc else 1.0
+            for q in range(4):
+                gp[i, leg, q] += 2.0 * r[q].real + sgn * gk[i, out, q]
+            if pm >= 0:
+                greals[i, pm] += 2.0 * r[4].real
+            continue
+        a = ops[n, 2]
+        b = ops[n, 3]
+        c = ops[n, 4]
+        row = ops[n, 5]
+        ref = ops[n, 7]
+        kind = output_kind(op)
+        v0, v1, v2, v3 = vertex_current(i, op, a, b, c, couplings[row], w, k)
+        if ref >= 0:
+            gamp = complex(0.0, 0.0)
+            for q in range(diag_ptr[out], diag_ptr[out + 1]):
+                gamp += gjamp[i, diag_jamp[q]] * diag_coef[q]
+            if kind == KIND_VECTOR:
+                t0, t1, t2, t3 = gamp * w[i, ref, 0], -gamp * w[i, ref, 1], -gamp * w[i, ref, 2], -gamp * w[i, ref, 3]
+                add4(gw, i, ref, gamp * v0, -gamp * v1, -gamp * v2, -gamp * v3)
+            elif kind == KIND_SCALAR:
+                t0, t1, t2, t3 = gamp * w[i, ref, 0], complex(0.0, 0.0), complex(0.0, 0.0), complex(0.0, 0.0)
+                gw[i, ref, 0] += gamp * v0
+            else:
+                t0, t1, t2, t3 = gamp * w[i, ref, 0], gamp * w[i, ref, 1], gamp * w[i, ref, 2], gamp * w[i, ref, 3]
+                add4(gw, i, ref, gamp * v0, gamp * v1, gamp * v2, gamp * v3)
+            vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, t0, t1, t2, t3, gw, gk, gcoup)
+            continue
+        k0 = k[i, out, 0]
+        k1 = k[i, out, 1]
+        k2 = k[i, out, 2]
+        k3 = k[i, out, 3]
+        pm = ops[n, 6]
+        m = reals[pm] if pm >= 0 else 0.0
+        wd = reals[pm + 1] if pm >= 0 else 0.0
+        g0, g1, g2, g3 = gw[i, out, 0], gw[i, out, 1], gw[i, out, 2], gw[i, out, 3]
+        if kind == KIND_VECTOR:
+            r = vector_propagator_vjp(v0, v1, v2, v3, k0, k1, k2, k3, m, wd, g0, g1, g2, g3)
+            t0, t1, t2, t3 = r[0], r[1], r[2], r[3]
+            dk0, dk1, dk2, dk3, dm, dw = r[4], r[5], r[6], r[7], r[8], r[9]
+        elif kind == KIND_PSIBAR:
+            r = psibar_propagator_vjp(v0, v1, v2, v3, k0, k1, k2, k3, m, wd, g0, g1, g2, g3)
+            t0, t1, t2, t3 = r[0], r[1], r[2], r[3]
+            dk0, dk1, dk2, dk3, dm, dw = r[4], r[5], r[6], r[7], r[8], r[9]
+        elif kind == KIND_PSI:
+            r = psi_propagator_vjp(v0, v1, v2, v3, k0, k1, k2, k3, m, wd, g0, g1, g2, g3)
+            t0, t1, t2, t3 = r[0], r[1], r[2], r[3]
+            dk0, dk1, dk2, dk3, dm, dw = r[4], r[5], r[6], r[7], r[8], r[9]
+        else:
+            r7 = scalar_propagator_vjp(v0, k0, k1, k2, k3, m, wd, g0)
+            t0, t1, t2, t3 = r7[0], complex(0.0, 0.0), complex(0.0, 0.0), complex(0.0, 0.0)
+            dk0, dk1, dk2, dk3, dm, dw = r7[1], r7[2], r7[3], r7[4], r7[5], r7[6]
+        if pm >= 0:
+            greals[i, pm] += 2.0 * dm.real
+            greals[i, pm + 1] += 2.0 * dw.real
+        gk0 = gk[i, out, 0] + 2.0 * dk0.real
+        gk1 = gk[i, out, 1] + 2.0 * dk1.real
+        gk2 = gk[i, out, 2] + 2.0 * dk2.real
+        gk3 = gk[i, out, 3] + 2.0 * dk3.real
+        gk[i, a, 0] += gk0
+        gk[i, a, 1] += gk1
+        gk[i, a, 2] += gk2
+        gk[i, a, 3] += gk3
+        gk[i, b, 0] += gk0
+        gk[i, b, 1] += gk1
+        gk[i, b, 2] += gk2
+        gk[i, b, 3] += gk3
+        if op == VVVV_V:
+            gk[i, c, 0] += gk0
+            gk[i, c, 1] += gk1
+            gk[i, c, 2] += gk2
+            gk[i, c, 3] += gk3
+        vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, t0, t1, t2, t3, gw, gk, gcoup)
+
+
+@adjoint_of(fwd.tape_me)
+def tape_me_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp, diag_coef, g,
+                w, k, jamp, gjamp, gw, gk, gcoup, greals, out, gp):
+    """out[i] = |M|^2 (as the forward), gp[i] = g d|M|^2/dp, gcoup[i] (Wirtinger) and greals[i]."""
+    for leg in range(gp.shape[1]):
+        for q in range(4):
+            gp[i, leg, q] = 0.0
+    for r in range(gcoup.shape[1]):
+        for q in range(4):
+            gcoup[i, r, q] = complex(0.0, 0.0)
+    for r in range(greals.shape[1]):
+        greals[i, r] = 0.0
+    nj = jamp.shape[1]
+    scale = g[i] * reals[0]
+    total = 0.0
+    for h in range(helicities.shape[0]):
+        run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp)
+        total += colour_sum(i, colour, jamp)
+        for a in range(nj):
+            s = complex(0.0, 0.0)
+            for b in range(nj):
+                s += colour[a, b] * jamp[i, b]
+            gjamp[i, a] = scale * s.conjugate()
+        reverse_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+                     w, k, gjamp, gw, gk, gcoup, greals, gp)
+    out[i] = reals[0] * total
