@@ -73,10 +73,24 @@ class Dual:
     def __float__(self):
         return float(self.a)
 
+    def cos(self):
+        return Dual(math.cos(self.a), -math.sin(self.a) * self.b)
+
+    def sin(self):
+        return Dual(math.sin(self.a), math.cos(self.a) * self.b)
+
 
 def sqrt(v):
     """Square root for floats and :class:`Dual` numbers (use it in ``derive``)."""
     return v.sqrt() if isinstance(v, Dual) else math.sqrt(v)
+
+
+def cos(v):
+    return v.cos() if isinstance(v, Dual) else math.cos(v)
+
+
+def sin(v):
+    return v.sin() if isinstance(v, Dual) else math.sin(v)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ Registered as the model ``sm`` through numhep's own ``numhep.models`` entry poin
 
 import math
 
-from numhep.model_definition import Model, sqrt
+from numhep.model_definition import Model, cos, sin, sqrt
 
 INPUTS = {
     "aEWM1": 132.507,
@@ -171,3 +171,33 @@ WWV_SIGN = 1.0
 
 sm.particles = PARTICLES
 sm.vertices = _vertices()
+
+
+# ---- the CP-violating top Yukawa (seed 003 Eq. 6.2) -------------------------------------
+def _cp_top_yukawa(v):
+    """-i y_t/sqrt2 [a cos(alpha) + i b sin(alpha) gamma5] with gamma5 P_L = -P_L, gamma5 P_R = P_R."""
+    y = v["ymt"] / v["vev"]
+    even = v["kappa_a"] * cos(v["alpha_cp"])
+    odd = v["kappa_b"] * sin(v["alpha_cp"])
+    return -1j * y * (even - 1j * odd), -1j * y * (even + 1j * odd)
+
+
+def _cpv_vertices():
+    out = []
+    for vert in sm.vertices:
+        if vert.particles == (-6, 6, 25):
+            out.append(Vertex(vert.particles, "FFS", vert.colour, vert.orders, _cp_top_yukawa, "ttH (CP)"))
+        else:
+            out.append(vert)
+    return tuple(out)
+
+
+sm_cpv = Model(
+    name="sm_cpv",
+    inputs={**INPUTS, "alpha_cp": 0.0, "kappa_a": 1.0, "kappa_b": 2.0 / 3.0},
+    derive=derive,
+    description="SM with a CP-violating top Yukawa, -y_t/sqrt2 [a cos(alpha) tbar t + i b sin(alpha) "
+    "tbar gamma5 t] H (seed 003 Eq. 6.2); a = kappa_a = 1, b = kappa_b = 2/3, alpha = alpha_cp",
+    particles=PARTICLES,
+    vertices=_cpv_vertices(),
+)

@@ -41,13 +41,29 @@ def test_registered_seed_processes_are_the_compiled_ones():
 
 
 def test_diagram_counts_and_colour_factors():
-    assert len(compile_process("g g > t t~").diagrams.diagrams) == 3
-    assert len(compile_process("u c > w+ w+ d s").diagrams.diagrams) == 8  # MadGraph's minimal WEIGHTED
-    assert len(compile_process("u c > w+ w+ d s QCD=0").diagrams.diagrams) > 8
+    assert compile_process("g g > t t~").n_diagrams == 3
+    assert compile_process("u c > w+ w+ d s").n_diagrams == 8  # MadGraph's minimal WEIGHTED
+    assert compile_process("u c > w+ w+ d s QCD=0").n_diagrams > 8
     # e+ e- -> q q~ g: one colour structure with factor C_F N_c = 4
-    np.testing.assert_allclose(compile_process("e+ e- > u u~ g").colour.matrix, [[4.0]], atol=1e-12)
+    np.testing.assert_allclose(compile_process("e+ e- > u u~ g").program.colour, [[4.0]], atol=1e-12)
     # e+ e- -> q q~: N_c
-    np.testing.assert_allclose(compile_process("e+ e- > d d~").colour.matrix, [[3.0]], atol=1e-12)
+    np.testing.assert_allclose(compile_process("e+ e- > d d~").program.colour, [[3.0]], atol=1e-12)
+    # g g -> g g: the colour matrix of its (f f) basis is exact rationals
+    gg = compile_process("g g > g g").program.colour
+    np.testing.assert_allclose(gg * 3, np.round(gg * 3), atol=1e-12)
+
+
+def test_compiled_programs_are_cached_on_disk(tmp_path, monkeypatch):
+    import numhep.compiler as C
+
+    monkeypatch.setenv("NUMHEP_CACHE_DIR", str(tmp_path))
+    fresh = C.CompiledProcess("g g > t t~ g")
+    assert list((tmp_path / "processes").glob("*.npz"))
+    again = C.CompiledProcess("g g > t t~ g")
+    assert again.preparation_seconds < fresh.preparation_seconds
+    p, _ = numhep.rambo(3, 1000.0, fresh.masses, seed=2)
+    np.testing.assert_array_equal(numhep.me(p, again), numhep.me(p, fresh))
+    np.testing.assert_array_equal(again.program.helicities, fresh.program.helicities)
 
 
 def _gauge_program(proc, leg):
@@ -132,3 +148,21 @@ def test_errors_name_the_problem():
     p, _ = numhep.rambo(2, 500.0, [0.0] * 4, seed=1)
     with pytest.raises(ValueError, match="5 legs"):
         numhep.me(p, process="gg_ttg")
+
+
+def test_cp_violating_top_yukawa_model():
+    sm, cp = numhep.process("bu_thd"), numhep.process("bu_thd_cpv")
+    assert cp.model.name == "sm_cpv" and "sm_cpv" in numhep.models()
+    p, _ = numhep.rambo(6, 1000.0, sm.masses, seed=8)
+    # alpha = 0 is the Standard Model; a pure CP-odd coupling (alpha = pi/2) changes |M|^2
+    np.testing.assert_allclose(numhep.me(p, cp), numhep.me(p, sm), rtol=1e-13)
+    odd = numhep.me(p, cp, params={"alpha_cp": np.pi / 2})
+    assert np.all(np.abs(odd / numhep.me(p, sm) - 1) > 1e-3)
+    # b = 0 with alpha = pi/2 switches the Yukawa off: diagrams without a ttH vertex remain
+    off = numhep.me(p, cp, params={"alpha_cp": np.pi / 2, "kappa_b": 0.0})
+    zero_yt = numhep.me(p, sm, params={"ymt": 0.0})
+    np.testing.assert_allclose(off, zero_yt, rtol=1e-12)
+    _, g = numhep.me(p, cp, params={"alpha_cp": 0.7}, grad=("alpha_cp",))
+    h = 1e-6
+    fd = (numhep.me(p, cp, params={"alpha_cp": 0.7 + h}) - numhep.me(p, cp, params={"alpha_cp": 0.7 - h})) / (2 * h)
+    np.testing.assert_allclose(g["alpha_cp"], fd, rtol=1e-6)

@@ -57,7 +57,7 @@ from numhep.kernels.amplitude_tape import (
 )
 
 
-@device
+@device(inline=True)
 def add4(gw, i, s, a0, a1, a2, a3):
     gw[i, s, 0] += a0
     gw[i, s, 1] += a1
@@ -65,46 +65,48 @@ def add4(gw, i, s, a0, a1, a2, a3):
     gw[i, s, 3] += a3
 
 
-@device
+@device(inline=True)
 def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw, gk, gcoup):
     """Accumulate the cotangents of the inputs, input momenta and couplings of one vertex."""
-    cp = couplings[row]
+    c0 = couplings[row, 0]
+    c1 = couplings[row, 1]
+    c2 = couplings[row, 2]
     if op == FFV_V:
         r = ffv_vector_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
-                           w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1], g0, g1, g2, g3)
+                           w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1, g0, g1, g2, g3)
         add4(gw, i, a, r[0], r[1], r[2], r[3])
         add4(gw, i, b, r[4], r[5], r[6], r[7])
         gcoup[i, row, 0] += r[8]
         gcoup[i, row, 1] += r[9]
     elif op == FFV_PSIBAR:
         r = ffv_psibar_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
-                           w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1], g0, g1, g2, g3)
+                           w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1, g0, g1, g2, g3)
         add4(gw, i, a, r[0], r[1], r[2], r[3])
         add4(gw, i, b, r[4], r[5], r[6], r[7])
         gcoup[i, row, 0] += r[8]
         gcoup[i, row, 1] += r[9]
     elif op == FFV_PSI:
         r = ffv_psi_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
-                        w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1], g0, g1, g2, g3)
+                        w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1, g0, g1, g2, g3)
         add4(gw, i, a, r[0], r[1], r[2], r[3])
         add4(gw, i, b, r[4], r[5], r[6], r[7])
         gcoup[i, row, 0] += r[8]
         gcoup[i, row, 1] += r[9]
     elif op == FFS_S:
         r = ffs_scalar_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
-                           w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1], g0)
+                           w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1, g0)
         add4(gw, i, a, r[0], r[1], r[2], r[3])
         add4(gw, i, b, r[4], r[5], r[6], r[7])
         gcoup[i, row, 0] += r[8]
         gcoup[i, row, 1] += r[9]
     elif op == FFS_PSIBAR:
-        r = ffs_spinor_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3], w[i, b, 0], cp[0], cp[1], g0, g1, g2, g3)
+        r = ffs_spinor_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3], w[i, b, 0], c0, c1, g0, g1, g2, g3)
         add4(gw, i, a, r[0], r[1], r[2], r[3])
         gw[i, b, 0] += r[4]
         gcoup[i, row, 0] += r[5]
         gcoup[i, row, 1] += r[6]
     elif op == FFS_PSI:
-        r = ffs_spinor_vjp(w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], w[i, a, 0], cp[0], cp[1], g0, g1, g2, g3)
+        r = ffs_spinor_vjp(w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], w[i, a, 0], c0, c1, g0, g1, g2, g3)
         add4(gw, i, b, r[0], r[1], r[2], r[3])
         gw[i, a, 0] += r[4]
         gcoup[i, row, 0] += r[5]
@@ -113,7 +115,7 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
         r = vvv_vector_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
                            w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3],
                            k[i, a, 0], k[i, a, 1], k[i, a, 2], k[i, a, 3],
-                           k[i, b, 0], k[i, b, 1], k[i, b, 2], k[i, b, 3], cp[0], g0, g1, g2, g3)
+                           k[i, b, 0], k[i, b, 1], k[i, b, 2], k[i, b, 3], c0, g0, g1, g2, g3)
         add4(gw, i, a, r[0], r[1], r[2], r[3])
         add4(gw, i, b, r[4], r[5], r[6], r[7])
         for q in range(4):
@@ -123,7 +125,7 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
     elif op == VVVV_V:
         r = vvvv_vector_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
                             w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3],
-                            w[i, c, 0], w[i, c, 1], w[i, c, 2], w[i, c, 3], cp[0], cp[1], cp[2], g0, g1, g2, g3)
+                            w[i, c, 0], w[i, c, 1], w[i, c, 2], w[i, c, 3], c0, c1, c2, g0, g1, g2, g3)
         add4(gw, i, a, r[0], r[1], r[2], r[3])
         add4(gw, i, b, r[4], r[5], r[6], r[7])
         add4(gw, i, c, r[8], r[9], r[10], r[11])
@@ -134,24 +136,24 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
         # out = c S x
         s = w[i, b, 0]
         gx = g0 * w[i, a, 0] + g1 * w[i, a, 1] + g2 * w[i, a, 2] + g3 * w[i, a, 3]
-        add4(gw, i, a, cp[0] * s * g0, cp[0] * s * g1, cp[0] * s * g2, cp[0] * s * g3)
-        gw[i, b, 0] += cp[0] * gx
+        add4(gw, i, a, c0 * s * g0, c0 * s * g1, c0 * s * g2, c0 * s * g3)
+        gw[i, b, 0] += c0 * gx
         gcoup[i, row, 0] += s * gx
     elif op == VVS_S:
         # out = c (x.y)
-        gw[i, a, 0] += cp[0] * g0 * w[i, b, 0]
-        gw[i, a, 1] -= cp[0] * g0 * w[i, b, 1]
-        gw[i, a, 2] -= cp[0] * g0 * w[i, b, 2]
-        gw[i, a, 3] -= cp[0] * g0 * w[i, b, 3]
-        gw[i, b, 0] += cp[0] * g0 * w[i, a, 0]
-        gw[i, b, 1] -= cp[0] * g0 * w[i, a, 1]
-        gw[i, b, 2] -= cp[0] * g0 * w[i, a, 2]
-        gw[i, b, 3] -= cp[0] * g0 * w[i, a, 3]
+        gw[i, a, 0] += c0 * g0 * w[i, b, 0]
+        gw[i, a, 1] -= c0 * g0 * w[i, b, 1]
+        gw[i, a, 2] -= c0 * g0 * w[i, b, 2]
+        gw[i, a, 3] -= c0 * g0 * w[i, b, 3]
+        gw[i, b, 0] += c0 * g0 * w[i, a, 0]
+        gw[i, b, 1] -= c0 * g0 * w[i, a, 1]
+        gw[i, b, 2] -= c0 * g0 * w[i, a, 2]
+        gw[i, b, 3] -= c0 * g0 * w[i, a, 3]
         gcoup[i, row, 0] += g0 * (w[i, a, 0] * w[i, b, 0] - w[i, a, 1] * w[i, b, 1]
                                   - w[i, a, 2] * w[i, b, 2] - w[i, a, 3] * w[i, b, 3])
     elif op == SSS_S:
-        gw[i, a, 0] += cp[0] * g0 * w[i, b, 0]
-        gw[i, b, 0] += cp[0] * g0 * w[i, a, 0]
+        gw[i, a, 0] += c0 * g0 * w[i, b, 0]
+        gw[i, b, 0] += c0 * g0 * w[i, a, 0]
         gcoup[i, row, 0] += g0 * w[i, a, 0] * w[i, b, 0]
 
 
@@ -198,7 +200,7 @@ def reverse_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp
         row = ops[n, 5]
         ref = ops[n, 7]
         kind = output_kind(op)
-        v0, v1, v2, v3 = vertex_current(i, op, a, b, c, couplings[row], w, k)
+        v0, v1, v2, v3 = vertex_current(i, op, a, b, c, couplings[row, 0], couplings[row, 1], couplings[row, 2], w, k)
         if ref >= 0:
             gamp = complex(0.0, 0.0)
             for q in range(diag_ptr[out], diag_ptr[out + 1]):

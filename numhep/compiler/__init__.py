@@ -8,12 +8,18 @@ program (:mod:`~numhep.compiler.program`) that one generic kernel,
 :mod:`numhep.kernels.amplitude_tape`, runs for every process on CPU and CUDA.  The
 program is data, not code: nothing is compiled per process, and vanishing helicity
 configurations are dropped once, on a few random phase-space points.
-Compiled processes are kept per interpreter (keyed by model and text).
+Compiled programs are kept per interpreter and on disk (``$NUMHEP_CACHE_DIR`` or
+``~/.cache/numhep``, ``processes/``), keyed by a hash of the compiler's and the model's
+sources, the model's particles and vertices, and the process text.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -38,6 +44,7 @@ class CompiledProcess(Process):
 
         mdl = numhep.model(model) if isinstance(model, str) else model
         t0 = time.perf_counter()
+        self.text = text
         parsed = parse(text)
         try:
             initial = [mdl.lookup(x) for x in parsed.initial]
@@ -45,16 +52,22 @@ class CompiledProcess(Process):
         except KeyError as exc:
             raise ProcessSyntaxError(f"{text!r}: {exc.args[0]}") from None
         legs_out = [mdl.anti(x) for x in initial] + final
-        resonances = []
-        for res_name, leaves in parsed.resonances():
-            mask = sum(1 << (2 + k) for k in leaves)
-            resonances.append((mask, mdl.lookup(res_name)))
-        self.diagrams = _diagrams.generate(mdl, legs_out, max_orders=parsed.orders or None, resonances=resonances)
-        if not self.diagrams.diagrams:
-            raise ProcessSyntaxError(f"{text!r}: no tree-level diagrams in model {mdl.name!r}")
-        used = _diagrams.used_currents(self.diagrams)
-        self.colour = _colour.ColourDecomposition(mdl, self.diagrams, used)
-        self.program = _program.build(mdl, self.diagrams, used, self.colour, n_incoming=2)
+        key = _cache_key(mdl, text)
+        cached = _load(key)
+        if cached is not None:
+            self.program, self.n_diagrams, self.n_colour = cached
+        else:
+            resonances = []
+            for res_name, leaves in parsed.resonances():
+                mask = sum(1 << (2 + k) for k in leaves)
+                resonances.append((mask, mdl.lookup(res_name)))
+            diagrams = _diagrams.generate(mdl, legs_out, max_orders=parsed.orders or None, resonances=resonances)
+            if not diagrams.diagrams:
+                raise ProcessSyntaxError(f"{text!r}: no tree-level diagrams in model {mdl.name!r}")
+            used = _diagrams.used_currents(diagrams)
+            colour = _colour.ColourDecomposition(mdl, diagrams, used)
+            self.program = _program.build(mdl, diagrams, used, colour, n_incoming=2)
+            self.n_diagrams, self.n_colour = len(diagrams.diagrams), len(colour.basis)
         params = mdl.parameters()
         masses = tuple(params[mdl.particle(x).mass] if mdl.particle(x).mass else 0.0 for x in initial + final)
         super().__init__(
@@ -63,10 +76,11 @@ class CompiledProcess(Process):
             masses=masses,
             model=mdl,
             parameters=tuple(mdl.inputs),
-            description=f"{text} ({len(self.diagrams.diagrams)} diagrams, {self.colour.summary()})",
+            description=f"{text} ({self.n_diagrams} diagrams, {self.n_colour} colour basis elements)",
         )
-        self.text = text
-        self._drop_vanishing_helicities()
+        if cached is None:
+            self._drop_vanishing_helicities()
+            _save(key, self.program, self.n_diagrams, self.n_colour)
         self.preparation_seconds = time.perf_counter() - t0
 
     # ---- evaluation ----------------------------------------------------------------------
@@ -164,6 +178,64 @@ class CompiledProcess(Process):
 
 
 _CACHE: dict = {}
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("NUMHEP_CACHE_DIR")
+    return (Path(base) if base else Path.home() / ".cache" / "numhep") / "processes"
+
+
+def _cache_key(model, text: str) -> str:
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.glob("*.py")) + [root.parent / "kernels" / "amplitude_tape.py"]:
+        h.update(path.read_bytes())
+    h.update(repr(sorted((p.pdg, p.name, p.spin, p.colour, p.mass, p.width) for p in model.particles.values())).encode())
+    h.update(repr([(v.particles, v.lorentz, v.colour, v.orders, v.name) for v in model.vertices]).encode())
+    h.update(model.name.encode())
+    h.update(" ".join(text.split()).encode())
+    return h.hexdigest()[:24]
+
+
+_ARRAYS = ("ops", "helicities", "colour", "diag_ptr", "diag_jamp", "diag_coef")
+
+
+def _save(key: str, program, n_diagrams: int, n_colour: int) -> None:
+    try:
+        folder = _cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "coupling_rows": [[vi, list(perm) if perm is not None else None] for vi, perm in program.coupling_rows],
+            "mass_rows": [list(r) for r in program.mass_rows],
+            "n_slots": program.n_slots,
+            "norm": program.norm,
+            "n_diagrams": n_diagrams,
+            "n_colour": n_colour,
+        }
+        tmp = folder / f"{key}.{os.getpid()}.tmp.npz"
+        np.savez(tmp, meta=json.dumps(meta), **{a: getattr(program, a) for a in _ARRAYS})
+        os.replace(tmp, folder / f"{key}.npz")
+    except OSError:
+        pass  # a read-only home only costs the preparation next time
+
+
+def _load(key: str):
+    path = _cache_dir() / f"{key}.npz"
+    if not path.exists():
+        return None
+    try:
+        data = np.load(path, allow_pickle=False)
+        meta = json.loads(str(data["meta"]))
+        program = _program.Program(
+            coupling_rows=[(vi, tuple(perm) if perm is not None else None) for vi, perm in meta["coupling_rows"]],
+            mass_rows=[tuple(r) for r in meta["mass_rows"]],
+            n_slots=meta["n_slots"],
+            norm=meta["norm"],
+            **{a: np.ascontiguousarray(data[a]) for a in _ARRAYS},
+        )
+        return program, meta["n_diagrams"], meta["n_colour"]
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def compile_process(text: str, model="sm", name: str | None = None) -> CompiledProcess:

@@ -73,45 +73,45 @@ def output_kind(op):
     return KIND_VECTOR
 
 
-@device
-def vertex_current(i, op, a, b, c, cp, w, k):
+@device(inline=True)
+def vertex_current(i, op, a, b, c, c0, c1, c2, w, k):
     """The colour-stripped current of the output leg (no propagator), 4 complex numbers."""
     zero = complex(0.0, 0.0)
     if op == FFV_V:
         return ffv_vector(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
-                          w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1])
+                          w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1)
     if op == FFV_PSIBAR:
         return ffv_psibar(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
-                          w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1])
+                          w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1)
     if op == FFV_PSI:
         return ffv_psi(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
-                       w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1])
+                       w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1)
     if op == FFS_S:
         s = ffs_scalar(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
-                       w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1])
+                       w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1)
         return s, zero, zero, zero
     if op == FFS_PSIBAR:
-        return ffs_psibar(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3], w[i, b, 0], cp[0], cp[1])
+        return ffs_psibar(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3], w[i, b, 0], c0, c1)
     if op == FFS_PSI:
-        return ffs_psi(w[i, a, 0], w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], cp[0], cp[1])
+        return ffs_psi(w[i, a, 0], w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1)
     if op == VVV_V:
         return vvv_vector(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
                           w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3],
                           k[i, a, 0], k[i, a, 1], k[i, a, 2], k[i, a, 3],
-                          k[i, b, 0], k[i, b, 1], k[i, b, 2], k[i, b, 3], cp[0])
+                          k[i, b, 0], k[i, b, 1], k[i, b, 2], k[i, b, 3], c0)
     if op == VVVV_V:
         return vvvv_vector(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
                            w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3],
-                           w[i, c, 0], w[i, c, 1], w[i, c, 2], w[i, c, 3], cp[0], cp[1], cp[2])
+                           w[i, c, 0], w[i, c, 1], w[i, c, 2], w[i, c, 3], c0, c1, c2)
     if op == VVS_V:
-        f = cp[0] * w[i, b, 0]
+        f = c0 * w[i, b, 0]
         return f * w[i, a, 0], f * w[i, a, 1], f * w[i, a, 2], f * w[i, a, 3]
     if op == VVS_S:
-        s = cp[0] * (w[i, a, 0] * w[i, b, 0] - w[i, a, 1] * w[i, b, 1]
+        s = c0 * (w[i, a, 0] * w[i, b, 0] - w[i, a, 1] * w[i, b, 1]
                      - w[i, a, 2] * w[i, b, 2] - w[i, a, 3] * w[i, b, 3])
         return s, zero, zero, zero
     # SSS_S
-    return cp[0] * w[i, a, 0] * w[i, b, 0], zero, zero, zero
+    return c0 * w[i, a, 0] * w[i, b, 0], zero, zero, zero
 
 
 @device
@@ -151,7 +151,8 @@ def run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, di
         a = ops[n, 2]
         b = ops[n, 3]
         c = ops[n, 4]
-        v0, v1, v2, v3 = vertex_current(i, op, a, b, c, couplings[ops[n, 5]], w, k)
+        row = ops[n, 5]
+        v0, v1, v2, v3 = vertex_current(i, op, a, b, c, couplings[row, 0], couplings[row, 1], couplings[row, 2], w, k)
         ref = ops[n, 7]
         kind = output_kind(op)
         if ref >= 0:

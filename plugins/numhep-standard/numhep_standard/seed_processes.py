@@ -27,12 +27,16 @@ PROCESSES = {
     "ee_tt_6q": "e+ e- > t t~" + _DECAYS,
     "gg_tt_6q": "g g > t t~" + _DECAYS,
     "bu_thd": "b u > t h d",
+    "bu_thd_cpv": "b u > t h d",  # in the CP-violating top-Yukawa model (seed 003 Ch. 6)
 }
+
+#: processes compiled in another model than the Standard Model
+MODELS = {"bu_thd_cpv": "sm_cpv"}
 
 
 def _factory(name):
     def build():
-        return compile_process(PROCESSES[name], name=name)
+        return compile_process(PROCESSES[name], model=MODELS.get(name, "sm"), name=name)
 
     build.__name__ = name
     build.__doc__ = f"{name}: {PROCESSES[name]}"

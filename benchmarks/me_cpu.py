@@ -1,0 +1,65 @@
+"""Matrix-element throughput on the CPU next to MadGraph standalone.
+
+Microseconds per event for |M|^2 and for |M|^2 + d|M|^2/dp (reverse mode), on one
+core and on all cores, for the processes of the issue, beside the MadGraph
+standalone Fortran timings recorded on this kind of machine
+(../shared/refdata/mg5/README.md: 2-vCPU AMD EPYC, gfortran 12.2, one core, 100k
+points at 1 TeV; MadGraph cannot be run here, so its figures are the recorded ones).
+Also printed: the preparation time of each process (parse, diagrams, colour, program).
+
+    python benchmarks/me_cpu.py [--events 20000] [--processes gg_tt,gg_ttgg]
+"""
+
+import argparse
+import time
+
+import numba
+import numpy as np
+from timing import best_time
+
+import numhep
+
+# us/event, one core: (Fortran -O0 default, -O, -O3 -march=native -ffast-math)
+MADGRAPH = {
+    "gg_tt": (11.6, 4.46, 2.61),
+    "gg_ttgg": (1144, 472, 242),
+    "ud_www": (54.3, 25.1, 13.5),
+    "ee_uuggg": (497, 167, 90.3),
+    "gg_tt_6q": (18.9, 7.57, 4.34),
+}
+#: seed 000 Table 1: MadJax value + gradient, gg -> tt~ with decays, us/event
+MADJAX_TT6Q_GRAD = 56.0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=20_000)
+    ap.add_argument("--processes", default=",".join(MADGRAPH))
+    args = ap.parse_args()
+    cores = numba.config.NUMBA_NUM_THREADS
+    print(f"|M|^2 on the CPU, {args.events} events at 1 TeV, float64; us/event (lower is better)")
+    head = (f"{'process':<10} {'prep s':>7} {'1 core':>9} {'1c +grad':>9} {'grad/val':>8} "
+            f"{f'{cores} cores':>9} {'MG -O3':>8} {'MG/ours':>8}")
+    print(head)
+    for name in args.processes.split(","):
+        t0 = time.perf_counter()
+        proc = numhep.process(name)
+        prep = time.perf_counter() - t0
+        p, _ = numhep.rambo(args.events, 1000.0, proc.masses, seed=1)
+        numhep.me(p[:2], proc)  # compile outside the timing
+        numhep.me(p[:2], proc, grad=True)
+        numba.set_num_threads(1)
+        t_val = best_time(lambda: numhep.me(p, proc), repeats=3) / args.events * 1e6
+        t_grad = best_time(lambda: numhep.me(p, proc, grad=True), repeats=3) / args.events * 1e6
+        numba.set_num_threads(cores)
+        t_all = best_time(lambda: numhep.me(p, proc), repeats=3) / args.events * 1e6
+        mg = MADGRAPH[name][2]
+        print(f"{name:<10} {prep:>7.2f} {t_val:>9.2f} {t_grad:>9.2f} {t_grad / t_val:>8.2f} "
+              f"{t_all:>9.2f} {mg:>8.2f} {mg / t_val:>8.2f}")
+        if name == "gg_tt_6q":
+            print(f"{'':<10} value+gradient vs MadJax (seed 000 Table 1, {MADJAX_TT6Q_GRAD} us): "
+                  f"{MADJAX_TT6Q_GRAD / t_grad:.1f}x faster")
+
+
+if __name__ == "__main__":
+    main()
