@@ -154,15 +154,19 @@ class CompiledProcess(Process):
         return out, gp, gpar
 
     def helicity_contributions(self, p, params=None):
-        """(n, n_helicities) colour-summed |M_h|^2 before averaging."""
-        arrays = self._arrays(params)
+        """(n, n_helicities) colour-summed |M_h|^2 before averaging (one tape run per helicity)."""
+        arrays = list(self._arrays(params))
+        hels = arrays[3]
+        arrays[2] = arrays[2].copy()
+        arrays[2][0] = 1.0  # no averaging
         n = p.shape[0]
-        hel = arrays[3]
-        out = np.empty((n, hel.shape[0]))
+        out = np.empty((n, hels.shape[0]))
         w = np.empty((n, self.program.n_slots, 4), dtype=complex)
         k = np.empty((n, self.program.n_slots, 4))
         jamp = np.empty((n, max(self.program.colour.shape[0], 1)), dtype=complex)
-        _tape.tape_me_per_helicity(np.ascontiguousarray(p), *arrays, w, k, jamp, out)
+        for h in range(hels.shape[0]):
+            arrays[3] = np.ascontiguousarray(hels[h : h + 1])
+            _tape.tape_me(np.ascontiguousarray(p), *arrays, w, k, jamp, out[:, h])
         return out
 
     def _drop_vanishing_helicities(self):

@@ -89,7 +89,17 @@ def _contract(tensor, children, positions, out_pos):
 class ColourDecomposition:
     """Basis, per-diagram coefficients (fermion signs included) and the colour matrix."""
 
-    def __init__(self, model, diagrams, used, probes: int = 96, seed: int = 12345):
+    def __init__(self, model, diagrams, used, probes: int = 64, seed: int = 12345):
+        # the fingerprints must outnumber the basis elements, or every vector lies in the
+        # span once the basis fills the probe space: double the probes until they do
+        while True:
+            basis, prints = self._fingerprint_basis(model, diagrams, used, probes, seed)
+            if len(basis) <= probes // 2:
+                break
+            probes *= 2
+        self._finish(model, diagrams, basis, prints)
+
+    def _fingerprint_basis(self, model, diagrams, used, probes, seed):
         ds = diagrams
         rng = np.random.default_rng(seed)
         n = len(ds.legs)
@@ -120,6 +130,9 @@ class ColourDecomposition:
                 if np.linalg.norm(mat @ coef - vec) <= 1e-9 * norm:
                     continue
             basis.append(k)
+        return basis, prints
+
+    def _finish(self, model, ds, basis, prints):
         self.basis = basis
         if not basis:
             self.coef = np.zeros((len(ds.diagrams), 0), dtype=complex)

@@ -217,11 +217,3 @@ def tape_me(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp
         run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp)
         total += colour_sum(i, colour, jamp)
     out[i] = reals[0] * total
-
-
-@kernel
-def tape_me_per_helicity(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp, diag_coef, w, k, jamp, out):
-    """out[i, h] = colour-summed |M_h|^2 without the normalisation (finds vanishing helicities)."""
-    for h in range(helicities.shape[0]):
-        run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp)
-        out[i, h] = colour_sum(i, colour, jamp)
