@@ -32,8 +32,17 @@ def processes() -> list[str]:
     return _processes.names()
 
 
-def process(name: str) -> Process:
-    """The process registered as ``name`` (an error lists close matches if unknown)."""
+def process(name: str, model: str = "sm") -> Process:
+    """The process registered as ``name``, or compiled from a process string.
+
+    ``numhep.process("gg_tt")`` looks up the registry (an error lists close matches);
+    ``numhep.process("e+ e- > z h")`` (anything with ``>``) compiles the process in
+    ``model`` (see :mod:`numhep.compiler`).
+    """
+    if ">" in name:
+        from numhep.compiler import compile_process
+
+        return compile_process(name, model=model)
     return _processes.get(name)
 
 

@@ -84,3 +84,11 @@ def test_model_jacobian_is_exact():
             assert jac[derived][name] == pytest.approx(fd, rel=1e-6, abs=rounding), (derived, name)
     with pytest.raises(KeyError, match="input parameter"):
         sm.parameters({"MW": 80.0})
+
+
+def test_process_strings_compile_through_numhep_process():
+    zh = numhep.process("e+ e- > z h")
+    assert zh.legs == (-11, 11, 23, 25)
+    p, _ = numhep.rambo(3, 500.0, zh.masses, seed=1)
+    assert np.all(numhep.me(p, zh) > 0)
+    assert numhep.process("b u > t h d", model="sm_cpv").model.name == "sm_cpv"
