@@ -68,7 +68,7 @@ def me(p, process, *, params: dict | None = None, grad=False, check: bool = True
     if not grad:
         return proc.evaluate(p, xp, params, False)
     wanted = ("p",) if grad is True else tuple([grad] if isinstance(grad, str) else grad)
-    out, gp, gpar = proc.evaluate(p, xp, params, True)
+    out, gp, gpar = proc.evaluate(p, xp, params, tuple(w for w in wanted if w != "p") or True)
     if grad is True:
         return out, gp
     result = {}

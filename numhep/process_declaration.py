@@ -56,8 +56,12 @@ class Process:
         values = self.parameter_values(overrides)
         return np.array([values[k] for k in self.parameters], dtype=np.float64)
 
-    def evaluate(self, p, xp, params: dict | None, grad: bool):
-        """|M|^2 (and, with grad, (d|M|^2/dp, d|M|^2/d params vector)) on checked momenta."""
+    def evaluate(self, p, xp, params: dict | None, grad):
+        """|M|^2 (and, with grad, (|M|^2, d|M|^2/dp, d|M|^2/d params vector)) on checked momenta.
+
+        grad: False, True, or the names of the model inputs whose derivatives are wanted
+        (an implementation may leave the other columns zero).
+        """
         pv = xp.asarray(self.parameter_vector(params))
         out = xp.empty(p.shape[0])
         self.kernel(p, pv, out)

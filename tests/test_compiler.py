@@ -66,6 +66,16 @@ def test_compiled_programs_are_cached_on_disk(tmp_path, monkeypatch):
     np.testing.assert_array_equal(again.program.helicities, fresh.program.helicities)
 
 
+def test_helicity_order_reuses_currents():
+    from numhep.compiler.program import gray_order, with_change_masks
+
+    seq = gray_order([(-1, 1), (-1, 0, 1), (-1, 1)])
+    assert len(set(seq)) == 12
+    assert all(sum(a != b for a, b in zip(x, y)) == 1 for x, y in zip(seq, seq[1:]))
+    masks = with_change_masks(np.array(seq))[:, -1]
+    assert masks[0] == 0b111 and all(bin(m).count("1") == 1 for m in masks[1:])
+
+
 def _gauge_program(proc, leg):
     ops = proc.program.ops.copy()
     row = np.flatnonzero((ops[:, 0] == T.EXT_VECTOR) & (ops[:, 2] == leg))

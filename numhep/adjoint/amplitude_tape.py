@@ -10,6 +10,11 @@ dL/dJ_k = g norm conj((C J)_k), and the instructions are walked backwards:
              the vertex's VJP;
   external   the wavefunction's VJP to the leg's momentum and mass, plus the slot
              momentum k = +-p.
+A wavefunction keeps its value over a run of helicity configurations (the forward
+skips it while none of its legs change), and its VJP is linear in its cotangent: its
+cotangent is therefore accumulated over the run and pushed through its VJP once,
+just before its value changes (``flush``, the legs the next configuration changes;
+everything at the last one).  Only the amplitudes are walked every helicity.
 Complex cotangents are Wirtinger derivatives, real gradients 2 Re of the complex sums
 (:mod:`numhep.adjoint.wavefunctions`).  Couplings keep complex cotangents gcoup (per
 row and component); the caller chains them to model inputs: dL/dtheta =
@@ -158,16 +163,16 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
 
 
 @device
-def reverse_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+def reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
                  w, k, gjamp, gw, gk, gcoup, greals, gp):
-    """Walk the tape backwards for helicity h (forward values in w, k; JAMP seeds in gjamp)."""
-    for s in range(w.shape[1]):
-        for q in range(4):
-            gw[i, s, q] = complex(0.0, 0.0)
-            gk[i, s, q] = 0.0
+    """Walk the tape backwards for helicity h (forward values in w, k; JAMP seeds in gjamp);
+    wavefunctions with no leg in ``flush`` keep accumulating their cotangents."""
     for n in range(ops.shape[0] - 1, -1, -1):
         op = ops[n, 0]
         out = ops[n, 1]
+        ref = ops[n, 7]
+        if ref < 0 and (ops[n, 8] & flush) == 0:
+            continue  # value unchanged at the next helicity: propagate later, once
         if op <= EXT_GAUGE:
             leg = ops[n, 2]
             inc = ops[n, 3] == 1
@@ -191,6 +196,8 @@ def reverse_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp
             sgn = -1.0 if inc else 1.0
             for q in range(4):
                 gp[i, leg, q] += 2.0 * r[q].real + sgn * gk[i, out, q]
+                gw[i, out, q] = complex(0.0, 0.0)
+                gk[i, out, q] = 0.0
             if pm >= 0:
                 greals[i, pm] += 2.0 * r[4].real
             continue
@@ -198,7 +205,6 @@ def reverse_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp
         b = ops[n, 3]
         c = ops[n, 4]
         row = ops[n, 5]
-        ref = ops[n, 7]
         kind = output_kind(op)
         v0, v1, v2, v3 = vertex_current(i, op, a, b, c, couplings[row, 0], couplings[row, 1], couplings[row, 2], w, k)
         if ref >= 0:
@@ -247,6 +253,9 @@ def reverse_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp
         gk1 = gk[i, out, 1] + 2.0 * dk1.real
         gk2 = gk[i, out, 2] + 2.0 * dk2.real
         gk3 = gk[i, out, 3] + 2.0 * dk3.real
+        for q in range(4):
+            gw[i, out, q] = complex(0.0, 0.0)
+            gk[i, out, q] = 0.0
         gk[i, a, 0] += gk0
         gk[i, a, 1] += gk1
         gk[i, a, 2] += gk2
@@ -275,7 +284,13 @@ def tape_me_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_
             gcoup[i, r, q] = complex(0.0, 0.0)
     for r in range(greals.shape[1]):
         greals[i, r] = 0.0
+    for s in range(w.shape[1]):
+        for q in range(4):
+            gw[i, s, q] = complex(0.0, 0.0)
+            gk[i, s, q] = 0.0
     nj = jamp.shape[1]
+    nh = helicities.shape[0]
+    last = helicities.shape[1] - 1
     scale = g[i] * reals[0]
     total = 0.0
     for h in range(helicities.shape[0]):
@@ -286,6 +301,7 @@ def tape_me_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_
             for b in range(nj):
                 s += colour[a, b] * jamp[i, b]
             gjamp[i, a] = scale * s.conjugate()
-        reverse_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+        flush = helicities[h + 1, last] if h + 1 < nh else -1
+        reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
                      w, k, gjamp, gw, gk, gcoup, greals, gp)
     out[i] = reals[0] * total

@@ -104,7 +104,7 @@ class CompiledProcess(Process):
 
     def evaluate(self, p, xp, params, grad):
         if grad:
-            return self._evaluate_with_gradient(p, xp, params)
+            return self._evaluate_with_gradient(p, xp, params, grad if isinstance(grad, tuple) else ())
         arrays = tuple(xp.asarray(a) for a in self._arrays(params))
         n = p.shape[0]
         out = xp.empty(n)
@@ -119,8 +119,9 @@ class CompiledProcess(Process):
             _tape.tape_me(xp.ascontiguousarray(p[start:stop]), *arrays, w, k, jamp, out[start:stop])
         return out
 
-    def _evaluate_with_gradient(self, p, xp, params):
-        """(|M|^2, d|M|^2/dp, d|M|^2/d(model inputs)) through the reverse tape."""
+    def _evaluate_with_gradient(self, p, xp, params, wanted=()):
+        """(|M|^2, d|M|^2/dp, d|M|^2/d(model inputs)) through the reverse tape; only the
+        columns of the ``wanted`` inputs are filled (the chain costs a pass per input)."""
         host = self._arrays(params)
         arrays = tuple(xp.asarray(a) for a in host)
         n = p.shape[0]
@@ -145,8 +146,10 @@ class CompiledProcess(Process):
                 xp.ascontiguousarray(p[start:stop]), *arrays, xp.ones(m), *ws,
                 gcoup[start:stop], greals[start:stop], out[start:stop], gp[start:stop],
             )
-        gpar = xp.empty((n, len(self.parameters)))
+        gpar = xp.zeros((n, len(self.parameters)))
         for col, name in enumerate(self.parameters):
+            if name not in wanted:
+                continue
             seeded = self.model.seeded(name, params)
             dc = xp.asarray(prog.coupling_derivatives(self.model, seeded))
             dr = xp.asarray(prog.real_derivatives(seeded))
@@ -156,7 +159,8 @@ class CompiledProcess(Process):
     def helicity_contributions(self, p, params=None):
         """(n, n_helicities) colour-summed |M_h|^2 before averaging (one tape run per helicity)."""
         arrays = list(self._arrays(params))
-        hels = arrays[3]
+        hels = arrays[3].copy()
+        hels[:, -1] = -1  # one configuration per run: everything is recomputed
         arrays[2] = arrays[2].copy()
         arrays[2][0] = 1.0  # no averaging
         n = p.shape[0]
@@ -178,7 +182,7 @@ class CompiledProcess(Process):
         contrib = self.helicity_contributions(p)
         peak = contrib.max()
         keep = contrib.max(axis=0) > 1e-15 * peak if peak > 0 else np.ones(contrib.shape[1], bool)
-        self.program.helicities = np.ascontiguousarray(self.program.helicities[keep])
+        self.program.helicities = _program.with_change_masks(self.program.helicities[keep, :-1])
 
 
 _CACHE: dict = {}

@@ -7,7 +7,6 @@ the model parameters on every call, so parameter overrides need no recompilation
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +52,31 @@ def _layout(vertex, out_pos):
     if lor == "SSS":
         return T.SSS_S, tuple(q for q in range(3) if q != out_pos), None
     raise ValueError(f"no kernel for Lorentz structure {lor!r}")
+
+
+def gray_order(states_per_leg):
+    """All helicity configurations, each differing from the previous one in a single leg
+    (a reflected mixed-radix Gray code), the last leg changing fastest."""
+    seq = [()]
+    for states in states_per_leg:
+        nxt = []
+        for k, prefix in enumerate(seq):
+            order = states if k % 2 == 0 else states[::-1]
+            nxt.extend(prefix + (h,) for h in order)
+        seq = nxt
+    return seq
+
+
+def with_change_masks(hel: np.ndarray) -> np.ndarray:
+    """Append a column: bit l set where leg l's helicity differs from the previous row (all
+    bits in the first row).  The tape recomputes only what depends on changed legs."""
+    n_hel, n_legs = hel.shape
+    mask = np.zeros(n_hel, dtype=np.int64)
+    mask[0] = (1 << n_legs) - 1
+    for h in range(1, n_hel):
+        diff = np.flatnonzero(hel[h] != hel[h - 1])
+        mask[h] = int(sum(1 << int(leg) for leg in diff))
+    return np.ascontiguousarray(np.column_stack([hel, mask]))
 
 
 def helicity_states(model, pdg: int):
@@ -138,6 +162,8 @@ def build(model, ds, used, colour, n_incoming: int) -> Program:
             masses[key] = 1 + 2 * len(masses)
         return masses[key]
 
+    leg_mask = {}
+
     def ext_op(leg, slot):
         pdg = legs[leg]
         part = model.particle(pdg)
@@ -150,10 +176,11 @@ def build(model, ds, used, colour, n_incoming: int) -> Program:
             op = T.EXT_VECTOR
         else:
             op = T.EXT_SCALAR
-        return [op, slot, leg, incoming, 0, 0, mass_row(pdg), -1]
+        return [op, slot, leg, incoming, 0, 0, mass_row(pdg), -1, 1 << leg]
 
     for leg in range(n):
         slot_of[("leg", leg)] = leg
+        leg_mask[leg] = 1 << leg
         ops.append(ext_op(leg, leg))
     nslots = n
     for cid in used:
@@ -166,14 +193,15 @@ def build(model, ds, used, colour, n_incoming: int) -> Program:
         at = dict(zip(c.positions, c.children))
         ins = [slot_of[at[q]] for q in order] + [0] * (3 - len(order))
         slot_of[cid] = nslots
-        ops.append([code, nslots, *ins, coupling_row(c.vertex, perm), mass_row(c.particle), -1])
+        leg_mask[nslots] = c.mask
+        ops.append([code, nslots, *ins, coupling_row(c.vertex, perm), mass_row(c.particle), -1, c.mask])
         nslots += 1
     for d_index, d in enumerate(ds.diagrams):
         v = model.vertices[d.vertex]
         code, order, perm = _layout(v, d.ref_pos)
         at = dict(zip(d.positions, d.children))
         ins = [slot_of[at[q]] for q in order] + [0] * (3 - len(order))
-        ops.append([code, d_index, *ins, coupling_row(d.vertex, perm), -1, n - 1])
+        ops.append([code, d_index, *ins, coupling_row(d.vertex, perm), -1, n - 1, (1 << n) - 1])
     coef = colour.coef
     ptr = [0]
     jamp, values = [], []
@@ -183,7 +211,7 @@ def build(model, ds, used, colour, n_incoming: int) -> Program:
                 jamp.append(k)
                 values.append(val)
         ptr.append(len(jamp))
-    hel = np.array(list(itertools.product(*[helicity_states(model, p) for p in legs])), dtype=np.int64)
+    hel = with_change_masks(np.array(gray_order([helicity_states(model, p) for p in legs]), dtype=np.int64))
     # averaging: initial helicities (2 for every fermion and massless vector, 3 massive
     # vector) and colours, identical final-state particles
     norm = 1.0

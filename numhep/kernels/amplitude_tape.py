@@ -3,8 +3,8 @@
 A process compiles (:mod:`numhep.compiler`) to plain arrays, and this one kernel runs
 them for every process, on the CPU and on CUDA:
 
-``ops`` (n_ops, 8) int64, one instruction per row:
-    [opcode, out, in1, in2, in3, coupling row, propagator, amplitude reference]
+``ops`` (n_ops, 9) int64, one instruction per row:
+    [opcode, out, in1, in2, in3, coupling row, propagator, amplitude reference, leg mask]
   * external wavefunctions: out = slot, in1 = leg, in2 = 1 if the leg is incoming,
     propagator = mass index (into ``reals``, -1 for massless); EXT_GAUGE puts k/E in
     place of a vector's polarisation (gauge invariance makes such amplitudes vanish);
@@ -15,8 +15,11 @@ them for every process, on the CPU and on CUDA:
     added to the partial amplitudes (JAMPs) with the diagram's colour coefficients
     (CSR rows ``diag_ptr``/``diag_jamp``/``diag_coef``, fermion sign included).
 ``couplings`` (n_rows, 4) complex: (cL, cR) or (c) or (c x1, c x2, c x3), see
-:mod:`numhep.kernels.vertices`.  ``helicities`` (n_hel, legs): the helicity
-configurations left after removing the vanishing ones.
+:mod:`numhep.kernels.vertices`.  ``helicities`` (n_hel, legs + 1): the helicity
+configurations left after removing the vanishing ones, in an order where few legs
+change from one to the next, with a last column marking the legs that changed: a
+wavefunction or current none of whose legs changed keeps its value (the reference
+leg is in no current, so all currents carry over when only it changes).
 |M|^2 = norm * sum_h sum_kl conj(J_k) C_kl J_l with the colour matrix C and
 norm = 1 / (initial spins x initial colours x identical-particle factor).
 Slots hold 4 complex components and the outgoing momentum of their subset of legs.
@@ -119,7 +122,10 @@ def run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, di
     """Run every instruction for helicity configuration h of event i; JAMPs into jamp[i]."""
     for j in range(jamp.shape[1]):
         jamp[i, j] = complex(0.0, 0.0)
+    changed = helicities[h, helicities.shape[1] - 1]
     for n in range(ops.shape[0]):
+        if (ops[n, 8] & changed) == 0:
+            continue  # no leg of this wavefunction changed helicity: its slot is still valid
         op = ops[n, 0]
         out = ops[n, 1]
         if op <= EXT_GAUGE:
