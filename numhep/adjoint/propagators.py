@@ -9,6 +9,7 @@ df/dM = -f (-2M + iW)/D, df/dW = -f (iM)/D.
 
 from numhep.kernels._target import device
 from numhep.kernels.propagators import denominator
+from numhep.kernels.vertices import sigma_blocks
 
 
 @device(inline=True)
@@ -62,8 +63,7 @@ def psi_propagator_vjp(b1, b2, b3, b4, k0, k1, k2, k3, m, w, g1, g2, g3, g4):
     """J = f (m psi_L - M(K) psi_R, m psi_R - Mbar(K) psi_L)."""
     d = denominator(k0, k1, k2, k3, m, w)
     f = 1j / d
-    a11, a12, a21, a22 = k0 - k3, -complex(k1, -k2), -complex(k1, k2), k0 + k3
-    c11, c12, c21, c22 = k0 + k3, complex(k1, -k2), complex(k1, k2), k0 - k3
+    a11, a12, a21, a22, c11, c12, c21, c22 = sigma_blocks(k0, k1, k2, k3)
     j1 = f * (m * b1 - (a11 * b3 + a12 * b4))
     j2 = f * (m * b2 - (a21 * b3 + a22 * b4))
     j3 = f * (m * b3 - (c11 * b1 + c12 * b2))
@@ -94,8 +94,7 @@ def psibar_propagator_vjp(a1, a2, a3, a4, k0, k1, k2, k3, m, w, g1, g2, g3, g4):
     """J = f (m a_L + a_R Mbar(K), a_L M(K) + m a_R)."""
     d = denominator(k0, k1, k2, k3, m, w)
     f = 1j / d
-    a11, a12, a21, a22 = k0 - k3, -complex(k1, -k2), -complex(k1, k2), k0 + k3
-    c11, c12, c21, c22 = k0 + k3, complex(k1, -k2), complex(k1, k2), k0 - k3
+    a11, a12, a21, a22, c11, c12, c21, c22 = sigma_blocks(k0, k1, k2, k3)
     j1 = f * (m * a1 + a3 * c11 + a4 * c21)
     j2 = f * (m * a2 + a3 * c12 + a4 * c22)
     j3 = f * (a1 * a11 + a2 * a21 + m * a3)

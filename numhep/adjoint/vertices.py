@@ -10,24 +10,13 @@ sums for its two input momenta (callers take 2 Re).
 
 from numhep.adjoint.propagators import sandwich
 from numhep.kernels._target import device
-from numhep.kernels.vertices import dot
-
-
-@device(inline=True)
-def mat_m(v0, v1, v2, v3):
-    return v0 - v3, -(v1 - 1j * v2), -(v1 + 1j * v2), v0 + v3
-
-
-@device(inline=True)
-def mat_mbar(v0, v1, v2, v3):
-    return v0 + v3, v1 - 1j * v2, v1 + 1j * v2, v0 - v3
+from numhep.kernels.vertices import dot, sigma_blocks
 
 
 @device
 def ffv_vector_vjp(a1, a2, a3, a4, b1, b2, b3, b4, cl, cr, g0, g1, g2, g3):
     """L = cl a_R^T M(g) b_L + cr a_L^T Mbar(g) b_R: (da..., db..., dcl, dcr)."""
-    m11, m12, m21, m22 = mat_m(g0, g1, g2, g3)
-    n11, n12, n21, n22 = mat_mbar(g0, g1, g2, g3)
+    m11, m12, m21, m22, n11, n12, n21, n22 = sigma_blocks(g0, g1, g2, g3)
     mb1 = m11 * b1 + m12 * b2  # M(g) b_L
     mb2 = m21 * b1 + m22 * b2
     nb1 = n11 * b3 + n12 * b4  # Mbar(g) b_R
@@ -46,8 +35,7 @@ def ffv_vector_vjp(a1, a2, a3, a4, b1, b2, b3, b4, cl, cr, g0, g1, g2, g3):
 @device
 def ffv_psibar_vjp(a1, a2, a3, a4, v0, v1, v2, v3, cl, cr, g1, g2, g3, g4):
     """out = (cl a_R Mbar(V), cr a_L M(V)): (da..., dV..., dcl, dcr)."""
-    m11, m12, m21, m22 = mat_m(v0, v1, v2, v3)
-    n11, n12, n21, n22 = mat_mbar(v0, v1, v2, v3)
+    m11, m12, m21, m22, n11, n12, n21, n22 = sigma_blocks(v0, v1, v2, v3)
     s0, s1, s2, s3 = sandwich(a3, a4, g1, g2)  # S(a_R, gL)
     t0, t1, t2, t3 = sandwich(a1, a2, g3, g4)  # S(a_L, gR) -> Sbar
     return (
@@ -62,8 +50,7 @@ def ffv_psibar_vjp(a1, a2, a3, a4, v0, v1, v2, v3, cl, cr, g1, g2, g3, g4):
 @device
 def ffv_psi_vjp(v0, v1, v2, v3, b1, b2, b3, b4, cl, cr, g1, g2, g3, g4):
     """out = (cr M(V) b_R, cl Mbar(V) b_L): (dV..., db..., dcl, dcr)."""
-    m11, m12, m21, m22 = mat_m(v0, v1, v2, v3)
-    n11, n12, n21, n22 = mat_mbar(v0, v1, v2, v3)
+    m11, m12, m21, m22, n11, n12, n21, n22 = sigma_blocks(v0, v1, v2, v3)
     s0, s1, s2, s3 = sandwich(g1, g2, b3, b4)  # S(gL, b_R) -> Sbar
     t0, t1, t2, t3 = sandwich(g3, g4, b1, b2)  # S(gR, b_L)
     return (

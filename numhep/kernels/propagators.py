@@ -11,6 +11,7 @@ Adjoint: :mod:`numhep.adjoint.propagators`.
 """
 
 from numhep.kernels._target import device
+from numhep.kernels.vertices import sigma_blocks
 
 
 @device
@@ -37,15 +38,8 @@ def vector_propagator(v0, v1, v2, v3, k0, k1, k2, k3, m, w):
 def psi_propagator(b1, b2, b3, b4, k0, k1, k2, k3, m, w):
     """i (-Kslash + m) psi / D: the column spinor of a psi-type line."""
     f = 1j / denominator(k0, k1, k2, k3, m, w)
-    # Kslash = [[0, K.sigma], [K.sigmabar, 0]], K.sigma = [[k0 - k3, -(k1 - i k2)], [-(k1 + i k2), k0 + k3]]
-    a11 = k0 - k3
-    a12 = -complex(k1, -k2)
-    a21 = -complex(k1, k2)
-    a22 = k0 + k3
-    c11 = k0 + k3
-    c12 = complex(k1, -k2)
-    c21 = complex(k1, k2)
-    c22 = k0 - k3
+    # Kslash = [[0, K.sigma], [K.sigmabar, 0]]
+    a11, a12, a21, a22, c11, c12, c21, c22 = sigma_blocks(k0, k1, k2, k3)
     return (
         f * (m * b1 - (a11 * b3 + a12 * b4)),
         f * (m * b2 - (a21 * b3 + a22 * b4)),
@@ -58,14 +52,7 @@ def psi_propagator(b1, b2, b3, b4, k0, k1, k2, k3, m, w):
 def psibar_propagator(a1, a2, a3, a4, k0, k1, k2, k3, m, w):
     """psibar i (Kslash + m) / D: the row spinor of a psibar-type line."""
     f = 1j / denominator(k0, k1, k2, k3, m, w)
-    a11 = k0 - k3
-    a12 = -complex(k1, -k2)
-    a21 = -complex(k1, k2)
-    a22 = k0 + k3
-    c11 = k0 + k3
-    c12 = complex(k1, -k2)
-    c21 = complex(k1, k2)
-    c22 = k0 - k3
+    a11, a12, a21, a22, c11, c12, c21, c22 = sigma_blocks(k0, k1, k2, k3)
     # row (aL, aR) [[m, K.sigma], [K.sigmabar, m]] = (m aL + aR K.sigmabar, aL K.sigma + m aR)
     return (
         f * (m * a1 + a3 * c11 + a4 * c21),

@@ -21,6 +21,16 @@ def dot(a0, a1, a2, a3, b0, b1, b2, b3):
     return a0 * b0 - a1 * b1 - a2 * b2 - a3 * b3
 
 
+@device(inline=True)
+def sigma_blocks(v0, v1, v2, v3):
+    """The blocks of gamma.V = [[0, M], [Mbar, 0]]: M = V0 - V.sigma and Mbar = V0 + V.sigma,
+    as (m11, m12, m21, m22, n11, n12, n21, n22)."""
+    return (
+        v0 - v3, -(v1 - 1j * v2), -(v1 + 1j * v2), v0 + v3,
+        v0 + v3, v1 - 1j * v2, v1 + 1j * v2, v0 - v3,
+    )
+
+
 @device
 def ffv_vector(a1, a2, a3, a4, b1, b2, b3, b4, cl, cr):
     """v^mu = cL psibar_R sigmabar^mu psi_L + cR psibar_L sigma^mu psi_R."""
@@ -39,14 +49,7 @@ def ffv_vector(a1, a2, a3, a4, b1, b2, b3, b4, cl, cr):
 @device
 def ffv_psibar(a1, a2, a3, a4, v0, v1, v2, v3, cl, cr):
     """psibar (cL gamma.V P_L + cR gamma.V P_R) = (cL psibar_R Mbar, cR psibar_L M)."""
-    m11 = v0 - v3
-    m12 = -(v1 - 1j * v2)
-    m21 = -(v1 + 1j * v2)
-    m22 = v0 + v3
-    n11 = v0 + v3
-    n12 = v1 - 1j * v2
-    n21 = v1 + 1j * v2
-    n22 = v0 - v3
+    m11, m12, m21, m22, n11, n12, n21, n22 = sigma_blocks(v0, v1, v2, v3)
     return (
         cl * (a3 * n11 + a4 * n21),
         cl * (a3 * n12 + a4 * n22),
@@ -58,14 +61,7 @@ def ffv_psibar(a1, a2, a3, a4, v0, v1, v2, v3, cl, cr):
 @device
 def ffv_psi(v0, v1, v2, v3, b1, b2, b3, b4, cl, cr):
     """(cL gamma.V P_L + cR gamma.V P_R) psi = (cR M psi_R, cL Mbar psi_L)."""
-    m11 = v0 - v3
-    m12 = -(v1 - 1j * v2)
-    m21 = -(v1 + 1j * v2)
-    m22 = v0 + v3
-    n11 = v0 + v3
-    n12 = v1 - 1j * v2
-    n21 = v1 + 1j * v2
-    n22 = v0 - v3
+    m11, m12, m21, m22, n11, n12, n21, n22 = sigma_blocks(v0, v1, v2, v3)
     return (
         cr * (m11 * b3 + m12 * b4),
         cr * (m21 * b3 + m22 * b4),
