@@ -56,8 +56,9 @@ def test_tape_adjoint_cuda_build_matches_cpu():
     arrays = proc._arrays(None)
     ns, nj = proc.program.n_slots, proc.program.colour.shape[0]
     nr, nre = arrays[1].shape[0], arrays[2].shape[0]
-    work = [np.zeros((2, ns, 4), complex), np.zeros((2, ns, 4)), np.zeros((2, nj), complex), np.zeros((2, nj), complex),
-            np.zeros((2, ns, 4), complex), np.zeros((2, ns, 4))]
+    nd = len(proc.program.diag_ptr) - 1
+    work = [np.zeros((2, ns, 4), complex), np.zeros((2, ns, 4)), np.zeros((2, ns + nd, 4), complex),
+            np.zeros((2, nj), complex), np.zeros((2, nj), complex), np.zeros((2, ns, 4), complex), np.zeros((2, ns, 4))]
     outs = [np.zeros((2, nr, 4), complex), np.zeros((2, nre)), np.zeros(2), np.zeros((2, 4, 4))]
     cpu = [o.copy() for o in outs]
     T.tape_me.vjp.cpu(p, *arrays, np.ones(2), *[w.copy() for w in work], *cpu)

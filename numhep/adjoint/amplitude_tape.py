@@ -58,7 +58,7 @@ from numhep.kernels.amplitude_tape import (
     colour_sum,
     output_kind,
     run_tape,
-    vertex_current,
+
 )
 
 
@@ -164,7 +164,7 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
 
 @device
 def reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
-                 w, k, gjamp, gw, gk, gcoup, greals, gp):
+                 w, k, wv, gjamp, gw, gk, gcoup, greals, gp):
     """Walk the tape backwards for helicity h (forward values in w, k; JAMP seeds in gjamp);
     wavefunctions with no leg in ``flush`` keep accumulating their cotangents."""
     for n in range(ops.shape[0] - 1, -1, -1):
@@ -206,7 +206,8 @@ def reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, di
         c = ops[n, 4]
         row = ops[n, 5]
         kind = output_kind(op)
-        v0, v1, v2, v3 = vertex_current(i, op, a, b, c, couplings[row, 0], couplings[row, 1], couplings[row, 2], w, k)
+        at = out + w.shape[1] if ref >= 0 else out
+        v0, v1, v2, v3 = wv[i, at, 0], wv[i, at, 1], wv[i, at, 2], wv[i, at, 3]
         if ref >= 0:
             gamp = complex(0.0, 0.0)
             for q in range(diag_ptr[out], diag_ptr[out + 1]):
@@ -274,8 +275,11 @@ def reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, di
 
 @adjoint_of(fwd.tape_me)
 def tape_me_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp, diag_coef, g,
-                w, k, jamp, gjamp, gw, gk, gcoup, greals, out, gp):
-    """out[i] = |M|^2 (as the forward), gp[i] = g d|M|^2/dp, gcoup[i] (Wirtinger) and greals[i]."""
+                w, k, wv, jamp, gjamp, gw, gk, gcoup, greals, out, gp):
+    """out[i] = |M|^2 (as the forward), gp[i] = g d|M|^2/dp, gcoup[i] (Wirtinger) and greals[i].
+
+    wv (n, n_slots + n_diagrams, 4) keeps the forward's vertex currents for the reverse.
+    """
     for leg in range(gp.shape[1]):
         for q in range(4):
             gp[i, leg, q] = 0.0
@@ -294,7 +298,7 @@ def tape_me_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_
     scale = g[i] * reals[0]
     total = 0.0
     for h in range(helicities.shape[0]):
-        run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp)
+        run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp, True, wv)
         total += colour_sum(i, colour, jamp)
         for a in range(nj):
             s = complex(0.0, 0.0)
@@ -303,5 +307,5 @@ def tape_me_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_
             gjamp[i, a] = scale * s.conjugate()
         flush = helicities[h + 1, last] if h + 1 < nh else -1
         reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
-                     w, k, gjamp, gw, gk, gcoup, greals, gp)
+                     w, k, wv, gjamp, gw, gk, gcoup, greals, gp)
     out[i] = reals[0] * total

@@ -99,7 +99,7 @@ class CompiledProcess(Process):
         )
 
     def _chunk(self, grad=False):
-        per_event = self.program.n_slots * 4 * (16 + 8) * (2 if grad else 1)
+        per_event = self.program.n_slots * 4 * (16 + 8) * (3 if grad else 1)
         return max(1, WORKSPACE_BYTES // per_event)
 
     def evaluate(self, p, xp, params, grad):
@@ -137,8 +137,10 @@ class CompiledProcess(Process):
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
             m = stop - start
+            nd = len(prog.diag_ptr) - 1
             ws = (
                 xp.empty((m, prog.n_slots, 4), dtype=complex), xp.empty((m, prog.n_slots, 4)),
+                xp.empty((m, prog.n_slots + nd, 4), dtype=complex),
                 xp.empty((m, nj), dtype=complex), xp.empty((m, nj), dtype=complex),
                 xp.empty((m, prog.n_slots, 4), dtype=complex), xp.empty((m, prog.n_slots, 4)),
             )

@@ -118,8 +118,14 @@ def vertex_current(i, op, a, b, c, c0, c1, c2, w, k):
 
 
 @device
-def run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp):
-    """Run every instruction for helicity configuration h of event i; JAMPs into jamp[i]."""
+def run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp, keep, wv):
+    """Run every instruction for helicity configuration h of event i; JAMPs into jamp[i].
+
+    With ``keep``, every vertex current before its propagator (or contraction) is also
+    stored in wv[i] (slot index for currents, n_slots + diagram for amplitudes), so
+    that the reverse pass need not recompute it.
+    """
+    nslots = w.shape[1]
     for j in range(jamp.shape[1]):
         jamp[i, j] = complex(0.0, 0.0)
     changed = helicities[h, helicities.shape[1] - 1]
@@ -161,6 +167,12 @@ def run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, di
         v0, v1, v2, v3 = vertex_current(i, op, a, b, c, couplings[row, 0], couplings[row, 1], couplings[row, 2], w, k)
         ref = ops[n, 7]
         kind = output_kind(op)
+        if keep:
+            at = out + nslots if ref >= 0 else out
+            wv[i, at, 0] = v0
+            wv[i, at, 1] = v1
+            wv[i, at, 2] = v2
+            wv[i, at, 3] = v3
         if ref >= 0:
             # amplitude: contract with the remaining leg's wavefunction
             if kind == KIND_VECTOR:
@@ -220,6 +232,6 @@ def tape_me(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp
     """out[i] = norm * sum over helicities of the colour-summed |M_h|^2 (norm = reals[0])."""
     total = 0.0
     for h in range(helicities.shape[0]):
-        run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp)
+        run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp, False, w)
         total += colour_sum(i, colour, jamp)
     out[i] = reals[0] * total
