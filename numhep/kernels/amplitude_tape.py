@@ -216,14 +216,16 @@ def run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, di
 
 @device
 def colour_sum(i, colour, jamp):
-    """sum_kl conj(J_k) C_kl J_l (real for a Hermitian C)."""
+    """sum_kl conj(J_k) C_kl J_l = sum_k C_kk |J_k|^2 + 2 Re sum_{k<l} conj(J_k) C_kl J_l
+    (C is Hermitian: half the matrix suffices)."""
     total = 0.0
     nj = jamp.shape[1]
     for a in range(nj):
+        ja = jamp[i, a]
         s = complex(0.0, 0.0)
-        for b in range(nj):
+        for b in range(a + 1, nj):
             s += colour[a, b] * jamp[i, b]
-        total += (jamp[i, a].conjugate() * s).real
+        total += colour[a, a].real * (ja.real * ja.real + ja.imag * ja.imag) + 2.0 * (ja.conjugate() * s).real
     return total
 
 
