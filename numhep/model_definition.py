@@ -7,7 +7,7 @@ finite differences), which chains parameter gradients from couplings to inputs.
 
 For the process compiler a model also lists its particles (:class:`Particle`) and
 vertices (:class:`Vertex`).  A vertex names its particles as all *outgoing* PDG codes, a
-Lorentz structure from a closed list (FFV, FFS, VVV, VVVV, VVS, SSS; see
+Lorentz structure from a closed list (FFV, FFS, VVV, VVVV, VVS, VVSS, SSS, SSSS; see
 :mod:`numhep.kernels.vertices`), a colour structure, its coupling orders and a
 function of the parameters returning its couplings (which include the i of the
 Feynman rule).
@@ -115,7 +115,8 @@ class Particle:
 class Vertex:
     """An interaction; ``particles`` are outgoing PDG codes in the Lorentz structure's leg order.
 
-    lorentz: "FFV" (antifermion, fermion, vector), "FFS", "VVV", "VVVV", "VVS", "SSS".
+    lorentz: "FFV" (antifermion, fermion, vector), "FFS", "VVV", "VVVV", "VVS", "VVSS" (vectors
+             first), "SSS", "SSSS".
     colour:  "none", "delta" (delta_ij of the fermion and antifermion), "T" (T^a_{ij}:
              vector a, fermion i, antifermion j), "f" (f^{abc} in
              leg order), or "ff:abe,cde"-style products for four gluons.

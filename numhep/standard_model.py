@@ -162,6 +162,12 @@ def _vertices():
     out.append(Vertex((23, 23, 25), "VVS", "none", _QED,
                       lambda v: (1j * v["ee"] * v["MW"] / (v["sw"] * v["cw"] ** 2),), "zzh"))
     out.append(Vertex((25, 25, 25), "SSS", "none", _QED, lambda v: (-3j * v["MH"] ** 2 / v["vev"],), "hhh"))
+    # two Higgs bosons: L = g^2/4 W+W- HH + g^2/(8 cw^2) ZZ HH - lam/4 H^4 (identical-particle
+    # factors included in the vertices)
+    out.append(Vertex((-24, 24, 25, 25), "VVSS", "none", _QED2, lambda v: (0.5j * v["ee"] ** 2 / v["sw2"],), "wwhh"))
+    out.append(Vertex((23, 23, 25, 25), "VVSS", "none", _QED2,
+                      lambda v: (0.5j * v["ee"] ** 2 / (v["sw2"] * v["cw"] ** 2),), "zzhh"))
+    out.append(Vertex((25, 25, 25, 25), "SSSS", "none", _QED2, lambda v: (-3j * v["MH"] ** 2 / v["vev"] ** 2,), "hhhh"))
     return tuple(out)
 
 

@@ -225,3 +225,29 @@ def test_cp_violating_top_yukawa_model():
     h = 1e-6
     fd = (numhep.me(p, cp, params={"alpha_cp": 0.7 + h}) - numhep.me(p, cp, params={"alpha_cp": 0.7 - h})) / (2 * h)
     np.testing.assert_allclose(g["alpha_cp"], fd, rtol=1e-6)
+
+
+@pytest.mark.parametrize("text", ["w+ w- > h h", "z z > h h"])
+def test_two_higgs_contact_terms_restore_unitarity(text):
+    # longitudinal V V -> h h grows like s^2 diagram by diagram; the VVhh contact term
+    # cancels the growth, so |M|^2 stays bounded as sqrt(s) grows tenfold
+    proc = numhep.process(text)
+    p1, _ = numhep.rambo(20, 2000.0, proc.masses, seed=1)
+    p2, _ = numhep.rambo(20, 20000.0, proc.masses, seed=1)  # the same directions
+    ratio = numhep.me(p2, proc, params={"WH": 0.0}).mean() / numhep.me(p1, proc, params={"WH": 0.0}).mean()
+    assert ratio < 2.0, ratio
+
+
+def test_four_higgs_amplitude_is_analytic():
+    proc = numhep.process("h h > h h")
+    sm = numhep.model("sm").parameters()
+    p, _ = numhep.rambo(8, 700.0, proc.masses, seed=2)
+    lam, vev, m2 = sm["lam"], sm["vev"], sm["MH"] ** 2
+
+    def inv(a, b):
+        q = p[:, a] + p[:, b] * (1 if (a < 2) == (b < 2) else -1)
+        return q[:, 0] ** 2 - (q[:, 1:] ** 2).sum(-1)
+
+    s, t, u = inv(0, 1), inv(0, 2), inv(0, 3)
+    amp = 6 * lam + 36 * lam**2 * vev**2 * (1 / (s - m2) + 1 / (t - m2) + 1 / (u - m2))
+    np.testing.assert_allclose(numhep.me(p, proc, params={"WH": 0.0}), amp**2 / 2, rtol=1e-11)

@@ -9,7 +9,8 @@ from numhep.compiler import compile_process
 from numhep.kernels import amplitude_tape as T
 
 
-@pytest.mark.parametrize("text", ["e+ e- > mu+ mu-", "g g > t t~", "g g > t t~ g", "u d~ > w+ w+ w-", "b u > t h d", "e+ e- > u u~ g g"])
+@pytest.mark.parametrize("text", ["e+ e- > mu+ mu-", "g g > t t~", "g g > t t~ g", "u d~ > w+ w+ w-", "b u > t h d",
+                                  "e+ e- > u u~ g g", "u d~ > w+ h h", "h h > h h", "z z > h h"])
 def test_momentum_gradient_against_finite_differences(text):
     proc = compile_process(text)
     p, _ = numhep.rambo(5, 1000.0, proc.masses, seed=11)
@@ -25,7 +26,7 @@ def test_momentum_gradient_against_finite_differences(text):
     check_vjp(f, vjp, [p], step=1e-7, rtol=2e-6)
 
 
-@pytest.mark.parametrize("text", ["g g > t t~", "u d~ > w+ w+ w-", "b u > t h d", "e+ e- > mu+ mu-"])
+@pytest.mark.parametrize("text", ["g g > t t~", "u d~ > w+ w+ w-", "b u > t h d", "e+ e- > mu+ mu-", "e+ e- > z h h"])
 def test_parameter_gradients_against_finite_differences(text):
     proc = compile_process(text)
     p, _ = numhep.rambo(4, 1000.0, proc.masses, seed=12)

@@ -51,11 +51,15 @@ from numhep.kernels.amplitude_tape import (
     KIND_SCALAR,
     KIND_VECTOR,
     SSS_S,
+    SSSS_S,
     VVS_S,
+    VVSS_S,
+    VVSS_V,
     VVS_V,
     VVV_V,
     VVVV_V,
     colour_sum,
+    four_point,
     output_kind,
     run_tape,
 
@@ -160,6 +164,34 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
         gw[i, a, 0] += c0 * g0 * w[i, b, 0]
         gw[i, b, 0] += c0 * g0 * w[i, a, 0]
         gcoup[i, row, 0] += g0 * w[i, a, 0] * w[i, b, 0]
+    elif op == VVSS_V:
+        # out = c s1 s2 x
+        s1 = w[i, b, 0]
+        s2 = w[i, c, 0]
+        gx = g0 * w[i, a, 0] + g1 * w[i, a, 1] + g2 * w[i, a, 2] + g3 * w[i, a, 3]
+        f = c0 * s1 * s2
+        add4(gw, i, a, f * g0, f * g1, f * g2, f * g3)
+        gw[i, b, 0] += c0 * s2 * gx
+        gw[i, c, 0] += c0 * s1 * gx
+        gcoup[i, row, 0] += s1 * s2 * gx
+    elif op == VVSS_S:
+        # out = c (x.y) s
+        s = w[i, c, 0]
+        xy = (w[i, a, 0] * w[i, b, 0] - w[i, a, 1] * w[i, b, 1]
+              - w[i, a, 2] * w[i, b, 2] - w[i, a, 3] * w[i, b, 3])
+        f = c0 * s * g0
+        add4(gw, i, a, f * w[i, b, 0], -f * w[i, b, 1], -f * w[i, b, 2], -f * w[i, b, 3])
+        add4(gw, i, b, f * w[i, a, 0], -f * w[i, a, 1], -f * w[i, a, 2], -f * w[i, a, 3])
+        gw[i, c, 0] += c0 * xy * g0
+        gcoup[i, row, 0] += xy * s * g0
+    elif op == SSSS_S:
+        s1 = w[i, a, 0]
+        s2 = w[i, b, 0]
+        s3 = w[i, c, 0]
+        gw[i, a, 0] += c0 * g0 * s2 * s3
+        gw[i, b, 0] += c0 * g0 * s1 * s3
+        gw[i, c, 0] += c0 * g0 * s1 * s2
+        gcoup[i, row, 0] += g0 * s1 * s2 * s3
 
 
 @device
@@ -265,7 +297,7 @@ def reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, di
         gk[i, b, 1] += gk1
         gk[i, b, 2] += gk2
         gk[i, b, 3] += gk3
-        if op == VVVV_V:
+        if four_point(op):
             gk[i, c, 0] += gk0
             gk[i, c, 1] += gk1
             gk[i, c, 2] += gk2

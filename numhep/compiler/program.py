@@ -51,6 +51,13 @@ def _layout(vertex, out_pos):
         return T.VVS_V, (1 - out_pos, 2), None
     if lor == "SSS":
         return T.SSS_S, tuple(q for q in range(3) if q != out_pos), None
+    if lor == "VVSS":
+        # positions (V, V, S, S)
+        if out_pos in (0, 1):
+            return T.VVSS_V, (1 - out_pos, 2, 3), None
+        return T.VVSS_S, (0, 1, 5 - out_pos), None
+    if lor == "SSSS":
+        return T.SSSS_S, tuple(q for q in range(4) if q != out_pos), None
     raise ValueError(f"no kernel for Lorentz structure {lor!r}")
 
 

@@ -57,6 +57,9 @@ VVVV_V = 31
 VVS_V = 40
 VVS_S = 41
 SSS_S = 50
+VVSS_V = 60
+VVSS_S = 61
+SSSS_S = 70
 
 #: output kind of each current opcode: 0 vector, 1 psibar, 2 psi, 3 scalar
 KIND_VECTOR = 0
@@ -71,9 +74,14 @@ def output_kind(op):
         return KIND_PSIBAR
     if op == FFV_PSI or op == FFS_PSI:
         return KIND_PSI
-    if op == FFS_S or op == VVS_S or op == SSS_S:
+    if op == FFS_S or op == VVS_S or op == SSS_S or op == VVSS_S or op == SSSS_S:
         return KIND_SCALAR
     return KIND_VECTOR
+
+
+@device(inline=True)
+def four_point(op):
+    return op == VVVV_V or op == VVSS_V or op == VVSS_S or op == SSSS_S
 
 
 @device(inline=True)
@@ -113,6 +121,16 @@ def vertex_current(i, op, a, b, c, c0, c1, c2, w, k):
         s = c0 * (w[i, a, 0] * w[i, b, 0] - w[i, a, 1] * w[i, b, 1]
                      - w[i, a, 2] * w[i, b, 2] - w[i, a, 3] * w[i, b, 3])
         return s, zero, zero, zero
+    if op == VVSS_V:
+        # c S S V: the vector a, the scalars b and c
+        f = c0 * w[i, b, 0] * w[i, c, 0]
+        return f * w[i, a, 0], f * w[i, a, 1], f * w[i, a, 2], f * w[i, a, 3]
+    if op == VVSS_S:
+        s = c0 * w[i, c, 0] * (w[i, a, 0] * w[i, b, 0] - w[i, a, 1] * w[i, b, 1]
+                               - w[i, a, 2] * w[i, b, 2] - w[i, a, 3] * w[i, b, 3])
+        return s, zero, zero, zero
+    if op == SSSS_S:
+        return c0 * w[i, a, 0] * w[i, b, 0] * w[i, c, 0], zero, zero, zero
     # SSS_S
     return c0 * w[i, a, 0] * w[i, b, 0], zero, zero, zero
 
@@ -188,7 +206,7 @@ def run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, di
         k1 = k[i, a, 1] + k[i, b, 1]
         k2 = k[i, a, 2] + k[i, b, 2]
         k3 = k[i, a, 3] + k[i, b, 3]
-        if op == VVVV_V:
+        if four_point(op):
             k0 += k[i, c, 0]
             k1 += k[i, c, 1]
             k2 += k[i, c, 2]

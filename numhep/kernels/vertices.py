@@ -6,7 +6,8 @@ Feynman rule; vectors are contravariant, contracted with g = diag(1, -1, -1, -1)
     FFS  psibar (cL P_L + cR P_R) psi S
     VVV  c [g12 (k1 - k2)_3 + g23 (k2 - k3)_1 + g31 (k3 - k1)_2]
     VVVV c [x1 g12 g34 + x2 g13 g24 + x3 g14 g23]        (x's folded into c1, c2, c3)
-    VVS  c g12 S,   SSS c.
+    VVS  c g12 S,   VVSS c g12 S S,   SSS c,   SSSS c   (the scalar ones are written out
+    in :mod:`numhep.kernels.amplitude_tape`).
 A current leaves out one leg (the last), an amplitude contracts all of them.
 With P_L = diag(1,1,0,0): psibar gamma^mu P_L psi = psibar_R sigmabar^mu psi_L and
 gamma.V = [[0, M], [Mbar, 0]], M = V0 - V.sigma, Mbar = V0 + V.sigma.
