@@ -79,10 +79,7 @@ class SetFiles:
     folder: Path
 
     def member(self, index: int) -> Path:
-        if self.info is not None:
-            path = self.folder / f"{self.name}_{index:04d}.dat"
-        else:
-            path = self.folder / f"{self.name}_{index:04d}.dat"
+        path = self.folder / f"{self.name}_{index:04d}.dat"
         if not path.exists():
             raise PDFNotFoundError(f"PDF set {self.name!r} has no member {index} ({path} is missing)")
         return path

@@ -173,9 +173,6 @@ class ColourDecomposition:
         order = np.argsort(legs)
         return np.transpose(tensor, order)
 
-    def summary(self) -> str:
-        return f"{len(self.basis)} colour basis elements"
-
 
 def _join(tensor, parts, positions, out_pos):
     """Contract child tensors (leg axes..., open axis) into a vertex tensor."""
