@@ -145,8 +145,14 @@ class _Strata:
 
     def sample(self, rng, dims):
         cube = np.repeat(np.arange(self.count), self.alloc)
-        index = np.array(np.unravel_index(cube, (self.per_dim,) * dims)).T if dims > 0 else cube[:, None]
-        u = (index + rng.random((cube.size, dims))) / self.per_dim
+        u = rng.random((cube.size, dims))
+        if self.per_dim > 1:
+            # hypercube coordinates digit by digit (base per_dim), added in place
+            rest = cube.copy()
+            for d in range(dims):
+                u[:, d] += rest % self.per_dim
+                rest //= self.per_dim
+            u /= self.per_dim
         return u, cube
 
     def estimate(self, w, cube):
