@@ -119,17 +119,21 @@ class ColourDecomposition:
             kids = [fp[k] for k in d.children] + [probe[n - 1]]
             prints.append(_contract(vertex_tensor(model, v), kids, list(d.positions) + [d.ref_pos], None))
         prints = np.array(prints)  # (n_diagrams, probes)
+        # independence test against an orthonormal basis kept up to date (Gram-Schmidt,
+        # orthogonalised twice for stability): O(probes x basis) per diagram
         basis = []
+        ortho = np.zeros((0, prints.shape[1]), dtype=complex)
         for k, vec in enumerate(prints):
             norm = np.linalg.norm(vec)
             if norm == 0:
                 continue
-            if basis:
-                mat = prints[basis].T
-                coef, *_ = np.linalg.lstsq(mat, vec, rcond=None)
-                if np.linalg.norm(mat @ coef - vec) <= 1e-9 * norm:
-                    continue
+            r = vec - ortho.T @ (ortho.conj() @ vec)
+            r = r - ortho.T @ (ortho.conj() @ r)
+            rn = np.linalg.norm(r)
+            if rn <= 1e-9 * norm:
+                continue
             basis.append(k)
+            ortho = np.vstack([ortho, r / rn])
         return basis, prints
 
     def _finish(self, model, ds, basis, prints):
