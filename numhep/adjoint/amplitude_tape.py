@@ -80,30 +80,20 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
     c0 = couplings[row, 0]
     c1 = couplings[row, 1]
     c2 = couplings[row, 2]
-    if op == FFV_V:
-        r = ffv_vector_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
-                           w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1, g0, g1, g2, g3)
-        add4(gw, i, a, r[0], r[1], r[2], r[3])
-        add4(gw, i, b, r[4], r[5], r[6], r[7])
-        gcoup[i, row, 0] += r[8]
-        gcoup[i, row, 1] += r[9]
-    elif op == FFV_PSIBAR:
-        r = ffv_psibar_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
-                           w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1, g0, g1, g2, g3)
-        add4(gw, i, a, r[0], r[1], r[2], r[3])
-        add4(gw, i, b, r[4], r[5], r[6], r[7])
-        gcoup[i, row, 0] += r[8]
-        gcoup[i, row, 1] += r[9]
-    elif op == FFV_PSI:
-        r = ffv_psi_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
-                        w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1, g0, g1, g2, g3)
-        add4(gw, i, a, r[0], r[1], r[2], r[3])
-        add4(gw, i, b, r[4], r[5], r[6], r[7])
-        gcoup[i, row, 0] += r[8]
-        gcoup[i, row, 1] += r[9]
-    elif op == FFS_S:
-        r = ffs_scalar_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
-                           w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1, g0)
+    if op == FFV_V or op == FFV_PSIBAR or op == FFV_PSI or op == FFS_S:
+        # two spinor/vector inputs and (cL, cR): the VJPs share one layout
+        if op == FFV_V:
+            r = ffv_vector_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                               w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1, g0, g1, g2, g3)
+        elif op == FFV_PSIBAR:
+            r = ffv_psibar_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                               w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1, g0, g1, g2, g3)
+        elif op == FFV_PSI:
+            r = ffv_psi_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                            w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1, g0, g1, g2, g3)
+        else:
+            r = ffs_scalar_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                               w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1, g0)
         add4(gw, i, a, r[0], r[1], r[2], r[3])
         add4(gw, i, b, r[4], r[5], r[6], r[7])
         gcoup[i, row, 0] += r[8]

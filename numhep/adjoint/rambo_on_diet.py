@@ -34,6 +34,17 @@ def two_body_momentum_vjp(m, m1, m2, g):
     return g * (dl_dm / (4.0 * m * sl) - ps / m), g * dl_dm1 / (4.0 * m * sl)
 
 
+@device(inline=True)
+def store_frame(scratch, i, j, q0, qx, qy, qz, mj, kj):
+    """Keep step j's frame Q_j, M_j, K_j for the reverse sweep."""
+    scratch[i, j, 0] = q0
+    scratch[i, j, 1] = qx
+    scratch[i, j, 2] = qy
+    scratch[i, j, 3] = qz
+    scratch[i, j, 4] = mj
+    scratch[i, j, 5] = kj
+
+
 @adjoint_of(fwd.rambo_on_diet)
 def rambo_on_diet_vjp(i, u, sqrt_s, masses, gp, gweight, scratch, gu, gsqrt_s):
     n = masses.shape[0]
@@ -48,12 +59,7 @@ def rambo_on_diet_vjp(i, u, sqrt_s, masses, gp, gweight, scratch, gu, gsqrt_s):
     ms = msum - masses[0]
     logw = 0.0
     for j in range(n - 1):
-        scratch[i, j, 0] = q0
-        scratch[i, j, 1] = qx
-        scratch[i, j, 2] = qy
-        scratch[i, j, 3] = qz
-        scratch[i, j, 4] = mj
-        scratch[i, j, 5] = kj
+        store_frame(scratch, i, j, q0, qx, qy, qz, mj, kj)
         scratch[i, j, 7] = 0.0
         scratch[i, j, 8] = 0.0
         mn, kn, x, fj = next_mass(u, i, j, kj, ms, masses)
@@ -149,12 +155,7 @@ def rambo_on_diet_inverse_vjp(i, p, masses, gu, gweight, scratch, gp):
     ms = msum - masses[0]
     logw = 0.0
     for j in range(n - 1):
-        scratch[i, j, 0] = q0
-        scratch[i, j, 1] = qx
-        scratch[i, j, 2] = qy
-        scratch[i, j, 3] = qz
-        scratch[i, j, 4] = mj
-        scratch[i, j, 5] = kj
+        store_frame(scratch, i, j, q0, qx, qy, qz, mj, kj)
         for c in range(7, 13):
             scratch[i, j, c] = 0.0
         rx = q0 - p[i, j, 0]
