@@ -1,57 +1,283 @@
-"""Integrands on the unit hypercube for fixed-energy collisions (lepton colliders).
+"""Integrands on the unit hypercube: cross sections in pb for lepton and hadron colliders.
 
-``numhep.integrand(process, sqrt_s)`` returns a callable f(u) -> weights in pb, with
-``f.dim`` = 3n - 4 for n final-state particles: RAMBO on diet maps u to momenta, and
-    w(u) = |M|^2(p(u)) * Phi_weight(u) / F * GEV2_TO_PB,
-with the flux F = 2 sqrt(lambda(s, m1^2, m2^2)) (2 s for massless beams), so that the
-mean of f over the hypercube is the cross section.  It is a plain batch function
-of numpy arrays: it works as the integrand of numhep's VEGAS, of the ``vegas``
-package (``vegas.batchintegrand``) and of scipy's samplers.
+    f = numhep.integrand("p p > t t~", sqrt_s=13000.0)          # PDFs: NNPDF31_lo_as_0118
+    f = numhep.integrand("e+ e- > u u~ g", sqrt_s=1000.0, cuts={"ycut": 0.01})
+    w = f(u)              # u: (n, f.dim) in [0, 1]^dim  ->  (n,) weights in pb, mean = sigma
+
+Hadron colliders (seed 001 Eqs. 32, 47-48), summed over the subprocesses of a group:
+    sigma = sum_ab int dx1 dx2 f_a(x1, mu_F) f_b(x2, mu_F) / (2 s_hat) int dPhi_n |M_ab|^2 (alpha_s(mu_R)) Theta_cuts,
+with (x1, x2) from the luminosity map (u[:, :2], tau between the mass/cut threshold and 1),
+dPhi_n from RAMBO on diet (u[:, 2:], 3n - 4 numbers) in the partonic centre-of-mass
+frame, and momenta boosted to the lab frame (rapidity ln(x1/x2)/2) for cuts, scales and
+events.  Lepton colliders (``pdf=None``, the default for non-coloured beams) use
+u = RAMBO on diet's numbers at fixed sqrt(s) and the flux 2 sqrt(lambda(s, m1^2, m2^2)).
+
+alpha_s: |M|^2 of a process of fixed QCD order n scales as alpha_s^n (n is measured
+once per subprocess), so the matrix element computed with the model's aS is rescaled by
+(alpha_s(mu_R)/aS)^n per event; ``alpha_s="pdf"`` (default with PDFs) runs with the PDF
+set's alpha_s, a number fixes it, ``None`` keeps the model's value.
+Scales: a number (GeV, fixed), ``"ht/2"`` (default: half the sum of final-state
+transverse masses, MadGraph's dynamical choice 3), ``"ht"``, ``"shat"`` (sqrt of the
+partonic s), or a callable of the lab-frame final-state momenta (n, k, 4) -> (n,).
+
+The integrand is a plain batch function of numpy arrays: it works with numhep's VEGAS,
+the ``vegas`` package (``vegas.batchintegrand``), scipy's samplers, and madnis (see
+:meth:`Integrand.torch`).  :meth:`Integrand.evaluate` returns everything an event needs.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from numhep.matrix_element import _resolve, me
+from numhep.cuts import Cuts
 from numhep.phase_space import _beams, rambo_on_diet
+from numhep.phase_space_blocks import luminosity_map
 from numhep.units import GEV2_TO_PB
 
-__all__ = ["FixedEnergyIntegrand", "integrand"]
+__all__ = ["Integrand", "IntegrandPoints", "integrand"]
+
+DEFAULT_PDF = "NNPDF31_lo_as_0118"
+_SCALES = ("ht/2", "ht", "shat")
 
 
-class FixedEnergyIntegrand:
-    def __init__(self, process, sqrt_s: float, params: dict | None = None):
-        self.process = _resolve(process)
+@dataclass
+class IntegrandPoints:
+    """Everything :meth:`Integrand.evaluate` knows about a batch of points."""
+
+    weight: np.ndarray  # (n,) pb
+    momenta: np.ndarray  # (n, legs, 4) lab frame (incoming partons first)
+    subprocess_weight: np.ndarray  # (n, n_sub) pb, summing to weight
+    x: np.ndarray | None  # (n, 2) momentum fractions (hadron colliders)
+    scale: np.ndarray  # (n,) mu_F = mu_R, GeV
+    alpha_s: np.ndarray  # (n,)
+
+
+def _is_parton(pdg: int) -> bool:
+    return abs(pdg) <= 6 or pdg == 21
+
+
+def _as_group(process, model):
+    from numhep.matrix_element import _resolve
+    from numhep.process_group import ProcessGroup, Subprocess, is_group, process_group
+
+    if isinstance(process, ProcessGroup):
+        return process
+    if isinstance(process, str) and is_group(process):
+        return process_group(process, model=model)
+    proc = _resolve(process) if model == "sm" or not isinstance(process, str) else _compile(process, model)
+    return ProcessGroup(proc.name, [Subprocess(proc, proc.legs, False)], proc.masses, proc.model)
+
+
+def _compile(text, model):
+    from numhep.compiler import compile_process
+
+    return compile_process(text, model=model)
+
+
+def qcd_power(proc) -> int | None:
+    """n with |M|^2 proportional to alpha_s^n (None when the process mixes QCD orders)."""
+    if proc.model is None or "aS" not in proc.model.inputs:
+        return 0
+    from numhep.matrix_element import me
+    from numhep.phase_space import rambo
+
+    m = proc.masses
+    p, _ = rambo(2, sqrt_s=2.0 * sum(m) + 300.0, masses=m, seed=7)
+    a0 = proc.model.inputs["aS"]
+    lo = me(p, proc, check=False)
+    hi = me(p, proc, params={"aS": 2.0 * a0}, check=False)
+    if not np.all(lo > 0):
+        return 0
+    n = np.log2(hi / lo)
+    k = int(round(float(n[0])))
+    return k if np.allclose(n, k, atol=1e-8) else None
+
+
+class Integrand:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        process,
+        sqrt_s: float,
+        *,
+        pdf="default",
+        cuts=None,
+        scale="ht/2",
+        alpha_s="default",
+        params: dict | None = None,
+        model="sm",
+        clip_negative_pdf: bool = False,
+    ):
+        self.group = _as_group(process, model)
         self.sqrt_s = float(sqrt_s)
-        self.params = params
-        m = self.process.masses
-        self.final_masses = m[self.process.n_incoming :]
-        if self.process.n_incoming != 2:
-            raise ValueError(f"integrand: {self.process.name!r} is not a 2 -> n process")
-        if self.sqrt_s <= sum(self.final_masses) or self.sqrt_s <= m[0] + m[1]:
-            raise ValueError(f"sqrt_s: {sqrt_s} GeV is below the threshold of {self.process.name!r}")
-        s = self.sqrt_s**2
-        lam = (s - (m[0] + m[1]) ** 2) * (s - (m[0] - m[1]) ** 2)
-        self.flux = 2.0 * math.sqrt(lam)
-        self.dim = 3 * len(self.final_masses) - 4
+        self.params = dict(params or {})
+        self.cuts = cuts if isinstance(cuts, Cuts) else Cuts(cuts)
+        self.clip_negative_pdf = bool(clip_negative_pdf)
+        first = self.group.subprocesses[0]
+        initial = first.legs[:2]
+        if pdf == "default":
+            pdf = DEFAULT_PDF if all(_is_parton(q) for q in initial) else None
+        if isinstance(pdf, str):
+            import numhep
 
-    def momenta(self, u):
-        """All legs' momenta (n, legs, 4) and the phase-space weights at u."""
-        fin, w = rambo_on_diet(u, self.sqrt_s, self.final_masses)
-        n = fin.shape[0]
-        p = np.empty((n, self.process.n_legs, 4))
-        p[:, 0], p[:, 1] = _beams(np.full(n, self.sqrt_s), *self.process.masses[:2])
+            pdf = numhep.pdf(pdf)
+        self.pdf = pdf
+        if alpha_s == "default":
+            alpha_s = "pdf" if pdf is not None else None
+        if alpha_s == "pdf" and pdf is None:
+            raise ValueError("alpha_s='pdf' needs a PDF set; give a number or None")
+        if not (alpha_s is None or alpha_s == "pdf" or (isinstance(alpha_s, (int, float)) and alpha_s > 0)):
+            raise ValueError(f"alpha_s: expected 'pdf', a positive number or None, got {alpha_s!r}")
+        self.alpha_s = alpha_s
+        if not (callable(scale) or scale in _SCALES or (isinstance(scale, (int, float)) and scale > 0)):
+            raise ValueError(f"scale: expected a positive number (GeV), one of {_SCALES} or a callable, got {scale!r}")
+        self.scale = scale
+        self.masses = self._leg_masses()
+        self.final_masses = self.masses[2:]
+        self.final_pdgs = first.legs[2:]
+        nf = len(self.final_masses)
+        if nf < 2:
+            raise ValueError(f"integrand: {self.group.text!r} has fewer than two final-state particles")
+        threshold = sum(self.final_masses)
+        if self.sqrt_s <= threshold:
+            raise ValueError(f"sqrt_s: {sqrt_s} GeV is below the threshold of {self.group.text!r} ({threshold} GeV)")
+        self.hadronic = pdf is not None
+        if self.hadronic:
+            lo, hi = self.cuts.s_hat_range(self.final_pdgs, self.final_masses)
+            s = self.sqrt_s**2
+            # a strictly positive lower bound: massless final states need a cut on s_hat
+            self.tau_min = max(lo, 1e-12 * s) / s
+            self.tau_max = min(hi / s, 1.0)
+            if lo <= 0.0:
+                raise ValueError(
+                    f"integrand: {self.group.text!r} has a massless final state; give a cut that bounds "
+                    "the partonic s from below (e.g. mmll, mmjj or ptj)"
+                )
+            self.dim = 2 + 3 * nf - 4
+        else:
+            m1, m2 = self.masses[:2]
+            s = self.sqrt_s**2
+            if self.sqrt_s <= m1 + m2:
+                raise ValueError(f"sqrt_s: {sqrt_s} GeV is below the incoming masses")
+            self.flux = 2.0 * math.sqrt((s - (m1 + m2) ** 2) * (s - (m1 - m2) ** 2))
+            self.dim = 3 * nf - 4
+        powers = [qcd_power(sp.process) for sp in self.group.subprocesses]
+        if self.alpha_s is not None and any(k is None for k in powers):
+            raise ValueError(f"{self.group.text!r} mixes QCD orders: a running alpha_s cannot rescale it; use alpha_s=None")
+        self.qcd_powers = powers
+
+    def __repr__(self):
+        kind = f"pp, {getattr(self.pdf, 'name', self.pdf)}" if self.hadronic else "fixed energy"
+        return f"<numhep integrand {self.group.text!r} at {self.sqrt_s:g} GeV ({kind}), dim {self.dim}>"
+
+    def _leg_masses(self):
+        proc = self.group.subprocesses[0].process
+        if not self.params:
+            return tuple(self.group.masses)
+        values = proc.parameter_values(self.params)
+        out = []
+        for pdg in self.group.subprocesses[0].legs:
+            name = proc.model.particle(pdg).mass
+            out.append(values[name] if name else 0.0)
+        return tuple(out)
+
+    # ---- the pieces of a point ---------------------------------------------------------
+    def _scale(self, fin, shat):
+        if callable(self.scale):
+            return np.asarray(self.scale(fin), dtype=np.float64)
+        if isinstance(self.scale, str):
+            if self.scale == "shat":
+                return np.sqrt(shat)
+            mt = np.sqrt(np.maximum(fin[..., 0] ** 2 - fin[..., 3] ** 2, 0.0)).sum(axis=1)
+            return mt / 2.0 if self.scale == "ht/2" else mt
+        return np.full(fin.shape[0], float(self.scale))
+
+    def evaluate(self, u) -> IntegrandPoints:
+        u = np.atleast_2d(np.asarray(u, dtype=np.float64))
+        if u.ndim != 2 or u.shape[1] != self.dim:
+            raise ValueError(f"u: expected shape (n, {self.dim}), got {u.shape}")
+        n = u.shape[0]
+        s = self.sqrt_s**2
+        if self.hadronic:
+            x, g_lumi = luminosity_map(u[:, :2], self.tau_min, self.tau_max)
+            shat = s * x[:, 0] * x[:, 1]
+            fin, w_ps = rambo_on_diet(u[:, 2:], np.sqrt(shat), self.final_masses)
+            flux = 2.0 * shat * g_lumi
+        else:
+            x = None
+            shat = np.full(n, s)
+            fin, w_ps = rambo_on_diet(u, self.sqrt_s, self.final_masses)
+            flux = np.full(n, self.flux)
+        p = np.empty((n, len(self.masses), 4))
+        p[:, 0], p[:, 1] = _beams(np.sqrt(shat), *self.masses[:2])
         p[:, 2:] = fin
-        return p, w
+        lab = p.copy()
+        if self.hadronic:
+            y = 0.5 * np.log(x[:, 0] / x[:, 1])
+            ch, sh = np.cosh(y)[:, None], np.sinh(y)[:, None]
+            lab[..., 0] = ch * p[..., 0] + sh * p[..., 3]
+            lab[..., 3] = sh * p[..., 0] + ch * p[..., 3]
+        keep = self.cuts.passes(lab[:, 2:], self.final_pdgs)
+        mu = self._scale(lab[:, 2:], shat)
+        a_s = self._alpha_s(mu)
+        sub_w = np.zeros((n, len(self.group.subprocesses)))
+        idx = np.nonzero(keep)[0]
+        if idx.size:
+            pk = p[idx]
+            base = w_ps[idx] / flux[idx] * GEV2_TO_PB
+            lum = self._luminosities(x[idx], mu[idx]) if self.hadronic else None
+            for k, sp in enumerate(self.group.subprocesses):
+                m2 = sp.me(pk, self.params or None)
+                if self.alpha_s is not None and self.qcd_powers[k]:
+                    a0 = sp.process.model.parameters(self.params or None)["aS"]
+                    m2 = m2 * (a_s[idx] / a0) ** self.qcd_powers[k]
+                if lum is not None:
+                    m2 = m2 * lum[k]
+                sub_w[idx, k] = m2 * base
+        return IntegrandPoints(sub_w.sum(axis=1), lab, sub_w, x, mu, a_s)
+
+    def _alpha_s(self, mu):
+        if self.alpha_s == "pdf":
+            return self.pdf.alphasQ2(mu * mu)
+        if self.alpha_s is None:
+            proc = self.group.subprocesses[0].process
+            if proc.model is None or "aS" not in proc.model.inputs:
+                return np.zeros_like(mu)
+            return np.full_like(mu, proc.model.parameters(self.params or None)["aS"])
+        return np.full_like(mu, float(self.alpha_s))
+
+    def _luminosities(self, x, mu):
+        """Per subprocess f_a(x1) f_b(x2) (number densities), negative values clipped if asked."""
+        q2 = mu * mu
+        cache = {}
+
+        def f(pid, k):
+            key = (pid, k)
+            if key not in cache:
+                v = self.pdf.xfxQ2(0 if pid == 21 else pid, x[:, k], q2) / x[:, k]
+                cache[key] = np.maximum(v, 0.0) if self.clip_negative_pdf else v
+            return cache[key]
+
+        return [f(sp.legs[0], 0) * f(sp.legs[1], 1) for sp in self.group.subprocesses]
 
     def __call__(self, u):
-        p, w = self.momenta(np.atleast_2d(u))
-        return me(p, self.process, params=self.params, check=False) * w / self.flux * GEV2_TO_PB
+        return self.evaluate(u).weight
+
+    def torch(self):
+        """The integrand as a function of torch tensors (madnis's ``Integrator(f, dims)``)."""
+        import torch
+
+        def f(x):
+            w = self(x.detach().cpu().numpy().astype(np.float64))
+            return torch.as_tensor(w, dtype=x.dtype, device=x.device)
+
+        return f
 
 
-def integrand(process, sqrt_s: float, *, params: dict | None = None) -> FixedEnergyIntegrand:
-    """A drop-in integrand for samplers on the unit hypercube (see module docstring)."""
-    return FixedEnergyIntegrand(process, sqrt_s, params)
+def integrand(process, sqrt_s: float, **options) -> Integrand:
+    """A drop-in integrand for samplers on the unit hypercube (see the module docstring)."""
+    return Integrand(process, sqrt_s, **options)

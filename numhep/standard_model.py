@@ -207,3 +207,14 @@ sm_cpv = Model(
     particles=PARTICLES,
     vertices=_cpv_vertices(),
 )
+
+
+# ---- MadGraph's sm-no_b_mass restriction: a massless b, so the proton has five flavours ----
+sm_no_b_mass = Model(
+    name="sm_no_b_mass",
+    inputs={**INPUTS, "MB": 0.0, "ymb": 0.0},
+    derive=derive,
+    description="Standard Model with a massless b (MadGraph's sm-no_b_mass): p and j include b b~",
+    particles=PARTICLES,
+    vertices=sm.vertices,
+)

@@ -1,0 +1,108 @@
+"""Generator-level cuts with MadGraph's run-card names.
+
+    Cuts({"ptj": 20, "etaj": 5, "drjj": 0.4, "mmll": 60, "mmllmax": 120})
+    Cuts({"ycut": 0.001})           # e+ e- jets: Durham y_ij = 2 min(E_i, E_j)^2 (1 - cos th_ij)/s
+
+Jets are gluons and light quarks (|PDG| <= 4), leptons the charged leptons, photons
+PDG 22.  Names: ``ptj ptl pta`` (minimum pT, GeV), ``etaj etal etaa`` (maximum |eta|),
+``drjj drll drjl`` (minimum Delta R), ``mmjj mmll`` / ``mmjjmax mmllmax`` (invariant-mass
+window of every pair of that kind), ``ycut`` (minimum Durham y_ij of every pair of jets,
+with s the squared total energy of the final state).  Cuts act on lab-frame momenta;
+they are step functions, so they have no adjoint: gradients are those of the integrand
+where it is not cut away.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["Cuts", "particle_class"]
+
+_KNOWN = {
+    "ptj", "ptl", "pta", "etaj", "etal", "etaa", "drjj", "drll", "drjl",
+    "mmjj", "mmll", "mmjjmax", "mmllmax", "ycut",
+}
+
+
+def particle_class(pdg: int) -> str:
+    """'j' (gluon, light quark), 'l' (charged lepton), 'a' (photon) or '' (anything else)."""
+    a = abs(int(pdg))
+    if a == 21 or 1 <= a <= 4:
+        return "j"
+    if a in (11, 13, 15):
+        return "l"
+    if a == 22:
+        return "a"
+    return ""
+
+
+class Cuts:
+    def __init__(self, cuts: dict | None = None):
+        cuts = dict(cuts or {})
+        unknown = set(cuts) - _KNOWN
+        if unknown:
+            raise KeyError(f"cuts: unknown cut(s) {sorted(unknown)}; known: {' '.join(sorted(_KNOWN))}")
+        for key, val in cuts.items():
+            if not (isinstance(val, (int, float)) and math.isfinite(val) and val >= 0):
+                raise ValueError(f"cuts: {key} must be a non-negative number, got {val!r}")
+        self.values = {k: float(v) for k, v in cuts.items()}
+
+    def __bool__(self):
+        return bool(self.values)
+
+    def __repr__(self):
+        return f"Cuts({self.values})"
+
+    def s_hat_range(self, final_pdgs, final_masses) -> tuple[float, float]:
+        """Bounds on the partonic s implied by masses and cuts (exact for a lone pair)."""
+        lo = sum(final_masses) ** 2
+        hi = math.inf
+        classes = [particle_class(p) for p in final_pdgs]
+        if len(classes) == 2 and classes[0] == classes[1] and classes[0] in ("j", "l"):
+            kind = classes[0]
+            lo = max(lo, self.values.get(f"mm{kind}{kind}", 0.0) ** 2)
+            hi = self.values.get(f"mm{kind}{kind}max", math.inf) ** 2
+        return lo, hi
+
+    def passes(self, p, final_pdgs, xp=np):
+        """Boolean mask over events of final-state lab momenta p (n, k, 4)."""
+        n = p.shape[0]
+        keep = xp.ones(n, dtype=bool)
+        if not self.values:
+            return keep
+        v = self.values
+        classes = [particle_class(q) for q in final_pdgs]
+        pt = xp.sqrt(p[..., 1] ** 2 + p[..., 2] ** 2)
+        pabs = xp.sqrt(pt**2 + p[..., 3] ** 2)
+        eta = xp.arctanh(xp.clip(p[..., 3] / xp.maximum(pabs, 1e-300), -1.0, 1.0))
+        phi = xp.arctan2(p[..., 2], p[..., 1])
+        for k, c in enumerate(classes):
+            if not c:
+                continue
+            if f"pt{c}" in v:
+                keep &= pt[:, k] >= v[f"pt{c}"]
+            if f"eta{c}" in v:
+                keep &= xp.abs(eta[:, k]) <= v[f"eta{c}"]
+        total = p.sum(axis=1)
+        s_tot = total[:, 0] ** 2 - (total[:, 1:] ** 2).sum(axis=1)
+        for a in range(len(classes)):
+            for b in range(a + 1, len(classes)):
+                pair = "".join(sorted((classes[a], classes[b]), key="jla".index))
+                if not classes[a] or not classes[b]:
+                    continue
+                if f"dr{pair}" in v:
+                    dphi = xp.abs(phi[:, a] - phi[:, b])
+                    dphi = xp.minimum(dphi, 2 * math.pi - dphi)
+                    keep &= xp.sqrt((eta[:, a] - eta[:, b]) ** 2 + dphi**2) >= v[f"dr{pair}"]
+                if pair in ("jj", "ll") and (f"mm{pair}" in v or f"mm{pair}max" in v):
+                    q = p[:, a] + p[:, b]
+                    m = xp.sqrt(xp.maximum(q[:, 0] ** 2 - (q[:, 1:] ** 2).sum(axis=1), 0.0))
+                    keep &= (m >= v.get(f"mm{pair}", 0.0)) & (m <= v.get(f"mm{pair}max", math.inf))
+                if pair == "jj" and "ycut" in v:
+                    ea, eb = p[:, a, 0], p[:, b, 0]
+                    cos = (p[:, a, 1:] * p[:, b, 1:]).sum(axis=1) / (pabs[:, a] * pabs[:, b])
+                    y = 2 * xp.minimum(ea, eb) ** 2 * (1 - cos) / s_tot
+                    keep &= y >= v["ycut"]
+        return keep
