@@ -1,0 +1,95 @@
+"""Unweighting, event files (LHE read by pylhe and showered by Pythia 8, HDF5), resuming."""
+
+import h5py
+import numpy as np
+import pytest
+
+import numhep
+from numhep import event_files
+from numhep.colour_flow import colour_flows
+from numhep.event_generation import generate, max_weight, unweight
+
+SMALL = dict(n_points=4000, n_iterations=4, n_warmup=1, pilot_points=20000, batch_size=2000, progress=False)
+
+
+def test_unweighting_reproduces_the_density_and_the_mean():
+    rng = np.random.default_rng(5)
+    x = rng.random(400_000)
+    w = 2.0 * x  # density 2x on [0, 1]
+    w_max = max_weight(w, replicas=20)
+    assert 1.99 < w_max <= 2.0
+    w_spiked = w.copy()
+    w_spiked[17] = 1e6  # a single outlier does not set w_max
+    assert max_weight(w_spiked, replicas=20) < 2.0 + 1e-12
+    accept, kept = unweight(w, w_max, rng)
+    assert abs(accept.mean() - w.mean() / w_max) < 0.005  # efficiency <w>/w_max
+    hist, _ = np.histogram(x[accept], bins=10, range=(0, 1), density=True)
+    np.testing.assert_allclose(hist, 2 * (np.arange(10) + 0.5) / 10, rtol=0.03)
+    # accepted weights max(w, w_max) times the acceptance have the mean of w
+    assert abs(kept[accept].sum() / x.size / w.mean() - 1) < 0.01
+
+
+def test_colour_flows_conserve_colour():
+    rng = np.random.default_rng(2)
+    for legs in [(21, 21, 6, -6), (2, -2, 6, -6), (21, 2, 2, 21, 21), (-11, 11, 2, -2, 21, 21)]:
+        flows = colour_flows(legs, 20, rng)
+        for ev in flows:
+            # crossing the incoming legs, every tag is once a colour and once an anticolour
+            col = list(ev[2:, 0]) + list(ev[:2, 1])
+            acol = list(ev[2:, 1]) + list(ev[:2, 0])
+            tags = [t for t in col if t]
+            assert sorted(tags) == sorted(t for t in acol if t) and len(set(tags)) == len(tags)
+
+
+def test_generated_events_files_and_shower(tmp_path):
+    pylhe = pytest.importorskip("pylhe")
+    lhe, h5 = tmp_path / "tt.lhe", tmp_path / "tt.h5"
+    res = generate("p p > t t~", 13000.0, n_events=300, lhe=lhe, hdf5=h5, **SMALL)
+    assert res.n_events == 300 and 0.05 < res.efficiency <= 1.0
+    assert abs(sum(res.subprocess_sigma.values()) / res.sigma - 1) < 0.05
+    events = list(pylhe.LHEFile.fromfile(str(lhe)).events)
+    assert len(events) == 300
+    with h5py.File(h5) as f:
+        p, w, pdg = f["momenta"][:], f["weight"][:], f["pdg"][:]
+        assert p.shape == (300, 4, 4) and set(f.attrs) >= {"process", "sigma_pb"}
+    np.testing.assert_allclose(p[:, :2].sum(1), p[:, 2:].sum(1), rtol=1e-10, atol=1e-8)
+    m2 = p[:, 2:, 0] ** 2 - (p[:, 2:, 1:] ** 2).sum(-1)
+    np.testing.assert_allclose(np.sqrt(m2), 173.0, rtol=1e-9)
+    assert abs(w.mean() / res.sigma - 1) < 0.1  # mean event weight estimates sigma
+    assert np.all(pdg[:, 2:] == [6, -6])
+    lhe_p = np.array([[[q.px, q.py, q.pz, q.e] for q in ev.particles] for ev in events[:5]])
+    np.testing.assert_allclose(lhe_p[..., [3, 0, 1, 2]], p[:5], rtol=1e-10, atol=1e-9)
+    pythia8mc = pytest.importorskip("pythia8mc")
+    py = pythia8mc.Pythia("", False)
+    for s in ["Beams:frameType = 4", f"Beams:LHEF = {lhe}", "HadronLevel:all = off", "Print:quiet = on"]:
+        py.readString(s)
+    assert py.init()
+    showered = sum(bool(py.next()) for _ in range(20))
+    assert showered == 20 and py.event.size() > 20
+
+
+def test_generation_resumes_without_loss_or_duplicates(tmp_path, monkeypatch):
+    opts = {**SMALL, "n_events": 600, "batch_size": 150}
+    ref_lhe, ref_h5 = tmp_path / "ref.lhe", tmp_path / "ref.h5"
+    generate("e+ e- > mu+ mu-", 91.188, lhe=ref_lhe, hdf5=ref_h5, **opts)
+    lhe, h5 = tmp_path / "cut.lhe", tmp_path / "cut.h5"
+    original = event_files.HDF5Writer.write
+    calls = {"n": 0}
+
+    def dying_write(self, **columns):
+        calls["n"] += 1
+        if calls["n"] == 2:  # killed after the LHE got batch 2 but before HDF5 did
+            raise KeyboardInterrupt
+        return original(self, **columns)
+
+    monkeypatch.setattr(event_files.HDF5Writer, "write", dying_write)
+    with pytest.raises(KeyboardInterrupt):
+        generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, hdf5=h5, **opts)
+    monkeypatch.setattr(event_files.HDF5Writer, "write", original)
+    assert 0 < event_files.count_lhe_events(lhe) < 600
+    generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, hdf5=h5, **opts)
+    events = lambda path: path.read_text().split("</init>")[1]  # noqa: E731
+    assert events(lhe) == events(ref_lhe)
+    with h5py.File(h5) as a, h5py.File(ref_h5) as b:
+        np.testing.assert_array_equal(a["momenta"][:], b["momenta"][:])
+        np.testing.assert_array_equal(a["weight"][:], b["weight"][:])
