@@ -9,7 +9,9 @@ their vector-Jacobian products in :mod:`numhep.adjoint`, plugin discovery in
 __version__ = "0.1.0"
 
 from numhep import adjoint as _adjoint  # noqa: F401  (attaches every kernel's VJP)
+from numhep.event_generation import generate
 from numhep.integrand import integrand
+from numhep.process_group import process_group
 from numhep.matrix_element import me
 from numhep.model_definition import Model
 from numhep.parton_density import PDFSet, pdf
@@ -73,7 +75,9 @@ __all__ = [
     "Process",
     "VegasGrid",
     "VegasResult",
+    "generate",
     "integrand",
+    "process_group",
     "me",
     "model",
     "models",

@@ -201,6 +201,7 @@ def generate(
     if bar is not None:
         bar.close()
     state_path.unlink(missing_ok=True)
+    Path(f"{lhe}.vegas.npz").unlink(missing_ok=True)  # a finished run leaves only its files
     mean_w = sums["__total__"] / n_trials
     return GenerationResult(
         sigma=sigma, error=error, chi2_dof=chi2, n_events=written, w_max=w_max,
