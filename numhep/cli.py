@@ -72,8 +72,7 @@ def _generate(args) -> int:
 
 
 def _integrate(args) -> int:
-    proc = numhep.process(args.process) if ">" not in args.process else args.process
-    f = integrand(proc, args.sqrt_s, cuts=_cuts(args.cut), scale=_scale(args.scale))
+    f = integrand(args.process, args.sqrt_s, cuts=_cuts(args.cut), scale=_scale(args.scale))
     grid = numhep.VegasGrid(f.dim, bins=args.bins)
     t0 = time.perf_counter()
     res = numhep.vegas_integrate(
@@ -94,7 +93,8 @@ def _integrate(args) -> int:
         ("chi2/dof", f"{res.chi2_dof:.2f} over {len(res.iterations) - args.warmup} iterations"),
         ("integrand calls", f"{res.n_evaluations:,} in {elapsed:.1f} s"),
     ]
-    exact = getattr(proc, "meta", {}).get("total_cross_section")
+    subs = f.group.subprocesses
+    exact = subs[0].process.meta.get("total_cross_section") if len(subs) == 1 else None
     if exact is not None:
         value = exact(args.sqrt_s)
         pull = (res.mean - value) / res.sdev if res.sdev > 0 else float("nan")

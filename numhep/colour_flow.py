@@ -14,6 +14,9 @@ does); for the shower it fixes only the colour dipoles between which radiation s
 
 from __future__ import annotations
 
+import functools
+import itertools
+
 import numpy as np
 
 __all__ = ["colour_flows"]
@@ -42,25 +45,31 @@ def colour_flows(legs, n_events: int, rng) -> np.ndarray:
     out = np.zeros((n_events, len(legs), 2), dtype=np.int64)
     if not colours:
         return out
-    cols = np.array(colours)
-    acols = np.array(anticolours)
-    wanted_loops = 0 if any(r == 3 for r in reps) else 1
-    for e in range(n_events):
-        while True:
-            perm = rng.permutation(len(acols))
-            if _gluon_loops(cols, acols[perm]) == wanted_loops:
-                break
-        for t, (c, a) in enumerate(zip(cols, acols[perm])):
-            out[e, c, 0] = FIRST_TAG + t
-            out[e, a, 1] = FIRST_TAG + t
+    pairings = _leading_pairings(tuple(colours), tuple(anticolours), any(r == 3 for r in reps))
+    chosen = pairings[rng.integers(len(pairings), size=n_events)]  # (n_events, slots)
+    tags = FIRST_TAG + np.arange(len(colours))
+    out[:, colours, 0] = tags
+    rows = np.arange(n_events)[:, None]
+    out[rows, chosen, 1] = tags
     # uncross the incoming legs: their colour is the crossed leg's anticolour
     out[:, :2] = out[:, :2, ::-1]
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def _leading_pairings(colours: tuple, anticolours: tuple, has_quarks: bool) -> np.ndarray:
+    """Every leading-colour pairing: row r gives, per colour slot, the leg carrying its anticolour.
+
+    With quarks no closed gluon loop is allowed, without quarks exactly one (a single trace).
+    """
+    wanted_loops = 0 if has_quarks else 1
+    rows = [perm for perm in itertools.permutations(anticolours) if _gluon_loops(colours, perm) == wanted_loops]
+    return np.array(rows, dtype=np.int64)
+
+
 def _gluon_loops(cols, acols) -> int:
     """Closed cycles of the map (colour of leg c) -> (leg carrying the matching anticolour)."""
-    nxt = dict(zip(cols.tolist(), acols.tolist()))
+    nxt = dict(zip(cols, acols))
     seen, loops = set(), 0
     for start in nxt:
         if start in seen:

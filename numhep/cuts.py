@@ -85,8 +85,9 @@ class Cuts:
                 keep &= pt[:, k] >= v[f"pt{c}"]
             if f"eta{c}" in v:
                 keep &= xp.abs(eta[:, k]) <= v[f"eta{c}"]
-        total = p.sum(axis=1)
-        s_tot = total[:, 0] ** 2 - (total[:, 1:] ** 2).sum(axis=1)
+        if "ycut" in v:
+            total = p.sum(axis=1)
+            s_tot = total[:, 0] ** 2 - (total[:, 1:] ** 2).sum(axis=1)
         for a in range(len(classes)):
             for b in range(a + 1, len(classes)):
                 pair = "".join(sorted((classes[a], classes[b]), key="jla".index))

@@ -1,8 +1,8 @@
 """Event files written as events come: Les Houches (LHE 3.0) text and HDF5.
 
 Both writers append batch by batch and can reopen a file cut short by a killed job:
-:meth:`LHEWriter.reopen` drops a partly written trailing event, :meth:`HDF5Writer.reopen`
-shrinks the datasets to a given count.  The LHE file gets its closing tag in
+:meth:`LHEWriter.reopen` and :meth:`HDF5Writer.reopen` keep a given number of events
+and drop the rest (a partly written trailing event included).  The LHE file gets its closing tag in
 :meth:`LHEWriter.close`; pylhe and Pythia 8 read the result.  (pylhe's writer builds a
 whole file from an event list at once, which cannot resume, hence this streaming writer.)
 
@@ -42,19 +42,17 @@ class LHEWriter:
         self._fh = open(self.path, "a")
 
     @classmethod
-    def reopen(cls, path) -> tuple["LHEWriter", int]:
-        """Reopen for appending after the last complete event; returns (writer, events kept)."""
+    def reopen(cls, path, keep: int) -> "LHEWriter":
+        """Reopen for appending after the first ``keep`` complete events (dropping the rest
+        and any partly written event)."""
         path = Path(path)
         text = path.read_text()
-        cut = text.rfind("</event>")
+        cut = text.find("</init>")
         if cut < 0:
-            cut = text.find("</init>")
-            if cut < 0:
-                raise ValueError(f"{path}: not an LHE file written by numhep (no <init> block)")
-            cut += len("</init>")
-        else:
-            cut += len("</event>")
-        kept = text[:cut].count("</event>")
+            raise ValueError(f"{path}: not an LHE file written by numhep (no <init> block)")
+        cut += len("</init>")
+        for _ in range(keep):
+            cut = text.index("</event>", cut) + len("</event>")
         with open(path, "r+") as fh:
             fh.truncate(len(text[:cut].encode()))
             fh.seek(0, os.SEEK_END)
@@ -62,7 +60,7 @@ class LHEWriter:
         self = cls.__new__(cls)
         self.path = path
         self._fh = open(path, "a")
-        return self, kept
+        return self
 
     def write(self, momenta, masses, pdgs, colours, weight, scale, alpha_qed, alpha_s):
         """Append events: momenta (n, legs, 4), masses (legs,), pdgs (n, legs), colours (n, legs, 2)."""
@@ -119,10 +117,12 @@ class HDF5Writer:
         self.path = Path(path)
         return self
 
-    def count(self) -> int:
+    @staticmethod
+    def count(path) -> int:
+        """Events in an HDF5 event file."""
         import h5py
 
-        with h5py.File(self.path, "r") as f:
+        with h5py.File(path, "r") as f:
             return int(f["weight"].shape[0])
 
     def write(self, **columns):

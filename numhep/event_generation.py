@@ -105,21 +105,18 @@ def generate(
         grid.edges = np.ascontiguousarray(st["edges"])
         sigma, error, chi2 = (float(v) for v in st["integral"])
         w_max, eps_pilot = float(st["w_max"]), float(st["eps_pilot"])
-        written_before_batch = int(st["written"])
+        written = int(st["written"])
         rng.bit_generator.state = _parse_state(str(st["rng"]))
-        sums = dict(zip(st["sum_names"].tolist(), st["sums"].tolist()))
+        sub_sums = st["sub_sums"].copy()
+        total, overweight = (float(v) for v in st["totals"])
         n_trials = int(st["n_trials"])
-        writer, in_file = LHEWriter.reopen(lhe)
+        # the files may hold part of the interrupted batch; keep what both of them hold
+        in_file = count_lhe_events(lhe)
         if hdf5 is not None:
-            h5 = HDF5Writer.reopen(hdf5, in_file)
-            in_file = min(in_file, h5.count())
-            h5 = HDF5Writer.reopen(hdf5, in_file)
-            if in_file < count_lhe_events(lhe):
-                writer.close(finished=False)
-                _truncate_lhe(lhe, in_file)
-                writer, in_file = LHEWriter.reopen(lhe)
-        skip = in_file - written_before_batch
-        written = written_before_batch
+            in_file = min(in_file, HDF5Writer.count(hdf5))
+        writer = LHEWriter.reopen(lhe, in_file)
+        h5 = HDF5Writer.reopen(hdf5, in_file) if hdf5 is not None else None
+        skip = in_file - written
     else:
         res = vegas_integrate(f, grid, n_points=n_points, n_iterations=n_iterations, n_warmup=n_warmup,
                               seed=seed, progress=progress, checkpoint=f"{lhe}.vegas.npz")
@@ -141,22 +138,21 @@ def generate(
                             attrs={"process": f.group.text, "sqrt_s": f.sqrt_s, "sigma_pb": sigma,
                                    "sigma_error_pb": error,
                                    "subprocesses": [s.name for s in f.group.subprocesses]})
-        sums = {s.name: 0.0 for s in f.group.subprocesses}
-        sums["__total__"] = 0.0
-        sums["__overweight__"] = 0.0
+        sub_sums = np.zeros(len(f.group.subprocesses))
+        total, overweight = 0.0, 0.0
         n_trials, written, skip = 0, 0, 0
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=n_events, initial=written + max(skip, 0), desc="events", unit="ev")
-    names = [s.name for s in f.group.subprocesses]
+    legs_table = f.group.legs_table
     a_qed = _alpha_qed(f)
     while written < n_events:
         rng_before = repr(rng.bit_generator.state)
         _save_state(state_path, edges=grid.edges, integral=np.array([sigma, error, chi2]), w_max=w_max,
                     eps_pilot=eps_pilot, written=written, rng=rng_before, n_trials=n_trials,
-                    sum_names=np.array(list(sums)), sums=np.array(list(sums.values())))
+                    sub_sums=sub_sums, totals=np.array([total, overweight]))
         u = rng.random((batch_size, f.dim))
         x, jac, _ = grid.map(u)
         pts = f.evaluate(x)
@@ -165,16 +161,15 @@ def generate(
         idx = np.nonzero(accept)[0]
         share = pts.subprocess_weight[idx] / pts.weight[idx, None]
         choice = (rng.random(idx.size)[:, None] > np.cumsum(share, axis=1)).sum(axis=1)
-        choice = np.minimum(choice, len(names) - 1)
+        choice = np.minimum(choice, len(legs_table) - 1)
         n_trials += batch_size
-        sums["__total__"] += float(w.sum())
-        for k, name in enumerate(names):
-            sums[name] += float((pts.subprocess_weight[:, k] * jac).sum())
-        sums["__overweight__"] += float((w > w_max).sum())
+        total += float(w.sum())
+        sub_sums += jac @ pts.subprocess_weight
+        overweight += float((w > w_max).sum())
         # every accepted event of the batch gets its subprocess and colours, so a resumed
         # batch consumes the random numbers exactly as the interrupted one did
         take = idx
-        pdgs = np.array([f.group.subprocesses[c].legs for c in choice], dtype=np.int64).reshape(take.size, -1)
+        pdgs = legs_table[choice]
         colours = np.zeros((take.size, len(f.masses), 2), dtype=np.int64)
         for c in np.unique(choice):
             sel = choice == c
@@ -202,23 +197,12 @@ def generate(
         bar.close()
     state_path.unlink(missing_ok=True)
     Path(f"{lhe}.vegas.npz").unlink(missing_ok=True)  # a finished run leaves only its files
-    mean_w = sums["__total__"] / n_trials
     return GenerationResult(
         sigma=sigma, error=error, chi2_dof=chi2, n_events=written, w_max=w_max,
-        efficiency=mean_w / w_max, overweight_fraction=sums["__overweight__"] / n_trials, n_trials=n_trials,
-        subprocess_sigma={k: v / n_trials for k, v in sums.items() if not k.startswith("__")},
+        efficiency=total / n_trials / w_max, overweight_fraction=overweight / n_trials, n_trials=n_trials,
+        subprocess_sigma={s.name: v / n_trials for s, v in zip(f.group.subprocesses, sub_sums)},
         files={"lhe": str(lhe), **({"hdf5": str(hdf5)} if hdf5 is not None else {})},
     )
-
-
-def _truncate_lhe(path, keep: int):
-    text = Path(path).read_text()
-    pos = 0
-    for _ in range(keep):
-        pos = text.index("</event>", pos) + len("</event>")
-    if keep == 0:
-        pos = text.index("</init>") + len("</init>")
-    Path(path).write_text(text[:pos] + "\n")
 
 
 def _parse_state(text: str) -> dict:
@@ -237,8 +221,10 @@ def _beams(f: Integrand):
 
 
 def _alpha_qed(f: Integrand) -> float:
+    from numhep.standard_model import INPUTS
+
     model = f.group.subprocesses[0].process.model
     if model is None or "aEWM1" not in model.inputs:
-        return 1.0 / 132.507
+        return 1.0 / INPUTS["aEWM1"]
     return 1.0 / model.parameters(f.params or None)["aEWM1"]
 

@@ -67,14 +67,13 @@ def _as_group(process, model):
         return process
     if isinstance(process, str) and is_group(process):
         return process_group(process, model=model)
-    proc = _resolve(process) if model == "sm" or not isinstance(process, str) else _compile(process, model)
+    if isinstance(process, str) and ">" in process:
+        from numhep.compiler import compile_process
+
+        proc = compile_process(process, model=model)
+    else:
+        proc = _resolve(process)
     return ProcessGroup(proc.name, [Subprocess(proc, proc.legs, False)], proc.masses, proc.model)
-
-
-def _compile(text, model):
-    from numhep.compiler import compile_process
-
-    return compile_process(text, model=model)
 
 
 def qcd_power(proc) -> int | None:
@@ -169,6 +168,11 @@ class Integrand:
         if self.alpha_s is not None and any(k is None for k in powers):
             raise ValueError(f"{self.group.text!r} mixes QCD orders: a running alpha_s cannot rescale it; use alpha_s=None")
         self.qcd_powers = powers
+        model = first.process.model
+        # the aS every subprocess's |M|^2 is computed with (None: the model has no alpha_s)
+        self._model_alpha_s = (
+            model.parameters(self.params or None)["aS"] if model is not None and "aS" in model.inputs else None
+        )
 
     def __repr__(self):
         kind = f"pp, {getattr(self.pdf, 'name', self.pdf)}" if self.hadronic else "fixed energy"
@@ -233,8 +237,7 @@ class Integrand:
             for k, sp in enumerate(self.group.subprocesses):
                 m2 = sp.me(pk, self.params or None)
                 if self.alpha_s is not None and self.qcd_powers[k]:
-                    a0 = sp.process.model.parameters(self.params or None)["aS"]
-                    m2 = m2 * (a_s[idx] / a0) ** self.qcd_powers[k]
+                    m2 = m2 * (a_s[idx] / self._model_alpha_s) ** self.qcd_powers[k]
                 if lum is not None:
                     m2 = m2 * lum[k]
                 sub_w[idx, k] = m2 * base
@@ -244,10 +247,7 @@ class Integrand:
         if self.alpha_s == "pdf":
             return self.pdf.alphasQ2(mu * mu)
         if self.alpha_s is None:
-            proc = self.group.subprocesses[0].process
-            if proc.model is None or "aS" not in proc.model.inputs:
-                return np.zeros_like(mu)
-            return np.full_like(mu, proc.model.parameters(self.params or None)["aS"])
+            return np.full_like(mu, self._model_alpha_s or 0.0)
         return np.full_like(mu, float(self.alpha_s))
 
     def _luminosities(self, x, mu):

@@ -77,9 +77,9 @@ class ProcessGroup:
         return ProcessGroup(self.text, subs, self.masses, self.model)
 
     @property
-    def initial_pdgs(self) -> np.ndarray:
-        """(n_sub, 2) PDG codes of the two incoming partons per subprocess."""
-        return np.array([s.legs[:2] for s in self.subprocesses], dtype=np.int64)
+    def legs_table(self) -> np.ndarray:
+        """(n_sub, legs) PDG codes of every subprocess, in the group's leg order."""
+        return np.array([s.legs for s in self.subprocesses], dtype=np.int64)
 
 
 def _split(text: str):

@@ -93,3 +93,25 @@ def test_generation_resumes_without_loss_or_duplicates(tmp_path, monkeypatch):
     with h5py.File(h5) as a, h5py.File(ref_h5) as b:
         np.testing.assert_array_equal(a["momenta"][:], b["momenta"][:])
         np.testing.assert_array_equal(a["weight"][:], b["weight"][:])
+
+
+def test_generation_resumes_an_lhe_only_run(tmp_path, monkeypatch):
+    opts = {**SMALL, "n_events": 600, "batch_size": 150}
+    ref = tmp_path / "ref.lhe"
+    generate("e+ e- > mu+ mu-", 91.188, lhe=ref, **opts)
+    lhe = tmp_path / "cut.lhe"
+    original = event_files.LHEWriter.write
+    calls = {"n": 0}
+
+    def dying_write(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(event_files.LHEWriter, "write", dying_write)
+    with pytest.raises(KeyboardInterrupt):
+        generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
+    monkeypatch.setattr(event_files.LHEWriter, "write", original)
+    generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
+    assert lhe.read_text().split("</init>")[1] == ref.read_text().split("</init>")[1]
