@@ -6,6 +6,7 @@ inverse and the reverse-mode derivative of both through the hand-derived adjoint
 
     s, g = breit_wigner_map(z, mass, width, s_min, s_max)       # Eq. 39
     s, g = power_law_map(z, s_min, s_max, nu=1.4, pole=0.0)     # Eq. 40 (nu=0: Eq. 45)
+    k1, k2, g = t_channel_scattering(p1, p2, s1, s2, z, mass=0.0, nu=1.4)   # Eqs. 41-44
     k1, k2, g = two_body_decay(p, s1, s2, z)                    # Eq. 46
     x, g = luminosity_map(z, tau_min, tau_max=1.0)              # Eqs. 47-48
 
@@ -21,9 +22,11 @@ import numpy as np
 from numhep import array_backend as ab
 from numhep.adjoint import invariant_maps as _inv_adj  # noqa: F401  (attaches .vjp)
 from numhep.adjoint import luminosity as _lumi_adj  # noqa: F401
+from numhep.adjoint import t_channel as _t_adj  # noqa: F401
 from numhep.adjoint import two_body_decay as _decay_adj  # noqa: F401
 from numhep.kernels import invariant_maps as _inv
 from numhep.kernels import luminosity as _lumi
+from numhep.kernels import t_channel as _t
 from numhep.kernels import two_body_decay as _decay
 
 __all__ = [
@@ -36,6 +39,9 @@ __all__ = [
     "power_law_map",
     "power_law_map_inverse",
     "power_law_map_vjp",
+    "t_channel_scattering",
+    "t_channel_scattering_inverse",
+    "t_channel_scattering_vjp",
     "two_body_decay",
     "two_body_decay_inverse",
     "two_body_decay_vjp",
@@ -199,6 +205,54 @@ def two_body_decay_vjp(p, s1, s2, z, grad_k1, grad_k2, grad_density):
     gp, gs1, gs2, gz = xp.empty_like(p), xp.empty(n), xp.empty(n), xp.empty_like(z)
     _decay.two_body_decay.vjp(p, s1, s2, z, g1, g2, gg, gp, gs1, gs2, gz)
     return gp, gs1, gs2, gz
+
+
+def _scattering_inputs(p1, p2, s1, s2, xp):
+    p1, p2 = ab.momenta(p1, "p1", xp), ab.momenta(p2, "p2", xp)
+    if p1.ndim != 2 or p1.shape != p2.shape:
+        raise ValueError(f"p1, p2: expected two arrays of shape (n, 4), got {tuple(p1.shape)}, {tuple(p2.shape)}")
+    n = p1.shape[0]
+    s1, s2 = _per_event(s1, n, "s1", xp), _per_event(s2, n, "s2", xp)
+    q = p1 + p2
+    big_s = q[:, 0] ** 2 - (q[:, 1:] ** 2).sum(axis=1)
+    if not bool(xp.all((s1 >= 0) & (s2 >= 0) & (xp.sqrt(xp.maximum(big_s, 0)) > xp.sqrt(s1) + xp.sqrt(s2)))):
+        raise ValueError("t_channel_scattering: needs (p1 + p2)^2 > (sqrt(s1) + sqrt(s2))^2 and s1, s2 >= 0")
+    return p1, p2, s1, s2
+
+
+def t_channel_scattering(p1, p2, s1, s2, z, mass: float = 0.0, nu: float = 1.4):
+    """p1 + p2 -> k1 + k2 with k1^2 = s1, k2^2 = s2 and |t| = |(p1 - k1)^2| drawn about the
+    pole of a propagator of the given mass (Eqs. 41-44): (k1, k2, g_2->2); z = (z_t, z_phi)."""
+    xp = ab.namespace(p1, p2, z)
+    p1, p2, s1, s2 = _scattering_inputs(p1, p2, s1, s2, xp)
+    z = _angles(z, p1.shape[0], xp)
+    k1, k2, g = xp.empty_like(p1), xp.empty_like(p1), xp.empty(p1.shape[0])
+    _t.t_channel_scattering(p1, p2, s1, s2, z, float(mass) ** 2, _nu(nu), k1, k2, g)
+    return k1, k2, g
+
+
+def t_channel_scattering_inverse(p1, p2, k1, mass: float = 0.0, nu: float = 1.4):
+    """(z, g_2->2) of k1 given p1, p2: the inverse of :func:`t_channel_scattering`."""
+    xp = ab.namespace(p1, p2, k1)
+    p1, p2, k1 = (ab.momenta(a, name, xp) for a, name in ((p1, "p1"), (p2, "p2"), (k1, "k1")))
+    if not (p1.ndim == 2 and p1.shape == p2.shape == k1.shape):
+        raise ValueError("p1, p2, k1: expected three arrays of shape (n, 4)")
+    z, g = xp.empty((p1.shape[0], 2)), xp.empty(p1.shape[0])
+    _t.t_channel_scattering_inverse(p1, p2, k1, float(mass) ** 2, _nu(nu), z, g)
+    return z, g
+
+
+def t_channel_scattering_vjp(p1, p2, s1, s2, z, grad_k1, grad_k2, grad_density, mass: float = 0.0, nu: float = 1.4):
+    """(d/dp1, d/dp2, d/ds1, d/ds2, d/dz) of <grad_k1, k1> + <grad_k2, k2> + <grad_density, g>."""
+    xp = ab.namespace(p1, p2, z)
+    p1, p2, s1, s2 = _scattering_inputs(p1, p2, s1, s2, xp)
+    n = p1.shape[0]
+    z = _angles(z, n, xp)
+    g1, g2 = ab.as_float64(grad_k1, "grad_k1", xp), ab.as_float64(grad_k2, "grad_k2", xp)
+    gg = _per_event(grad_density, n, "grad_density", xp)
+    out = (xp.empty_like(p1), xp.empty_like(p1), xp.empty(n), xp.empty(n), xp.empty_like(z))
+    _t.t_channel_scattering.vjp(p1, p2, s1, s2, z, float(mass) ** 2, _nu(nu), g1, g2, gg, *out)
+    return out
 
 
 def _tau_bounds(tau_min, tau_max, n, xp):

@@ -11,6 +11,7 @@ import numhep
 from numhep import phase_space_blocks as B
 from numhep.kernels import invariant_maps as KI
 from numhep.kernels import luminosity as KL
+from numhep.kernels import t_channel as KS
 from numhep.kernels import two_body_decay as KT
 
 # (name, forward(z, lo, hi), inverse(s, lo, hi), kernel arguments between z/s and the bounds)
@@ -162,6 +163,86 @@ def _decay_sub_vjp(p, s1, s2, z, cot):
     out = (np.empty((m, 4)), np.empty(m), np.empty(m), np.empty((m, 2)))
     KT.two_body_decay.vjp.cpu(p, s1, s2, z, *cot, *out)
     return out[1], out[2]
+
+
+def scattering_inputs(rng, n):
+    """p1 massless (massive in a few events), p2 = Q - p1 of either signature, as inside
+    a t-channel chain; s1, s2 below threshold."""
+    q = np.empty((n, 4))
+    m = rng.uniform(300.0, 1000.0, n)
+    q[:, 1:] = rng.normal(0.0, 300.0, (n, 3))
+    q[:, 0] = np.sqrt(m**2 + (q[:, 1:] ** 2).sum(1))
+    d = rng.normal(size=(n, 3))
+    d /= np.linalg.norm(d, axis=1)[:, None]
+    p1 = np.empty((n, 4))
+    p1[:, 0] = rng.uniform(0.2, 0.8, n) * q[:, 0]
+    p1[:, 1:] = d * p1[:, :1]
+    p1[:4, 0] *= 1.05
+    s1 = (rng.uniform(0.0, 0.45, n) * m) ** 2
+    s2 = (rng.uniform(0.0, 0.45, n) * m) ** 2
+    return p1, q - p1, s1, s2, rng.uniform(0.01, 0.99, (n, 2))
+
+
+@pytest.mark.parametrize("mass", [0.0, 173.0, 1000.0])
+def test_t_channel_block_is_physical_invertible_and_normalised(mass, rng):
+    p1, p2, s1, s2, z = scattering_inputs(rng, 300)
+    k1, k2, g = B.t_channel_scattering(p1, p2, s1, s2, z, mass=mass)
+    np.testing.assert_allclose(k1 + k2, p1 + p2, rtol=1e-12, atol=1e-9)
+    scale = ((p1 + p2)[:, 0]) ** 2
+    assert np.max(np.abs(minkowski_square(k1) - s1) / scale) < 1e-12
+    assert np.max(np.abs(minkowski_square(k2) - s2) / scale) < 1e-11
+    z_back, g_back = B.t_channel_scattering_inverse(p1, p2, k1, mass=mass)
+    np.testing.assert_allclose(z_back, z, atol=1e-10)
+    np.testing.assert_allclose(g_back, g, rtol=1e-10)
+    # |t| grows with z_t, and the volume int dz / g is the two-body phase space
+    # pi sqrt(lambda(S, s1, s2)) / (2 S) (Gauss-Legendre in z_t, z_phi)
+    t_of = lambda k: -minkowski_square(p1 - k)  # noqa: E731
+    k_hi, _, _ = B.t_channel_scattering(p1, p2, s1, s2, np.clip(z + [1e-3, 0.0], 0, 1), mass=mass)
+    assert np.all(t_of(k_hi) >= t_of(k1))
+    t, wt = np.polynomial.legendre.leggauss(120)
+    zz = np.array(np.meshgrid((t + 1) / 2, (t + 1) / 2)).reshape(2, -1).T
+    ww = np.outer(wt, wt).ravel() / 4
+    for k in range(3):
+        rep = lambda a: np.repeat(a[k : k + 1], zz.shape[0], axis=0)  # noqa: E731
+        _, _, gq = B.t_channel_scattering(rep(p1), rep(p2), rep(s1), rep(s2), zz, mass=mass)
+        big_s = minkowski_square(p1[k : k + 1] + p2[k : k + 1])[0]
+        lam = (big_s - s1[k] - s2[k]) ** 2 - 4 * s1[k] * s2[k]
+        np.testing.assert_allclose((ww / gq).sum(), math.pi * math.sqrt(lam) / (2 * big_s), rtol=1e-6)
+
+
+@pytest.mark.parametrize("mass", [0.0, 173.0, 1000.0])
+def test_t_channel_block_adjoint_and_cuda(mass, rng):
+    n = 30
+    p1, p2, s1, s2, z = scattering_inputs(rng, n)
+    m2 = mass**2
+
+    def forward(p1, p2, s1, s2, z):
+        k1, k2, g = np.empty((n, 4)), np.empty((n, 4)), np.empty(n)
+        KS.t_channel_scattering.cpu(p1, p2, s1, s2, z, m2, 1.4, k1, k2, g)
+        return k1, k2, g
+
+    def vjp(inputs, cot):
+        out = (np.empty((n, 4)), np.empty((n, 4)), np.empty(n), np.empty(n), np.empty((n, 2)))
+        KS.t_channel_scattering.vjp.cpu(*inputs, m2, 1.4, *cot, *out)
+        return out
+
+    check_vjp(forward, vjp, [p1, p2, s1, s2, z])
+    # the array API returns the same cotangents
+    cot = (rng.normal(size=(n, 4)), rng.normal(size=(n, 4)), rng.normal(size=n))
+    np.testing.assert_allclose(B.t_channel_scattering_vjp(p1, p2, s1, s2, z, *cot, mass=mass)[4],
+                               vjp([p1, p2, s1, s2, z], cot)[4])
+    check_cuda_matches_cpu(KS.t_channel_scattering, (p1[:6], p2[:6], s1[:6], s2[:6], z[:6], m2, 1.4),
+                           (np.empty((6, 4)), np.empty((6, 4)), np.empty(6)), rtol=1e-12)
+    k1, _, _ = forward(p1, p2, s1, s2, z)
+    check_cuda_matches_cpu(KS.t_channel_scattering_inverse, (p1[:6], p2[:6], k1[:6], m2, 1.4),
+                           (np.empty((6, 2)), np.empty(6)), rtol=1e-12)
+
+
+def test_t_channel_block_rejects_closed_phase_space():
+    p1 = np.array([[50.0, 0, 0, 50.0]])
+    p2 = np.array([[50.0, 0, 0, -50.0]])
+    with pytest.raises(ValueError, match="sqrt\\(s1\\)"):
+        B.t_channel_scattering(p1, p2, [60.0**2], [50.0**2], [[0.5, 0.5]])
 
 
 @pytest.mark.parametrize("tau_min, tau_max", [(1e-4, 1.0), (0.0021, 0.0085)])

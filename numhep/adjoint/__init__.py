@@ -13,6 +13,7 @@ from numhep.adjoint import (  # noqa: F401
     propagators,
     rambo,
     rambo_on_diet,
+    t_channel,
     two_body_decay,
     vegas_grid,
     vertices,

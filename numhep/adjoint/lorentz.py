@@ -124,6 +124,41 @@ def boost_from_rest_vjp(e, px, py, pz, q0, qx, qy, qz, m, g0, gx, gy, gz):
     )
 
 
+@device
+def rotate_from_z_vjp(x, y, z, nx, ny, nz, transpose, gox, goy, goz):
+    """VJP of :func:`numhep.kernels.lorentz.rotate_from_z`: (gx, gy, gz, gnx, gny, gnz).
+
+    With o = c v + s k x v + k (k.v)/(1 + c) (s = -1 for the transpose):
+      gv = c go + s (go x k) + k (go.k)/(1 + c),
+      gk = s (v x go) + [go (k.v) + v (go.k)]/(1 + c),
+      gc = go.v - (go.k)(k.v)/(1 + c)^2,
+    then (k, c) -> n by the branch's linear map and the flips F undone.
+    """
+    if nz >= 0.0:
+        kx, ky, c = -ny, nx, nz
+    else:
+        kx, ky, c = ny, -nx, -nz
+        if transpose:
+            goy, goz = -goy, -goz
+        else:
+            y, z = -y, -z
+    sg = -1.0 if transpose else 1.0
+    d = 1.0 + c
+    kv = kx * x + ky * y
+    gk_o = kx * gox + ky * goy
+    gx = c * gox - sg * goz * ky + kx * gk_o / d
+    gy = c * goy + sg * goz * kx + ky * gk_o / d
+    gz = c * goz + sg * (gox * ky - goy * kx)
+    gkx = sg * (y * goz - z * goy) + (gox * kv + x * gk_o) / d
+    gky = sg * (z * gox - x * goz) + (goy * kv + y * gk_o) / d
+    gc = gox * x + goy * y + goz * z - gk_o * kv / (d * d)
+    if nz >= 0.0:
+        return gx, gy, gz, gky, -gkx, gc
+    if not transpose:
+        gy, gz = -gy, -gz
+    return gx, gy, gz, -gky, gkx, -gc
+
+
 @adjoint_of(fwd.boost_to_frame)
 def boost_to_frame_vjp(i, p, q, g, gp, gq):
     """Chains m = sqrt(q^2): dm/dq = eta q / m."""

@@ -87,6 +87,33 @@ def boost_from_rest(e, px, py, pz, q0, qx, qy, qz, m):
     return (q0 * e + bp) / m, px + c * qx, py + c * qy, pz + c * qz
 
 
+@device
+def rotate_from_z(x, y, z, nx, ny, nz, transpose):
+    """R v for the rotation R that takes the z axis to the unit vector n (R^T v if transpose).
+
+    Rodrigues' formula for unit a -> n with c = a.n, k = a x n:
+        R v = c v + k x v + k (k.v) / (1 + c),   R^T v = c v - k x v + k (k.v) / (1 + c).
+    For n_z >= 0, a = z; otherwise R = R(-z -> n) F with F = diag(1, -1, -1) (a turn by
+    pi about x), so 1 + c >= 1 in both branches and no direction is singular.  Used to
+    place a polar angle about an arbitrary axis (t-channel blocks); any fixed azimuthal
+    origin is valid there, so the switch between branches is harmless.
+    """
+    if nz >= 0.0:
+        kx, ky, c = -ny, nx, nz
+    else:
+        kx, ky, c = ny, -nx, -nz
+        if not transpose:
+            y, z = -y, -z
+    sg = -1.0 if transpose else 1.0
+    kv = (kx * x + ky * y) / (1.0 + c)
+    ox = c * x + sg * ky * z + kx * kv
+    oy = c * y - sg * kx * z + ky * kv
+    oz = c * z + sg * (kx * y - ky * x)
+    if nz < 0.0 and transpose:
+        oy, oz = -oy, -oz
+    return ox, oy, oz
+
+
 @kernel
 def boost_to_frame(i, p, q, out):
     """Boost p from the rest frame of q into the frame where q is given (m = sqrt(q^2))."""

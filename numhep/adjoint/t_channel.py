@@ -1,0 +1,191 @@
+"""VJP of :mod:`numhep.kernels.t_channel` with respect to p1, p2, s1, s2 and z.
+
+Reverse sweep of :func:`~numhep.kernels.t_channel.t_channel_momentum` (Q = p1 + p2,
+S = Q^2, M = sqrt S, lambda_k = lambda(S, s1, s2), lambda_p = lambda(S, p1^2, p2^2)):
+  k1 = B(Q, M) (E*, R(n) v),  v = |k*| (sin th cos phi, sin th sin phi, cos th)
+      -> boost and rotation VJPs (:mod:`numhep.adjoint.lorentz`), n = a*/|a*| with a* = p1
+         in Q's rest frame: gn -> ga* = (gn - n (n.gn)) / |a*|;
+  E* = sqrt(|k*|^2 + s1),  |k*| = sqrt(lambda_k) / (2M);
+  cos th = (2S (t - s1 - p1^2) + A) / B   (zero cotangent where it is clamped to +-1);
+  t = -(r + pole),  (r, g) = power-law map on [t_lo - pole, t_hi - pole]
+      -> its VJP in (z_t, bounds); pole = t_lo - eps (t_hi - t_lo) where it was moved;
+  (A, B, t_lo, t_hi) of Eq. 42 -> (S, p1^2, p2^2, s1, s2);  density = (2/pi) sqrt(lambda_p) g;
+  d lambda(x, y, z)/dx = 2(x - y - z), /dy = -2(x - y - z) - 4z, /dz = -2(x - y - z) - 4y;
+  dS/dQ^mu = 2 Q_mu (lowered index), likewise p1^2, p2^2.
+"""
+
+import math
+
+from numhep.adjoint.invariant_maps import power_law_s_vjp
+from numhep.adjoint.lorentz import boost_from_rest_vjp, rotate_from_z_vjp
+from numhep.kernels import t_channel as fwd
+from numhep.kernels._target import adjoint_of, device
+from numhep.kernels.invariant_maps import power_law_s
+from numhep.kernels.lorentz import boost_from_rest, mdot, rotate_from_z
+from numhep.kernels.t_channel import POLE_OFFSET, t_range
+from numhep.kernels.two_body_decay import kallen
+
+
+@device(inline=True)
+def _kallen_grad(x, y, z):
+    """(d/dx, d/dy, d/dz) of lambda(x, y, z)."""
+    d = x - y - z
+    return 2.0 * d, -2.0 * d - 4.0 * z, -2.0 * d - 4.0 * y
+
+
+@device
+def _range_vjp(big_s, p1sq, p2sq, s1, s2, ga, gb, glo, ghi):
+    """Cotangents (gS, gp1sq, gp2sq, gs1, gs2) of :func:`t_range` given those of (A, B, t_lo, t_hi)."""
+    big_a = (big_s + s1 - s2) * (big_s + p1sq - p2sq)
+    lam_k = kallen(big_s, s1, s2)
+    lam_p = kallen(big_s, p1sq, p2sq)
+    big_b = math.sqrt(lam_k * lam_p)
+    ga += (glo + ghi) / (2.0 * big_s)
+    gb += (ghi - glo) / (2.0 * big_s)
+    gs = -(glo * (big_a - big_b) + ghi * (big_a + big_b)) / (2.0 * big_s * big_s)
+    gs1 = -(glo + ghi)
+    gp1 = -(glo + ghi)
+    u = big_s + p1sq - p2sq
+    w = big_s + s1 - s2
+    gs += ga * (u + w)
+    gs1 += ga * u
+    gs2 = -ga * u
+    gp1 += ga * w
+    gp2 = -ga * w
+    if big_b > 0.0:
+        glk = gb * lam_p / (2.0 * big_b)
+        glp = gb * lam_k / (2.0 * big_b)
+        dk = _kallen_grad(big_s, s1, s2)
+        dp = _kallen_grad(big_s, p1sq, p2sq)
+        gs += glk * dk[0] + glp * dp[0]
+        gs1 += glk * dk[1]
+        gs2 += glk * dk[2]
+        gp1 += glp * dp[1]
+        gp2 += glp * dp[2]
+    return gs, gp1, gp2, gs1, gs2
+
+
+@device
+def t_channel_momentum_vjp(a0, a1, a2, a3, b0, b1, b2, b3, s1, s2, m2, nu, zt, zphi, g0, g1, g2, g3, gdens):
+    """Cotangents (ga0..ga3, gb0..gb3, gs1, gs2, gzt, gzphi) of
+    :func:`~numhep.kernels.t_channel.t_channel_momentum` given those of (k1, g_2->2);
+    the caller adds k2's cotangent to p1's and p2's."""
+    q0 = a0 + b0
+    q1 = a1 + b1
+    q2 = a2 + b2
+    q3 = a3 + b3
+    big_s = mdot(q0, q1, q2, q3, q0, q1, q2, q3)
+    m = math.sqrt(big_s)
+    p1sq = mdot(a0, a1, a2, a3, a0, a1, a2, a3)
+    p2sq = mdot(b0, b1, b2, b3, b0, b1, b2, b3)
+    big_a, big_b, lo, hi = t_range(big_s, p1sq, p2sq, s1, s2)
+    moved = lo - POLE_OFFSET * (hi - lo) < -m2
+    pole = lo - POLE_OFFSET * (hi - lo) if moved else -m2
+    r, g = power_law_s(zt, 0.0, nu, lo - pole, hi - pole)
+    t = -(r + pole)
+    c_raw = (2.0 * big_s * (t - s1 - p1sq) + big_a) / big_b
+    c = min(1.0, max(-1.0, c_raw))
+    sn = math.sqrt(max(1.0 - c * c, 0.0))
+    phi = 2.0 * math.pi * zphi
+    cp = math.cos(phi)
+    sp = math.sin(phi)
+    lam_k = kallen(big_s, s1, s2)
+    lam_p = kallen(big_s, p1sq, p2sq)
+    kk = math.sqrt(max(lam_k, 0.0)) / (2.0 * m)
+    _, ux, uy, uz = boost_from_rest(a0, a1, a2, a3, q0, -q1, -q2, -q3, m)
+    ur = math.sqrt(ux * ux + uy * uy + uz * uz)
+    nx = ux / ur
+    ny = uy / ur
+    nz = uz / ur
+    vx = kk * sn * cp
+    vy = kk * sn * sp
+    vz = kk * c
+    x, y, z = rotate_from_z(vx, vy, vz, nx, ny, nz, False)
+    e = math.sqrt(kk * kk + s1)
+    # k1 = B(Q, M) (e, x, y, z)
+    rb = boost_from_rest_vjp(e, x, y, z, q0, q1, q2, q3, m, g0, g1, g2, g3)
+    gq0, gq1, gq2, gq3, gm = rb[4], rb[5], rb[6], rb[7], rb[8]
+    gkk = rb[0] * kk / e
+    gs1 = rb[0] / (2.0 * e)
+    rr = rotate_from_z_vjp(vx, vy, vz, nx, ny, nz, False, rb[1], rb[2], rb[3])
+    gkk += (rr[0] * cp + rr[1] * sp) * sn + rr[2] * c
+    gsn = kk * (rr[0] * cp + rr[1] * sp)
+    gc = kk * rr[2] - (gsn * c / sn if sn > 0.0 else 0.0)
+    gzphi = 2.0 * math.pi * kk * sn * (rr[1] * cp - rr[0] * sp)
+    # n = u / |u|, u = p1 in Q's rest frame
+    gn_dot = nx * rr[3] + ny * rr[4] + nz * rr[5]
+    rn = boost_from_rest_vjp(
+        a0, a1, a2, a3, q0, -q1, -q2, -q3, m, 0.0,
+        (rr[3] - nx * gn_dot) / ur, (rr[4] - ny * gn_dot) / ur, (rr[5] - nz * gn_dot) / ur,
+    )
+    ga0, ga1, ga2, ga3 = rn[0], rn[1], rn[2], rn[3]
+    gq0 += rn[4]
+    gq1 -= rn[5]
+    gq2 -= rn[6]
+    gq3 -= rn[7]
+    gm += rn[8]
+    # |k*| = sqrt(lambda_k) / (2M)
+    gm -= gkk * kk / m
+    glk = gkk / (4.0 * m * math.sqrt(lam_k)) if lam_k > 0.0 else 0.0
+    # cos theta
+    if c_raw != c:
+        gc = 0.0
+    gs = gc * 2.0 * (t - s1 - p1sq) / big_b
+    gt = gc * 2.0 * big_s / big_b
+    gs1 -= gt
+    gp1 = -gt
+    ga_big = gc / big_b
+    gb_big = -gc * c / big_b
+    # t = -(r + pole), (r, g) = power law;  density = (2/pi) sqrt(lambda_p) g
+    root_p = math.sqrt(lam_p)
+    pz = power_law_s_vjp(zt, 0.0, nu, lo - pole, hi - pole, -gt, gdens * 2.0 / math.pi * root_p)
+    glp = gdens * g / (math.pi * root_p)
+    gpole = -gt - pz[1] - pz[2]
+    glo = pz[1]
+    ghi = pz[2]
+    if moved:
+        glo += gpole * (1.0 + POLE_OFFSET)
+        ghi -= gpole * POLE_OFFSET
+    rg = _range_vjp(big_s, p1sq, p2sq, s1, s2, ga_big, gb_big, glo, ghi)
+    gs += rg[0]
+    gp1 += rg[1]
+    gp2 = rg[2]
+    gs1 += rg[3]
+    gs2 = rg[4]
+    dk = _kallen_grad(big_s, s1, s2)
+    dp = _kallen_grad(big_s, p1sq, p2sq)
+    gs += glk * dk[0] + glp * dp[0]
+    gs1 += glk * dk[1]
+    gs2 += glk * dk[2]
+    gp1 += glp * dp[1]
+    gp2 += glp * dp[2]
+    gs += gm / (2.0 * m)
+    # S = Q.Q, p1^2 = a.a, p2^2 = b.b, Q = a + b
+    gq0 += 2.0 * gs * q0
+    gq1 -= 2.0 * gs * q1
+    gq2 -= 2.0 * gs * q2
+    gq3 -= 2.0 * gs * q3
+    return (
+        ga0 + gq0 + 2.0 * gp1 * a0, ga1 + gq1 - 2.0 * gp1 * a1,
+        ga2 + gq2 - 2.0 * gp1 * a2, ga3 + gq3 - 2.0 * gp1 * a3,
+        gq0 + 2.0 * gp2 * b0, gq1 - 2.0 * gp2 * b1, gq2 - 2.0 * gp2 * b2, gq3 - 2.0 * gp2 * b3,
+        gs1, gs2, pz[0], gzphi,
+    )
+
+
+@adjoint_of(fwd.t_channel_scattering)
+def t_channel_scattering_vjp(i, p1, p2, s1, s2, z, m2, nu, gk1, gk2, gdensity, gp1, gp2, gs1, gs2, gz):
+    """gp1, gp2 (n, 4), gs1, gs2 (n,), gz (n, 2) of <gk1, k1> + <gk2, k2> + <gdensity, g>."""
+    r = t_channel_momentum_vjp(
+        p1[i, 0], p1[i, 1], p1[i, 2], p1[i, 3], p2[i, 0], p2[i, 1], p2[i, 2], p2[i, 3],
+        s1[i], s2[i], m2, nu, z[i, 0], z[i, 1],
+        gk1[i, 0] - gk2[i, 0], gk1[i, 1] - gk2[i, 1], gk1[i, 2] - gk2[i, 2], gk1[i, 3] - gk2[i, 3],
+        gdensity[i],
+    )
+    for c in range(4):
+        gp1[i, c] = r[c] + gk2[i, c]
+        gp2[i, c] = r[4 + c] + gk2[i, c]
+    gs1[i] = r[8]
+    gs2[i] = r[9]
+    gz[i, 0] = r[10]
+    gz[i, 1] = r[11]
