@@ -27,6 +27,7 @@ from numhep.process_declaration import Process
 from numhep.registry import model_registry as _models
 from numhep.registry import process_registry as _processes
 from numhep.vegas import VegasGrid, VegasResult, vegas_integrate
+from numhep.multichannel_vegas import MultiChannelResult, multichannel_vegas
 
 
 def processes() -> list[str]:
@@ -92,4 +93,6 @@ __all__ = [
     "register_model",
     "register_process",
     "vegas_integrate",
+    "multichannel_vegas",
+    "MultiChannelResult",
 ]

@@ -53,6 +53,8 @@ class IntegrandPoints:
     x: np.ndarray | None  # (n, 2) momentum fractions (hadron colliders)
     scale: np.ndarray  # (n,) mu_F = mu_R, GeV
     alpha_s: np.ndarray  # (n,)
+    channel_weights: np.ndarray | None = None  # (n, n_channels) alpha_i with diagram channels
+    weight_without_alpha: np.ndarray | None = None  # (n,) f / g_c, what madnis multiplies by its alpha
 
 
 def _is_parton(pdg: int) -> bool:
@@ -110,6 +112,9 @@ class Integrand:
         params: dict | None = None,
         model="sm",
         clip_negative_pdf: bool = False,
+        channel=None,
+        channel_weights: str = "propagator",
+        nu: float = 1.4,
     ):
         self.group = _as_group(process, model)
         self.sqrt_s = float(sqrt_s)
@@ -168,11 +173,99 @@ class Integrand:
         if self.alpha_s is not None and any(k is None for k in powers):
             raise ValueError(f"{self.group.text!r} mixes QCD orders: a running alpha_s cannot rescale it; use alpha_s=None")
         self.qcd_powers = powers
+        self._setup_channels(channel, channel_weights, nu)
         model = first.process.model
         # the aS every subprocess's |M|^2 is computed with (None: the model has no alpha_s)
         self._model_alpha_s = (
             model.parameters(self.params or None)["aS"] if model is not None and "aS" in model.inputs else None
         )
+
+    def _setup_channels(self, channel, channel_weights, nu):
+        """Flat RAMBO on diet (channel=None) or the diagram channels (``"diagrams"`` for all,
+        an integer for one)."""
+        self.channel = channel
+        self.channels = None
+        if channel is None:
+            return
+        from numhep.diagram_channels import ChannelMap, diagram_channels
+
+        if channel_weights not in ("propagator", "sde"):
+            raise ValueError(f"channel_weights: expected 'propagator' or 'sde', got {channel_weights!r}")
+        self.channel_weights = channel_weights
+        self.channels = diagram_channels(self.group, self.params or None)
+        n = len(self.channels)
+        if not (channel == "diagrams" or (isinstance(channel, (int, np.integer)) and 0 <= channel < n)):
+            raise ValueError(f"channel: expected None, 'diagrams' or a channel index in [0, {n}), got {channel!r}")
+        reps = sorted({c.representative for c in self.channels})
+        self._maps = {r: ChannelMap(self.channels[r].topology, self.final_masses, self.hadronic, nu) for r in reps}
+        #: representatives and how many channels each stands for (permutations of identical particles)
+        self.representatives = reps
+        self.multiplicity = {r: sum(c.representative == r for c in self.channels) for r in reps}
+
+    @property
+    def n_channels(self) -> int:
+        return len(self.channels) if self.channels is not None else 1
+
+    def _flat_points(self, u):
+        """(x, partonic momenta, phase-space weight for dx1 dx2 dPhi_n or dPhi_n) by RAMBO on diet."""
+        n = u.shape[0]
+        s = self.sqrt_s**2
+        if self.hadronic:
+            x, g_lumi = luminosity_map(u[:, :2], self.tau_min, self.tau_max)
+            shat = s * x[:, 0] * x[:, 1]
+            fin, w_ps = rambo_on_diet(u[:, 2:], np.sqrt(shat), self.final_masses)
+            w_ps = w_ps / g_lumi
+        else:
+            x = None
+            shat = np.full(n, s)
+            fin, w_ps = rambo_on_diet(u, self.sqrt_s, self.final_masses)
+        p = np.empty((n, len(self.masses), 4))
+        p[:, 0], p[:, 1] = _beams(np.sqrt(shat), *self.masses[:2])
+        p[:, 2:] = fin
+        return x, p, w_ps
+
+    def _channel_points(self, u, channel):
+        """The same from the diagram channel of every point (channel: (n,) indices)."""
+        n = u.shape[0]
+        p = np.empty((n, len(self.masses), 4))
+        w = np.empty(n)
+        x = np.empty((n, 2)) if self.hadronic else None
+        m1, m2 = self.masses[:2]
+        for c in np.unique(channel):
+            ch = self.channels[c]
+            idx = np.nonzero(channel == c)[0]
+            xc, pc, wc = self._maps[ch.representative].generate(
+                u[idx], self.sqrt_s**2, lambda rs: _beams(rs, m1, m2),
+                getattr(self, "tau_min", None), getattr(self, "tau_max", None),
+            )
+            perm = np.asarray(ch.permutation)
+            pp = pc.copy()
+            pp[:, 2 + perm] = pc[:, 2:]
+            p[idx], w[idx] = pp, wc
+            if x is not None:
+                x[idx] = xc
+        return x, p, w
+
+    def channel_alphas(self, p, sub_w):
+        """(n, n_channels) channel weights at partonic momenta p (seed 003 Eqs. 2.56, 2.60)."""
+        from numhep.diagram_channels import propagator_weights
+
+        if self.channel_weights == "propagator":
+            return propagator_weights(self.channels, p[:, 2:], p[:, 0])
+        n, nc = p.shape[0], len(self.channels)
+        num = np.zeros((n, nc))
+        f = np.abs(sub_w)
+        for k, sp in enumerate(self.group.subprocesses):
+            q = p[:, [1, 0, *range(2, p.shape[1])]] if sp.swapped else p
+            wd = sp.process.diagram_weights(q, self.params or None)
+            per = np.zeros((n, nc))
+            for c, ch in enumerate(self.channels):
+                for d in ch.diagrams.get(k, ()):
+                    per[:, c] += wd[:, d]
+            tot = per.sum(axis=1, keepdims=True)
+            num += f[:, k : k + 1] * np.divide(per, tot, out=np.zeros_like(per), where=tot > 0)
+        den = num.sum(axis=1, keepdims=True)
+        return np.divide(num, den, out=np.full_like(num, 1.0 / nc), where=den > 0)
 
     def __repr__(self):
         kind = f"pp, {getattr(self.pdf, 'name', self.pdf)}" if self.hadronic else "fixed energy"
@@ -200,32 +293,37 @@ class Integrand:
             return mt / 2.0 if self.scale == "ht/2" else mt
         return np.full(fin.shape[0], float(self.scale))
 
-    def evaluate(self, u) -> IntegrandPoints:
+    def evaluate(self, u, channel=None) -> IntegrandPoints:
+        """Everything about the points u (n, dim); with diagram channels, ``channel`` (a number
+        or (n,) indices) says which channel's map produced each point and the weight is
+        alpha_c f / g_c, whose sum over channels integrates to the cross section."""
         u = np.atleast_2d(np.asarray(u, dtype=np.float64))
         if u.ndim != 2 or u.shape[1] != self.dim:
             raise ValueError(f"u: expected shape (n, {self.dim}), got {u.shape}")
         n = u.shape[0]
-        s = self.sqrt_s**2
-        if self.hadronic:
-            x, g_lumi = luminosity_map(u[:, :2], self.tau_min, self.tau_max)
-            shat = s * x[:, 0] * x[:, 1]
-            fin, w_ps = rambo_on_diet(u[:, 2:], np.sqrt(shat), self.final_masses)
-            flux = 2.0 * shat * g_lumi
+        if self.channels is None:
+            if channel is not None:
+                raise ValueError("channel: this integrand has no diagram channels (give channel='diagrams')")
+            x, p, w_ps = self._flat_points(u)
         else:
-            x = None
-            shat = np.full(n, s)
-            fin, w_ps = rambo_on_diet(u, self.sqrt_s, self.final_masses)
-            flux = np.full(n, self.flux)
-        p = np.empty((n, len(self.masses), 4))
-        p[:, 0], p[:, 1] = _beams(np.sqrt(shat), *self.masses[:2])
-        p[:, 2:] = fin
+            if channel is None:
+                if self.channel == "diagrams":
+                    raise ValueError(f"channel: give the channel index of every point (0..{len(self.channels) - 1})")
+                channel = self.channel
+            channel = np.broadcast_to(np.asarray(channel, dtype=np.int64), (n,))
+            if channel.size and not (0 <= channel.min() and channel.max() < len(self.channels)):
+                raise ValueError(f"channel: indices must lie in [0, {len(self.channels)})")
+            x, p, w_ps = self._channel_points(u, channel)
+        shat = p[:, 0, 0] + p[:, 1, 0]
+        shat = shat * shat - (p[:, 0, 3] + p[:, 1, 3]) ** 2
+        flux = 2.0 * shat if self.hadronic else np.full(n, self.flux)
         lab = p.copy()
         if self.hadronic:
             y = 0.5 * np.log(x[:, 0] / x[:, 1])
             ch, sh = np.cosh(y)[:, None], np.sinh(y)[:, None]
             lab[..., 0] = ch * p[..., 0] + sh * p[..., 3]
             lab[..., 3] = sh * p[..., 0] + ch * p[..., 3]
-        keep = self.cuts.passes(lab[:, 2:], self.final_pdgs)
+        keep = self.cuts.passes(lab[:, 2:], self.final_pdgs) & (w_ps > 0) & np.isfinite(w_ps)
         mu = self._scale(lab[:, 2:], shat)
         a_s = self._alpha_s(mu)
         sub_w = np.zeros((n, len(self.group.subprocesses)))
@@ -241,7 +339,14 @@ class Integrand:
                 if lum is not None:
                     m2 = m2 * lum[k]
                 sub_w[idx, k] = m2 * base
-        return IntegrandPoints(sub_w.sum(axis=1), lab, sub_w, x, mu, a_s)
+        alphas = bare = None
+        if self.channels is not None:
+            alphas = np.zeros((n, len(self.channels)))
+            if idx.size:
+                alphas[idx] = self.channel_alphas(p[idx], sub_w[idx])
+            bare = sub_w.sum(axis=1)
+            sub_w *= np.take_along_axis(alphas, channel[:, None], axis=1)
+        return IntegrandPoints(sub_w.sum(axis=1), lab, sub_w, x, mu, a_s, alphas, bare)
 
     def _alpha_s(self, mu):
         if self.alpha_s == "pdf":
@@ -264,18 +369,44 @@ class Integrand:
 
         return [f(sp.legs[0], 0) * f(sp.legs[1], 1) for sp in self.group.subprocesses]
 
-    def __call__(self, u):
-        return self.evaluate(u).weight
+    def __call__(self, u, channel=None):
+        return self.evaluate(u, channel).weight
 
     def torch(self):
-        """The integrand as a function of torch tensors (madnis's ``Integrator(f, dims)``)."""
+        """The integrand as a function of torch tensors (madnis's ``Integrator(f, dims)``);
+        with diagram channels, madnis's multi-channel signature (x, c) -> (f, y, alpha):
+        f = f(x)/g_c without the channel weight, y the lab momenta / sqrt(s) flattened (the
+        channel-weight network's input), alpha the (n, n_channels) prior weights."""
         import torch
 
-        def f(x):
-            w = self(x.detach().cpu().numpy().astype(np.float64))
-            return torch.as_tensor(w, dtype=x.dtype, device=x.device)
+        def as_t(a, like):
+            return torch.as_tensor(np.ascontiguousarray(a), dtype=like.dtype, device=like.device)
 
-        return f
+        if self.channels is None:
+
+            def f(x):
+                return as_t(self(x.detach().cpu().numpy().astype(np.float64)), x)
+
+            return f
+
+        def f_multi(x, c):
+            pts = self.evaluate(x.detach().cpu().numpy().astype(np.float64), c.detach().cpu().numpy())
+            y = pts.momenta.reshape(len(pts.weight), -1) / self.sqrt_s
+            return as_t(pts.weight_without_alpha, x), as_t(y, x), as_t(pts.channel_weights, x)
+
+        return f_multi
+
+    def madnis(self):
+        """A ``madnis.integrator.Integrand`` of this integrand (multi-channel with priors when it
+        has diagram channels)."""
+        from madnis.integrator import Integrand as MadnisIntegrand
+
+        if self.channels is None:
+            return MadnisIntegrand(self.torch(), input_dim=self.dim)
+        return MadnisIntegrand(
+            self.torch(), input_dim=self.dim, channel_count=len(self.channels),
+            remapped_dim=len(self.masses) * 4, has_channel_weight_prior=True,
+        )
 
 
 def integrand(process, sqrt_s: float, **options) -> Integrand:

@@ -54,14 +54,17 @@ class CompiledProcess(Process):
         legs_out = [mdl.anti(x) for x in initial] + final
         key = _cache_key(mdl, text)
         cached = _load(key)
+        resonances = []
+        for res_name, leaves in parsed.resonances():
+            mask = sum(1 << (2 + k) for k in leaves)
+            resonances.append((mask, mdl.lookup(res_name)))
+        self._generation = (mdl, legs_out, parsed.orders or None, resonances)
+        self._diagram_set = None
         if cached is not None:
             self.program, self.n_diagrams, self.n_colour = cached
         else:
-            resonances = []
-            for res_name, leaves in parsed.resonances():
-                mask = sum(1 << (2 + k) for k in leaves)
-                resonances.append((mask, mdl.lookup(res_name)))
             diagrams = _diagrams.generate(mdl, legs_out, max_orders=parsed.orders or None, resonances=resonances)
+            self._diagram_set = diagrams
             if not diagrams.diagrams:
                 raise ProcessSyntaxError(f"{text!r}: no tree-level diagrams in model {mdl.name!r}")
             used = _diagrams.used_currents(diagrams)
@@ -82,6 +85,15 @@ class CompiledProcess(Process):
             self._drop_vanishing_helicities()
             _save(key, self.program, self.n_diagrams, self.n_colour)
         self.preparation_seconds = time.perf_counter() - t0
+
+    def diagram_set(self):
+        """The process's tree diagrams (:class:`~numhep.compiler.diagrams.DiagramSet`), in the
+        order of the amplitude program; regenerated on first use when the program came from
+        the disk cache."""
+        if self._diagram_set is None:
+            mdl, legs_out, orders, resonances = self._generation
+            self._diagram_set = _diagrams.generate(mdl, legs_out, max_orders=orders, resonances=resonances)
+        return self._diagram_set
 
     # ---- evaluation ----------------------------------------------------------------------
     def _arrays(self, params):
@@ -117,6 +129,27 @@ class CompiledProcess(Process):
             k = xp.empty((m, self.program.n_slots, 4))
             jamp = xp.empty((m, nj), dtype=complex)
             _tape.tape_me(xp.ascontiguousarray(p[start:stop]), *arrays, w, k, jamp, out[start:stop])
+        return out
+
+    def diagram_weights(self, p, params=None):
+        """(n, n_diagrams) helicity-summed |A_d|^2 of each diagram alone, for single-diagram
+        enhanced channel weights (seed 003 Eq. 2.56).  They are a partition heuristic, not a
+        physical quantity, and have no adjoint: channel weights are held fixed under
+        differentiation."""
+        p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
+        ops, couplings, reals, helicities = self._arrays(params)[:4]
+        nd = self.n_diagrams
+        ident = (np.arange(nd + 1, dtype=np.int64), np.arange(nd, dtype=np.int64), np.ones(nd, dtype=complex))
+        n = p.shape[0]
+        out = np.empty((n, nd))
+        chunk = self._chunk()
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
+            m = stop - start
+            w = np.empty((m, self.program.n_slots, 4), dtype=complex)
+            k = np.empty((m, self.program.n_slots, 4))
+            amp = np.empty((m, nd), dtype=complex)
+            _tape.tape_diagram_weights(p[start:stop], ops, couplings, reals, helicities, *ident, w, k, amp, out[start:stop])
         return out
 
     def _evaluate_with_gradient(self, p, xp, params, wanted=()):

@@ -255,3 +255,18 @@ def tape_me(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp
         run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp, False, w)
         total += colour_sum(i, colour, jamp)
     out[i] = reals[0] * total
+
+
+@kernel
+def tape_diagram_weights(i, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, amp, out):
+    """out[i, d] = sum over helicities of |A_d|^2, the squared amplitude of diagram d alone
+    (no colour factor), MadGraph's single-diagram enhancement weights (seed 003 Eq. 2.56).
+    Called with the identity CSR rows (diagram d -> column d, coefficient 1) so that run_tape
+    leaves every diagram's amplitude in its own column of ``amp``."""
+    for d in range(out.shape[1]):
+        out[i, d] = 0.0
+    for h in range(helicities.shape[0]):
+        run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, amp, False, w)
+        for d in range(out.shape[1]):
+            a = amp[i, d]
+            out[i, d] += a.real * a.real + a.imag * a.imag

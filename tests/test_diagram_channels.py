@@ -1,0 +1,152 @@
+"""Diagram channels: volumes, grouping, channel weights, multi-channel VEGAS and madnis."""
+
+import math
+
+import numpy as np
+import pytest
+from test_integrand import TOP, agree, drell_yan_quadrature, integrate
+
+import numhep
+from numhep.diagram_channels import ChannelMap, diagram_channels, propagator_weights
+from numhep.integrand import _as_group
+from numhep.phase_space import _beams
+
+
+def massless_volume(n, s):
+    """Phi_n for n massless particles, with RAMBO on diet's (2 pi)^(4 - 3n)."""
+    return (2 * math.pi) ** (4 - 3 * n) * (math.pi / 2) ** (n - 1) * s ** (n - 2) / (
+        math.factorial(n - 1) * math.factorial(n - 2))
+
+
+def beams(rs):
+    return _beams(rs, 0.0, 0.0)
+
+
+@pytest.fixture(scope="module")
+def ee_uugg():
+    group = _as_group("e+ e- > u u~ g g", "sm")
+    return group, diagram_channels(group)
+
+
+def test_channels_are_grouped_by_identical_particle_permutations(ee_uugg):
+    group, chans = ee_uugg
+    assert len(chans) == 16  # photon and Z for each of the 8 strongly-ordered topologies
+    reps = {c.representative for c in chans}
+    assert len(reps) == 10
+    for c in chans:
+        rep = chans[c.representative]
+        assert frozenset(p.permuted(c.permutation) for p in rep.topology) == c.topology
+    # every diagram of the process sits in exactly one channel
+    n_diag = group.subprocesses[0].process.n_diagrams
+    assert sorted(d for c in chans for d in c.diagrams[0]) == list(range(n_diag))
+
+
+def test_channel_maps_are_physical_and_cover_the_phase_space_volume(ee_uugg, rng):
+    _, chans = ee_uugg
+    vol = massless_volume(4, 1000.0**2)
+    for r in sorted({c.representative for c in chans}):
+        cm = ChannelMap(chans[r].topology, [0.0] * 4, hadronic=False)
+        assert cm.dim == 8
+        u = rng.random((40_000, cm.dim))
+        _, p, w = cm.generate(u, 1000.0**2, beams)
+        np.testing.assert_allclose(p[:, 2:].sum(axis=1), p[:, 0] + p[:, 1], atol=1e-9)
+        assert np.abs(p[:, 2:, 0] ** 2 - (p[:, 2:, 1:] ** 2).sum(-1)).max() < 1e-6
+        assert np.all(w > 0)
+        # E[weight] = the phase-space volume, for every channel
+        err = w.std() / math.sqrt(len(w))
+        assert abs(w.mean() - vol) < 5 * err, (chans[r].describe(), w.mean() / vol, err / vol)
+
+
+def test_massive_t_channel_maps_cover_the_volume(rng):
+    group = _as_group("u d~ > w+ w+ w-", "sm")
+    chans = diagram_channels(group)
+    ref = numhep.rambo(100_000, 2000.0, group.masses, seed=3)[1].mean()
+    kinds = set()
+    for r in sorted({c.representative for c in chans}):
+        cm = ChannelMap(chans[r].topology, group.masses[2:], hadronic=False)
+        kinds |= {p.spacelike for p in chans[r].topology}
+        _, p, w = cm.generate(rng.random((40_000, cm.dim)), 2000.0**2, beams)
+        m2 = p[:, 2:, 0] ** 2 - (p[:, 2:, 1:] ** 2).sum(-1)
+        np.testing.assert_allclose(m2, np.broadcast_to(np.square(group.masses[2:]), m2.shape), rtol=1e-9)
+        assert abs(w.mean() / ref - 1) < 5 * w.std() / math.sqrt(len(w)) / ref + 0.01
+    assert kinds == {True, False}  # both t-channel chains and s-channel decays were exercised
+
+
+def test_channel_weights(rng):
+    f = numhep.integrand("p p > e+ e-", 13000.0, cuts={"mmll": 60.0, "mmllmax": 120.0}, scale=91.188,
+                         channel="diagrams")
+    assert [c.describe() for c in f.channels] == ["s12(0)", "s12(91.188)"]
+    u = rng.random((2000, f.dim))
+    pts = f.evaluate(u, channel=1)
+    a = pts.channel_weights
+    np.testing.assert_allclose(a.sum(axis=1), 1.0, rtol=1e-12)
+    # propagator weights: the Z channel takes over at the Z pole, the photon's far below it
+    m = np.sqrt(np.maximum(np.einsum("ni,ni->n", *(2 * [pts.momenta[:, 2:].sum(1) * [1, 1j, 1j, 1j]])).real, 0))
+    assert a[np.abs(m - 91.188) < 1.0, 1].min() > 0.99
+    assert a[m < 65.0, 0].mean() > 0.5
+    # single-diagram weights of a one-diagram process are its |M|^2 up to the normalisation
+    proc = numhep.process("e+ e- > vm vm~")
+    p = numhep.rambo(5, 500.0, proc.masses, seed=1)[0]
+    norm = proc.program.reals(proc.model.parameters())[0]
+    np.testing.assert_allclose(norm * proc.diagram_weights(p)[:, 0], numhep.me(p, proc), rtol=1e-12)
+    # SDE weights sum to one as well
+    sde = numhep.integrand("g g > t t~", 1000.0, channel="diagrams", channel_weights="sde")
+    np.testing.assert_allclose(sde.evaluate(rng.random((50, sde.dim)), 0).channel_weights.sum(1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(propagator_weights(sde.channels, p[:, 2:], p[:, 0]).sum(1), 1.0)
+
+
+def multichannel(f, points=12000, iterations=8, seed=1):
+    reps = f.representatives
+    return numhep.multichannel_vegas(f, f.n_channels, f.dim, n_points=points, n_iterations=iterations,
+                                     n_warmup=3, channels=reps, multiplicity=[f.multiplicity[c] for c in reps],
+                                     seed=seed)
+
+
+def test_multichannel_drell_yan_against_quadrature():
+    cuts = {"mmll": 60.0, "mmllmax": 120.0}
+    f = numhep.integrand("p p > e+ e-", 13000.0, cuts=cuts, scale=91.188, channel="diagrams")
+    res = multichannel(f)
+    ref = drell_yan_quadrature(f.pdf, 13000.0, 60.0, 120.0, 91.188, numhep.model("sm").parameters())
+    assert abs(res.mean - ref) < 3 * res.sdev and abs(res.mean / ref - 1) < 2e-3, (res.mean, res.sdev, ref)
+    # the per-channel results add up, and the Z channel carries nearly all of it
+    assert abs(sum(m for m, _ in res.channels) - res.mean) < 3 * res.sdev
+    assert res.channels[1][0] > 0.9 * res.mean
+    assert res.allocation[1] > res.allocation[0]  # N_i ~ sigma_i (Eq. 2.55)
+
+
+@pytest.mark.parametrize("weights", ["propagator", "sde"])
+def test_multichannel_top_pairs_match_the_flat_map(weights):
+    gg = _as_group("g g > t t~", "sm")
+    multi = multichannel(numhep.integrand(gg, 13000.0, channel="diagrams", channel_weights=weights, **TOP))
+    flat = integrate(numhep.integrand(gg, 13000.0, **TOP))
+    agree(multi.mean, multi.sdev, flat.mean, flat.sdev, rel=0.01)
+
+
+def test_single_channel_integrand_is_that_channel_of_the_multichannel_one(rng):
+    f_all = numhep.integrand("e+ e- > u u~ g", 1000.0, cuts={"ycut": 0.01}, channel="diagrams")
+    assert f_all.n_channels == 4
+    for c in range(f_all.n_channels):
+        fc = numhep.integrand("e+ e- > u u~ g", 1000.0, cuts={"ycut": 0.01}, channel=c)
+        u = rng.random((200, fc.dim))
+        np.testing.assert_allclose(fc(u), f_all(u, c), rtol=1e-12)
+    with pytest.raises(ValueError, match="channel index"):
+        numhep.integrand("e+ e- > u u~ g", 1000.0, cuts={"ycut": 0.01}, channel=7)
+    with pytest.raises(ValueError, match="give the channel"):
+        f_all(rng.random((3, f_all.dim)))
+
+
+def test_madnis_multichannel_signature():
+    madnis = pytest.importorskip("madnis.integrator")
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    cuts = {"mmll": 60.0, "mmllmax": 120.0}
+    f = numhep.integrand("p p > e+ e-", 13000.0, cuts=cuts, scale=91.188, channel="diagrams")
+    x = torch.rand(64, f.dim, dtype=torch.float64)
+    c = torch.randint(0, 2, (64,))
+    fx, y, alpha = f.torch()(x, c)
+    assert fx.shape == (64,) and y.shape == (64, 16) and alpha.shape == (64, 2)
+    integrator = madnis.Integrator(f.madnis())
+    integrator.train(20)
+    mean, err = integrator.integrate(8000)
+    ref = drell_yan_quadrature(f.pdf, 13000.0, 60.0, 120.0, 91.188, numhep.model("sm").parameters())
+    assert abs(mean - ref) < 5 * err + 2e-3 * ref, (mean, err, ref)
