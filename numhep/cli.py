@@ -1,10 +1,11 @@
 """The ``numhep`` command.
 
-    numhep integrate [PROCESS] [--sqrt-s E] [--points N] [--iterations K]
-    numhep generate [PROCESS] [--sqrt-s E] [-n N] [-o events.lhe] [--hdf5 events.h5]
+    numhep integrate [PROCESS] [--sqrt-s E] [--points N] [--iterations K] [--channels diagrams]
+    numhep generate [PROCESS] [--sqrt-s E] [-n N] [-o events.lhe] [--hdf5 events.h5] [--plot plots.png]
 
 ``integrate`` prints a cross section with its error (next to the process's analytic
-value where it declares one); ``generate`` integrates and writes unweighted events,
+value where it declares one), and with ``--channels diagrams`` the contribution of every
+diagram channel; ``generate`` integrates and writes unweighted events,
 and prints sigma, the contribution of every subprocess and the unweighting efficiency.
 Hadron colliders use the built-in PDF set (NNPDF31_lo_as_0118) for coloured beams.
 With no arguments it runs the main job: the top-pair cross section at 13 TeV and
@@ -72,27 +73,40 @@ def _generate(args) -> int:
 
 
 def _integrate(args) -> int:
-    f = integrand(args.process, args.sqrt_s, cuts=_cuts(args.cut), scale=_scale(args.scale))
-    grid = numhep.VegasGrid(f.dim, bins=args.bins)
+    channel = "diagrams" if args.channels == "diagrams" else None
+    f = integrand(args.process, args.sqrt_s, cuts=_cuts(args.cut), scale=_scale(args.scale),
+                  channel=channel, channel_weights=args.channel_weights)
     t0 = time.perf_counter()
-    res = numhep.vegas_integrate(
-        f,
-        grid,
-        n_points=args.points,
-        n_iterations=args.iterations,
-        n_warmup=args.warmup,
-        seed=args.seed,
-        progress=not args.quiet,
-        checkpoint=args.checkpoint,
-    )
+    if channel is None:
+        res = numhep.vegas_integrate(
+            f, numhep.VegasGrid(f.dim, bins=args.bins), n_points=args.points, n_iterations=args.iterations,
+            n_warmup=args.warmup, seed=args.seed, progress=not args.quiet, checkpoint=args.checkpoint,
+        )
+    else:
+        reps = f.representatives
+        res = numhep.multichannel_vegas(
+            f, f.n_channels, f.dim, n_points=args.points, n_iterations=args.iterations, n_warmup=args.warmup,
+            channels=reps, multiplicity=[f.multiplicity[c] for c in reps], bins=args.bins, seed=args.seed,
+            progress=not args.quiet, checkpoint=args.checkpoint,
+        )
     elapsed = time.perf_counter() - t0
+    method = "numhep VEGAS" if channel is None else f"multi-channel VEGAS, {args.channel_weights} weights"
     rows = [
         ("process", f.group.text),
         ("sqrt(s)", f"{args.sqrt_s:g} GeV"),
-        ("sigma (numhep VEGAS)", f"{res.mean:.6g} +- {res.sdev:.2g} pb"),
+        (f"sigma ({method})", f"{res.mean:.6g} +- {res.sdev:.2g} pb"),
         ("chi2/dof", f"{res.chi2_dof:.2f} over {len(res.iterations) - args.warmup} iterations"),
         ("integrand calls", f"{res.n_evaluations:,} in {elapsed:.1f} s"),
     ]
+    if channel is not None:
+        rows.append(("channels", f"{f.n_channels} from the diagrams, {len(f.representatives)} after grouping"))
+        order = sorted(range(len(reps)), key=lambda j: -abs(res.channels[j][0]))
+        for j in order:
+            m, e = res.channels[j]
+            c = reps[j]
+            mult = f" x{f.multiplicity[c]}" if f.multiplicity[c] > 1 else ""
+            rows.append((f"  {f.channels[c].describe()}{mult}",
+                         f"{m:.5g} +- {e:.2g} pb ({m / res.mean * 100:.1f} %, {res.allocation[j]:,} points)"))
     subs = f.group.subprocesses
     exact = subs[0].process.meta.get("total_cross_section") if len(subs) == 1 else None
     if exact is not None:
@@ -119,6 +133,10 @@ def main(argv=None) -> int:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--cut", action="append", help="a cut NAME=VALUE in MadGraph's names (ptj=20, mmll=60 ...)")
     p.add_argument("--scale", default="ht/2", help="mu_F = mu_R: GeV, ht/2, ht or shat (default ht/2)")
+    p.add_argument("--channels", choices=("flat", "diagrams"), default="flat",
+                   help="phase space: RAMBO on diet (flat) or one channel per diagram topology")
+    p.add_argument("--channel-weights", choices=("propagator", "sde"), default="propagator",
+                   help="multi-channel weights: propagators (Eq. 2.60) or single-diagram enhancement (Eq. 2.56)")
     g = sub.add_parser("generate", help="cross section and unweighted events (LHE, HDF5)")
     g.add_argument("process", nargs="?", default="p p > t t~")
     g.add_argument("--sqrt-s", type=float, default=13000.0, help="collider energy in GeV (default 13000)")
