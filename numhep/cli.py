@@ -68,6 +68,10 @@ def _generate(args) -> int:
         ("events", f"{res.n_events:,} in {', '.join(res.files.values())}"),
         ("time", f"{time.perf_counter() - t0:.1f} s"),
     ]
+    if args.plot:
+        from numhep.event_plots import plot_distributions
+
+        rows.append(("distributions", str(plot_distributions(args.output, args.plot, title=args.process))))
     _table(rows)
     return 0
 
@@ -143,6 +147,7 @@ def main(argv=None) -> int:
     g.add_argument("-n", "--events", type=int, default=10_000)
     g.add_argument("-o", "--output", default="ttbar.lhe", help="Les Houches event file")
     g.add_argument("--hdf5", help="also write the events to this HDF5 file")
+    g.add_argument("--plot", help="save pT, eta and invariant-mass distributions of the events to this PNG")
     g.add_argument("--points", type=int, default=20_000, help="integrand calls per VEGAS iteration")
     g.add_argument("--iterations", type=int, default=10)
     g.add_argument("--warmup", type=int, default=3)

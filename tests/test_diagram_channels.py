@@ -150,3 +150,24 @@ def test_madnis_multichannel_signature():
     mean, err = integrator.integrate(8000)
     ref = drell_yan_quadrature(f.pdf, 13000.0, 60.0, 120.0, 91.188, numhep.model("sm").parameters())
     assert abs(mean - ref) < 5 * err + 2e-3 * ref, (mean, err, ref)
+
+
+def test_multichannel_vegas_resumes_from_its_checkpoint(tmp_path):
+    f = numhep.integrand("e+ e- > u u~ g", 1000.0, cuts={"ycut": 0.01}, channel="diagrams")
+    kw = dict(n_points=2000, n_warmup=1, channels=f.representatives, seed=4)
+    full = numhep.multichannel_vegas(f, f.n_channels, f.dim, n_iterations=4, **kw)
+    ck = tmp_path / "mc.npz"
+    numhep.multichannel_vegas(f, f.n_channels, f.dim, n_iterations=2, checkpoint=ck, **kw)  # "killed" after 2
+    resumed = numhep.multichannel_vegas(f, f.n_channels, f.dim, n_iterations=4, checkpoint=ck, **kw)
+    assert resumed.iterations == full.iterations and resumed.mean == full.mean
+    assert resumed.n_evaluations == full.n_evaluations
+
+
+def test_cli_integrate_prints_the_channel_table(capsys):
+    from numhep.cli import main
+
+    code = main(["integrate", "e+ e- > u u~ g", "--sqrt-s", "500", "--cut", "ycut=0.02", "--channels", "diagrams",
+                 "--points", "2000", "--iterations", "3", "--warmup", "1", "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "4 from the diagrams" in out and "s123(91.188) s13(0)" in out

@@ -66,6 +66,15 @@ def test_generated_events_files_and_shower(tmp_path):
     assert py.init()
     showered = sum(bool(py.next()) for _ in range(20))
     assert showered == 20 and py.event.size() > 20
+    # the distributions plot reads the same events back: tops on shell, same momenta as HDF5
+    from numhep.event_plots import lhe_final_states, plot_distributions
+
+    q, pdgs, wq = lhe_final_states(lhe)
+    assert list(pdgs) == [6, -6] and q.shape == (300, 2, 4)
+    np.testing.assert_allclose(q, p[:, 2:], rtol=1e-10, atol=1e-8)
+    np.testing.assert_allclose(wq, w, rtol=1e-6)
+    png = plot_distributions(lhe, tmp_path / "tt.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
 
 
 def test_generation_resumes_without_loss_or_duplicates(tmp_path, monkeypatch):
