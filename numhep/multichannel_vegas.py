@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from numhep.vegas import VegasGrid, _combine, _rng_state
+from numhep.vegas import VegasGrid, _combine, _report, _rng_state, _save_checkpoint
 
 __all__ = ["MultiChannelResult", "multichannel_vegas"]
 
@@ -125,18 +125,10 @@ def multichannel_vegas(
             grids[j].adapt(grids[j].bin_sums(bins_, w * w))
         its.append((total, np.sqrt(var)))
         if checkpoint is not None:
-            tmp = Path(f"{checkpoint}.tmp.npz")
-            np.savez(tmp, edges=np.array([g.edges for g in grids]), iterations=np.array(its),
-                     per_channel=np.array(per_channel).transpose(1, 0, 2), sigma=sigma, done=it + 1,
-                     n_evaluations=nev, rng=repr(rng.bit_generator.state))
-            os.replace(tmp, checkpoint)
-        if bar is not None:
-            if len(its) > n_warmup:
-                m_, s_, _ = _combine(its[n_warmup:])
-                bar.set_postfix_str(f"{m_:.5g} +- {s_:.2g}")
-            else:
-                bar.set_postfix_str("warm-up")
-            bar.update(1)
+            _save_checkpoint(checkpoint, edges=np.array([g.edges for g in grids]), iterations=np.array(its),
+                             per_channel=np.array(per_channel).transpose(1, 0, 2), sigma=sigma, done=it + 1,
+                             n_evaluations=nev, rng=repr(rng.bit_generator.state))
+        _report(bar, its, n_warmup)
     if bar is not None:
         bar.close()
     mean, sdev, chi2 = _combine(its[n_warmup:])

@@ -229,21 +229,32 @@ def vegas_integrate(
             grid.adapt(grid.bin_sums(bins, w * w * strata.density_weight(cube)))
             strata.adapt(var_h)
         if checkpoint is not None:
-            tmp = Path(f"{checkpoint}.tmp.npz")
-            np.savez(tmp, edges=grid.edges, iterations=np.array(its), done=it + 1, n_evaluations=nev,
-                     alloc=strata.alloc, rng=repr(rng.bit_generator.state))
-            os.replace(tmp, checkpoint)
-        if bar is not None:
-            if len(its) > n_warmup:
-                m, s_, _ = _combine(its[n_warmup:])
-                bar.set_postfix_str(f"{m:.5g} +- {s_:.2g}")
-            else:
-                bar.set_postfix_str("warm-up")
-            bar.update(1)
+            _save_checkpoint(checkpoint, edges=grid.edges, iterations=np.array(its), done=it + 1, n_evaluations=nev,
+                             alloc=strata.alloc, rng=repr(rng.bit_generator.state))
+        _report(bar, its, n_warmup)
     if bar is not None:
         bar.close()
     mean, sdev, chi2 = _combine(its[n_warmup:])
     return VegasResult(mean, sdev, chi2, its, nev)
+
+
+def _save_checkpoint(path, **arrays) -> None:
+    """Write the arrays to ``path`` atomically (a kill leaves the previous checkpoint intact)."""
+    tmp = Path(f"{path}.tmp.npz")
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def _report(bar, its, n_warmup: int) -> None:
+    """Advance a progress bar by one iteration, showing the running result after the warm-up."""
+    if bar is None:
+        return
+    if len(its) > n_warmup:
+        m, s, _ = _combine(its[n_warmup:])
+        bar.set_postfix_str(f"{m:.5g} +- {s:.2g}")
+    else:
+        bar.set_postfix_str("warm-up")
+    bar.update(1)
 
 
 def _rng_state(text: str) -> dict:

@@ -21,8 +21,8 @@ from numhep.adjoint.lorentz import boost_from_rest_vjp, rotate_from_z_vjp
 from numhep.kernels import t_channel as fwd
 from numhep.kernels._target import adjoint_of, device
 from numhep.kernels.invariant_maps import power_law_s
-from numhep.kernels.lorentz import boost_from_rest, mdot, rotate_from_z
-from numhep.kernels.t_channel import POLE_OFFSET, t_range
+from numhep.kernels.lorentz import boost_from_rest, rotate_from_z
+from numhep.kernels.t_channel import POLE_OFFSET, collision_frame, t_range
 from numhep.kernels.two_body_decay import kallen
 
 
@@ -70,14 +70,7 @@ def t_channel_momentum_vjp(a0, a1, a2, a3, b0, b1, b2, b3, s1, s2, m2, nu, zt, z
     """Cotangents (ga0..ga3, gb0..gb3, gs1, gs2, gzt, gzphi) of
     :func:`~numhep.kernels.t_channel.t_channel_momentum` given those of (k1, g_2->2);
     the caller adds k2's cotangent to p1's and p2's."""
-    q0 = a0 + b0
-    q1 = a1 + b1
-    q2 = a2 + b2
-    q3 = a3 + b3
-    big_s = mdot(q0, q1, q2, q3, q0, q1, q2, q3)
-    m = math.sqrt(big_s)
-    p1sq = mdot(a0, a1, a2, a3, a0, a1, a2, a3)
-    p2sq = mdot(b0, b1, b2, b3, b0, b1, b2, b3)
+    q0, q1, q2, q3, big_s, m, p1sq, p2sq = collision_frame(a0, a1, a2, a3, b0, b1, b2, b3)
     big_a, big_b, lo, hi = t_range(big_s, p1sq, p2sq, s1, s2)
     moved = lo - POLE_OFFSET * (hi - lo) < -m2
     pole = lo - POLE_OFFSET * (hi - lo) if moved else -m2

@@ -40,6 +40,17 @@ def t_range(big_s, p1sq, p2sq, s1, s2):
 
 
 @device(inline=True)
+def collision_frame(a0, a1, a2, a3, b0, b1, b2, b3):
+    """(Q = a + b, S = Q^2, sqrt S, a^2, b^2) of the incoming pair."""
+    q0 = a0 + b0
+    q1 = a1 + b1
+    q2 = a2 + b2
+    q3 = a3 + b3
+    big_s = mdot(q0, q1, q2, q3, q0, q1, q2, q3)
+    return q0, q1, q2, q3, big_s, math.sqrt(big_s), mdot(a0, a1, a2, a3, a0, a1, a2, a3), mdot(b0, b1, b2, b3, b0, b1, b2, b3)
+
+
+@device(inline=True)
 def t_pole(m2, t_lo, t_hi):
     """The pole of the |t| map: -m^2, or just below t_lo where -m^2 is not below it."""
     return min(-m2, t_lo - POLE_OFFSET * (t_hi - t_lo))
@@ -56,14 +67,7 @@ def rest_direction(a0, a1, a2, a3, q0, q1, q2, q3, m):
 @device
 def t_channel_momentum(a0, a1, a2, a3, b0, b1, b2, b3, s1, s2, m2, nu, zt, zphi):
     """(k1^0..k1^3, g_2->2) for p1 = a, p2 = b at (z_t, z_phi)."""
-    q0 = a0 + b0
-    q1 = a1 + b1
-    q2 = a2 + b2
-    q3 = a3 + b3
-    big_s = mdot(q0, q1, q2, q3, q0, q1, q2, q3)
-    m = math.sqrt(big_s)
-    p1sq = mdot(a0, a1, a2, a3, a0, a1, a2, a3)
-    p2sq = mdot(b0, b1, b2, b3, b0, b1, b2, b3)
+    q0, q1, q2, q3, big_s, m, p1sq, p2sq = collision_frame(a0, a1, a2, a3, b0, b1, b2, b3)
     big_a, big_b, lo, hi = t_range(big_s, p1sq, p2sq, s1, s2)
     pole = t_pole(m2, lo, hi)
     r, g = power_law_s(zt, 0.0, nu, lo - pole, hi - pole)
@@ -84,14 +88,7 @@ def t_channel_momentum(a0, a1, a2, a3, b0, b1, b2, b3, s1, s2, m2, nu, zt, zphi)
 @device
 def t_channel_angles(a0, a1, a2, a3, b0, b1, b2, b3, k0, k1, k2, k3, m2, nu):
     """(z_t, z_phi, g_2->2) of k1 = k for p1 = a, p2 = b (the inverse of the map)."""
-    q0 = a0 + b0
-    q1 = a1 + b1
-    q2 = a2 + b2
-    q3 = a3 + b3
-    big_s = mdot(q0, q1, q2, q3, q0, q1, q2, q3)
-    m = math.sqrt(big_s)
-    p1sq = mdot(a0, a1, a2, a3, a0, a1, a2, a3)
-    p2sq = mdot(b0, b1, b2, b3, b0, b1, b2, b3)
+    q0, q1, q2, q3, big_s, m, p1sq, p2sq = collision_frame(a0, a1, a2, a3, b0, b1, b2, b3)
     s1 = mdot(k0, k1, k2, k3, k0, k1, k2, k3)
     d0 = q0 - k0
     d1 = q1 - k1
