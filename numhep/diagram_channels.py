@@ -163,7 +163,6 @@ class ChannelMap:
             for b in blobs[:-1]:
                 acc = acc | b.final
                 self.t_lines.append(t_props.get(acc))
-        self._min_mass = {}
 
     # -- structure --
     def _node(self, final, s_props):
@@ -193,7 +192,7 @@ class ChannelMap:
             return s, g
         nu = 0.0 if prop is None else self.nu
         m2 = 0.0 if prop is None else prop.mass**2
-        pole = np.minimum(m2, lo - POLE_OFFSET * (hi - lo) - 1e-300)
+        pole = np.minimum(m2, lo - POLE_OFFSET * (hi - lo))
         _inv.power_law_map(z, 0.0, nu, lo - pole, hi - pole, s, g)
         return s + pole, g
 

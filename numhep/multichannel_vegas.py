@@ -95,7 +95,7 @@ def multichannel_vegas(
         for g, e in zip(grids, st["edges"]):
             g.edges = np.ascontiguousarray(e)
         its = [tuple(r) for r in st["iterations"]]
-        per_channel = [[tuple(r) for r in rows] for rows in st["per_channel"].transpose(1, 0, 2)] if len(its) else per_channel
+        per_channel = [[tuple(r) for r in rows] for rows in st["per_channel"].transpose(1, 0, 2)]
         sigma, done, nev = st["sigma"], int(st["done"]), int(st["n_evaluations"])
         rng.bit_generator.state = _rng_state(str(st["rng"]))
     bar = None

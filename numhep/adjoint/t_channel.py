@@ -22,7 +22,7 @@ from numhep.kernels import t_channel as fwd
 from numhep.kernels._target import adjoint_of, device
 from numhep.kernels.invariant_maps import power_law_s
 from numhep.kernels.lorentz import boost_from_rest, rotate_from_z
-from numhep.kernels.t_channel import POLE_OFFSET, collision_frame, t_range
+from numhep.kernels.t_channel import POLE_OFFSET, collision_frame, t_pole, t_range
 from numhep.kernels.two_body_decay import kallen
 
 
@@ -72,8 +72,8 @@ def t_channel_momentum_vjp(a0, a1, a2, a3, b0, b1, b2, b3, s1, s2, m2, nu, zt, z
     the caller adds k2's cotangent to p1's and p2's."""
     q0, q1, q2, q3, big_s, m, p1sq, p2sq = collision_frame(a0, a1, a2, a3, b0, b1, b2, b3)
     big_a, big_b, lo, hi = t_range(big_s, p1sq, p2sq, s1, s2)
-    moved = lo - POLE_OFFSET * (hi - lo) < -m2
-    pole = lo - POLE_OFFSET * (hi - lo) if moved else -m2
+    pole = t_pole(m2, lo, hi)
+    moved = pole != -m2
     r, g = power_law_s(zt, 0.0, nu, lo - pole, hi - pole)
     t = -(r + pole)
     c_raw = (2.0 * big_s * (t - s1 - p1sq) + big_a) / big_b

@@ -118,18 +118,24 @@ class CompiledProcess(Process):
         if grad:
             return self._evaluate_with_gradient(p, xp, params, grad if isinstance(grad, tuple) else ())
         arrays = tuple(xp.asarray(a) for a in self._arrays(params))
-        n = p.shape[0]
-        out = xp.empty(n)
-        chunk = self._chunk() if xp is np else n
+        out = xp.empty(p.shape[0])
         nj = max(self.program.colour.shape[0], 1)
-        for start in range(0, n, chunk):
-            stop = min(n, start + chunk)
-            m = stop - start
-            w = xp.empty((m, self.program.n_slots, 4), dtype=complex)
-            k = xp.empty((m, self.program.n_slots, 4))
-            jamp = xp.empty((m, nj), dtype=complex)
-            _tape.tape_me(xp.ascontiguousarray(p[start:stop]), *arrays, w, k, jamp, out[start:stop])
+        for sl, w, k, jamp in self._workspaces(p.shape[0], nj, xp):
+            _tape.tape_me(xp.ascontiguousarray(p[sl]), *arrays, w, k, jamp, out[sl])
         return out
+
+    def _workspaces(self, n, columns, xp=np):
+        """(slice, wavefunctions, momenta, amplitude columns) per chunk of events: the host
+        works in chunks of WORKSPACE_BYTES, a device in one piece."""
+        chunk = self._chunk() if xp is np else max(n, 1)
+        for start in range(0, n, chunk):
+            m = min(n, start + chunk) - start
+            yield (
+                slice(start, start + m),
+                xp.empty((m, self.program.n_slots, 4), dtype=complex),
+                xp.empty((m, self.program.n_slots, 4)),
+                xp.empty((m, columns), dtype=complex),
+            )
 
     def diagram_weights(self, p, params=None):
         """(n, n_diagrams) helicity-summed |A_d|^2 of each diagram alone, for single-diagram
@@ -140,16 +146,9 @@ class CompiledProcess(Process):
         ops, couplings, reals, helicities = self._arrays(params)[:4]
         nd = self.n_diagrams
         ident = (np.arange(nd + 1, dtype=np.int64), np.arange(nd, dtype=np.int64), np.ones(nd, dtype=complex))
-        n = p.shape[0]
-        out = np.empty((n, nd))
-        chunk = self._chunk()
-        for start in range(0, n, chunk):
-            stop = min(n, start + chunk)
-            m = stop - start
-            w = np.empty((m, self.program.n_slots, 4), dtype=complex)
-            k = np.empty((m, self.program.n_slots, 4))
-            amp = np.empty((m, nd), dtype=complex)
-            _tape.tape_diagram_weights(p[start:stop], ops, couplings, reals, helicities, *ident, w, k, amp, out[start:stop])
+        out = np.empty((p.shape[0], nd))
+        for sl, w, k, amp in self._workspaces(p.shape[0], nd):
+            _tape.tape_diagram_weights(p[sl], ops, couplings, reals, helicities, *ident, w, k, amp, out[sl])
         return out
 
     def _evaluate_with_gradient(self, p, xp, params, wanted=()):
