@@ -98,7 +98,6 @@ def integrators(n_calls, n_iter):
     flat = numhep.integrand("g g > t t~", 13000.0, **top)
     multi = numhep.integrand("g g > t t~", 13000.0, channel="diagrams", **top)
     flat(np.random.default_rng(0).random((10, flat.dim)))  # compile outside the timings
-    reps = multi.representatives
 
     def timed(run):
         """The result of ``run()`` and its best wall time over two runs (the machine is shared)."""
@@ -114,9 +113,7 @@ def integrators(n_calls, n_iter):
                                       n_warmup=2, seed=1)
 
     def ours_multi():
-        return numhep.multichannel_vegas(multi, multi.n_channels, multi.dim, n_points=n_calls, n_iterations=n_iter,
-                                         n_warmup=2, channels=reps, multiplicity=[multi.multiplicity[c] for c in reps],
-                                         seed=1)
+        return multi.multichannel_vegas(n_points=n_calls, n_iterations=n_iter, n_warmup=2, seed=1)
 
     def peer():
         integ = vegas.Integrator(flat.dim * [[0.0, 1.0]])

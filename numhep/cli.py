@@ -2,11 +2,13 @@
 
     numhep integrate [PROCESS] [--sqrt-s E] [--points N] [--iterations K] [--channels diagrams]
     numhep generate [PROCESS] [--sqrt-s E] [-n N] [-o events.lhe] [--hdf5 events.h5] [--plot plots.png]
+                    [--channels diagrams]
 
 ``integrate`` prints a cross section with its error (next to the process's analytic
 value where it declares one), and with ``--channels diagrams`` the contribution of every
 diagram channel; ``generate`` integrates and writes unweighted events,
-and prints sigma, the contribution of every subprocess and the unweighting efficiency.
+and prints sigma, the contribution of every subprocess (and diagram channel) and the
+unweighting efficiency.
 Hadron colliders use the built-in PDF set (NNPDF31_lo_as_0118) for coloured beams.
 With no arguments it runs the main job: the top-pair cross section at 13 TeV and
 10,000 unweighted events in ``ttbar.lhe``.  A killed ``generate`` resumes when rerun
@@ -56,6 +58,7 @@ def _generate(args) -> int:
         args.process, args.sqrt_s, n_events=args.events, lhe=args.output, hdf5=args.hdf5,
         n_points=args.points, n_iterations=args.iterations, n_warmup=args.warmup, seed=args.seed,
         progress=not args.quiet, cuts=_cuts(args.cut), scale=_scale(args.scale),
+        channel="diagrams" if args.channels == "diagrams" else None, channel_weights=args.channel_weights,
     )
     rows = [
         ("process", f"{args.process} at sqrt(s) = {args.sqrt_s:g} GeV"),
@@ -63,6 +66,10 @@ def _generate(args) -> int:
     ]
     for name, value in sorted(res.subprocess_sigma.items(), key=lambda kv: -kv[1]):
         rows.append((f"  {name}", f"{value:.5g} pb ({value / res.sigma * 100:.1f} %)"))
+    if res.channel_sigma:
+        rows.append(("diagram channels", f"{len(res.channel_sigma)} groups"))
+        for name, value in sorted(res.channel_sigma.items(), key=lambda kv: -kv[1]):
+            rows.append((f"  {name}", f"{value:.5g} pb ({value / res.sigma * 100:.1f} %)"))
     rows += [
         ("unweighting efficiency", f"{res.efficiency * 100:.2f} %  (overweight fraction {res.overweight_fraction:.1e})"),
         ("events", f"{res.n_events:,} in {', '.join(res.files.values())}"),
@@ -88,10 +95,9 @@ def _integrate(args) -> int:
         )
     else:
         reps = f.representatives
-        res = numhep.multichannel_vegas(
-            f, f.n_channels, f.dim, n_points=args.points, n_iterations=args.iterations, n_warmup=args.warmup,
-            channels=reps, multiplicity=[f.multiplicity[c] for c in reps], bins=args.bins, seed=args.seed,
-            progress=not args.quiet, checkpoint=args.checkpoint,
+        res = f.multichannel_vegas(
+            n_points=args.points, n_iterations=args.iterations, n_warmup=args.warmup, bins=args.bins,
+            seed=args.seed, progress=not args.quiet, checkpoint=args.checkpoint,
         )
     elapsed = time.perf_counter() - t0
     method = "numhep VEGAS" if channel is None else f"multi-channel VEGAS, {args.channel_weights} weights"
@@ -122,6 +128,13 @@ def _integrate(args) -> int:
     return 0
 
 
+def _channel_options(parser):
+    parser.add_argument("--channels", choices=("flat", "diagrams"), default="flat",
+                        help="phase space: RAMBO on diet (flat) or one channel per diagram topology")
+    parser.add_argument("--channel-weights", choices=("propagator", "sde"), default="propagator",
+                        help="multi-channel weights: propagators (Eq. 2.60) or single-diagram enhancement (Eq. 2.56)")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="numhep", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command")
@@ -137,10 +150,7 @@ def main(argv=None) -> int:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--cut", action="append", help="a cut NAME=VALUE in MadGraph's names (ptj=20, mmll=60 ...)")
     p.add_argument("--scale", default="ht/2", help="mu_F = mu_R: GeV, ht/2, ht or shat (default ht/2)")
-    p.add_argument("--channels", choices=("flat", "diagrams"), default="flat",
-                   help="phase space: RAMBO on diet (flat) or one channel per diagram topology")
-    p.add_argument("--channel-weights", choices=("propagator", "sde"), default="propagator",
-                   help="multi-channel weights: propagators (Eq. 2.60) or single-diagram enhancement (Eq. 2.56)")
+    _channel_options(p)
     g = sub.add_parser("generate", help="cross section and unweighted events (LHE, HDF5)")
     g.add_argument("process", nargs="?", default="p p > t t~")
     g.add_argument("--sqrt-s", type=float, default=13000.0, help="collider energy in GeV (default 13000)")
@@ -155,6 +165,7 @@ def main(argv=None) -> int:
     g.add_argument("--cut", action="append", help="a cut NAME=VALUE (ptj=20, mmll=60 ...)")
     g.add_argument("--scale", default="ht/2", help="mu_F = mu_R: GeV, ht/2, ht or shat (default ht/2)")
     g.add_argument("--quiet", action="store_true", help="no progress bars")
+    _channel_options(g)
     sub.add_parser("processes", help="list registered processes")
     args = parser.parse_args(argv)
     if args.command is None:

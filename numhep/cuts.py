@@ -10,6 +10,11 @@ window of every pair of that kind), ``ycut`` (minimum Durham y_ij of every pair 
 with s the squared total energy of the final state).  Cuts act on lab-frame momenta;
 they are step functions, so they have no adjoint: gradients are those of the integrand
 where it is not cut away.
+
+Phase-space maps start their invariants where the cuts allow the first events
+(:meth:`Cuts.pair_minima`, :func:`cluster_minimum`), as MadEvent does: a channel whose
+massless propagator 1/s_ij is mapped from s_ij = 0 would put most of its points below a
+y_cut or an m_jj cut and waste them.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import math
 
 import numpy as np
 
-__all__ = ["Cuts", "particle_class"]
+__all__ = ["Cuts", "cluster_minimum", "particle_class"]
 
 _KNOWN = {
     "ptj", "ptl", "pta", "etaj", "etal", "etaa", "drjj", "drll", "drjl",
@@ -36,6 +41,19 @@ def particle_class(pdg: int) -> str:
     if a == 22:
         return "a"
     return ""
+
+
+def cluster_minimum(pair_min, masses, members) -> float:
+    """Lower bound on s_S = (sum_{i in S} p_i)^2 from lower bounds on the pair invariants:
+    s_S = sum_i m_i^2 + sum_{i<j} (s_ij - m_i^2 - m_j^2), each s_ij at least pair_min[i, j]."""
+    idx = sorted(members)
+    m = np.asarray(masses, dtype=np.float64)
+    lo = float(sum(m[i] for i in idx)) ** 2
+    bound = float(sum(m[i] ** 2 for i in idx))
+    for a, i in enumerate(idx):
+        for j in idx[a + 1 :]:
+            bound += pair_min[i, j] - m[i] ** 2 - m[j] ** 2
+    return max(lo, bound)
 
 
 class Cuts:
@@ -57,14 +75,45 @@ class Cuts:
 
     def s_hat_range(self, final_pdgs, final_masses) -> tuple[float, float]:
         """Bounds on the partonic s implied by masses and cuts (exact for a lone pair)."""
-        lo = sum(final_masses) ** 2
+        lo = cluster_minimum(self.pair_minima(final_pdgs, final_masses), final_masses, range(len(final_pdgs)))
         hi = math.inf
         classes = [particle_class(p) for p in final_pdgs]
         if len(classes) == 2 and classes[0] == classes[1] and classes[0] in ("j", "l"):
             kind = classes[0]
-            lo = max(lo, self.values.get(f"mm{kind}{kind}", 0.0) ** 2)
             hi = self.values.get(f"mm{kind}{kind}max", math.inf) ** 2
         return lo, hi
+
+    def pair_minima(self, final_pdgs, final_masses, s_total: float = 0.0) -> np.ndarray:
+        """(k, k) lower bounds on s_ij = (p_i + p_j)^2 that every event passing the cuts obeys.
+
+        (m_i + m_j)^2 always; mm_jj^2 (mm_ll^2) for pairs of jets (leptons); for massless
+        pairs with a Delta R cut, s_ij = 2 pT_i pT_j (cosh d_eta - cos d_phi) >=
+        2 pT_i^min pT_j^min (1 - cos R), the minimum over Delta R >= R (R <= pi) lying at
+        d_eta = 0; y_cut for massless jets: s_ij = 2 E_i E_j (1 - cos th) >= y_ij s >= y_cut s,
+        with s_total the smallest total s of the final state (0 when it is not fixed).
+        """
+        m = np.asarray(final_masses, dtype=np.float64)
+        k = len(m)
+        out = (m[:, None] + m[None, :]) ** 2
+        v = self.values
+        classes = [particle_class(p) for p in final_pdgs]
+        for a in range(k):
+            for b in range(a + 1, k):
+                ca, cb = classes[a], classes[b]
+                if not ca or not cb:
+                    continue
+                pair = "".join(sorted((ca, cb), key="jla".index))
+                bound = out[a, b]
+                if pair in ("jj", "ll"):
+                    bound = max(bound, v.get(f"mm{pair}", 0.0) ** 2)
+                if m[a] == 0.0 and m[b] == 0.0:
+                    r = v.get(f"dr{pair}", 0.0)
+                    if 0.0 < r <= math.pi:
+                        bound = max(bound, 2.0 * v.get(f"pt{ca}", 0.0) * v.get(f"pt{cb}", 0.0) * (1.0 - math.cos(r)))
+                    if pair == "jj":
+                        bound = max(bound, v.get("ycut", 0.0) * s_total)
+                out[a, b] = out[b, a] = bound
+        return out
 
     def passes(self, p, final_pdgs, xp=np):
         """Boolean mask over events of final-state lab momenta p (n, k, 4)."""

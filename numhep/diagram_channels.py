@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numhep.cuts import cluster_minimum
 from numhep.kernels import invariant_maps as _inv
 from numhep.kernels import luminosity as _lumi
 from numhep.kernels import t_channel as _t
@@ -130,12 +131,20 @@ class _Node:
 class ChannelMap:
     """u in [0, 1]^dim -> (x1, x2), momenta in the partonic frame and the weight, for one topology.
 
-    ``masses``: final-state masses; ``hadronic``: the first two numbers go to (x1, x2).
+    ``masses``: final-state masses; ``hadronic``: the first two numbers go to (x1, x2);
+    ``pair_minima``: (k, k) lower bounds on the pair invariants s_ij (from the cuts,
+    :meth:`numhep.cuts.Cuts.pair_minima`; default (m_i + m_j)^2): every invariant of a cluster
+    starts at the bound they imply (:func:`numhep.cuts.cluster_minimum`).
     """
 
-    def __init__(self, topology: frozenset, masses, hadronic: bool, nu: float = DEFAULT_NU):
+    def __init__(self, topology: frozenset, masses, hadronic: bool, nu: float = DEFAULT_NU, pair_minima=None):
         self.topology = topology
         self.masses = np.asarray(masses, dtype=np.float64)
+        m = self.masses
+        self.pair_minima = (m[:, None] + m[None, :]) ** 2 if pair_minima is None else np.asarray(pair_minima, dtype=np.float64)
+        if self.pair_minima.shape != (len(m), len(m)):
+            raise ValueError(f"pair_minima: expected shape {(len(m), len(m))}, got {self.pair_minima.shape}")
+        self._cluster_min = {}
         self.hadronic = bool(hadronic)
         self.nu = float(nu)
         nf = len(self.masses)
@@ -178,7 +187,10 @@ class ChannelMap:
         return [self._node(f, s_props) for f in sorted(parts, key=min)]
 
     def min_mass(self, node) -> float:
-        return float(sum(self.masses[j] for j in node.final))
+        """The smallest invariant mass of a node's particles that passes the cuts."""
+        if node.final not in self._cluster_min:
+            self._cluster_min[node.final] = math.sqrt(cluster_minimum(self.pair_minima, self.masses, node.final))
+        return self._cluster_min[node.final]
 
     # -- sampling --
     def _invariant(self, prop, z, lo, hi):
@@ -279,7 +291,8 @@ class ChannelMap:
         # pseudo-particles P_j = blobs 1..j for j = k-1 .. 2, each inside P_{j+1}
         s_pseudo = {k: rs * rs}
         for j in range(k - 1, 1, -1):
-            lo = sum(np.sqrt(s_blob[i]) for i in range(j)) ** 2
+            inner = _Node(frozenset().union(*[blobs[i].final for i in range(j)]), None, [])
+            lo = np.maximum(sum(np.sqrt(s_blob[i]) for i in range(j)), self.min_mass(inner)) ** 2
             hi = np.maximum(np.sqrt(s_pseudo[j + 1]) - np.sqrt(s_blob[j]), np.sqrt(lo)) ** 2
             s, g = self._invariant(None, u[:, cursor[0]], lo, hi)
             cursor[0] += 1

@@ -8,8 +8,10 @@ whole file from an event list at once, which cannot resume, hence this streaming
 
 HDF5 layout, for ML training sets: ``momenta`` (n, legs, 4) lab frame, ``weight`` (n,)
 the unweighted event weight (pb), ``raw_weight`` (n,) the integrand weight before
-unweighting, ``subprocess`` (n,) index into the ``subprocesses`` attribute, ``pdg``
-(n, legs), ``u`` (n, dim) the random numbers, ``x`` (n, 2) momentum fractions.
+unweighting, ``subprocess`` (n,) index into the ``subprocesses`` attribute, ``channel``
+(n,) the diagram channel whose map turned ``u`` into the momenta (index into the
+``channels`` attribute; -1 for the flat RAMBO-on-diet map), ``pdg`` (n, legs), ``u``
+(n, dim) the phase-space map's input numbers, ``x`` (n, 2) momentum fractions.
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ class HDF5Writer:
     def _layout(legs, dim):
         return [
             ("momenta", (legs, 4), "f8"), ("weight", (), "f8"), ("raw_weight", (), "f8"),
-            ("subprocess", (), "i4"), ("pdg", (legs,), "i4"), ("u", (dim,), "f8"), ("x", (2,), "f8"),
+            ("subprocess", (), "i4"), ("channel", (), "i4"), ("pdg", (legs,), "i4"), ("u", (dim,), "f8"), ("x", (2,), "f8"),
         ]
 
     @classmethod

@@ -13,7 +13,18 @@
 4. Each accepted event picks its subprocess with probability w_k/w and a colour flow
    (:mod:`numhep.colour_flow`), and goes to the LHE and HDF5 files batch by batch.
 
-Resuming: a state file ``<lhe>.state.npz`` holds the grid, w_max and the random
+With diagram channels (``channel="diagrams"``), step 1 is :func:`numhep.multichannel_vegas`
+(a grid per channel group) and every point first draws its channel: a group r with
+probability P_r proportional to its share m_r I_r of sigma (2 % spread uniformly so that no
+group is ever left out), then one of the group's m_r channels uniformly, and the point
+from r's grid.  The point weights alpha_c f / g_c / P_c with P_c = P_r / m_r; their mean is
+sum_c I_c = sigma, and with P_r proportional to the group's cross section the weights of
+all channels scatter about the same value, which is what keeps w_max, and the
+unweighting efficiency, from being set by the weakest channel.  Drawing the channel
+itself rather than only its group's representative keeps identical particles
+symmetric in the events.  The HDF5 file records the channel of each event.
+
+Resuming: a state file ``<lhe>.state.npz`` holds the grid(s), w_max and the random
 generator's state before the current batch.  After a kill, calling ``generate`` again
 with the same files reopens them after their last complete event, regenerates the
 interrupted batch from the saved state and skips the events already written: nothing
@@ -61,7 +72,75 @@ class GenerationResult:
     overweight_fraction: float
     n_trials: int
     subprocess_sigma: dict = field(default_factory=dict)  # name -> pb
+    channel_sigma: dict = field(default_factory=dict)  # diagram channel group -> pb (VEGAS)
     files: dict = field(default_factory=dict)
+
+
+class _FlatSampler:
+    """Points of one VEGAS grid over the integrand's flat map (channel -1)."""
+
+    def __init__(self, grid: VegasGrid):
+        self.grid = grid
+
+    def draw(self, rng, n):
+        """(x, channel or None, jacobian over the channel's selection probability)."""
+        x, jac, _ = self.grid.map(rng.random((n, self.grid.dims)))
+        return x, None, jac
+
+    def arrays(self) -> dict:
+        return {"edges": self.grid.edges}
+
+    @classmethod
+    def from_arrays(cls, f: Integrand, st) -> "_FlatSampler":
+        e = np.ascontiguousarray(st["edges"])
+        return cls(VegasGrid(f.dim, bins=e.shape[-1] - 1, edges=e))
+
+
+class _ChannelSampler:
+    """Points of the diagram channels: group r with probability P_r, one of its channels
+    uniformly, the point from r's grid (see the module docstring)."""
+
+    #: the share of the selection probability spread uniformly over the groups
+    UNIFORM_SHARE = 0.02
+
+    def __init__(self, f: Integrand, grids, probabilities):
+        self.grids = list(grids)
+        self.probabilities = np.asarray(probabilities, dtype=np.float64)
+        self.members = [np.array([c for c, ch in enumerate(f.channels) if ch.representative == r])
+                        for r in f.representatives]
+        self.dim = f.dim
+
+    @classmethod
+    def from_result(cls, f: Integrand, res) -> "_ChannelSampler":
+        share = np.maximum([m for m, _ in res.channels], 0.0)
+        k = share.size
+        prob = np.full(k, 1.0 / k) if share.sum() <= 0 else share / share.sum()
+        prob = (1.0 - cls.UNIFORM_SHARE) * prob + cls.UNIFORM_SHARE / k
+        return cls(f, res.grids, prob)
+
+    def draw(self, rng, n):
+        group = rng.choice(self.probabilities.size, size=n, p=self.probabilities)
+        u = rng.random((n, self.dim))
+        pick = rng.random(n)
+        x, factor = np.empty_like(u), np.empty(n)
+        channel = np.empty(n, dtype=np.int64)
+        for r in range(self.probabilities.size):
+            sel = np.nonzero(group == r)[0]
+            if sel.size == 0:
+                continue
+            x[sel], jac, _ = self.grids[r].map(u[sel])
+            m = self.members[r].size
+            channel[sel] = self.members[r][np.minimum((pick[sel] * m).astype(np.int64), m - 1)]
+            factor[sel] = jac * m / self.probabilities[r]
+        return x, channel, factor
+
+    def arrays(self) -> dict:
+        return {"edges": np.array([g.edges for g in self.grids]), "probabilities": self.probabilities}
+
+    @classmethod
+    def from_arrays(cls, f: Integrand, st) -> "_ChannelSampler":
+        grids = [VegasGrid(f.dim, bins=e.shape[-1] - 1, edges=np.ascontiguousarray(e)) for e in st["edges"]]
+        return cls(f, grids, st["probabilities"])
 
 
 def _state_path(lhe) -> Path:
@@ -92,17 +171,24 @@ def generate(
     progress: bool = True,
     **integrand_options,
 ) -> GenerationResult:
-    """Integrate ``process`` and write ``n_events`` unweighted events (see module docstring)."""
+    """Integrate ``process`` and write ``n_events`` unweighted events (see module docstring).
+
+    ``channel="diagrams"`` (an integrand option) samples the diagram channels with a
+    VEGAS grid each; the default is the flat map with one grid."""
     f = integrand or Integrand(process, sqrt_s, **integrand_options)
     if n_events < 1:
         raise ValueError(f"n_events: must be positive, got {n_events}")
+    if f.channel is not None and f.channel != "diagrams":
+        raise ValueError("generate: a single diagram channel covers only its part of the cross section; "
+                         "use channel='diagrams' or None")
+    sampler_type = _FlatSampler if f.channels is None else _ChannelSampler
     state_path = _state_path(lhe)
-    grid = VegasGrid(f.dim)
     resuming = state_path.exists() and Path(lhe).exists()
     rng = np.random.default_rng(seed)
+    channel_sigma = {}
     if resuming:
         st = np.load(state_path, allow_pickle=False)
-        grid.edges = np.ascontiguousarray(st["edges"])
+        sampler = sampler_type.from_arrays(f, st)
         sigma, error, chi2 = (float(v) for v in st["integral"])
         w_max, eps_pilot = float(st["w_max"]), float(st["eps_pilot"])
         written = int(st["written"])
@@ -110,6 +196,7 @@ def generate(
         sub_sums = st["sub_sums"].copy()
         total, overweight = (float(v) for v in st["totals"])
         n_trials = int(st["n_trials"])
+        channel_sigma = dict(zip(st["channel_names"].tolist(), st["channel_sigma"].tolist()))
         # the files may hold part of the interrupted batch; keep what both of them hold
         in_file = count_lhe_events(lhe)
         if hdf5 is not None:
@@ -118,12 +205,21 @@ def generate(
         h5 = HDF5Writer.reopen(hdf5, in_file) if hdf5 is not None else None
         skip = in_file - written
     else:
-        res = vegas_integrate(f, grid, n_points=n_points, n_iterations=n_iterations, n_warmup=n_warmup,
-                              seed=seed, progress=progress, checkpoint=f"{lhe}.vegas.npz")
+        opts = dict(n_points=n_points, n_iterations=n_iterations, n_warmup=n_warmup, seed=seed,
+                    progress=progress, checkpoint=f"{lhe}.vegas.npz")
+        if f.channels is None:
+            grid = VegasGrid(f.dim)
+            res = vegas_integrate(f, grid, **opts)
+            sampler = _FlatSampler(grid)
+        else:
+            res = f.multichannel_vegas(**opts)
+            sampler = _ChannelSampler.from_result(f, res)
+            for r, (m, e) in zip(f.representatives, res.channels):
+                mult = f.multiplicity[r]
+                channel_sigma[f.channels[r].describe() + (f" x{mult}" if mult > 1 else "")] = m
         sigma, error, chi2 = res.mean, res.sdev, res.chi2_dof
-        u = rng.random((pilot_points, f.dim))
-        x, jac, _ = grid.map(u)
-        w = f(x) * jac
+        x, channel, factor = sampler.draw(rng, pilot_points)
+        w = f.evaluate(x, channel).weight * factor
         if not np.any(w > 0):
             raise ValueError(f"{f.group.text!r}: no pilot point passed the cuts; loosen them")
         w_max = max_weight(w, replicas)
@@ -137,7 +233,8 @@ def generate(
             h5 = HDF5Writer(hdf5, len(f.masses), f.dim,
                             attrs={"process": f.group.text, "sqrt_s": f.sqrt_s, "sigma_pb": sigma,
                                    "sigma_error_pb": error,
-                                   "subprocesses": [s.name for s in f.group.subprocesses]})
+                                   "subprocesses": [s.name for s in f.group.subprocesses],
+                                   "channels": [c.describe() for c in f.channels] if f.channels else []})
         sub_sums = np.zeros(len(f.group.subprocesses))
         total, overweight = 0.0, 0.0
         n_trials, written, skip = 0, 0, 0
@@ -150,13 +247,14 @@ def generate(
     a_qed = _alpha_qed(f)
     while written < n_events:
         rng_before = repr(rng.bit_generator.state)
-        _save_state(state_path, edges=grid.edges, integral=np.array([sigma, error, chi2]), w_max=w_max,
+        _save_state(state_path, **sampler.arrays(), integral=np.array([sigma, error, chi2]), w_max=w_max,
                     eps_pilot=eps_pilot, written=written, rng=rng_before, n_trials=n_trials,
-                    sub_sums=sub_sums, totals=np.array([total, overweight]))
-        u = rng.random((batch_size, f.dim))
-        x, jac, _ = grid.map(u)
-        pts = f.evaluate(x)
-        w = pts.weight * jac
+                    sub_sums=sub_sums, totals=np.array([total, overweight]),
+                    channel_names=np.array(list(channel_sigma), dtype=str),
+                    channel_sigma=np.array(list(channel_sigma.values()), dtype=np.float64))
+        x, channel, factor = sampler.draw(rng, batch_size)
+        pts = f.evaluate(x, channel)
+        w = pts.weight * factor
         accept, kept_w = unweight(w, w_max, rng)
         idx = np.nonzero(accept)[0]
         share = pts.subprocess_weight[idx] / pts.weight[idx, None]
@@ -164,7 +262,7 @@ def generate(
         choice = np.minimum(choice, len(legs_table) - 1)
         n_trials += batch_size
         total += float(w.sum())
-        sub_sums += jac @ pts.subprocess_weight
+        sub_sums += factor @ pts.subprocess_weight
         overweight += float((w > w_max).sum())
         # every accepted event of the batch gets its subprocess and colours, so a resumed
         # batch consumes the random numbers exactly as the interrupted one did
@@ -187,6 +285,7 @@ def generate(
                          pts.alpha_s[take])
             if h5 is not None:
                 h5.write(momenta=pts.momenta[take], weight=ev_w, raw_weight=w[take], subprocess=choice,
+                         channel=channel[take] if channel is not None else np.full(take.size, -1),
                          pdg=pdgs, u=x[take],
                          x=pts.x[take] if pts.x is not None else np.ones((take.size, 2)))
         written += take.size
@@ -201,6 +300,7 @@ def generate(
         sigma=sigma, error=error, chi2_dof=chi2, n_events=written, w_max=w_max,
         efficiency=total / n_trials / w_max, overweight_fraction=overweight / n_trials, n_trials=n_trials,
         subprocess_sigma={s.name: v / n_trials for s, v in zip(f.group.subprocesses, sub_sums)},
+        channel_sigma=channel_sigma,
         files={"lhe": str(lhe), **({"hdf5": str(hdf5)} if hdf5 is not None else {})},
     )
 

@@ -197,7 +197,11 @@ class Integrand:
         if not (channel == "diagrams" or (isinstance(channel, (int, np.integer)) and 0 <= channel < n)):
             raise ValueError(f"channel: expected None, 'diagrams' or a channel index in [0, {n}), got {channel!r}")
         reps = sorted({c.representative for c in self.channels})
-        self._maps = {r: ChannelMap(self.channels[r].topology, self.final_masses, self.hadronic, nu) for r in reps}
+        # the smallest total s of the final state, for cuts relative to it (y_cut)
+        s_total = self.tau_min * self.sqrt_s**2 if self.hadronic else self.sqrt_s**2
+        pair_min = self.cuts.pair_minima(self.final_pdgs, self.final_masses, s_total)
+        self._maps = {r: ChannelMap(self.channels[r].topology, self.final_masses, self.hadronic, nu, pair_min)
+                      for r in reps}
         #: representatives and how many channels each stands for (permutations of identical particles)
         self.representatives = reps
         self.multiplicity = {r: sum(c.representative == r for c in self.channels) for r in reps}
@@ -371,6 +375,17 @@ class Integrand:
 
     def __call__(self, u, channel=None):
         return self.evaluate(u, channel).weight
+
+    def multichannel_vegas(self, **options):
+        """:func:`numhep.multichannel_vegas` over this integrand's diagram channels: one grid per
+        group representative, weighted by the number of channels it stands for."""
+        from numhep.multichannel_vegas import multichannel_vegas
+
+        if self.channels is None:
+            raise ValueError("multichannel_vegas: this integrand has no diagram channels (give channel='diagrams')")
+        reps = self.representatives
+        return multichannel_vegas(self, len(self.channels), self.dim, channels=reps,
+                                  multiplicity=[self.multiplicity[c] for c in reps], **options)
 
     def torch(self):
         """The integrand as a function of torch tensors (madnis's ``Integrator(f, dims)``);

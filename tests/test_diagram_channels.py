@@ -96,10 +96,7 @@ def test_channel_weights(rng):
 
 
 def multichannel(f, points=12000, iterations=8, seed=1):
-    reps = f.representatives
-    return numhep.multichannel_vegas(f, f.n_channels, f.dim, n_points=points, n_iterations=iterations,
-                                     n_warmup=3, channels=reps, multiplicity=[f.multiplicity[c] for c in reps],
-                                     seed=seed)
+    return f.multichannel_vegas(n_points=points, n_iterations=iterations, n_warmup=3, seed=seed)
 
 
 def test_multichannel_drell_yan_against_quadrature():
@@ -171,3 +168,14 @@ def test_cli_integrate_prints_the_channel_table(capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "4 from the diagrams" in out and "s123(91.188) s13(0)" in out
+
+
+def test_cli_generate_with_diagram_channels(tmp_path, capsys):
+    from numhep.cli import main
+
+    lhe = tmp_path / "u.lhe"
+    code = main(["generate", "e+ e- > u u~ g", "--sqrt-s", "500", "--cut", "ycut=0.02", "--channels", "diagrams",
+                 "-n", "100", "-o", str(lhe), "--points", "2000", "--iterations", "3", "--warmup", "1", "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0 and "diagram channels" in out and "s123(91.188) s13(0)" in out
+    assert numhep.event_files.count_lhe_events(lhe) == 100

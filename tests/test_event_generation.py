@@ -77,8 +77,9 @@ def test_generated_events_files_and_shower(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
 
 
-def test_generation_resumes_without_loss_or_duplicates(tmp_path, monkeypatch):
-    opts = {**SMALL, "n_events": 600, "batch_size": 150}
+@pytest.mark.parametrize("channel", [None, "diagrams"])
+def test_generation_resumes_without_loss_or_duplicates(tmp_path, monkeypatch, channel):
+    opts = {**SMALL, "n_events": 600, "batch_size": 150, "channel": channel}
     ref_lhe, ref_h5 = tmp_path / "ref.lhe", tmp_path / "ref.h5"
     generate("e+ e- > mu+ mu-", 91.188, lhe=ref_lhe, hdf5=ref_h5, **opts)
     lhe, h5 = tmp_path / "cut.lhe", tmp_path / "cut.h5"
@@ -102,6 +103,7 @@ def test_generation_resumes_without_loss_or_duplicates(tmp_path, monkeypatch):
     with h5py.File(h5) as a, h5py.File(ref_h5) as b:
         np.testing.assert_array_equal(a["momenta"][:], b["momenta"][:])
         np.testing.assert_array_equal(a["weight"][:], b["weight"][:])
+        np.testing.assert_array_equal(a["channel"][:], b["channel"][:])
 
 
 def test_generation_resumes_an_lhe_only_run(tmp_path, monkeypatch):
@@ -124,3 +126,49 @@ def test_generation_resumes_an_lhe_only_run(tmp_path, monkeypatch):
     monkeypatch.setattr(event_files.LHEWriter, "write", original)
     generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
     assert lhe.read_text().split("</init>")[1] == ref.read_text().split("</init>")[1]
+
+
+def test_multichannel_drell_yan_events_follow_the_quadrature(tmp_path):
+    """Events drawn channel by channel (N_c ~ sigma_c) have the m_ll shape of the analytic
+    cross section, and each HDF5 row's (u, channel) reproduces its momenta."""
+    from test_integrand import drell_yan_quadrature
+
+    cuts = {"mmll": 60.0, "mmllmax": 120.0}
+    f = numhep.integrand("p p > e+ e-", 13000.0, cuts=cuts, scale=91.188, channel="diagrams")
+    h5 = tmp_path / "dy.h5"
+    opts = {**SMALL, "batch_size": 5000}
+    res = generate(None, n_events=3000, lhe=tmp_path / "dy.lhe", hdf5=h5, integrand=f, **opts)
+    assert set(res.channel_sigma) == {"s12(0)", "s12(91.188)"}
+    with h5py.File(h5) as fh:
+        p, w, u, channel = fh["momenta"][:], fh["weight"][:], fh["u"][:], fh["channel"][:]
+        assert list(fh.attrs["channels"]) == ["s12(0)", "s12(91.188)"]
+    assert set(channel) == {0, 1} and (channel == 1).mean() > 0.8  # the Z channel
+    assert abs(w.mean() / res.sigma - 1) < 0.02
+    again = f.evaluate(u[:50], channel[:50])
+    np.testing.assert_allclose(again.momenta, p[:50], rtol=1e-12, atol=1e-9)
+    q = p[:, 2] + p[:, 3]
+    mll = np.sqrt(q[:, 0] ** 2 - (q[:, 1:] ** 2).sum(-1))
+    v = numhep.model("sm").parameters()
+    edges = [60.0, 85.0, 88.0, 91.0, 94.0, 97.0, 120.0]
+    ref = np.array([drell_yan_quadrature(f.pdf, 13000.0, a, b, 91.188, v, nodes=60) for a, b in zip(edges, edges[1:])])
+    counts, _ = np.histogram(mll, bins=edges)
+    share = ref / ref.sum()
+    np.testing.assert_array_less(np.abs(counts - share * len(mll)), 4 * np.sqrt(share * len(mll)) + 1)
+
+
+def test_multichannel_events_treat_identical_gluons_alike(tmp_path):
+    """Each event's channel is drawn among all channels of its group, not only the group's
+    representative: the two gluons of e+ e- -> u u~ g g are equally often the one nearer the quark."""
+    res = generate("e+ e- > u u~ g g", 1000.0, n_events=2000, lhe=tmp_path / "u.lhe", hdf5=tmp_path / "u.h5",
+                   cuts={"ycut": 0.01}, channel="diagrams", **{**SMALL, "n_points": 8000, "batch_size": 5000})
+    with h5py.File(tmp_path / "u.h5") as fh:
+        p, channel = fh["momenta"][:], fh["channel"][:]
+    f = numhep.integrand("e+ e- > u u~ g g", 1000.0, cuts={"ycut": 0.01}, channel="diagrams")
+    members = {c for c in range(f.n_channels) if c not in f.representatives}
+    assert members & set(channel)  # events from the permuted channels, too
+    s_13 = p[:, 2, 0] * p[:, 4, 0] - (p[:, 2, 1:] * p[:, 4, 1:]).sum(-1)
+    s_14 = p[:, 2, 0] * p[:, 5, 0] - (p[:, 2, 1:] * p[:, 5, 1:]).sum(-1)
+    assert abs((s_13 < s_14).mean() - 0.5) < 4 * 0.5 / np.sqrt(len(p))
+    flat = generate("e+ e- > u u~ g g", 1000.0, n_events=10, lhe=tmp_path / "flat.lhe", cuts={"ycut": 0.01},
+                    **{**SMALL, "n_points": 8000})
+    assert abs(res.sigma - flat.sigma) < 3 * np.hypot(res.error, flat.error)
