@@ -11,8 +11,9 @@ inverse and the reverse-mode derivative of both through the hand-derived adjoint
     x, g = luminosity_map(z, tau_min, tau_max=1.0)              # Eqs. 47-48
 
 Per-event bounds broadcast from scalars.  Densities of the decay block carry no
-factors of 2 pi (see :mod:`numhep.kernels.two_body_decay`).  ``*_vjp`` functions return
-the cotangents of the inputs given those of the outputs, in input order.
+factors of 2 pi (see :mod:`numhep.kernels.two_body_decay`).  ``*_vjp`` and
+``*_inverse_vjp`` functions return the cotangents of the inputs of the forward map and
+of its inverse given those of the outputs, in input order.
 """
 
 from __future__ import annotations
@@ -32,18 +33,23 @@ from numhep.kernels import two_body_decay as _decay
 __all__ = [
     "breit_wigner_map",
     "breit_wigner_map_inverse",
+    "breit_wigner_map_inverse_vjp",
     "breit_wigner_map_vjp",
     "luminosity_map",
     "luminosity_map_inverse",
+    "luminosity_map_inverse_vjp",
     "luminosity_map_vjp",
     "power_law_map",
     "power_law_map_inverse",
+    "power_law_map_inverse_vjp",
     "power_law_map_vjp",
     "t_channel_scattering",
     "t_channel_scattering_inverse",
+    "t_channel_scattering_inverse_vjp",
     "t_channel_scattering_vjp",
     "two_body_decay",
     "two_body_decay_inverse",
+    "two_body_decay_inverse_vjp",
     "two_body_decay_vjp",
 ]
 
@@ -122,6 +128,18 @@ def breit_wigner_map_vjp(z, mass, width, s_min, s_max, grad_s, grad_density):
     return out
 
 
+def breit_wigner_map_inverse_vjp(s, mass, width, s_min, s_max, grad_z, grad_density):
+    """(d/ds, d/ds_min, d/ds_max) of <grad_z, z> + <grad_density, g> for the inverse map."""
+    xp = ab.namespace(s)
+    s = _events(s, "s", xp)
+    n = s.shape[0]
+    lo, hi = _bounds(s_min, s_max, n, xp)
+    gz, gg = _per_event(grad_z, n, "grad_z", xp), _per_event(grad_density, n, "grad_density", xp)
+    out = tuple(xp.empty_like(s) for _ in range(3))
+    _inv.breit_wigner_map_inverse.vjp(s, *_mass_width(mass, width), lo, hi, gz, gg, *out)
+    return out
+
+
 def power_law_map(z, s_min, s_max, nu: float = 1.4, pole: float = 0.0):
     """s in [s_min, s_max] from z (n,) by Eq. 40 with pole m^2 = ``pole`` < s_min."""
     xp = ab.namespace(z)
@@ -151,6 +169,18 @@ def power_law_map_vjp(z, s_min, s_max, grad_s, grad_density, nu: float = 1.4, po
     gs, gg = _per_event(grad_s, n, "grad_s", xp), _per_event(grad_density, n, "grad_density", xp)
     out = tuple(xp.empty_like(z) for _ in range(3))
     _inv.power_law_map.vjp(z, float(pole), _nu(nu), lo, hi, gs, gg, *out)
+    return out
+
+
+def power_law_map_inverse_vjp(s, s_min, s_max, grad_z, grad_density, nu: float = 1.4, pole: float = 0.0):
+    """(d/ds, d/ds_min, d/ds_max) of <grad_z, z> + <grad_density, g> for the inverse map."""
+    xp = ab.namespace(s)
+    s = _events(s, "s", xp)
+    n = s.shape[0]
+    lo, hi = _bounds(s_min, s_max, n, xp, lower=pole)
+    gz, gg = _per_event(grad_z, n, "grad_z", xp), _per_event(grad_density, n, "grad_density", xp)
+    out = tuple(xp.empty_like(s) for _ in range(3))
+    _inv.power_law_map_inverse.vjp(s, float(pole), _nu(nu), lo, hi, gz, gg, *out)
     return out
 
 
@@ -207,6 +237,22 @@ def two_body_decay_vjp(p, s1, s2, z, grad_k1, grad_k2, grad_density):
     return gp, gs1, gs2, gz
 
 
+def two_body_decay_inverse_vjp(k1, k2, grad_z, grad_density):
+    """(d/dk1, d/dk2) of <grad_z, z> + <grad_density, g_decay> for the inverse map."""
+    xp = ab.namespace(k1, k2)
+    k1, k2 = ab.momenta(k1, "k1", xp), ab.momenta(k2, "k2", xp)
+    if k1.shape != k2.shape or k1.ndim != 2:
+        raise ValueError(f"k1, k2: expected two arrays of shape (n, 4), got {tuple(k1.shape)}, {tuple(k2.shape)}")
+    n = k1.shape[0]
+    gz = ab.as_float64(grad_z, "grad_z", xp)
+    if gz.shape != (n, 2):
+        raise ValueError(f"grad_z: expected shape ({n}, 2), got {tuple(gz.shape)}")
+    gg = _per_event(grad_density, n, "grad_density", xp)
+    gk1, gk2 = xp.empty_like(k1), xp.empty_like(k2)
+    _decay.two_body_decay_inverse.vjp(k1, k2, gz, gg, gk1, gk2)
+    return gk1, gk2
+
+
 def _scattering_inputs(p1, p2, s1, s2, xp):
     p1, p2 = ab.momenta(p1, "p1", xp), ab.momenta(p2, "p2", xp)
     if p1.ndim != 2 or p1.shape != p2.shape:
@@ -252,6 +298,22 @@ def t_channel_scattering_vjp(p1, p2, s1, s2, z, grad_k1, grad_k2, grad_density, 
     gg = _per_event(grad_density, n, "grad_density", xp)
     out = (xp.empty_like(p1), xp.empty_like(p1), xp.empty(n), xp.empty(n), xp.empty_like(z))
     _t.t_channel_scattering.vjp(p1, p2, s1, s2, z, float(mass) ** 2, _nu(nu), g1, g2, gg, *out)
+    return out
+
+
+def t_channel_scattering_inverse_vjp(p1, p2, k1, grad_z, grad_density, mass: float = 0.0, nu: float = 1.4):
+    """(d/dp1, d/dp2, d/dk1) of <grad_z, z> + <grad_density, g_2->2> for the inverse map."""
+    xp = ab.namespace(p1, p2, k1)
+    p1, p2, k1 = (ab.momenta(a, name, xp) for a, name in ((p1, "p1"), (p2, "p2"), (k1, "k1")))
+    if not (p1.ndim == 2 and p1.shape == p2.shape == k1.shape):
+        raise ValueError("p1, p2, k1: expected three arrays of shape (n, 4)")
+    n = p1.shape[0]
+    gz = ab.as_float64(grad_z, "grad_z", xp)
+    if gz.shape != (n, 2):
+        raise ValueError(f"grad_z: expected shape ({n}, 2), got {tuple(gz.shape)}")
+    gg = _per_event(grad_density, n, "grad_density", xp)
+    out = (xp.empty_like(p1), xp.empty_like(p1), xp.empty_like(p1))
+    _t.t_channel_scattering_inverse.vjp(p1, p2, k1, float(mass) ** 2, _nu(nu), gz, gg, *out)
     return out
 
 
@@ -301,3 +363,16 @@ def luminosity_map_vjp(z, tau_min, tau_max, grad_x, grad_density):
     gz, glo, ghi = xp.empty_like(z), xp.empty(n), xp.empty(n)
     _lumi.luminosity_map.vjp(z, lo, hi, gx, gg, gz, glo, ghi)
     return gz, glo, ghi
+
+
+def luminosity_map_inverse_vjp(x, tau_min, tau_max, grad_z, grad_density):
+    """(d/dx, d/dtau_min, d/dtau_max) of <grad_z, z> + <grad_density, g_lumi> for the inverse map."""
+    xp = ab.namespace(x)
+    x = ab.as_float64(x, "x", xp)
+    n = x.shape[0]
+    lo, hi = _tau_bounds(tau_min, tau_max, n, xp)
+    gz = ab.as_float64(grad_z, "grad_z", xp)
+    gg = _per_event(grad_density, n, "grad_density", xp)
+    gx, glo, ghi = xp.empty_like(x), xp.empty(n), xp.empty(n)
+    _lumi.luminosity_map_inverse.vjp(x, lo, hi, gz, gg, gx, glo, ghi)
+    return gx, glo, ghi

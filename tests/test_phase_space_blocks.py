@@ -87,6 +87,14 @@ def test_invariant_map_adjoints_and_cuda(name, fwd, inv, kern, extra, rng):
 
     check_vjp(backward, backward_vjp, [s, lo, hi])
     check_cuda_matches_cpu(kern, (z[:8], *extra, lo[:8], hi[:8]), (np.empty(8), np.empty(8)))
+    # the array API's inverse VJP is the kernel's
+    cot = (rng.normal(size=n), rng.normal(size=n))
+    if kern is KI.breit_wigner_map:
+        api = B.breit_wigner_map_inverse_vjp(s, *extra, lo, hi, *cot)
+    else:
+        api = B.power_law_map_inverse_vjp(s, lo, hi, *cot, nu=extra[1], pole=extra[0])
+    for a, b in zip(api, backward_vjp([s, lo, hi], cot)):
+        np.testing.assert_allclose(a, b)
 
 
 def decay_inputs(rng, n):
@@ -149,6 +157,29 @@ def test_two_body_decay_adjoint_and_cuda(rng):
                            (np.empty((6, 4)), np.empty((6, 4)), np.empty(6)))
     check_cuda_matches_cpu(KT.two_body_decay_inverse, (p[:6] * 0.5, p[:6] * 0.5 + 1.0),
                            (np.empty((6, 2)), np.empty(6)))
+
+
+def test_two_body_decay_inverse_adjoint_and_cuda(rng):
+    n = 30
+    p, s1, s2, z = decay_inputs(rng, n)
+    k1, k2, _ = B.two_body_decay(p, s1, s2, z)
+
+    def inverse(k1, k2):
+        zz, g = np.empty((n, 2)), np.empty(n)
+        KT.two_body_decay_inverse.cpu(k1, k2, zz, g)
+        return zz, g
+
+    def vjp(inputs, cot):
+        out = (np.empty((n, 4)), np.empty((n, 4)))
+        KT.two_body_decay_inverse.vjp.cpu(*inputs, *cot, *out)
+        return out
+
+    check_vjp(inverse, vjp, [k1, k2])
+    cot = (rng.normal(size=(n, 2)), rng.normal(size=n))
+    for a, b in zip(B.two_body_decay_inverse_vjp(k1, k2, *cot), vjp([k1, k2], cot)):
+        np.testing.assert_allclose(a, b)
+    check_cuda_matches_cpu(KT.two_body_decay_inverse.vjp, (k1[:6], k2[:6], cot[0][:6], cot[1][:6]),
+                           (np.empty((6, 4)), np.empty((6, 4))), rtol=1e-12)
 
 
 def _decay_sub(p, s1, s2, z):
@@ -238,6 +269,34 @@ def test_t_channel_block_adjoint_and_cuda(mass, rng):
                            (np.empty((6, 2)), np.empty(6)), rtol=1e-12)
 
 
+@pytest.mark.parametrize("mass", [0.0, 173.0, 1000.0])
+def test_t_channel_inverse_adjoint_and_cuda(mass, rng):
+    """The inverse's z and density, differentiated in p1, p2 and k1 (its own k1^2 and
+    (p1 + p2 - k1)^2 enter the bounds of |t|)."""
+    n = 30
+    p1, p2, s1, s2, z = scattering_inputs(rng, n)
+    k1, _, _ = B.t_channel_scattering(p1, p2, s1, s2, z, mass=mass)
+    m2 = mass**2
+
+    def inverse(p1, p2, k1):
+        zz, g = np.empty((n, 2)), np.empty(n)
+        KS.t_channel_scattering_inverse.cpu(p1, p2, k1, m2, 1.4, zz, g)
+        return zz, g
+
+    def vjp(inputs, cot):
+        out = (np.empty((n, 4)), np.empty((n, 4)), np.empty((n, 4)))
+        KS.t_channel_scattering_inverse.vjp.cpu(*inputs, m2, 1.4, *cot, *out)
+        return out
+
+    check_vjp(inverse, vjp, [p1, p2, k1])
+    cot = (rng.normal(size=(n, 2)), rng.normal(size=n))
+    for a, b in zip(B.t_channel_scattering_inverse_vjp(p1, p2, k1, *cot, mass=mass), vjp([p1, p2, k1], cot)):
+        np.testing.assert_allclose(a, b)
+    check_cuda_matches_cpu(KS.t_channel_scattering_inverse.vjp,
+                           (p1[:6], p2[:6], k1[:6], m2, 1.4, cot[0][:6], cot[1][:6]),
+                           (np.empty((6, 4)), np.empty((6, 4)), np.empty((6, 4))), rtol=1e-11)
+
+
 def test_t_channel_block_rejects_closed_phase_space():
     p1 = np.array([[50.0, 0, 0, 50.0]])
     p2 = np.array([[50.0, 0, 0, -50.0]])
@@ -293,6 +352,9 @@ def test_luminosity_adjoints_and_cuda(rng):
         return out
 
     check_vjp(backward, backward_vjp, [x, lo, hi], step=1e-9)
+    cot = (rng.normal(size=(n, 2)), rng.normal(size=n))
+    for a, b in zip(B.luminosity_map_inverse_vjp(x, lo, hi, *cot), backward_vjp([x, lo, hi], cot)):
+        np.testing.assert_allclose(a, b)
     tau = x.prod(1)
 
     def split(tau, zx):

@@ -12,16 +12,23 @@ S = Q^2, M = sqrt S, lambda_k = lambda(S, s1, s2), lambda_p = lambda(S, p1^2, p2
   (A, B, t_lo, t_hi) of Eq. 42 -> (S, p1^2, p2^2, s1, s2);  density = (2/pi) sqrt(lambda_p) g;
   d lambda(x, y, z)/dx = 2(x - y - z), /dy = -2(x - y - z) - 4z, /dz = -2(x - y - z) - 4y;
   dS/dQ^mu = 2 Q_mu (lowered index), likewise p1^2, p2^2.
+
+Inverse (:func:`~numhep.kernels.t_channel.t_channel_angles`), with respect to p1, p2, k1:
+  z_t, g = power-law inverse of |t| - pole on [t_lo - pole, t_hi - pole], t = (p1 - k1)^2,
+  s1 = k1^2, s2 = (Q - k1)^2 in the bounds;
+  z_phi = atan2(y', x')/(2 pi) with (x', y') = R(n)^T k1*, k1* = k1 in Q's rest frame:
+  d/d(x', y') = (-y', x')/(x'^2 + y'^2), then the rotation and boost VJPs as above;
+  density = (2/pi) sqrt(lambda_p) g.
 """
 
 import math
 
-from numhep.adjoint.invariant_maps import power_law_s_vjp
+from numhep.adjoint.invariant_maps import power_law_s_vjp, power_law_z_vjp
 from numhep.adjoint.lorentz import boost_from_rest_vjp, rotate_from_z_vjp
 from numhep.kernels import t_channel as fwd
 from numhep.kernels._target import adjoint_of, device
-from numhep.kernels.invariant_maps import power_law_s
-from numhep.kernels.lorentz import boost_from_rest, rotate_from_z
+from numhep.kernels.invariant_maps import power_law_s, power_law_z
+from numhep.kernels.lorentz import boost_from_rest, mdot, rotate_from_z
 from numhep.kernels.t_channel import POLE_OFFSET, collision_frame, t_pole, t_range
 from numhep.kernels.two_body_decay import kallen
 
@@ -182,3 +189,106 @@ def t_channel_scattering_vjp(i, p1, p2, s1, s2, z, m2, nu, gk1, gk2, gdensity, g
     gs2[i] = r[9]
     gz[i, 0] = r[10]
     gz[i, 1] = r[11]
+
+
+@device
+def t_channel_angles_vjp(a0, a1, a2, a3, b0, b1, b2, b3, k0, k1, k2, k3, m2, nu, gzt, gzphi, gdens):
+    """Cotangents (ga0..ga3, gb0..gb3, gk0..gk3) of
+    :func:`~numhep.kernels.t_channel.t_channel_angles` given those of (z_t, z_phi, g_2->2)."""
+    q0, q1, q2, q3, big_s, m, p1sq, p2sq = collision_frame(a0, a1, a2, a3, b0, b1, b2, b3)
+    s1 = mdot(k0, k1, k2, k3, k0, k1, k2, k3)
+    d0 = q0 - k0
+    d1 = q1 - k1
+    d2 = q2 - k2
+    d3 = q3 - k3
+    s2 = mdot(d0, d1, d2, d3, d0, d1, d2, d3)
+    _, _, lo, hi = t_range(big_s, p1sq, p2sq, s1, s2)
+    pole = t_pole(m2, lo, hi)
+    moved = pole != -m2
+    e0 = a0 - k0
+    e1 = a1 - k1
+    e2 = a2 - k2
+    e3 = a3 - k3
+    t = mdot(e0, e1, e2, e3, e0, e1, e2, e3)
+    _, g = power_law_z(-t - pole, 0.0, nu, lo - pole, hi - pole)
+    lam_p = kallen(big_s, p1sq, p2sq)
+    root_p = math.sqrt(lam_p)
+    # z_phi: atan2 of the transverse components about n in Q's rest frame
+    _, ux, uy, uz = boost_from_rest(a0, a1, a2, a3, q0, -q1, -q2, -q3, m)
+    ur = math.sqrt(ux * ux + uy * uy + uz * uz)
+    nx = ux / ur
+    ny = uy / ur
+    nz = uz / ur
+    _, x, y, z = boost_from_rest(k0, k1, k2, k3, q0, -q1, -q2, -q3, m)
+    xr, yr, _ = rotate_from_z(x, y, z, nx, ny, nz, True)
+    rho2 = xr * xr + yr * yr
+    gphi = gzphi / (2.0 * math.pi)
+    gxr = -gphi * yr / rho2 if rho2 > 0.0 else 0.0
+    gyr = gphi * xr / rho2 if rho2 > 0.0 else 0.0
+    rr = rotate_from_z_vjp(x, y, z, nx, ny, nz, True, gxr, gyr, 0.0)
+    rk = boost_from_rest_vjp(k0, k1, k2, k3, q0, -q1, -q2, -q3, m, 0.0, rr[0], rr[1], rr[2])
+    gk0, gk1, gk2, gk3 = rk[0], rk[1], rk[2], rk[3]
+    gq0 = rk[4]
+    gq1 = -rk[5]
+    gq2 = -rk[6]
+    gq3 = -rk[7]
+    gm = rk[8]
+    gn_dot = nx * rr[3] + ny * rr[4] + nz * rr[5]
+    rn = boost_from_rest_vjp(
+        a0, a1, a2, a3, q0, -q1, -q2, -q3, m, 0.0,
+        (rr[3] - nx * gn_dot) / ur, (rr[4] - ny * gn_dot) / ur, (rr[5] - nz * gn_dot) / ur,
+    )
+    ga0, ga1, ga2, ga3 = rn[0], rn[1], rn[2], rn[3]
+    gq0 += rn[4]
+    gq1 -= rn[5]
+    gq2 -= rn[6]
+    gq3 -= rn[7]
+    gm += rn[8]
+    # z_t and the density through the power-law inverse, its bounds and the pole
+    pz = power_law_z_vjp(-t - pole, 0.0, nu, lo - pole, hi - pole, gzt, gdens * 2.0 / math.pi * root_p)
+    glp = gdens * g / (math.pi * root_p)
+    gt = -pz[0]
+    gpole = -pz[0] - pz[1] - pz[2]
+    glo = pz[1]
+    ghi = pz[2]
+    if moved:
+        glo += gpole * (1.0 + POLE_OFFSET)
+        ghi -= gpole * POLE_OFFSET
+    rg = _range_vjp(big_s, p1sq, p2sq, s1, s2, 0.0, 0.0, glo, ghi)
+    dp = _kallen_grad(big_s, p1sq, p2sq)
+    gs = rg[0] + glp * dp[0] + gm / (2.0 * m)
+    gp1 = rg[1] + glp * dp[1]
+    gp2 = rg[2] + glp * dp[2]
+    gs1 = rg[3]
+    gs2 = rg[4]
+    # t = e.e with e = a - k;  s1 = k.k;  s2 = d.d with d = Q - k;  S = Q.Q;  Q = a + b
+    te = 2.0 * gt
+    ds = 2.0 * gs2
+    qs = 2.0 * gs
+    gq0 += ds * d0 + qs * q0
+    gq1 -= ds * d1 + qs * q1
+    gq2 -= ds * d2 + qs * q2
+    gq3 -= ds * d3 + qs * q3
+    gk0 += -te * e0 + 2.0 * gs1 * k0 - ds * d0
+    gk1 -= -te * e1 + 2.0 * gs1 * k1 - ds * d1
+    gk2 -= -te * e2 + 2.0 * gs1 * k2 - ds * d2
+    gk3 -= -te * e3 + 2.0 * gs1 * k3 - ds * d3
+    return (
+        ga0 + gq0 + te * e0 + 2.0 * gp1 * a0, ga1 + gq1 - te * e1 - 2.0 * gp1 * a1,
+        ga2 + gq2 - te * e2 - 2.0 * gp1 * a2, ga3 + gq3 - te * e3 - 2.0 * gp1 * a3,
+        gq0 + 2.0 * gp2 * b0, gq1 - 2.0 * gp2 * b1, gq2 - 2.0 * gp2 * b2, gq3 - 2.0 * gp2 * b3,
+        gk0, gk1, gk2, gk3,
+    )
+
+
+@adjoint_of(fwd.t_channel_scattering_inverse)
+def t_channel_scattering_inverse_vjp(i, p1, p2, k1, m2, nu, gz, gdensity, gp1, gp2, gk1):
+    """gp1, gp2, gk1 (n, 4) of <gz, z> + <gdensity, g_2->2>."""
+    r = t_channel_angles_vjp(
+        p1[i, 0], p1[i, 1], p1[i, 2], p1[i, 3], p2[i, 0], p2[i, 1], p2[i, 2], p2[i, 3],
+        k1[i, 0], k1[i, 1], k1[i, 2], k1[i, 3], m2, nu, gz[i, 0], gz[i, 1], gdensity[i],
+    )
+    for c in range(4):
+        gp1[i, c] = r[c]
+        gp2[i, c] = r[4 + c]
+        gk1[i, c] = r[8 + c]
