@@ -167,9 +167,10 @@ def main(argv=None) -> int:
     g.add_argument("--quiet", action="store_true", help="no progress bars")
     _channel_options(g)
     sub.add_parser("processes", help="list registered processes")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in (*sub.choices, "-h", "--help"):
+        argv = ["generate", *argv]  # the main job takes generate's options: numhep --quiet -n 500
     args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["generate", *(argv or [])])
     try:
         if args.command == "processes":
             for name in numhep.processes():
