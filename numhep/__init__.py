@@ -30,6 +30,15 @@ from numhep.vegas import VegasGrid, VegasResult, vegas_integrate
 from numhep.multichannel_vegas import MultiChannelResult, multichannel_vegas
 
 
+def __getattr__(name):
+    # numhep.torch (the autograd bridge) imports torch, so it loads on first use
+    if name == "torch":
+        import importlib
+
+        return importlib.import_module("numhep.torch")
+    raise AttributeError(f"module 'numhep' has no attribute {name!r}")
+
+
 def processes() -> list[str]:
     """Names of every registered process, plugins included."""
     return _processes.names()

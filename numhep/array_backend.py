@@ -7,6 +7,8 @@ Float64 is the working precision of every kernel.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -21,9 +23,29 @@ def namespace(*arrays):
         return cupy
     if "torch" in kinds:
         raise TypeError(
-            "torch tensors are not accepted here: use numhep.torch (the autograd bridge)"
+            "torch tensors are not accepted here: call the forward function (it bridges to numhep.torch) and use autograd"
         )
     raise TypeError(f"arrays on different devices: {sorted(kinds)} (move them to one device)")
+
+
+def holds_torch(*arrays) -> bool:
+    """Whether any argument is a torch tensor."""
+    return any(type(a).__module__.split(".")[0] == "torch" for a in arrays)
+
+
+def torch_twin(fn):
+    """Send calls with torch tensors to the function of the same name in :mod:`numhep.torch`
+    (the autograd bridge), so one entry point serves numpy, CuPy and torch."""
+
+    @functools.wraps(fn)
+    def dispatch(*args, **kwargs):
+        if holds_torch(*args, *kwargs.values()):
+            import numhep.torch as bridge
+
+            return getattr(bridge, fn.__name__)(*args, **kwargs)
+        return fn(*args, **kwargs)
+
+    return dispatch
 
 
 def _kind(a) -> str:

@@ -13,6 +13,10 @@ upper-index components: dp[..., mu] = d|M|^2 / dp^mu).  Physical variations keep
 momentum conservation and the mass shells; to differentiate along phase space, go
 through phase-space coordinates: with p = rambo_on_diet(u), d|M|^2/du is
 ``numhep.rambo_on_diet_vjp(u, sqrt_s, masses, dp[:, 2:], 0)``.
+
+Torch tensors (momenta, or parameter values given as 0-d tensors) go to
+:func:`numhep.torch.me`: the result is a tensor that autograd differentiates with the same
+adjoint sweep.
 """
 
 from __future__ import annotations
@@ -60,6 +64,12 @@ def check_momenta(p, proc, xp=np):
 
 def me(p, process, *, params: dict | None = None, grad=False, check: bool = True):
     """|M|^2 of ``process`` at momenta ``p`` (n, legs, 4); see the module docstring."""
+    if ab.holds_torch(p, *(params or {}).values()):
+        if grad is not False:
+            raise ValueError("grad: torch tensors get their gradients from autograd (call .backward())")
+        from numhep.torch import me as bridged
+
+        return bridged(p, process, params=params)
     proc = _resolve(process)
     xp = ab.namespace(p)
     p = ab.momenta(p, xp=xp)

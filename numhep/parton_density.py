@@ -119,11 +119,18 @@ class PDFSet:
         """x f(x, Q^2) for parton ``pid`` (PDG code, 0 or 21 = gluon); arrays broadcast.
 
         ``xfxQ2(x, q2)`` (two arguments) returns a dict {pid: xf} for every flavour.
-        With ``grad=True`` returns (xf, d xf/dx, d xf/dQ^2).
+        With ``grad=True`` returns (xf, d xf/dx, d xf/dQ^2).  Torch tensors x, q2 give a
+        tensor that autograd differentiates (:func:`numhep.torch.xfxQ2`).
         """
         if q2 is None:
             x, q2 = pid, x
             return {p: self.xfxQ2(p, x, q2, grad=grad) for p in self.flavors()}
+        if ab.holds_torch(x, q2):
+            if grad:
+                raise ValueError("grad: torch tensors get their gradients from autograd (call .backward())")
+            from numhep.torch import xfxQ2
+
+            return xfxQ2(self, pid, x, q2)
         xp, shape, col, xf_, q2_ = self._prepare(pid, x, q2)
         if self.extrapolator == "nearest":
             # LHAPDF's NearestPointExtrapolator: the value at the closest grid point
@@ -177,6 +184,12 @@ class PDFSet:
 
     def alphasQ2(self, q2, *, grad: bool = False):
         """alpha_s(Q^2); with ``grad=True`` also d alpha_s/dQ^2."""
+        if ab.holds_torch(q2):
+            if grad:
+                raise ValueError("grad: torch tensors get their gradients from autograd (call .backward())")
+            from numhep.torch import alphasQ2
+
+            return alphasQ2(self, q2)
         xp = ab.namespace(q2)
         q2a = ab.as_float64(q2, "q2", xp)
         if not bool(xp.all(q2a > 0.0)):

@@ -94,6 +94,7 @@ def _check_u(u, n_final: int, xp):
     return u
 
 
+@ab.torch_twin
 def rambo_on_diet(u, sqrt_s, masses) -> PhaseSpacePoints:
     """Map u (n, 3k-4) in the unit hypercube to k final-state momenta (n, k, 4) and weights."""
     xp = ab.namespace(u)
@@ -106,6 +107,7 @@ def rambo_on_diet(u, sqrt_s, masses) -> PhaseSpacePoints:
     return PhaseSpacePoints(p, w)
 
 
+@ab.torch_twin
 def rambo_on_diet_inverse(p, masses):
     """The exact inverse: final-state momenta (n, k, 4) in their rest frame -> (u, weight)."""
     xp = ab.namespace(p)

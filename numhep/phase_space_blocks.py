@@ -10,7 +10,8 @@ inverse and the reverse-mode derivative of both through the hand-derived adjoint
     k1, k2, g = two_body_decay(p, s1, s2, z)                    # Eq. 46
     x, g = luminosity_map(z, tau_min, tau_max=1.0)              # Eqs. 47-48
 
-Per-event bounds broadcast from scalars.  Densities of the decay block carry no
+Per-event bounds broadcast from scalars.  Torch tensors go to :mod:`numhep.torch`, which
+returns tensors that autograd differentiates through the same adjoints.  Densities of the decay block carry no
 factors of 2 pi (see :mod:`numhep.kernels.two_body_decay`).  ``*_vjp`` and
 ``*_inverse_vjp`` functions return the cotangents of the inputs of the forward map and
 of its inverse given those of the outputs, in input order.
@@ -96,6 +97,7 @@ def _nu(nu):
     return float(nu)
 
 
+@ab.torch_twin
 def breit_wigner_map(z, mass, width, s_min, s_max):
     """s in [s_min, s_max] from z (n,) by Eq. 39, and the density g(s) = dz/ds."""
     xp = ab.namespace(z)
@@ -106,6 +108,7 @@ def breit_wigner_map(z, mass, width, s_min, s_max):
     return s, g
 
 
+@ab.torch_twin
 def breit_wigner_map_inverse(s, mass, width, s_min, s_max):
     """z and g(s) from s (n,): the inverse of :func:`breit_wigner_map`."""
     xp = ab.namespace(s)
@@ -140,6 +143,7 @@ def breit_wigner_map_inverse_vjp(s, mass, width, s_min, s_max, grad_z, grad_dens
     return out
 
 
+@ab.torch_twin
 def power_law_map(z, s_min, s_max, nu: float = 1.4, pole: float = 0.0):
     """s in [s_min, s_max] from z (n,) by Eq. 40 with pole m^2 = ``pole`` < s_min."""
     xp = ab.namespace(z)
@@ -150,6 +154,7 @@ def power_law_map(z, s_min, s_max, nu: float = 1.4, pole: float = 0.0):
     return s, g
 
 
+@ab.torch_twin
 def power_law_map_inverse(s, s_min, s_max, nu: float = 1.4, pole: float = 0.0):
     """z and g(s) from s (n,): the inverse of :func:`power_law_map`."""
     xp = ab.namespace(s)
@@ -203,6 +208,7 @@ def _angles(z, n, xp):
     return _unit(z, "z", xp)
 
 
+@ab.torch_twin
 def two_body_decay(p, s1, s2, z):
     """Isotropic p -> k1 + k2 with k1^2 = s1, k2^2 = s2 (Eq. 46): (k1, k2, g_decay)."""
     xp = ab.namespace(p, z)
@@ -213,6 +219,7 @@ def two_body_decay(p, s1, s2, z):
     return k1, k2, g
 
 
+@ab.torch_twin
 def two_body_decay_inverse(k1, k2):
     """(z, g_decay) from the decay products: the inverse of :func:`two_body_decay`."""
     xp = ab.namespace(k1, k2)
@@ -266,6 +273,7 @@ def _scattering_inputs(p1, p2, s1, s2, xp):
     return p1, p2, s1, s2
 
 
+@ab.torch_twin
 def t_channel_scattering(p1, p2, s1, s2, z, mass: float = 0.0, nu: float = 1.4):
     """p1 + p2 -> k1 + k2 with k1^2 = s1, k2^2 = s2 and |t| = |(p1 - k1)^2| drawn about the
     pole of a propagator of the given mass (Eqs. 41-44): (k1, k2, g_2->2); z = (z_t, z_phi)."""
@@ -277,6 +285,7 @@ def t_channel_scattering(p1, p2, s1, s2, z, mass: float = 0.0, nu: float = 1.4):
     return k1, k2, g
 
 
+@ab.torch_twin
 def t_channel_scattering_inverse(p1, p2, k1, mass: float = 0.0, nu: float = 1.4):
     """(z, g_2->2) of k1 given p1, p2: the inverse of :func:`t_channel_scattering`."""
     xp = ab.namespace(p1, p2, k1)
@@ -325,6 +334,7 @@ def _tau_bounds(tau_min, tau_max, n, xp):
     return lo, hi
 
 
+@ab.torch_twin
 def luminosity_map(z, tau_min, tau_max=1.0):
     """Momentum fractions x (n, 2) from z (n, 2) = (z_tau, z_x) (Eq. 48), and g_lumi."""
     xp = ab.namespace(z)
@@ -338,6 +348,7 @@ def luminosity_map(z, tau_min, tau_max=1.0):
     return x, g
 
 
+@ab.torch_twin
 def luminosity_map_inverse(x, tau_min, tau_max=1.0):
     """(z, g_lumi) from momentum fractions x (n, 2): the inverse of :func:`luminosity_map`."""
     xp = ab.namespace(x)
