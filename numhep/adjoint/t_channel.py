@@ -28,8 +28,15 @@ from numhep.adjoint.lorentz import boost_from_rest_vjp, rotate_from_z_vjp
 from numhep.kernels import t_channel as fwd
 from numhep.kernels._target import adjoint_of, device
 from numhep.kernels.invariant_maps import power_law_s, power_law_z
-from numhep.kernels.lorentz import boost_from_rest, mdot, rotate_from_z
-from numhep.kernels.t_channel import POLE_OFFSET, collision_frame, t_pole, t_range
+from numhep.kernels.lorentz import boost_from_rest, rotate_from_z
+from numhep.kernels.t_channel import (
+    POLE_OFFSET,
+    collision_frame,
+    outgoing_invariants,
+    rest_direction,
+    t_pole,
+    t_range,
+)
 from numhep.kernels.two_body_decay import kallen
 
 
@@ -73,6 +80,20 @@ def _range_vjp(big_s, p1sq, p2sq, s1, s2, ga, gb, glo, ghi):
 
 
 @device
+def rest_direction_vjp(a0, a1, a2, a3, q0, q1, q2, q3, m, gnx, gny, gnz):
+    """Cotangents (ga0..ga3, gq0..gq3, gM) of the unit vector n = u/|u|, u = a in the rest
+    frame of Q (:func:`~numhep.kernels.t_channel.rest_direction`): gu = (gn - n (n.gn))/|u|,
+    then the boost's VJP."""
+    nx, ny, nz, ur = rest_direction(a0, a1, a2, a3, q0, q1, q2, q3, m)
+    gn_dot = nx * gnx + ny * gny + nz * gnz
+    r = boost_from_rest_vjp(
+        a0, a1, a2, a3, q0, -q1, -q2, -q3, m, 0.0,
+        (gnx - nx * gn_dot) / ur, (gny - ny * gn_dot) / ur, (gnz - nz * gn_dot) / ur,
+    )
+    return r[0], r[1], r[2], r[3], r[4], -r[5], -r[6], -r[7], r[8]
+
+
+@device
 def t_channel_momentum_vjp(a0, a1, a2, a3, b0, b1, b2, b3, s1, s2, m2, nu, zt, zphi, g0, g1, g2, g3, gdens):
     """Cotangents (ga0..ga3, gb0..gb3, gs1, gs2, gzt, gzphi) of
     :func:`~numhep.kernels.t_channel.t_channel_momentum` given those of (k1, g_2->2);
@@ -92,11 +113,7 @@ def t_channel_momentum_vjp(a0, a1, a2, a3, b0, b1, b2, b3, s1, s2, m2, nu, zt, z
     lam_k = kallen(big_s, s1, s2)
     lam_p = kallen(big_s, p1sq, p2sq)
     kk = math.sqrt(max(lam_k, 0.0)) / (2.0 * m)
-    _, ux, uy, uz = boost_from_rest(a0, a1, a2, a3, q0, -q1, -q2, -q3, m)
-    ur = math.sqrt(ux * ux + uy * uy + uz * uz)
-    nx = ux / ur
-    ny = uy / ur
-    nz = uz / ur
+    nx, ny, nz, _ = rest_direction(a0, a1, a2, a3, q0, q1, q2, q3, m)
     vx = kk * sn * cp
     vy = kk * sn * sp
     vz = kk * c
@@ -112,17 +129,12 @@ def t_channel_momentum_vjp(a0, a1, a2, a3, b0, b1, b2, b3, s1, s2, m2, nu, zt, z
     gsn = kk * (rr[0] * cp + rr[1] * sp)
     gc = kk * rr[2] - (gsn * c / sn if sn > 0.0 else 0.0)
     gzphi = 2.0 * math.pi * kk * sn * (rr[1] * cp - rr[0] * sp)
-    # n = u / |u|, u = p1 in Q's rest frame
-    gn_dot = nx * rr[3] + ny * rr[4] + nz * rr[5]
-    rn = boost_from_rest_vjp(
-        a0, a1, a2, a3, q0, -q1, -q2, -q3, m, 0.0,
-        (rr[3] - nx * gn_dot) / ur, (rr[4] - ny * gn_dot) / ur, (rr[5] - nz * gn_dot) / ur,
-    )
+    rn = rest_direction_vjp(a0, a1, a2, a3, q0, q1, q2, q3, m, rr[3], rr[4], rr[5])
     ga0, ga1, ga2, ga3 = rn[0], rn[1], rn[2], rn[3]
     gq0 += rn[4]
-    gq1 -= rn[5]
-    gq2 -= rn[6]
-    gq3 -= rn[7]
+    gq1 += rn[5]
+    gq2 += rn[6]
+    gq3 += rn[7]
     gm += rn[8]
     # |k*| = sqrt(lambda_k) / (2M)
     gm -= gkk * kk / m
@@ -196,29 +208,18 @@ def t_channel_angles_vjp(a0, a1, a2, a3, b0, b1, b2, b3, k0, k1, k2, k3, m2, nu,
     """Cotangents (ga0..ga3, gb0..gb3, gk0..gk3) of
     :func:`~numhep.kernels.t_channel.t_channel_angles` given those of (z_t, z_phi, g_2->2)."""
     q0, q1, q2, q3, big_s, m, p1sq, p2sq = collision_frame(a0, a1, a2, a3, b0, b1, b2, b3)
-    s1 = mdot(k0, k1, k2, k3, k0, k1, k2, k3)
-    d0 = q0 - k0
-    d1 = q1 - k1
-    d2 = q2 - k2
-    d3 = q3 - k3
-    s2 = mdot(d0, d1, d2, d3, d0, d1, d2, d3)
+    s1, s2, t = outgoing_invariants(q0, q1, q2, q3, a0, a1, a2, a3, k0, k1, k2, k3)
     _, _, lo, hi = t_range(big_s, p1sq, p2sq, s1, s2)
     pole = t_pole(m2, lo, hi)
     moved = pole != -m2
-    e0 = a0 - k0
-    e1 = a1 - k1
-    e2 = a2 - k2
-    e3 = a3 - k3
-    t = mdot(e0, e1, e2, e3, e0, e1, e2, e3)
+    # d = Q - k and e = a - k carry the cotangents of s2 and t
+    d0, d1, d2, d3 = q0 - k0, q1 - k1, q2 - k2, q3 - k3
+    e0, e1, e2, e3 = a0 - k0, a1 - k1, a2 - k2, a3 - k3
     _, g = power_law_z(-t - pole, 0.0, nu, lo - pole, hi - pole)
     lam_p = kallen(big_s, p1sq, p2sq)
     root_p = math.sqrt(lam_p)
     # z_phi: atan2 of the transverse components about n in Q's rest frame
-    _, ux, uy, uz = boost_from_rest(a0, a1, a2, a3, q0, -q1, -q2, -q3, m)
-    ur = math.sqrt(ux * ux + uy * uy + uz * uz)
-    nx = ux / ur
-    ny = uy / ur
-    nz = uz / ur
+    nx, ny, nz, _ = rest_direction(a0, a1, a2, a3, q0, q1, q2, q3, m)
     _, x, y, z = boost_from_rest(k0, k1, k2, k3, q0, -q1, -q2, -q3, m)
     xr, yr, _ = rotate_from_z(x, y, z, nx, ny, nz, True)
     rho2 = xr * xr + yr * yr
@@ -233,16 +234,12 @@ def t_channel_angles_vjp(a0, a1, a2, a3, b0, b1, b2, b3, k0, k1, k2, k3, m2, nu,
     gq2 = -rk[6]
     gq3 = -rk[7]
     gm = rk[8]
-    gn_dot = nx * rr[3] + ny * rr[4] + nz * rr[5]
-    rn = boost_from_rest_vjp(
-        a0, a1, a2, a3, q0, -q1, -q2, -q3, m, 0.0,
-        (rr[3] - nx * gn_dot) / ur, (rr[4] - ny * gn_dot) / ur, (rr[5] - nz * gn_dot) / ur,
-    )
+    rn = rest_direction_vjp(a0, a1, a2, a3, q0, q1, q2, q3, m, rr[3], rr[4], rr[5])
     ga0, ga1, ga2, ga3 = rn[0], rn[1], rn[2], rn[3]
     gq0 += rn[4]
-    gq1 -= rn[5]
-    gq2 -= rn[6]
-    gq3 -= rn[7]
+    gq1 += rn[5]
+    gq2 += rn[6]
+    gq3 += rn[7]
     gm += rn[8]
     # z_t and the density through the power-law inverse, its bounds and the pole
     pz = power_law_z_vjp(-t - pole, 0.0, nu, lo - pole, hi - pole, gzt, gdens * 2.0 / math.pi * root_p)

@@ -85,23 +85,23 @@ def t_channel_momentum(a0, a1, a2, a3, b0, b1, b2, b3, s1, s2, m2, nu, zt, zphi)
     return k0, k1, k2, k3, 2.0 / math.pi * math.sqrt(lam_p) * g
 
 
+@device(inline=True)
+def outgoing_invariants(q0, q1, q2, q3, a0, a1, a2, a3, k0, k1, k2, k3):
+    """(s1 = k^2, s2 = (Q - k)^2, t = (a - k)^2) of an outgoing k in the collision Q = a + b."""
+    return (
+        mdot(k0, k1, k2, k3, k0, k1, k2, k3),
+        mdot(q0 - k0, q1 - k1, q2 - k2, q3 - k3, q0 - k0, q1 - k1, q2 - k2, q3 - k3),
+        mdot(a0 - k0, a1 - k1, a2 - k2, a3 - k3, a0 - k0, a1 - k1, a2 - k2, a3 - k3),
+    )
+
+
 @device
 def t_channel_angles(a0, a1, a2, a3, b0, b1, b2, b3, k0, k1, k2, k3, m2, nu):
     """(z_t, z_phi, g_2->2) of k1 = k for p1 = a, p2 = b (the inverse of the map)."""
     q0, q1, q2, q3, big_s, m, p1sq, p2sq = collision_frame(a0, a1, a2, a3, b0, b1, b2, b3)
-    s1 = mdot(k0, k1, k2, k3, k0, k1, k2, k3)
-    d0 = q0 - k0
-    d1 = q1 - k1
-    d2 = q2 - k2
-    d3 = q3 - k3
-    s2 = mdot(d0, d1, d2, d3, d0, d1, d2, d3)
+    s1, s2, t = outgoing_invariants(q0, q1, q2, q3, a0, a1, a2, a3, k0, k1, k2, k3)
     _, _, lo, hi = t_range(big_s, p1sq, p2sq, s1, s2)
     pole = t_pole(m2, lo, hi)
-    e0 = a0 - k0
-    e1 = a1 - k1
-    e2 = a2 - k2
-    e3 = a3 - k3
-    t = mdot(e0, e1, e2, e3, e0, e1, e2, e3)
     zt, g = power_law_z(-t - pole, 0.0, nu, lo - pole, hi - pole)
     nx, ny, nz, _ = rest_direction(a0, a1, a2, a3, q0, q1, q2, q3, m)
     _, x, y, z = boost_from_rest(k0, k1, k2, k3, q0, -q1, -q2, -q3, m)
