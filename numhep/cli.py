@@ -113,9 +113,7 @@ def _integrate(args) -> int:
         order = sorted(range(len(reps)), key=lambda j: -abs(res.channels[j][0]))
         for j in order:
             m, e = res.channels[j]
-            c = reps[j]
-            mult = f" x{f.multiplicity[c]}" if f.multiplicity[c] > 1 else ""
-            rows.append((f"  {f.channels[c].describe()}{mult}",
+            rows.append((f"  {f.group_label(reps[j])}",
                          f"{m:.5g} +- {e:.2g} pb ({m / res.mean * 100:.1f} %, {res.allocation[j]:,} points)"))
     subs = f.group.subprocesses
     exact = subs[0].process.meta.get("total_cross_section") if len(subs) == 1 else None

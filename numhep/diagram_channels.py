@@ -186,11 +186,11 @@ class ChannelMap:
         parts = maximal + [frozenset([j]) for j in sorted(final - covered)]
         return [self._node(f, s_props) for f in sorted(parts, key=min)]
 
-    def min_mass(self, node) -> float:
-        """The smallest invariant mass of a node's particles that passes the cuts."""
-        if node.final not in self._cluster_min:
-            self._cluster_min[node.final] = math.sqrt(cluster_minimum(self.pair_minima, self.masses, node.final))
-        return self._cluster_min[node.final]
+    def min_mass(self, final: frozenset) -> float:
+        """The smallest invariant mass of the final-state particles ``final`` that passes the cuts."""
+        if final not in self._cluster_min:
+            self._cluster_min[final] = math.sqrt(cluster_minimum(self.pair_minima, self.masses, final))
+        return self._cluster_min[final]
 
     # -- sampling --
     def _invariant(self, prop, z, lo, hi):
@@ -211,10 +211,10 @@ class ChannelMap:
     def _siblings(self, nodes, sqrt_parent, u, cursor, gs):
         """Invariants of sibling nodes inside a parent of mass sqrt_parent (sequential bounds)."""
         out = []
-        rest = sum(self.min_mass(nd) for nd in nodes)
+        rest = sum(self.min_mass(nd.final) for nd in nodes)
         used = np.zeros_like(sqrt_parent)
         for nd in nodes:
-            mn = self.min_mass(nd)
+            mn = self.min_mass(nd.final)
             rest -= mn
             if not nd.children:
                 s = np.full_like(sqrt_parent, self.masses[next(iter(nd.final))] ** 2)
@@ -291,7 +291,7 @@ class ChannelMap:
         # pseudo-particles P_j = blobs 1..j for j = k-1 .. 2, each inside P_{j+1}
         s_pseudo = {k: rs * rs}
         for j in range(k - 1, 1, -1):
-            inner = _Node(frozenset().union(*[blobs[i].final for i in range(j)]), None, [])
+            inner = frozenset().union(*[blobs[i].final for i in range(j)])
             lo = np.maximum(sum(np.sqrt(s_blob[i]) for i in range(j)), self.min_mass(inner)) ** 2
             hi = np.maximum(np.sqrt(s_pseudo[j + 1]) - np.sqrt(s_blob[j]), np.sqrt(lo)) ** 2
             s, g = self._invariant(None, u[:, cursor[0]], lo, hi)

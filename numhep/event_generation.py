@@ -92,8 +92,7 @@ class _FlatSampler:
 
     @classmethod
     def from_arrays(cls, f: Integrand, st) -> "_FlatSampler":
-        e = np.ascontiguousarray(st["edges"])
-        return cls(VegasGrid(f.dim, bins=e.shape[-1] - 1, edges=e))
+        return cls(VegasGrid.from_edges(st["edges"]))
 
 
 class _ChannelSampler:
@@ -139,8 +138,7 @@ class _ChannelSampler:
 
     @classmethod
     def from_arrays(cls, f: Integrand, st) -> "_ChannelSampler":
-        grids = [VegasGrid(f.dim, bins=e.shape[-1] - 1, edges=np.ascontiguousarray(e)) for e in st["edges"]]
-        return cls(f, grids, st["probabilities"])
+        return cls(f, [VegasGrid.from_edges(e) for e in st["edges"]], st["probabilities"])
 
 
 def _state_path(lhe) -> Path:
@@ -214,9 +212,7 @@ def generate(
         else:
             res = f.multichannel_vegas(**opts)
             sampler = _ChannelSampler.from_result(f, res)
-            for r, (m, e) in zip(f.representatives, res.channels):
-                mult = f.multiplicity[r]
-                channel_sigma[f.channels[r].describe() + (f" x{mult}" if mult > 1 else "")] = m
+            channel_sigma = {f.group_label(r): m for r, (m, _) in zip(f.representatives, res.channels)}
         sigma, error, chi2 = res.mean, res.sdev, res.chi2_dof
         x, channel, factor = sampler.draw(rng, pilot_points)
         w = f.evaluate(x, channel).weight * factor

@@ -376,6 +376,11 @@ class Integrand:
     def __call__(self, u, channel=None):
         return self.evaluate(u, channel).weight
 
+    def group_label(self, r: int) -> str:
+        """Channel ``r``'s propagators, with the number of channels its group stands for."""
+        m = self.multiplicity[r]
+        return self.channels[r].describe() + (f" x{m}" if m > 1 else "")
+
     def multichannel_vegas(self, **options):
         """:func:`numhep.multichannel_vegas` over this integrand's diagram channels: one grid per
         group representative, weighted by the number of channels it stands for."""

@@ -47,6 +47,12 @@ class VegasGrid:
         if self.edges.shape != (self.dims, self.bins + 1):
             raise ValueError(f"edges: expected shape {(self.dims, self.bins + 1)}, got {self.edges.shape}")
 
+    @classmethod
+    def from_edges(cls, edges, alpha: float = 0.7) -> "VegasGrid":
+        """The grid of saved edges (dims, bins + 1), e.g. from a checkpoint."""
+        e = np.ascontiguousarray(edges, dtype=np.float64)
+        return cls(e.shape[0], e.shape[1] - 1, alpha, e)
+
     def map(self, u):
         """(x, jacobian, bins) for points u (n, dims) in the unit hypercube."""
         u = np.ascontiguousarray(u, dtype=np.float64)

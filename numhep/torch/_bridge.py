@@ -34,7 +34,7 @@ def _check(tensors):
         raise ValueError(f"numhep.torch: tensors on different devices {sorted(map(str, devices))}; move them to one")
     if len(dtypes) > 1:
         raise TypeError(f"numhep.torch: tensors of different dtypes {sorted(map(str, dtypes))}; use one (float64)")
-    dtype = dtypes.pop() if dtypes else torch.float64
+    dtype = dtypes.pop()
     if not dtype.is_floating_point:
         raise TypeError(f"numhep.torch: expected floating-point tensors, got {dtype}")
     return dtype
@@ -57,10 +57,8 @@ def as_array(t: torch.Tensor):
 
 
 def _as_tensor(a, dtype, device):
-    if isinstance(a, np.ndarray):
-        out = torch.from_numpy(np.ascontiguousarray(a))
-    elif np.isscalar(a):
-        out = torch.tensor(float(a), dtype=torch.float64)
+    if isinstance(a, (np.ndarray, np.generic)):  # np.generic: a cotangent summed to a 0-d input
+        out = torch.as_tensor(np.asarray(a))  # shares memory with a contiguous array
     else:  # CuPy
         out = torch.from_dlpack(a)
     return out.to(dtype=dtype, device=device)
