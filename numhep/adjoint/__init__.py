@@ -6,6 +6,7 @@ Importing this package attaches each VJP to its forward kernel (``kernel.vjp``).
 from numhep.adjoint import (  # noqa: F401
     alpha_s,
     amplitude_tape,
+    catani_seymour,
     invariant_maps,
     lorentz,
     luminosity,

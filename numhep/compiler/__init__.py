@@ -60,6 +60,7 @@ class CompiledProcess(Process):
             resonances.append((mask, mdl.lookup(res_name)))
         self._generation = (mdl, legs_out, parsed.orders or None, resonances)
         self._diagram_set = None
+        self._correlation_matrices = None
         if cached is not None:
             self.program, self.n_diagrams, self.n_colour = cached
         else:
@@ -189,6 +190,33 @@ class CompiledProcess(Process):
             dr = xp.asarray(prog.real_derivatives(seeded))
             gpar[:, col] = 2.0 * (gcoup * dc[None]).real.sum(axis=(1, 2)) + greals @ dr
         return out, gp, gpar
+
+    def colour_correlations(self, p, params=None):
+        """(n, legs, legs) colour-correlated |M|^2: <M|T_a.T_b|M> off the diagonal and
+        C_a |M|^2 on it (C_F or C_A; 0 for colourless legs), averaged and symmetrised like
+        |M|^2, legs in the process's order with incoming legs crossed to outgoing.  Colour
+        conservation makes every row sum to zero; the Catani-Seymour dipoles of the real
+        emission need these of the Born (:func:`numhep.catani_seymour.dipole_sum`)."""
+        p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
+        if self._correlation_matrices is None:
+            ds = self.diagram_set()
+            used = _diagrams.used_currents(ds)
+            decomposition = _colour.ColourDecomposition(self.model, ds, used)
+            if not np.allclose(decomposition.matrix, self.program.colour):
+                raise RuntimeError(f"{self.text!r}: the colour basis differs from the compiled program's")
+            self._correlation_matrices = decomposition.correlation_matrices(self.model, ds)
+        arrays = list(self._arrays(params))
+        n, legs = p.shape[0], len(self.legs)
+        out = np.zeros((n, legs, legs))
+        for (a, b), matrix in self._correlation_matrices.items():
+            arrays[4] = np.ascontiguousarray(matrix)
+            value = np.empty(n)
+            for sl, w, k, jamp in self._workspaces(n, max(matrix.shape[0], 1)):
+                _tape.tape_me(p[sl], *arrays, w, k, jamp, value[sl])
+            out[:, a, b] = out[:, b, a] = value
+        # the diagonal from colour conservation: T_a^2 = -sum_{b != a} T_a.T_b
+        out[:, np.arange(legs), np.arange(legs)] = -out.sum(axis=2)
+        return out
 
     def helicity_contributions(self, p, params=None):
         """(n, n_helicities) colour-summed |M_h|^2 before averaging (one tape run per helicity)."""

@@ -155,6 +155,36 @@ class ColourDecomposition:
         flat = np.array([t.reshape(-1) for t in full])
         self.matrix = _rationalise(flat.conj() @ flat.T)
 
+    def correlation_matrices(self, model, ds):
+        """Colour-correlated matrices {(a, b): C^ab} with C^ab_kl = sum conj(B_k) T_a.T_b B_l
+        over the external indices, for every pair of coloured legs a < b (legs in the order
+        of the diagram set, all outgoing).  <M|T_a.T_b|M> = sum_kl conj(J_k) C^ab_kl J_l is
+        what Catani-Seymour dipoles need of the Born (hep-ph/9605323 Eq. 5.2).
+
+        Generators act on an outgoing leg as t^c on a triplet index, -(t^c)^T on an
+        antitriplet index and (F^c)_ab = -i f_cab on an octet index; colour conservation,
+        sum_a T_a B = 0 for every basis tensor, is checked here and fixes these signs."""
+        tensors = [self._full_tensor(model, ds, ds.diagrams[b]) for b in self.basis]
+        legs = list(ds.legs)
+        reps = [_representation(model, p) for p in legs]
+        coloured = [a for a, r in enumerate(reps) if r != 1]
+        gens = _leg_generators(reps)
+        acted = {a: [[_act(gens[a][c], t, a) for t in tensors] for c in range(8)] for a in coloured}
+        for k, t in enumerate(tensors):
+            scale = max(np.abs(t).max(), 1e-300)
+            for c in range(8):
+                total = sum(acted[a][c][k] for a in coloured)
+                if np.abs(total).max() > 1e-9 * scale:
+                    raise RuntimeError("colour is not conserved by a basis tensor: generator signs are wrong")
+        flat = {a: [np.array([x.reshape(-1) for x in acted[a][c]]) for c in range(8)] for a in coloured}
+        out = {}
+        for ia, a in enumerate(coloured):
+            for b in coloured[ia + 1:]:
+                # T_a.T_b is hermitian and the generators are: <T_a^c B_k | T_b^c B_l>
+                m = sum(flat[a][c].conj() @ flat[b][c].T for c in range(8))
+                out[(a, b)] = _rationalise(m)
+        return out
+
     @staticmethod
     def _full_tensor(model, ds, diagram):
         """The diagram's colour tensor over every external index, legs in order."""
@@ -176,6 +206,35 @@ class ColourDecomposition:
         tensor, legs = _join(vertex_tensor(model, v), parts, list(diagram.positions) + [diagram.ref_pos], None)
         order = np.argsort(legs)
         return np.transpose(tensor, order)
+
+
+def _representation(model, pdg):
+    """1, 3, -3 (antitriplet) or 8 for an outgoing leg of PDG code ``pdg``."""
+    c = model.particle(pdg).colour
+    return -3 if c == 3 and pdg < 0 else c
+
+
+def _leg_generators(reps):
+    """Per leg, the 8 colour generators acting on its index (None for colourless legs)."""
+    t, f = su3()
+    adj = -1j * f  # (F^c)_ab = -i f_cab
+    out = []
+    for r in reps:
+        if r == 3:
+            out.append(t)
+        elif r == -3:
+            out.append(-np.transpose(t, (0, 2, 1)))
+        elif r == 8:
+            out.append(adj)
+        else:
+            out.append(None)
+    return out
+
+
+def _act(gen, tensor, axis):
+    """gen (d, d) applied to ``axis`` of ``tensor``: (gen)_{ab} X_{..b..}."""
+    moved = np.tensordot(gen, tensor, axes=([1], [axis]))
+    return np.moveaxis(moved, 0, axis)
 
 
 def _join(tensor, parts, positions, out_pos):
