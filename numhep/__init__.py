@@ -18,6 +18,7 @@ from numhep.parton_density import PDFSet, pdf
 from numhep.phase_space import (
     PhaseSpacePoints,
     rambo,
+    rambo_map,
     rambo_on_diet,
     rambo_on_diet_inverse,
     rambo_on_diet_inverse_vjp,

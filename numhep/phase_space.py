@@ -19,6 +19,7 @@ from numhep.kernels import rambo_on_diet as _diet
 __all__ = [
     "PhaseSpacePoints",
     "rambo",
+    "rambo_map",
     "rambo_on_diet",
     "rambo_on_diet_inverse",
     "rambo_on_diet_inverse_vjp",
@@ -67,15 +68,29 @@ def rambo(n_events: int, sqrt_s, masses, seed=None) -> PhaseSpacePoints:
     and the weight of the final state (see module docstring).
     """
     m = _masses(masses, 4)
+    rng = np.random.default_rng(seed)
+    r = 1.0 - rng.random((int(n_events), m.size - 2, 4))  # (0, 1]: log(r) finite
+    return rambo_map(r, sqrt_s, masses)
+
+
+def rambo_map(r, sqrt_s, masses) -> PhaseSpacePoints:
+    """RAMBO as a map of the unit hypercube: uniforms r (n, final legs, 4) in (0, 1] to
+    momenta and weights, as :func:`rambo` draws them.  A straight line in r is a continuous
+    path through phase space along which every point is equally likely (seed 004 App. C)."""
+    m = _masses(masses, 4)
     fin = m[2:]
-    rs = _energies(sqrt_s, int(n_events), float(fin.sum()))
+    r = np.ascontiguousarray(ab.as_float64(r, "r"))
+    if r.ndim != 3 or r.shape[1:] != (fin.size, 4):
+        raise ValueError(f"r: expected uniforms of shape (n, {fin.size}, 4), got {r.shape}")
+    if not ((r > 0.0) & (r <= 1.0)).all():
+        raise ValueError("r: uniforms must lie in (0, 1]")
+    n = r.shape[0]
+    rs = _energies(sqrt_s, n, float(fin.sum()))
     if np.any(rs <= m[0] + m[1]):
         raise ValueError("sqrt_s: below the threshold of the incoming masses")
-    rng = np.random.default_rng(seed)
-    r = 1.0 - rng.random((int(n_events), fin.size, 4))  # (0, 1]: log(r) finite
-    p = np.empty((int(n_events), m.size, 4))
-    w = np.empty(int(n_events))
-    out = np.empty((int(n_events), fin.size, 4))
+    p = np.empty((n, m.size, 4))
+    w = np.empty(n)
+    out = np.empty((n, fin.size, 4))
     _kse.rambo(r, rs, fin, out, w)
     p[:, 2:] = out
     p[:, 0], p[:, 1] = _beams(rs, m[0], m[1])

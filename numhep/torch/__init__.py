@@ -13,6 +13,7 @@ tensors go to the CUDA kernels through DLPack and CuPy (see :mod:`numhep.torch._
 tensors here by themselves.
 """
 
+from numhep.torch.catani_seymour import dipoles, splitting_azimuths
 from numhep.torch.matrix_element import me
 from numhep.torch.parton_density import alphasQ2, xfxQ2
 from numhep.torch.phase_space import (
@@ -34,6 +35,7 @@ __all__ = [
     "alphasQ2",
     "breit_wigner_map",
     "breit_wigner_map_inverse",
+    "dipoles",
     "luminosity_map",
     "luminosity_map_inverse",
     "me",
@@ -41,6 +43,7 @@ __all__ = [
     "power_law_map_inverse",
     "rambo_on_diet",
     "rambo_on_diet_inverse",
+    "splitting_azimuths",
     "t_channel_scattering",
     "t_channel_scattering_inverse",
     "two_body_decay",

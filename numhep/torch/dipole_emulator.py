@@ -1,0 +1,337 @@
+"""The factorisation-aware matrix-element emulator of seed 004, in PyTorch.
+
+The network sees the standardised momenta of the final-state partons and the standardised
+ln y_ij,k of every relevant dipole (Sec. 2.4.1) and returns raw outputs c; the prediction is
+
+    |M|^2 = sum_ijk C_ijk D_ijk + sum_(ab) [S_ab sin 2phi_ab + C_ab cos 2phi_ab] G_ab,
+    C = S_coef sinh(c)   (Eq. 2.5),   S_coef = S_pred / S_dipole,
+
+with S_pred the smallest |M|^2 and S_dipole the mean dipole of the training set, and D the
+spin-averaged Catani-Seymour dipoles (:mod:`numhep.catani_seymour`).  Eq. 2.4 leaves the
+scale of the azimuthal terms open; here they multiply G_ab, the sum of the g -> g g dipoles
+of the gluon pair (a, b), so that they carry the 1/s_ab of the spin correlation they model.
+Targets and predictions enter the loss as T(x) = (arcsinh(x / S_pred) - mean)/std (Eq. 2.6),
+and the loss is the MSE of Eq. 2.7 plus the sparsity penalty of Eq. 2.8,
+
+    L_pen = J < sum_i w_i |C_i D_i| / |M|^2 >,   w_i = D_i^-2 / sum_j D_j^-2,
+
+divided here by the true |M|^2 of the point so that J is dimensionless and the same for
+every multiplicity.  The defaults are those of Sec. 2.4.2: hidden layers (64, 128, 256,
+512, 768, 386, 128, 64) with tanh, Glorot-uniform weights, Adam at 1e-3, batches of 4096,
+the learning rate times 0.7 after 20 epochs without a better validation loss, a stop after
+40 (the best weights are kept), and ensembles of 20 whose mean is the prediction and whose
+standard error is its uncertainty.
+
+``plain=True`` builds the baseline of the same size: one output, the standardised target
+itself, no dipoles.
+
+Training checkpoints after every epoch and resumes from the checkpoint; a trained
+emulator saves and loads, and :meth:`DipoleEmulator.as_process` makes it a numhep process,
+so ``numhep.me(p, process=emulator.as_process())`` works on numpy arrays (gradients by
+autograd through the dipoles' adjoints) and on torch tensors.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from numhep import catani_seymour as _cs
+from numhep.process_declaration import Process
+from numhep.torch import catani_seymour as _tcs
+
+__all__ = ["DipoleEmulator", "EmulatedProcess", "TrainingConfig", "train_emulator"]
+
+PAPER_HIDDEN = (64, 128, 256, 512, 768, 386, 128, 64)
+
+
+@dataclass
+class TrainingConfig:
+    """Architecture and schedule (seed 004 Sec. 2.4.2 by default)."""
+
+    members: int = 20
+    hidden: tuple = PAPER_HIDDEN
+    max_epochs: int = 2000
+    batch_size: int = 4096
+    learning_rate: float = 1e-3
+    lr_factor: float = 0.7
+    lr_patience: int = 20
+    stop_patience: int = 40
+    penalty: float = 1e-3  # J of Eq. 2.8
+    plain: bool = False
+    seed: int = 1
+
+    def __post_init__(self):
+        self.hidden = tuple(int(h) for h in self.hidden)
+        if self.members < 1 or self.max_epochs < 1 or self.batch_size < 1 or not self.hidden:
+            raise ValueError("members, max_epochs, batch_size and hidden must be positive")
+
+
+def _mlp(n_in, hidden, n_out):
+    layers, width = [], n_in
+    for h in hidden:
+        layers += [torch.nn.Linear(width, h), torch.nn.Tanh()]
+        width = h
+    layers.append(torch.nn.Linear(width, n_out))
+    net = torch.nn.Sequential(*layers)
+    for m in net:
+        if isinstance(m, torch.nn.Linear):
+            torch.nn.init.xavier_uniform_(m.weight)
+            torch.nn.init.zeros_(m.bias)
+    return net
+
+
+class DipoleEmulator(torch.nn.Module):
+    """An ensemble of networks for e+e- -> q q~ + (n_jets - 2) g (see the module docstring)."""
+
+    def __init__(self, n_jets, table, gluon_pairs, scales, hidden=PAPER_HIDDEN, members=20, plain=False,
+                 alpha_s=_cs.ALPHA_S, process=None):
+        super().__init__()
+        self.n_jets, self.plain, self.alpha_s = int(n_jets), bool(plain), float(alpha_s)
+        self.process_name = process
+        self.table = np.asarray(table, dtype=np.int64).reshape(-1, 4)
+        self.gluon_pairs = np.asarray(gluon_pairs, dtype=np.int64).reshape(-1, 2)
+        self.hidden = tuple(hidden)
+        r, q = len(self.table), len(self.gluon_pairs)
+        n_out = 1 if plain else r + 2 * q
+        self.members = torch.nn.ModuleList(_mlp(4 * n_jets + r, hidden, n_out) for _ in range(members))
+        for name, value in scales.items():
+            self.register_buffer(name, torch.as_tensor(np.asarray(value, dtype=np.float64)))
+        # G_ab: which rows are the g -> g g dipoles of each gluon pair
+        pair_rows = np.zeros((q, r))
+        for k, (a, b) in enumerate(self.gluon_pairs):
+            pair_rows[k] = (self.table[:, 3] == 1) & (np.minimum(self.table[:, 0], self.table[:, 1]) == a) & (
+                np.maximum(self.table[:, 0], self.table[:, 1]) == b)
+        self.register_buffer("pair_rows", torch.as_tensor(pair_rows))
+
+    def reset_member(self, k):
+        """Glorot-uniform weights and zero biases for member k; the dipole outputs' biases
+        start at ``c_start`` (every C_ijk at the training set's median |M|^2 / sum D)."""
+        net = self.members[k]
+        for m in net:
+            if isinstance(m, torch.nn.Linear):
+                torch.nn.init.xavier_uniform_(m.weight)
+                torch.nn.init.zeros_(m.bias)
+        if not self.plain:
+            with torch.no_grad():
+                net[-1].bias[: len(self.table)] = float(self.c_start)
+
+    # ---- features and the ansatz ---------------------------------------------------------
+    def features(self, final, y):
+        """Standardised network input (n, 4 n_jets + r) from momenta (n, m, 4) and y (n, r)."""
+        x = (final.reshape(final.shape[0], -1) - self.mom_mean) / self.mom_std
+        ly = (torch.log(y) - self.logy_mean) / self.logy_std
+        return torch.cat([x, ly], dim=1).to(self.members[0][0].weight.dtype)
+
+    def transform(self, value):
+        """T(x) of Eq. 2.6: standardised arcsinh(x / S_pred)."""
+        return (torch.asinh(value / self.s_pred) - self.t_mean) / self.t_std
+
+    def combine(self, raw, d, azimuth):
+        """|M|^2 (n,) and the coefficients C (n, r) from raw outputs, dipoles and azimuths."""
+        raw = raw.double()
+        if self.plain:
+            return self.s_pred * torch.sinh(raw[:, 0] * self.t_std + self.t_mean), None
+        r = d.shape[1]
+        coef = self.s_coef * torch.sinh(raw)
+        value = (coef[:, :r] * d).sum(dim=1)
+        if azimuth.shape[1]:
+            g = d @ self.pair_rows.T  # (n, q)
+            sc = coef[:, r:].reshape(-1, azimuth.shape[1], 2)
+            value = value + ((sc * azimuth).sum(dim=2) * g).sum(dim=1)
+        return value, coef[:, :r]
+
+    def member_values(self, final):
+        """(members, n) |M|^2 of every member at final-state momenta (n, n_jets, 4) (tensor)."""
+        y, _, d = _tcs.dipoles(final, self.table, self.alpha_s)
+        az = _tcs.splitting_azimuths(final, self.gluon_pairs)
+        x = self.features(final, y)
+        return torch.stack([self.combine(net(x), d, az)[0] for net in self.members])
+
+    def forward(self, final):
+        """Ensemble mean |M|^2 (n,) at final-state momenta (n, n_jets, 4)."""
+        return self.member_values(final).mean(dim=0)
+
+    def predict(self, final):
+        """(mean, standard error) as numpy arrays, for numpy momenta (n, n_jets, 4)."""
+        with torch.no_grad():
+            v = self.member_values(torch.as_tensor(np.asarray(final, dtype=np.float64)))
+        k = v.shape[0]
+        err = v.std(dim=0) / np.sqrt(k) if k > 1 else torch.zeros_like(v[0])
+        return v.mean(dim=0).numpy(), err.numpy()
+
+    # ---- persistence ---------------------------------------------------------------------
+    def _meta(self):
+        scales = {k: v.numpy() for k, v in self.named_buffers() if k != "pair_rows"}
+        return dict(n_jets=self.n_jets, table=self.table, gluon_pairs=self.gluon_pairs, scales=scales,
+                    hidden=self.hidden, members=len(self.members), plain=self.plain, alpha_s=self.alpha_s,
+                    process=self.process_name)
+
+    def save(self, path):
+        """Write the emulator (architecture, scales and weights) to ``path``."""
+        _atomic_save({"meta": self._meta(), "state": self.state_dict()}, path)
+
+    @classmethod
+    def load(cls, path):
+        blob = torch.load(path, weights_only=False)
+        emu = cls(**blob["meta"])
+        emu.load_state_dict(blob["state"])
+        return emu
+
+    def as_process(self):
+        """This emulator as a numhep process (legs of the seed process it was trained on)."""
+        return EmulatedProcess(self)
+
+
+class EmulatedProcess(Process):
+    """A :class:`DipoleEmulator` behind ``numhep.me``: |M|^2 depends on the final-state
+    momenta only, so d|M|^2/dp of the incoming legs is zero."""
+
+    def __init__(self, emulator: DipoleEmulator):
+        import numhep
+
+        seed = numhep.process(emulator.process_name)
+        self.emulator = emulator
+        super().__init__(name=f"emulator of {seed.name}", legs=seed.legs, masses=seed.masses,
+                         description=f"dipole emulator ({len(emulator.members)} members) of {seed.name}")
+
+    def evaluate(self, p, xp, params, grad):
+        if params:
+            raise KeyError(f"process {self.name!r} has no model parameters to override")
+        if xp is not np:
+            raise TypeError(f"{self.name}: runs on host arrays (numpy or CPU torch tensors)")
+        t = torch.tensor(np.asarray(p[:, 2:]), requires_grad=bool(grad))
+        value = self.emulator(t)
+        if not grad:
+            return value.detach().numpy()
+        (g,) = torch.autograd.grad(value.sum(), t)
+        gp = np.zeros_like(p)
+        gp[:, 2:] = g.numpy()
+        return value.detach().numpy(), gp, np.zeros((p.shape[0], 1))
+
+
+# ---- training ------------------------------------------------------------------------------
+
+def _scales(train):
+    mom = train["momenta"].reshape(len(train["me"]), -1)
+    logy = np.log(train["y"])
+    s_pred = float(train["me"].min())
+    t = np.arcsinh(train["me"] / s_pred)
+    s_coef = s_pred / float(train["dipoles"].mean())
+    # the raw output that makes every C the median of |M|^2 / sum D: the network starts from the
+    # constant-coefficient dipole model instead of C = 0
+    c0 = np.arcsinh(np.median(train["me"] / train["dipoles"].sum(axis=1)) / s_coef)
+    return dict(mom_mean=mom.mean(0), mom_std=mom.std(0), logy_mean=logy.mean(0), logy_std=logy.std(0),
+                s_pred=s_pred, s_coef=s_coef, t_mean=t.mean(), t_std=t.std(), c_start=c0)
+
+
+def _tensors(data):
+    return {k: torch.as_tensor(np.ascontiguousarray(v)) for k, v in data.items()}
+
+
+def _loss(emu, net, batch, penalty):
+    x = emu.features(batch["momenta"], batch["y"])
+    value, coef = emu.combine(net(x), batch["dipoles"], batch["azimuth"])
+    mse = ((emu.transform(value) - emu.transform(batch["me"])) ** 2).mean()
+    if coef is None or penalty == 0:
+        return mse, mse
+    d = batch["dipoles"]
+    w = d**-2 / (d**-2).sum(dim=1, keepdim=True)
+    pen = penalty * ((w * (coef * d).abs()).sum(dim=1) / batch["me"]).mean()
+    return mse + pen, mse
+
+
+def _atomic_save(obj, path):
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def train_emulator(data, config: TrainingConfig | None = None, *, checkpoint=None, progress=True,
+                   on_epoch=None, **overrides) -> DipoleEmulator:
+    """Train an emulator on a :class:`numhep.dipole_dataset.DipoleDataset` (train and
+    validation splits); keyword arguments override fields of ``config``.  ``checkpoint``: a
+    file written after every epoch; a run started with an existing checkpoint of the same
+    set-up continues from it and ends with the same weights as an uninterrupted run.
+    ``on_epoch(member, epoch, validation_loss)`` is called after every epoch (after the
+    checkpoint is written)."""
+    config = TrainingConfig(**{**asdict(config or TrainingConfig()), **overrides})
+    train, valid = data.split("train"), data.split("validation")
+    if len(train["me"]) < 2 or len(valid["me"]) < 1:
+        raise ValueError(f"{data.path}: too few points to train ({len(train['me'])} train, {len(valid['me'])} validation)")
+    emu = DipoleEmulator(data.n_jets, data.table, data.gluon_pairs, _scales(train), config.hidden,
+                         config.members, config.plain, float(data.attrs["alpha_s"]), str(data.attrs["process"]))
+    state = dict(member=0, finished=[], history=[])
+    ident = dict(config=asdict(config), data=str(Path(data.path).resolve()), rows=data.rows)
+    if checkpoint is not None and Path(checkpoint).exists():
+        blob = torch.load(checkpoint, weights_only=False)
+        if blob["ident"] != ident:
+            raise ValueError(f"{checkpoint}: a checkpoint of another set-up; remove it or pick another file")
+        state = blob["state"]
+    tr, va = _tensors(train), _tensors(valid)
+    n = len(train["me"])
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=config.members, initial=state["member"], desc="emulator members", unit="net",
+                   disable=os.environ.get("NUMHEP_QUIET") == "1")
+    while state["member"] < config.members:
+        k = state["member"]
+        net = emu.members[k]
+        opt = torch.optim.Adam(net.parameters(), lr=config.learning_rate)
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=config.lr_factor, patience=config.lr_patience)
+        run = state.get("run")
+        if run is None:
+            torch.manual_seed(config.seed * 1000 + k)
+            emu.reset_member(k)
+            run = dict(epoch=0, best=float("inf"), best_state=copy.deepcopy(net.state_dict()), stale=0)
+        else:
+            net.load_state_dict(run["net"])
+            opt.load_state_dict(run["opt"])
+            sched.load_state_dict(run["sched"])
+        gen = torch.Generator().manual_seed(config.seed * 1000 + k)
+        if "gen" in run:
+            gen.set_state(run["gen"])
+        while run["epoch"] < config.max_epochs and run["stale"] < config.stop_patience:
+            order = torch.randperm(n, generator=gen)
+            for start in range(0, n, config.batch_size):
+                idx = order[start:start + config.batch_size]
+                loss, _ = _loss(emu, net, {c: v[idx] for c, v in tr.items()}, config.penalty)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            with torch.no_grad():
+                val, val_mse = _loss(emu, net, va, config.penalty)
+            sched.step(val.item())
+            run["epoch"] += 1
+            if val.item() < run["best"]:
+                run.update(best=val.item(), best_state=copy.deepcopy(net.state_dict()), stale=0)
+            else:
+                run["stale"] += 1
+            state["history"].append((k, run["epoch"], val.item(), val_mse.item()))
+            if checkpoint is not None:
+                run.update(net=net.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), gen=gen.get_state())
+                state["run"] = run
+                _atomic_save(dict(ident=ident, state=state), checkpoint)
+            if on_epoch is not None:
+                on_epoch(k, run["epoch"], val.item())
+        net.load_state_dict(run["best_state"])
+        state["finished"].append(copy.deepcopy(net.state_dict()))
+        state["member"], state["run"] = k + 1, None
+        if checkpoint is not None:
+            _atomic_save(dict(ident=ident, state=state), checkpoint)
+        if bar is not None:
+            bar.update(1)
+    for net, sd in zip(emu.members, state["finished"]):
+        net.load_state_dict(sd)
+    if bar is not None:
+        bar.close()
+    emu.history = state["history"]
+    return emu
