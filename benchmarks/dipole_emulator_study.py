@@ -1,0 +1,185 @@
+"""The emulator study of seed 004 Sec. 3 at a configurable scale.
+
+For e+e- -> 3, 4, 5 jets at one y_cut: data sets (numhep.dipole_dataset), a dipole
+ensemble and a plain ensemble of the same size and budget, and on the test split
+
+* the fraction of points with |emulated / true - 1| below 1 % and 0.1 % (the table),
+* the error distributions (absolute percentage difference and log ratio, Fig. 3),
+* the cross section from the emulator against the true one with its MC error (Fig. 5),
+
+then random RAMBO trajectories for the highest multiplicity (App. C) with the fraction of
+points outside 0.1 %, 1 %, 5 % per region (Table 2): white (inside the training
+selection), red (some y_ij below y_cut), pink (two separate pairs below d_cut), purple
+(three partons within d_cut of each other), blue (both); the q q~ pair does not count, and
+regions come from the pairwise Durham distances.  Plots go to --out as PNG.
+
+    python benchmarks/dipole_emulator_study.py --points 60000 --members 2 --max-epochs 150
+    python benchmarks/dipole_emulator_study.py --paper      # Sec. 2.4.2 networks, 20 members (GPU)
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def region_of(final, y_cut, d_cut):
+    """Region label per point of final-state partons (n, m, 4) (quark 0, antiquark 1)."""
+    e = final[..., 0]
+    cos = (final[:, :, None, 1:] * final[:, None, :, 1:]).sum(-1) / (e[:, :, None] * e[:, None, :])
+    s = 2 * e[:, :, None] * e[:, None, :] * (1 - cos) / e.sum(1)[:, None, None] ** 2
+    d = 2 * np.minimum(e[:, :, None], e[:, None, :]) ** 2 * (1 - cos) / (e.sum(1)[:, None, None] ** 2)
+    m = final.shape[1]
+    pairs = [(a, b) for a in range(m) for b in range(a + 1, m) if (a, b) != (0, 1)]
+    labels = []
+    for k in range(final.shape[0]):
+        low = [(a, b) for a, b in pairs if d[k, a, b] < d_cut]
+        disjoint = any(set(p).isdisjoint(q) for i, p in enumerate(low) for q in low[i + 1:])
+        shared = any(set(p) & set(q) for i, p in enumerate(low) for q in low[i + 1:])
+        if disjoint and shared:
+            labels.append("blue")
+        elif shared:
+            labels.append("purple")
+        elif disjoint:
+            labels.append("pink")
+        elif min(s[k, a, b] for a, b in pairs) < y_cut:
+            labels.append("red")
+        else:
+            labels.append("white")
+    return np.array(labels)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--points", type=int, default=60_000, help="accepted points per multiplicity (4:1:1 split)")
+    ap.add_argument("--y-cut", type=float, default=1e-3)
+    ap.add_argument("--jets", type=int, nargs="+", default=[3, 4, 5])
+    ap.add_argument("--members", type=int, default=2)
+    ap.add_argument("--hidden", type=int, nargs="+", default=[64, 128, 128, 64])
+    ap.add_argument("--max-epochs", type=int, default=150)
+    ap.add_argument("--batch-size", type=int, default=1024)
+    ap.add_argument("--trajectories", type=int, default=50)
+    ap.add_argument("--steps", type=int, default=200, help="points per trajectory")
+    ap.add_argument("--paper", action="store_true", help="Sec. 2.4.2 networks, 20 members, batch 4096, no epoch cap")
+    ap.add_argument("--out", type=Path, default=Path("emulator_study"))
+    args = ap.parse_args(argv)
+    if args.paper:
+        args.members, args.hidden, args.batch_size, args.max_epochs = 20, [64, 128, 256, 512, 768, 386, 128, 64], 4096, 10_000
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import torch
+
+    import numhep
+    from numhep.dipole_dataset import d_cut_fraction, generate_dipole_dataset
+    from numhep.torch.dipole_emulator import train_emulator
+
+    torch.set_num_threads(torch.get_num_threads())
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows, emulators, errors = [], {}, {}
+    fig, axes = plt.subplots(len(args.jets), 2, figsize=(10, 3.2 * len(args.jets)), squeeze=False)
+    for row, nj in enumerate(args.jets):
+        t0 = time.perf_counter()
+        data = generate_dipole_dataset(args.out / f"ee_{nj}j_ycut{args.y_cut:g}.h5", nj, args.points, args.y_cut,
+                                       chunk=max(10_000, args.points // 4))
+        t_data = time.perf_counter() - t0
+        test = data.split("test")
+        true_sigma = data.cross_section()
+        for plain in (False, True):
+            name = "plain" if plain else "dipole"
+            t0 = time.perf_counter()
+            emu = train_emulator(data, members=args.members, hidden=tuple(args.hidden), max_epochs=args.max_epochs,
+                                 batch_size=args.batch_size, plain=plain,
+                                 checkpoint=args.out / f"ck_{nj}j_{name}.pt")
+            emu.save(args.out / f"emulator_{nj}j_{name}.pt")
+            emulators[(nj, name)] = emu
+            pred, _ = emu.predict(test["momenta"])
+            rel = np.abs(pred / test["me"] - 1)
+            errors[(nj, name)] = rel
+            # sigma from the emulator on every stored row (the rejected points contribute 0 either way)
+            all_rows = data.arrays(("momenta",))["momenta"]
+            sigma = data.cross_section(me=emu.predict(all_rows)[0])
+            rows.append((nj, name, len(test["me"]), (rel < 0.01).mean(), (rel < 0.001).mean(), np.median(rel),
+                         sigma[0], true_sigma, time.perf_counter() - t0, t_data))
+            axes[row, 0].hist(100 * rel, bins=np.logspace(-4, 2, 60), histtype="step", label=name, density=False)
+            axes[row, 1].hist(np.log(pred / test["me"]), bins=np.linspace(-0.2, 0.2, 81), histtype="step", label=name)
+        axes[row, 0].set(xscale="log", xlabel="|emulated / true - 1| [%]", ylabel="test points", title=f"{nj} jets")
+        axes[row, 1].set(xlabel="ln(emulated / true)", title=f"{nj} jets, y_cut = {args.y_cut:g}")
+        axes[row, 0].legend()
+    fig.tight_layout()
+    fig.savefig(args.out / "error_distributions.png", dpi=120)
+
+    print(f"\ne+e- -> jets at sqrt(s) = 1000 GeV, y_cut = {args.y_cut:g}; {args.points} points per multiplicity "
+          f"(4:1:1), {args.members} members of {tuple(args.hidden)}, <= {args.max_epochs} epochs\n")
+    print("| jets | model | test points | < 1 % | < 0.1 % | median error | sigma emulated [pb] | sigma true [pb] | train s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for nj, name, ntest, f1, f01, med, sig, (tsig, terr), tt, _ in rows:
+        print(f"| {nj} | {name} | {ntest} | {100 * f1:.1f} % | {100 * f01:.1f} % | {med:.2e} | {sig:.5g} | "
+              f"{tsig:.5g} +- {terr:.2g} | {tt:.0f} |")
+
+    # cross sections (Fig. 5): emulated minus true against the MC error
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for k, (nj, name, *_rest) in enumerate(rows):
+        sig, (tsig, terr) = _rest[4], _rest[5]
+        ax.errorbar(k, 100 * (sig / tsig - 1), yerr=100 * terr / tsig, fmt="o", color="C0" if name == "dipole" else "C1")
+    ax.set_xticks(range(len(rows)), [f"{nj}j {name}" for nj, name, *_ in rows], rotation=30)
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_ylabel("sigma emulated / true - 1 [%]\n(bar: MC error of the true sigma)")
+    fig.tight_layout()
+    fig.savefig(args.out / "cross_sections.png", dpi=120)
+
+    # random trajectories (App. C, Table 2) for the highest multiplicity
+    nj = max(args.jets)
+    proc = numhep.process({3: "ee_uug", 4: "ee_uugg", 5: "ee_uuggg"}[nj])
+    rng = np.random.default_rng(2026)
+    t = np.linspace(0, 1, args.steps)[:, None, None]
+    labels, errs, first = [], {n: [] for n in ("dipole", "plain")}, None
+    for _ in range(args.trajectories):
+        a, b = 1 - rng.random((2, nj, 4))
+        p, _ = numhep.rambo_map(a + t * (b - a), 1000.0, list(proc.masses))
+        true = numhep.me(p, process=proc)
+        labels.append(region_of(p[:, 2:], args.y_cut, d_cut_fraction(args.y_cut)))
+        for name in errs:
+            pred, _ = emulators[(nj, name)].predict(p[:, 2:])
+            errs[name].append(np.abs(pred / true - 1))
+        if first is None:
+            first = (true, {n: emulators[(nj, n)].predict(p[:, 2:])[0] for n in errs}, labels[-1])
+    labels = np.concatenate(labels)
+    print(f"\n{args.trajectories} random RAMBO trajectories of {args.steps} points, {nj} jets "
+          f"(models trained at y_cut = {args.y_cut:g}):\n")
+    print("| region | fraction of points | model | outside 0.1 % | outside 1 % | outside 5 % |")
+    print("|---|---|---|---|---|---|")
+    for region in ("white", "red", "pink", "purple", "blue"):
+        sel = labels == region
+        if not sel.any():
+            continue
+        for name in errs:
+            e = np.concatenate(errs[name])[sel]
+            print(f"| {region} | {100 * sel.mean():.1f} % | {name} | {100 * (e > 1e-3).mean():.1f} % | "
+                  f"{100 * (e > 1e-2).mean():.1f} % | {100 * (e > 5e-2).mean():.1f} % |")
+    true, preds, lab = first
+    fig, (ax, bx) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
+    x = np.linspace(0, 1, len(true))
+    ax.semilogy(x, true, "k-", label="numhep |M|^2")
+    for name, pred in preds.items():
+        ax.semilogy(x, pred, ".", ms=3, label=name)
+        bx.plot(x, pred / true, ".", ms=3, label=name)
+    colours = dict(white="none", red="red", pink="pink", purple="purple", blue="blue")
+    for k in range(len(x)):
+        if lab[k] != "white":
+            for axis in (ax, bx):
+                axis.axvspan(x[k] - 0.5 / len(x), x[k] + 0.5 / len(x), color=colours[lab[k]], alpha=0.2, lw=0)
+    bx.set(ylim=(0.9, 1.1), xlabel="position along the trajectory", ylabel="emulated / true")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(args.out / "trajectory.png", dpi=120)
+    print(f"\nplots: {args.out}/error_distributions.png, cross_sections.png, trajectory.png")
+
+
+if __name__ == "__main__":
+    main()
