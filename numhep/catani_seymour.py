@@ -24,6 +24,7 @@ import numpy as np
 from numhep import array_backend as ab
 from numhep.adjoint import catani_seymour as _adjoint  # noqa: F401  (attaches .vjp)
 from numhep.kernels import catani_seymour as _cs
+from numhep.kinematics import minkowski_dot as _mdot
 
 __all__ = [
     "dipole_sum",
@@ -157,10 +158,6 @@ def splitting_azimuths_vjp(p, pairs, grad):
 
 # ---- the Catani-Seymour map and its inverse --------------------------------------------------
 
-def _mdot(a, b):
-    return a[..., 0] * b[..., 0] - (a[..., 1:] * b[..., 1:]).sum(axis=-1)
-
-
 def reduced_momenta(p, i: int, j: int, k: int):
     """Born momenta (n, legs - 1, 4) of the final-state dipole (ij, k) (hep-ph/9605323
     Eq. 5.3): p~_k = p_k/(1 - y), p~_ij = p_i + p_j - y/(1 - y) p_k with y = y_ij,k; p~_ij
@@ -251,7 +248,7 @@ def dipole_sum(p, process, alpha_s: float | None = None, params=None, born_y_cut
 
     with the spin-averaged <V> of :mod:`numhep.kernels.catani_seymour`, p~ from
     :func:`reduced_momenta` and the Born's colour correlations from
-    :meth:`numhep.compiler.CompiledProcess.colour_correlations`.  Pairs are q g (i the
+    :meth:`numhep.compiler.CompiledProcess.colour_correlation`.  Pairs are q g (i the
     quark), g g and q q~ of one flavour; a pair whose Born has no tree diagram is skipped.
     The identical-particle factors of the real process and of the Born are those MadGraph
     puts in |M|^2, so the sum tends to numhep's |M_{n+1}|^2 in every soft and collinear
@@ -308,7 +305,7 @@ def dipole_sum(p, process, alpha_s: float | None = None, params=None, born_y_cut
                 keep = _resolved(pt, [shift(x) for x in coloured if x != j], born_y_cut)
                 if not keep.any():
                     continue
-                cc = born.colour_correlations(pt[keep], params)[:, shift(k), shift(i)]
+                cc = born.colour_correlation(pt[keep], shift(k), shift(i), params)
                 _, _, d = dipoles(p[keep], [(i, j, k, kind)], alpha_s)
                 total[keep] -= d[:, 0] / casimir * cc * sym
     return total

@@ -25,7 +25,7 @@ dipoles run in numba's parallel kernels over all cores.
 
 from __future__ import annotations
 
-import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,8 +80,6 @@ def jet_selection(final, y_cut: float):
         raise ValueError("jet_selection: the points must share one centre-of-mass energy")
     events = ak.zip({"px": final[..., 1], "py": final[..., 2], "pz": final[..., 3], "E": final[..., 0]})
     sequence = fastjet.ClusterSequence(events, fastjet.JetDefinition0Param(fastjet.ee_kt_algorithm))
-    import warnings
-
     with warnings.catch_warnings():
         # FastJet warns that dcut is for kt-like algorithms; e+e- k_t is one (d_ij = 2 min(E^2)(1 - cos))
         warnings.simplefilter("ignore", UserWarning)
@@ -244,4 +242,4 @@ def _progress(enabled, total, initial, desc):
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, initial=initial, desc=desc, unit="pt", disable=os.environ.get("NUMHEP_QUIET") == "1")
+    return tqdm(total=total, initial=initial, desc=desc, unit="pt")

@@ -198,6 +198,29 @@ class CompiledProcess(Process):
         conservation makes every row sum to zero; the Catani-Seymour dipoles of the real
         emission need these of the Born (:func:`numhep.catani_seymour.dipole_sum`)."""
         p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
+        legs = len(self.legs)
+        out = np.zeros((p.shape[0], legs, legs))
+        for a, b in self._colour_correlation_matrices():
+            out[:, a, b] = out[:, b, a] = self.colour_correlation(p, a, b, params)
+        # the diagonal from colour conservation: T_a^2 = -sum_{b != a} T_a.T_b
+        out[:, np.arange(legs), np.arange(legs)] = -out.sum(axis=2)
+        return out
+
+    def colour_correlation(self, p, a: int, b: int, params=None):
+        """(n,) <M|T_a.T_b|M> of one pair of coloured legs a != b (one tape run)."""
+        matrices = self._colour_correlation_matrices()
+        key = (min(a, b), max(a, b))
+        if key not in matrices:
+            raise ValueError(f"{self.text!r}: legs {a} and {b} are not two different coloured legs")
+        p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
+        arrays = list(self._arrays(params))
+        arrays[4] = np.ascontiguousarray(matrices[key])
+        value = np.empty(p.shape[0])
+        for sl, w, k, jamp in self._workspaces(p.shape[0], max(arrays[4].shape[0], 1)):
+            _tape.tape_me(p[sl], *arrays, w, k, jamp, value[sl])
+        return value
+
+    def _colour_correlation_matrices(self):
         if self._correlation_matrices is None:
             ds = self.diagram_set()
             used = _diagrams.used_currents(ds)
@@ -205,18 +228,7 @@ class CompiledProcess(Process):
             if not np.allclose(decomposition.matrix, self.program.colour):
                 raise RuntimeError(f"{self.text!r}: the colour basis differs from the compiled program's")
             self._correlation_matrices = decomposition.correlation_matrices(self.model, ds)
-        arrays = list(self._arrays(params))
-        n, legs = p.shape[0], len(self.legs)
-        out = np.zeros((n, legs, legs))
-        for (a, b), matrix in self._correlation_matrices.items():
-            arrays[4] = np.ascontiguousarray(matrix)
-            value = np.empty(n)
-            for sl, w, k, jamp in self._workspaces(n, max(matrix.shape[0], 1)):
-                _tape.tape_me(p[sl], *arrays, w, k, jamp, value[sl])
-            out[:, a, b] = out[:, b, a] = value
-        # the diagonal from colour conservation: T_a^2 = -sum_{b != a} T_a.T_b
-        out[:, np.arange(legs), np.arange(legs)] = -out.sum(axis=2)
-        return out
+        return self._correlation_matrices
 
     def helicity_contributions(self, p, params=None):
         """(n, n_helicities) colour-summed |M_h|^2 before averaging (one tape run per helicity)."""

@@ -78,12 +78,7 @@ def _mlp(n_in, hidden, n_out):
         layers += [torch.nn.Linear(width, h), torch.nn.Tanh()]
         width = h
     layers.append(torch.nn.Linear(width, n_out))
-    net = torch.nn.Sequential(*layers)
-    for m in net:
-        if isinstance(m, torch.nn.Linear):
-            torch.nn.init.xavier_uniform_(m.weight)
-            torch.nn.init.zeros_(m.bias)
-    return net
+    return torch.nn.Sequential(*layers)
 
 
 class DipoleEmulator(torch.nn.Module):
@@ -108,6 +103,8 @@ class DipoleEmulator(torch.nn.Module):
             pair_rows[k] = (self.table[:, 3] == 1) & (np.minimum(self.table[:, 0], self.table[:, 1]) == a) & (
                 np.maximum(self.table[:, 0], self.table[:, 1]) == b)
         self.register_buffer("pair_rows", torch.as_tensor(pair_rows))
+        for k in range(members):
+            self.reset_member(k)
 
     def reset_member(self, k):
         """Glorot-uniform weights and zero biases for member k; the dipole outputs' biases
@@ -280,8 +277,7 @@ def train_emulator(data, config: TrainingConfig | None = None, *, checkpoint=Non
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=config.members, initial=state["member"], desc="emulator members", unit="net",
-                   disable=os.environ.get("NUMHEP_QUIET") == "1")
+        bar = tqdm(total=config.members, initial=state["member"], desc="emulator members", unit="net")
     while state["member"] < config.members:
         k = state["member"]
         net = emu.members[k]
