@@ -32,8 +32,11 @@ from numhep.process_declaration import Process
 
 __all__ = ["CompiledProcess", "ProcessSyntaxError", "compile_process"]
 
-#: bytes of wavefunction workspace per kernel call (events are processed in chunks)
+#: bytes of wavefunction workspace per kernel call (events are processed in chunks): small
+#: on the host, where chunks stay in cache, large on a device, where a launch needs many
+#: events to fill the GPU but 1e7 events of a 6-leg process would not fit in one piece
 WORKSPACE_BYTES = 64 * 2**20
+DEVICE_WORKSPACE_BYTES = 2 * 2**30
 
 
 class CompiledProcess(Process):
@@ -111,9 +114,15 @@ class CompiledProcess(Process):
             prog.diag_coef,
         )
 
-    def _chunk(self, grad=False):
-        per_event = self.program.n_slots * 4 * (16 + 8) * (3 if grad else 1)
-        return max(1, WORKSPACE_BYTES // per_event)
+    def _chunk(self, xp=np, grad=False, coupling_rows=0):
+        """Events per kernel call: the workspace (wavefunctions, momenta, and for the
+        gradient their cotangents and the stored vertex currents) within the budget."""
+        prog = self.program
+        per_event = prog.n_slots * 4 * (16 + 8) + max(prog.colour.shape[0], 1) * 16
+        if grad:
+            per_event += (prog.n_slots * 3 + len(prog.diag_ptr) - 1) * 4 * 16 + coupling_rows * 4 * 16
+        budget = WORKSPACE_BYTES if xp is np else DEVICE_WORKSPACE_BYTES
+        return max(1, budget // per_event)
 
     def evaluate(self, p, xp, params, grad):
         if grad:
@@ -127,8 +136,8 @@ class CompiledProcess(Process):
 
     def _workspaces(self, n, columns, xp=np):
         """(slice, wavefunctions, momenta, amplitude columns) per chunk of events: the host
-        works in chunks of WORKSPACE_BYTES, a device in one piece."""
-        chunk = self._chunk() if xp is np else max(n, 1)
+        works in chunks of WORKSPACE_BYTES, a device in chunks of DEVICE_WORKSPACE_BYTES."""
+        chunk = self._chunk(xp)
         for start in range(0, n, chunk):
             m = min(n, start + chunk) - start
             yield (
@@ -164,31 +173,34 @@ class CompiledProcess(Process):
         nreals = host[2].shape[0]
         out = xp.empty(n)
         gp = xp.empty_like(p)
-        gcoup = xp.empty((n, nrows, 4), dtype=complex)
-        greals = xp.empty((n, nreals))
-        chunk = self._chunk(grad=True) if xp is np else n
+        gpar = xp.zeros((n, len(self.parameters)))
+        # d(parameter)/d(input) contracted per chunk, so that the coupling cotangents
+        # (events x rows x 4) never exist for all events at once
+        chains = []
+        for col, name in enumerate(self.parameters):
+            if name in wanted:
+                seeded = self.model.seeded(name, params)
+                chains.append((col, xp.asarray(prog.coupling_derivatives(self.model, seeded)),
+                               xp.asarray(prog.real_derivatives(seeded))))
+        chunk = self._chunk(xp, grad=True, coupling_rows=nrows)
+        nd = len(prog.diag_ptr) - 1
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
             m = stop - start
-            nd = len(prog.diag_ptr) - 1
             ws = (
                 xp.empty((m, prog.n_slots, 4), dtype=complex), xp.empty((m, prog.n_slots, 4)),
                 xp.empty((m, prog.n_slots + nd, 4), dtype=complex),
                 xp.empty((m, nj), dtype=complex), xp.empty((m, nj), dtype=complex),
                 xp.empty((m, prog.n_slots, 4), dtype=complex), xp.empty((m, prog.n_slots, 4)),
             )
+            gcoup = xp.empty((m, nrows, 4), dtype=complex)
+            greals = xp.empty((m, nreals))
             _tape.tape_me.vjp(
                 xp.ascontiguousarray(p[start:stop]), *arrays, xp.ones(m), *ws,
-                gcoup[start:stop], greals[start:stop], out[start:stop], gp[start:stop],
+                gcoup, greals, out[start:stop], gp[start:stop],
             )
-        gpar = xp.zeros((n, len(self.parameters)))
-        for col, name in enumerate(self.parameters):
-            if name not in wanted:
-                continue
-            seeded = self.model.seeded(name, params)
-            dc = xp.asarray(prog.coupling_derivatives(self.model, seeded))
-            dr = xp.asarray(prog.real_derivatives(seeded))
-            gpar[:, col] = 2.0 * (gcoup * dc[None]).real.sum(axis=(1, 2)) + greals @ dr
+            for col, dc, dr in chains:
+                gpar[start:stop, col] = 2.0 * (gcoup * dc[None]).real.sum(axis=(1, 2)) + greals @ dr
         return out, gp, gpar
 
     def colour_correlations(self, p, params=None):

@@ -1,0 +1,99 @@
+"""Matrix elements per second on a GPU (CuPy arrays, CUDA kernels) beside the CPU.
+
+For gg_tt, gg_ttgg and gg_tt_6q at batch sizes 1e4 ... 1e7: |M|^2 per second for the
+value and for value + d|M|^2/dp, float64, on the first CUDA device, and in the same run the
+CPU figure (numba, all cores; measured on at most --cpu-events events, since the rate does
+not depend on the batch once the batch fills the cores).  The aims of issue 5 on an H100:
+2e8 gg_tt/s and 2e6 gg_ttgg/s (CUDACPP: 7.6e7 and 4.4e5 on a V100S), gradient within 4x.
+
+Momenta come from RAMBO on the host (1 TeV) and are copied to the device once, outside the
+timing; each figure is the best of --repeats synchronised calls after a warm-up call that
+compiles the kernel.  Timings skip the momentum checks (check=False): the kernels are what
+is measured.  Without a GPU (or under NUMBA_ENABLE_CUDASIM, whose timings mean nothing) only
+the CPU column is printed.
+
+    python benchmarks/gpu_me.py
+    python benchmarks/gpu_me.py --processes gg_tt --batches 1e4,1e5,1e6,1e7,3e7
+"""
+
+import argparse
+import os
+import time
+
+import numba
+import numpy as np
+
+import numhep
+
+#: CPU events timed per process (the rate is flat beyond a few thousand events)
+CPU_EVENTS = {"gg_tt": 200_000, "gg_ttgg": 4_000, "gg_tt_6q": 100_000}
+#: CUDACPP on a V100S, double precision, events/s (quoted in issue 5)
+CUDACPP_V100S = {"gg_tt": 7.6e7, "gg_ttgg": 4.4e5}
+
+
+def _gpu():
+    """The cupy module and the device name, or (None, reason)."""
+    if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
+        return None, "NUMBA_ENABLE_CUDASIM=1 (simulator timings mean nothing)"
+    try:
+        import cupy
+
+        name = cupy.cuda.runtime.getDeviceProperties(0)["name"]
+        return cupy, name.decode() if isinstance(name, bytes) else name
+    except Exception as exc:  # no cupy, no driver or no device
+        return None, f"no CUDA device ({type(exc).__name__}: {exc})"
+
+
+def _rate(fn, n, repeats, sync=lambda: None):
+    fn()
+    sync()
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        sync()
+        best = min(best, time.perf_counter() - t0)
+    return n / best
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--processes", default="gg_tt,gg_ttgg,gg_tt_6q")
+    ap.add_argument("--batches", default="1e4,1e5,1e6,1e7")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--cpu-events", type=int, default=None, help="override CPU_EVENTS for every process")
+    args = ap.parse_args()
+    batches = [int(float(b)) for b in args.batches.split(",")]
+    cp, device = _gpu()
+    cores = numba.config.NUMBA_NUM_THREADS
+    print(f"|M|^2 per second, float64, 1 TeV RAMBO points; GPU: {device}; CPU: {cores} cores (numba)")
+    print("| process | batch | GPU value /s | GPU value+grad /s | grad cost | CPU value /s | CPU value+grad /s | GPU/CPU |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in args.processes.split(","):
+        proc = numhep.process(name)
+        n_cpu = args.cpu_events or CPU_EVENTS.get(name, 10_000)
+        p_cpu, _ = numhep.rambo(n_cpu, 1000.0, proc.masses, seed=1)
+        cpu_val = _rate(lambda: numhep.me(p_cpu, proc, check=False), n_cpu, args.repeats)
+        cpu_grad = _rate(lambda: numhep.me(p_cpu, proc, grad=True, check=False), n_cpu, args.repeats)
+        for n in batches:
+            if cp is None:
+                gpu_val = gpu_grad = float("nan")
+            else:
+                p_host, _ = numhep.rambo(n, 1000.0, proc.masses, seed=2)
+                p = cp.asarray(p_host)
+                del p_host
+                sync = cp.cuda.get_current_stream().synchronize
+                gpu_val = _rate(lambda: numhep.me(p, proc, check=False), n, args.repeats, sync)
+                gpu_grad = _rate(lambda: numhep.me(p, proc, grad=True, check=False), n, args.repeats, sync)
+                del p
+                cp.get_default_memory_pool().free_all_blocks()
+            print(f"| {name} | {n:.0e} | {gpu_val:.3g} | {gpu_grad:.3g} | {gpu_val / gpu_grad:.2f} | "
+                  f"{cpu_val:.3g} | {cpu_grad:.3g} | {gpu_val / cpu_val:.3g} |")
+        if name in CUDACPP_V100S:
+            print(f"|   | CUDACPP V100S | {CUDACPP_V100S[name]:.2g} | | | | | |")
+    if cp is None:
+        print("\nno GPU column: run this on a machine with a CUDA device and CuPy (pip install 'numhep[gpu]')")
+
+
+if __name__ == "__main__":
+    main()
