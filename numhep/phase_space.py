@@ -20,6 +20,7 @@ __all__ = [
     "PhaseSpacePoints",
     "rambo",
     "rambo_map",
+    "rambo_map_vjp",
     "rambo_on_diet",
     "rambo_on_diet_inverse",
     "rambo_on_diet_inverse_vjp",
@@ -73,28 +74,64 @@ def rambo(n_events: int, sqrt_s, masses, seed=None) -> PhaseSpacePoints:
     return rambo_map(r, sqrt_s, masses)
 
 
+@ab.torch_twin
 def rambo_map(r, sqrt_s, masses) -> PhaseSpacePoints:
     """RAMBO as a map of the unit hypercube: uniforms r (n, final legs, 4) in (0, 1] to
-    momenta and weights, as :func:`rambo` draws them.  A straight line in r is a continuous
-    path through phase space along which every point is equally likely (seed 004 App. C)."""
+    momenta of every leg and weights, as :func:`rambo` draws them.  A straight line in r is
+    a continuous path through phase space along which every point is equally likely (seed
+    004 App. C).  Differentiable in r and sqrt_s: :func:`rambo_map_vjp`."""
+    xp = ab.namespace(r)
     m = _masses(masses, 4)
-    fin = m[2:]
-    r = np.ascontiguousarray(ab.as_float64(r, "r"))
-    if r.ndim != 3 or r.shape[1:] != (fin.size, 4):
-        raise ValueError(f"r: expected uniforms of shape (n, {fin.size}, 4), got {r.shape}")
-    if not ((r > 0.0) & (r <= 1.0)).all():
-        raise ValueError("r: uniforms must lie in (0, 1]")
+    r, rs = _check_r(r, sqrt_s, m, xp)
     n = r.shape[0]
-    rs = _energies(sqrt_s, n, float(fin.sum()))
-    if np.any(rs <= m[0] + m[1]):
-        raise ValueError("sqrt_s: below the threshold of the incoming masses")
-    p = np.empty((n, m.size, 4))
-    w = np.empty(n)
-    out = np.empty((n, fin.size, 4))
-    _kse.rambo(r, rs, fin, out, w)
+    p = xp.empty((n, m.size, 4))
+    w = xp.empty(n)
+    out = xp.empty((n, m.size - 2, 4))
+    _kse.rambo(r, rs, xp.asarray(m[2:]), out, w)
     p[:, 2:] = out
-    p[:, 0], p[:, 1] = _beams(rs, m[0], m[1])
+    p[:, 0], p[:, 1] = _beams(rs, m[0], m[1], xp)
     return PhaseSpacePoints(p, w)
+
+
+def rambo_map_vjp(r, sqrt_s, masses, grad_momenta, grad_weight):
+    """Reverse-mode derivative of :func:`rambo_map`: (d/dr, d/dsqrt_s per event) of
+    <grad_momenta, p> + <grad_weight, w>, with grad_momenta (n, legs, 4) for every leg (the
+    beams depend on sqrt_s alone)."""
+    xp = ab.namespace(r, grad_momenta)
+    m = _masses(masses, 4)
+    r, rs = _check_r(r, sqrt_s, m, xp)
+    n = r.shape[0]
+    gp = ab.as_float64(grad_momenta, "grad_momenta", xp)
+    if gp.shape != (n, m.size, 4):
+        raise ValueError(f"grad_momenta: expected shape {(n, m.size, 4)}, got {tuple(gp.shape)}")
+    gw = xp.ascontiguousarray(xp.broadcast_to(ab.as_float64(grad_weight, "grad_weight", xp), (n,)))
+    gr = xp.empty_like(r)
+    gs = xp.empty(n)
+    _kse.rambo.vjp(r, rs, xp.asarray(m[2:]), xp.ascontiguousarray(gp[:, 2:]), gw,
+                   xp.empty((n, m.size - 2, 4)), gr, gs)
+    # beams: E_1,2 = (s +- (m1^2 - m2^2)) / (2 sqrt s), pz = sqrt(lambda) / (2 sqrt s), with
+    # lambda = (s - (m1 + m2)^2)(s - (m1 - m2)^2)
+    s = rs * rs
+    a, b = (m[0] + m[1]) ** 2, (m[0] - m[1]) ** 2
+    root = xp.sqrt((s - a) * (s - b))
+    d_e1 = 0.5 - (m[0] ** 2 - m[1] ** 2) / (2.0 * s)
+    d_e2 = 0.5 + (m[0] ** 2 - m[1] ** 2) / (2.0 * s)
+    d_pz = (2.0 * s - a - b) / (2.0 * root) - root / (2.0 * s)
+    gs = gs + gp[:, 0, 0] * d_e1 + gp[:, 1, 0] * d_e2 + (gp[:, 0, 3] - gp[:, 1, 3]) * d_pz
+    return gr, gs
+
+
+def _check_r(r, sqrt_s, m, xp):
+    r = ab.as_float64(r, "r", xp)
+    nfin = m.size - 2
+    if r.ndim != 3 or tuple(r.shape[1:]) != (nfin, 4):
+        raise ValueError(f"r: expected uniforms of shape (n, {nfin}, 4), got {tuple(r.shape)}")
+    if not bool(xp.all((r > 0.0) & (r <= 1.0))):
+        raise ValueError("r: uniforms must lie in (0, 1]")
+    rs = _energies(sqrt_s, r.shape[0], float(m[2:].sum()), xp)
+    if bool(xp.any(rs <= m[0] + m[1])):
+        raise ValueError("sqrt_s: below the threshold of the incoming masses")
+    return r, rs
 
 
 def _check_u(u, n_final: int, xp):

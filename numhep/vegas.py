@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from numhep import array_backend as ab
 from numhep.kernels import vegas_grid as _k
 
 __all__ = ["VegasGrid", "VegasResult", "vegas_integrate"]
@@ -53,25 +54,42 @@ class VegasGrid:
         e = np.ascontiguousarray(edges, dtype=np.float64)
         return cls(e.shape[0], e.shape[1] - 1, alpha, e)
 
+    def _edges_on(self, xp):
+        """The edges as an array of ``xp`` (a device copy is made once per grid state)."""
+        if xp is np:
+            return self.edges
+        cached = getattr(self, "_device_edges", None)
+        if cached is None or cached[0] is not self.edges:
+            cached = self._device_edges = (self.edges, xp.asarray(self.edges))
+        return cached[1]
+
     def map(self, u):
-        """(x, jacobian, bins) for points u (n, dims) in the unit hypercube."""
-        u = np.ascontiguousarray(u, dtype=np.float64)
+        """(x, jacobian, bins) for points u (n, dims) in the unit hypercube (numpy or CuPy)."""
+        xp = ab.namespace(u)
+        u = ab.as_float64(u, "u", xp)
         if u.ndim != 2 or u.shape[1] != self.dims:
-            raise ValueError(f"u: expected shape (n, {self.dims}), got {u.shape}")
-        x = np.empty_like(u)
-        jac = np.empty(u.shape[0])
-        bins = np.empty(u.shape, dtype=np.int64)
-        _k.vegas_map(u, self.edges, x, jac, bins)
+            raise ValueError(f"u: expected shape (n, {self.dims}), got {tuple(u.shape)}")
+        x = xp.empty_like(u)
+        jac = xp.empty(u.shape[0])
+        bins = xp.empty(u.shape, dtype=xp.int64)
+        _k.vegas_map(u, self._edges_on(xp), x, jac, bins)
         return x, jac, bins
 
     def __call__(self, u):
+        """(x, jacobian); torch tensors go to :func:`numhep.torch.vegas_map` (x differentiable in u)."""
+        if ab.holds_torch(u):
+            from numhep.torch import vegas_map
+
+            return vegas_map(self, u)
         x, jac, _ = self.map(u)
         return x, jac
 
     def vjp(self, u, bins, grad_x):
         """d<grad_x, x(u)>/du (the Jacobian's derivative is zero almost everywhere)."""
-        gu = np.empty_like(u)
-        _k.vegas_map.vjp(u, self.edges, bins, np.ascontiguousarray(grad_x, dtype=np.float64), np.zeros(len(u)), gu)
+        xp = ab.namespace(u, grad_x)
+        u = ab.as_float64(u, "u", xp)
+        gu = xp.empty_like(u)
+        _k.vegas_map.vjp(u, self._edges_on(xp), bins, ab.as_float64(grad_x, "grad_x", xp), xp.zeros(len(u)), gu)
         return gu
 
     def bin_sums(self, bins, fw2):

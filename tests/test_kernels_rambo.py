@@ -169,6 +169,15 @@ def test_rambo_vjp_against_finite_differences(rng):
         check_vjp(f, vjp, [r, rs], step=1e-7)
 
 
+def test_rambo_map_vjp_covers_the_beams(rng):
+    # the array-level VJP adds the beams' dependence on sqrt(s) (unequal incoming masses)
+    legs = [5.0, 80.0, 173.0, 80.4, 0.0]
+    r = rng.uniform(0.1, 0.9, size=(5, 3, 4))
+    rs = rng.uniform(600.0, 900.0, 5)
+    check_vjp(lambda r, rs: tuple(numhep.rambo_map(r, rs, legs)),
+              lambda a, c: numhep.phase_space.rambo_map_vjp(a[0], a[1], legs, *c), [r, rs], step=1e-7)
+
+
 def test_cuda_builds_match_cpu(rng):
     masses = np.array([173.0, 80.4, 0.0])
     u = rng.uniform(size=(3, 5))

@@ -65,6 +65,25 @@ def test_gradcheck_rambo_on_diet_and_its_inverse(rng):
     assert torch.autograd.gradcheck(lambda q: nt.rambo_on_diet_inverse(q, masses), (q,))
 
 
+def test_gradcheck_rambo_map_and_the_vegas_map(rng):
+    legs = [0.0, 0.0, MT, MT, 0.0]
+    r, rs = t64(rng.uniform(0.05, 1.0, (3, 3, 4))), t64(900.0)
+    assert torch.autograd.gradcheck(lambda r, rs: tuple(nt.rambo_map(r, rs, legs)), (r, rs))
+    p, w = numhep.rambo_map(r, rs, legs)  # dispatched
+    ref = numhep.rambo_map(r.detach().numpy(), 900.0, legs)
+    np.testing.assert_allclose(p.detach().numpy(), ref.momenta, rtol=1e-12)
+    np.testing.assert_allclose(w.detach().numpy(), ref.weight, rtol=1e-12)
+
+    grid = numhep.VegasGrid(3, bins=8)
+    grid.adapt(rng.uniform(0.1, 5.0, size=(3, 8)))
+    u = t64(rng.uniform(size=(5, 3)))
+    assert torch.autograd.gradcheck(lambda u: nt.vegas_map(grid, u)[0], (u,))
+    x, jac = grid(u)  # dispatched
+    x_ref, jac_ref = grid(u.detach().numpy())
+    np.testing.assert_allclose(x.detach().numpy(), x_ref, rtol=1e-12)
+    np.testing.assert_allclose(jac.numpy(), jac_ref, rtol=1e-12)
+
+
 def test_gradcheck_phase_space_blocks(rng):
     n = 3
     z, lo, hi = t64(rng.uniform(0.05, 0.95, n)), t64(np.full(n, 60.0**2)), t64(np.full(n, 120.0**2))

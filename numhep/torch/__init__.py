@@ -23,6 +23,7 @@ from numhep.torch.phase_space import (
     luminosity_map_inverse,
     power_law_map,
     power_law_map_inverse,
+    rambo_map,
     rambo_on_diet,
     rambo_on_diet_inverse,
     t_channel_scattering,
@@ -30,6 +31,7 @@ from numhep.torch.phase_space import (
     two_body_decay,
     two_body_decay_inverse,
 )
+from numhep.torch.vegas import vegas_map
 
 __all__ = [
     "alphasQ2",
@@ -41,6 +43,7 @@ __all__ = [
     "me",
     "power_law_map",
     "power_law_map_inverse",
+    "rambo_map",
     "rambo_on_diet",
     "rambo_on_diet_inverse",
     "splitting_azimuths",
@@ -48,5 +51,6 @@ __all__ = [
     "t_channel_scattering_inverse",
     "two_body_decay",
     "two_body_decay_inverse",
+    "vegas_map",
     "xfxQ2",
 ]

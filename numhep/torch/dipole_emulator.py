@@ -316,6 +316,8 @@ def train_emulator(data, config: TrainingConfig | None = None, *, checkpoint=Non
                 run.update(net=net.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), gen=gen.get_state())
                 state["run"] = run
                 _atomic_save(dict(ident=ident, state=state), checkpoint)
+            if bar is not None:
+                bar.set_postfix(epoch=run["epoch"], validation=f"{val.item():.3e}", best=f"{run['best']:.3e}")
             if on_epoch is not None:
                 on_epoch(k, run["epoch"], val.item())
         net.load_state_dict(run["best_state"])

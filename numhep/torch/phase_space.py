@@ -19,6 +19,7 @@ __all__ = [
     "luminosity_map_inverse",
     "power_law_map",
     "power_law_map_inverse",
+    "rambo_map",
     "rambo_on_diet",
     "rambo_on_diet_inverse",
     "t_channel_scattering",
@@ -26,6 +27,13 @@ __all__ = [
     "two_body_decay",
     "two_body_decay_inverse",
 ]
+
+
+def rambo_map(r, sqrt_s, masses):
+    """(momenta of every leg (n, legs, 4), weight (n,)) of RAMBO from uniforms r (n, k, 4);
+    differentiable in r and sqrt_s."""
+    return _ps.PhaseSpacePoints(*apply(lambda r, rs: tuple(_ps.rambo_map(r, rs, masses)),
+                 lambda a, c: _ps.rambo_map_vjp(a[0], a[1], masses, *c), r, sqrt_s))
 
 
 def rambo_on_diet(u, sqrt_s, masses):
