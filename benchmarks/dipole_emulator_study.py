@@ -7,7 +7,10 @@ ensemble and a plain ensemble of the same size and budget, and on the test split
 * the error distributions (absolute percentage difference and log ratio, Fig. 3),
 * the cross section from the emulator against the true one with its MC error (Fig. 5),
 
-then random RAMBO trajectories for the highest multiplicity (App. C) with the fraction of
+then the extrapolation below the training cut: both models, trained at y_cut, on fresh points
+generated at --extrapolate-y-cut (default y_cut / 10) whose smallest s_ij / s lies below
+y_cut, i.e. more singular than anything seen in training (Fig. 6 and Sec. 3.3 ask the same
+question), and random RAMBO trajectories for the highest multiplicity (App. C) with the fraction of
 points outside 0.1 %, 1 %, 5 % per region (Table 2): white (inside the training
 selection), red (some y_ij below y_cut), pink (two separate pairs below d_cut), purple
 (three partons within d_cut of each other), blue (both); the q q~ pair does not count, and
@@ -52,6 +55,15 @@ def region_of(final, y_cut, d_cut):
     return np.array(labels)
 
 
+def min_pair_invariant(final):
+    """Smallest s_ij / s over the pairs of final-state partons (n, m, 4)."""
+    dot = final[:, :, None, 0] * final[:, None, :, 0] - (final[:, :, None, 1:] * final[:, None, :, 1:]).sum(-1)
+    total = final.sum(axis=1)
+    s = total[:, 0] ** 2 - (total[:, 1:] ** 2).sum(axis=1)
+    iu = np.triu_indices(final.shape[1], 1)
+    return (2 * dot[:, iu[0], iu[1]]).min(axis=1) / s
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--points", type=int, default=60_000, help="accepted points per multiplicity (4:1:1 split)")
@@ -61,6 +73,8 @@ def main(argv=None):
     ap.add_argument("--hidden", type=int, nargs="+", default=[64, 128, 128, 64])
     ap.add_argument("--max-epochs", type=int, default=150)
     ap.add_argument("--batch-size", type=int, default=1024)
+    ap.add_argument("--extrapolate-y-cut", type=float, default=None,
+                    help="global cut of the extrapolation points (default y_cut / 10)")
     ap.add_argument("--trajectories", type=int, default=50)
     ap.add_argument("--steps", type=int, default=200, help="points per trajectory")
     ap.add_argument("--paper", action="store_true", help="Sec. 2.4.2 networks, 20 members, batch 4096, no epoch cap")
@@ -122,6 +136,29 @@ def main(argv=None):
         print(f"| {nj} | {name} | {ntest} | {100 * f1:.1f} % | {100 * f01:.1f} % | {med:.2e} | {sig:.5g} | "
               f"{tsig:.5g} +- {terr:.2g} | {tt:.0f} |")
 
+    # extrapolation below the training cut
+    y_low = args.extrapolate_y_cut or args.y_cut / 10
+    print(f"\nextrapolation: models trained at y_cut = {args.y_cut:g}, on points generated at y_cut = {y_low:g} "
+          f"with min s_ij / s < {args.y_cut:g} (outside the training region)\n")
+    print("| jets | model | points | < 1 % | < 0.1 % | outside 5 % | median error |")
+    print("|---|---|---|---|---|---|---|")
+    fig, axes = plt.subplots(1, len(args.jets), figsize=(4.5 * len(args.jets), 3.2), squeeze=False)
+    for col, nj in enumerate(args.jets):
+        low = generate_dipole_dataset(args.out / f"ee_{nj}j_ycut{y_low:g}.h5", nj, args.points, y_low,
+                                      chunk=max(10_000, args.points // 4)).arrays(("momenta", "me"))
+        outside = min_pair_invariant(low["momenta"]) < args.y_cut
+        p, true = low["momenta"][outside], low["me"][outside]
+        for name in ("dipole", "plain"):
+            rel = np.abs(emulators[(nj, name)].predict(p)[0] / true - 1)
+            print(f"| {nj} | {name} | {len(rel)} | {100 * (rel < 0.01).mean():.1f} % | {100 * (rel < 0.001).mean():.1f} % "
+                  f"| {100 * (rel > 0.05).mean():.1f} % | {np.median(rel):.2e} |")
+            axes[0, col].hist(100 * rel, bins=np.logspace(-4, 2, 60), histtype="step", label=name)
+        axes[0, col].set(xscale="log", yscale="log", xlabel="|emulated / true - 1| [%]",
+                         title=f"{nj} jets: {y_low:g} <= min y_ij < {args.y_cut:g}")
+        axes[0, col].legend()
+    fig.tight_layout()
+    fig.savefig(args.out / "extrapolation.png", dpi=120)
+
     # cross sections (Fig. 5): emulated minus true against the MC error
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for k, (nj, name, *_rest) in enumerate(rows):
@@ -178,7 +215,7 @@ def main(argv=None):
     ax.legend()
     fig.tight_layout()
     fig.savefig(args.out / "trajectory.png", dpi=120)
-    print(f"\nplots: {args.out}/error_distributions.png, cross_sections.png, trajectory.png")
+    print(f"\nplots: {args.out}/error_distributions.png, extrapolation.png, cross_sections.png, trajectory.png")
 
 
 if __name__ == "__main__":
