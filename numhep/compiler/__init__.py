@@ -114,6 +114,22 @@ class CompiledProcess(Process):
             prog.diag_coef,
         )
 
+    def _arrays_on(self, xp, params):
+        """The program's arrays where the events are: on a device they are copied once per
+        device and parameter set and kept, so repeated calls move no data to the device."""
+        if xp is np:
+            return self._arrays(params)
+        try:
+            key = (xp.cuda.Device().id, tuple(sorted((k, float(v)) for k, v in (params or {}).items())))
+        except (TypeError, ValueError):  # parameters that are not plain numbers: no reuse
+            return tuple(xp.asarray(a) for a in self._arrays(params))
+        cache = self.__dict__.setdefault("_device_arrays", {})
+        if key not in cache:
+            if len(cache) >= 16:  # a parameter scan should not pile up device memory
+                cache.clear()
+            cache[key] = tuple(xp.asarray(a) for a in self._arrays(params))
+        return cache[key]
+
     def _chunk(self, xp=np, grad=False, coupling_rows=0):
         """Events per kernel call: the workspace (wavefunctions, momenta, and for the
         gradient their cotangents and the stored vertex currents) within the budget."""
@@ -127,7 +143,7 @@ class CompiledProcess(Process):
     def evaluate(self, p, xp, params, grad):
         if grad:
             return self._evaluate_with_gradient(p, xp, params, grad if isinstance(grad, tuple) else ())
-        arrays = tuple(xp.asarray(a) for a in self._arrays(params))
+        arrays = self._arrays_on(xp, params)
         out = xp.empty(p.shape[0])
         nj = max(self.program.colour.shape[0], 1)
         for sl, w, k, jamp in self._workspaces(p.shape[0], nj, xp):
@@ -164,13 +180,12 @@ class CompiledProcess(Process):
     def _evaluate_with_gradient(self, p, xp, params, wanted=()):
         """(|M|^2, d|M|^2/dp, d|M|^2/d(model inputs)) through the reverse tape; only the
         columns of the ``wanted`` inputs are filled (the chain costs a pass per input)."""
-        host = self._arrays(params)
-        arrays = tuple(xp.asarray(a) for a in host)
+        arrays = self._arrays_on(xp, params)
         n = p.shape[0]
         prog = self.program
         nj = max(prog.colour.shape[0], 1)
-        nrows = host[1].shape[0]
-        nreals = host[2].shape[0]
+        nrows = arrays[1].shape[0]
+        nreals = arrays[2].shape[0]
         out = xp.empty(n)
         gp = xp.empty_like(p)
         gpar = xp.zeros((n, len(self.parameters)))

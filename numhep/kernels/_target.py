@@ -238,10 +238,19 @@ class Kernel:
                 )
             import cupy
 
-            stream = cupy.cuda.get_current_stream().ptr
-            self.cuda(*args, stream=stream)
+            self.cuda(*args, stream=_numba_stream(cupy.cuda.get_current_stream().ptr))
         else:
             self.cpu(*args)
+
+
+def _numba_stream(ptr: int):
+    """numba's handle of the CUDA stream at ``ptr`` (CuPy's current stream): numba launches
+    take 0 (the default stream) or a numba stream object, not a raw pointer."""
+    if not ptr:
+        return 0
+    from numba import cuda
+
+    return cuda.external_stream(ptr)
 
 
 def _build_cuda_launcher(fn, nargs):

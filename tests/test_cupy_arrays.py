@@ -1,0 +1,145 @@
+"""CuPy arrays on a real GPU: every public function gives numpy's result to 1e-12, outputs
+stay on the device, repeated matrix-element calls move no data between host and device,
+CUDA torch tensors go through the bridge, and mixtures of host and device arrays are
+refused by name.  Skipped without a CUDA device (the simulator runs the kernels' CUDA
+builds on numpy arrays in the kernel tests instead)."""
+
+import os
+
+import numpy as np
+import pytest
+
+if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
+    pytest.skip("CuPy needs a real GPU (the simulator covers the CUDA builds elsewhere)", allow_module_level=True)
+cp = pytest.importorskip("cupy")
+try:
+    cp.cuda.runtime.getDeviceCount()
+    cp.zeros(1)
+except Exception as exc:  # no driver or no device
+    pytest.skip(f"no usable CUDA device: {exc}", allow_module_level=True)
+
+import numhep  # noqa: E402
+from numhep import array_backend as ab  # noqa: E402
+from numhep import catani_seymour as cs  # noqa: E402
+from numhep import phase_space_blocks as B  # noqa: E402
+
+RTOL = 1e-12
+
+
+def same(device_out, host_out):
+    for d, h in zip(device_out, host_out):
+        assert isinstance(d, cp.ndarray), type(d)
+        np.testing.assert_allclose(d.get(), h, rtol=RTOL, atol=1e-300)
+
+
+def on_device(*arrays):
+    return [cp.asarray(a) for a in arrays]
+
+
+@pytest.mark.parametrize("name", ["gg_tt", "ee_uugg", "ud_www", "gg_tt_6q"])
+def test_matrix_elements_and_gradients(name):
+    proc = numhep.process(name)
+    p, _ = numhep.rambo(64, 1000.0, proc.masses, seed=3)
+    same([numhep.me(cp.asarray(p), proc)], [numhep.me(p, proc)])
+    m_d, g_d = numhep.me(cp.asarray(p), proc, grad=("p", "MT", "aS"))
+    m_h, g_h = numhep.me(p, proc, grad=("p", "MT", "aS"))
+    same([m_d, g_d["p"], g_d["MT"], g_d["aS"]], [m_h, g_h["p"], g_h["MT"], g_h["aS"]])
+
+
+def test_phase_space(rng):
+    masses = [173.0, 0.0, 10.0]
+    u = rng.random((32, 5))
+    same(numhep.rambo_on_diet(cp.asarray(u), 700.0, masses), numhep.rambo_on_diet(u, 700.0, masses))
+    fin, _ = numhep.rambo_on_diet(u, 700.0, masses)
+    same(numhep.rambo_on_diet_inverse(cp.asarray(fin), masses), numhep.rambo_on_diet_inverse(fin, masses))
+    g = rng.normal(size=fin.shape)
+    same(numhep.rambo_on_diet_vjp(cp.asarray(u), 700.0, masses, cp.asarray(g), 1.0),
+         numhep.rambo_on_diet_vjp(u, 700.0, masses, g, 1.0))
+    legs = [0.0, 0.0, 173.0, 173.0, 0.0]
+    r = 1.0 - rng.random((32, 3, 4))
+    same(numhep.rambo_map(cp.asarray(r), 1000.0, legs), numhep.rambo_map(r, 1000.0, legs))
+    grid = numhep.VegasGrid(3, bins=8)
+    grid.adapt(rng.uniform(0.1, 5.0, size=(3, 8)))
+    v = rng.random((32, 3))
+    same(grid(cp.asarray(v)), grid(v))
+
+
+def test_phase_space_blocks(rng):
+    n = 16
+    z = rng.uniform(0.05, 0.95, n)
+    lo, hi = np.full(n, 60.0**2), np.full(n, 120.0**2)
+    same(B.breit_wigner_map(*on_device(z), 91.188, 2.4414, *on_device(lo, hi)),
+         B.breit_wigner_map(z, 91.188, 2.4414, lo, hi))
+    same(B.power_law_map(*on_device(z, lo, hi), nu=1.4), B.power_law_map(z, lo, hi, nu=1.4))
+    p = np.tile([500.0, 30.0, -20.0, 100.0], (n, 1))
+    z2 = rng.uniform(0.05, 0.95, (n, 2))
+    s1, s2 = np.full(n, 100.0**2), np.full(n, 50.0**2)
+    same(B.two_body_decay(*on_device(p, s1, s2, z2)), B.two_body_decay(p, s1, s2, z2))
+    k1, k2, _ = B.two_body_decay(p, s1, s2, z2)
+    same(B.two_body_decay_inverse(*on_device(k1, k2)), B.two_body_decay_inverse(k1, k2))
+    same(B.luminosity_map(cp.asarray(z2), 1e-3, 1.0), B.luminosity_map(z2, 1e-3, 1.0))
+
+
+def test_parton_densities():
+    pdf = numhep.pdf()
+    x, q2 = np.array([1e-4, 1e-3, 0.05, 0.4, 0.9]), np.array([4.0, 20.0, 173.0**2, 1e5, 1e6])
+    for pid in (21, 2, -1):
+        same([pdf.xfxQ2(pid, *on_device(x, q2))], [pdf.xfxQ2(pid, x, q2)])
+    same([pdf.alphasQ2(cp.asarray(q2))], [pdf.alphasQ2(q2)])
+
+
+def test_dipoles():
+    proc = numhep.process("ee_uugg")
+    p, _ = numhep.rambo(16, 1000.0, proc.masses, seed=4)
+    table = cs.relevant_dipoles(["u", "u~", "g", "g"])
+    same(cs.dipoles(cp.asarray(p[:, 2:]), table), cs.dipoles(p[:, 2:], table))
+
+
+def test_repeated_calls_move_no_data(monkeypatch):
+    # after a first call (kernel compilation, program arrays copied once), evaluating |M|^2
+    # and its gradient on device momenta copies nothing between host and device
+    proc = numhep.process("gg_ttg")
+    p, _ = numhep.rambo(256, 1000.0, proc.masses, seed=5)
+    pd = cp.asarray(p)
+    numhep.me(pd, proc, grad=True)
+    moves = []
+    real_asarray, real_array, real_asnumpy = cp.asarray, cp.array, cp.asnumpy
+
+    def counting(fn, direction):
+        def wrapped(a, *args, **kwargs):
+            if direction == "to device" and isinstance(a, np.ndarray) and a.size > 1:
+                moves.append((direction, a.shape))
+            if direction == "to host":
+                moves.append((direction, getattr(a, "shape", None)))
+            return fn(a, *args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(cp, "asarray", counting(real_asarray, "to device"))
+    monkeypatch.setattr(cp, "array", counting(real_array, "to device"))
+    monkeypatch.setattr(cp, "asnumpy", counting(real_asnumpy, "to host"))
+    monkeypatch.setattr(ab, "to_host", counting(ab.to_host, "to host"))
+    before = cp.get_default_memory_pool().used_bytes()
+    m, g = numhep.me(pd, proc, grad=True)
+    assert isinstance(m, cp.ndarray) and isinstance(g, cp.ndarray)
+    assert moves == []
+    del m, g
+    assert cp.get_default_memory_pool().used_bytes() == before
+
+
+def test_torch_cuda_tensors_through_the_bridge(rng):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("torch without CUDA")
+    proc = numhep.process("gg_tt")
+    p, _ = numhep.rambo(4, 800.0, proc.masses, seed=6)
+    pt = torch.tensor(p, device="cuda", requires_grad=True)
+    m = numhep.me(pt, proc)
+    assert m.device.type == "cuda"
+    np.testing.assert_allclose(m.detach().cpu().numpy(), numhep.me(p, proc), rtol=RTOL)
+    assert torch.autograd.gradcheck(lambda q: numhep.me(q, proc), (pt,))
+
+
+def test_mixed_host_and_device_arrays_are_refused(rng):
+    u = rng.random((4, 2))
+    with pytest.raises(TypeError, match="different devices"):
+        numhep.rambo_on_diet_vjp(cp.asarray(u), 200.0, [0.0, 0.0], np.ones((4, 2, 4)), 0.0)
