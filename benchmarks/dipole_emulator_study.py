@@ -79,6 +79,7 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=200, help="points per trajectory")
     ap.add_argument("--paper", action="store_true", help="Sec. 2.4.2 networks, 20 members, batch 4096, no epoch cap")
     ap.add_argument("--out", type=Path, default=Path("emulator_study"))
+    ap.add_argument("--device", default=None, help="torch device for training (default: cuda when available)")
     args = ap.parse_args(argv)
     if args.paper:
         args.members, args.hidden, args.batch_size, args.max_epochs = 20, [64, 128, 256, 512, 768, 386, 128, 64], 4096, 10_000
@@ -109,7 +110,7 @@ def main(argv=None):
             t0 = time.perf_counter()
             emu = train_emulator(data, members=args.members, hidden=tuple(args.hidden), max_epochs=args.max_epochs,
                                  batch_size=args.batch_size, plain=plain,
-                                 checkpoint=args.out / f"ck_{nj}j_{name}.pt")
+                                 checkpoint=args.out / f"ck_{nj}j_{name}.pt", device=args.device)
             emu.save(args.out / f"emulator_{nj}j_{name}.pt")
             emulators[(nj, name)] = emu
             pred, _ = emu.predict(test["momenta"])

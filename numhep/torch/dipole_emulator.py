@@ -175,7 +175,7 @@ class DipoleEmulator(torch.nn.Module):
 
     @classmethod
     def load(cls, path):
-        blob = torch.load(path, weights_only=False)
+        blob = torch.load(path, weights_only=False, map_location="cpu")
         emu = cls(**blob["meta"])
         emu.load_state_dict(blob["state"])
         return emu
@@ -227,8 +227,8 @@ def _scales(train):
                 s_pred=s_pred, s_coef=s_coef, t_mean=t.mean(), t_std=t.std(), c_start=c0)
 
 
-def _tensors(data):
-    return {k: torch.as_tensor(np.ascontiguousarray(v)) for k, v in data.items()}
+def _tensors(data, device="cpu"):
+    return {k: torch.as_tensor(np.ascontiguousarray(v), device=device) for k, v in data.items()}
 
 
 def _loss(emu, net, batch, penalty):
@@ -251,27 +251,31 @@ def _atomic_save(obj, path):
 
 
 def train_emulator(data, config: TrainingConfig | None = None, *, checkpoint=None, progress=True,
-                   on_epoch=None, **overrides) -> DipoleEmulator:
+                   on_epoch=None, device=None, **overrides) -> DipoleEmulator:
     """Train an emulator on a :class:`numhep.dipole_dataset.DipoleDataset` (train and
     validation splits); keyword arguments override fields of ``config``.  ``checkpoint``: a
     file written after every epoch; a run started with an existing checkpoint of the same
     set-up continues from it and ends with the same weights as an uninterrupted run.
     ``on_epoch(member, epoch, validation_loss)`` is called after every epoch (after the
-    checkpoint is written)."""
+    checkpoint is written).  ``device``: where to train (default: the GPU when torch sees
+    one, else the CPU); the returned emulator lives on the CPU, and a checkpoint written on
+    one device resumes on another."""
     config = TrainingConfig(**{**asdict(config or TrainingConfig()), **overrides})
     train, valid = data.split("train"), data.split("validation")
     if len(train["me"]) < 2 or len(valid["me"]) < 1:
         raise ValueError(f"{data.path}: too few points to train ({len(train['me'])} train, {len(valid['me'])} validation)")
     emu = DipoleEmulator(data.n_jets, data.table, data.gluon_pairs, _scales(train), config.hidden,
                          config.members, config.plain, float(data.attrs["alpha_s"]), str(data.attrs["process"]))
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    emu.to(device)
     state = dict(member=0, finished=[], history=[])
     ident = dict(config=asdict(config), data=str(Path(data.path).resolve()), rows=data.rows)
     if checkpoint is not None and Path(checkpoint).exists():
-        blob = torch.load(checkpoint, weights_only=False)
+        blob = torch.load(checkpoint, weights_only=False, map_location="cpu")
         if blob["ident"] != ident:
             raise ValueError(f"{checkpoint}: a checkpoint of another set-up; remove it or pick another file")
         state = blob["state"]
-    tr, va = _tensors(train), _tensors(valid)
+    tr, va = _tensors(train, device), _tensors(valid, device)
     n = len(train["me"])
     bar = None
     if progress:
@@ -298,7 +302,7 @@ def train_emulator(data, config: TrainingConfig | None = None, *, checkpoint=Non
         while run["epoch"] < config.max_epochs and run["stale"] < config.stop_patience:
             order = torch.randperm(n, generator=gen)
             for start in range(0, n, config.batch_size):
-                idx = order[start:start + config.batch_size]
+                idx = order[start:start + config.batch_size].to(device)
                 loss, _ = _loss(emu, net, {c: v[idx] for c, v in tr.items()}, config.penalty)
                 opt.zero_grad()
                 loss.backward()
@@ -329,6 +333,7 @@ def train_emulator(data, config: TrainingConfig | None = None, *, checkpoint=Non
             bar.update(1)
     for net, sd in zip(emu.members, state["finished"]):
         net.load_state_dict(sd)
+    emu.to("cpu")
     if bar is not None:
         bar.close()
     emu.history = state["history"]
