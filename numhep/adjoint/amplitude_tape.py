@@ -62,8 +62,10 @@ from numhep.kernels.amplitude_tape import (
     four_point,
     output_kind,
     run_tape,
-
 )
+
+#: the helicity algebra is compiled with fast math (numhep.kernels._target)
+FAST_MATH = True
 
 
 @device(inline=True)

@@ -12,6 +12,9 @@ from numhep.adjoint.propagators import sandwich
 from numhep.kernels._target import device
 from numhep.kernels.vertices import dot, sigma_blocks
 
+#: the helicity algebra is compiled with fast math (numhep.kernels._target)
+FAST_MATH = True
+
 
 @device
 def ffv_vector_vjp(a1, a2, a3, a4, b1, b2, b3, b4, cl, cr, g0, g1, g2, g3):

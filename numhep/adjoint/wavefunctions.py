@@ -19,6 +19,9 @@ import math
 from numhep.kernels._target import device
 from numhep.kernels.wavefunctions import helicity_spinor
 
+#: the helicity algebra is compiled with fast math (numhep.kernels._target)
+FAST_MATH = True
+
 
 @device
 def helicity_spinor_jacobian(px, py, pz, hel):

@@ -62,6 +62,15 @@ __all__ = ["device", "kernel", "adjoint_of", "cuda_threads_per_block"]
 
 _JIT_OPTIONS = dict(fastmath=False, error_model="numpy")
 
+#: a kernel module that defines ``FAST_MATH = True`` has its CPU functions compiled with
+#: LLVM's fast-math flags (what MadGraph's -O3 -ffast-math build does): numba promotes a
+#: real factor to a complex one and multiplies in full, and only these flags let LLVM drop
+#: the zero imaginary parts, contract to FMAs and reorder sums.  Meant for the helicity
+#: algebra (wavefunctions, vertices, propagators, the amplitude tape), whose inputs are
+#: validated before a launch and which never test for NaN or infinity.  CUDA builds are
+#: unaffected.
+_FAST_MATH_FLAG = "FAST_MATH"
+
 #: CUDA block size for event-parallel kernels.
 cuda_threads_per_block = 128
 
@@ -134,6 +143,8 @@ class _Device:
     def __init__(self, fn, inline: bool = False):
         self.py_func = fn
         opts = dict(_nrt=False, **_JIT_OPTIONS)
+        if fn.__globals__.get(_FAST_MATH_FLAG, False):
+            opts["fastmath"] = True
         if inline:
             opts["inline"] = "always"
         self.cpu = numba.njit(**opts)(fn)

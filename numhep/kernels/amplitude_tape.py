@@ -40,6 +40,9 @@ from numhep.kernels.vertices import (
 )
 from numhep.kernels.wavefunctions import external_psi, external_psibar, polarisation
 
+#: the helicity algebra is compiled with fast math (numhep.kernels._target)
+FAST_MATH = True
+
 # opcodes (the compiler emits the same numbers)
 EXT_PSI = 0
 EXT_PSIBAR = 1

@@ -13,31 +13,47 @@ Adjoint: :mod:`numhep.adjoint.propagators`.
 from numhep.kernels._target import device
 from numhep.kernels.vertices import sigma_blocks
 
+#: the helicity algebra is compiled with fast math (numhep.kernels._target)
+FAST_MATH = True
+
 
 @device
-def denominator(k0, k1, k2, k3, m, w):
-    return complex(k0 * k0 - k1 * k1 - k2 * k2 - k3 * k3 - m * m, m * w)
+def inverse_denominator(k0, k1, k2, k3, m, w):
+    """1/D = conj(D)/|D|^2, written out: numba's complex division goes through CPython's
+    overflow-guarded algorithm (branches and a real division per component), several
+    times the cost of this reciprocal on the propagator-heavy amplitude tape."""
+    a = k0 * k0 - k1 * k1 - k2 * k2 - k3 * k3 - m * m
+    b = m * w
+    r = 1.0 / (a * a + b * b)
+    return complex(a * r, -b * r)
+
+
+@device
+def i_over_denominator(k0, k1, k2, k3, m, w):
+    """i/D, the propagators' common factor."""
+    q = inverse_denominator(k0, k1, k2, k3, m, w)
+    return complex(-q.imag, q.real)
 
 
 @device
 def scalar_propagator(s, k0, k1, k2, k3, m, w):
-    return 1j * s / denominator(k0, k1, k2, k3, m, w)
+    return i_over_denominator(k0, k1, k2, k3, m, w) * s
 
 
 @device
 def vector_propagator(v0, v1, v2, v3, k0, k1, k2, k3, m, w):
     if m == 0.0:
-        f = -1j / complex(k0 * k0 - k1 * k1 - k2 * k2 - k3 * k3, 0.0)
+        f = complex(0.0, -1.0 / (k0 * k0 - k1 * k1 - k2 * k2 - k3 * k3))
         return f * v0, f * v1, f * v2, f * v3
-    f = 1j / denominator(k0, k1, k2, k3, m, w)
-    kv = (k0 * v0 - k1 * v1 - k2 * v2 - k3 * v3) / (m * m)
+    f = i_over_denominator(k0, k1, k2, k3, m, w)
+    kv = (k0 * v0 - k1 * v1 - k2 * v2 - k3 * v3) * (1.0 / (m * m))
     return f * (k0 * kv - v0), f * (k1 * kv - v1), f * (k2 * kv - v2), f * (k3 * kv - v3)
 
 
 @device
 def psi_propagator(b1, b2, b3, b4, k0, k1, k2, k3, m, w):
     """i (-Kslash + m) psi / D: the column spinor of a psi-type line."""
-    f = 1j / denominator(k0, k1, k2, k3, m, w)
+    f = i_over_denominator(k0, k1, k2, k3, m, w)
     # Kslash = [[0, K.sigma], [K.sigmabar, 0]]
     a11, a12, a21, a22, c11, c12, c21, c22 = sigma_blocks(k0, k1, k2, k3)
     return (
@@ -51,7 +67,7 @@ def psi_propagator(b1, b2, b3, b4, k0, k1, k2, k3, m, w):
 @device
 def psibar_propagator(a1, a2, a3, a4, k0, k1, k2, k3, m, w):
     """psibar i (Kslash + m) / D: the row spinor of a psibar-type line."""
-    f = 1j / denominator(k0, k1, k2, k3, m, w)
+    f = i_over_denominator(k0, k1, k2, k3, m, w)
     a11, a12, a21, a22, c11, c12, c21, c22 = sigma_blocks(k0, k1, k2, k3)
     # row (aL, aR) [[m, K.sigma], [K.sigmabar, m]] = (m aL + aR K.sigmabar, aL K.sigma + m aR)
     return (

@@ -16,6 +16,9 @@ Adjoint: :mod:`numhep.adjoint.vertices`.
 
 from numhep.kernels._target import device
 
+#: the helicity algebra is compiled with fast math (numhep.kernels._target)
+FAST_MATH = True
+
 
 @device(inline=True)
 def dot(a0, a1, a2, a3, b0, b1, b2, b3):

@@ -23,6 +23,9 @@ import math
 
 from numhep.kernels._target import device
 
+#: the helicity algebra is compiled with fast math (numhep.kernels._target)
+FAST_MATH = True
+
 
 @device
 def helicity_spinor(px, py, pz, hel):
