@@ -58,7 +58,6 @@ from numhep.kernels.amplitude_tape import (
     VVS_V,
     VVV_V,
     VVVV_V,
-    colour_sum,
     four_point,
     output_kind,
     run_tape,
@@ -77,8 +76,9 @@ def add4(gw, i, s, a0, a1, a2, a3):
 
 
 @device(inline=True)
-def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw, gk, gcoup):
-    """Accumulate the cotangents of the inputs, input momenta and couplings of one vertex."""
+def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw, gk, gcoup, track):
+    """Accumulate the cotangents of the inputs, input momenta and (with ``track``) couplings of
+    one vertex."""
     c0 = couplings[row, 0]
     c1 = couplings[row, 1]
     c2 = couplings[row, 2]
@@ -98,20 +98,26 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
                                w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], c0, c1, g0)
         add4(gw, i, a, r[0], r[1], r[2], r[3])
         add4(gw, i, b, r[4], r[5], r[6], r[7])
-        gcoup[i, row, 0] += r[8]
-        gcoup[i, row, 1] += r[9]
+        if track:
+            gcoup[i, row, 0] += r[8]
+        if track:
+            gcoup[i, row, 1] += r[9]
     elif op == FFS_PSIBAR:
         r = ffs_spinor_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3], w[i, b, 0], c0, c1, g0, g1, g2, g3)
         add4(gw, i, a, r[0], r[1], r[2], r[3])
         gw[i, b, 0] += r[4]
-        gcoup[i, row, 0] += r[5]
-        gcoup[i, row, 1] += r[6]
+        if track:
+            gcoup[i, row, 0] += r[5]
+        if track:
+            gcoup[i, row, 1] += r[6]
     elif op == FFS_PSI:
         r = ffs_spinor_vjp(w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], w[i, a, 0], c0, c1, g0, g1, g2, g3)
         add4(gw, i, b, r[0], r[1], r[2], r[3])
         gw[i, a, 0] += r[4]
-        gcoup[i, row, 0] += r[5]
-        gcoup[i, row, 1] += r[6]
+        if track:
+            gcoup[i, row, 0] += r[5]
+        if track:
+            gcoup[i, row, 1] += r[6]
     elif op == VVV_V:
         r = vvv_vector_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
                            w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3],
@@ -122,7 +128,8 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
         for q in range(4):
             gk[i, a, q] += 2.0 * r[8 + q].real
             gk[i, b, q] += 2.0 * r[12 + q].real
-        gcoup[i, row, 0] += r[16]
+        if track:
+            gcoup[i, row, 0] += r[16]
     elif op == VVVV_V:
         r = vvvv_vector_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
                             w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3],
@@ -130,16 +137,20 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
         add4(gw, i, a, r[0], r[1], r[2], r[3])
         add4(gw, i, b, r[4], r[5], r[6], r[7])
         add4(gw, i, c, r[8], r[9], r[10], r[11])
-        gcoup[i, row, 0] += r[12]
-        gcoup[i, row, 1] += r[13]
-        gcoup[i, row, 2] += r[14]
+        if track:
+            gcoup[i, row, 0] += r[12]
+        if track:
+            gcoup[i, row, 1] += r[13]
+        if track:
+            gcoup[i, row, 2] += r[14]
     elif op == VVS_V:
         # out = c S x
         s = w[i, b, 0]
         gx = g0 * w[i, a, 0] + g1 * w[i, a, 1] + g2 * w[i, a, 2] + g3 * w[i, a, 3]
         add4(gw, i, a, c0 * s * g0, c0 * s * g1, c0 * s * g2, c0 * s * g3)
         gw[i, b, 0] += c0 * gx
-        gcoup[i, row, 0] += s * gx
+        if track:
+            gcoup[i, row, 0] += s * gx
     elif op == VVS_S:
         # out = c (x.y)
         gw[i, a, 0] += c0 * g0 * w[i, b, 0]
@@ -150,12 +161,14 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
         gw[i, b, 1] -= c0 * g0 * w[i, a, 1]
         gw[i, b, 2] -= c0 * g0 * w[i, a, 2]
         gw[i, b, 3] -= c0 * g0 * w[i, a, 3]
-        gcoup[i, row, 0] += g0 * (w[i, a, 0] * w[i, b, 0] - w[i, a, 1] * w[i, b, 1]
-                                  - w[i, a, 2] * w[i, b, 2] - w[i, a, 3] * w[i, b, 3])
+        if track:
+            gcoup[i, row, 0] += g0 * (w[i, a, 0] * w[i, b, 0] - w[i, a, 1] * w[i, b, 1]
+                                      - w[i, a, 2] * w[i, b, 2] - w[i, a, 3] * w[i, b, 3])
     elif op == SSS_S:
         gw[i, a, 0] += c0 * g0 * w[i, b, 0]
         gw[i, b, 0] += c0 * g0 * w[i, a, 0]
-        gcoup[i, row, 0] += g0 * w[i, a, 0] * w[i, b, 0]
+        if track:
+            gcoup[i, row, 0] += g0 * w[i, a, 0] * w[i, b, 0]
     elif op == VVSS_V:
         # out = c s1 s2 x
         s1 = w[i, b, 0]
@@ -165,7 +178,8 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
         add4(gw, i, a, f * g0, f * g1, f * g2, f * g3)
         gw[i, b, 0] += c0 * s2 * gx
         gw[i, c, 0] += c0 * s1 * gx
-        gcoup[i, row, 0] += s1 * s2 * gx
+        if track:
+            gcoup[i, row, 0] += s1 * s2 * gx
     elif op == VVSS_S:
         # out = c (x.y) s
         s = w[i, c, 0]
@@ -175,7 +189,8 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
         add4(gw, i, a, f * w[i, b, 0], -f * w[i, b, 1], -f * w[i, b, 2], -f * w[i, b, 3])
         add4(gw, i, b, f * w[i, a, 0], -f * w[i, a, 1], -f * w[i, a, 2], -f * w[i, a, 3])
         gw[i, c, 0] += c0 * xy * g0
-        gcoup[i, row, 0] += xy * s * g0
+        if track:
+            gcoup[i, row, 0] += xy * s * g0
     elif op == SSSS_S:
         s1 = w[i, a, 0]
         s2 = w[i, b, 0]
@@ -183,14 +198,18 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
         gw[i, a, 0] += c0 * g0 * s2 * s3
         gw[i, b, 0] += c0 * g0 * s1 * s3
         gw[i, c, 0] += c0 * g0 * s1 * s2
-        gcoup[i, row, 0] += g0 * s1 * s2 * s3
+        if track:
+            gcoup[i, row, 0] += g0 * s1 * s2 * s3
 
 
 @device
 def reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
                  w, k, wv, gjamp, gw, gk, gcoup, greals, gp):
     """Walk the tape backwards for helicity h (forward values in w, k; JAMP seeds in gjamp);
-    wavefunctions with no leg in ``flush`` keep accumulating their cotangents."""
+    wavefunctions with no leg in ``flush`` keep accumulating their cotangents.  Coupling and
+    mass/width cotangents are accumulated only when gcoup has rows (parameter gradients
+    wanted): the momentum gradient alone skips that work."""
+    track = gcoup.shape[1] > 0
     for n in range(ops.shape[0] - 1, -1, -1):
         op = ops[n, 0]
         out = ops[n, 1]
@@ -223,7 +242,8 @@ def reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, di
                 gw[i, out, q] = complex(0.0, 0.0)
                 gk[i, out, q] = 0.0
             if pm >= 0:
-                greals[i, pm] += 2.0 * r[4].real
+                if track:
+                    greals[i, pm] += 2.0 * r[4].real
             continue
         a = ops[n, 2]
         b = ops[n, 3]
@@ -245,7 +265,7 @@ def reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, di
             else:
                 t0, t1, t2, t3 = gamp * w[i, ref, 0], gamp * w[i, ref, 1], gamp * w[i, ref, 2], gamp * w[i, ref, 3]
                 add4(gw, i, ref, gamp * v0, gamp * v1, gamp * v2, gamp * v3)
-            vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, t0, t1, t2, t3, gw, gk, gcoup)
+            vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, t0, t1, t2, t3, gw, gk, gcoup, track)
             continue
         k0 = k[i, out, 0]
         k1 = k[i, out, 1]
@@ -272,8 +292,9 @@ def reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, di
             t0, t1, t2, t3 = r7[0], complex(0.0, 0.0), complex(0.0, 0.0), complex(0.0, 0.0)
             dk0, dk1, dk2, dk3, dm, dw = r7[1], r7[2], r7[3], r7[4], r7[5], r7[6]
         if pm >= 0:
-            greals[i, pm] += 2.0 * dm.real
-            greals[i, pm + 1] += 2.0 * dw.real
+            if track:
+                greals[i, pm] += 2.0 * dm.real
+                greals[i, pm + 1] += 2.0 * dw.real
         gk0 = gk[i, out, 0] + 2.0 * dk0.real
         gk1 = gk[i, out, 1] + 2.0 * dk1.real
         gk2 = gk[i, out, 2] + 2.0 * dk2.real
@@ -294,13 +315,14 @@ def reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, di
             gk[i, c, 1] += gk1
             gk[i, c, 2] += gk2
             gk[i, c, 3] += gk3
-        vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, t0, t1, t2, t3, gw, gk, gcoup)
+        vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, t0, t1, t2, t3, gw, gk, gcoup, track)
 
 
 @adjoint_of(fwd.tape_me)
 def tape_me_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp, diag_coef, g,
                 w, k, wv, jamp, gjamp, gw, gk, gcoup, greals, out, gp):
-    """out[i] = |M|^2 (as the forward), gp[i] = g d|M|^2/dp, gcoup[i] (Wirtinger) and greals[i].
+    """out[i] = |M|^2 (as the forward), gp[i] = g d|M|^2/dp, gcoup[i] (Wirtinger) and greals[i]
+    (pass gcoup with no rows, shape (n, 0, 4), and greals (n, 0) when only gp is wanted).
 
     wv (n, n_slots + n_diagrams, 4) keeps the forward's vertex currents for the reverse.
     """
@@ -323,11 +345,13 @@ def tape_me_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_
     total = 0.0
     for h in range(helicities.shape[0]):
         run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp, True, wv)
-        total += colour_sum(i, colour, jamp)
+        # one pass over the colour matrix gives both sum_a conj(J_a) (C J)_a and the seeds
         for a in range(nj):
             s = complex(0.0, 0.0)
             for b in range(nj):
                 s += colour[a, b] * jamp[i, b]
+            ja = jamp[i, a]
+            total += ja.real * s.real + ja.imag * s.imag
             gjamp[i, a] = scale * s.conjugate()
         flush = helicities[h + 1, last] if h + 1 < nh else -1
         reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,

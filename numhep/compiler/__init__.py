@@ -197,6 +197,8 @@ class CompiledProcess(Process):
                 seeded = self.model.seeded(name, params)
                 chains.append((col, xp.asarray(prog.coupling_derivatives(self.model, seeded)),
                                xp.asarray(prog.real_derivatives(seeded))))
+        if not chains:  # the momentum gradient alone: the kernel skips parameter cotangents
+            nrows = nreals = 0
         chunk = self._chunk(xp, grad=True, coupling_rows=nrows)
         nd = len(prog.diag_ptr) - 1
         for start in range(0, n, chunk):
