@@ -321,7 +321,9 @@ def train_emulator(data, config: TrainingConfig | None = None, *, checkpoint=Non
                 state["run"] = run
                 _atomic_save(dict(ident=ident, state=state), checkpoint)
             if bar is not None:
-                bar.set_postfix(epoch=run["epoch"], validation=f"{val.item():.3e}", best=f"{run['best']:.3e}")
+                # the MSE alone compares dipole and plain runs (the loss adds the Eq. 2.8 penalty)
+                bar.set_postfix(epoch=run["epoch"], validation=f"{val.item():.3e}", mse=f"{val_mse.item():.3e}",
+                                best=f"{run['best']:.3e}")
             if on_epoch is not None:
                 on_epoch(k, run["epoch"], val.item())
         net.load_state_dict(run["best_state"])
