@@ -12,9 +12,9 @@ generated at --extrapolate-y-cut (default y_cut / 10) whose smallest s_ij / s li
 y_cut, i.e. more singular than anything seen in training (Fig. 6 and Sec. 3.3 ask the same
 question), and random RAMBO trajectories for the highest multiplicity (App. C) with the fraction of
 points outside 0.1 %, 1 %, 5 % per region (Table 2): white (inside the training
-selection), red (some y_ij below y_cut), pink (two separate pairs below d_cut), purple
-(three partons within d_cut of each other), blue (both); the q q~ pair does not count, and
-regions come from the pairwise Durham distances.  Plots go to --out as PNG.
+selection), red (some y_ij below y_cut), pink (two separate pairs clustered at d_cut),
+purple (three partons in one jet), blue (both); the regions come from FastJet's exclusive
+clustering as in the paper, and the q q~ pair does not count.  Plots go to --out as PNG.
 
     python benchmarks/dipole_emulator_study.py --points 60000 --members 2 --max-epochs 150
     python benchmarks/dipole_emulator_study.py --paper      # Sec. 2.4.2 networks, 20 members (GPU)
@@ -30,25 +30,46 @@ import numpy as np
 
 
 def region_of(final, y_cut, d_cut):
-    """Region label per point of final-state partons (n, m, 4) (quark 0, antiquark 1)."""
-    e = final[..., 0]
-    cos = (final[:, :, None, 1:] * final[:, None, :, 1:]).sum(-1) / (e[:, :, None] * e[:, None, :])
-    s = 2 * e[:, :, None] * e[:, None, :] * (1 - cos) / e.sum(1)[:, None, None] ** 2
-    d = 2 * np.minimum(e[:, :, None], e[:, None, :]) ** 2 * (1 - cos) / (e.sum(1)[:, None, None] ** 2)
-    m = final.shape[1]
+    """Region per point of final-state partons (n, m, 4) (quark 0, antiquark 1), from FastJet's
+    exclusive e+e- k_t clustering at d_cut s, as the data sets cluster: a jet of two partons
+    is a single-unresolved pair, a jet of three or more a double-unresolved cluster, and the
+    q q~ pair alone does not count (no divergence).  blue: a cluster and a separate pair;
+    purple: a cluster; pink: two separate pairs; red: at most one pair but some s_ij / s
+    (q q~ excluded) below y_cut; white: inside the training selection."""
+    import warnings
+
+    import awkward as ak
+    import fastjet
+
+    n, m = final.shape[:2]
+    total = final.sum(axis=1)
+    s0 = float(np.median(total[:, 0] ** 2 - (total[:, 1:] ** 2).sum(axis=1)))
+    events = ak.zip({"px": final[..., 1], "py": final[..., 2], "pz": final[..., 3], "E": final[..., 0]})
+    sequence = fastjet.ClusterSequence(events, fastjet.JetDefinition0Param(fastjet.ee_kt_algorithm))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # dcut with e+e- k_t is meant (see jet_selection)
+        jets = ak.num(sequence.exclusive_jets(dcut=d_cut * s0)).to_numpy()
+        groups = [None] * n
+        for k in np.unique(jets):
+            idx = np.nonzero(jets == k)[0]
+            members = sequence.exclusive_jets_constituent_index(njets=int(k)).tolist()
+            for i in idx:
+                groups[i] = members[i]
+    dot = final[:, :, None, 0] * final[:, None, :, 0] - (final[:, :, None, 1:] * final[:, None, :, 1:]).sum(-1)
     pairs = [(a, b) for a in range(m) for b in range(a + 1, m) if (a, b) != (0, 1)]
+    y_min = np.min([2 * dot[:, a, b] for a, b in pairs], axis=0) / s0
     labels = []
-    for k in range(final.shape[0]):
-        low = [(a, b) for a, b in pairs if d[k, a, b] < d_cut]
-        disjoint = any(set(p).isdisjoint(q) for i, p in enumerate(low) for q in low[i + 1:])
-        shared = any(set(p) & set(q) for i, p in enumerate(low) for q in low[i + 1:])
-        if disjoint and shared:
+    for i in range(n):
+        merged = [set(g) for g in groups[i] if len(g) > 1 and set(g) != {0, 1}]
+        doubles = sum(len(g) == 2 for g in merged)
+        cluster = any(len(g) > 2 for g in merged)
+        if cluster and doubles:
             labels.append("blue")
-        elif shared:
+        elif cluster:
             labels.append("purple")
-        elif disjoint:
+        elif doubles > 1:
             labels.append("pink")
-        elif min(s[k, a, b] for a, b in pairs) < y_cut:
+        elif y_min[i] < y_cut:
             labels.append("red")
         else:
             labels.append("white")
