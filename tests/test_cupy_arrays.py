@@ -91,8 +91,9 @@ def test_parton_densities():
 def test_dipoles():
     proc = numhep.process("ee_uugg")
     p, _ = numhep.rambo(16, 1000.0, proc.masses, seed=4)
-    table = cs.relevant_dipoles(["u", "u~", "g", "g"])
+    table, pairs = cs.relevant_dipoles([2, -2, 21, 21])
     same(cs.dipoles(cp.asarray(p[:, 2:]), table), cs.dipoles(p[:, 2:], table))
+    same([cs.splitting_azimuths(cp.asarray(p[:, 2:]), pairs)], [cs.splitting_azimuths(p[:, 2:], pairs)])
 
 
 def test_repeated_calls_move_no_data(monkeypatch):
