@@ -100,7 +100,6 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
         add4(gw, i, b, r[4], r[5], r[6], r[7])
         if track:
             gcoup[i, row, 0] += r[8]
-        if track:
             gcoup[i, row, 1] += r[9]
     elif op == FFS_PSIBAR:
         r = ffs_spinor_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3], w[i, b, 0], c0, c1, g0, g1, g2, g3)
@@ -108,7 +107,6 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
         gw[i, b, 0] += r[4]
         if track:
             gcoup[i, row, 0] += r[5]
-        if track:
             gcoup[i, row, 1] += r[6]
     elif op == FFS_PSI:
         r = ffs_spinor_vjp(w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3], w[i, a, 0], c0, c1, g0, g1, g2, g3)
@@ -116,7 +114,6 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
         gw[i, a, 0] += r[4]
         if track:
             gcoup[i, row, 0] += r[5]
-        if track:
             gcoup[i, row, 1] += r[6]
     elif op == VVV_V:
         r = vvv_vector_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
@@ -139,9 +136,7 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
         add4(gw, i, c, r[8], r[9], r[10], r[11])
         if track:
             gcoup[i, row, 0] += r[12]
-        if track:
             gcoup[i, row, 1] += r[13]
-        if track:
             gcoup[i, row, 2] += r[14]
     elif op == VVS_V:
         # out = c S x
@@ -241,9 +236,8 @@ def reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, di
                 gp[i, leg, q] += 2.0 * r[q].real + sgn * gk[i, out, q]
                 gw[i, out, q] = complex(0.0, 0.0)
                 gk[i, out, q] = 0.0
-            if pm >= 0:
-                if track:
-                    greals[i, pm] += 2.0 * r[4].real
+            if pm >= 0 and track:
+                greals[i, pm] += 2.0 * r[4].real
             continue
         a = ops[n, 2]
         b = ops[n, 3]
@@ -291,10 +285,9 @@ def reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, di
             r7 = scalar_propagator_vjp(v0, k0, k1, k2, k3, m, wd, g0)
             t0, t1, t2, t3 = r7[0], complex(0.0, 0.0), complex(0.0, 0.0), complex(0.0, 0.0)
             dk0, dk1, dk2, dk3, dm, dw = r7[1], r7[2], r7[3], r7[4], r7[5], r7[6]
-        if pm >= 0:
-            if track:
-                greals[i, pm] += 2.0 * dm.real
-                greals[i, pm + 1] += 2.0 * dw.real
+        if pm >= 0 and track:
+            greals[i, pm] += 2.0 * dm.real
+            greals[i, pm + 1] += 2.0 * dw.real
         gk0 = gk[i, out, 0] + 2.0 * dk0.real
         gk1 = gk[i, out, 1] + 2.0 * dk1.real
         gk2 = gk[i, out, 2] + 2.0 * dk2.real

@@ -19,9 +19,9 @@ FAST_MATH = True
 
 @device
 def inverse_denominator(k0, k1, k2, k3, m, w):
-    """1/D = conj(D)/|D|^2, written out: numba's complex division goes through CPython's
-    overflow-guarded algorithm (branches and a real division per component), several
-    times the cost of this reciprocal on the propagator-heavy amplitude tape."""
+    """1/D = conj(D)/|D|^2, written out: numba's complex division follows CPython's
+    overflow-guarded algorithm (branches and two real divisions), where this needs one
+    division; propagators are on every current of the amplitude tape."""
     a = k0 * k0 - k1 * k1 - k2 * k2 - k3 * k3 - m * m
     b = m * w
     r = 1.0 / (a * a + b * b)
