@@ -79,6 +79,19 @@ def momenta(p, name: str = "p", xp=np):
     return arr
 
 
+def device_copies(owner, key, make, xp, keep: int = 16):
+    """The host arrays ``make()`` as arrays of ``xp`` on its current device, copied once per
+    (device, ``key``) and kept on ``owner``, so that repeated calls move nothing to the
+    device.  At most ``keep`` sets are kept (a parameter scan must not pile up memory)."""
+    cache = owner.__dict__.setdefault("_device_copies", {})
+    key = (xp.cuda.Device().id, key)
+    if key not in cache:
+        if len(cache) >= keep:
+            cache.clear()
+        cache[key] = tuple(xp.asarray(a) for a in make())
+    return cache[key]
+
+
 def to_host(a):
     """A numpy copy of any array (CuPy's ``.get()``)."""
     return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else np.asarray(a)

@@ -55,13 +55,10 @@ class VegasGrid:
         return cls(e.shape[0], e.shape[1] - 1, alpha, e)
 
     def _edges_on(self, xp):
-        """The edges as an array of ``xp`` (a device copy is made once per grid state)."""
+        """The edges as an array of ``xp`` (on a device: copied once per device and grid state)."""
         if xp is np:
             return self.edges
-        cached = getattr(self, "_device_edges", None)
-        if cached is None or cached[0] is not self.edges:
-            cached = self._device_edges = (self.edges, xp.asarray(self.edges))
-        return cached[1]
+        return ab.device_copies(self, self.edges.tobytes(), lambda: (self.edges,), xp, keep=2)[0]
 
     def map(self, u):
         """(x, jacobian, bins) for points u (n, dims) in the unit hypercube (numpy or CuPy)."""

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from numhep import array_backend as ab
 from numhep.compiler import colour as _colour
 from numhep.compiler import diagrams as _diagrams
 from numhep.compiler import program as _program
@@ -115,20 +116,15 @@ class CompiledProcess(Process):
         )
 
     def _arrays_on(self, xp, params):
-        """The program's arrays where the events are: on a device they are copied once per
-        device and parameter set and kept, so repeated calls move no data to the device."""
+        """The program's arrays where the events are (on a device: copied once per device and
+        parameter set, :func:`numhep.array_backend.device_copies`)."""
         if xp is np:
             return self._arrays(params)
         try:
-            key = (xp.cuda.Device().id, tuple(sorted((k, float(v)) for k, v in (params or {}).items())))
+            key = tuple(sorted((k, float(v)) for k, v in (params or {}).items()))
         except (TypeError, ValueError):  # parameters that are not plain numbers: no reuse
             return tuple(xp.asarray(a) for a in self._arrays(params))
-        cache = self.__dict__.setdefault("_device_arrays", {})
-        if key not in cache:
-            if len(cache) >= 16:  # a parameter scan should not pile up device memory
-                cache.clear()
-            cache[key] = tuple(xp.asarray(a) for a in self._arrays(params))
-        return cache[key]
+        return ab.device_copies(self, key, lambda: self._arrays(params), xp)
 
     def _chunk(self, xp=np, grad=False, coupling_rows=0):
         """Events per kernel call: the workspace (wavefunctions, momenta, and for the
