@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from numhep.dipole_dataset import d_cut_fraction, generate_dipole_dataset, pair_invariants
+
 
 def region_of(final, y_cut, d_cut):
     """Region per point of final-state partons (n, m, 4) (quark 0, antiquark 1), from FastJet's
@@ -42,8 +44,8 @@ def region_of(final, y_cut, d_cut):
     import fastjet
 
     n, m = final.shape[:2]
-    total = final.sum(axis=1)
-    s0 = float(np.median(total[:, 0] ** 2 - (total[:, 1:] ** 2).sum(axis=1)))
+    y, s = pair_invariants(final)
+    s0 = float(np.median(s))
     events = ak.zip({"px": final[..., 1], "py": final[..., 2], "pz": final[..., 3], "E": final[..., 0]})
     sequence = fastjet.ClusterSequence(events, fastjet.JetDefinition0Param(fastjet.ee_kt_algorithm))
     with warnings.catch_warnings():
@@ -55,9 +57,8 @@ def region_of(final, y_cut, d_cut):
             members = sequence.exclusive_jets_constituent_index(njets=int(k)).tolist()
             for i in idx:
                 groups[i] = members[i]
-    dot = final[:, :, None, 0] * final[:, None, :, 0] - (final[:, :, None, 1:] * final[:, None, :, 1:]).sum(-1)
     pairs = [(a, b) for a in range(m) for b in range(a + 1, m) if (a, b) != (0, 1)]
-    y_min = np.min([2 * dot[:, a, b] for a, b in pairs], axis=0) / s0
+    y_min = np.min([y[:, a, b] for a, b in pairs], axis=0)
     labels = []
     for i in range(n):
         merged = [set(g) for g in groups[i] if len(g) > 1 and set(g) != {0, 1}]
@@ -78,11 +79,9 @@ def region_of(final, y_cut, d_cut):
 
 def min_pair_invariant(final):
     """Smallest s_ij / s over the pairs of final-state partons (n, m, 4)."""
-    dot = final[:, :, None, 0] * final[:, None, :, 0] - (final[:, :, None, 1:] * final[:, None, :, 1:]).sum(-1)
-    total = final.sum(axis=1)
-    s = total[:, 0] ** 2 - (total[:, 1:] ** 2).sum(axis=1)
+    y, _ = pair_invariants(final)
     iu = np.triu_indices(final.shape[1], 1)
-    return (2 * dot[:, iu[0], iu[1]]).min(axis=1) / s
+    return y[:, iu[0], iu[1]].min(axis=1)
 
 
 def main(argv=None):
@@ -112,7 +111,6 @@ def main(argv=None):
     import torch
 
     import numhep
-    from numhep.dipole_dataset import d_cut_fraction, generate_dipole_dataset
     from numhep.torch.dipole_emulator import train_emulator
 
     torch.set_num_threads(torch.get_num_threads())

@@ -34,7 +34,7 @@ import numpy as np
 from numhep.catani_seymour import ALPHA_S, dipoles, relevant_dipoles, splitting_azimuths
 from numhep.units import GEV2_TO_PB
 
-__all__ = ["DipoleDataset", "generate_dipole_dataset", "jet_selection", "SPLITS"]
+__all__ = ["DipoleDataset", "generate_dipole_dataset", "jet_selection", "pair_invariants", "SPLITS"]
 
 #: the seed processes per number of jets
 PROCESSES = {3: "ee_uug", 4: "ee_uugg", 5: "ee_uuggg"}
@@ -59,6 +59,16 @@ def d_cut_fraction(y_cut: float) -> float:
     return max(2.0 * y_cut, 0.01)
 
 
+def pair_invariants(final):
+    """(y, s): y_ij = s_ij / s (n, m, m) for every pair of final-state partons (n, m, 4), and
+    s (n,) the squared invariant mass of them all."""
+    final = np.asarray(final, dtype=np.float64)
+    total = final.sum(axis=1)
+    s = total[:, 0] ** 2 - (total[:, 1:] ** 2).sum(axis=1)
+    sij = 2.0 * (final[:, :, None, 0] * final[:, None, :, 0] - (final[:, :, None, 1:] * final[:, None, :, 1:]).sum(-1))
+    return sij / s[:, None, None], s
+
+
 def jet_selection(final, y_cut: float):
     """Boolean mask of points (n, partons, 4) that pass the selection of the module docstring."""
     import awkward as ak
@@ -66,12 +76,9 @@ def jet_selection(final, y_cut: float):
     fastjet = _fastjet()
     final = np.asarray(final, dtype=np.float64)
     n, m = final.shape[:2]
-    total = final.sum(axis=1)
-    s = total[:, 0] ** 2 - (total[:, 1:] ** 2).sum(axis=1)
-    pij = 2.0 * (final[:, :, None, 0] * final[:, None, :, 0]
-                 - (final[:, :, None, 1:] * final[:, None, :, 1:]).sum(-1))
+    y, s = pair_invariants(final)
     iu = np.triu_indices(m, 1)
-    ok = (pij[:, iu[0], iu[1]] >= y_cut * s[:, None]).all(axis=1)
+    ok = (y[:, iu[0], iu[1]] >= y_cut).all(axis=1)
     if not ok.any():
         return ok
     # one d_cut per call: the data sets use a fixed sqrt(s)
