@@ -18,10 +18,9 @@ the CPU column is printed.
 
 import argparse
 import os
-import time
 
 import numba
-import numpy as np
+from timing import best_time
 
 import numhep
 
@@ -45,15 +44,8 @@ def _gpu():
 
 
 def _rate(fn, n, repeats, sync=lambda: None):
-    fn()
-    sync()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        sync()
-        best = min(best, time.perf_counter() - t0)
-    return n / best
+    """Events per second of fn() over n events, synchronised with the device (best of repeats)."""
+    return n / best_time(lambda: (fn(), sync()), repeats=repeats)
 
 
 def main():
@@ -92,7 +84,7 @@ def main():
         if name in CUDACPP_V100S:
             print(f"|   | CUDACPP V100S | {CUDACPP_V100S[name]:.2g} | | | | | |")
     if cp is None:
-        print("\nno GPU column: run this on a machine with a CUDA device and CuPy (pip install 'numhep[gpu]')")
+        print("\nno GPU column: run this on a machine with a CUDA device and CuPy (pip install 'numhep[cuda]')")
 
 
 if __name__ == "__main__":
