@@ -76,6 +76,23 @@ def add4(gw, i, s, a0, a1, a2, a3):
 
 
 @device(inline=True)
+def external_wavefunction_vjp(op, e, px, py, pz, m, hel, inc, g0, g1, g2, g3):
+    """VJP of :func:`numhep.kernels.amplitude_tape.external_wavefunction`: the Wirtinger
+    cotangents of (E, px, py, pz, m)."""
+    z = complex(0.0, 0.0)
+    if op == EXT_PSI:
+        return external_psi_vjp(e, px, py, pz, m, hel, inc, g0, g1, g2, g3)
+    if op == EXT_PSIBAR:
+        return external_psibar_vjp(e, px, py, pz, m, hel, inc, g0, g1, g2, g3)
+    if op == EXT_VECTOR:
+        return polarisation_vjp(e, px, py, pz, m, hel, inc, g0, g1, g2, g3)
+    if op == EXT_GAUGE:
+        # (1, p/E)
+        return -(g1 * px + g2 * py + g3 * pz) / (e * e), g1 / e, g2 / e, g3 / e, z
+    return z, z, z, z, z
+
+
+@device(inline=True)
 def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw, gk, gcoup, track):
     """Accumulate the cotangents of the inputs, input momenta and (with ``track``) couplings of
     one vertex."""
@@ -217,20 +234,8 @@ def reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, di
             e, px, py, pz = p[i, leg, 0], p[i, leg, 1], p[i, leg, 2], p[i, leg, 3]
             pm = ops[n, 6]
             m = reals[pm] if pm >= 0 else 0.0
-            hel = helicities[h, leg]
-            g0, g1, g2, g3 = gw[i, out, 0], gw[i, out, 1], gw[i, out, 2], gw[i, out, 3]
-            z = complex(0.0, 0.0)
-            if op == EXT_PSI:
-                r = external_psi_vjp(e, px, py, pz, m, hel, inc, g0, g1, g2, g3)
-            elif op == EXT_PSIBAR:
-                r = external_psibar_vjp(e, px, py, pz, m, hel, inc, g0, g1, g2, g3)
-            elif op == EXT_VECTOR:
-                r = polarisation_vjp(e, px, py, pz, m, hel, inc, g0, g1, g2, g3)
-            elif op == EXT_GAUGE:
-                # (1, p/E)
-                r = (-(g1 * px + g2 * py + g3 * pz) / (e * e), g1 / e, g2 / e, g3 / e, z)
-            else:
-                r = (z, z, z, z, z)
+            r = external_wavefunction_vjp(op, e, px, py, pz, m, helicities[h, leg], inc,
+                                          gw[i, out, 0], gw[i, out, 1], gw[i, out, 2], gw[i, out, 3])
             sgn = -1.0 if inc else 1.0
             for q in range(4):
                 gp[i, leg, q] += 2.0 * r[q].real + sgn * gk[i, out, q]

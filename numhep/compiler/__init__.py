@@ -26,6 +26,7 @@ import numpy as np
 from numhep import array_backend as ab
 from numhep.compiler import colour as _colour
 from numhep.compiler import diagrams as _diagrams
+from numhep.compiler import event_blocks as _blocks
 from numhep.compiler import program as _program
 from numhep.compiler.process_syntax import ProcessSyntaxError, parse
 from numhep.kernels import amplitude_tape as _tape
@@ -140,6 +141,8 @@ class CompiledProcess(Process):
         if grad:
             return self._evaluate_with_gradient(p, xp, params, grad if isinstance(grad, tuple) else ())
         arrays = self._arrays_on(xp, params)
+        if xp is np:  # the host runs the tape SIMD across blocks of events
+            return _blocks.value(p, arrays, self.program, WORKSPACE_BYTES)
         out = xp.empty(p.shape[0])
         nj = max(self.program.colour.shape[0], 1)
         for sl, w, k, jamp in self._workspaces(p.shape[0], nj, xp):
@@ -193,6 +196,8 @@ class CompiledProcess(Process):
                 seeded = self.model.seeded(name, params)
                 chains.append((col, xp.asarray(prog.coupling_derivatives(self.model, seeded)),
                                xp.asarray(prog.real_derivatives(seeded))))
+        if xp is np:
+            return _blocks.value_and_gradients(p, arrays, prog, chains, WORKSPACE_BYTES, len(self.parameters))
         if not chains:  # the momentum gradient alone: the kernel skips parameter cotangents
             nrows = nreals = 0
         chunk = self._chunk(xp, grad=True, coupling_rows=nrows)
@@ -240,10 +245,7 @@ class CompiledProcess(Process):
         p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
         arrays = list(self._arrays(params))
         arrays[4] = np.ascontiguousarray(matrices[key])
-        value = np.empty(p.shape[0])
-        for sl, w, k, jamp in self._workspaces(p.shape[0], max(arrays[4].shape[0], 1)):
-            _tape.tape_me(p[sl], *arrays, w, k, jamp, value[sl])
-        return value
+        return _blocks.value(p, tuple(arrays), self.program, WORKSPACE_BYTES)
 
     def _colour_correlation_matrices(self):
         if self._correlation_matrices is None:

@@ -58,7 +58,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-__all__ = ["device", "kernel", "adjoint_of", "cuda_threads_per_block"]
+__all__ = ["device", "kernel", "adjoint_of", "inlined", "cuda_threads_per_block"]
 
 _JIT_OPTIONS = dict(fastmath=False, error_model="numpy")
 
@@ -147,9 +147,24 @@ class _Device:
             opts["fastmath"] = True
         if inline:
             opts["inline"] = "always"
+        self._opts = opts
         self.cpu = numba.njit(**opts)(fn)
         self._cuda = None
+        self._inlined = None
         _REGISTRY[id(self.cpu)] = self
+
+    @property
+    def inlined(self):
+        if self._inlined is None:
+            glb = dict(self.py_func.__globals__)
+            for name in self.py_func.__code__.co_names:
+                twin = _REGISTRY.get(id(glb.get(name)))
+                if twin is not None:
+                    glb[name] = twin.inlined
+            fn = types.FunctionType(self.py_func.__code__, glb, self.py_func.__name__,
+                                    self.py_func.__defaults__, self.py_func.__closure__)
+            self._inlined = numba.njit(**dict(self._opts, inline="always"))(fn)
+        return self._inlined
 
     @property
     def cuda(self):
@@ -187,6 +202,18 @@ def device(fn=None, *, inline: bool = False):
     if fn is None:
         return lambda f: _Device(f, inline).cpu
     return _Device(fn, inline).cpu
+
+
+def inlined(helper):
+    """The CPU twin of a :func:`device` helper inlined at numba's IR level into every caller,
+    with the helpers it calls inlined too.
+
+    For event-block loops (:mod:`numhep.kernels.amplitude_block`): LLVM vectorises a loop
+    over events only when its body holds no calls, and it does not inline numba functions
+    of the helicity algebra's size by itself.  The caller's compile options (fast math,
+    error model) apply to the inlined body.
+    """
+    return _REGISTRY[id(helper)].inlined
 
 
 def _is_cuda_array(a) -> bool:

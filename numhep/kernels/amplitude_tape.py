@@ -88,6 +88,20 @@ def four_point(op):
 
 
 @device(inline=True)
+def external_wavefunction(op, e, px, py, pz, m, hel, inc):
+    """The wavefunction of an external leg (opcodes EXT_*), 4 complex numbers."""
+    if op == EXT_PSI:
+        return external_psi(e, px, py, pz, m, hel, inc)
+    if op == EXT_PSIBAR:
+        return external_psibar(e, px, py, pz, m, hel, inc)
+    if op == EXT_VECTOR:
+        return polarisation(e, px, py, pz, m, hel, inc)
+    if op == EXT_GAUGE:
+        return complex(1.0, 0.0), complex(px / e, 0.0), complex(py / e, 0.0), complex(pz / e, 0.0)
+    return complex(1.0, 0.0), complex(0.0, 0.0), complex(0.0, 0.0), complex(0.0, 0.0)
+
+
+@device(inline=True)
 def vertex_current(i, op, a, b, c, c0, c1, c2, w, k):
     """The colour-stripped current of the output leg (no propagator), 4 complex numbers."""
     zero = complex(0.0, 0.0)
@@ -160,17 +174,7 @@ def run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, di
             inc = ops[n, 3] == 1
             e, px, py, pz = p[i, leg, 0], p[i, leg, 1], p[i, leg, 2], p[i, leg, 3]
             m = reals[ops[n, 6]] if ops[n, 6] >= 0 else 0.0
-            hel = helicities[h, leg]
-            if op == EXT_PSI:
-                c0, c1, c2, c3 = external_psi(e, px, py, pz, m, hel, inc)
-            elif op == EXT_PSIBAR:
-                c0, c1, c2, c3 = external_psibar(e, px, py, pz, m, hel, inc)
-            elif op == EXT_VECTOR:
-                c0, c1, c2, c3 = polarisation(e, px, py, pz, m, hel, inc)
-            elif op == EXT_GAUGE:
-                c0, c1, c2, c3 = complex(1.0, 0.0), complex(px / e, 0.0), complex(py / e, 0.0), complex(pz / e, 0.0)
-            else:
-                c0, c1, c2, c3 = complex(1.0, 0.0), complex(0.0, 0.0), complex(0.0, 0.0), complex(0.0, 0.0)
+            c0, c1, c2, c3 = external_wavefunction(op, e, px, py, pz, m, helicities[h, leg], inc)
             sgn = -1.0 if inc else 1.0
             w[i, out, 0] = c0
             w[i, out, 1] = c1

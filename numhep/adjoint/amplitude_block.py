@@ -1,0 +1,559 @@
+"""Reverse mode through the amplitude program, vectorised across a block of events.
+
+The VJP of :func:`numhep.kernels.amplitude_block.tape_me_block`: the same walk as
+:mod:`numhep.adjoint.amplitude_tape` (see there for the cotangent rules, the Wirtinger
+convention and why wavefunction cotangents are flushed only when their value changes),
+each instruction run for ``BLOCK`` events at once under the layout and vectorisation rules
+of :mod:`numhep.kernels.amplitude_block`: the vertex and propagator VJPs write their
+results to scratch rows, and short loops add those rows to the cotangent slots.
+
+Arrays beyond the forward's: stored currents ``vr``, ``vi`` (nb, n_slots + n_diagrams, 4,
+BLOCK), JAMP seeds ``gjr``, ``gji`` (nb, n_jamp, BLOCK), wavefunction and momentum
+cotangents ``gwr``, ``gwi``, ``gk`` (nb, n_slots, 4, BLOCK), coupling cotangents ``gcr``,
+``gci`` (nb, n_rows, 4, BLOCK; zero rows when only the momentum gradient is wanted), mass
+and width cotangents ``greals`` (nb, n_reals or 0, BLOCK), momentum gradient ``gp`` (nb,
+legs, 4, BLOCK); the scratch ``X`` has X_ROWS_VJP rows.
+"""
+
+from numhep.adjoint.amplitude_tape import external_wavefunction_vjp
+from numhep.adjoint.propagators import psi_propagator_vjp, psibar_propagator_vjp, scalar_propagator_vjp, vector_propagator_vjp
+from numhep.adjoint.vertices import (
+    ffs_scalar_vjp,
+    ffs_spinor_vjp,
+    ffv_psi_vjp,
+    ffv_psibar_vjp,
+    ffv_vector_vjp,
+    vvv_vector_vjp,
+    vvvv_vector_vjp,
+)
+from numhep.kernels import amplitude_block as fwd
+from numhep.kernels._target import adjoint_of, device, inlined
+from numhep.kernels.amplitude_block import BLOCK, load, load_row, run_tape_block, store_row
+from numhep.kernels.amplitude_tape import (
+    EXT_GAUGE,
+    FFS_PSI,
+    FFS_PSIBAR,
+    FFS_S,
+    FFV_PSI,
+    FFV_PSIBAR,
+    FFV_V,
+    KIND_PSI,
+    KIND_PSIBAR,
+    KIND_SCALAR,
+    KIND_VECTOR,
+    SSS_S,
+    SSSS_S,
+    VVS_S,
+    VVS_V,
+    VVSS_S,
+    VVSS_V,
+    VVV_V,
+    VVVV_V,
+    four_point,
+    output_kind,
+)
+
+#: the helicity algebra is compiled with fast math (numhep.kernels._target)
+FAST_MATH = True
+
+# scratch rows (times BLOCK): the cotangent of a vertex current (re 0-3, im 4-7), the line
+# momentum's cotangent (8-11), the mass's and width's (12, 13), an amplitude's (14, 15), the
+# cotangents of the vertex inputs a, b, c (16-23, 24-31, 32-39: re rows, then im rows), of
+# the input momenta k_a, k_b (40-43, 44-47) and of the coupling components (re 48-50, im 51-53)
+ROW_T = 0
+ROW_DK = 8
+ROW_DM = 12
+ROW_GA = 14
+ROW_A = 16
+ROW_B = 24
+ROW_C = 32
+ROW_KA = 40
+ROW_KB = 44
+ROW_G = 48
+X_ROWS_VJP = 54
+
+_ffv_vector_vjp = inlined(ffv_vector_vjp)
+_ffv_psibar_vjp = inlined(ffv_psibar_vjp)
+_ffv_psi_vjp = inlined(ffv_psi_vjp)
+_ffs_scalar_vjp = inlined(ffs_scalar_vjp)
+_ffs_spinor_vjp = inlined(ffs_spinor_vjp)
+_vvv_vector_vjp = inlined(vvv_vector_vjp)
+_vvvv_vector_vjp = inlined(vvvv_vector_vjp)
+_vector_propagator_vjp = inlined(vector_propagator_vjp)
+_psi_propagator_vjp = inlined(psi_propagator_vjp)
+_psibar_propagator_vjp = inlined(psibar_propagator_vjp)
+_scalar_propagator_vjp = inlined(scalar_propagator_vjp)
+
+
+@device(inline=True)
+def add_to_slot(X, i, row, n, dst_r, dst_i, s):
+    """Slot s of (dst_r, dst_i) += the complex vector in scratch rows row (re) and row + 4
+    (im): all four components (n = 4) or the first (n = 1, a scalar).  One loop for all the
+    rows: each loop pays LLVM's overlap checks and set-up once."""
+    if n == 4:
+        for e in range(dst_r.shape[3]):
+            dst_r[i, s, 0, e] += X[i, row * BLOCK + e]
+            dst_r[i, s, 1, e] += X[i, (row + 1) * BLOCK + e]
+            dst_r[i, s, 2, e] += X[i, (row + 2) * BLOCK + e]
+            dst_r[i, s, 3, e] += X[i, (row + 3) * BLOCK + e]
+            dst_i[i, s, 0, e] += X[i, (row + 4) * BLOCK + e]
+            dst_i[i, s, 1, e] += X[i, (row + 5) * BLOCK + e]
+            dst_i[i, s, 2, e] += X[i, (row + 6) * BLOCK + e]
+            dst_i[i, s, 3, e] += X[i, (row + 7) * BLOCK + e]
+    elif n == 1:
+        for e in range(dst_r.shape[3]):
+            dst_r[i, s, 0, e] += X[i, row * BLOCK + e]
+            dst_i[i, s, 0, e] += X[i, (row + 4) * BLOCK + e]
+
+
+@device(inline=True)
+def add_momentum_to_slot(X, i, row, k, s):
+    for e in range(k.shape[3]):
+        k[i, s, 0, e] += X[i, row * BLOCK + e]
+        k[i, s, 1, e] += X[i, (row + 1) * BLOCK + e]
+        k[i, s, 2, e] += X[i, (row + 2) * BLOCK + e]
+        k[i, s, 3, e] += X[i, (row + 3) * BLOCK + e]
+
+
+@device(inline=True)
+def add_couplings(X, i, n, gcr, gci, row):
+    """Coupling row ``row`` += the n coupling-component cotangents in scratch rows ROW_G."""
+    for q in range(n):
+        for e in range(gcr.shape[3]):
+            gcr[i, row, q, e] += X[i, (ROW_G + q) * BLOCK + e]
+            gci[i, row, q, e] += X[i, (ROW_G + 3 + q) * BLOCK + e]
+
+
+@device(inline=True)
+def store_couplings(X, i, e, track, g0, g1, g2):
+    """The coupling cotangents, only when they are wanted: otherwise LLVM drops their
+    arithmetic from the VJP as dead code."""
+    if not track:
+        return
+    X[i, ROW_G * BLOCK + e] = g0.real
+    X[i, (ROW_G + 1) * BLOCK + e] = g1.real
+    X[i, (ROW_G + 2) * BLOCK + e] = g2.real
+    X[i, (ROW_G + 3) * BLOCK + e] = g0.imag
+    X[i, (ROW_G + 4) * BLOCK + e] = g1.imag
+    X[i, (ROW_G + 5) * BLOCK + e] = g2.imag
+
+
+@device(inline=True)
+def store_two_inputs(X, i, e, track, r):
+    """(da0..da3, db0..db3, dc_L, dc_R) of an FFV or FFS vertex into the scratch rows."""
+    store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
+    store_row(X, i, ROW_B, e, r[4], r[5], r[6], r[7])
+    store_couplings(X, i, e, track, r[8], r[9], complex(0.0, 0.0))
+
+
+@device(inline=True)
+def vjp_shape(op):
+    """(components of the cotangents of inputs a, b, c, coupling components, whether the
+    input momenta get cotangents) of a vertex's VJP."""
+    if op == FFV_V or op == FFV_PSIBAR or op == FFV_PSI or op == FFS_S:
+        return 4, 4, 0, 2, False
+    if op == FFS_PSIBAR:
+        return 4, 1, 0, 2, False
+    if op == FFS_PSI:
+        return 1, 4, 0, 2, False
+    if op == VVV_V:
+        return 4, 4, 0, 1, True
+    if op == VVVV_V:
+        return 4, 4, 4, 3, False
+    if op == VVS_V:
+        return 4, 1, 0, 1, False
+    if op == VVS_S:
+        return 4, 4, 0, 1, False
+    if op == VVSS_V:
+        return 4, 1, 1, 1, False
+    if op == VVSS_S:
+        return 4, 4, 1, 1, False
+    if op == SSSS_S:
+        return 1, 1, 1, 1, False
+    return 1, 1, 0, 1, False  # SSS_S
+
+
+@device
+def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, wr, wi, k, X, track):
+    """The VJP of :func:`numhep.kernels.amplitude_block.block_vertex_current` for the
+    cotangent in rows ROW_T: input cotangents into rows ROW_A, ROW_B, ROW_C, input momentum
+    cotangents (2 Re) into ROW_KA, ROW_KB, coupling cotangents into ROW_G."""
+    zero = complex(0.0, 0.0)
+    if op == FFV_V:
+        for e in range(BLOCK):
+            r = _ffv_vector_vjp(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e), load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
+                                load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e), load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e),
+                                c0, c1, load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
+                                load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
+            store_two_inputs(X, i, e, track, r)
+    elif op == FFV_PSIBAR:
+        for e in range(BLOCK):
+            r = _ffv_psibar_vjp(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e), load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
+                                load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e), load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e),
+                                c0, c1, load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
+                                load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
+            store_two_inputs(X, i, e, track, r)
+    elif op == FFV_PSI:
+        for e in range(BLOCK):
+            r = _ffv_psi_vjp(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e), load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
+                             load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e), load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e),
+                             c0, c1, load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
+                             load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
+            store_two_inputs(X, i, e, track, r)
+    elif op == FFS_S:
+        for e in range(BLOCK):
+            r = _ffs_scalar_vjp(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e), load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
+                                load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e), load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e),
+                                c0, c1, load_row(X, i, ROW_T, 0, e))
+            store_two_inputs(X, i, e, track, r)
+    elif op == FFS_PSIBAR:
+        # psibar S: the spinor is input a
+        for e in range(BLOCK):
+            r = _ffs_spinor_vjp(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e),
+                                load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
+                                load(wr, wi, i, b, 0, e), c0, c1,
+                                load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
+                                load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
+            store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
+            store_row(X, i, ROW_B, e, r[4], zero, zero, zero)
+            store_couplings(X, i, e, track, r[5], r[6], zero)
+    elif op == FFS_PSI:
+        # S psi: the spinor is input b
+        for e in range(BLOCK):
+            r = _ffs_spinor_vjp(load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e),
+                                load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e),
+                                load(wr, wi, i, a, 0, e), c0, c1,
+                                load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
+                                load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
+            store_row(X, i, ROW_B, e, r[0], r[1], r[2], r[3])
+            store_row(X, i, ROW_A, e, r[4], zero, zero, zero)
+            store_couplings(X, i, e, track, r[5], r[6], zero)
+    elif op == VVV_V:
+        for e in range(BLOCK):
+            r = _vvv_vector_vjp(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e),
+                                load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
+                                load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e),
+                                load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e),
+                                k[i, a, 0, e], k[i, a, 1, e], k[i, a, 2, e], k[i, a, 3, e],
+                                k[i, b, 0, e], k[i, b, 1, e], k[i, b, 2, e], k[i, b, 3, e], c0,
+                                load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
+                                load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
+            store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
+            store_row(X, i, ROW_B, e, r[4], r[5], r[6], r[7])
+            X[i, ROW_KA * BLOCK + e] = 2.0 * r[8].real
+            X[i, (ROW_KA + 1) * BLOCK + e] = 2.0 * r[9].real
+            X[i, (ROW_KA + 2) * BLOCK + e] = 2.0 * r[10].real
+            X[i, (ROW_KA + 3) * BLOCK + e] = 2.0 * r[11].real
+            X[i, ROW_KB * BLOCK + e] = 2.0 * r[12].real
+            X[i, (ROW_KB + 1) * BLOCK + e] = 2.0 * r[13].real
+            X[i, (ROW_KB + 2) * BLOCK + e] = 2.0 * r[14].real
+            X[i, (ROW_KB + 3) * BLOCK + e] = 2.0 * r[15].real
+            store_couplings(X, i, e, track, r[16], zero, zero)
+    elif op == VVVV_V:
+        for e in range(BLOCK):
+            r = _vvvv_vector_vjp(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e),
+                                 load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
+                                 load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e),
+                                 load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e),
+                                 load(wr, wi, i, c, 0, e), load(wr, wi, i, c, 1, e),
+                                 load(wr, wi, i, c, 2, e), load(wr, wi, i, c, 3, e), c0, c1, c2,
+                                 load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
+                                 load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
+            store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
+            store_row(X, i, ROW_B, e, r[4], r[5], r[6], r[7])
+            store_row(X, i, ROW_C, e, r[8], r[9], r[10], r[11])
+            store_couplings(X, i, e, track, r[12], r[13], r[14])
+    # the vertices with scalars, written out (amplitude_tape.vertex_current_vjp)
+    elif op == VVS_V:
+        for e in range(BLOCK):
+            g0 = load_row(X, i, ROW_T, 0, e)
+            x0, x1, x2, x3 = load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e), load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e)
+            # out = c S x
+            s = load(wr, wi, i, b, 0, e)
+            g1, g2, g3 = load_row(X, i, ROW_T, 1, e), load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e)
+            gx = g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3
+            f = c0 * s
+            store_row(X, i, ROW_A, e, f * g0, f * g1, f * g2, f * g3)
+            store_row(X, i, ROW_B, e, c0 * gx, zero, zero, zero)
+            store_couplings(X, i, e, track, s * gx, zero, zero)
+    elif op == VVS_S:
+        for e in range(BLOCK):
+            g0 = load_row(X, i, ROW_T, 0, e)
+            x0, x1, x2, x3 = load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e), load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e)
+            # out = c (x.y)
+            y0, y1, y2, y3 = load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e), load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e)
+            f = c0 * g0
+            store_row(X, i, ROW_A, e, f * y0, -f * y1, -f * y2, -f * y3)
+            store_row(X, i, ROW_B, e, f * x0, -f * x1, -f * x2, -f * x3)
+            store_couplings(X, i, e, track, g0 * (x0 * y0 - x1 * y1 - x2 * y2 - x3 * y3), zero, zero)
+    elif op == VVSS_V:
+        for e in range(BLOCK):
+            g0 = load_row(X, i, ROW_T, 0, e)
+            x0, x1, x2, x3 = load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e), load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e)
+            # out = c s1 s2 x
+            s1 = load(wr, wi, i, b, 0, e)
+            s2 = load(wr, wi, i, c, 0, e)
+            g1, g2, g3 = load_row(X, i, ROW_T, 1, e), load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e)
+            gx = g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3
+            f = c0 * s1 * s2
+            store_row(X, i, ROW_A, e, f * g0, f * g1, f * g2, f * g3)
+            store_row(X, i, ROW_B, e, c0 * s2 * gx, zero, zero, zero)
+            store_row(X, i, ROW_C, e, c0 * s1 * gx, zero, zero, zero)
+            store_couplings(X, i, e, track, s1 * s2 * gx, zero, zero)
+    elif op == VVSS_S:
+        for e in range(BLOCK):
+            g0 = load_row(X, i, ROW_T, 0, e)
+            x0, x1, x2, x3 = load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e), load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e)
+            # out = c (x.y) s
+            y0, y1, y2, y3 = load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e), load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e)
+            s = load(wr, wi, i, c, 0, e)
+            xy = x0 * y0 - x1 * y1 - x2 * y2 - x3 * y3
+            f = c0 * s * g0
+            store_row(X, i, ROW_A, e, f * y0, -f * y1, -f * y2, -f * y3)
+            store_row(X, i, ROW_B, e, f * x0, -f * x1, -f * x2, -f * x3)
+            store_row(X, i, ROW_C, e, c0 * xy * g0, zero, zero, zero)
+            store_couplings(X, i, e, track, xy * s * g0, zero, zero)
+    elif op == SSSS_S:
+        for e in range(BLOCK):
+            g0 = load_row(X, i, ROW_T, 0, e)
+            x0 = load(wr, wi, i, a, 0, e)
+            s2 = load(wr, wi, i, b, 0, e)
+            s3 = load(wr, wi, i, c, 0, e)
+            store_row(X, i, ROW_A, e, c0 * g0 * s2 * s3, zero, zero, zero)
+            store_row(X, i, ROW_B, e, c0 * g0 * x0 * s3, zero, zero, zero)
+            store_row(X, i, ROW_C, e, c0 * g0 * x0 * s2, zero, zero, zero)
+            store_couplings(X, i, e, track, g0 * x0 * s2 * s3, zero, zero)
+    else:  # SSS_S
+        for e in range(BLOCK):
+            g0 = load_row(X, i, ROW_T, 0, e)
+            x0 = load(wr, wi, i, a, 0, e)
+            s2 = load(wr, wi, i, b, 0, e)
+            store_row(X, i, ROW_A, e, c0 * g0 * s2, zero, zero, zero)
+            store_row(X, i, ROW_B, e, c0 * g0 * x0, zero, zero, zero)
+            store_couplings(X, i, e, track, g0 * x0 * s2, zero, zero)
+
+
+@device
+def block_vertex_vjp_accumulate(i, op, a, b, c, row, X, gwr, gwi, gk, gcr, gci, track):
+    """Add the scratch rows of :func:`block_vertex_vjp` to the cotangent slots."""
+    na, nb, nc, ncoup, moves = vjp_shape(op)
+    add_to_slot(X, i, ROW_A, na, gwr, gwi, a)
+    add_to_slot(X, i, ROW_B, nb, gwr, gwi, b)
+    add_to_slot(X, i, ROW_C, nc, gwr, gwi, c)
+    if moves:
+        add_momentum_to_slot(X, i, ROW_KA, gk, a)
+        add_momentum_to_slot(X, i, ROW_KB, gk, b)
+    if track:
+        add_couplings(X, i, ncoup, gcr, gci, row)
+
+
+@device(inline=True)
+def store_propagator_vjp(X, i, e, track, t0, t1, t2, t3, dk0, dk1, dk2, dk3, dm, dw):
+    store_row(X, i, ROW_T, e, t0, t1, t2, t3)
+    X[i, ROW_DK * BLOCK + e] = 2.0 * dk0.real
+    X[i, (ROW_DK + 1) * BLOCK + e] = 2.0 * dk1.real
+    X[i, (ROW_DK + 2) * BLOCK + e] = 2.0 * dk2.real
+    X[i, (ROW_DK + 3) * BLOCK + e] = 2.0 * dk3.real
+    if not track:
+        return  # the mass and width cotangents are dead code then
+    X[i, ROW_DM * BLOCK + e] = 2.0 * dm.real
+    X[i, (ROW_DM + 1) * BLOCK + e] = 2.0 * dw.real
+
+
+@device
+def block_propagator_vjp(i, kind, out, m, wd, vr, vi, k, gwr, gwi, X, track):
+    """VJP of the propagator of slot ``out`` (its current before the propagator in vr, vi,
+    its momentum in k, its cotangent in gwr, gwi): the current's cotangent into rows ROW_T,
+    2 Re of the momentum's, mass's and width's into ROW_DK, ROW_DM, ROW_DM + 1."""
+    if kind == KIND_SCALAR:
+        zero = complex(0.0, 0.0)
+        for e in range(BLOCK):
+            r = _scalar_propagator_vjp(load(vr, vi, i, out, 0, e), k[i, out, 0, e], k[i, out, 1, e],
+                                       k[i, out, 2, e], k[i, out, 3, e], m, wd, load(gwr, gwi, i, out, 0, e))
+            store_propagator_vjp(X, i, e, track, r[0], zero, zero, zero, r[1], r[2], r[3], r[4], r[5], r[6])
+    elif kind == KIND_VECTOR:
+        for e in range(BLOCK):
+            r = _vector_propagator_vjp(
+                load(vr, vi, i, out, 0, e), load(vr, vi, i, out, 1, e), load(vr, vi, i, out, 2, e), load(vr, vi, i, out, 3, e),
+                k[i, out, 0, e], k[i, out, 1, e], k[i, out, 2, e], k[i, out, 3, e], m, wd,
+                load(gwr, gwi, i, out, 0, e), load(gwr, gwi, i, out, 1, e), load(gwr, gwi, i, out, 2, e), load(gwr, gwi, i, out, 3, e))
+            store_propagator_vjp(X, i, e, track, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
+    elif kind == KIND_PSIBAR:
+        for e in range(BLOCK):
+            r = _psibar_propagator_vjp(
+                load(vr, vi, i, out, 0, e), load(vr, vi, i, out, 1, e), load(vr, vi, i, out, 2, e), load(vr, vi, i, out, 3, e),
+                k[i, out, 0, e], k[i, out, 1, e], k[i, out, 2, e], k[i, out, 3, e], m, wd,
+                load(gwr, gwi, i, out, 0, e), load(gwr, gwi, i, out, 1, e), load(gwr, gwi, i, out, 2, e), load(gwr, gwi, i, out, 3, e))
+            store_propagator_vjp(X, i, e, track, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
+    else:
+        for e in range(BLOCK):
+            r = _psi_propagator_vjp(
+                load(vr, vi, i, out, 0, e), load(vr, vi, i, out, 1, e), load(vr, vi, i, out, 2, e), load(vr, vi, i, out, 3, e),
+                k[i, out, 0, e], k[i, out, 1, e], k[i, out, 2, e], k[i, out, 3, e], m, wd,
+                load(gwr, gwi, i, out, 0, e), load(gwr, gwi, i, out, 1, e), load(gwr, gwi, i, out, 2, e), load(gwr, gwi, i, out, 3, e))
+            store_propagator_vjp(X, i, e, track, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
+
+
+@device
+def block_amplitude_vjp(i, kind, out, ref, nslots, diag_ptr, diag_jamp, diag_coef, wr, wi, vr, vi, gjr, gji, gwr, gwi, X):
+    """Diagram ``out`` = <current, w_ref>: its cotangent sum_k J~_k coef_dk, the current's
+    cotangent into rows ROW_T, and the reference wavefunction's added to its slot."""
+    for e in range(gjr.shape[2]):
+        X[i, ROW_GA * BLOCK + e] = 0.0
+        X[i, (ROW_GA + 1) * BLOCK + e] = 0.0
+    for q in range(diag_ptr[out], diag_ptr[out + 1]):
+        j = diag_jamp[q]
+        cr = diag_coef[q].real
+        ci = diag_coef[q].imag
+        for e in range(gjr.shape[2]):
+            X[i, ROW_GA * BLOCK + e] += gjr[i, j, e] * cr - gji[i, j, e] * ci
+            X[i, (ROW_GA + 1) * BLOCK + e] += gjr[i, j, e] * ci + gji[i, j, e] * cr
+    at = out + nslots
+    if kind == KIND_SCALAR:
+        zero = complex(0.0, 0.0)
+        for e in range(BLOCK):
+            ga = complex(X[i, ROW_GA * BLOCK + e], X[i, (ROW_GA + 1) * BLOCK + e])
+            store_row(X, i, ROW_T, e, ga * load(wr, wi, i, ref, 0, e), zero, zero, zero)
+            store_row(X, i, ROW_A, e, ga * load(vr, vi, i, at, 0, e), zero, zero, zero)
+    else:
+        # the Minkowski metric for vectors, a plain sum for spinors
+        s = -1.0 if kind == KIND_VECTOR else 1.0
+        for e in range(BLOCK):
+            ga = complex(X[i, ROW_GA * BLOCK + e], X[i, (ROW_GA + 1) * BLOCK + e])
+            gs = s * ga
+            store_row(X, i, ROW_T, e, ga * load(wr, wi, i, ref, 0, e), gs * load(wr, wi, i, ref, 1, e),
+                      gs * load(wr, wi, i, ref, 2, e), gs * load(wr, wi, i, ref, 3, e))
+            store_row(X, i, ROW_A, e, ga * load(vr, vi, i, at, 0, e), gs * load(vr, vi, i, at, 1, e),
+                      gs * load(vr, vi, i, at, 2, e), gs * load(vr, vi, i, at, 3, e))
+    nq = 1 if kind == KIND_SCALAR else 4
+    add_to_slot(X, i, ROW_A, nq, gwr, gwi, ref)
+
+
+@device(inline=True)
+def clear_slot(dst, i, s):
+    for e in range(dst.shape[3]):
+        dst[i, s, 0, e] = 0.0
+        dst[i, s, 1, e] = 0.0
+        dst[i, s, 2, e] = 0.0
+        dst[i, s, 3, e] = 0.0
+
+
+@device
+def reverse_tape_block(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+                       wr, wi, k, vr, vi, X, gjr, gji, gwr, gwi, gk, gcr, gci, greals, gp):
+    """Walk the tape backwards for helicity h on block i (forward values in wr, wi, k, vr,
+    vi; JAMP seeds in gjr, gji); wavefunctions with no leg in ``flush`` keep accumulating."""
+    track = gcr.shape[1] > 0
+    nslots = wr.shape[1]
+    for n in range(ops.shape[0] - 1, -1, -1):
+        op = ops[n, 0]
+        out = ops[n, 1]
+        ref = ops[n, 7]
+        if ref < 0 and (ops[n, 8] & flush) == 0:
+            continue  # value unchanged at the next helicity: propagate later, once
+        pm = ops[n, 6]
+        if op <= EXT_GAUGE:
+            leg = ops[n, 2]
+            inc = ops[n, 3] == 1
+            m = reals[pm] if pm >= 0 else 0.0
+            hel = helicities[h, leg]
+            sgn = -1.0 if inc else 1.0
+            for e in range(BLOCK):
+                r = external_wavefunction_vjp(op, p[i, leg, 0, e], p[i, leg, 1, e], p[i, leg, 2, e], p[i, leg, 3, e],
+                                              m, hel, inc, load(gwr, gwi, i, out, 0, e), load(gwr, gwi, i, out, 1, e),
+                                              load(gwr, gwi, i, out, 2, e), load(gwr, gwi, i, out, 3, e))
+                for q in range(4):
+                    gp[i, leg, q, e] += 2.0 * r[q].real + sgn * gk[i, out, q, e]
+                if pm >= 0 and track:
+                    greals[i, pm, e] += 2.0 * r[4].real
+            clear_slot(gwr, i, out)
+            clear_slot(gwi, i, out)
+            clear_slot(gk, i, out)
+            continue
+        a = ops[n, 2]
+        b = ops[n, 3]
+        c = ops[n, 4]
+        row = ops[n, 5]
+        kind = output_kind(op)
+        if ref >= 0:
+            block_amplitude_vjp(i, kind, out, ref, nslots, diag_ptr, diag_jamp, diag_coef,
+                                wr, wi, vr, vi, gjr, gji, gwr, gwi, X)
+        else:
+            m = reals[pm] if pm >= 0 else 0.0
+            wd = reals[pm + 1] if pm >= 0 else 0.0
+            block_propagator_vjp(i, kind, out, m, wd, vr, vi, k, gwr, gwi, X, track)
+            if pm >= 0 and track:
+                for e in range(gk.shape[3]):
+                    greals[i, pm, e] += X[i, ROW_DM * BLOCK + e]
+                    greals[i, pm + 1, e] += X[i, (ROW_DM + 1) * BLOCK + e]
+            # the line momentum K = k_a + k_b (+ k_c): its whole cotangent to each input
+            for e in range(gk.shape[3]):
+                for q in range(4):
+                    X[i, (ROW_DK + q) * BLOCK + e] += gk[i, out, q, e]
+            clear_slot(gwr, i, out)
+            clear_slot(gwi, i, out)
+            clear_slot(gk, i, out)
+            add_momentum_to_slot(X, i, ROW_DK, gk, a)
+            add_momentum_to_slot(X, i, ROW_DK, gk, b)
+            if four_point(op):
+                add_momentum_to_slot(X, i, ROW_DK, gk, c)
+        block_vertex_vjp(i, op, a, b, c, couplings[row, 0], couplings[row, 1], couplings[row, 2], wr, wi, k, X, track)
+        block_vertex_vjp_accumulate(i, op, a, b, c, row, X, gwr, gwi, gk, gcr, gci, track)
+
+
+@device(inline=True)
+def clear(dst, i):
+    for s in range(dst.shape[1]):
+        for q in range(dst.shape[2]):
+            for e in range(dst.shape[3]):
+                dst[i, s, q, e] = 0.0
+
+
+@adjoint_of(fwd.tape_me_block)
+def tape_me_block_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp, diag_coef, g,
+                      wr, wi, k, X, jr, ji, vr, vi, gjr, gji, gwr, gwi, gk, gcr, gci, greals, out, gp):
+    """out[i] = |M|^2 (as the forward), gp[i] = g d|M|^2/dp, gcr + i gci[i] the (Wirtinger)
+    coupling cotangents and greals[i] the mass and width ones (pass gcr, gci with no rows
+    and greals with none when only gp is wanted)."""
+    clear(gp, i)
+    clear(gcr, i)
+    clear(gci, i)
+    clear(gwr, i)
+    clear(gwi, i)
+    clear(gk, i)
+    for r in range(greals.shape[1]):
+        for e in range(out.shape[1]):
+            greals[i, r, e] = 0.0
+    for e in range(out.shape[1]):
+        out[i, e] = 0.0
+    nj = jr.shape[1]
+    nh = helicities.shape[0]
+    last = helicities.shape[1] - 1
+    norm = reals[0]
+    for h in range(nh):
+        run_tape_block(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+                       wr, wi, k, X, jr, ji, True, vr, vi)
+        # one pass over the colour matrix: S = C J gives sum conj(J) S and the seeds
+        # dL/dJ_a = g norm conj(S_a)
+        for a in range(nj):
+            for e in range(out.shape[1]):
+                X[i, ROW_GA * BLOCK + e] = 0.0
+                X[i, (ROW_GA + 1) * BLOCK + e] = 0.0
+            for b in range(nj):
+                cr = colour[a, b].real
+                ci = colour[a, b].imag
+                for e in range(out.shape[1]):
+                    X[i, ROW_GA * BLOCK + e] += cr * jr[i, b, e] - ci * ji[i, b, e]
+                    X[i, (ROW_GA + 1) * BLOCK + e] += cr * ji[i, b, e] + ci * jr[i, b, e]
+            for e in range(out.shape[1]):
+                sr = X[i, ROW_GA * BLOCK + e]
+                si = X[i, (ROW_GA + 1) * BLOCK + e]
+                out[i, e] += jr[i, a, e] * sr + ji[i, a, e] * si
+                gjr[i, a, e] = g[i, e] * norm * sr
+                gji[i, a, e] = -g[i, e] * norm * si
+        flush = helicities[h + 1, last] if h + 1 < nh else -1
+        reverse_tape_block(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+                           wr, wi, k, vr, vi, X, gjr, gji, gwr, gwi, gk, gcr, gci, greals, gp)
+    for e in range(out.shape[1]):
+        out[i, e] *= norm
+

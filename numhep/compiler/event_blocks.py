@@ -1,0 +1,103 @@
+"""Running an amplitude program on the CPU in blocks of events (SIMD across events).
+
+The host lowering of the tape: :mod:`numhep.kernels.amplitude_block` and its adjoint
+:mod:`numhep.adjoint.amplitude_block` run every instruction for ``BLOCK`` events at once.
+This module moves events into that layout (event index innermost, the last block padded
+with copies of the last event, whose results are dropped) and back, and sizes the
+workspace so that a chunk of blocks stays within ``workspace_bytes``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numhep.adjoint.amplitude_block import X_ROWS_VJP
+from numhep.kernels.amplitude_block import BLOCK, X_ROWS, tape_me_block
+
+__all__ = ["value", "value_and_gradients"]
+
+
+def _blocks(p):
+    """(n, legs, 4) -> (n_blocks, legs, 4, BLOCK), padded with the last event."""
+    n, legs, _ = p.shape
+    nb = -(-n // BLOCK)
+    pad = nb * BLOCK - n
+    if pad:
+        p = np.concatenate([p, np.repeat(p[-1:], pad, axis=0)])
+    return np.ascontiguousarray(p.reshape(nb, BLOCK, legs, 4).transpose(0, 2, 3, 1))
+
+
+def _events(x, n):
+    """(n_blocks, ..., BLOCK) -> (n, ...): the block layout back to one row per event."""
+    x = np.moveaxis(x, -1, 1)
+    return x.reshape((-1,) + x.shape[2:])[:n]
+
+
+def _chunks(n, per_event, workspace_bytes):
+    """Event ranges of whole blocks whose workspace fits the budget."""
+    blocks = max(1, workspace_bytes // (per_event * BLOCK))
+    step = blocks * BLOCK
+    for start in range(0, n, step):
+        yield start, min(n, start + step)
+
+
+def value(p, arrays, program, workspace_bytes):
+    """|M|^2 of every event of p (numpy, (n, legs, 4)); ``arrays`` as the tape kernel takes them."""
+    n = p.shape[0]
+    slots = program.n_slots
+    nj = max(program.colour.shape[0], 1)
+    out = np.empty(n)
+    per_event = 8 * (slots * 12 + 2 * nj + X_ROWS + 1 + p.shape[1] * 4)
+    for start, stop in _chunks(n, per_event, workspace_bytes):
+        pb = _blocks(p[start:stop])
+        nb = pb.shape[0]
+        res = np.empty((nb, BLOCK))
+        tape_me_block(pb, *arrays, np.empty((nb, slots, 4, BLOCK)), np.empty((nb, slots, 4, BLOCK)),
+                      np.empty((nb, slots, 4, BLOCK)), np.empty((nb, X_ROWS * BLOCK)),
+                      np.empty((nb, nj, BLOCK)), np.empty((nb, nj, BLOCK)), res)
+        out[start:stop] = res.reshape(-1)[: stop - start]
+    return out
+
+
+def value_and_gradients(p, arrays, program, chains, workspace_bytes, n_parameters):
+    """(|M|^2, d|M|^2/dp, d|M|^2/d(inputs)) through the blocked reverse tape.
+
+    ``chains`` lists (column, dc/dtheta (rows, 4) complex, dreals/dtheta) for the wanted
+    inputs; with none, the kernel skips the coupling, mass and width cotangents.
+    """
+    n, legs, _ = p.shape
+    slots = program.n_slots
+    nj = max(program.colour.shape[0], 1)
+    nd = len(program.diag_ptr) - 1
+    nrows = arrays[1].shape[0] if chains else 0
+    nreals = arrays[2].shape[0] if chains else 0
+    out = np.empty(n)
+    gp = np.empty_like(p)
+    gpar = np.zeros((n, n_parameters))
+    per_event = 8 * (slots * 12 * 2 + (slots + nd) * 8 + 4 * nj + X_ROWS_VJP + nrows * 8 + nreals
+                     + 2 * legs * 4 + 2)
+    for start, stop in _chunks(n, per_event, workspace_bytes):
+        m = stop - start
+        pb = _blocks(p[start:stop])
+        nb = pb.shape[0]
+
+        def ws(*shape):
+            return np.empty((nb,) + shape + (BLOCK,))
+
+        gcr, gci, greals = ws(nrows, 4), ws(nrows, 4), ws(nreals)
+        res = np.empty((nb, BLOCK))
+        gpb = np.empty_like(pb)
+        tape_me_block.vjp(
+            pb, *arrays, np.ones((nb, BLOCK)),
+            ws(slots, 4), ws(slots, 4), ws(slots, 4), np.empty((nb, X_ROWS_VJP * BLOCK)), ws(nj), ws(nj),
+            ws(slots + nd, 4), ws(slots + nd, 4), ws(nj), ws(nj), ws(slots, 4), ws(slots, 4), ws(slots, 4),
+            gcr, gci, greals, res, gpb,
+        )
+        out[start:stop] = res.reshape(-1)[:m]
+        gp[start:stop] = _events(gpb, m)
+        for col, dc, dr in chains:
+            # dL/dtheta = 2 Re sum gcoup dc/dtheta + greals . dreals/dtheta
+            g = 2.0 * (np.einsum("brqe,rq->be", gcr, dc.real) - np.einsum("brqe,rq->be", gci, dc.imag))
+            g += np.einsum("bre,r->be", greals, dr)
+            gpar[start:stop, col] = g.reshape(-1)[:m]
+    return out, gp, gpar
