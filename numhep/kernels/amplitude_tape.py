@@ -1,7 +1,9 @@
 """The amplitude program interpreter: |M|^2 of any compiled process from its tape.
 
 A process compiles (:mod:`numhep.compiler`) to plain arrays, and this one kernel runs
-them for every process, on the CPU and on CUDA:
+them for every process, one event per thread on CUDA; on the CPU the same program runs
+vectorised across blocks of events (:mod:`numhep.kernels.amplitude_block`, which shares
+this module's opcodes and external wavefunctions):
 
 ``ops`` (n_ops, 9) int64, one instruction per row:
     [opcode, out, in1, in2, in3, coupling row, propagator, amplitude reference, leg mask]
