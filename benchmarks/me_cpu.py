@@ -20,7 +20,6 @@ import sys
 import time
 
 import numba
-import numpy as np
 from timing import best_time
 
 import numhep

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import numhep
+from numhep.adjoint.amplitude_block import X_ROWS_VJP
 from numhep.compiler import compile_process
 from numhep.compiler import event_blocks as EB
 from numhep.kernels import amplitude_block as AB
@@ -49,7 +50,7 @@ def blocked(proc, p):
 
     gcr, gci, greals, out, gpb = ws(nr, 4), ws(nr, 4), ws(nre), np.zeros((nb, B)), np.zeros_like(pb)
     AB.tape_me_block.vjp(pb, *arrays, np.ones((nb, B)), ws(ns, 4), ws(ns, 4), ws(ns, 4),
-                         np.zeros((nb, EB.X_ROWS_VJP * B)), ws(nj), ws(nj), ws(ns + nd, 4), ws(ns + nd, 4),
+                         np.zeros((nb, X_ROWS_VJP * B)), ws(nj), ws(nj), ws(ns + nd, 4), ws(ns + nd, 4),
                          ws(nj), ws(nj), ws(ns, 4), ws(ns, 4), ws(ns, 4), gcr, gci, greals, out, gpb)
     return (out.reshape(-1)[:n], EB._events(gpb, n), EB._events(gcr + 1j * gci, n), EB._events(greals, n))
 

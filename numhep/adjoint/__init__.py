@@ -5,6 +5,7 @@ Importing this package attaches each VJP to its forward kernel (``kernel.vjp``).
 
 from numhep.adjoint import (  # noqa: F401
     alpha_s,
+    amplitude_block,
     amplitude_tape,
     catani_seymour,
     invariant_maps,

@@ -38,7 +38,6 @@ from numhep.kernels.amplitude_tape import (
     EXT_GAUGE,
     EXT_PSI,
     EXT_PSIBAR,
-    EXT_SCALAR,
     EXT_VECTOR,
     FFS_PSI,
     FFS_PSIBAR,

@@ -7,8 +7,9 @@ basis with a colour matrix (:mod:`~numhep.compiler.colour`) and writes the ampli
 program (:mod:`~numhep.compiler.program`) that one generic interpreter runs for every
 process: :mod:`numhep.kernels.amplitude_tape` on CUDA (one thread per event), its SIMD
 lowering :mod:`numhep.kernels.amplitude_block` on the CPU (blocks of events,
-:mod:`~numhep.compiler.event_blocks`).  The program is data, not code: nothing is compiled per process, and vanishing helicity
-configurations are dropped once, on a few random phase-space points.
+:mod:`~numhep.compiler.event_blocks`).  The program is data, not code: nothing is
+compiled per process, and vanishing helicity configurations are dropped once, on a few
+random phase-space points.
 Compiled programs are kept per interpreter and on disk (``$NUMHEP_CACHE_DIR`` or
 ``~/.cache/numhep``, ``processes/``), keyed by a hash of the compiler's and the model's
 sources, the model's particles and vertices, and the process text.

@@ -56,10 +56,10 @@ def _events(x, n):
     return x.reshape((-1,) + x.shape[2:])[:n]
 
 
-def _chunks(n, per_event, workspace_bytes):
-    """Event ranges of whole blocks whose workspace fits the budget."""
-    blocks = max(1, workspace_bytes // (per_event * BLOCK))
-    step = blocks * BLOCK
+def _chunks(n, shapes, workspace_bytes):
+    """Event ranges of whole blocks whose workspace, ``shapes(n_blocks)``, fits the budget."""
+    per_block = sum(8 * int(np.prod(shape)) for shape in shapes(1))
+    step = max(1, workspace_bytes // per_block) * BLOCK
     for start in range(0, n, step):
         yield start, min(n, start + step)
 
@@ -69,16 +69,16 @@ def value(p, arrays, program, workspace_bytes):
     n = p.shape[0]
     slots = program.n_slots
     nj = max(program.colour.shape[0], 1)
+
+    def shapes(nb):  # the kernel's arguments after the program: wr, wi, k, X, jr, ji, out
+        return ((nb, slots, 4, BLOCK),) * 3 + ((nb, X_ROWS * BLOCK),) + ((nb, nj, BLOCK),) * 2 + ((nb, BLOCK),)
+
     out = np.empty(n)
-    per_event = 8 * (slots * 12 + 2 * nj + X_ROWS + 1 + p.shape[1] * 4)
-    for start, stop in _chunks(n, per_event, workspace_bytes):
+    for start, stop in _chunks(n, shapes, workspace_bytes):
         pb = _blocks(p[start:stop])
-        nb = pb.shape[0]
-        wr, wi, k, X, jr, ji, res = _workspace(
-            (nb, slots, 4, BLOCK), (nb, slots, 4, BLOCK), (nb, slots, 4, BLOCK), (nb, X_ROWS * BLOCK),
-            (nb, nj, BLOCK), (nb, nj, BLOCK), (nb, BLOCK))
-        tape_me_block(pb, *arrays, wr, wi, k, X, jr, ji, res)
-        out[start:stop] = res.reshape(-1)[: stop - start]
+        ws = _workspace(*shapes(pb.shape[0]))
+        tape_me_block(pb, *arrays, *ws)
+        out[start:stop] = ws[-1].reshape(-1)[: stop - start]
     return out
 
 
@@ -94,24 +94,25 @@ def value_and_gradients(p, arrays, program, chains, workspace_bytes, n_parameter
     nd = len(program.diag_ptr) - 1
     nrows = arrays[1].shape[0] if chains else 0
     nreals = arrays[2].shape[0] if chains else 0
-    out = np.empty(n)
-    gp = np.empty_like(p)
-    gpar = np.zeros((n, n_parameters))
-    per_event = 8 * (slots * 12 * 2 + (slots + nd) * 8 + 4 * nj + X_ROWS_VJP + nrows * 8 + nreals
-                     + 2 * legs * 4 + 2)
-    for start, stop in _chunks(n, per_event, workspace_bytes):
-        m = stop - start
-        pb = _blocks(p[start:stop])
-        nb = pb.shape[0]
 
+    def shapes(nb):
+        # the kernel's arguments after the program: g, wr, wi, k, X, jr, ji, vr, vi, gjr, gji,
+        # gwr, gwi, gk, gcr, gci, greals, out, gp
         def block(*shape):
             return (nb,) + shape + (BLOCK,)
 
-        # the order of the kernel's arguments from the cotangent seed g on
-        ws = _workspace(block(), block(slots, 4), block(slots, 4), block(slots, 4), (nb, X_ROWS_VJP * BLOCK),
-                        block(nj), block(nj), block(slots + nd, 4), block(slots + nd, 4), block(nj), block(nj),
-                        block(slots, 4), block(slots, 4), block(slots, 4), block(nrows, 4), block(nrows, 4),
-                        block(nreals), block(), pb.shape)
+        return (block(), block(slots, 4), block(slots, 4), block(slots, 4), (nb, X_ROWS_VJP * BLOCK),
+                block(nj), block(nj), block(slots + nd, 4), block(slots + nd, 4), block(nj), block(nj),
+                block(slots, 4), block(slots, 4), block(slots, 4), block(nrows, 4), block(nrows, 4),
+                block(nreals), block(), block(legs, 4))
+
+    out = np.empty(n)
+    gp = np.empty_like(p)
+    gpar = np.zeros((n, n_parameters))
+    for start, stop in _chunks(n, shapes, workspace_bytes):
+        m = stop - start
+        pb = _blocks(p[start:stop])
+        ws = _workspace(*shapes(pb.shape[0]))
         ws[0][...] = 1.0
         gcr, gci, greals, res, gpb = ws[-5:]
         tape_me_block.vjp(pb, *arrays, *ws)

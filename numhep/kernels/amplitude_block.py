@@ -38,7 +38,6 @@ from numhep.kernels.amplitude_tape import (
     KIND_PSIBAR,
     KIND_SCALAR,
     KIND_VECTOR,
-    SSS_S,
     SSSS_S,
     VVS_S,
     VVSS_S,
