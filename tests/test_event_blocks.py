@@ -1,14 +1,14 @@
 """The host's SIMD lowering of the amplitude tape (event blocks) against the per-event tape.
 
-Both run the same program; the blocked one stores real and imaginary parts apart, pads
-the last block and accumulates cotangents through scratch rows, so every opcode, the
+Both run the same program; the blocked one stores real and imaginary parts apart, lays a
+slot's rows out as one run, pads the last block and accumulates cotangents through
+scratch rows, so every opcode, the
 padding and the parameter cotangents are compared here, value and reverse pass."""
 
 import numpy as np
 import pytest
 
 import numhep
-from numhep.adjoint.amplitude_block import X_ROWS_VJP
 from numhep.compiler import compile_process
 from numhep.compiler import event_blocks as EB
 from numhep.kernels import amplitude_block as AB
@@ -38,21 +38,14 @@ def per_event(proc, p):
 def blocked(proc, p):
     n, legs, _ = p.shape
     arrays = proc._arrays(None)
-    prog = proc.program
-    ns, nj = prog.n_slots, max(prog.colour.shape[0], 1)
-    nd = len(prog.diag_ptr) - 1
-    nr, nre = arrays[1].shape[0], arrays[2].shape[0]
     pb = EB._blocks(p)
-    nb, B = pb.shape[0], AB.BLOCK
-
-    def ws(*shape):
-        return np.zeros((nb,) + shape + (B,))
-
-    gcr, gci, greals, out, gpb = ws(nr, 4), ws(nr, 4), ws(nre), np.zeros((nb, B)), np.zeros_like(pb)
-    AB.tape_me_block.vjp(pb, *arrays, np.ones((nb, B)), ws(ns, 4), ws(ns, 4), ws(ns, 4),
-                         np.zeros((nb, X_ROWS_VJP * B)), ws(nj), ws(nj), ws(ns + nd, 4), ws(ns + nd, 4),
-                         ws(nj), ws(nj), ws(ns, 4), ws(ns, 4), ws(ns, 4), gcr, gci, greals, out, gpb)
-    return (out.reshape(-1)[:n], EB._events(gpb, n), EB._events(gcr + 1j * gci, n), EB._events(greals, n))
+    ws = [np.zeros(shape) for shape in EB.vjp_shapes(proc.program, pb.shape[0], legs, arrays[1].shape[0],
+                                                       arrays[2].shape[0])]
+    ws[0][...] = 1.0
+    AB.tape_me_block.vjp(pb, *arrays, *ws)
+    GC, greals, out, gpb = ws[-4:]
+    return (out.reshape(-1)[:n], EB._events(gpb, n), EB._events(EB.coupling_cotangents(GC), n),
+            EB._events(greals, n))
 
 
 @pytest.mark.parametrize("text", PROCESSES)

@@ -7,12 +7,13 @@ each instruction run for ``BLOCK`` events at once under the layout and vectorisa
 of :mod:`numhep.kernels.amplitude_block`: the vertex and propagator VJPs write their
 results to scratch rows, and short loops add those rows to the cotangent slots.
 
-Arrays beyond the forward's: stored currents ``vr``, ``vi`` (nb, n_slots + n_diagrams, 4,
-BLOCK), JAMP seeds ``gjr``, ``gji`` (nb, n_jamp, BLOCK), wavefunction and momentum
-cotangents ``gwr``, ``gwi``, ``gk`` (nb, n_slots, 4, BLOCK), coupling cotangents ``gcr``,
-``gci`` (nb, n_rows, 4, BLOCK; zero rows when only the momentum gradient is wanted), mass
-and width cotangents ``greals`` (nb, n_reals or 0, BLOCK), momentum gradient ``gp`` (nb,
-legs, 4, BLOCK); the scratch ``X`` has X_ROWS_VJP rows.
+Arrays beyond the forward's: stored currents ``V`` (nb, n_slots + n_diagrams, 8 * BLOCK:
+real rows 0-3, imaginary rows 4-7), JAMP seeds ``gJ`` (nb, n_jamp, 2 * BLOCK), wavefunction
+and momentum cotangents ``G`` (nb, n_slots, SLOT_ROWS * BLOCK, laid out as the slots of
+``W``), coupling cotangents ``GC`` (nb, n_rows, 8 * BLOCK: real rows 0-3, imaginary rows
+4-7; no rows when only the momentum gradient is wanted), mass and width cotangents
+``greals`` (nb, n_reals or 0, BLOCK), momentum gradient ``gp`` (nb, legs, 4, BLOCK); the
+scratch ``X`` has X_ROWS_VJP rows.
 """
 
 from numhep.adjoint.amplitude_tape import external_wavefunction_vjp
@@ -28,7 +29,7 @@ from numhep.adjoint.vertices import (
 )
 from numhep.kernels import amplitude_block as fwd
 from numhep.kernels._target import adjoint_of, device, inlined
-from numhep.kernels.amplitude_block import BLOCK, load, load_row, run_tape_block, store_row
+from numhep.kernels.amplitude_block import BLOCK, ROW_MOM, load, load_row, momentum, run_tape_block, store_row
 from numhep.kernels.amplitude_tape import (
     EXT_GAUGE,
     FFS_PSI,
@@ -84,42 +85,35 @@ _scalar_propagator_vjp = inlined(scalar_propagator_vjp)
 
 
 @device(inline=True)
-def add_to_slot(X, i, row, n, dst_r, dst_i, s):
-    """Slot s of (dst_r, dst_i) += the complex vector in scratch rows row (re) and row + 4
-    (im): all four components (n = 4) or the first (n = 1, a scalar).  One loop for all the
-    rows: each loop pays LLVM's overlap checks and set-up once."""
+def add_to_slot(X, i, row, n, G, s):
+    """Slot s of G += the complex vector in scratch rows row (re) and row + 4 (im): all four
+    components (n = 4) or the first (n = 1, a scalar).  One loop for all the rows: each
+    loop pays LLVM's overlap check and set-up once."""
     if n == 4:
-        for e in range(dst_r.shape[3]):
-            dst_r[i, s, 0, e] += X[i, row * BLOCK + e]
-            dst_r[i, s, 1, e] += X[i, (row + 1) * BLOCK + e]
-            dst_r[i, s, 2, e] += X[i, (row + 2) * BLOCK + e]
-            dst_r[i, s, 3, e] += X[i, (row + 3) * BLOCK + e]
-            dst_i[i, s, 0, e] += X[i, (row + 4) * BLOCK + e]
-            dst_i[i, s, 1, e] += X[i, (row + 5) * BLOCK + e]
-            dst_i[i, s, 2, e] += X[i, (row + 6) * BLOCK + e]
-            dst_i[i, s, 3, e] += X[i, (row + 7) * BLOCK + e]
+        for e in range(BLOCK):
+            for q in range(8):
+                G[i, s, q * BLOCK + e] += X[i, (row + q) * BLOCK + e]
     elif n == 1:
-        for e in range(dst_r.shape[3]):
-            dst_r[i, s, 0, e] += X[i, row * BLOCK + e]
-            dst_i[i, s, 0, e] += X[i, (row + 4) * BLOCK + e]
+        for e in range(BLOCK):
+            G[i, s, e] += X[i, row * BLOCK + e]
+            G[i, s, 4 * BLOCK + e] += X[i, (row + 4) * BLOCK + e]
 
 
 @device(inline=True)
-def add_momentum_to_slot(X, i, row, k, s):
-    for e in range(k.shape[3]):
-        k[i, s, 0, e] += X[i, row * BLOCK + e]
-        k[i, s, 1, e] += X[i, (row + 1) * BLOCK + e]
-        k[i, s, 2, e] += X[i, (row + 2) * BLOCK + e]
-        k[i, s, 3, e] += X[i, (row + 3) * BLOCK + e]
+def add_momentum_to_slot(X, i, row, G, s):
+    """The momentum rows of slot s of G += scratch rows row .. row + 3."""
+    for e in range(BLOCK):
+        for q in range(4):
+            G[i, s, (ROW_MOM + q) * BLOCK + e] += X[i, (row + q) * BLOCK + e]
 
 
 @device(inline=True)
-def add_couplings(X, i, n, gcr, gci, row):
+def add_couplings(X, i, n, GC, row):
     """Coupling row ``row`` += the n coupling-component cotangents in scratch rows ROW_G."""
     for q in range(n):
-        for e in range(gcr.shape[3]):
-            gcr[i, row, q, e] += X[i, (ROW_G + q) * BLOCK + e]
-            gci[i, row, q, e] += X[i, (ROW_G + 3 + q) * BLOCK + e]
+        for e in range(BLOCK):
+            GC[i, row, q * BLOCK + e] += X[i, (ROW_G + q) * BLOCK + e]
+            GC[i, row, (4 + q) * BLOCK + e] += X[i, (ROW_G + 3 + q) * BLOCK + e]
 
 
 @device(inline=True)
@@ -172,44 +166,44 @@ def vjp_shape(op):
 
 
 @device
-def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, wr, wi, k, X, track):
+def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, track):
     """The VJP of :func:`numhep.kernels.amplitude_block.block_vertex_current` for the
     cotangent in rows ROW_T: input cotangents into rows ROW_A, ROW_B, ROW_C, input momentum
     cotangents (2 Re) into ROW_KA, ROW_KB, coupling cotangents into ROW_G."""
     zero = complex(0.0, 0.0)
     if op == FFV_V:
         for e in range(BLOCK):
-            r = _ffv_vector_vjp(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e), load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
-                                load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e), load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e),
+            r = _ffv_vector_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e),
+                                load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e),
                                 c0, c1, load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
                                 load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
             store_two_inputs(X, i, e, track, r)
     elif op == FFV_PSIBAR:
         for e in range(BLOCK):
-            r = _ffv_psibar_vjp(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e), load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
-                                load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e), load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e),
+            r = _ffv_psibar_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e),
+                                load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e),
                                 c0, c1, load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
                                 load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
             store_two_inputs(X, i, e, track, r)
     elif op == FFV_PSI:
         for e in range(BLOCK):
-            r = _ffv_psi_vjp(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e), load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
-                             load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e), load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e),
+            r = _ffv_psi_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e),
+                             load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e),
                              c0, c1, load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
                              load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
             store_two_inputs(X, i, e, track, r)
     elif op == FFS_S:
         for e in range(BLOCK):
-            r = _ffs_scalar_vjp(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e), load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
-                                load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e), load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e),
+            r = _ffs_scalar_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e),
+                                load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e),
                                 c0, c1, load_row(X, i, ROW_T, 0, e))
             store_two_inputs(X, i, e, track, r)
     elif op == FFS_PSIBAR:
         # psibar S: the spinor is input a
         for e in range(BLOCK):
-            r = _ffs_spinor_vjp(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e),
-                                load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
-                                load(wr, wi, i, b, 0, e), c0, c1,
+            r = _ffs_spinor_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e),
+                                load(W, i, a, 2, e), load(W, i, a, 3, e),
+                                load(W, i, b, 0, e), c0, c1,
                                 load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
                                 load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
             store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
@@ -218,9 +212,9 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, wr, wi, k, X, track):
     elif op == FFS_PSI:
         # S psi: the spinor is input b
         for e in range(BLOCK):
-            r = _ffs_spinor_vjp(load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e),
-                                load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e),
-                                load(wr, wi, i, a, 0, e), c0, c1,
+            r = _ffs_spinor_vjp(load(W, i, b, 0, e), load(W, i, b, 1, e),
+                                load(W, i, b, 2, e), load(W, i, b, 3, e),
+                                load(W, i, a, 0, e), c0, c1,
                                 load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
                                 load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
             store_row(X, i, ROW_B, e, r[0], r[1], r[2], r[3])
@@ -228,12 +222,12 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, wr, wi, k, X, track):
             store_couplings(X, i, e, track, r[5], r[6], zero)
     elif op == VVV_V:
         for e in range(BLOCK):
-            r = _vvv_vector_vjp(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e),
-                                load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
-                                load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e),
-                                load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e),
-                                k[i, a, 0, e], k[i, a, 1, e], k[i, a, 2, e], k[i, a, 3, e],
-                                k[i, b, 0, e], k[i, b, 1, e], k[i, b, 2, e], k[i, b, 3, e], c0,
+            r = _vvv_vector_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e),
+                                load(W, i, a, 2, e), load(W, i, a, 3, e),
+                                load(W, i, b, 0, e), load(W, i, b, 1, e),
+                                load(W, i, b, 2, e), load(W, i, b, 3, e),
+                                momentum(W, i, a, 0, e), momentum(W, i, a, 1, e), momentum(W, i, a, 2, e), momentum(W, i, a, 3, e),
+                                momentum(W, i, b, 0, e), momentum(W, i, b, 1, e), momentum(W, i, b, 2, e), momentum(W, i, b, 3, e), c0,
                                 load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
                                 load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
             store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
@@ -249,12 +243,12 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, wr, wi, k, X, track):
             store_couplings(X, i, e, track, r[16], zero, zero)
     elif op == VVVV_V:
         for e in range(BLOCK):
-            r = _vvvv_vector_vjp(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e),
-                                 load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
-                                 load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e),
-                                 load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e),
-                                 load(wr, wi, i, c, 0, e), load(wr, wi, i, c, 1, e),
-                                 load(wr, wi, i, c, 2, e), load(wr, wi, i, c, 3, e), c0, c1, c2,
+            r = _vvvv_vector_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e),
+                                 load(W, i, a, 2, e), load(W, i, a, 3, e),
+                                 load(W, i, b, 0, e), load(W, i, b, 1, e),
+                                 load(W, i, b, 2, e), load(W, i, b, 3, e),
+                                 load(W, i, c, 0, e), load(W, i, c, 1, e),
+                                 load(W, i, c, 2, e), load(W, i, c, 3, e), c0, c1, c2,
                                  load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
                                  load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
             store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
@@ -265,9 +259,9 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, wr, wi, k, X, track):
     elif op == VVS_V:
         for e in range(BLOCK):
             g0 = load_row(X, i, ROW_T, 0, e)
-            x0, x1, x2, x3 = load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e), load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e)
+            x0, x1, x2, x3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
             # out = c S x
-            s = load(wr, wi, i, b, 0, e)
+            s = load(W, i, b, 0, e)
             g1, g2, g3 = load_row(X, i, ROW_T, 1, e), load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e)
             gx = g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3
             f = c0 * s
@@ -277,9 +271,9 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, wr, wi, k, X, track):
     elif op == VVS_S:
         for e in range(BLOCK):
             g0 = load_row(X, i, ROW_T, 0, e)
-            x0, x1, x2, x3 = load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e), load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e)
+            x0, x1, x2, x3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
             # out = c (x.y)
-            y0, y1, y2, y3 = load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e), load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e)
+            y0, y1, y2, y3 = load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e)
             f = c0 * g0
             store_row(X, i, ROW_A, e, f * y0, -f * y1, -f * y2, -f * y3)
             store_row(X, i, ROW_B, e, f * x0, -f * x1, -f * x2, -f * x3)
@@ -287,10 +281,10 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, wr, wi, k, X, track):
     elif op == VVSS_V:
         for e in range(BLOCK):
             g0 = load_row(X, i, ROW_T, 0, e)
-            x0, x1, x2, x3 = load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e), load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e)
+            x0, x1, x2, x3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
             # out = c s1 s2 x
-            s1 = load(wr, wi, i, b, 0, e)
-            s2 = load(wr, wi, i, c, 0, e)
+            s1 = load(W, i, b, 0, e)
+            s2 = load(W, i, c, 0, e)
             g1, g2, g3 = load_row(X, i, ROW_T, 1, e), load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e)
             gx = g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3
             f = c0 * s1 * s2
@@ -301,10 +295,10 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, wr, wi, k, X, track):
     elif op == VVSS_S:
         for e in range(BLOCK):
             g0 = load_row(X, i, ROW_T, 0, e)
-            x0, x1, x2, x3 = load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e), load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e)
+            x0, x1, x2, x3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
             # out = c (x.y) s
-            y0, y1, y2, y3 = load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e), load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e)
-            s = load(wr, wi, i, c, 0, e)
+            y0, y1, y2, y3 = load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e)
+            s = load(W, i, c, 0, e)
             xy = x0 * y0 - x1 * y1 - x2 * y2 - x3 * y3
             f = c0 * s * g0
             store_row(X, i, ROW_A, e, f * y0, -f * y1, -f * y2, -f * y3)
@@ -314,9 +308,9 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, wr, wi, k, X, track):
     elif op == SSSS_S:
         for e in range(BLOCK):
             g0 = load_row(X, i, ROW_T, 0, e)
-            x0 = load(wr, wi, i, a, 0, e)
-            s2 = load(wr, wi, i, b, 0, e)
-            s3 = load(wr, wi, i, c, 0, e)
+            x0 = load(W, i, a, 0, e)
+            s2 = load(W, i, b, 0, e)
+            s3 = load(W, i, c, 0, e)
             store_row(X, i, ROW_A, e, c0 * g0 * s2 * s3, zero, zero, zero)
             store_row(X, i, ROW_B, e, c0 * g0 * x0 * s3, zero, zero, zero)
             store_row(X, i, ROW_C, e, c0 * g0 * x0 * s2, zero, zero, zero)
@@ -324,25 +318,25 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, wr, wi, k, X, track):
     else:  # SSS_S
         for e in range(BLOCK):
             g0 = load_row(X, i, ROW_T, 0, e)
-            x0 = load(wr, wi, i, a, 0, e)
-            s2 = load(wr, wi, i, b, 0, e)
+            x0 = load(W, i, a, 0, e)
+            s2 = load(W, i, b, 0, e)
             store_row(X, i, ROW_A, e, c0 * g0 * s2, zero, zero, zero)
             store_row(X, i, ROW_B, e, c0 * g0 * x0, zero, zero, zero)
             store_couplings(X, i, e, track, g0 * x0 * s2, zero, zero)
 
 
 @device
-def block_vertex_vjp_accumulate(i, op, a, b, c, row, X, gwr, gwi, gk, gcr, gci, track):
+def block_vertex_vjp_accumulate(i, op, a, b, c, row, X, G, GC, track):
     """Add the scratch rows of :func:`block_vertex_vjp` to the cotangent slots."""
     na, nb, nc, ncoup, moves = vjp_shape(op)
-    add_to_slot(X, i, ROW_A, na, gwr, gwi, a)
-    add_to_slot(X, i, ROW_B, nb, gwr, gwi, b)
-    add_to_slot(X, i, ROW_C, nc, gwr, gwi, c)
+    add_to_slot(X, i, ROW_A, na, G, a)
+    add_to_slot(X, i, ROW_B, nb, G, b)
+    add_to_slot(X, i, ROW_C, nc, G, c)
     if moves:
-        add_momentum_to_slot(X, i, ROW_KA, gk, a)
-        add_momentum_to_slot(X, i, ROW_KB, gk, b)
+        add_momentum_to_slot(X, i, ROW_KA, G, a)
+        add_momentum_to_slot(X, i, ROW_KB, G, b)
     if track:
-        add_couplings(X, i, ncoup, gcr, gci, row)
+        add_couplings(X, i, ncoup, GC, row)
 
 
 @device(inline=True)
@@ -359,90 +353,87 @@ def store_propagator_vjp(X, i, e, track, t0, t1, t2, t3, dk0, dk1, dk2, dk3, dm,
 
 
 @device
-def block_propagator_vjp(i, kind, out, m, wd, vr, vi, k, gwr, gwi, X, track):
-    """VJP of the propagator of slot ``out`` (its current before the propagator in vr, vi,
-    its momentum in k, its cotangent in gwr, gwi): the current's cotangent into rows ROW_T,
+def block_propagator_vjp(i, kind, out, m, wd, V, W, G, X, track):
+    """VJP of the propagator of slot ``out`` (its current before the propagator in V, its
+    momentum in W, its cotangent in G): the current's cotangent into rows ROW_T,
     2 Re of the momentum's, mass's and width's into ROW_DK, ROW_DM, ROW_DM + 1."""
     if kind == KIND_SCALAR:
         zero = complex(0.0, 0.0)
         for e in range(BLOCK):
-            r = _scalar_propagator_vjp(load(vr, vi, i, out, 0, e), k[i, out, 0, e], k[i, out, 1, e],
-                                       k[i, out, 2, e], k[i, out, 3, e], m, wd, load(gwr, gwi, i, out, 0, e))
+            r = _scalar_propagator_vjp(load(V, i, out, 0, e), momentum(W, i, out, 0, e), momentum(W, i, out, 1, e),
+                                       momentum(W, i, out, 2, e), momentum(W, i, out, 3, e), m, wd, load(G, i, out, 0, e))
             store_propagator_vjp(X, i, e, track, r[0], zero, zero, zero, r[1], r[2], r[3], r[4], r[5], r[6])
     elif kind == KIND_VECTOR:
         for e in range(BLOCK):
             r = _vector_propagator_vjp(
-                load(vr, vi, i, out, 0, e), load(vr, vi, i, out, 1, e), load(vr, vi, i, out, 2, e), load(vr, vi, i, out, 3, e),
-                k[i, out, 0, e], k[i, out, 1, e], k[i, out, 2, e], k[i, out, 3, e], m, wd,
-                load(gwr, gwi, i, out, 0, e), load(gwr, gwi, i, out, 1, e), load(gwr, gwi, i, out, 2, e), load(gwr, gwi, i, out, 3, e))
+                load(V, i, out, 0, e), load(V, i, out, 1, e), load(V, i, out, 2, e), load(V, i, out, 3, e),
+                momentum(W, i, out, 0, e), momentum(W, i, out, 1, e), momentum(W, i, out, 2, e), momentum(W, i, out, 3, e), m, wd,
+                load(G, i, out, 0, e), load(G, i, out, 1, e), load(G, i, out, 2, e), load(G, i, out, 3, e))
             store_propagator_vjp(X, i, e, track, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
     elif kind == KIND_PSIBAR:
         for e in range(BLOCK):
             r = _psibar_propagator_vjp(
-                load(vr, vi, i, out, 0, e), load(vr, vi, i, out, 1, e), load(vr, vi, i, out, 2, e), load(vr, vi, i, out, 3, e),
-                k[i, out, 0, e], k[i, out, 1, e], k[i, out, 2, e], k[i, out, 3, e], m, wd,
-                load(gwr, gwi, i, out, 0, e), load(gwr, gwi, i, out, 1, e), load(gwr, gwi, i, out, 2, e), load(gwr, gwi, i, out, 3, e))
+                load(V, i, out, 0, e), load(V, i, out, 1, e), load(V, i, out, 2, e), load(V, i, out, 3, e),
+                momentum(W, i, out, 0, e), momentum(W, i, out, 1, e), momentum(W, i, out, 2, e), momentum(W, i, out, 3, e), m, wd,
+                load(G, i, out, 0, e), load(G, i, out, 1, e), load(G, i, out, 2, e), load(G, i, out, 3, e))
             store_propagator_vjp(X, i, e, track, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
     else:
         for e in range(BLOCK):
             r = _psi_propagator_vjp(
-                load(vr, vi, i, out, 0, e), load(vr, vi, i, out, 1, e), load(vr, vi, i, out, 2, e), load(vr, vi, i, out, 3, e),
-                k[i, out, 0, e], k[i, out, 1, e], k[i, out, 2, e], k[i, out, 3, e], m, wd,
-                load(gwr, gwi, i, out, 0, e), load(gwr, gwi, i, out, 1, e), load(gwr, gwi, i, out, 2, e), load(gwr, gwi, i, out, 3, e))
+                load(V, i, out, 0, e), load(V, i, out, 1, e), load(V, i, out, 2, e), load(V, i, out, 3, e),
+                momentum(W, i, out, 0, e), momentum(W, i, out, 1, e), momentum(W, i, out, 2, e), momentum(W, i, out, 3, e), m, wd,
+                load(G, i, out, 0, e), load(G, i, out, 1, e), load(G, i, out, 2, e), load(G, i, out, 3, e))
             store_propagator_vjp(X, i, e, track, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
 
 
 @device
-def block_amplitude_vjp(i, kind, out, ref, nslots, diag_ptr, diag_jamp, diag_coef, wr, wi, vr, vi, gjr, gji, gwr, gwi, X):
+def block_amplitude_vjp(i, kind, out, ref, nslots, diag_ptr, diag_jamp, diag_coef, W, V, gJ, G, X):
     """Diagram ``out`` = <current, w_ref>: its cotangent sum_k J~_k coef_dk, the current's
     cotangent into rows ROW_T, and the reference wavefunction's added to its slot."""
-    for e in range(gjr.shape[2]):
+    for e in range(BLOCK):
         X[i, ROW_GA * BLOCK + e] = 0.0
         X[i, (ROW_GA + 1) * BLOCK + e] = 0.0
     for q in range(diag_ptr[out], diag_ptr[out + 1]):
         j = diag_jamp[q]
         cr = diag_coef[q].real
         ci = diag_coef[q].imag
-        for e in range(gjr.shape[2]):
-            X[i, ROW_GA * BLOCK + e] += gjr[i, j, e] * cr - gji[i, j, e] * ci
-            X[i, (ROW_GA + 1) * BLOCK + e] += gjr[i, j, e] * ci + gji[i, j, e] * cr
+        for e in range(BLOCK):
+            X[i, ROW_GA * BLOCK + e] += gJ[i, j, e] * cr - gJ[i, j, BLOCK + e] * ci
+            X[i, (ROW_GA + 1) * BLOCK + e] += gJ[i, j, e] * ci + gJ[i, j, BLOCK + e] * cr
     at = out + nslots
     if kind == KIND_SCALAR:
         zero = complex(0.0, 0.0)
         for e in range(BLOCK):
             ga = complex(X[i, ROW_GA * BLOCK + e], X[i, (ROW_GA + 1) * BLOCK + e])
-            store_row(X, i, ROW_T, e, ga * load(wr, wi, i, ref, 0, e), zero, zero, zero)
-            store_row(X, i, ROW_A, e, ga * load(vr, vi, i, at, 0, e), zero, zero, zero)
+            store_row(X, i, ROW_T, e, ga * load(W, i, ref, 0, e), zero, zero, zero)
+            store_row(X, i, ROW_A, e, ga * load(V, i, at, 0, e), zero, zero, zero)
     else:
         # the Minkowski metric for vectors, a plain sum for spinors
         s = -1.0 if kind == KIND_VECTOR else 1.0
         for e in range(BLOCK):
             ga = complex(X[i, ROW_GA * BLOCK + e], X[i, (ROW_GA + 1) * BLOCK + e])
             gs = s * ga
-            store_row(X, i, ROW_T, e, ga * load(wr, wi, i, ref, 0, e), gs * load(wr, wi, i, ref, 1, e),
-                      gs * load(wr, wi, i, ref, 2, e), gs * load(wr, wi, i, ref, 3, e))
-            store_row(X, i, ROW_A, e, ga * load(vr, vi, i, at, 0, e), gs * load(vr, vi, i, at, 1, e),
-                      gs * load(vr, vi, i, at, 2, e), gs * load(vr, vi, i, at, 3, e))
+            store_row(X, i, ROW_T, e, ga * load(W, i, ref, 0, e), gs * load(W, i, ref, 1, e),
+                      gs * load(W, i, ref, 2, e), gs * load(W, i, ref, 3, e))
+            store_row(X, i, ROW_A, e, ga * load(V, i, at, 0, e), gs * load(V, i, at, 1, e),
+                      gs * load(V, i, at, 2, e), gs * load(V, i, at, 3, e))
     nq = 1 if kind == KIND_SCALAR else 4
-    add_to_slot(X, i, ROW_A, nq, gwr, gwi, ref)
+    add_to_slot(X, i, ROW_A, nq, G, ref)
 
 
 @device(inline=True)
-def clear_slot(dst, i, s):
-    for e in range(dst.shape[3]):
-        dst[i, s, 0, e] = 0.0
-        dst[i, s, 1, e] = 0.0
-        dst[i, s, 2, e] = 0.0
-        dst[i, s, 3, e] = 0.0
+def clear_slot(G, i, s):
+    for e in range(G.shape[2]):
+        G[i, s, e] = 0.0
 
 
 @device
 def reverse_tape_block(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
-                       wr, wi, k, vr, vi, X, gjr, gji, gwr, gwi, gk, gcr, gci, greals, gp):
-    """Walk the tape backwards for helicity h on block i (forward values in wr, wi, k, vr,
-    vi; JAMP seeds in gjr, gji); wavefunctions with no leg in ``flush`` keep accumulating."""
-    track = gcr.shape[1] > 0
-    nslots = wr.shape[1]
+                       W, V, X, gJ, G, GC, greals, gp):
+    """Walk the tape backwards for helicity h on block i (forward values in W and V, JAMP
+    seeds in gJ); wavefunctions with no leg in ``flush`` keep accumulating."""
+    track = GC.shape[1] > 0
+    nslots = W.shape[1]
     for n in range(ops.shape[0] - 1, -1, -1):
         op = ops[n, 0]
         out = ops[n, 1]
@@ -458,15 +449,13 @@ def reverse_tape_block(i, h, flush, p, ops, couplings, reals, helicities, diag_p
             sgn = -1.0 if inc else 1.0
             for e in range(BLOCK):
                 r = external_wavefunction_vjp(op, p[i, leg, 0, e], p[i, leg, 1, e], p[i, leg, 2, e], p[i, leg, 3, e],
-                                              m, hel, inc, load(gwr, gwi, i, out, 0, e), load(gwr, gwi, i, out, 1, e),
-                                              load(gwr, gwi, i, out, 2, e), load(gwr, gwi, i, out, 3, e))
+                                              m, hel, inc, load(G, i, out, 0, e), load(G, i, out, 1, e),
+                                              load(G, i, out, 2, e), load(G, i, out, 3, e))
                 for q in range(4):
-                    gp[i, leg, q, e] += 2.0 * r[q].real + sgn * gk[i, out, q, e]
+                    gp[i, leg, q, e] += 2.0 * r[q].real + sgn * G[i, out, (ROW_MOM + q) * BLOCK + e]
                 if pm >= 0 and track:
                     greals[i, pm, e] += 2.0 * r[4].real
-            clear_slot(gwr, i, out)
-            clear_slot(gwi, i, out)
-            clear_slot(gk, i, out)
+            clear_slot(G, i, out)
             continue
         a = ops[n, 2]
         b = ops[n, 3]
@@ -474,84 +463,77 @@ def reverse_tape_block(i, h, flush, p, ops, couplings, reals, helicities, diag_p
         row = ops[n, 5]
         kind = output_kind(op)
         if ref >= 0:
-            block_amplitude_vjp(i, kind, out, ref, nslots, diag_ptr, diag_jamp, diag_coef,
-                                wr, wi, vr, vi, gjr, gji, gwr, gwi, X)
+            block_amplitude_vjp(i, kind, out, ref, nslots, diag_ptr, diag_jamp, diag_coef, W, V, gJ, G, X)
         else:
             m = reals[pm] if pm >= 0 else 0.0
             wd = reals[pm + 1] if pm >= 0 else 0.0
-            block_propagator_vjp(i, kind, out, m, wd, vr, vi, k, gwr, gwi, X, track)
+            block_propagator_vjp(i, kind, out, m, wd, V, W, G, X, track)
             if pm >= 0 and track:
-                for e in range(gk.shape[3]):
+                for e in range(BLOCK):
                     greals[i, pm, e] += X[i, ROW_DM * BLOCK + e]
                     greals[i, pm + 1, e] += X[i, (ROW_DM + 1) * BLOCK + e]
             # the line momentum K = k_a + k_b (+ k_c): its whole cotangent to each input
-            for e in range(gk.shape[3]):
+            for e in range(BLOCK):
                 for q in range(4):
-                    X[i, (ROW_DK + q) * BLOCK + e] += gk[i, out, q, e]
-            clear_slot(gwr, i, out)
-            clear_slot(gwi, i, out)
-            clear_slot(gk, i, out)
-            add_momentum_to_slot(X, i, ROW_DK, gk, a)
-            add_momentum_to_slot(X, i, ROW_DK, gk, b)
+                    X[i, (ROW_DK + q) * BLOCK + e] += G[i, out, (ROW_MOM + q) * BLOCK + e]
+            clear_slot(G, i, out)
+            add_momentum_to_slot(X, i, ROW_DK, G, a)
+            add_momentum_to_slot(X, i, ROW_DK, G, b)
             if four_point(op):
-                add_momentum_to_slot(X, i, ROW_DK, gk, c)
-        block_vertex_vjp(i, op, a, b, c, couplings[row, 0], couplings[row, 1], couplings[row, 2], wr, wi, k, X, track)
-        block_vertex_vjp_accumulate(i, op, a, b, c, row, X, gwr, gwi, gk, gcr, gci, track)
+                add_momentum_to_slot(X, i, ROW_DK, G, c)
+        block_vertex_vjp(i, op, a, b, c, couplings[row, 0], couplings[row, 1], couplings[row, 2], W, X, track)
+        block_vertex_vjp_accumulate(i, op, a, b, c, row, X, G, GC, track)
 
 
 @device(inline=True)
 def clear(dst, i):
     for s in range(dst.shape[1]):
-        for q in range(dst.shape[2]):
-            for e in range(dst.shape[3]):
-                dst[i, s, q, e] = 0.0
+        for e in range(dst.shape[2]):
+            dst[i, s, e] = 0.0
 
 
 @adjoint_of(fwd.tape_me_block)
 def tape_me_block_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp, diag_coef, g,
-                      wr, wi, k, X, jr, ji, vr, vi, gjr, gji, gwr, gwi, gk, gcr, gci, greals, out, gp):
-    """out[i] = |M|^2 (as the forward), gp[i] = g d|M|^2/dp, gcr + i gci[i] the (Wirtinger)
-    coupling cotangents and greals[i] the mass and width ones (pass gcr, gci with no rows
-    and greals with none when only gp is wanted)."""
-    clear(gp, i)
-    clear(gcr, i)
-    clear(gci, i)
-    clear(gwr, i)
-    clear(gwi, i)
-    clear(gk, i)
-    for r in range(greals.shape[1]):
-        for e in range(out.shape[1]):
-            greals[i, r, e] = 0.0
-    for e in range(out.shape[1]):
+                      W, X, J, V, gJ, G, GC, greals, out, gp):
+    """out[i] = |M|^2 (as the forward), gp[i] = g d|M|^2/dp, GC[i] the (Wirtinger) coupling
+    cotangents and greals[i] the mass and width ones (pass GC with no rows and greals with
+    none when only gp is wanted)."""
+    for leg in range(gp.shape[1]):
+        for q in range(4):
+            for e in range(BLOCK):
+                gp[i, leg, q, e] = 0.0
+    clear(GC, i)
+    clear(G, i)
+    clear(greals, i)
+    for e in range(BLOCK):
         out[i, e] = 0.0
-    nj = jr.shape[1]
+    nj = J.shape[1]
     nh = helicities.shape[0]
     last = helicities.shape[1] - 1
     norm = reals[0]
     for h in range(nh):
         run_tape_block(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
-                       wr, wi, k, X, jr, ji, True, vr, vi)
+                       W, X, J, True, V)
         # one pass over the colour matrix: S = C J gives sum conj(J) S and the seeds
         # dL/dJ_a = g norm conj(S_a)
         for a in range(nj):
-            for e in range(out.shape[1]):
+            for e in range(BLOCK):
                 X[i, ROW_GA * BLOCK + e] = 0.0
                 X[i, (ROW_GA + 1) * BLOCK + e] = 0.0
             for b in range(nj):
                 cr = colour[a, b].real
                 ci = colour[a, b].imag
-                for e in range(out.shape[1]):
-                    X[i, ROW_GA * BLOCK + e] += cr * jr[i, b, e] - ci * ji[i, b, e]
-                    X[i, (ROW_GA + 1) * BLOCK + e] += cr * ji[i, b, e] + ci * jr[i, b, e]
-            for e in range(out.shape[1]):
+                for e in range(BLOCK):
+                    X[i, ROW_GA * BLOCK + e] += cr * J[i, b, e] - ci * J[i, b, BLOCK + e]
+                    X[i, (ROW_GA + 1) * BLOCK + e] += cr * J[i, b, BLOCK + e] + ci * J[i, b, e]
+            for e in range(BLOCK):
                 sr = X[i, ROW_GA * BLOCK + e]
                 si = X[i, (ROW_GA + 1) * BLOCK + e]
-                out[i, e] += jr[i, a, e] * sr + ji[i, a, e] * si
-                gjr[i, a, e] = g[i, e] * norm * sr
-                gji[i, a, e] = -g[i, e] * norm * si
+                out[i, e] += J[i, a, e] * sr + J[i, a, BLOCK + e] * si
+                gJ[i, a, e] = g[i, e] * norm * sr
+                gJ[i, a, BLOCK + e] = -g[i, e] * norm * si
         flush = helicities[h + 1, last] if h + 1 < nh else -1
         reverse_tape_block(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
-                           wr, wi, k, vr, vi, X, gjr, gji, gwr, gwi, gk, gcr, gci, greals, gp)
-    for e in range(out.shape[1]):
+                           W, V, X, gJ, G, GC, greals, gp)
+    for e in range(BLOCK):
         out[i, e] *= norm
-

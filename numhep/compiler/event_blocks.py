@@ -19,7 +19,7 @@ import threading
 import numpy as np
 
 from numhep.adjoint.amplitude_block import X_ROWS_VJP
-from numhep.kernels.amplitude_block import BLOCK, X_ROWS, tape_me_block
+from numhep.kernels.amplitude_block import BLOCK, SLOT_ROWS, X_ROWS, tape_me_block
 
 __all__ = ["value", "value_and_gradients"]
 
@@ -64,22 +64,40 @@ def _chunks(n, shapes, workspace_bytes):
         yield start, min(n, start + step)
 
 
+def value_shapes(program, nb):
+    """Shapes of the value kernel's arrays after the program, for nb blocks: W, X, J, out."""
+    nj = max(program.colour.shape[0], 1)
+    return ((nb, program.n_slots, SLOT_ROWS * BLOCK), (nb, X_ROWS * BLOCK), (nb, nj, 2 * BLOCK), (nb, BLOCK))
+
+
+def vjp_shapes(program, nb, legs, n_rows, n_reals):
+    """Shapes of the VJP kernel's arrays after the program, for nb blocks: g, W, X, J, V, gJ,
+    G, GC, greals, out, gp (n_rows coupling rows and n_reals masses and widths, 0 when
+    only d/dp is wanted)."""
+    slots = program.n_slots
+    nj = max(program.colour.shape[0], 1)
+    nd = len(program.diag_ptr) - 1
+    return ((nb, BLOCK), (nb, slots, SLOT_ROWS * BLOCK), (nb, X_ROWS_VJP * BLOCK), (nb, nj, 2 * BLOCK),
+            (nb, slots + nd, 8 * BLOCK), (nb, nj, 2 * BLOCK), (nb, slots, SLOT_ROWS * BLOCK),
+            (nb, n_rows, 8 * BLOCK), (nb, n_reals, BLOCK), (nb, BLOCK), (nb, legs, 4, BLOCK))
+
+
 def value(p, arrays, program, workspace_bytes):
     """|M|^2 of every event of p (numpy, (n, legs, 4)); ``arrays`` as the tape kernel takes them."""
     n = p.shape[0]
-    slots = program.n_slots
-    nj = max(program.colour.shape[0], 1)
-
-    def shapes(nb):  # the kernel's arguments after the program: wr, wi, k, X, jr, ji, out
-        return ((nb, slots, 4, BLOCK),) * 3 + ((nb, X_ROWS * BLOCK),) + ((nb, nj, BLOCK),) * 2 + ((nb, BLOCK),)
-
     out = np.empty(n)
-    for start, stop in _chunks(n, shapes, workspace_bytes):
+    for start, stop in _chunks(n, lambda nb: value_shapes(program, nb), workspace_bytes):
         pb = _blocks(p[start:stop])
-        ws = _workspace(*shapes(pb.shape[0]))
+        ws = _workspace(*value_shapes(program, pb.shape[0]))
         tape_me_block(pb, *arrays, *ws)
         out[start:stop] = ws[-1].reshape(-1)[: stop - start]
     return out
+
+
+def coupling_cotangents(GC):
+    """The complex coupling cotangents (nb, rows, 4, BLOCK) from the kernel's GC rows."""
+    rows = GC.reshape(GC.shape[0], GC.shape[1], 2, 4, BLOCK)
+    return rows[:, :, 0] + 1j * rows[:, :, 1]
 
 
 def value_and_gradients(p, arrays, program, chains, workspace_bytes, n_parameters):
@@ -89,22 +107,11 @@ def value_and_gradients(p, arrays, program, chains, workspace_bytes, n_parameter
     inputs; with none, the kernel skips the coupling, mass and width cotangents.
     """
     n, legs, _ = p.shape
-    slots = program.n_slots
-    nj = max(program.colour.shape[0], 1)
-    nd = len(program.diag_ptr) - 1
-    nrows = arrays[1].shape[0] if chains else 0
-    nreals = arrays[2].shape[0] if chains else 0
+    n_rows = arrays[1].shape[0] if chains else 0
+    n_reals = arrays[2].shape[0] if chains else 0
 
     def shapes(nb):
-        # the kernel's arguments after the program: g, wr, wi, k, X, jr, ji, vr, vi, gjr, gji,
-        # gwr, gwi, gk, gcr, gci, greals, out, gp
-        def block(*shape):
-            return (nb,) + shape + (BLOCK,)
-
-        return (block(), block(slots, 4), block(slots, 4), block(slots, 4), (nb, X_ROWS_VJP * BLOCK),
-                block(nj), block(nj), block(slots + nd, 4), block(slots + nd, 4), block(nj), block(nj),
-                block(slots, 4), block(slots, 4), block(slots, 4), block(nrows, 4), block(nrows, 4),
-                block(nreals), block(), block(legs, 4))
+        return vjp_shapes(program, nb, legs, n_rows, n_reals)
 
     out = np.empty(n)
     gp = np.empty_like(p)
@@ -114,13 +121,15 @@ def value_and_gradients(p, arrays, program, chains, workspace_bytes, n_parameter
         pb = _blocks(p[start:stop])
         ws = _workspace(*shapes(pb.shape[0]))
         ws[0][...] = 1.0
-        gcr, gci, greals, res, gpb = ws[-5:]
+        GC, greals, res, gpb = ws[-4:]
         tape_me_block.vjp(pb, *arrays, *ws)
         out[start:stop] = res.reshape(-1)[:m]
         gp[start:stop] = _events(gpb, m)
+        if chains:
+            gc = coupling_cotangents(GC)
         for col, dc, dr in chains:
             # dL/dtheta = 2 Re sum gcoup dc/dtheta + greals . dreals/dtheta
-            g = 2.0 * (np.einsum("brqe,rq->be", gcr, dc.real) - np.einsum("brqe,rq->be", gci, dc.imag))
+            g = 2.0 * np.einsum("brqe,rq->be", gc, dc).real
             g += np.einsum("bre,r->be", greals, dr)
             gpar[start:stop, col] = g.reshape(-1)[:m]
     return out, gp, gpar

@@ -11,16 +11,21 @@ What makes the event loops vectorise (each condition was needed, found by LLVM's
 vectorisation remarks):
   * the loop body holds no calls: the helicity algebra is inlined into it
     (:func:`numhep.kernels._target.inlined`);
-  * real and imaginary parts are stored apart (``wr``, ``wi``), with the event index
-    innermost, so that every load is a unit-stride run of doubles;
-  * a loop writes only to the block's scratch ``X`` at rows that are compile-time
-    constants (``BLOCK`` is a constant): LLVM then needs one run-time overlap check per
-    input slot, instead of one per pair of input and output slots, which is more than it
-    is willing to emit.  The results are copied from ``X`` to their slots afterwards.
+  * real and imaginary parts are stored apart, with the event index innermost, so that
+    every load is a unit-stride run of doubles;
+  * the rows of a slot lie at compile-time-constant offsets from each other (a slot is
+    one run of ``SLOT_ROWS * BLOCK`` doubles, ``BLOCK`` a constant): LLVM then treats a
+    slot as one object and checks it once for overlap at run time.  With a row index of
+    its own (a run-time stride) every row was checked against every other, about a
+    hundred comparisons per loop of 64 events, which cost more than the loop itself;
+  * a loop writes only to the block's scratch ``X``: writing to slots directly needs
+    more run-time overlap checks than LLVM is willing to emit.  The results are copied
+    from ``X`` to their slots afterwards.
 
-Arrays (``nb`` blocks): wavefunctions ``wr``, ``wi`` and momenta ``k`` (nb, n_slots, 4,
-BLOCK); partial amplitudes ``jr``, ``ji`` (nb, n_jamp, BLOCK); scratch ``X`` (nb,
-X_ROWS * BLOCK); momenta ``p`` (nb, legs, 4, BLOCK); |M|^2 ``out`` (nb, BLOCK).
+Arrays (``nb`` blocks): wavefunctions and their momenta ``W`` (nb, n_slots, SLOT_ROWS *
+BLOCK: rows 0-3 real parts, 4-7 imaginary parts, 8-11 the momentum); partial amplitudes
+``J`` (nb, n_jamp, 2 * BLOCK: real row, imaginary row); scratch ``X`` (nb, X_ROWS *
+BLOCK); momenta ``p`` (nb, legs, 4, BLOCK); |M|^2 ``out`` (nb, BLOCK).
 The CUDA build of the tape is :mod:`numhep.kernels.amplitude_tape` (one thread per event);
 both give the same |M|^2 to rounding (tested).  Adjoint: :mod:`numhep.adjoint.amplitude_block`.
 """
@@ -55,9 +60,13 @@ from numhep.kernels.vertices import ffs_psi, ffs_psibar, ffs_scalar, ffv_psi, ff
 #: the helicity algebra is compiled with fast math (numhep.kernels._target)
 FAST_MATH = True
 
-#: events per block: 32 doubles are four AVX-512 registers per row; larger blocks gained
-#: little in the prototype and cost cache (a slot is 12 rows of BLOCK doubles)
+#: events per block: 64 doubles are eight AVX-512 registers per row; 32 paid the loops'
+#: set-up twice as often, 128 kept the reverse pass from vectorising
 BLOCK = 64
+
+#: rows of a wavefunction slot: real parts 0-3, imaginary parts 4-7, momentum 8-11
+SLOT_ROWS = 12
+ROW_MOM = 8
 
 # rows of the scratch X (times BLOCK): the vertex current (re 0-3, im 4-7), the propagated
 # current (re 8-11, im 12-15), the line's momentum (16-19), an amplitude (20, 21) and a
@@ -84,8 +93,15 @@ _scalar_propagator = inlined(scalar_propagator)
 
 
 @device(inline=True)
-def load(wr, wi, i, s, q, e):
-    return complex(wr[i, s, q, e], wi[i, s, q, e])
+def load(W, i, s, q, e):
+    """Component q of the complex 4-vector in slot s (rows q and 4 + q)."""
+    return complex(W[i, s, q * BLOCK + e], W[i, s, (4 + q) * BLOCK + e])
+
+
+@device(inline=True)
+def momentum(W, i, s, q, e):
+    """Component q of the momentum of slot s."""
+    return W[i, s, (ROW_MOM + q) * BLOCK + e]
 
 
 @device(inline=True)
@@ -107,139 +123,124 @@ def store_row(X, i, row, e, v0, v1, v2, v3):
 
 
 @device(inline=True)
-def copy_to_slot(X, i, row, dst_r, dst_i, s):
-    """Slot s of (dst_r, dst_i) = the complex 4-vector in scratch rows row (re) and row + 4 (im).
-    One loop for all eight rows: each loop pays LLVM's overlap checks and set-up once."""
-    for e in range(dst_r.shape[3]):
-        dst_r[i, s, 0, e] = X[i, row * BLOCK + e]
-        dst_r[i, s, 1, e] = X[i, (row + 1) * BLOCK + e]
-        dst_r[i, s, 2, e] = X[i, (row + 2) * BLOCK + e]
-        dst_r[i, s, 3, e] = X[i, (row + 3) * BLOCK + e]
-        dst_i[i, s, 0, e] = X[i, (row + 4) * BLOCK + e]
-        dst_i[i, s, 1, e] = X[i, (row + 5) * BLOCK + e]
-        dst_i[i, s, 2, e] = X[i, (row + 6) * BLOCK + e]
-        dst_i[i, s, 3, e] = X[i, (row + 7) * BLOCK + e]
-
-
-@device(inline=True)
-def copy_momentum_to_slot(X, i, row, k, s):
-    for e in range(k.shape[3]):
-        k[i, s, 0, e] = X[i, row * BLOCK + e]
-        k[i, s, 1, e] = X[i, (row + 1) * BLOCK + e]
-        k[i, s, 2, e] = X[i, (row + 2) * BLOCK + e]
-        k[i, s, 3, e] = X[i, (row + 3) * BLOCK + e]
+def copy_to_slot(X, i, row, n, dst, s):
+    """The first n rows of slot s of dst = scratch rows row .. row + n - 1.  One loop for
+    all the rows: each loop pays LLVM's overlap check and set-up once."""
+    for e in range(BLOCK):
+        for q in range(n):
+            dst[i, s, q * BLOCK + e] = X[i, (row + q) * BLOCK + e]
 
 
 @device
-def block_vertex_current(i, op, a, b, c, c0, c1, c2, wr, wi, k, X):
+def block_vertex_current(i, op, a, b, c, c0, c1, c2, W, X):
     """The colour-stripped current of the output leg (no propagator) for every event of
     block i, into scratch rows ROW_V (the vertices of :mod:`numhep.kernels.vertices`;
     the scalar ones written out as in :func:`numhep.kernels.amplitude_tape.vertex_current`)."""
     zero = complex(0.0, 0.0)
     if op == FFV_V:
         for e in range(BLOCK):
-            v0, v1, v2, v3 = _ffv_vector(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e),
-                                         load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
-                                         load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e),
-                                         load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e), c0, c1)
+            v0, v1, v2, v3 = _ffv_vector(load(W, i, a, 0, e), load(W, i, a, 1, e),
+                                         load(W, i, a, 2, e), load(W, i, a, 3, e),
+                                         load(W, i, b, 0, e), load(W, i, b, 1, e),
+                                         load(W, i, b, 2, e), load(W, i, b, 3, e), c0, c1)
             store_row(X, i, ROW_V, e, v0, v1, v2, v3)
     elif op == FFV_PSIBAR:
         for e in range(BLOCK):
-            v0, v1, v2, v3 = _ffv_psibar(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e),
-                                         load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
-                                         load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e),
-                                         load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e), c0, c1)
+            v0, v1, v2, v3 = _ffv_psibar(load(W, i, a, 0, e), load(W, i, a, 1, e),
+                                         load(W, i, a, 2, e), load(W, i, a, 3, e),
+                                         load(W, i, b, 0, e), load(W, i, b, 1, e),
+                                         load(W, i, b, 2, e), load(W, i, b, 3, e), c0, c1)
             store_row(X, i, ROW_V, e, v0, v1, v2, v3)
     elif op == FFV_PSI:
         for e in range(BLOCK):
-            v0, v1, v2, v3 = _ffv_psi(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e),
-                                      load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
-                                      load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e),
-                                      load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e), c0, c1)
+            v0, v1, v2, v3 = _ffv_psi(load(W, i, a, 0, e), load(W, i, a, 1, e),
+                                      load(W, i, a, 2, e), load(W, i, a, 3, e),
+                                      load(W, i, b, 0, e), load(W, i, b, 1, e),
+                                      load(W, i, b, 2, e), load(W, i, b, 3, e), c0, c1)
             store_row(X, i, ROW_V, e, v0, v1, v2, v3)
     elif op == VVV_V:
         for e in range(BLOCK):
-            v0, v1, v2, v3 = _vvv_vector(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e),
-                                         load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
-                                         load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e),
-                                         load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e),
-                                         k[i, a, 0, e], k[i, a, 1, e], k[i, a, 2, e], k[i, a, 3, e],
-                                         k[i, b, 0, e], k[i, b, 1, e], k[i, b, 2, e], k[i, b, 3, e], c0)
+            v0, v1, v2, v3 = _vvv_vector(load(W, i, a, 0, e), load(W, i, a, 1, e),
+                                         load(W, i, a, 2, e), load(W, i, a, 3, e),
+                                         load(W, i, b, 0, e), load(W, i, b, 1, e),
+                                         load(W, i, b, 2, e), load(W, i, b, 3, e),
+                                         momentum(W, i, a, 0, e), momentum(W, i, a, 1, e), momentum(W, i, a, 2, e), momentum(W, i, a, 3, e),
+                                         momentum(W, i, b, 0, e), momentum(W, i, b, 1, e), momentum(W, i, b, 2, e), momentum(W, i, b, 3, e), c0)
             store_row(X, i, ROW_V, e, v0, v1, v2, v3)
     elif op == VVVV_V:
         for e in range(BLOCK):
-            v0, v1, v2, v3 = _vvvv_vector(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e),
-                                          load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
-                                          load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e),
-                                          load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e),
-                                          load(wr, wi, i, c, 0, e), load(wr, wi, i, c, 1, e),
-                                          load(wr, wi, i, c, 2, e), load(wr, wi, i, c, 3, e), c0, c1, c2)
+            v0, v1, v2, v3 = _vvvv_vector(load(W, i, a, 0, e), load(W, i, a, 1, e),
+                                          load(W, i, a, 2, e), load(W, i, a, 3, e),
+                                          load(W, i, b, 0, e), load(W, i, b, 1, e),
+                                          load(W, i, b, 2, e), load(W, i, b, 3, e),
+                                          load(W, i, c, 0, e), load(W, i, c, 1, e),
+                                          load(W, i, c, 2, e), load(W, i, c, 3, e), c0, c1, c2)
             store_row(X, i, ROW_V, e, v0, v1, v2, v3)
     elif op == FFS_S:
         for e in range(BLOCK):
-            s = _ffs_scalar(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e),
-                            load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
-                            load(wr, wi, i, b, 0, e), load(wr, wi, i, b, 1, e),
-                            load(wr, wi, i, b, 2, e), load(wr, wi, i, b, 3, e), c0, c1)
+            s = _ffs_scalar(load(W, i, a, 0, e), load(W, i, a, 1, e),
+                            load(W, i, a, 2, e), load(W, i, a, 3, e),
+                            load(W, i, b, 0, e), load(W, i, b, 1, e),
+                            load(W, i, b, 2, e), load(W, i, b, 3, e), c0, c1)
             store_row(X, i, ROW_V, e, s, zero, zero, zero)
     elif op == FFS_PSIBAR:
         for e in range(BLOCK):
-            v0, v1, v2, v3 = _ffs_psibar(load(wr, wi, i, a, 0, e), load(wr, wi, i, a, 1, e),
-                                         load(wr, wi, i, a, 2, e), load(wr, wi, i, a, 3, e),
-                                         load(wr, wi, i, b, 0, e), c0, c1)
+            v0, v1, v2, v3 = _ffs_psibar(load(W, i, a, 0, e), load(W, i, a, 1, e),
+                                         load(W, i, a, 2, e), load(W, i, a, 3, e),
+                                         load(W, i, b, 0, e), c0, c1)
             store_row(X, i, ROW_V, e, v0, v1, v2, v3)
     elif op == FFS_PSI:
         for e in range(BLOCK):
-            v0, v1, v2, v3 = _ffs_psi(load(wr, wi, i, a, 0, e), load(wr, wi, i, b, 0, e),
-                                      load(wr, wi, i, b, 1, e), load(wr, wi, i, b, 2, e),
-                                      load(wr, wi, i, b, 3, e), c0, c1)
+            v0, v1, v2, v3 = _ffs_psi(load(W, i, a, 0, e), load(W, i, b, 0, e),
+                                      load(W, i, b, 1, e), load(W, i, b, 2, e),
+                                      load(W, i, b, 3, e), c0, c1)
             store_row(X, i, ROW_V, e, v0, v1, v2, v3)
     elif op == VVS_V:
         for e in range(BLOCK):
-            f = c0 * load(wr, wi, i, b, 0, e)
-            store_row(X, i, ROW_V, e, f * load(wr, wi, i, a, 0, e), f * load(wr, wi, i, a, 1, e),
-                      f * load(wr, wi, i, a, 2, e), f * load(wr, wi, i, a, 3, e))
+            f = c0 * load(W, i, b, 0, e)
+            store_row(X, i, ROW_V, e, f * load(W, i, a, 0, e), f * load(W, i, a, 1, e),
+                      f * load(W, i, a, 2, e), f * load(W, i, a, 3, e))
     elif op == VVS_S:
         for e in range(BLOCK):
-            s = c0 * (load(wr, wi, i, a, 0, e) * load(wr, wi, i, b, 0, e)
-                      - load(wr, wi, i, a, 1, e) * load(wr, wi, i, b, 1, e)
-                      - load(wr, wi, i, a, 2, e) * load(wr, wi, i, b, 2, e)
-                      - load(wr, wi, i, a, 3, e) * load(wr, wi, i, b, 3, e))
+            s = c0 * (load(W, i, a, 0, e) * load(W, i, b, 0, e)
+                      - load(W, i, a, 1, e) * load(W, i, b, 1, e)
+                      - load(W, i, a, 2, e) * load(W, i, b, 2, e)
+                      - load(W, i, a, 3, e) * load(W, i, b, 3, e))
             store_row(X, i, ROW_V, e, s, zero, zero, zero)
     elif op == VVSS_V:
         for e in range(BLOCK):
-            f = c0 * load(wr, wi, i, b, 0, e) * load(wr, wi, i, c, 0, e)
-            store_row(X, i, ROW_V, e, f * load(wr, wi, i, a, 0, e), f * load(wr, wi, i, a, 1, e),
-                      f * load(wr, wi, i, a, 2, e), f * load(wr, wi, i, a, 3, e))
+            f = c0 * load(W, i, b, 0, e) * load(W, i, c, 0, e)
+            store_row(X, i, ROW_V, e, f * load(W, i, a, 0, e), f * load(W, i, a, 1, e),
+                      f * load(W, i, a, 2, e), f * load(W, i, a, 3, e))
     elif op == VVSS_S:
         for e in range(BLOCK):
-            s = c0 * load(wr, wi, i, c, 0, e) * (
-                load(wr, wi, i, a, 0, e) * load(wr, wi, i, b, 0, e)
-                - load(wr, wi, i, a, 1, e) * load(wr, wi, i, b, 1, e)
-                - load(wr, wi, i, a, 2, e) * load(wr, wi, i, b, 2, e)
-                - load(wr, wi, i, a, 3, e) * load(wr, wi, i, b, 3, e))
+            s = c0 * load(W, i, c, 0, e) * (
+                load(W, i, a, 0, e) * load(W, i, b, 0, e)
+                - load(W, i, a, 1, e) * load(W, i, b, 1, e)
+                - load(W, i, a, 2, e) * load(W, i, b, 2, e)
+                - load(W, i, a, 3, e) * load(W, i, b, 3, e))
             store_row(X, i, ROW_V, e, s, zero, zero, zero)
     elif op == SSSS_S:
         for e in range(BLOCK):
-            s = c0 * load(wr, wi, i, a, 0, e) * load(wr, wi, i, b, 0, e) * load(wr, wi, i, c, 0, e)
+            s = c0 * load(W, i, a, 0, e) * load(W, i, b, 0, e) * load(W, i, c, 0, e)
             store_row(X, i, ROW_V, e, s, zero, zero, zero)
     else:  # SSS_S
         for e in range(BLOCK):
-            s = c0 * load(wr, wi, i, a, 0, e) * load(wr, wi, i, b, 0, e)
+            s = c0 * load(W, i, a, 0, e) * load(W, i, b, 0, e)
             store_row(X, i, ROW_V, e, s, zero, zero, zero)
 
 
 @device
-def block_line_momentum(i, a, b, c, four, k, X):
+def block_line_momentum(i, a, b, c, four, W, X):
     """K = k_a + k_b (+ k_c at a four-point vertex) into scratch rows ROW_K."""
     if four:
-        for e in range(k.shape[3]):
+        for e in range(BLOCK):
             for q in range(4):
-                X[i, (ROW_K + q) * BLOCK + e] = k[i, a, q, e] + k[i, b, q, e] + k[i, c, q, e]
+                X[i, (ROW_K + q) * BLOCK + e] = momentum(W, i, a, q, e) + momentum(W, i, b, q, e) + momentum(W, i, c, q, e)
     else:
-        for e in range(k.shape[3]):
+        for e in range(BLOCK):
             for q in range(4):
-                X[i, (ROW_K + q) * BLOCK + e] = k[i, a, q, e] + k[i, b, q, e]
+                X[i, (ROW_K + q) * BLOCK + e] = momentum(W, i, a, q, e) + momentum(W, i, b, q, e)
 
 
 @device
@@ -281,36 +282,35 @@ def block_propagate(i, kind, m, wd, X):
 
 
 @device
-def block_contract(i, kind, ref, wr, wi, X):
+def block_contract(i, kind, ref, W, X):
     """The amplitude: the current in rows ROW_V contracted with the wavefunction in slot
     ``ref`` (Minkowski product for vectors, plain sum for spinors), into rows ROW_A."""
     if kind == KIND_SCALAR:
         for e in range(BLOCK):
-            amp = load_row(X, i, ROW_V, 0, e) * load(wr, wi, i, ref, 0, e)
+            amp = load_row(X, i, ROW_V, 0, e) * load(W, i, ref, 0, e)
             X[i, ROW_A * BLOCK + e] = amp.real
             X[i, (ROW_A + 1) * BLOCK + e] = amp.imag
         return
     s = -1.0 if kind == KIND_VECTOR else 1.0
     for e in range(BLOCK):
-        amp = (load_row(X, i, ROW_V, 0, e) * load(wr, wi, i, ref, 0, e)
-               + s * (load_row(X, i, ROW_V, 1, e) * load(wr, wi, i, ref, 1, e)
-                      + load_row(X, i, ROW_V, 2, e) * load(wr, wi, i, ref, 2, e)
-                      + load_row(X, i, ROW_V, 3, e) * load(wr, wi, i, ref, 3, e)))
+        amp = (load_row(X, i, ROW_V, 0, e) * load(W, i, ref, 0, e)
+               + s * (load_row(X, i, ROW_V, 1, e) * load(W, i, ref, 1, e)
+                      + load_row(X, i, ROW_V, 2, e) * load(W, i, ref, 2, e)
+                      + load_row(X, i, ROW_V, 3, e) * load(W, i, ref, 3, e)))
         X[i, ROW_A * BLOCK + e] = amp.real
         X[i, (ROW_A + 1) * BLOCK + e] = amp.imag
 
 
 @device
 def run_tape_block(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
-                   wr, wi, k, X, jr, ji, keep, vr, vi):
-    """Every instruction for helicity configuration h on block i; JAMPs into jr, ji.
-    With ``keep`` the vertex currents before their propagators are also stored in vr, vi
+                   W, X, J, keep, V):
+    """Every instruction for helicity configuration h on block i; JAMPs into J.
+    With ``keep`` the vertex currents before their propagators are also stored in V
     (slot index for currents, n_slots + diagram for amplitudes) for the reverse pass."""
-    nslots = wr.shape[1]
-    for j in range(jr.shape[1]):
-        for e in range(jr.shape[2]):
-            jr[i, j, e] = 0.0
-            ji[i, j, e] = 0.0
+    nslots = W.shape[1]
+    for j in range(J.shape[1]):
+        for e in range(2 * BLOCK):
+            J[i, j, e] = 0.0
     changed = helicities[h, helicities.shape[1] - 1]
     for n in range(ops.shape[0]):
         if (ops[n, 8] & changed) == 0:
@@ -326,18 +326,18 @@ def run_tape_block(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_ja
             for e in range(BLOCK):
                 en, px, py, pz = p[i, leg, 0, e], p[i, leg, 1, e], p[i, leg, 2, e], p[i, leg, 3, e]
                 c0, c1, c2, c3 = external_wavefunction(op, en, px, py, pz, m, hel, inc)
-                wr[i, out, 0, e] = c0.real
-                wr[i, out, 1, e] = c1.real
-                wr[i, out, 2, e] = c2.real
-                wr[i, out, 3, e] = c3.real
-                wi[i, out, 0, e] = c0.imag
-                wi[i, out, 1, e] = c1.imag
-                wi[i, out, 2, e] = c2.imag
-                wi[i, out, 3, e] = c3.imag
-                k[i, out, 0, e] = sgn * en
-                k[i, out, 1, e] = sgn * px
-                k[i, out, 2, e] = sgn * py
-                k[i, out, 3, e] = sgn * pz
+                W[i, out, e] = c0.real
+                W[i, out, BLOCK + e] = c1.real
+                W[i, out, 2 * BLOCK + e] = c2.real
+                W[i, out, 3 * BLOCK + e] = c3.real
+                W[i, out, 4 * BLOCK + e] = c0.imag
+                W[i, out, 5 * BLOCK + e] = c1.imag
+                W[i, out, 6 * BLOCK + e] = c2.imag
+                W[i, out, 7 * BLOCK + e] = c3.imag
+                W[i, out, ROW_MOM * BLOCK + e] = sgn * en
+                W[i, out, (ROW_MOM + 1) * BLOCK + e] = sgn * px
+                W[i, out, (ROW_MOM + 2) * BLOCK + e] = sgn * py
+                W[i, out, (ROW_MOM + 3) * BLOCK + e] = sgn * pz
             continue
         a = ops[n, 2]
         b = ops[n, 3]
@@ -345,64 +345,64 @@ def run_tape_block(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_ja
         row = ops[n, 5]
         ref = ops[n, 7]
         kind = output_kind(op)
-        block_vertex_current(i, op, a, b, c, couplings[row, 0], couplings[row, 1], couplings[row, 2], wr, wi, k, X)
+        block_vertex_current(i, op, a, b, c, couplings[row, 0], couplings[row, 1], couplings[row, 2], W, X)
         if keep:
             at = out + nslots if ref >= 0 else out
-            copy_to_slot(X, i, ROW_V, vr, vi, at)
+            copy_to_slot(X, i, ROW_V, 8, V, at)
         if ref >= 0:
-            block_contract(i, kind, ref, wr, wi, X)
+            block_contract(i, kind, ref, W, X)
             for q in range(diag_ptr[out], diag_ptr[out + 1]):
                 j = diag_jamp[q]
                 cr = diag_coef[q].real
                 ci = diag_coef[q].imag
-                for e in range(jr.shape[2]):
+                for e in range(BLOCK):
                     ar = X[i, ROW_A * BLOCK + e]
                     ai = X[i, (ROW_A + 1) * BLOCK + e]
-                    jr[i, j, e] += cr * ar - ci * ai
-                    ji[i, j, e] += cr * ai + ci * ar
+                    J[i, j, e] += cr * ar - ci * ai
+                    J[i, j, BLOCK + e] += cr * ai + ci * ar
             continue
         pm = ops[n, 6]
         m = reals[pm] if pm >= 0 else 0.0
         wd = reals[pm + 1] if pm >= 0 else 0.0
-        block_line_momentum(i, a, b, c, four_point(op), k, X)
+        block_line_momentum(i, a, b, c, four_point(op), W, X)
         block_propagate(i, kind, m, wd, X)
-        copy_to_slot(X, i, ROW_P, wr, wi, out)
-        copy_momentum_to_slot(X, i, ROW_K, k, out)
+        # the propagated current (rows ROW_P) and the line momentum (ROW_K) are adjacent
+        copy_to_slot(X, i, ROW_P, SLOT_ROWS, W, out)
 
 
 @device
-def colour_sum_block(i, colour, jr, ji, X, out):
+def colour_sum_block(i, colour, J, X, out):
     """out[i] += sum_kl conj(J_k) C_kl J_l per event, as
     sum_k C_kk |J_k|^2 + 2 Re sum_k conj(J_k) sum_{l>k} C_kl J_l (C is Hermitian)."""
-    nj = jr.shape[1]
+    nj = J.shape[1]
     for a in range(nj):
         caa = colour[a, a].real
-        for e in range(jr.shape[2]):
+        for e in range(BLOCK):
             X[i, ROW_S * BLOCK + e] = 0.0
             X[i, (ROW_S + 1) * BLOCK + e] = 0.0
         for b in range(a + 1, nj):
             cr = colour[a, b].real
             ci = colour[a, b].imag
-            for e in range(jr.shape[2]):
-                X[i, ROW_S * BLOCK + e] += cr * jr[i, b, e] - ci * ji[i, b, e]
-                X[i, (ROW_S + 1) * BLOCK + e] += cr * ji[i, b, e] + ci * jr[i, b, e]
-        for e in range(jr.shape[2]):
-            xr = jr[i, a, e]
-            xi = ji[i, a, e]
+            for e in range(BLOCK):
+                X[i, ROW_S * BLOCK + e] += cr * J[i, b, e] - ci * J[i, b, BLOCK + e]
+                X[i, (ROW_S + 1) * BLOCK + e] += cr * J[i, b, BLOCK + e] + ci * J[i, b, e]
+        for e in range(BLOCK):
+            xr = J[i, a, e]
+            xi = J[i, a, BLOCK + e]
             out[i, e] += caa * (xr * xr + xi * xi) + 2.0 * (
                 xr * X[i, ROW_S * BLOCK + e] + xi * X[i, (ROW_S + 1) * BLOCK + e])
 
 
 @kernel
 def tape_me_block(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp, diag_coef,
-                  wr, wi, k, X, jr, ji, out):
+                  W, X, J, out):
     """out[i, e] = norm * sum over helicities of the colour-summed |M_h|^2 of event e of
     block i (norm = reals[0]); the CPU twin of amplitude_tape.tape_me."""
-    for e in range(out.shape[1]):
+    for e in range(BLOCK):
         out[i, e] = 0.0
     for h in range(helicities.shape[0]):
         run_tape_block(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
-                       wr, wi, k, X, jr, ji, False, wr, wi)
-        colour_sum_block(i, colour, jr, ji, X, out)
-    for e in range(out.shape[1]):
+                       W, X, J, False, W)
+        colour_sum_block(i, colour, J, X, out)
+    for e in range(BLOCK):
         out[i, e] *= reals[0]
