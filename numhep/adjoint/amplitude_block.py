@@ -7,8 +7,9 @@ each instruction run for ``BLOCK`` events at once under the layout and vectorisa
 of :mod:`numhep.kernels.amplitude_block`: the vertex and propagator VJPs write their
 results to scratch rows, and short loops add those rows to the cotangent slots.
 
-Arrays beyond the forward's: stored currents ``V`` (nb, n_slots + n_diagrams, 8 * BLOCK:
-real rows 0-3, imaginary rows 4-7), JAMP seeds ``gJ`` (nb, n_jamp, 2 * BLOCK), wavefunction
+Arrays beyond the forward's: stored currents ``V`` (nb, n_slots, 8 * BLOCK: real rows 0-3,
+imaginary rows 4-7), the diagrams' currents summed per colour flow ``U`` (nb, n_jamp,
+8 * BLOCK; see :func:`numhep.kernels.amplitude_block.run_tape_block`), JAMP seeds ``gJ`` (nb, n_jamp, 2 * BLOCK), wavefunction
 and momentum cotangents ``G`` (nb, n_slots, SLOT_ROWS * BLOCK, laid out as the slots of
 ``W``), coupling cotangents ``GC`` (nb, n_rows, 8 * BLOCK: real rows 0-3, imaginary rows
 4-7; no rows when only the momentum gradient is wanted), mass and width cotangents
@@ -29,7 +30,7 @@ from numhep.adjoint.vertices import (
 )
 from numhep.kernels import amplitude_block as fwd
 from numhep.kernels._target import adjoint_of, device, inlined
-from numhep.kernels.amplitude_block import BLOCK, ROW_MOM, load, load_row, momentum, run_tape_block, store_row
+from numhep.kernels.amplitude_block import BLOCK, ROW_MOM, amplitude_reference, load, load_row, momentum, run_tape_block, store_row
 from numhep.kernels.amplitude_tape import (
     EXT_GAUGE,
     FFS_PSI,
@@ -387,9 +388,10 @@ def block_propagator_vjp(i, kind, out, m, wd, V, W, G, X, track):
 
 
 @device
-def block_amplitude_vjp(i, kind, out, ref, nslots, diag_ptr, diag_jamp, diag_coef, W, V, gJ, G, X):
-    """Diagram ``out`` = <current, w_ref>: its cotangent sum_k J~_k coef_dk, the current's
-    cotangent into rows ROW_T, and the reference wavefunction's added to its slot."""
+def block_amplitude_vjp(i, kind, out, ref, diag_ptr, diag_jamp, diag_coef, W, gJ, X):
+    """Diagram ``out`` = <current, w_ref>: its cotangent sum_k J~_k coef_dk and from it the
+    current's cotangent into rows ROW_T (the reference's comes from
+    :func:`block_reference_vjp`, once for all diagrams)."""
     for e in range(BLOCK):
         X[i, ROW_GA * BLOCK + e] = 0.0
         X[i, (ROW_GA + 1) * BLOCK + e] = 0.0
@@ -400,13 +402,11 @@ def block_amplitude_vjp(i, kind, out, ref, nslots, diag_ptr, diag_jamp, diag_coe
         for e in range(BLOCK):
             X[i, ROW_GA * BLOCK + e] += gJ[i, j, e] * cr - gJ[i, j, BLOCK + e] * ci
             X[i, (ROW_GA + 1) * BLOCK + e] += gJ[i, j, e] * ci + gJ[i, j, BLOCK + e] * cr
-    at = out + nslots
     if kind == KIND_SCALAR:
         zero = complex(0.0, 0.0)
         for e in range(BLOCK):
             ga = complex(X[i, ROW_GA * BLOCK + e], X[i, (ROW_GA + 1) * BLOCK + e])
             store_row(X, i, ROW_T, e, ga * load(W, i, ref, 0, e), zero, zero, zero)
-            store_row(X, i, ROW_A, e, ga * load(V, i, at, 0, e), zero, zero, zero)
     else:
         # the Minkowski metric for vectors, a plain sum for spinors
         s = -1.0 if kind == KIND_VECTOR else 1.0
@@ -415,10 +415,25 @@ def block_amplitude_vjp(i, kind, out, ref, nslots, diag_ptr, diag_jamp, diag_coe
             gs = s * ga
             store_row(X, i, ROW_T, e, ga * load(W, i, ref, 0, e), gs * load(W, i, ref, 1, e),
                       gs * load(W, i, ref, 2, e), gs * load(W, i, ref, 3, e))
-            store_row(X, i, ROW_A, e, ga * load(V, i, at, 0, e), gs * load(V, i, at, 1, e),
-                      gs * load(V, i, at, 2, e), gs * load(V, i, at, 3, e))
+
+
+@device
+def block_reference_vjp(i, kind, ref, U, gJ, G):
+    """The reference wavefunction's cotangent from every diagram at once: with
+    J_j = <U_j, w_ref>, G_ref += sum_j J~_j (U_j0, s U_j1, s U_j2, s U_j3) (s = -1 for
+    vectors, +1 for spinors; a scalar has only the first component)."""
+    s = -1.0 if kind == KIND_VECTOR else 1.0
     nq = 1 if kind == KIND_SCALAR else 4
-    add_to_slot(X, i, ROW_A, nq, G, ref)
+    for j in range(U.shape[1]):
+        for e in range(BLOCK):
+            gr = gJ[i, j, e]
+            gi = gJ[i, j, BLOCK + e]
+            for q in range(nq):
+                f = 1.0 if q == 0 else s
+                ur = U[i, j, q * BLOCK + e]
+                ui = U[i, j, (4 + q) * BLOCK + e]
+                G[i, ref, q * BLOCK + e] += f * (gr * ur - gi * ui)
+                G[i, ref, (4 + q) * BLOCK + e] += f * (gr * ui + gi * ur)
 
 
 @device(inline=True)
@@ -433,7 +448,6 @@ def reverse_tape_block(i, h, flush, p, ops, couplings, reals, helicities, diag_p
     """Walk the tape backwards for helicity h on block i (forward values in W and V, JAMP
     seeds in gJ); wavefunctions with no leg in ``flush`` keep accumulating."""
     track = GC.shape[1] > 0
-    nslots = W.shape[1]
     for n in range(ops.shape[0] - 1, -1, -1):
         op = ops[n, 0]
         out = ops[n, 1]
@@ -463,7 +477,7 @@ def reverse_tape_block(i, h, flush, p, ops, couplings, reals, helicities, diag_p
         row = ops[n, 5]
         kind = output_kind(op)
         if ref >= 0:
-            block_amplitude_vjp(i, kind, out, ref, nslots, diag_ptr, diag_jamp, diag_coef, W, V, gJ, G, X)
+            block_amplitude_vjp(i, kind, out, ref, diag_ptr, diag_jamp, diag_coef, W, gJ, X)
         else:
             m = reals[pm] if pm >= 0 else 0.0
             wd = reals[pm + 1] if pm >= 0 else 0.0
@@ -494,7 +508,7 @@ def clear(dst, i):
 
 @adjoint_of(fwd.tape_me_block)
 def tape_me_block_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp, diag_coef, g,
-                      W, X, J, V, gJ, G, GC, greals, out, gp):
+                      W, X, J, U, V, gJ, G, GC, greals, out, gp):
     """out[i] = |M|^2 (as the forward), gp[i] = g d|M|^2/dp, GC[i] the (Wirtinger) coupling
     cotangents and greals[i] the mass and width ones (pass GC with no rows and greals with
     none when only gp is wanted)."""
@@ -511,9 +525,10 @@ def tape_me_block_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr,
     nh = helicities.shape[0]
     last = helicities.shape[1] - 1
     norm = reals[0]
+    ref, ref_kind = amplitude_reference(ops)
     for h in range(nh):
         run_tape_block(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
-                       W, X, J, True, V)
+                       W, X, J, True, V, U)
         # one pass over the colour matrix: S = C J gives sum conj(J) S and the seeds
         # dL/dJ_a = g norm conj(S_a)
         for a in range(nj):
@@ -532,6 +547,7 @@ def tape_me_block_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr,
                 out[i, e] += J[i, a, e] * sr + J[i, a, BLOCK + e] * si
                 gJ[i, a, e] = g[i, e] * norm * sr
                 gJ[i, a, BLOCK + e] = -g[i, e] * norm * si
+        block_reference_vjp(i, ref_kind, ref, U, gJ, G)
         flush = helicities[h + 1, last] if h + 1 < nh else -1
         reverse_tape_block(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
                            W, V, X, gJ, G, GC, greals, gp)

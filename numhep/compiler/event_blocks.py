@@ -71,14 +71,13 @@ def value_shapes(program, nb):
 
 
 def vjp_shapes(program, nb, legs, n_rows, n_reals):
-    """Shapes of the VJP kernel's arrays after the program, for nb blocks: g, W, X, J, V, gJ,
-    G, GC, greals, out, gp (n_rows coupling rows and n_reals masses and widths, 0 when
+    """Shapes of the VJP kernel's arrays after the program, for nb blocks: g, W, X, J, U, V,
+    gJ, G, GC, greals, out, gp (n_rows coupling rows and n_reals masses and widths, 0 when
     only d/dp is wanted)."""
     slots = program.n_slots
     nj = max(program.colour.shape[0], 1)
-    nd = len(program.diag_ptr) - 1
     return ((nb, BLOCK), (nb, slots, SLOT_ROWS * BLOCK), (nb, X_ROWS_VJP * BLOCK), (nb, nj, 2 * BLOCK),
-            (nb, slots + nd, 8 * BLOCK), (nb, nj, 2 * BLOCK), (nb, slots, SLOT_ROWS * BLOCK),
+            (nb, nj, 8 * BLOCK), (nb, slots, 8 * BLOCK), (nb, nj, 2 * BLOCK), (nb, slots, SLOT_ROWS * BLOCK),
             (nb, n_rows, 8 * BLOCK), (nb, n_reals, BLOCK), (nb, BLOCK), (nb, legs, 4, BLOCK))
 
 

@@ -302,15 +302,53 @@ def block_contract(i, kind, ref, W, X):
 
 
 @device
+def amplitude_reference(ops):
+    """(slot, kind) of the reference wavefunction every diagram is contracted with: the
+    program builds all diagrams against the last leg (numhep.compiler.program)."""
+    for n in range(ops.shape[0]):
+        if ops[n, 7] >= 0:
+            return ops[n, 7], output_kind(ops[n, 0])
+    return 0, KIND_SCALAR
+
+
+@device
+def block_jamps(i, kind, ref, W, U, J):
+    """J_j = <U_j, w_ref> for every colour flow j (the contraction of block_contract)."""
+    s = -1.0 if kind == KIND_VECTOR else 1.0
+    for j in range(U.shape[1]):
+        if kind == KIND_SCALAR:
+            for e in range(BLOCK):
+                amp = load(U, i, j, 0, e) * load(W, i, ref, 0, e)
+                J[i, j, e] = amp.real
+                J[i, j, BLOCK + e] = amp.imag
+        else:
+            for e in range(BLOCK):
+                amp = (load(U, i, j, 0, e) * load(W, i, ref, 0, e)
+                       + s * (load(U, i, j, 1, e) * load(W, i, ref, 1, e)
+                              + load(U, i, j, 2, e) * load(W, i, ref, 2, e)
+                              + load(U, i, j, 3, e) * load(W, i, ref, 3, e)))
+                J[i, j, e] = amp.real
+                J[i, j, BLOCK + e] = amp.imag
+
+
+@device
 def run_tape_block(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
-                   W, X, J, keep, V):
+                   W, X, J, keep, V, U):
     """Every instruction for helicity configuration h on block i; JAMPs into J.
-    With ``keep`` the vertex currents before their propagators are also stored in V
-    (slot index for currents, n_slots + diagram for amplitudes) for the reverse pass."""
-    nslots = W.shape[1]
+
+    With ``keep`` (the reverse pass follows) the vertex currents before their propagators
+    are also stored in V, and the diagrams' currents are summed per colour flow,
+    U_j = sum_d c_dj V_d, instead of being contracted one by one: every diagram meets the
+    same reference wavefunction w_ref, so J_j = <U_j, w_ref>, and the reverse pass needs
+    only U for the reference's cotangent, sum_j J~_j U_j, not one stored current per
+    diagram (which for gg -> tt~gg did not fit the cache)."""
     for j in range(J.shape[1]):
         for e in range(2 * BLOCK):
             J[i, j, e] = 0.0
+    if keep:
+        for j in range(U.shape[1]):
+            for e in range(8 * BLOCK):
+                U[i, j, e] = 0.0
     changed = helicities[h, helicities.shape[1] - 1]
     for n in range(ops.shape[0]):
         if (ops[n, 8] & changed) == 0:
@@ -346,9 +384,20 @@ def run_tape_block(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_ja
         ref = ops[n, 7]
         kind = output_kind(op)
         block_vertex_current(i, op, a, b, c, couplings[row, 0], couplings[row, 1], couplings[row, 2], W, X)
+        if ref >= 0 and keep:
+            for q in range(diag_ptr[out], diag_ptr[out + 1]):
+                j = diag_jamp[q]
+                cr = diag_coef[q].real
+                ci = diag_coef[q].imag
+                for e in range(BLOCK):
+                    for r in range(4):
+                        vr = X[i, (ROW_V + r) * BLOCK + e]
+                        vi = X[i, (ROW_V + 4 + r) * BLOCK + e]
+                        U[i, j, r * BLOCK + e] += cr * vr - ci * vi
+                        U[i, j, (4 + r) * BLOCK + e] += cr * vi + ci * vr
+            continue
         if keep:
-            at = out + nslots if ref >= 0 else out
-            copy_to_slot(X, i, ROW_V, 8, V, at)
+            copy_to_slot(X, i, ROW_V, 8, V, out)
         if ref >= 0:
             block_contract(i, kind, ref, W, X)
             for q in range(diag_ptr[out], diag_ptr[out + 1]):
@@ -368,6 +417,9 @@ def run_tape_block(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_ja
         block_propagate(i, kind, m, wd, X)
         # the propagated current (rows ROW_P) and the line momentum (ROW_K) are adjacent
         copy_to_slot(X, i, ROW_P, SLOT_ROWS, W, out)
+    if keep:
+        ref, kind = amplitude_reference(ops)
+        block_jamps(i, kind, ref, W, U, J)
 
 
 @device
@@ -402,7 +454,7 @@ def tape_me_block(i, p, ops, couplings, reals, helicities, colour, diag_ptr, dia
         out[i, e] = 0.0
     for h in range(helicities.shape[0]):
         run_tape_block(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
-                       W, X, J, False, W)
+                       W, X, J, False, W, W)
         colour_sum_block(i, colour, J, X, out)
     for e in range(BLOCK):
         out[i, e] *= reals[0]
