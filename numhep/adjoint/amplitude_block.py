@@ -132,10 +132,26 @@ def store_couplings(X, i, e, track, g0, g1, g2):
 
 
 @device(inline=True)
-def store_two_inputs(X, i, e, track, r):
-    """(da0..da3, db0..db3, dc_L, dc_R) of an FFV or FFS vertex into the scratch rows."""
+def add_to_slot_at(G, i, s, e, v0, v1, v2, v3):
+    """Slot s of G += (v0, v1, v2, v3) at event e, from inside a vertex's loop: a loop may
+    write one slot directly and still vectorise (with two, LLVM gives up on the overlap
+    checks), so the second input's cotangent takes this path and the first's the scratch."""
+    G[i, s, e] += v0.real
+    G[i, s, BLOCK + e] += v1.real
+    G[i, s, 2 * BLOCK + e] += v2.real
+    G[i, s, 3 * BLOCK + e] += v3.real
+    G[i, s, 4 * BLOCK + e] += v0.imag
+    G[i, s, 5 * BLOCK + e] += v1.imag
+    G[i, s, 6 * BLOCK + e] += v2.imag
+    G[i, s, 7 * BLOCK + e] += v3.imag
+
+
+@device(inline=True)
+def store_two_inputs(X, G, i, b, e, track, r):
+    """(da0..da3, db0..db3, dc_L, dc_R) of an FFV or FFS vertex: da into the scratch rows,
+    db added to slot b."""
     store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
-    store_row(X, i, ROW_B, e, r[4], r[5], r[6], r[7])
+    add_to_slot_at(G, i, b, e, r[4], r[5], r[6], r[7])
     store_couplings(X, i, e, track, r[8], r[9], complex(0.0, 0.0))
 
 
@@ -144,13 +160,13 @@ def vjp_shape(op):
     """(components of the cotangents of inputs a, b, c, coupling components, whether the
     input momenta get cotangents) of a vertex's VJP."""
     if op == FFV_V or op == FFV_PSIBAR or op == FFV_PSI or op == FFS_S:
-        return 4, 4, 0, 2, False
+        return 4, 0, 0, 2, False  # input b is added to its slot inside the vertex's loop
     if op == FFS_PSIBAR:
         return 4, 1, 0, 2, False
     if op == FFS_PSI:
         return 1, 4, 0, 2, False
     if op == VVV_V:
-        return 4, 4, 0, 1, True
+        return 4, 0, 0, 1, True  # as FFV, and k_b too
     if op == VVVV_V:
         return 4, 4, 4, 3, False
     if op == VVS_V:
@@ -167,7 +183,7 @@ def vjp_shape(op):
 
 
 @device
-def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, track):
+def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, G, track):
     """The VJP of :func:`numhep.kernels.amplitude_block.block_vertex_current` for the
     cotangent in rows ROW_T: input cotangents into rows ROW_A, ROW_B, ROW_C, input momentum
     cotangents (2 Re) into ROW_KA, ROW_KB, coupling cotangents into ROW_G."""
@@ -178,27 +194,27 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, track):
                                 load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e),
                                 c0, c1, load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
                                 load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
-            store_two_inputs(X, i, e, track, r)
+            store_two_inputs(X, G, i, b, e, track, r)
     elif op == FFV_PSIBAR:
         for e in range(BLOCK):
             r = _ffv_psibar_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e),
                                 load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e),
                                 c0, c1, load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
                                 load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
-            store_two_inputs(X, i, e, track, r)
+            store_two_inputs(X, G, i, b, e, track, r)
     elif op == FFV_PSI:
         for e in range(BLOCK):
             r = _ffv_psi_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e),
                              load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e),
                              c0, c1, load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
                              load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
-            store_two_inputs(X, i, e, track, r)
+            store_two_inputs(X, G, i, b, e, track, r)
     elif op == FFS_S:
         for e in range(BLOCK):
             r = _ffs_scalar_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e),
                                 load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e),
                                 c0, c1, load_row(X, i, ROW_T, 0, e))
-            store_two_inputs(X, i, e, track, r)
+            store_two_inputs(X, G, i, b, e, track, r)
     elif op == FFS_PSIBAR:
         # psibar S: the spinor is input a
         for e in range(BLOCK):
@@ -232,15 +248,15 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, track):
                                 load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
                                 load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
             store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
-            store_row(X, i, ROW_B, e, r[4], r[5], r[6], r[7])
+            add_to_slot_at(G, i, b, e, r[4], r[5], r[6], r[7])
             X[i, ROW_KA * BLOCK + e] = 2.0 * r[8].real
             X[i, (ROW_KA + 1) * BLOCK + e] = 2.0 * r[9].real
             X[i, (ROW_KA + 2) * BLOCK + e] = 2.0 * r[10].real
             X[i, (ROW_KA + 3) * BLOCK + e] = 2.0 * r[11].real
-            X[i, ROW_KB * BLOCK + e] = 2.0 * r[12].real
-            X[i, (ROW_KB + 1) * BLOCK + e] = 2.0 * r[13].real
-            X[i, (ROW_KB + 2) * BLOCK + e] = 2.0 * r[14].real
-            X[i, (ROW_KB + 3) * BLOCK + e] = 2.0 * r[15].real
+            G[i, b, ROW_MOM * BLOCK + e] += 2.0 * r[12].real
+            G[i, b, (ROW_MOM + 1) * BLOCK + e] += 2.0 * r[13].real
+            G[i, b, (ROW_MOM + 2) * BLOCK + e] += 2.0 * r[14].real
+            G[i, b, (ROW_MOM + 3) * BLOCK + e] += 2.0 * r[15].real
             store_couplings(X, i, e, track, r[16], zero, zero)
     elif op == VVVV_V:
         for e in range(BLOCK):
@@ -335,7 +351,6 @@ def block_vertex_vjp_accumulate(i, op, a, b, c, row, X, G, GC, track):
     add_to_slot(X, i, ROW_C, nc, G, c)
     if moves:
         add_momentum_to_slot(X, i, ROW_KA, G, a)
-        add_momentum_to_slot(X, i, ROW_KB, G, b)
     if track:
         add_couplings(X, i, ncoup, GC, row)
 
@@ -495,7 +510,7 @@ def reverse_tape_block(i, h, flush, p, ops, couplings, reals, helicities, diag_p
             add_momentum_to_slot(X, i, ROW_DK, G, b)
             if four_point(op):
                 add_momentum_to_slot(X, i, ROW_DK, G, c)
-        block_vertex_vjp(i, op, a, b, c, couplings[row, 0], couplings[row, 1], couplings[row, 2], W, X, track)
+        block_vertex_vjp(i, op, a, b, c, couplings[row, 0], couplings[row, 1], couplings[row, 2], W, X, G, track)
         block_vertex_vjp_accumulate(i, op, a, b, c, row, X, G, GC, track)
 
 
