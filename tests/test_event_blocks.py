@@ -14,8 +14,9 @@ from numhep.compiler import event_blocks as EB
 from numhep.kernels import amplitude_block as AB
 from numhep.kernels import amplitude_tape as T
 
-# between them every vertex opcode: FFV (all three currents), VVV, VVVV, FFS, VVS, VVSS, SSS, SSSS
-PROCESSES = ["g g > t t~ g g", "u d~ > w+ w+ w-", "b u > t h d", "u d~ > w+ h h", "h h > h h", "z z > h h",
+# between them every vertex opcode: FFV (all three currents), VVV, VVVV, FFS, VVS, VVSS, SSS,
+# SSSS (h h > h h h: with an internal scalar line into it, so its input cotangents count)
+PROCESSES = ["g g > t t~ g g", "u d~ > w+ w+ w-", "b u > t h d", "u d~ > w+ h h", "h h > h h", "h h > h h h", "z z > h h",
              "e+ e- > u u~ g"]
 
 

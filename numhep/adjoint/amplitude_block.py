@@ -42,6 +42,7 @@ from numhep.kernels.amplitude_tape import (
     KIND_PSIBAR,
     KIND_SCALAR,
     KIND_VECTOR,
+    SSS_S,
     SSSS_S,
     VVS_S,
     VVS_V,
@@ -58,19 +59,18 @@ FAST_MATH = True
 
 # scratch rows (times BLOCK): the cotangent of a vertex current (re 0-3, im 4-7), the line
 # momentum's cotangent (8-11), the mass's and width's (12, 13), an amplitude's (14, 15), the
-# cotangents of the vertex inputs a, b, c (16-23, 24-31, 32-39: re rows, then im rows), of
-# the input momenta k_a, k_b (40-43, 44-47) and of the coupling components (re 48-50, im 51-53)
+# cotangents of the vertex inputs a and c (16-23, 24-31: re rows, then im rows), of the
+# input momentum k_a (32-35) and of the coupling components (re 36-38, im 39-41).  Input b's
+# cotangents are added to its slot inside the vertex's loop (add_to_slot_at).
 ROW_T = 0
 ROW_DK = 8
 ROW_DM = 12
 ROW_GA = 14
 ROW_A = 16
-ROW_B = 24
-ROW_C = 32
-ROW_KA = 40
-ROW_KB = 44
-ROW_G = 48
-X_ROWS_VJP = 54
+ROW_C = 24
+ROW_KA = 32
+ROW_G = 36
+X_ROWS_VJP = 42
 
 _ffv_vector_vjp = inlined(ffv_vector_vjp)
 _ffv_psibar_vjp = inlined(ffv_psibar_vjp)
@@ -147,6 +147,13 @@ def add_to_slot_at(G, i, s, e, v0, v1, v2, v3):
 
 
 @device(inline=True)
+def add_scalar_to_slot_at(G, i, s, e, v):
+    """Slot s of G (a scalar's: component 0) += v at event e, as add_to_slot_at."""
+    G[i, s, e] += v.real
+    G[i, s, 4 * BLOCK + e] += v.imag
+
+
+@device(inline=True)
 def store_two_inputs(X, G, i, b, e, track, r):
     """(da0..da3, db0..db3, dc_L, dc_R) of an FFV or FFS vertex: da into the scratch rows,
     db added to slot b."""
@@ -157,36 +164,31 @@ def store_two_inputs(X, G, i, b, e, track, r):
 
 @device(inline=True)
 def vjp_shape(op):
-    """(components of the cotangents of inputs a, b, c, coupling components, whether the
-    input momenta get cotangents) of a vertex's VJP."""
-    if op == FFV_V or op == FFV_PSIBAR or op == FFV_PSI or op == FFS_S:
-        return 4, 0, 0, 2, False  # input b is added to its slot inside the vertex's loop
-    if op == FFS_PSIBAR:
-        return 4, 1, 0, 2, False
+    """(components of the cotangents of inputs a and c, coupling components, whether input
+    a's momentum gets a cotangent) of a vertex's VJP, in the scratch rows."""
     if op == FFS_PSI:
-        return 1, 4, 0, 2, False
+        return 1, 0, 2, False
+    if op == FFV_V or op == FFV_PSIBAR or op == FFV_PSI or op == FFS_S or op == FFS_PSIBAR:
+        return 4, 0, 2, False
     if op == VVV_V:
-        return 4, 0, 0, 1, True  # as FFV, and k_b too
+        return 4, 0, 1, True
     if op == VVVV_V:
-        return 4, 4, 4, 3, False
-    if op == VVS_V:
-        return 4, 1, 0, 1, False
-    if op == VVS_S:
-        return 4, 4, 0, 1, False
-    if op == VVSS_V:
-        return 4, 1, 1, 1, False
-    if op == VVSS_S:
-        return 4, 4, 1, 1, False
+        return 4, 4, 3, False
+    if op == VVSS_V or op == VVSS_S:
+        return 4, 1, 1, False
     if op == SSSS_S:
-        return 1, 1, 1, 1, False
-    return 1, 1, 0, 1, False  # SSS_S
+        return 1, 1, 1, False
+    if op == SSS_S:
+        return 1, 0, 1, False
+    return 4, 0, 1, False  # VVS_V, VVS_S
 
 
 @device
 def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, G, track):
     """The VJP of :func:`numhep.kernels.amplitude_block.block_vertex_current` for the
-    cotangent in rows ROW_T: input cotangents into rows ROW_A, ROW_B, ROW_C, input momentum
-    cotangents (2 Re) into ROW_KA, ROW_KB, coupling cotangents into ROW_G."""
+    cotangent in rows ROW_T: the cotangents of inputs a and c into rows ROW_A and ROW_C,
+    input b's (and k_b's, 2 Re) added to its slot of G, k_a's (2 Re) into ROW_KA and the
+    coupling cotangents into ROW_G."""
     zero = complex(0.0, 0.0)
     if op == FFV_V:
         for e in range(BLOCK):
@@ -224,7 +226,7 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, G, track):
                                 load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
                                 load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
             store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
-            store_row(X, i, ROW_B, e, r[4], zero, zero, zero)
+            add_scalar_to_slot_at(G, i, b, e, r[4])
             store_couplings(X, i, e, track, r[5], r[6], zero)
     elif op == FFS_PSI:
         # S psi: the spinor is input b
@@ -234,7 +236,7 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, G, track):
                                 load(W, i, a, 0, e), c0, c1,
                                 load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
                                 load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
-            store_row(X, i, ROW_B, e, r[0], r[1], r[2], r[3])
+            add_to_slot_at(G, i, b, e, r[0], r[1], r[2], r[3])
             store_row(X, i, ROW_A, e, r[4], zero, zero, zero)
             store_couplings(X, i, e, track, r[5], r[6], zero)
     elif op == VVV_V:
@@ -269,7 +271,7 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, G, track):
                                  load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
                                  load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
             store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
-            store_row(X, i, ROW_B, e, r[4], r[5], r[6], r[7])
+            add_to_slot_at(G, i, b, e, r[4], r[5], r[6], r[7])
             store_row(X, i, ROW_C, e, r[8], r[9], r[10], r[11])
             store_couplings(X, i, e, track, r[12], r[13], r[14])
     # the vertices with scalars, written out (amplitude_tape.vertex_current_vjp)
@@ -283,7 +285,7 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, G, track):
             gx = g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3
             f = c0 * s
             store_row(X, i, ROW_A, e, f * g0, f * g1, f * g2, f * g3)
-            store_row(X, i, ROW_B, e, c0 * gx, zero, zero, zero)
+            add_scalar_to_slot_at(G, i, b, e, c0 * gx)
             store_couplings(X, i, e, track, s * gx, zero, zero)
     elif op == VVS_S:
         for e in range(BLOCK):
@@ -293,7 +295,7 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, G, track):
             y0, y1, y2, y3 = load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e)
             f = c0 * g0
             store_row(X, i, ROW_A, e, f * y0, -f * y1, -f * y2, -f * y3)
-            store_row(X, i, ROW_B, e, f * x0, -f * x1, -f * x2, -f * x3)
+            add_to_slot_at(G, i, b, e, f * x0, -f * x1, -f * x2, -f * x3)
             store_couplings(X, i, e, track, g0 * (x0 * y0 - x1 * y1 - x2 * y2 - x3 * y3), zero, zero)
     elif op == VVSS_V:
         for e in range(BLOCK):
@@ -306,7 +308,7 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, G, track):
             gx = g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3
             f = c0 * s1 * s2
             store_row(X, i, ROW_A, e, f * g0, f * g1, f * g2, f * g3)
-            store_row(X, i, ROW_B, e, c0 * s2 * gx, zero, zero, zero)
+            add_scalar_to_slot_at(G, i, b, e, c0 * s2 * gx)
             store_row(X, i, ROW_C, e, c0 * s1 * gx, zero, zero, zero)
             store_couplings(X, i, e, track, s1 * s2 * gx, zero, zero)
     elif op == VVSS_S:
@@ -319,7 +321,7 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, G, track):
             xy = x0 * y0 - x1 * y1 - x2 * y2 - x3 * y3
             f = c0 * s * g0
             store_row(X, i, ROW_A, e, f * y0, -f * y1, -f * y2, -f * y3)
-            store_row(X, i, ROW_B, e, f * x0, -f * x1, -f * x2, -f * x3)
+            add_to_slot_at(G, i, b, e, f * x0, -f * x1, -f * x2, -f * x3)
             store_row(X, i, ROW_C, e, c0 * xy * g0, zero, zero, zero)
             store_couplings(X, i, e, track, xy * s * g0, zero, zero)
     elif op == SSSS_S:
@@ -329,7 +331,7 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, G, track):
             s2 = load(W, i, b, 0, e)
             s3 = load(W, i, c, 0, e)
             store_row(X, i, ROW_A, e, c0 * g0 * s2 * s3, zero, zero, zero)
-            store_row(X, i, ROW_B, e, c0 * g0 * x0 * s3, zero, zero, zero)
+            add_scalar_to_slot_at(G, i, b, e, c0 * g0 * x0 * s3)
             store_row(X, i, ROW_C, e, c0 * g0 * x0 * s2, zero, zero, zero)
             store_couplings(X, i, e, track, g0 * x0 * s2 * s3, zero, zero)
     else:  # SSS_S
@@ -338,16 +340,15 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, G, track):
             x0 = load(W, i, a, 0, e)
             s2 = load(W, i, b, 0, e)
             store_row(X, i, ROW_A, e, c0 * g0 * s2, zero, zero, zero)
-            store_row(X, i, ROW_B, e, c0 * g0 * x0, zero, zero, zero)
+            add_scalar_to_slot_at(G, i, b, e, c0 * g0 * x0)
             store_couplings(X, i, e, track, g0 * x0 * s2, zero, zero)
 
 
 @device
 def block_vertex_vjp_accumulate(i, op, a, b, c, row, X, G, GC, track):
     """Add the scratch rows of :func:`block_vertex_vjp` to the cotangent slots."""
-    na, nb, nc, ncoup, moves = vjp_shape(op)
+    na, nc, ncoup, moves = vjp_shape(op)
     add_to_slot(X, i, ROW_A, na, G, a)
-    add_to_slot(X, i, ROW_B, nb, G, b)
     add_to_slot(X, i, ROW_C, nc, G, c)
     if moves:
         add_momentum_to_slot(X, i, ROW_KA, G, a)
