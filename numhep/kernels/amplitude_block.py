@@ -18,9 +18,9 @@ vectorisation remarks):
     slot as one object and checks it once for overlap at run time.  With a row index of
     its own (a run-time stride) every row was checked against every other, about a
     hundred comparisons per loop of 64 events, which cost more than the loop itself;
-  * a loop writes only to the block's scratch ``X``: writing to slots directly needs
-    more run-time overlap checks than LLVM is willing to emit.  The results are copied
-    from ``X`` to their slots afterwards.
+  * a loop writes to the block's scratch ``X`` and to at most one slot: with two slots
+    written LLVM gives up on the overlap checks and the loop stays scalar.  Results
+    beyond that are copied from ``X`` to their slots afterwards.
 
 Arrays (``nb`` blocks): wavefunctions and their momenta ``W`` (nb, n_slots, SLOT_ROWS *
 BLOCK: rows 0-3 real parts, 4-7 imaginary parts, 8-11 the momentum); partial amplitudes
