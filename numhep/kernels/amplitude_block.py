@@ -281,22 +281,24 @@ def block_propagate(i, kind, m, wd, X):
             store_row(X, i, ROW_P, e, s, zero, zero, zero)
 
 
+@device(inline=True)
+def contract(kind, x0, x1, x2, x3, w0, w1, w2, w3):
+    """<x, w> for a current x meeting the wavefunction w: the Minkowski product for vectors,
+    a plain sum for spinors, the first components' product for scalars."""
+    if kind == KIND_SCALAR:
+        return x0 * w0
+    s = -1.0 if kind == KIND_VECTOR else 1.0
+    return x0 * w0 + s * (x1 * w1 + x2 * w2 + x3 * w3)
+
+
 @device
 def block_contract(i, kind, ref, W, X):
     """The amplitude: the current in rows ROW_V contracted with the wavefunction in slot
-    ``ref`` (Minkowski product for vectors, plain sum for spinors), into rows ROW_A."""
-    if kind == KIND_SCALAR:
-        for e in range(BLOCK):
-            amp = load_row(X, i, ROW_V, 0, e) * load(W, i, ref, 0, e)
-            X[i, ROW_A * BLOCK + e] = amp.real
-            X[i, (ROW_A + 1) * BLOCK + e] = amp.imag
-        return
-    s = -1.0 if kind == KIND_VECTOR else 1.0
+    ``ref``, into rows ROW_A."""
     for e in range(BLOCK):
-        amp = (load_row(X, i, ROW_V, 0, e) * load(W, i, ref, 0, e)
-               + s * (load_row(X, i, ROW_V, 1, e) * load(W, i, ref, 1, e)
-                      + load_row(X, i, ROW_V, 2, e) * load(W, i, ref, 2, e)
-                      + load_row(X, i, ROW_V, 3, e) * load(W, i, ref, 3, e)))
+        amp = contract(kind, load_row(X, i, ROW_V, 0, e), load_row(X, i, ROW_V, 1, e),
+                       load_row(X, i, ROW_V, 2, e), load_row(X, i, ROW_V, 3, e),
+                       load(W, i, ref, 0, e), load(W, i, ref, 1, e), load(W, i, ref, 2, e), load(W, i, ref, 3, e))
         X[i, ROW_A * BLOCK + e] = amp.real
         X[i, (ROW_A + 1) * BLOCK + e] = amp.imag
 
@@ -313,22 +315,13 @@ def amplitude_reference(ops):
 
 @device
 def block_jamps(i, kind, ref, W, U, J):
-    """J_j = <U_j, w_ref> for every colour flow j (the contraction of block_contract)."""
-    s = -1.0 if kind == KIND_VECTOR else 1.0
+    """J_j = <U_j, w_ref> for every colour flow j."""
     for j in range(U.shape[1]):
-        if kind == KIND_SCALAR:
-            for e in range(BLOCK):
-                amp = load(U, i, j, 0, e) * load(W, i, ref, 0, e)
-                J[i, j, e] = amp.real
-                J[i, j, BLOCK + e] = amp.imag
-        else:
-            for e in range(BLOCK):
-                amp = (load(U, i, j, 0, e) * load(W, i, ref, 0, e)
-                       + s * (load(U, i, j, 1, e) * load(W, i, ref, 1, e)
-                              + load(U, i, j, 2, e) * load(W, i, ref, 2, e)
-                              + load(U, i, j, 3, e) * load(W, i, ref, 3, e)))
-                J[i, j, e] = amp.real
-                J[i, j, BLOCK + e] = amp.imag
+        for e in range(BLOCK):
+            amp = contract(kind, load(U, i, j, 0, e), load(U, i, j, 1, e), load(U, i, j, 2, e), load(U, i, j, 3, e),
+                           load(W, i, ref, 0, e), load(W, i, ref, 1, e), load(W, i, ref, 2, e), load(W, i, ref, 3, e))
+            J[i, j, e] = amp.real
+            J[i, j, BLOCK + e] = amp.imag
 
 
 @device
