@@ -29,7 +29,7 @@ from numhep.adjoint.vertices import (
     vvvv_vector_vjp,
 )
 from numhep.kernels import amplitude_block as fwd
-from numhep.kernels._target import adjoint_of, device, inlined
+from numhep.kernels._target import adjoint_of, aligned_spills, device, inlined
 from numhep.kernels.amplitude_block import BLOCK, ROW_MOM, amplitude_reference, load, load_row, momentum, run_tape_block, store_row
 from numhep.kernels.amplitude_tape import (
     EXT_GAUGE,
@@ -189,6 +189,7 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, G, track):
     cotangent in rows ROW_T: the cotangents of inputs a and c into rows ROW_A and ROW_C,
     input b's (and k_b's, 2 Re) added to its slot of G, k_a's (2 Re) into ROW_KA and the
     coupling cotangents into ROW_G."""
+    aligned_spills()
     zero = complex(0.0, 0.0)
     if op == FFV_V:
         for e in range(BLOCK):
@@ -374,6 +375,7 @@ def block_propagator_vjp(i, kind, out, m, wd, V, W, G, X, track):
     """VJP of the propagator of slot ``out`` (its current before the propagator in V, its
     momentum in W, its cotangent in G): the current's cotangent into rows ROW_T,
     2 Re of the momentum's, mass's and width's into ROW_DK, ROW_DM, ROW_DM + 1."""
+    aligned_spills()
     if kind == KIND_SCALAR:
         zero = complex(0.0, 0.0)
         for e in range(BLOCK):
