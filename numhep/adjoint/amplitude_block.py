@@ -183,166 +183,191 @@ def vjp_shape(op):
     return 4, 0, 1, False  # VVS_V, VVS_S
 
 
-@device
-def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, G, track):
-    """The VJP of :func:`numhep.kernels.amplitude_block.block_vertex_current` for the
-    cotangent in rows ROW_T: the cotangents of inputs a and c into rows ROW_A and ROW_C,
-    input b's (and k_b's, 2 Re) added to its slot of G, k_a's (2 Re) into ROW_KA and the
-    coupling cotangents into ROW_G."""
-    aligned_spills()
-    zero = complex(0.0, 0.0)
-    if op == FFV_V:
-        for e in range(BLOCK):
-            r = _ffv_vector_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e),
-                                load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e),
-                                c0, c1, load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
-                                load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
-            store_two_inputs(X, G, i, b, e, track, r)
-    elif op == FFV_PSIBAR:
-        for e in range(BLOCK):
-            r = _ffv_psibar_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e),
-                                load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e),
-                                c0, c1, load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
-                                load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
-            store_two_inputs(X, G, i, b, e, track, r)
-    elif op == FFV_PSI:
-        for e in range(BLOCK):
-            r = _ffv_psi_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e),
-                             load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e),
-                             c0, c1, load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
-                             load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
-            store_two_inputs(X, G, i, b, e, track, r)
-    elif op == FFS_S:
-        for e in range(BLOCK):
-            r = _ffs_scalar_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e),
-                                load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e),
-                                c0, c1, load_row(X, i, ROW_T, 0, e))
-            store_two_inputs(X, G, i, b, e, track, r)
-    elif op == FFS_PSIBAR:
-        # psibar S: the spinor is input a
-        for e in range(BLOCK):
-            r = _ffs_spinor_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e),
-                                load(W, i, a, 2, e), load(W, i, a, 3, e),
-                                load(W, i, b, 0, e), c0, c1,
-                                load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
-                                load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
-            store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
-            add_scalar_to_slot_at(G, i, b, e, r[4])
-            store_couplings(X, i, e, track, r[5], r[6], zero)
-    elif op == FFS_PSI:
-        # S psi: the spinor is input b
-        for e in range(BLOCK):
-            r = _ffs_spinor_vjp(load(W, i, b, 0, e), load(W, i, b, 1, e),
-                                load(W, i, b, 2, e), load(W, i, b, 3, e),
-                                load(W, i, a, 0, e), c0, c1,
-                                load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
-                                load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
-            add_to_slot_at(G, i, b, e, r[0], r[1], r[2], r[3])
-            store_row(X, i, ROW_A, e, r[4], zero, zero, zero)
-            store_couplings(X, i, e, track, r[5], r[6], zero)
-    elif op == VVV_V:
-        for e in range(BLOCK):
-            r = _vvv_vector_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e),
-                                load(W, i, a, 2, e), load(W, i, a, 3, e),
-                                load(W, i, b, 0, e), load(W, i, b, 1, e),
-                                load(W, i, b, 2, e), load(W, i, b, 3, e),
-                                momentum(W, i, a, 0, e), momentum(W, i, a, 1, e), momentum(W, i, a, 2, e), momentum(W, i, a, 3, e),
-                                momentum(W, i, b, 0, e), momentum(W, i, b, 1, e), momentum(W, i, b, 2, e), momentum(W, i, b, 3, e), c0,
-                                load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
-                                load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
-            store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
-            add_to_slot_at(G, i, b, e, r[4], r[5], r[6], r[7])
-            X[i, ROW_KA * BLOCK + e] = 2.0 * r[8].real
-            X[i, (ROW_KA + 1) * BLOCK + e] = 2.0 * r[9].real
-            X[i, (ROW_KA + 2) * BLOCK + e] = 2.0 * r[10].real
-            X[i, (ROW_KA + 3) * BLOCK + e] = 2.0 * r[11].real
-            G[i, b, ROW_MOM * BLOCK + e] += 2.0 * r[12].real
-            G[i, b, (ROW_MOM + 1) * BLOCK + e] += 2.0 * r[13].real
-            G[i, b, (ROW_MOM + 2) * BLOCK + e] += 2.0 * r[14].real
-            G[i, b, (ROW_MOM + 3) * BLOCK + e] += 2.0 * r[15].real
-            store_couplings(X, i, e, track, r[16], zero, zero)
-    elif op == VVVV_V:
-        for e in range(BLOCK):
-            r = _vvvv_vector_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e),
-                                 load(W, i, a, 2, e), load(W, i, a, 3, e),
-                                 load(W, i, b, 0, e), load(W, i, b, 1, e),
-                                 load(W, i, b, 2, e), load(W, i, b, 3, e),
-                                 load(W, i, c, 0, e), load(W, i, c, 1, e),
-                                 load(W, i, c, 2, e), load(W, i, c, 3, e), c0, c1, c2,
-                                 load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
-                                 load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
-            store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
-            add_to_slot_at(G, i, b, e, r[4], r[5], r[6], r[7])
-            store_row(X, i, ROW_C, e, r[8], r[9], r[10], r[11])
-            store_couplings(X, i, e, track, r[12], r[13], r[14])
-    # the vertices with scalars, written out (amplitude_tape.vertex_current_vjp)
-    elif op == VVS_V:
-        for e in range(BLOCK):
-            g0 = load_row(X, i, ROW_T, 0, e)
-            x0, x1, x2, x3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
-            # out = c S x
-            s = load(W, i, b, 0, e)
-            g1, g2, g3 = load_row(X, i, ROW_T, 1, e), load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e)
-            gx = g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3
-            f = c0 * s
-            store_row(X, i, ROW_A, e, f * g0, f * g1, f * g2, f * g3)
-            add_scalar_to_slot_at(G, i, b, e, c0 * gx)
-            store_couplings(X, i, e, track, s * gx, zero, zero)
-    elif op == VVS_S:
-        for e in range(BLOCK):
-            g0 = load_row(X, i, ROW_T, 0, e)
-            x0, x1, x2, x3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
-            # out = c (x.y)
-            y0, y1, y2, y3 = load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e)
-            f = c0 * g0
-            store_row(X, i, ROW_A, e, f * y0, -f * y1, -f * y2, -f * y3)
-            add_to_slot_at(G, i, b, e, f * x0, -f * x1, -f * x2, -f * x3)
-            store_couplings(X, i, e, track, g0 * (x0 * y0 - x1 * y1 - x2 * y2 - x3 * y3), zero, zero)
-    elif op == VVSS_V:
-        for e in range(BLOCK):
-            g0 = load_row(X, i, ROW_T, 0, e)
-            x0, x1, x2, x3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
-            # out = c s1 s2 x
-            s1 = load(W, i, b, 0, e)
-            s2 = load(W, i, c, 0, e)
-            g1, g2, g3 = load_row(X, i, ROW_T, 1, e), load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e)
-            gx = g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3
-            f = c0 * s1 * s2
-            store_row(X, i, ROW_A, e, f * g0, f * g1, f * g2, f * g3)
-            add_scalar_to_slot_at(G, i, b, e, c0 * s2 * gx)
-            store_row(X, i, ROW_C, e, c0 * s1 * gx, zero, zero, zero)
-            store_couplings(X, i, e, track, s1 * s2 * gx, zero, zero)
-    elif op == VVSS_S:
-        for e in range(BLOCK):
-            g0 = load_row(X, i, ROW_T, 0, e)
-            x0, x1, x2, x3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
-            # out = c (x.y) s
-            y0, y1, y2, y3 = load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e)
-            s = load(W, i, c, 0, e)
-            xy = x0 * y0 - x1 * y1 - x2 * y2 - x3 * y3
-            f = c0 * s * g0
-            store_row(X, i, ROW_A, e, f * y0, -f * y1, -f * y2, -f * y3)
-            add_to_slot_at(G, i, b, e, f * x0, -f * x1, -f * x2, -f * x3)
-            store_row(X, i, ROW_C, e, c0 * xy * g0, zero, zero, zero)
-            store_couplings(X, i, e, track, xy * s * g0, zero, zero)
-    elif op == SSSS_S:
-        for e in range(BLOCK):
-            g0 = load_row(X, i, ROW_T, 0, e)
-            x0 = load(W, i, a, 0, e)
-            s2 = load(W, i, b, 0, e)
-            s3 = load(W, i, c, 0, e)
-            store_row(X, i, ROW_A, e, c0 * g0 * s2 * s3, zero, zero, zero)
-            add_scalar_to_slot_at(G, i, b, e, c0 * g0 * x0 * s3)
-            store_row(X, i, ROW_C, e, c0 * g0 * x0 * s2, zero, zero, zero)
-            store_couplings(X, i, e, track, g0 * x0 * s2 * s3, zero, zero)
-    else:  # SSS_S
-        for e in range(BLOCK):
-            g0 = load_row(X, i, ROW_T, 0, e)
-            x0 = load(W, i, a, 0, e)
-            s2 = load(W, i, b, 0, e)
-            store_row(X, i, ROW_A, e, c0 * g0 * s2, zero, zero, zero)
-            add_scalar_to_slot_at(G, i, b, e, c0 * g0 * x0)
-            store_couplings(X, i, e, track, g0 * x0 * s2, zero, zero)
+def _block_vertex_vjp(amplitude):
+    """The block vertex VJP for the currents (``amplitude`` False) or for the diagrams
+    (True), built from one source: ``amplitude`` is a constant of the closure, so numba
+    compiles each variant without the other's branches.
+
+    A diagram's amplitude is <V, w_ref> (the vertex current V contracted with the
+    reference wavefunction), so its vertex is seeded with T = ga (w_ref0, s w_ref1,
+    s w_ref2, s w_ref3), built in the loop from the amplitude's cotangent ga (scratch rows
+    ROW_GA, :func:`block_amplitude_seed`) and w_ref instead of being stored and reloaded."""
+
+    @device(inline=True)
+    def seed(X, W, i, ref, s, q, e):
+        """Component q of the cotangent of the vertex's current."""
+        if amplitude:
+            ga = complex(X[i, ROW_GA * BLOCK + e], X[i, (ROW_GA + 1) * BLOCK + e])
+            f = 1.0 if q == 0 else s
+            return f * ga * load(W, i, ref, q, e)
+        return load_row(X, i, ROW_T, q, e)
+
+    @device
+    def block_vertex_vjp(i, op, a, b, c, ref, s, c0, c1, c2, W, X, G, track):
+        """The VJP of :func:`numhep.kernels.amplitude_block.block_vertex_current`: the
+        cotangents of inputs a and c into rows ROW_A and ROW_C, input b's (and k_b's, 2 Re)
+        added to its slot of G, k_a's (2 Re) into ROW_KA and the coupling cotangents into
+        ROW_G.  A current's cotangent is read from rows ROW_T; a diagram's is built from
+        ga and the reference wavefunction in slot ``ref`` (s: its metric sign)."""
+        aligned_spills()
+        zero = complex(0.0, 0.0)
+        if op == FFV_V:
+            for e in range(BLOCK):
+                a0, a1, a2, a3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
+                b0, b1, b2, b3 = load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e)
+                r = _ffv_vector_vjp(a0, a1, a2, a3, b0, b1, b2, b3, c0, c1,
+                                    seed(X, W, i, ref, s, 0, e), seed(X, W, i, ref, s, 1, e),
+                                    seed(X, W, i, ref, s, 2, e), seed(X, W, i, ref, s, 3, e))
+                store_two_inputs(X, G, i, b, e, track, r)
+        elif op == FFV_PSIBAR:
+            for e in range(BLOCK):
+                a0, a1, a2, a3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
+                b0, b1, b2, b3 = load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e)
+                r = _ffv_psibar_vjp(a0, a1, a2, a3, b0, b1, b2, b3, c0, c1,
+                                    seed(X, W, i, ref, s, 0, e), seed(X, W, i, ref, s, 1, e),
+                                    seed(X, W, i, ref, s, 2, e), seed(X, W, i, ref, s, 3, e))
+                store_two_inputs(X, G, i, b, e, track, r)
+        elif op == FFV_PSI:
+            for e in range(BLOCK):
+                a0, a1, a2, a3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
+                b0, b1, b2, b3 = load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e)
+                r = _ffv_psi_vjp(a0, a1, a2, a3, b0, b1, b2, b3, c0, c1,
+                                 seed(X, W, i, ref, s, 0, e), seed(X, W, i, ref, s, 1, e),
+                                 seed(X, W, i, ref, s, 2, e), seed(X, W, i, ref, s, 3, e))
+                store_two_inputs(X, G, i, b, e, track, r)
+        elif op == FFS_S:
+            for e in range(BLOCK):
+                a0, a1, a2, a3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
+                b0, b1, b2, b3 = load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e)
+                r = _ffs_scalar_vjp(a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, seed(X, W, i, ref, s, 0, e))
+                store_two_inputs(X, G, i, b, e, track, r)
+        elif op == FFS_PSIBAR:
+            # psibar S: the spinor is input a
+            for e in range(BLOCK):
+                a0, a1, a2, a3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
+                sb = load(W, i, b, 0, e)
+                r = _ffs_spinor_vjp(a0, a1, a2, a3, sb, c0, c1,
+                                    seed(X, W, i, ref, s, 0, e), seed(X, W, i, ref, s, 1, e),
+                                    seed(X, W, i, ref, s, 2, e), seed(X, W, i, ref, s, 3, e))
+                store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
+                add_scalar_to_slot_at(G, i, b, e, r[4])
+                store_couplings(X, i, e, track, r[5], r[6], zero)
+        elif op == FFS_PSI:
+            # S psi: the spinor is input b
+            for e in range(BLOCK):
+                b0, b1, b2, b3 = load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e)
+                sa = load(W, i, a, 0, e)
+                r = _ffs_spinor_vjp(b0, b1, b2, b3, sa, c0, c1,
+                                    seed(X, W, i, ref, s, 0, e), seed(X, W, i, ref, s, 1, e),
+                                    seed(X, W, i, ref, s, 2, e), seed(X, W, i, ref, s, 3, e))
+                add_to_slot_at(G, i, b, e, r[0], r[1], r[2], r[3])
+                store_row(X, i, ROW_A, e, r[4], zero, zero, zero)
+                store_couplings(X, i, e, track, r[5], r[6], zero)
+        elif op == VVV_V:
+            for e in range(BLOCK):
+                x0, x1, x2, x3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
+                y0, y1, y2, y3 = load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e)
+                p0, p1, p2, p3 = momentum(W, i, a, 0, e), momentum(W, i, a, 1, e), momentum(W, i, a, 2, e), momentum(W, i, a, 3, e)
+                q0, q1, q2, q3 = momentum(W, i, b, 0, e), momentum(W, i, b, 1, e), momentum(W, i, b, 2, e), momentum(W, i, b, 3, e)
+                r = _vvv_vector_vjp(x0, x1, x2, x3, y0, y1, y2, y3, p0, p1, p2, p3, q0, q1, q2, q3, c0,
+                                    seed(X, W, i, ref, s, 0, e), seed(X, W, i, ref, s, 1, e),
+                                    seed(X, W, i, ref, s, 2, e), seed(X, W, i, ref, s, 3, e))
+                store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
+                add_to_slot_at(G, i, b, e, r[4], r[5], r[6], r[7])
+                X[i, ROW_KA * BLOCK + e] = 2.0 * r[8].real
+                X[i, (ROW_KA + 1) * BLOCK + e] = 2.0 * r[9].real
+                X[i, (ROW_KA + 2) * BLOCK + e] = 2.0 * r[10].real
+                X[i, (ROW_KA + 3) * BLOCK + e] = 2.0 * r[11].real
+                G[i, b, ROW_MOM * BLOCK + e] += 2.0 * r[12].real
+                G[i, b, (ROW_MOM + 1) * BLOCK + e] += 2.0 * r[13].real
+                G[i, b, (ROW_MOM + 2) * BLOCK + e] += 2.0 * r[14].real
+                G[i, b, (ROW_MOM + 3) * BLOCK + e] += 2.0 * r[15].real
+                store_couplings(X, i, e, track, r[16], zero, zero)
+        elif op == VVVV_V:
+            for e in range(BLOCK):
+                x0, x1, x2, x3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
+                y0, y1, y2, y3 = load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e)
+                z0, z1, z2, z3 = load(W, i, c, 0, e), load(W, i, c, 1, e), load(W, i, c, 2, e), load(W, i, c, 3, e)
+                r = _vvvv_vector_vjp(x0, x1, x2, x3, y0, y1, y2, y3, z0, z1, z2, z3, c0, c1, c2,
+                                     seed(X, W, i, ref, s, 0, e), seed(X, W, i, ref, s, 1, e),
+                                     seed(X, W, i, ref, s, 2, e), seed(X, W, i, ref, s, 3, e))
+                store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
+                add_to_slot_at(G, i, b, e, r[4], r[5], r[6], r[7])
+                store_row(X, i, ROW_C, e, r[8], r[9], r[10], r[11])
+                store_couplings(X, i, e, track, r[12], r[13], r[14])
+        # the vertices with scalars, written out (amplitude_tape.vertex_current_vjp)
+        elif op == VVS_V:
+            for e in range(BLOCK):
+                g0, g1, g2, g3 = seed(X, W, i, ref, s, 0, e), seed(X, W, i, ref, s, 1, e), seed(X, W, i, ref, s, 2, e), seed(X, W, i, ref, s, 3, e)
+                x0, x1, x2, x3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
+                # out = c S x
+                sb = load(W, i, b, 0, e)
+                gx = g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3
+                f = c0 * sb
+                store_row(X, i, ROW_A, e, f * g0, f * g1, f * g2, f * g3)
+                add_scalar_to_slot_at(G, i, b, e, c0 * gx)
+                store_couplings(X, i, e, track, sb * gx, zero, zero)
+        elif op == VVS_S:
+            for e in range(BLOCK):
+                g0 = seed(X, W, i, ref, s, 0, e)
+                x0, x1, x2, x3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
+                # out = c (x.y)
+                y0, y1, y2, y3 = load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e)
+                xy = x0 * y0 - x1 * y1 - x2 * y2 - x3 * y3
+                f = c0 * g0
+                store_row(X, i, ROW_A, e, f * y0, -f * y1, -f * y2, -f * y3)
+                add_to_slot_at(G, i, b, e, f * x0, -f * x1, -f * x2, -f * x3)
+                store_couplings(X, i, e, track, g0 * xy, zero, zero)
+        elif op == VVSS_V:
+            for e in range(BLOCK):
+                g0, g1, g2, g3 = seed(X, W, i, ref, s, 0, e), seed(X, W, i, ref, s, 1, e), seed(X, W, i, ref, s, 2, e), seed(X, W, i, ref, s, 3, e)
+                x0, x1, x2, x3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
+                # out = c s1 s2 x
+                s1 = load(W, i, b, 0, e)
+                s2 = load(W, i, c, 0, e)
+                gx = g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3
+                f = c0 * s1 * s2
+                store_row(X, i, ROW_A, e, f * g0, f * g1, f * g2, f * g3)
+                add_scalar_to_slot_at(G, i, b, e, c0 * s2 * gx)
+                store_row(X, i, ROW_C, e, c0 * s1 * gx, zero, zero, zero)
+                store_couplings(X, i, e, track, s1 * s2 * gx, zero, zero)
+        elif op == VVSS_S:
+            for e in range(BLOCK):
+                g0 = seed(X, W, i, ref, s, 0, e)
+                x0, x1, x2, x3 = load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e)
+                # out = c (x.y) s
+                y0, y1, y2, y3 = load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e)
+                sc = load(W, i, c, 0, e)
+                xy = x0 * y0 - x1 * y1 - x2 * y2 - x3 * y3
+                f = c0 * sc * g0
+                store_row(X, i, ROW_A, e, f * y0, -f * y1, -f * y2, -f * y3)
+                add_to_slot_at(G, i, b, e, f * x0, -f * x1, -f * x2, -f * x3)
+                store_row(X, i, ROW_C, e, c0 * xy * g0, zero, zero, zero)
+                store_couplings(X, i, e, track, xy * sc * g0, zero, zero)
+        elif op == SSSS_S:
+            for e in range(BLOCK):
+                g0 = seed(X, W, i, ref, s, 0, e)
+                x0 = load(W, i, a, 0, e)
+                s2 = load(W, i, b, 0, e)
+                s3 = load(W, i, c, 0, e)
+                store_row(X, i, ROW_A, e, c0 * g0 * s2 * s3, zero, zero, zero)
+                add_scalar_to_slot_at(G, i, b, e, c0 * g0 * x0 * s3)
+                store_row(X, i, ROW_C, e, c0 * g0 * x0 * s2, zero, zero, zero)
+                store_couplings(X, i, e, track, g0 * x0 * s2 * s3, zero, zero)
+        else:  # SSS_S
+            for e in range(BLOCK):
+                g0 = seed(X, W, i, ref, s, 0, e)
+                x0 = load(W, i, a, 0, e)
+                s2 = load(W, i, b, 0, e)
+                store_row(X, i, ROW_A, e, c0 * g0 * s2, zero, zero, zero)
+                add_scalar_to_slot_at(G, i, b, e, c0 * g0 * x0)
+                store_couplings(X, i, e, track, g0 * x0 * s2, zero, zero)
+
+    return block_vertex_vjp
+
+
+block_vertex_vjp = _block_vertex_vjp(False)
+block_diagram_vertex_vjp = _block_vertex_vjp(True)
 
 
 @device
@@ -406,10 +431,11 @@ def block_propagator_vjp(i, kind, out, m, wd, V, W, G, X, track):
 
 
 @device
-def block_amplitude_vjp(i, kind, out, ref, diag_ptr, diag_jamp, diag_coef, W, gJ, X):
-    """Diagram ``out`` = <current, w_ref>: its cotangent sum_k J~_k coef_dk and from it the
-    current's cotangent into rows ROW_T (the reference's comes from
-    :func:`block_reference_vjp`, once for all diagrams)."""
+def block_amplitude_seed(i, out, diag_ptr, diag_jamp, diag_coef, gJ, X):
+    """The cotangent of diagram ``out``'s amplitude, ga = sum_j J~_j c_dj, into rows ROW_GA
+    (its vertex VJP, :func:`block_diagram_vertex_vjp`, takes it from there; the
+    reference wavefunction's share comes from :func:`block_reference_vjp`, once for all
+    diagrams)."""
     for e in range(BLOCK):
         X[i, ROW_GA * BLOCK + e] = 0.0
         X[i, (ROW_GA + 1) * BLOCK + e] = 0.0
@@ -420,19 +446,6 @@ def block_amplitude_vjp(i, kind, out, ref, diag_ptr, diag_jamp, diag_coef, W, gJ
         for e in range(BLOCK):
             X[i, ROW_GA * BLOCK + e] += gJ[i, j, e] * cr - gJ[i, j, BLOCK + e] * ci
             X[i, (ROW_GA + 1) * BLOCK + e] += gJ[i, j, e] * ci + gJ[i, j, BLOCK + e] * cr
-    if kind == KIND_SCALAR:
-        zero = complex(0.0, 0.0)
-        for e in range(BLOCK):
-            ga = complex(X[i, ROW_GA * BLOCK + e], X[i, (ROW_GA + 1) * BLOCK + e])
-            store_row(X, i, ROW_T, e, ga * load(W, i, ref, 0, e), zero, zero, zero)
-    else:
-        # the Minkowski metric for vectors, a plain sum for spinors
-        s = -1.0 if kind == KIND_VECTOR else 1.0
-        for e in range(BLOCK):
-            ga = complex(X[i, ROW_GA * BLOCK + e], X[i, (ROW_GA + 1) * BLOCK + e])
-            gs = s * ga
-            store_row(X, i, ROW_T, e, ga * load(W, i, ref, 0, e), gs * load(W, i, ref, 1, e),
-                      gs * load(W, i, ref, 2, e), gs * load(W, i, ref, 3, e))
 
 
 @device
@@ -494,8 +507,12 @@ def reverse_tape_block(i, h, flush, p, ops, couplings, reals, helicities, diag_p
         c = ops[n, 4]
         row = ops[n, 5]
         kind = output_kind(op)
+        c0, c1, c2 = couplings[row, 0], couplings[row, 1], couplings[row, 2]
         if ref >= 0:
-            block_amplitude_vjp(i, kind, out, ref, diag_ptr, diag_jamp, diag_coef, W, gJ, X)
+            block_amplitude_seed(i, out, diag_ptr, diag_jamp, diag_coef, gJ, X)
+            # the metric of <V, w_ref>: Minkowski for vectors, a plain sum for spinors
+            s = -1.0 if kind == KIND_VECTOR else 1.0
+            block_diagram_vertex_vjp(i, op, a, b, c, ref, s, c0, c1, c2, W, X, G, track)
         else:
             m = reals[pm] if pm >= 0 else 0.0
             wd = reals[pm + 1] if pm >= 0 else 0.0
@@ -513,7 +530,7 @@ def reverse_tape_block(i, h, flush, p, ops, couplings, reals, helicities, diag_p
             add_momentum_to_slot(X, i, ROW_DK, G, b)
             if four_point(op):
                 add_momentum_to_slot(X, i, ROW_DK, G, c)
-        block_vertex_vjp(i, op, a, b, c, couplings[row, 0], couplings[row, 1], couplings[row, 2], W, X, G, track)
+            block_vertex_vjp(i, op, a, b, c, -1, 1.0, c0, c1, c2, W, X, G, track)
         block_vertex_vjp_accumulate(i, op, a, b, c, row, X, G, GC, track)
 
 
