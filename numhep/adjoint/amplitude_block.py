@@ -383,7 +383,12 @@ def block_vertex_vjp_accumulate(i, op, a, b, c, row, X, G, GC, track):
 
 
 @device(inline=True)
-def store_propagator_vjp(X, i, e, track, t0, t1, t2, t3, dk0, dk1, dk2, dk3, dm, dw):
+def store_propagator_vjp(X, G, i, out, e, track, t0, t1, t2, t3, dk0, dk1, dk2, dk3, dm, dw):
+    """The propagator VJP's results into the scratch rows, and the slot's cotangent, now
+    consumed, reset for the next helicity (in this loop: a separate clear was a memset
+    call per slot)."""
+    for q in range(8):
+        G[i, out, q * BLOCK + e] = 0.0
     store_row(X, i, ROW_T, e, t0, t1, t2, t3)
     X[i, ROW_DK * BLOCK + e] = 2.0 * dk0.real
     X[i, (ROW_DK + 1) * BLOCK + e] = 2.0 * dk1.real
@@ -406,28 +411,28 @@ def block_propagator_vjp(i, kind, out, m, wd, V, W, G, X, track):
         for e in range(BLOCK):
             r = _scalar_propagator_vjp(load(V, i, out, 0, e), momentum(W, i, out, 0, e), momentum(W, i, out, 1, e),
                                        momentum(W, i, out, 2, e), momentum(W, i, out, 3, e), m, wd, load(G, i, out, 0, e))
-            store_propagator_vjp(X, i, e, track, r[0], zero, zero, zero, r[1], r[2], r[3], r[4], r[5], r[6])
+            store_propagator_vjp(X, G, i, out, e, track, r[0], zero, zero, zero, r[1], r[2], r[3], r[4], r[5], r[6])
     elif kind == KIND_VECTOR:
         for e in range(BLOCK):
             r = _vector_propagator_vjp(
                 load(V, i, out, 0, e), load(V, i, out, 1, e), load(V, i, out, 2, e), load(V, i, out, 3, e),
                 momentum(W, i, out, 0, e), momentum(W, i, out, 1, e), momentum(W, i, out, 2, e), momentum(W, i, out, 3, e), m, wd,
                 load(G, i, out, 0, e), load(G, i, out, 1, e), load(G, i, out, 2, e), load(G, i, out, 3, e))
-            store_propagator_vjp(X, i, e, track, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
+            store_propagator_vjp(X, G, i, out, e, track, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
     elif kind == KIND_PSIBAR:
         for e in range(BLOCK):
             r = _psibar_propagator_vjp(
                 load(V, i, out, 0, e), load(V, i, out, 1, e), load(V, i, out, 2, e), load(V, i, out, 3, e),
                 momentum(W, i, out, 0, e), momentum(W, i, out, 1, e), momentum(W, i, out, 2, e), momentum(W, i, out, 3, e), m, wd,
                 load(G, i, out, 0, e), load(G, i, out, 1, e), load(G, i, out, 2, e), load(G, i, out, 3, e))
-            store_propagator_vjp(X, i, e, track, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
+            store_propagator_vjp(X, G, i, out, e, track, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
     else:
         for e in range(BLOCK):
             r = _psi_propagator_vjp(
                 load(V, i, out, 0, e), load(V, i, out, 1, e), load(V, i, out, 2, e), load(V, i, out, 3, e),
                 momentum(W, i, out, 0, e), momentum(W, i, out, 1, e), momentum(W, i, out, 2, e), momentum(W, i, out, 3, e), m, wd,
                 load(G, i, out, 0, e), load(G, i, out, 1, e), load(G, i, out, 2, e), load(G, i, out, 3, e))
-            store_propagator_vjp(X, i, e, track, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
+            store_propagator_vjp(X, G, i, out, e, track, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
 
 
 @device
@@ -436,10 +441,20 @@ def block_amplitude_seed(i, out, diag_ptr, diag_jamp, diag_coef, gJ, X):
     (its vertex VJP, :func:`block_diagram_vertex_vjp`, takes it from there; the
     reference wavefunction's share comes from :func:`block_reference_vjp`, once for all
     diagrams)."""
+    # the first colour flow's term is written, not added to zeros: a zeroing loop became
+    # two memset calls per diagram and helicity
+    first = diag_ptr[out]
+    if first == diag_ptr[out + 1]:
+        for e in range(2 * BLOCK):
+            X[i, ROW_GA * BLOCK + e] = 0.0
+        return
+    j = diag_jamp[first]
+    cr = diag_coef[first].real
+    ci = diag_coef[first].imag
     for e in range(BLOCK):
-        X[i, ROW_GA * BLOCK + e] = 0.0
-        X[i, (ROW_GA + 1) * BLOCK + e] = 0.0
-    for q in range(diag_ptr[out], diag_ptr[out + 1]):
+        X[i, ROW_GA * BLOCK + e] = gJ[i, j, e] * cr - gJ[i, j, BLOCK + e] * ci
+        X[i, (ROW_GA + 1) * BLOCK + e] = gJ[i, j, e] * ci + gJ[i, j, BLOCK + e] * cr
+    for q in range(first + 1, diag_ptr[out + 1]):
         j = diag_jamp[q]
         cr = diag_coef[q].real
         ci = diag_coef[q].imag
@@ -525,7 +540,7 @@ def reverse_tape_block(i, h, flush, p, ops, couplings, reals, helicities, diag_p
             for e in range(BLOCK):
                 for q in range(4):
                     X[i, (ROW_DK + q) * BLOCK + e] += G[i, out, (ROW_MOM + q) * BLOCK + e]
-            clear_slot(G, i, out)
+                    G[i, out, (ROW_MOM + q) * BLOCK + e] = 0.0
             add_momentum_to_slot(X, i, ROW_DK, G, a)
             add_momentum_to_slot(X, i, ROW_DK, G, b)
             if four_point(op):

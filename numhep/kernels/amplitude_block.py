@@ -68,15 +68,12 @@ BLOCK = 64
 SLOT_ROWS = 12
 ROW_MOM = 8
 
-# rows of the scratch X (times BLOCK): the vertex current (re 0-3, im 4-7), the propagated
-# current (re 8-11, im 12-15), the line's momentum (16-19), an amplitude (20, 21) and a
-# colour-sum accumulator (22, 23)
+# rows of the scratch X (times BLOCK): the vertex current (re 0-3, im 4-7), an amplitude
+# (8, 9) and a colour-sum accumulator (10, 11)
 ROW_V = 0
-ROW_P = 8
-ROW_K = 16
-ROW_A = 20
-ROW_S = 22
-X_ROWS = 24
+ROW_A = 8
+ROW_S = 10
+X_ROWS = 12
 
 _ffv_vector = inlined(ffv_vector)
 _ffv_psibar = inlined(ffv_psibar)
@@ -231,54 +228,68 @@ def block_vertex_current(i, op, a, b, c, c0, c1, c2, W, X):
 
 
 @device
-def block_line_momentum(i, a, b, c, four, W, X):
-    """K = k_a + k_b (+ k_c at a four-point vertex) into scratch rows ROW_K."""
+def block_line_momentum(i, a, b, c, four, W, out):
+    """K = k_a + k_b (+ k_c at a four-point vertex) into the momentum rows of slot out."""
     if four:
         for e in range(BLOCK):
             for q in range(4):
-                X[i, (ROW_K + q) * BLOCK + e] = momentum(W, i, a, q, e) + momentum(W, i, b, q, e) + momentum(W, i, c, q, e)
+                W[i, out, (ROW_MOM + q) * BLOCK + e] = momentum(W, i, a, q, e) + momentum(W, i, b, q, e) + momentum(W, i, c, q, e)
     else:
         for e in range(BLOCK):
             for q in range(4):
-                X[i, (ROW_K + q) * BLOCK + e] = momentum(W, i, a, q, e) + momentum(W, i, b, q, e)
+                W[i, out, (ROW_MOM + q) * BLOCK + e] = momentum(W, i, a, q, e) + momentum(W, i, b, q, e)
+
+
+@device(inline=True)
+def store_slot(W, i, s, e, v0, v1, v2, v3):
+    """Slot s of W = (v0, v1, v2, v3) at event e (its momentum rows untouched)."""
+    W[i, s, e] = v0.real
+    W[i, s, BLOCK + e] = v1.real
+    W[i, s, 2 * BLOCK + e] = v2.real
+    W[i, s, 3 * BLOCK + e] = v3.real
+    W[i, s, 4 * BLOCK + e] = v0.imag
+    W[i, s, 5 * BLOCK + e] = v1.imag
+    W[i, s, 6 * BLOCK + e] = v2.imag
+    W[i, s, 7 * BLOCK + e] = v3.imag
 
 
 @device
-def block_propagate(i, kind, m, wd, X):
-    """The propagator of the line (momentum in rows ROW_K) applied to the current in rows
-    ROW_V, into rows ROW_P."""
+def block_propagate(i, kind, m, wd, X, W, out):
+    """The propagator of the line of slot out (its momentum already in the slot) applied to
+    the current in scratch rows ROW_V, written into the slot in place (a loop may write one
+    slot) rather than through scratch rows and a copy."""
     if kind == KIND_VECTOR:
         for e in range(BLOCK):
             v0, v1, v2, v3 = _vector_propagator(
                 load_row(X, i, ROW_V, 0, e), load_row(X, i, ROW_V, 1, e),
                 load_row(X, i, ROW_V, 2, e), load_row(X, i, ROW_V, 3, e),
-                X[i, ROW_K * BLOCK + e], X[i, (ROW_K + 1) * BLOCK + e],
-                X[i, (ROW_K + 2) * BLOCK + e], X[i, (ROW_K + 3) * BLOCK + e], m, wd)
-            store_row(X, i, ROW_P, e, v0, v1, v2, v3)
+                momentum(W, i, out, 0, e), momentum(W, i, out, 1, e),
+                momentum(W, i, out, 2, e), momentum(W, i, out, 3, e), m, wd)
+            store_slot(W, i, out, e, v0, v1, v2, v3)
     elif kind == KIND_PSIBAR:
         for e in range(BLOCK):
             v0, v1, v2, v3 = _psibar_propagator(
                 load_row(X, i, ROW_V, 0, e), load_row(X, i, ROW_V, 1, e),
                 load_row(X, i, ROW_V, 2, e), load_row(X, i, ROW_V, 3, e),
-                X[i, ROW_K * BLOCK + e], X[i, (ROW_K + 1) * BLOCK + e],
-                X[i, (ROW_K + 2) * BLOCK + e], X[i, (ROW_K + 3) * BLOCK + e], m, wd)
-            store_row(X, i, ROW_P, e, v0, v1, v2, v3)
+                momentum(W, i, out, 0, e), momentum(W, i, out, 1, e),
+                momentum(W, i, out, 2, e), momentum(W, i, out, 3, e), m, wd)
+            store_slot(W, i, out, e, v0, v1, v2, v3)
     elif kind == KIND_PSI:
         for e in range(BLOCK):
             v0, v1, v2, v3 = _psi_propagator(
                 load_row(X, i, ROW_V, 0, e), load_row(X, i, ROW_V, 1, e),
                 load_row(X, i, ROW_V, 2, e), load_row(X, i, ROW_V, 3, e),
-                X[i, ROW_K * BLOCK + e], X[i, (ROW_K + 1) * BLOCK + e],
-                X[i, (ROW_K + 2) * BLOCK + e], X[i, (ROW_K + 3) * BLOCK + e], m, wd)
-            store_row(X, i, ROW_P, e, v0, v1, v2, v3)
+                momentum(W, i, out, 0, e), momentum(W, i, out, 1, e),
+                momentum(W, i, out, 2, e), momentum(W, i, out, 3, e), m, wd)
+            store_slot(W, i, out, e, v0, v1, v2, v3)
     else:
         zero = complex(0.0, 0.0)
         for e in range(BLOCK):
             s = _scalar_propagator(
                 load_row(X, i, ROW_V, 0, e),
-                X[i, ROW_K * BLOCK + e], X[i, (ROW_K + 1) * BLOCK + e],
-                X[i, (ROW_K + 2) * BLOCK + e], X[i, (ROW_K + 3) * BLOCK + e], m, wd)
-            store_row(X, i, ROW_P, e, s, zero, zero, zero)
+                momentum(W, i, out, 0, e), momentum(W, i, out, 1, e),
+                momentum(W, i, out, 2, e), momentum(W, i, out, 3, e), m, wd)
+            store_slot(W, i, out, e, s, zero, zero, zero)
 
 
 @device(inline=True)
@@ -406,10 +417,8 @@ def run_tape_block(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_ja
         pm = ops[n, 6]
         m = reals[pm] if pm >= 0 else 0.0
         wd = reals[pm + 1] if pm >= 0 else 0.0
-        block_line_momentum(i, a, b, c, four_point(op), W, X)
-        block_propagate(i, kind, m, wd, X)
-        # the propagated current (rows ROW_P) and the line momentum (ROW_K) are adjacent
-        copy_to_slot(X, i, ROW_P, SLOT_ROWS, W, out)
+        block_line_momentum(i, a, b, c, four_point(op), W, out)
+        block_propagate(i, kind, m, wd, X, W, out)
     if keep:
         ref, kind = amplitude_reference(ops)
         block_jamps(i, kind, ref, W, U, J)
