@@ -1,9 +1,11 @@
 """The host's SIMD lowering of the amplitude tape (event blocks) against the per-event tape.
 
 Both run the same program; the blocked one stores real and imaginary parts apart, lays a
-slot's rows out as one run, pads the last block and accumulates cotangents through
-scratch rows, so every opcode, the
-padding and the parameter cotangents are compared here, value and reverse pass."""
+slot's rows out as one run, pads the last block, accumulates cotangents through scratch
+rows and runs the configurations that differ in the reference leg only as one group
+(pairs for a gluon or a massive fermion, triples for a massive vector, lone members for a
+massless fermion or a scalar), so every opcode, every group size, the padding and the
+parameter cotangents are compared here, value and reverse pass."""
 
 import numpy as np
 import pytest
@@ -76,3 +78,21 @@ def test_padding_events_do_not_leak():
     np.testing.assert_array_equal(whole, one_block)
     for k in range(3):
         np.testing.assert_array_equal(EB.value(p[k:k + 1], arrays, proc.program, 2**26), whole[k:k + 1])
+
+
+def test_a_program_whose_current_uses_the_reference_leg_is_refused():
+    # helicity groups share every current between configurations that differ in the
+    # reference leg only; a program breaking that must be refused, not evaluated
+    import dataclasses
+
+    proc = compile_process("e+ e- > u u~ g")
+    prog = proc.program
+    ops = prog.ops.copy()
+    ref = ops[ops[:, 7] >= 0, 7][0]
+    leg = ops[(ops[:, 1] == ref) & (ops[:, 0] <= T.EXT_GAUGE), 2][0]
+    current = np.flatnonzero((ops[:, 0] > T.EXT_GAUGE) & (ops[:, 7] < 0))[0]
+    ops[current, 8] |= 1 << leg
+    broken = dataclasses.replace(prog, ops=ops)
+    p, _ = numhep.rambo(2, 1000.0, proc.masses, seed=23)
+    with pytest.raises(RuntimeError, match="reference leg"):
+        EB.value(p, proc._arrays(None), broken, 2**26)

@@ -19,7 +19,8 @@ import threading
 import numpy as np
 
 from numhep.adjoint.amplitude_block import X_ROWS_VJP
-from numhep.kernels.amplitude_block import BLOCK, SLOT_ROWS, X_ROWS, tape_me_block
+from numhep.kernels.amplitude_block import BLOCK, MEMBERS, SLOT_ROWS, X_ROWS, tape_me_block
+from numhep.kernels.amplitude_tape import EXT_GAUGE
 
 __all__ = ["value", "value_and_gradients"]
 
@@ -64,25 +65,45 @@ def _chunks(n, shapes, workspace_bytes):
         yield start, min(n, start + step)
 
 
+def _check_reference(program):
+    """The block kernels run the configurations that differ in the reference leg only as
+    one group, which is exact only when every diagram meets the same reference
+    wavefunction and no current depends on its leg (how numhep.compiler.program builds
+    them); say so instead of returning wrong numbers if a program breaks that."""
+    ops = program.ops
+    diagrams = ops[:, 7] >= 0
+    refs = np.unique(ops[diagrams, 7])
+    if len(refs) != 1:
+        raise RuntimeError(f"amplitude program: diagrams contracted with {len(refs)} different reference slots")
+    external = (ops[:, 1] == refs[0]) & (ops[:, 0] <= EXT_GAUGE)
+    leg = int(ops[external, 2][0])
+    currents = (ops[:, 0] > EXT_GAUGE) & ~diagrams
+    if np.any(ops[currents, 8] & (1 << leg)):
+        raise RuntimeError(f"amplitude program: a current depends on the reference leg {leg}")
+
+
 def value_shapes(program, nb):
     """Shapes of the value kernel's arrays after the program, for nb blocks: W, X, J, out."""
-    nj = max(program.colour.shape[0], 1)
-    return ((nb, program.n_slots, SLOT_ROWS * BLOCK), (nb, X_ROWS * BLOCK), (nb, nj, 2 * BLOCK), (nb, BLOCK))
+    nj = program.colour.shape[0]
+    slots = program.n_slots + MEMBERS
+    return ((nb, slots, SLOT_ROWS * BLOCK), (nb, X_ROWS * BLOCK), (nb, MEMBERS * nj, 2 * BLOCK), (nb, BLOCK))
 
 
 def vjp_shapes(program, nb, legs, n_rows, n_reals):
     """Shapes of the VJP kernel's arrays after the program, for nb blocks: g, W, X, J, U, V,
     gJ, G, GC, greals, out, gp (n_rows coupling rows and n_reals masses and widths, 0 when
     only d/dp is wanted)."""
-    slots = program.n_slots
-    nj = max(program.colour.shape[0], 1)
-    return ((nb, BLOCK), (nb, slots, SLOT_ROWS * BLOCK), (nb, X_ROWS_VJP * BLOCK), (nb, nj, 2 * BLOCK),
-            (nb, nj, 8 * BLOCK), (nb, slots, 8 * BLOCK), (nb, nj, 2 * BLOCK), (nb, slots, SLOT_ROWS * BLOCK),
+    slots = program.n_slots + MEMBERS
+    nj = program.colour.shape[0]
+    return ((nb, BLOCK), (nb, slots, SLOT_ROWS * BLOCK), (nb, X_ROWS_VJP * BLOCK), (nb, MEMBERS * nj, 2 * BLOCK),
+            (nb, nj, 8 * BLOCK), (nb, program.n_slots, 8 * BLOCK), (nb, MEMBERS * nj, 2 * BLOCK),
+            (nb, slots, SLOT_ROWS * BLOCK),
             (nb, n_rows, 8 * BLOCK), (nb, n_reals, BLOCK), (nb, BLOCK), (nb, legs, 4, BLOCK))
 
 
 def value(p, arrays, program, workspace_bytes):
     """|M|^2 of every event of p (numpy, (n, legs, 4)); ``arrays`` as the tape kernel takes them."""
+    _check_reference(program)
     n = p.shape[0]
     out = np.empty(n)
     for start, stop in _chunks(n, lambda nb: value_shapes(program, nb), workspace_bytes):
@@ -105,6 +126,7 @@ def value_and_gradients(p, arrays, program, chains, workspace_bytes, n_parameter
     ``chains`` lists (column, dc/dtheta (rows, 4) complex, dreals/dtheta) for the wanted
     inputs; with none, the kernel skips the coupling, mass and width cotangents.
     """
+    _check_reference(program)
     n, legs, _ = p.shape
     n_rows = arrays[1].shape[0] if chains else 0
     n_reals = arrays[2].shape[0] if chains else 0

@@ -22,10 +22,17 @@ vectorisation remarks):
     written LLVM gives up on the overlap checks and the loop stays scalar.  Results
     beyond that are copied from ``X`` to their slots afterwards.
 
-Arrays (``nb`` blocks): wavefunctions and their momenta ``W`` (nb, n_slots, SLOT_ROWS *
-BLOCK: rows 0-3 real parts, 4-7 imaginary parts, 8-11 the momentum); partial amplitudes
-``J`` (nb, n_jamp, 2 * BLOCK: real row, imaginary row); scratch ``X`` (nb, X_ROWS *
-BLOCK); momenta ``p`` (nb, legs, 4, BLOCK); |M|^2 ``out`` (nb, BLOCK).
+Helicity groups (what MadGraph calls helicity recycling): every diagram is contracted with
+the last leg's wavefunction, and no current depends on that leg, so the configurations
+that differ in its helicity only (consecutive in the Gray order, at most MEMBERS of them)
+share every current and every diagram's vertex current.  They run as one group: the
+vertex currents once, the contraction and the colour sum once per member.
+
+Arrays (``nb`` blocks): wavefunctions and their momenta ``W`` (nb, n_slots + MEMBERS,
+SLOT_ROWS * BLOCK: rows 0-3 real parts, 4-7 imaginary parts, 8-11 the momentum; the last
+MEMBERS slots hold the group members' reference wavefunctions); partial amplitudes ``J``
+(nb, MEMBERS * n_jamp, 2 * BLOCK: real row, imaginary row, member by member); scratch
+``X`` (nb, X_ROWS * BLOCK); momenta ``p`` (nb, legs, 4, BLOCK); |M|^2 ``out`` (nb, BLOCK).
 The CUDA build of the tape is :mod:`numhep.kernels.amplitude_tape` (one thread per event);
 both give the same |M|^2 to rounding (tested).  Adjoint: :mod:`numhep.adjoint.amplitude_block`.
 """
@@ -63,6 +70,10 @@ FAST_MATH = True
 #: events per block: 64 doubles are eight AVX-512 registers per row; 32 paid the loops'
 #: set-up twice as often, 128 kept the reverse pass from vectorising
 BLOCK = 64
+
+#: the most helicity states of one leg (a massive vector's three): configurations that
+#: differ in the reference leg only are run as one group, sharing all but the contraction
+MEMBERS = 3
 
 #: rows of a wavefunction slot: real parts 0-3, imaginary parts 4-7, momentum 8-11
 SLOT_ROWS = 12
@@ -316,70 +327,103 @@ def block_contract(i, kind, ref, W, X):
 
 @device
 def amplitude_reference(ops):
-    """(slot, kind) of the reference wavefunction every diagram is contracted with: the
-    program builds all diagrams against the last leg (numhep.compiler.program)."""
+    """(slot, kind, leg) of the reference wavefunction every diagram is contracted with:
+    the program builds all diagrams against the last leg (numhep.compiler.program), and
+    no current depends on it."""
+    ref, kind, leg = 0, KIND_SCALAR, 0
     for n in range(ops.shape[0]):
         if ops[n, 7] >= 0:
-            return ops[n, 7], output_kind(ops[n, 0])
-    return 0, KIND_SCALAR
+            ref, kind = ops[n, 7], output_kind(ops[n, 0])
+            break
+    for n in range(ops.shape[0]):
+        if ops[n, 1] == ref and ops[n, 0] <= EXT_GAUGE:
+            leg = ops[n, 2]
+    return ref, kind, leg
 
 
 @device
-def block_jamps(i, kind, ref, W, U, J):
-    """J_j = <U_j, w_ref> for every colour flow j."""
+def helicity_group(helicities, h, ref_leg):
+    """How many configurations from h on differ from h in the reference leg only (at most
+    MEMBERS): they share every current and every diagram's vertex current, and are run
+    as one group."""
+    col = helicities.shape[1] - 1
+    k = 1
+    while k < MEMBERS and h + k < helicities.shape[0] and helicities[h + k, col] == (1 << ref_leg):
+        k += 1
+    return k
+
+
+@device
+def block_external(i, op, leg, inc, m, hel, p, W, out):
+    """The wavefunction of external leg ``leg`` with helicity hel, and its momentum (signed
+    as flowing into the vertices), into slot out."""
+    sgn = -1.0 if inc else 1.0
+    for e in range(BLOCK):
+        en, px, py, pz = p[i, leg, 0, e], p[i, leg, 1, e], p[i, leg, 2, e], p[i, leg, 3, e]
+        c0, c1, c2, c3 = external_wavefunction(op, en, px, py, pz, m, hel, inc)
+        store_slot(W, i, out, e, c0, c1, c2, c3)
+        W[i, out, ROW_MOM * BLOCK + e] = sgn * en
+        W[i, out, (ROW_MOM + 1) * BLOCK + e] = sgn * px
+        W[i, out, (ROW_MOM + 2) * BLOCK + e] = sgn * py
+        W[i, out, (ROW_MOM + 3) * BLOCK + e] = sgn * pz
+
+
+@device
+def block_jamps(i, kind, ref, W, U, J, first):
+    """J_(first + j) = <U_j, w_ref> for every colour flow j."""
     for j in range(U.shape[1]):
         for e in range(BLOCK):
             amp = contract(kind, load(U, i, j, 0, e), load(U, i, j, 1, e), load(U, i, j, 2, e), load(U, i, j, 3, e),
                            load(W, i, ref, 0, e), load(W, i, ref, 1, e), load(W, i, ref, 2, e), load(W, i, ref, 3, e))
-            J[i, j, e] = amp.real
-            J[i, j, BLOCK + e] = amp.imag
+            J[i, first + j, e] = amp.real
+            J[i, first + j, BLOCK + e] = amp.imag
 
 
 @device
-def run_tape_block(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+def run_tape_block(i, h, nk, reference, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
                    W, X, J, keep, V, U):
-    """Every instruction for helicity configuration h on block i; JAMPs into J.
+    """Every instruction for the nk helicity configurations h .. h + nk - 1, which differ in
+    the reference leg only, on block i: the currents and each diagram's vertex current
+    are computed once for the group, the reference wavefunction of configuration h + k
+    goes to slot n_slots + k of W (the last MEMBERS slots) and its JAMPs to rows
+    k n_jamp .. (k + 1) n_jamp - 1 of J (``reference``: :func:`amplitude_reference`).
 
     With ``keep`` (the reverse pass follows) the vertex currents before their propagators
     are also stored in V, and the diagrams' currents are summed per colour flow,
     U_j = sum_d c_dj V_d, instead of being contracted one by one: every diagram meets the
-    same reference wavefunction w_ref, so J_j = <U_j, w_ref>, and the reverse pass needs
-    only U for the reference's cotangent, sum_j J~_j U_j, not one stored current per
-    diagram (which for gg -> tt~gg did not fit the cache)."""
-    for j in range(J.shape[1]):
-        for e in range(2 * BLOCK):
-            J[i, j, e] = 0.0
+    reference wavefunction, so J_j = <U_j, w_ref> for each member of the group, and the
+    reverse pass needs only U for the reference's cotangent, sum_j J~_j U_j, not one
+    stored current per diagram (which for gg -> tt~gg did not fit the cache)."""
+    nj = U.shape[1] if keep else J.shape[1] // MEMBERS
+    ms = W.shape[1] - MEMBERS
     if keep:
         for j in range(U.shape[1]):
             for e in range(8 * BLOCK):
                 U[i, j, e] = 0.0
+    else:
+        for j in range(nk * nj):
+            for e in range(2 * BLOCK):
+                J[i, j, e] = 0.0
+    ref_slot, kind_ref, ref_leg = reference
     changed = helicities[h, helicities.shape[1] - 1]
     for n in range(ops.shape[0]):
-        if (ops[n, 8] & changed) == 0:
-            continue  # no leg of this wavefunction changed helicity: its slot is still valid
         op = ops[n, 0]
         out = ops[n, 1]
+        if op <= EXT_GAUGE and out == ref_slot:
+            # a lone member whose leg kept its helicity after a lone member: its slot is valid
+            lone_before = h == 1 or (h > 1 and helicities[h - 1, helicities.shape[1] - 1] != (1 << ref_leg))
+            if nk == 1 and lone_before and (changed & (1 << ref_leg)) == 0:
+                continue
+            m = reals[ops[n, 6]] if ops[n, 6] >= 0 else 0.0
+            for k in range(nk):
+                block_external(i, op, ref_leg, ops[n, 3] == 1, m, helicities[h + k, ref_leg], p, W, ms + k)
+            continue
+        if (ops[n, 8] & changed) == 0:
+            continue  # no leg of this wavefunction changed helicity: its slot is still valid
         if op <= EXT_GAUGE:
             leg = ops[n, 2]
-            inc = ops[n, 3] == 1
             m = reals[ops[n, 6]] if ops[n, 6] >= 0 else 0.0
-            hel = helicities[h, leg]
-            sgn = -1.0 if inc else 1.0
-            for e in range(BLOCK):
-                en, px, py, pz = p[i, leg, 0, e], p[i, leg, 1, e], p[i, leg, 2, e], p[i, leg, 3, e]
-                c0, c1, c2, c3 = external_wavefunction(op, en, px, py, pz, m, hel, inc)
-                W[i, out, e] = c0.real
-                W[i, out, BLOCK + e] = c1.real
-                W[i, out, 2 * BLOCK + e] = c2.real
-                W[i, out, 3 * BLOCK + e] = c3.real
-                W[i, out, 4 * BLOCK + e] = c0.imag
-                W[i, out, 5 * BLOCK + e] = c1.imag
-                W[i, out, 6 * BLOCK + e] = c2.imag
-                W[i, out, 7 * BLOCK + e] = c3.imag
-                W[i, out, ROW_MOM * BLOCK + e] = sgn * en
-                W[i, out, (ROW_MOM + 1) * BLOCK + e] = sgn * px
-                W[i, out, (ROW_MOM + 2) * BLOCK + e] = sgn * py
-                W[i, out, (ROW_MOM + 3) * BLOCK + e] = sgn * pz
+            block_external(i, op, leg, ops[n, 3] == 1, m, helicities[h, leg], p, W, out)
             continue
         a = ops[n, 2]
         b = ops[n, 3]
@@ -400,35 +444,36 @@ def run_tape_block(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_ja
                         U[i, j, r * BLOCK + e] += cr * vr - ci * vi
                         U[i, j, (4 + r) * BLOCK + e] += cr * vi + ci * vr
             continue
+        if ref >= 0:
+            for k in range(nk):
+                block_contract(i, kind, ms + k, W, X)
+                for q in range(diag_ptr[out], diag_ptr[out + 1]):
+                    j = k * nj + diag_jamp[q]
+                    cr = diag_coef[q].real
+                    ci = diag_coef[q].imag
+                    for e in range(BLOCK):
+                        ar = X[i, ROW_A * BLOCK + e]
+                        ai = X[i, (ROW_A + 1) * BLOCK + e]
+                        J[i, j, e] += cr * ar - ci * ai
+                        J[i, j, BLOCK + e] += cr * ai + ci * ar
+            continue
         if keep:
             copy_to_slot(X, i, ROW_V, 8, V, out)
-        if ref >= 0:
-            block_contract(i, kind, ref, W, X)
-            for q in range(diag_ptr[out], diag_ptr[out + 1]):
-                j = diag_jamp[q]
-                cr = diag_coef[q].real
-                ci = diag_coef[q].imag
-                for e in range(BLOCK):
-                    ar = X[i, ROW_A * BLOCK + e]
-                    ai = X[i, (ROW_A + 1) * BLOCK + e]
-                    J[i, j, e] += cr * ar - ci * ai
-                    J[i, j, BLOCK + e] += cr * ai + ci * ar
-            continue
         pm = ops[n, 6]
         m = reals[pm] if pm >= 0 else 0.0
         wd = reals[pm + 1] if pm >= 0 else 0.0
         block_line_momentum(i, a, b, c, four_point(op), W, out)
         block_propagate(i, kind, m, wd, X, W, out)
     if keep:
-        ref, kind = amplitude_reference(ops)
-        block_jamps(i, kind, ref, W, U, J)
+        for k in range(nk):
+            block_jamps(i, kind_ref, ms + k, W, U, J, k * nj)
 
 
 @device
-def colour_sum_block(i, colour, J, X, out):
-    """out[i] += sum_kl conj(J_k) C_kl J_l per event, as
+def colour_sum_block(i, colour, J, first, X, out):
+    """out[i] += sum_kl conj(J_k) C_kl J_l per event (J_k in row first + k), as
     sum_k C_kk |J_k|^2 + 2 Re sum_k conj(J_k) sum_{l>k} C_kl J_l (C is Hermitian)."""
-    nj = J.shape[1]
+    nj = colour.shape[0]
     for a in range(nj):
         caa = colour[a, a].real
         for e in range(BLOCK):
@@ -438,11 +483,11 @@ def colour_sum_block(i, colour, J, X, out):
             cr = colour[a, b].real
             ci = colour[a, b].imag
             for e in range(BLOCK):
-                X[i, ROW_S * BLOCK + e] += cr * J[i, b, e] - ci * J[i, b, BLOCK + e]
-                X[i, (ROW_S + 1) * BLOCK + e] += cr * J[i, b, BLOCK + e] + ci * J[i, b, e]
+                X[i, ROW_S * BLOCK + e] += cr * J[i, first + b, e] - ci * J[i, first + b, BLOCK + e]
+                X[i, (ROW_S + 1) * BLOCK + e] += cr * J[i, first + b, BLOCK + e] + ci * J[i, first + b, e]
         for e in range(BLOCK):
-            xr = J[i, a, e]
-            xi = J[i, a, BLOCK + e]
+            xr = J[i, first + a, e]
+            xi = J[i, first + a, BLOCK + e]
             out[i, e] += caa * (xr * xr + xi * xi) + 2.0 * (
                 xr * X[i, ROW_S * BLOCK + e] + xi * X[i, (ROW_S + 1) * BLOCK + e])
 
@@ -454,9 +499,15 @@ def tape_me_block(i, p, ops, couplings, reals, helicities, colour, diag_ptr, dia
     block i (norm = reals[0]); the CPU twin of amplitude_tape.tape_me."""
     for e in range(BLOCK):
         out[i, e] = 0.0
-    for h in range(helicities.shape[0]):
-        run_tape_block(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+    nj = J.shape[1] // MEMBERS
+    reference = amplitude_reference(ops)
+    h = 0
+    while h < helicities.shape[0]:
+        nk = helicity_group(helicities, h, reference[2])
+        run_tape_block(i, h, nk, reference, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
                        W, X, J, False, W, W)
-        colour_sum_block(i, colour, J, X, out)
+        for k in range(nk):
+            colour_sum_block(i, colour, J, k * nj, X, out)
+        h += nk
     for e in range(BLOCK):
         out[i, e] *= reals[0]
