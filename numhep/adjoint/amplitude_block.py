@@ -38,7 +38,20 @@ from numhep.adjoint.vertices import (
 )
 from numhep.kernels import amplitude_block as fwd
 from numhep.kernels._target import adjoint_of, aligned_spills, device, inlined
-from numhep.kernels.amplitude_block import BLOCK, MEMBERS, ROW_MOM, amplitude_reference, helicity_group, load, load_row, momentum, run_tape_block, store_row
+from numhep.kernels.amplitude_block import (
+    BLOCK,
+    MEMBERS,
+    ROW_MOM,
+    amplitude_reference,
+    helicity_group,
+    load,
+    load_row,
+    momentum,
+    reference_wavefunctions,
+    run_tape_block,
+    state_slot,
+    store_row,
+)
 from numhep.kernels.amplitude_tape import (
     EXT_GAUGE,
     FFS_PSI,
@@ -432,10 +445,10 @@ def block_propagator_vjp(i, kind, out, m, wd, V, W, G, X, track):
 
 
 @device
-def block_amplitude_seed(i, out, nk, ms, kind, diag_ptr, diag_jamp, diag_coef, gJ, W, X):
+def block_amplitude_seed(i, out, h, nk, ref_leg, helicities, kind, diag_ptr, diag_jamp, diag_coef, gJ, W, X):
     """The cotangent of diagram ``out``'s vertex current for the whole helicity group,
     T = sum_k ga_k (w_k0, s w_k1, s w_k2, s w_k3) (w_k the reference wavefunction of
-    member k in slot ms + k, s = -1 for vectors, +1 for spinors, scalars only the first
+    configuration h + k in its state slot, s = -1 for vectors, +1 for spinors, scalars only the first
     component), into rows ROW_T: the members share the vertex's inputs and the VJP is
     linear in T, so one VJP serves the group.  ga_k = sum_j J~_kj c_dj goes to rows ROW_GA
     first (its first colour flow's term written, not added to zeros: a zeroing loop
@@ -462,7 +475,7 @@ def block_amplitude_seed(i, out, nk, ms, kind, diag_ptr, diag_jamp, diag_coef, g
             for e in range(BLOCK):
                 X[i, ROW_GA * BLOCK + e] += gJ[i, j, e] * cr - gJ[i, j, BLOCK + e] * ci
                 X[i, (ROW_GA + 1) * BLOCK + e] += gJ[i, j, e] * ci + gJ[i, j, BLOCK + e] * cr
-        w = ms + k
+        w = state_slot(W, helicities, h + k, ref_leg)
         if k == 0:
             for e in range(BLOCK):
                 ga = complex(X[i, ROW_GA * BLOCK + e], X[i, (ROW_GA + 1) * BLOCK + e])
@@ -522,14 +535,14 @@ def block_external_vjp(i, op, leg, inc, pm, hel, p, reals, G, out, gp, greals, t
 
 
 @device
-def reverse_tape_block(i, h, nk, ref_slot, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+def reverse_tape_block(i, h, nk, reference, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
                        W, V, X, gJ, G, GC, greals, gp):
     """Walk the tape backwards once for the helicity group h .. h + nk - 1 on block i
     (forward values in W and V, JAMP seeds of the members in gJ); wavefunctions with no
     leg in ``flush`` keep accumulating.  The reference leg's cotangents are taken before
     (:func:`block_reference_vjp`), so its instruction is passed over."""
     track = GC.shape[1] > 0
-    ms = W.shape[1] - MEMBERS
+    ref_slot, ref_leg = reference[0], reference[2]
     for n in range(ops.shape[0] - 1, -1, -1):
         op = ops[n, 0]
         out = ops[n, 1]
@@ -548,7 +561,7 @@ def reverse_tape_block(i, h, nk, ref_slot, flush, p, ops, couplings, reals, heli
         row = ops[n, 5]
         kind = output_kind(op)
         if ref >= 0:
-            block_amplitude_seed(i, out, nk, ms, kind, diag_ptr, diag_jamp, diag_coef, gJ, W, X)
+            block_amplitude_seed(i, out, h, nk, ref_leg, helicities, kind, diag_ptr, diag_jamp, diag_coef, gJ, W, X)
         else:
             m = reals[pm] if pm >= 0 else 0.0
             wd = reals[pm + 1] if pm >= 0 else 0.0
@@ -597,14 +610,9 @@ def tape_me_block_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr,
     nh = helicities.shape[0]
     last = helicities.shape[1] - 1
     norm = reals[0]
-    ms = W.shape[1] - MEMBERS
     reference = amplitude_reference(ops)
-    ref_slot, ref_kind, ref_leg = reference
-    # the reference leg's instruction: its members' cotangents are taken here
-    ref_op = 0
-    for n in range(ops.shape[0]):
-        if ops[n, 1] == ref_slot and ops[n, 0] <= EXT_GAUGE:
-            ref_op = n
+    ref_kind, ref_leg, ref_op = reference[1], reference[2], reference[3]
+    reference_wavefunctions(i, reference, p, ops, reals, helicities, W)
     h = 0
     while h < nh:
         nk = helicity_group(helicities, h, ref_leg)
@@ -630,16 +638,18 @@ def tape_me_block_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr,
                     out[i, e] += J[i, f + a, e] * sr + J[i, f + a, BLOCK + e] * si
                     gJ[i, f + a, e] = g[i, e] * norm * sr
                     gJ[i, f + a, BLOCK + e] = -g[i, e] * norm * si
-            block_reference_vjp(i, ref_kind, ms + k, U, gJ, f, G)
+            # the state slot's cotangent accumulates over the whole helicity sum
+            block_reference_vjp(i, ref_kind, state_slot(W, helicities, h + k, ref_leg), U, gJ, f, G)
         flush = helicities[h + nk, last] if h + nk < nh else -1
-        # the members' wavefunction cotangents, unless a lone member is followed by a lone
-        # member with the same reference helicity (its slot is reused: keep accumulating)
-        if not (nk == 1 and (flush & (1 << ref_leg)) == 0 and helicity_group(helicities, h + 1, ref_leg) == 1):
-            for k in range(nk):
-                block_external_vjp(i, ops[ref_op, 0], ref_leg, ops[ref_op, 3] == 1, ops[ref_op, 6],
-                                   helicities[h + k, ref_leg], p, reals, G, ms + k, gp, greals, track)
-        reverse_tape_block(i, h, nk, ref_slot, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+        reverse_tape_block(i, h, nk, reference, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
                            W, V, X, gJ, G, GC, greals, gp)
         h += nk
+    # the reference wavefunctions' cotangents, once per helicity state
+    for state in range(-1, 2):
+        for h in range(nh):
+            if helicities[h, ref_leg] == state:
+                block_external_vjp(i, ops[ref_op, 0], ref_leg, ops[ref_op, 3] == 1, ops[ref_op, 6], state, p, reals,
+                                   G, state_slot(W, helicities, h, ref_leg), gp, greals, track)
+                break
     for e in range(BLOCK):
         out[i, e] *= norm

@@ -30,7 +30,7 @@ vertex currents once, the contraction and the colour sum once per member.
 
 Arrays (``nb`` blocks): wavefunctions and their momenta ``W`` (nb, n_slots + MEMBERS,
 SLOT_ROWS * BLOCK: rows 0-3 real parts, 4-7 imaginary parts, 8-11 the momentum; the last
-MEMBERS slots hold the group members' reference wavefunctions); partial amplitudes ``J``
+MEMBERS slots hold the reference wavefunction of each helicity state -1, 0, 1); partial amplitudes ``J``
 (nb, MEMBERS * n_jamp, 2 * BLOCK: real row, imaginary row, member by member); scratch
 ``X`` (nb, X_ROWS * BLOCK); momenta ``p`` (nb, legs, 4, BLOCK); |M|^2 ``out`` (nb, BLOCK).
 The CUDA build of the tape is :mod:`numhep.kernels.amplitude_tape` (one thread per event);
@@ -327,18 +327,38 @@ def block_contract(i, kind, ref, W, X):
 
 @device
 def amplitude_reference(ops):
-    """(slot, kind, leg) of the reference wavefunction every diagram is contracted with:
-    the program builds all diagrams against the last leg (numhep.compiler.program), and
-    no current depends on it."""
-    ref, kind, leg = 0, KIND_SCALAR, 0
+    """(slot, kind, leg, instruction) of the reference wavefunction every diagram is
+    contracted with: the program builds all diagrams against the last leg
+    (numhep.compiler.program), and no current depends on it."""
+    ref, kind, leg, row = 0, KIND_SCALAR, 0, 0
     for n in range(ops.shape[0]):
         if ops[n, 7] >= 0:
             ref, kind = ops[n, 7], output_kind(ops[n, 0])
             break
     for n in range(ops.shape[0]):
         if ops[n, 1] == ref and ops[n, 0] <= EXT_GAUGE:
-            leg = ops[n, 2]
-    return ref, kind, leg
+            leg, row = ops[n, 2], n
+    return ref, kind, leg, row
+
+
+@device(inline=True)
+def state_slot(W, helicities, h, leg):
+    """The slot of the reference wavefunction of configuration h: one per helicity state
+    (-1, 0, 1), the last MEMBERS slots of W."""
+    return W.shape[1] - MEMBERS + helicities[h, leg] + 1
+
+
+@device
+def reference_wavefunctions(i, reference, p, ops, reals, helicities, W):
+    """The reference leg's wavefunction for each of its helicity states in the program,
+    into its state slot: they depend on the momenta only, so once per block."""
+    leg, row = reference[2], reference[3]
+    m = reals[ops[row, 6]] if ops[row, 6] >= 0 else 0.0
+    for state in range(-1, 2):
+        for h in range(helicities.shape[0]):
+            if helicities[h, leg] == state:
+                block_external(i, ops[row, 0], leg, ops[row, 3] == 1, m, state, p, W, state_slot(W, helicities, h, leg))
+                break
 
 
 @device
@@ -384,9 +404,10 @@ def run_tape_block(i, h, nk, reference, p, ops, couplings, reals, helicities, di
                    W, X, J, keep, V, U):
     """Every instruction for the nk helicity configurations h .. h + nk - 1, which differ in
     the reference leg only, on block i: the currents and each diagram's vertex current
-    are computed once for the group, the reference wavefunction of configuration h + k
-    goes to slot n_slots + k of W (the last MEMBERS slots) and its JAMPs to rows
-    k n_jamp .. (k + 1) n_jamp - 1 of J (``reference``: :func:`amplitude_reference`).
+    are computed once for the group, contracted with the reference wavefunction of
+    configuration h + k (in its state slot, :func:`reference_wavefunctions`), and its
+    JAMPs go to rows k n_jamp .. (k + 1) n_jamp - 1 of J (``reference``:
+    :func:`amplitude_reference`).
 
     With ``keep`` (the reverse pass follows) the vertex currents before their propagators
     are also stored in V, and the diagrams' currents are summed per colour flow,
@@ -395,7 +416,6 @@ def run_tape_block(i, h, nk, reference, p, ops, couplings, reals, helicities, di
     reverse pass needs only U for the reference's cotangent, sum_j J~_j U_j, not one
     stored current per diagram (which for gg -> tt~gg did not fit the cache)."""
     nj = U.shape[1] if keep else J.shape[1] // MEMBERS
-    ms = W.shape[1] - MEMBERS
     if keep:
         for j in range(U.shape[1]):
             for e in range(8 * BLOCK):
@@ -404,20 +424,13 @@ def run_tape_block(i, h, nk, reference, p, ops, couplings, reals, helicities, di
         for j in range(nk * nj):
             for e in range(2 * BLOCK):
                 J[i, j, e] = 0.0
-    ref_slot, kind_ref, ref_leg = reference
+    ref_slot, kind_ref, ref_leg = reference[0], reference[1], reference[2]
     changed = helicities[h, helicities.shape[1] - 1]
     for n in range(ops.shape[0]):
         op = ops[n, 0]
         out = ops[n, 1]
-        if op <= EXT_GAUGE and out == ref_slot:
-            # a lone member whose leg kept its helicity after a lone member: its slot is valid
-            lone_before = h == 1 or (h > 1 and helicities[h - 1, helicities.shape[1] - 1] != (1 << ref_leg))
-            if nk == 1 and lone_before and (changed & (1 << ref_leg)) == 0:
-                continue
-            m = reals[ops[n, 6]] if ops[n, 6] >= 0 else 0.0
-            for k in range(nk):
-                block_external(i, op, ref_leg, ops[n, 3] == 1, m, helicities[h + k, ref_leg], p, W, ms + k)
-            continue
+        if out == ref_slot and op <= EXT_GAUGE:
+            continue  # in its state slots already (reference_wavefunctions)
         if (ops[n, 8] & changed) == 0:
             continue  # no leg of this wavefunction changed helicity: its slot is still valid
         if op <= EXT_GAUGE:
@@ -446,7 +459,7 @@ def run_tape_block(i, h, nk, reference, p, ops, couplings, reals, helicities, di
             continue
         if ref >= 0:
             for k in range(nk):
-                block_contract(i, kind, ms + k, W, X)
+                block_contract(i, kind, state_slot(W, helicities, h + k, ref_leg), W, X)
                 for q in range(diag_ptr[out], diag_ptr[out + 1]):
                     j = k * nj + diag_jamp[q]
                     cr = diag_coef[q].real
@@ -466,7 +479,7 @@ def run_tape_block(i, h, nk, reference, p, ops, couplings, reals, helicities, di
         block_propagate(i, kind, m, wd, X, W, out)
     if keep:
         for k in range(nk):
-            block_jamps(i, kind_ref, ms + k, W, U, J, k * nj)
+            block_jamps(i, kind_ref, state_slot(W, helicities, h + k, ref_leg), W, U, J, k * nj)
 
 
 @device
@@ -501,6 +514,7 @@ def tape_me_block(i, p, ops, couplings, reals, helicities, colour, diag_ptr, dia
         out[i, e] = 0.0
     nj = J.shape[1] // MEMBERS
     reference = amplitude_reference(ops)
+    reference_wavefunctions(i, reference, p, ops, reals, helicities, W)
     h = 0
     while h < helicities.shape[0]:
         nk = helicity_group(helicities, h, reference[2])
