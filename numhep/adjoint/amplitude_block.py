@@ -43,6 +43,7 @@ from numhep.kernels.amplitude_block import (
     MEMBERS,
     ROW_MOM,
     amplitude_reference,
+    colour_row,
     helicity_group,
     load,
     load_row,
@@ -623,15 +624,7 @@ def tape_me_block_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr,
             # dL/dJ_a = g norm conj(S_a)
             f = k * nj
             for a in range(nj):
-                for e in range(BLOCK):
-                    X[i, ROW_GA * BLOCK + e] = 0.0
-                    X[i, (ROW_GA + 1) * BLOCK + e] = 0.0
-                for b in range(nj):
-                    cr = colour[a, b].real
-                    ci = colour[a, b].imag
-                    for e in range(BLOCK):
-                        X[i, ROW_GA * BLOCK + e] += cr * J[i, f + b, e] - ci * J[i, f + b, BLOCK + e]
-                        X[i, (ROW_GA + 1) * BLOCK + e] += cr * J[i, f + b, BLOCK + e] + ci * J[i, f + b, e]
+                colour_row(i, colour, J, f, a, 0, X, ROW_GA)
                 for e in range(BLOCK):
                     sr = X[i, ROW_GA * BLOCK + e]
                     si = X[i, (ROW_GA + 1) * BLOCK + e]

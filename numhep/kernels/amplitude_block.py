@@ -482,22 +482,28 @@ def run_tape_block(i, h, nk, reference, p, ops, couplings, reals, helicities, di
             block_jamps(i, kind_ref, state_slot(W, helicities, h + k, ref_leg), W, U, J, k * nj)
 
 
+@device(inline=True)
+def colour_row(i, colour, J, first, a, start, X, row):
+    """Scratch rows row (re) and row + 1 (im) = sum_{b >= start} C_ab J_b, the JAMPs in rows
+    first + b of J."""
+    for e in range(BLOCK):
+        X[i, row * BLOCK + e] = 0.0
+        X[i, (row + 1) * BLOCK + e] = 0.0
+    for b in range(start, colour.shape[0]):
+        cr = colour[a, b].real
+        ci = colour[a, b].imag
+        for e in range(BLOCK):
+            X[i, row * BLOCK + e] += cr * J[i, first + b, e] - ci * J[i, first + b, BLOCK + e]
+            X[i, (row + 1) * BLOCK + e] += cr * J[i, first + b, BLOCK + e] + ci * J[i, first + b, e]
+
+
 @device
 def colour_sum_block(i, colour, J, first, X, out):
     """out[i] += sum_kl conj(J_k) C_kl J_l per event (J_k in row first + k), as
     sum_k C_kk |J_k|^2 + 2 Re sum_k conj(J_k) sum_{l>k} C_kl J_l (C is Hermitian)."""
-    nj = colour.shape[0]
-    for a in range(nj):
+    for a in range(colour.shape[0]):
         caa = colour[a, a].real
-        for e in range(BLOCK):
-            X[i, ROW_S * BLOCK + e] = 0.0
-            X[i, (ROW_S + 1) * BLOCK + e] = 0.0
-        for b in range(a + 1, nj):
-            cr = colour[a, b].real
-            ci = colour[a, b].imag
-            for e in range(BLOCK):
-                X[i, ROW_S * BLOCK + e] += cr * J[i, first + b, e] - ci * J[i, first + b, BLOCK + e]
-                X[i, (ROW_S + 1) * BLOCK + e] += cr * J[i, first + b, BLOCK + e] + ci * J[i, first + b, e]
+        colour_row(i, colour, J, first, a, a + 1, X, ROW_S)
         for e in range(BLOCK):
             xr = J[i, first + a, e]
             xi = J[i, first + a, BLOCK + e]
