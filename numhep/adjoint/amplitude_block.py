@@ -44,6 +44,7 @@ from numhep.kernels.amplitude_block import (
     ROW_MOM,
     amplitude_reference,
     colour_row,
+    has_state,
     helicity_group,
     load,
     load_row,
@@ -449,8 +450,8 @@ def block_propagator_vjp(i, kind, out, m, wd, V, W, G, X, track):
 def block_amplitude_seed(i, out, h, nk, ref_leg, helicities, kind, diag_ptr, diag_jamp, diag_coef, gJ, W, X):
     """The cotangent of diagram ``out``'s vertex current for the whole helicity group,
     T = sum_k ga_k (w_k0, s w_k1, s w_k2, s w_k3) (w_k the reference wavefunction of
-    configuration h + k in its state slot, s = -1 for vectors, +1 for spinors, scalars only the first
-    component), into rows ROW_T: the members share the vertex's inputs and the VJP is
+    configuration h + k in its state slot, s = -1 for vectors, +1 for spinors, scalars
+    only the first component), into rows ROW_T: the members share the vertex's inputs and the VJP is
     linear in T, so one VJP serves the group.  ga_k = sum_j J~_kj c_dj goes to rows ROW_GA
     first (its first colour flow's term written, not added to zeros: a zeroing loop
     became two memset calls per diagram).  The reference's own cotangent comes from
@@ -476,7 +477,7 @@ def block_amplitude_seed(i, out, h, nk, ref_leg, helicities, kind, diag_ptr, dia
             for e in range(BLOCK):
                 X[i, ROW_GA * BLOCK + e] += gJ[i, j, e] * cr - gJ[i, j, BLOCK + e] * ci
                 X[i, (ROW_GA + 1) * BLOCK + e] += gJ[i, j, e] * ci + gJ[i, j, BLOCK + e] * cr
-        w = state_slot(W, helicities, h + k, ref_leg)
+        w = state_slot(W, helicities[h + k, ref_leg])
         if k == 0:
             for e in range(BLOCK):
                 ga = complex(X[i, ROW_GA * BLOCK + e], X[i, (ROW_GA + 1) * BLOCK + e])
@@ -632,17 +633,15 @@ def tape_me_block_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr,
                     gJ[i, f + a, e] = g[i, e] * norm * sr
                     gJ[i, f + a, BLOCK + e] = -g[i, e] * norm * si
             # the state slot's cotangent accumulates over the whole helicity sum
-            block_reference_vjp(i, ref_kind, state_slot(W, helicities, h + k, ref_leg), U, gJ, f, G)
+            block_reference_vjp(i, ref_kind, state_slot(W, helicities[h + k, ref_leg]), U, gJ, f, G)
         flush = helicities[h + nk, last] if h + nk < nh else -1
         reverse_tape_block(i, h, nk, reference, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
                            W, V, X, gJ, G, GC, greals, gp)
         h += nk
     # the reference wavefunctions' cotangents, once per helicity state
-    for state in range(-1, 2):
-        for h in range(nh):
-            if helicities[h, ref_leg] == state:
-                block_external_vjp(i, ops[ref_op, 0], ref_leg, ops[ref_op, 3] == 1, ops[ref_op, 6], state, p, reals,
-                                   G, state_slot(W, helicities, h, ref_leg), gp, greals, track)
-                break
+    for hel in range(-1, 2):
+        if has_state(helicities, ref_leg, hel):
+            block_external_vjp(i, ops[ref_op, 0], ref_leg, ops[ref_op, 3] == 1, ops[ref_op, 6], hel, p, reals,
+                               G, state_slot(W, hel), gp, greals, track)
     for e in range(BLOCK):
         out[i, e] *= norm

@@ -30,9 +30,10 @@ vertex currents once, the contraction and the colour sum once per member.
 
 Arrays (``nb`` blocks): wavefunctions and their momenta ``W`` (nb, n_slots + MEMBERS,
 SLOT_ROWS * BLOCK: rows 0-3 real parts, 4-7 imaginary parts, 8-11 the momentum; the last
-MEMBERS slots hold the reference wavefunction of each helicity state -1, 0, 1); partial amplitudes ``J``
-(nb, MEMBERS * n_jamp, 2 * BLOCK: real row, imaginary row, member by member); scratch
-``X`` (nb, X_ROWS * BLOCK); momenta ``p`` (nb, legs, 4, BLOCK); |M|^2 ``out`` (nb, BLOCK).
+MEMBERS slots hold the reference wavefunction of each helicity state -1, 0, 1); partial
+amplitudes ``J`` (nb, MEMBERS * n_jamp, 2 * BLOCK: real row, imaginary row, member by
+member); scratch ``X`` (nb, X_ROWS * BLOCK); momenta ``p`` (nb, legs, 4, BLOCK); |M|^2
+``out`` (nb, BLOCK).
 The CUDA build of the tape is :mod:`numhep.kernels.amplitude_tape` (one thread per event);
 both give the same |M|^2 to rounding (tested).  Adjoint: :mod:`numhep.adjoint.amplitude_block`.
 """
@@ -342,10 +343,19 @@ def amplitude_reference(ops):
 
 
 @device(inline=True)
-def state_slot(W, helicities, h, leg):
-    """The slot of the reference wavefunction of configuration h: one per helicity state
-    (-1, 0, 1), the last MEMBERS slots of W."""
-    return W.shape[1] - MEMBERS + helicities[h, leg] + 1
+def state_slot(W, hel):
+    """The slot of the reference wavefunction with helicity hel: one per state -1, 0, 1,
+    the last MEMBERS slots of W (and of its cotangent G)."""
+    return W.shape[1] - MEMBERS + hel + 1
+
+
+@device(inline=True)
+def has_state(helicities, leg, hel):
+    """Whether some configuration gives leg ``leg`` helicity hel."""
+    for h in range(helicities.shape[0]):
+        if helicities[h, leg] == hel:
+            return True
+    return False
 
 
 @device
@@ -354,11 +364,9 @@ def reference_wavefunctions(i, reference, p, ops, reals, helicities, W):
     into its state slot: they depend on the momenta only, so once per block."""
     leg, row = reference[2], reference[3]
     m = reals[ops[row, 6]] if ops[row, 6] >= 0 else 0.0
-    for state in range(-1, 2):
-        for h in range(helicities.shape[0]):
-            if helicities[h, leg] == state:
-                block_external(i, ops[row, 0], leg, ops[row, 3] == 1, m, state, p, W, state_slot(W, helicities, h, leg))
-                break
+    for hel in range(-1, 2):
+        if has_state(helicities, leg, hel):
+            block_external(i, ops[row, 0], leg, ops[row, 3] == 1, m, hel, p, W, state_slot(W, hel))
 
 
 @device
@@ -459,7 +467,7 @@ def run_tape_block(i, h, nk, reference, p, ops, couplings, reals, helicities, di
             continue
         if ref >= 0:
             for k in range(nk):
-                block_contract(i, kind, state_slot(W, helicities, h + k, ref_leg), W, X)
+                block_contract(i, kind, state_slot(W, helicities[h + k, ref_leg]), W, X)
                 for q in range(diag_ptr[out], diag_ptr[out + 1]):
                     j = k * nj + diag_jamp[q]
                     cr = diag_coef[q].real
@@ -479,7 +487,7 @@ def run_tape_block(i, h, nk, reference, p, ops, couplings, reals, helicities, di
         block_propagate(i, kind, m, wd, X, W, out)
     if keep:
         for k in range(nk):
-            block_jamps(i, kind_ref, state_slot(W, helicities, h + k, ref_leg), W, U, J, k * nj)
+            block_jamps(i, kind_ref, state_slot(W, helicities[h + k, ref_leg]), W, U, J, k * nj)
 
 
 @device(inline=True)
