@@ -1,7 +1,8 @@
 """Matrix elements per second on a GPU (CuPy arrays, CUDA kernels) beside the CPU.
 
 For gg_tt, gg_ttgg and gg_tt_6q at batch sizes 1e4 ... 1e7: |M|^2 per second for the
-value and for value + d|M|^2/dp, float64, on the first CUDA device, and in the same run the
+value and for value + d|M|^2/dp, float64 (or ``--precision float32``, numhep's single-precision
+mode), on the first CUDA device, and in the same run the
 CPU figure (numba, all cores; measured on at most --cpu-events events, since the rate does
 not depend on the batch once the batch fills the cores).  The aims of issue 5 on an H100:
 2e8 gg_tt/s and 2e6 gg_ttgg/s (CUDACPP: 7.6e7 and 4.4e5 on a V100S), gradient within 4x.
@@ -14,12 +15,14 @@ the CPU column is printed.
 
     python benchmarks/gpu_me.py
     python benchmarks/gpu_me.py --processes gg_tt --batches 1e4,1e5,1e6,1e7,3e7
+    python benchmarks/gpu_me.py --precision float32
 """
 
 import argparse
 import os
 
 import numba
+import numpy as np
 from timing import best_time
 
 import numhep
@@ -54,17 +57,19 @@ def main():
     ap.add_argument("--batches", default="1e4,1e5,1e6,1e7")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--cpu-events", type=int, default=None, help="override CPU_EVENTS for every process")
+    ap.add_argument("--precision", choices=("float64", "float32"), default="float64")
     args = ap.parse_args()
+    dtype = np.dtype(args.precision)
     batches = [int(float(b)) for b in args.batches.split(",")]
     cp, device = _gpu()
     cores = numba.config.NUMBA_NUM_THREADS
-    print(f"|M|^2 per second, float64, 1 TeV RAMBO points; GPU: {device}; CPU: {cores} cores (numba)")
+    print(f"|M|^2 per second, {dtype.name}, 1 TeV RAMBO points; GPU: {device}; CPU: {cores} cores (numba)")
     print("| process | batch | GPU value /s | GPU value+grad /s | grad cost | CPU value /s | CPU value+grad /s | GPU/CPU |")
     print("|---|---|---|---|---|---|---|---|")
     for name in args.processes.split(","):
         proc = numhep.process(name)
         n_cpu = args.cpu_events or CPU_EVENTS.get(name, 10_000)
-        p_cpu, _ = numhep.rambo(n_cpu, 1000.0, proc.masses, seed=1)
+        p_cpu = numhep.rambo(n_cpu, 1000.0, proc.masses, seed=1)[0].astype(dtype)
         cpu_val = _rate(lambda: numhep.me(p_cpu, proc, check=False), n_cpu, args.repeats)
         cpu_grad = _rate(lambda: numhep.me(p_cpu, proc, grad=True, check=False), n_cpu, args.repeats)
         for n in batches:
@@ -72,7 +77,7 @@ def main():
                 gpu_val = gpu_grad = float("nan")
             else:
                 p_host, _ = numhep.rambo(n, 1000.0, proc.masses, seed=2)
-                p = cp.asarray(p_host)
+                p = cp.asarray(p_host.astype(dtype))
                 del p_host
                 sync = cp.cuda.get_current_stream().synchronize
                 gpu_val = _rate(lambda: numhep.me(p, proc, check=False), n, args.repeats, sync)

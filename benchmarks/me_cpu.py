@@ -15,12 +15,10 @@ smallest time of each entry.
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 
 import numba
-from timing import best_time
+from timing import best_time, smallest_over_launches
 
 import numhep
 
@@ -70,10 +68,8 @@ def main():
     if args.launches <= 1:
         rows = measure(names, args.events)
     else:
-        cmd = [sys.executable, __file__, "--events", str(args.events), "--processes", args.processes, "--json"]
-        runs = [json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
-                for _ in range(args.launches)]
-        rows = {n: tuple(min(r[n][k] for r in runs) for k in range(4)) for n in names}
+        rows = smallest_over_launches(__file__, ["--events", args.events, "--processes", args.processes],
+                                      args.launches)
     cores = numba.config.NUMBA_NUM_THREADS
     print(f"|M|^2 on the CPU, {args.events} events at 1 TeV, float64; us/event (lower is better)"
           + (f", smallest of {args.launches} launches" if args.launches > 1 else ""))

@@ -1,5 +1,10 @@
-"""Timing shared by the benchmark scripts: best of several repeats, one core."""
+"""Timing shared by the benchmark scripts: best of several repeats, one core, and the
+smallest of several fresh interpreters (on shared machines a whole launch can run tens of
+percent slower than the next)."""
 
+import json
+import subprocess
+import sys
 import time
 
 
@@ -19,3 +24,12 @@ def one_core():
     import numba
 
     numba.set_num_threads(1)
+
+
+def smallest_over_launches(script, args, launches):
+    """Run ``script args --json`` in ``launches`` fresh interpreters; each prints one JSON
+    object {row: [numbers]} as its last line.  Returns {row: [smallest of each number]}."""
+    cmd = [sys.executable, str(script), *map(str, args), "--json"]
+    runs = [json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
+            for _ in range(launches)]
+    return {row: [min(run[row][k] for run in runs) for k in range(len(runs[0][row]))] for row in runs[0]}

@@ -2,7 +2,8 @@
 
 numpy arrays run the CPU kernels; CuPy arrays (anything with
 ``__cuda_array_interface__``) run the CUDA kernels on the array's device.
-Float64 is the working precision of every kernel.
+Float64 is the working precision of every kernel; ``numhep.me`` also runs in float32 on
+float32 momenta (its single-precision mode, see :mod:`numhep.matrix_element`).
 """
 
 from __future__ import annotations
@@ -67,9 +68,14 @@ def as_float64(x, name: str, xp=np):
     return arr if arr.flags.c_contiguous else xp.ascontiguousarray(arr)
 
 
-def momenta(p, name: str = "p", xp=np):
-    """Validate momenta of shape (..., 4) and return them as float64."""
-    arr = as_float64(p, name, xp)
+def momenta(p, name: str = "p", xp=np, single: bool = False):
+    """Validate momenta of shape (..., 4) and return them as float64 (float32 momenta stay
+    float32 when ``single``: the caller computes in single precision)."""
+    arr = xp.asarray(p)
+    if single and arr.dtype == xp.float32:
+        arr = arr if arr.flags.c_contiguous else xp.ascontiguousarray(arr)
+    else:
+        arr = as_float64(arr, name, xp)
     if arr.ndim < 2 or arr.shape[-1] != 4:
         raise ValueError(
             f"{name}: expected momenta of shape (n, 4) or (n, legs, 4), got {tuple(arr.shape)}"

@@ -62,12 +62,13 @@ class Process:
         grad: False, True, or the names of the model inputs whose derivatives are wanted
         (an implementation may leave the other columns zero).
         """
-        pv = xp.asarray(self.parameter_vector(params))
-        out = xp.empty(p.shape[0])
+        # the kernel runs in the momenta's precision (float32 momenta: single precision)
+        pv = xp.asarray(self.parameter_vector(params), dtype=p.dtype)
+        out = xp.empty(p.shape[0], dtype=p.dtype)
         self.kernel(p, pv, out)
         if not grad:
             return out
         gp = xp.empty_like(p)
-        gpar = xp.empty((p.shape[0], max(len(self.parameters), 1)))
+        gpar = xp.empty((p.shape[0], max(len(self.parameters), 1)), dtype=p.dtype)
         self.kernel.vjp(p, pv, xp.ones_like(out), gp, gpar)
         return out, gp, gpar

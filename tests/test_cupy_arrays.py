@@ -46,6 +46,20 @@ def test_matrix_elements_and_gradients(name):
     same([m_d, g_d["p"], g_d["MT"], g_d["aS"]], [m_h, g_h["p"], g_h["MT"], g_h["aS"]])
 
 
+@pytest.mark.parametrize("name", ["gg_tt", "gg_ttgg"])
+def test_float32_matrix_elements_on_the_device(name):
+    # the single-precision CUDA build against the single-precision host blocks: the same
+    # float32 arithmetic in another order, so agreement to float32 rounding, not bitwise
+    proc = numhep.process(name)
+    p = numhep.rambo(64, 1000.0, proc.masses, seed=3)[0].astype(np.float32)
+    m_d, g_d = numhep.me(cp.asarray(p), proc, grad=True)
+    m_h, g_h = numhep.me(p, proc, grad=True)
+    assert m_d.dtype == g_d.dtype == cp.float32
+    np.testing.assert_allclose(m_d.get(), m_h, rtol=1e-4)
+    scale = np.abs(g_h).max(axis=(1, 2), keepdims=True)
+    assert np.all(np.abs(g_d.get() - g_h) <= 1e-4 * scale)
+
+
 def test_phase_space(rng):
     masses = [173.0, 0.0, 10.0]
     u = rng.random((32, 5))

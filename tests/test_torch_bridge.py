@@ -167,12 +167,19 @@ def test_one_graph_from_random_numbers_to_the_hadronic_weight(rng):
 def test_cpu_tensors_are_shared_not_copied_and_dtypes_are_kept(rng):
     t = torch.from_numpy(rng.random((4, 2)))
     assert np.shares_memory(as_array(t), t.numpy())
-    p = torch.tensor(gg_tt_momenta(rng, 4), dtype=torch.float32)
+    p64 = gg_tt_momenta(rng, 4)
+    p = torch.tensor(p64, dtype=torch.float32, requires_grad=True)
     m2 = nt.me(p, "gg_tt")
     assert m2.dtype == torch.float32
-    # float32 in and out, float64 inside: the same as numpy on the rounded momenta
-    ref = numhep.me(p.double().numpy(), "gg_tt", check=False)
-    np.testing.assert_allclose(m2.numpy(), ref.astype(np.float32), rtol=1e-6)
+    # float32 in and out, and single precision inside: numpy's float32 mode exactly
+    ref, ref_grad = numhep.me(p.detach().numpy(), "gg_tt", grad=True)
+    assert ref.dtype == np.float32
+    np.testing.assert_array_equal(m2.detach().numpy(), ref)
+    m2.sum().backward()
+    assert p.grad.dtype == torch.float32
+    np.testing.assert_array_equal(p.grad.numpy(), ref_grad)
+    # and within single-precision rounding of the float64 answer
+    np.testing.assert_allclose(ref, numhep.me(p64, "gg_tt"), rtol=1e-5)
 
 
 def test_bridge_errors():

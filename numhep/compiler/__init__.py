@@ -104,10 +104,12 @@ class CompiledProcess(Process):
         return self._diagram_set
 
     # ---- evaluation ----------------------------------------------------------------------
-    def _arrays(self, params):
+    def _arrays(self, params, dtype=np.float64):
+        """The tape kernel's program arrays; with ``dtype`` float32 the couplings, masses,
+        widths, colour matrix and colour coefficients in single precision."""
         values = self.model.parameters(params)
         prog = self.program
-        return (
+        arrays = (
             prog.ops,
             prog.couplings(self.model, values),
             prog.reals(values),
@@ -117,17 +119,19 @@ class CompiledProcess(Process):
             prog.diag_jamp,
             prog.diag_coef,
         )
+        return arrays if np.dtype(dtype) == np.float64 else tuple(_single(a) for a in arrays)
 
-    def _arrays_on(self, xp, params):
-        """The program's arrays where the events are (on a device: copied once per device and
-        parameter set, :func:`numhep.array_backend.device_copies`)."""
+    def _arrays_on(self, xp, params, dtype=np.float64):
+        """The program's arrays where the events are, in the events' precision (on a device:
+        copied once per device, parameter set and precision,
+        :func:`numhep.array_backend.device_copies`)."""
         if xp is np:
-            return self._arrays(params)
+            return self._arrays(params, dtype)
         try:
-            key = tuple(sorted((k, float(v)) for k, v in (params or {}).items()))
+            key = (np.dtype(dtype).name,) + tuple(sorted((k, float(v)) for k, v in (params or {}).items()))
         except (TypeError, ValueError):  # parameters that are not plain numbers: no reuse
-            return tuple(xp.asarray(a) for a in self._arrays(params))
-        return ab.device_copies(self, key, lambda: self._arrays(params), xp)
+            return tuple(xp.asarray(a) for a in self._arrays(params, dtype))
+        return ab.device_copies(self, key, lambda: self._arrays(params, dtype), xp)
 
     def _chunk(self, xp=np, grad=False, coupling_rows=0):
         """Events per kernel call: the workspace (wavefunctions, momenta, and for the
@@ -142,26 +146,28 @@ class CompiledProcess(Process):
     def evaluate(self, p, xp, params, grad):
         if grad:
             return self._evaluate_with_gradient(p, xp, params, grad if isinstance(grad, tuple) else ())
-        arrays = self._arrays_on(xp, params)
+        arrays = self._arrays_on(xp, params, p.dtype)
         if xp is np:  # the host runs the tape SIMD across blocks of events
             return _blocks.value(p, arrays, self.program, WORKSPACE_BYTES)
-        out = xp.empty(p.shape[0])
+        out = xp.empty(p.shape[0], dtype=p.dtype)
         nj = max(self.program.colour.shape[0], 1)
-        for sl, w, k, jamp in self._workspaces(p.shape[0], nj, xp):
+        for sl, w, k, jamp in self._workspaces(p.shape[0], nj, xp, p.dtype):
             _tape.tape_me(xp.ascontiguousarray(p[sl]), *arrays, w, k, jamp, out[sl])
         return out
 
-    def _workspaces(self, n, columns, xp=np):
-        """(slice, wavefunctions, momenta, amplitude columns) per chunk of events: the host
-        works in chunks of WORKSPACE_BYTES, a device in chunks of DEVICE_WORKSPACE_BYTES."""
+    def _workspaces(self, n, columns, xp=np, dtype=np.float64):
+        """(slice, wavefunctions, momenta, amplitude columns) per chunk of events, in the
+        precision ``dtype``: the host works in chunks of WORKSPACE_BYTES, a device in chunks
+        of DEVICE_WORKSPACE_BYTES."""
         chunk = self._chunk(xp)
+        cdtype = np.result_type(dtype, np.complex64)
         for start in range(0, n, chunk):
             m = min(n, start + chunk) - start
             yield (
                 slice(start, start + m),
-                xp.empty((m, self.program.n_slots, 4), dtype=complex),
-                xp.empty((m, self.program.n_slots, 4)),
-                xp.empty((m, columns), dtype=complex),
+                xp.empty((m, self.program.n_slots, 4), dtype=cdtype),
+                xp.empty((m, self.program.n_slots, 4), dtype=dtype),
+                xp.empty((m, columns), dtype=cdtype),
             )
 
     def diagram_weights(self, p, params=None):
@@ -181,15 +187,17 @@ class CompiledProcess(Process):
     def _evaluate_with_gradient(self, p, xp, params, wanted=()):
         """(|M|^2, d|M|^2/dp, d|M|^2/d(model inputs)) through the reverse tape; only the
         columns of the ``wanted`` inputs are filled (the chain costs a pass per input)."""
-        arrays = self._arrays_on(xp, params)
+        arrays = self._arrays_on(xp, params, p.dtype)
         n = p.shape[0]
         prog = self.program
         nj = max(prog.colour.shape[0], 1)
         nrows = arrays[1].shape[0]
         nreals = arrays[2].shape[0]
-        out = xp.empty(n)
+        real = p.dtype
+        cplx = np.result_type(real, np.complex64)
+        out = xp.empty(n, dtype=real)
         gp = xp.empty_like(p)
-        gpar = xp.zeros((n, len(self.parameters)))
+        gpar = xp.zeros((n, len(self.parameters)), dtype=real)
         # d(parameter)/d(input) contracted per chunk, so that the coupling cotangents
         # (events x rows x 4) never exist for all events at once
         chains = []
@@ -208,15 +216,15 @@ class CompiledProcess(Process):
             stop = min(n, start + chunk)
             m = stop - start
             ws = (
-                xp.empty((m, prog.n_slots, 4), dtype=complex), xp.empty((m, prog.n_slots, 4)),
-                xp.empty((m, prog.n_slots + nd, 4), dtype=complex),
-                xp.empty((m, nj), dtype=complex), xp.empty((m, nj), dtype=complex),
-                xp.empty((m, prog.n_slots, 4), dtype=complex), xp.empty((m, prog.n_slots, 4)),
+                xp.empty((m, prog.n_slots, 4), dtype=cplx), xp.empty((m, prog.n_slots, 4), dtype=real),
+                xp.empty((m, prog.n_slots + nd, 4), dtype=cplx),
+                xp.empty((m, nj), dtype=cplx), xp.empty((m, nj), dtype=cplx),
+                xp.empty((m, prog.n_slots, 4), dtype=cplx), xp.empty((m, prog.n_slots, 4), dtype=real),
             )
-            gcoup = xp.empty((m, nrows, 4), dtype=complex)
-            greals = xp.empty((m, nreals))
+            gcoup = xp.empty((m, nrows, 4), dtype=cplx)
+            greals = xp.empty((m, nreals), dtype=real)
             _tape.tape_me.vjp(
-                xp.ascontiguousarray(p[start:stop]), *arrays, xp.ones(m), *ws,
+                xp.ascontiguousarray(p[start:stop]), *arrays, xp.ones(m, dtype=real), *ws,
                 gcoup, greals, out[start:stop], gp[start:stop],
             )
             for col, dc, dr in chains:
@@ -286,6 +294,15 @@ class CompiledProcess(Process):
         peak = contrib.max()
         keep = contrib.max(axis=0) > 1e-15 * peak if peak > 0 else np.ones(contrib.shape[1], bool)
         self.program.helicities = _program.with_change_masks(self.program.helicities[keep, :-1])
+
+
+def _single(a):
+    """A program array in single precision (integer arrays unchanged)."""
+    if a.dtype == np.float64:
+        return a.astype(np.float32)
+    if a.dtype == np.complex128:
+        return a.astype(np.complex64)
+    return a
 
 
 _CACHE: dict = {}

@@ -28,16 +28,17 @@ __all__ = ["value", "value_and_gradients"]
 _ARENA = threading.local()
 
 
-def _workspace(*shapes):
-    """Float64 arrays of the given shapes, carved from this thread's buffer (64-byte
+def _workspace(dtype, *shapes):
+    """Arrays of ``dtype`` and the given shapes, carved from this thread's buffer (64-byte
     aligned; valid until the next call from the same thread)."""
-    sizes = [int(np.prod(shape)) * 8 for shape in shapes]
+    dtype = np.dtype(dtype)
+    sizes = [int(np.prod(shape)) * dtype.itemsize for shape in shapes]
     offsets = np.cumsum([0] + [-(-n // 64) * 64 for n in sizes])
     buf = getattr(_ARENA, "buf", None)
     if buf is None or buf.size < offsets[-1] + 64:
         buf = _ARENA.buf = np.empty(int(offsets[-1]) + 64, dtype=np.uint8)
     base = (-buf.ctypes.data) % 64
-    return [buf[base + o: base + o + n].view(np.float64).reshape(shape)
+    return [buf[base + o: base + o + n].view(dtype).reshape(shape)
             for o, n, shape in zip(offsets[:-1], sizes, shapes)]
 
 
@@ -57,9 +58,9 @@ def _events(x, n):
     return x.reshape((-1,) + x.shape[2:])[:n]
 
 
-def _chunks(n, shapes, workspace_bytes):
+def _chunks(n, shapes, workspace_bytes, itemsize):
     """Event ranges of whole blocks whose workspace, ``shapes(n_blocks)``, fits the budget."""
-    per_block = sum(8 * int(np.prod(shape)) for shape in shapes(1))
+    per_block = sum(itemsize * int(np.prod(shape)) for shape in shapes(1))
     step = max(1, workspace_bytes // per_block) * BLOCK
     for start in range(0, n, step):
         yield start, min(n, start + step)
@@ -102,13 +103,14 @@ def vjp_shapes(program, nb, legs, n_rows, n_reals):
 
 
 def value(p, arrays, program, workspace_bytes):
-    """|M|^2 of every event of p (numpy, (n, legs, 4)); ``arrays`` as the tape kernel takes them."""
+    """|M|^2 of every event of p (numpy, (n, legs, 4)); ``arrays`` as the tape kernel takes them,
+    in the precision of p (float32 momenta with single-precision arrays run in float32)."""
     _check_reference(program)
     n = p.shape[0]
-    out = np.empty(n)
-    for start, stop in _chunks(n, lambda nb: value_shapes(program, nb), workspace_bytes):
+    out = np.empty(n, dtype=p.dtype)
+    for start, stop in _chunks(n, lambda nb: value_shapes(program, nb), workspace_bytes, p.itemsize):
         pb = _blocks(p[start:stop])
-        ws = _workspace(*value_shapes(program, pb.shape[0]))
+        ws = _workspace(p.dtype, *value_shapes(program, pb.shape[0]))
         tape_me_block(pb, *arrays, *ws)
         out[start:stop] = ws[-1].reshape(-1)[: stop - start]
     return out
@@ -134,13 +136,13 @@ def value_and_gradients(p, arrays, program, chains, workspace_bytes, n_parameter
     def shapes(nb):
         return vjp_shapes(program, nb, legs, n_rows, n_reals)
 
-    out = np.empty(n)
+    out = np.empty(n, dtype=p.dtype)
     gp = np.empty_like(p)
-    gpar = np.zeros((n, n_parameters))
-    for start, stop in _chunks(n, shapes, workspace_bytes):
+    gpar = np.zeros((n, n_parameters), dtype=p.dtype)
+    for start, stop in _chunks(n, shapes, workspace_bytes, p.itemsize):
         m = stop - start
         pb = _blocks(p[start:stop])
-        ws = _workspace(*shapes(pb.shape[0]))
+        ws = _workspace(p.dtype, *shapes(pb.shape[0]))
         ws[0][...] = 1.0
         GC, greals, res, gpb = ws[-4:]
         tape_me_block.vjp(pb, *arrays, *ws)

@@ -35,6 +35,15 @@ arrays) run the CUDA kernel on the array's device.  ``kernel.cpu(...)`` and
 ``kernel.cuda(...)`` force a target (under ``NUMBA_ENABLE_CUDASIM=1`` the CUDA
 build runs on numpy arrays, which is how CI tests it without a GPU).
 
+Two precisions from the same source: a kernel runs in the precision of the floating arrays
+it is given.  float64/complex128 arrays run the source as written; float32/complex64
+arrays run its single-precision build, a copy whose float and complex literals (and the
+float globals it names) are taken as float32 and complex64 and whose helpers are re-linked
+to their own single-precision builds (:func:`_relink`), so that no expression is promoted
+back to double.  Mixing the two in one call is an error.  Which computations may run in
+single precision is decided by their callers (``numhep.me`` on float32 momenta); the
+kernels only make it possible.
+
 Why launchers are written to files, and only they are cached: numba's disk cache
 keys closures and dispatcher arguments by object identity (a launcher built in
 memory would recompile in every interpreter), and it keys a function by its own
@@ -59,7 +68,8 @@ import numba
 import numba.extending
 import numpy as np
 
-__all__ = ["device", "kernel", "adjoint_of", "inlined", "aligned_spills", "cuda_threads_per_block"]
+__all__ = ["device", "kernel", "adjoint_of", "inlined", "aligned_spills", "cuda_threads_per_block", "precision_of",
+           "DOUBLE", "SINGLE"]
 
 _JIT_OPTIONS = dict(fastmath=False, error_model="numpy")
 
@@ -134,8 +144,17 @@ def _load_launcher(module: str, name: str, nargs: int):
     return mod
 
 
+#: working precisions: a kernel runs in the precision of the floating arrays it is given
+DOUBLE = "double"
+SINGLE = "single"
+
+#: build targets of a device helper: the CPU function, its inline-always twin for event-block
+#: loops (:func:`inlined`) and the CUDA device function
+_CPU, _INLINED, _CUDA = "cpu", "inlined", "cuda"
+
+
 class _Device:
-    """A scalar helper compiled for the CPU now and for CUDA on demand.
+    """A scalar helper, built on demand for each (target, precision).
 
     Compiled without numba's reference-counting runtime: kernels never allocate
     (CUDA device code cannot), so there is nothing to count.
@@ -149,45 +168,73 @@ class _Device:
         if inline:
             opts["inline"] = "always"
         self._opts = opts
-        self.cpu = numba.njit(**opts)(fn)
-        self._cuda = None
-        self._inlined = None
-        _REGISTRY[id(self.cpu)] = self
+        self._builds = {}
+        self.cpu = self._register(_CPU, DOUBLE, numba.njit(**opts)(fn))
 
-    @property
-    def inlined(self):
-        if self._inlined is None:
-            glb = dict(self.py_func.__globals__)
-            for name in self.py_func.__code__.co_names:
-                twin = _REGISTRY.get(id(glb.get(name)))
-                if twin is not None:
-                    glb[name] = twin.inlined
-            fn = types.FunctionType(self.py_func.__code__, glb, self.py_func.__name__,
-                                    self.py_func.__defaults__, self.py_func.__closure__)
-            self._inlined = numba.njit(**dict(self._opts, inline="always"))(fn)
-        return self._inlined
+    def _register(self, target, precision, dispatcher):
+        self._builds[target, precision] = dispatcher
+        _REGISTRY[id(dispatcher)] = (self, target)
+        return dispatcher
 
-    @property
-    def cuda(self):
-        if self._cuda is None:
-            from numba import cuda
+    def build(self, target: str, precision: str = DOUBLE):
+        """This helper for ``target`` (cpu, inlined, cuda) in ``precision``; the helpers it
+        calls are re-linked to their builds of the same precision (and, for the inlined and
+        CUDA targets, of the same target)."""
+        if (target, precision) not in self._builds:
+            fn = _relink(self.py_func, target, precision)
+            if target == _CUDA:
+                from numba import cuda
 
-            self._cuda = cuda.jit(device=True)(_relink_for_cuda(self.py_func))
-        return self._cuda
-
-
-_REGISTRY: dict[int, _Device] = {}
+                dispatcher = cuda.jit(device=True)(fn)
+            elif target == _INLINED:
+                dispatcher = numba.njit(**dict(self._opts, inline="always"))(fn)
+            else:
+                dispatcher = numba.njit(**self._opts)(fn)
+            self._register(target, precision, dispatcher)
+        return self._builds[target, precision]
 
 
-def _relink_for_cuda(fn):
-    """Copy ``fn`` with every device helper it names replaced by its CUDA twin."""
+_REGISTRY: dict[int, tuple] = {}
+
+
+def _single_constant(value):
+    """A float or complex constant of a kernel source as numba should type it in the
+    single-precision build; anything else unchanged."""
+    if type(value) is float:
+        return np.float32(value)
+    if type(value) is complex:
+        return np.complex64(value)
+    if type(value) is tuple:  # CPython folds a tuple of literals into one constant
+        return tuple(_single_constant(v) for v in value)
+    return value
+
+
+def _relink(fn, target: str, precision: str):
+    """Copy ``fn`` for ``target`` and ``precision``.
+
+    Every device helper it names is replaced by that helper's build for the same precision:
+    on CUDA by the CUDA build, in an inlined body by the inlined build, on the CPU by the
+    build of the kind it named (a CPU helper stays a call, an inlined one stays inlined).
+    The single-precision copy also takes its float and complex literals, and the float
+    globals it names, as float32 and complex64: numba types a Python float as float64 and
+    would otherwise promote every single-precision expression that meets a literal back to
+    double.  Integer literals are left alone (they index arrays), so an integer that meets
+    a float in arithmetic still promotes it; the single-precision tests look for such
+    double-precision instructions in the compiled code.
+    """
     glb = dict(fn.__globals__)
     for name in fn.__code__.co_names:
         obj = glb.get(name)
         twin = _REGISTRY.get(id(obj))
         if twin is not None:
-            glb[name] = twin.cuda
-    return types.FunctionType(fn.__code__, glb, fn.__name__, fn.__defaults__, fn.__closure__)
+            helper, own = twin
+            glb[name] = helper.build(own if target == _CPU else target, precision)
+        elif precision == SINGLE and type(obj) in (float, complex):
+            glb[name] = _single_constant(obj)
+    code = fn.__code__
+    if precision == SINGLE:
+        code = code.replace(co_consts=tuple(_single_constant(c) for c in code.co_consts))
+    return types.FunctionType(code, glb, fn.__name__, fn.__defaults__, fn.__closure__)
 
 
 def device(fn=None, *, inline: bool = False):
@@ -214,7 +261,8 @@ def inlined(helper):
     of the helicity algebra's size by itself.  The caller's compile options (fast math,
     error model) apply to the inlined body.
     """
-    return _REGISTRY[id(helper)].inlined
+    device_helper, _ = _REGISTRY[id(helper)]
+    return device_helper.build(_INLINED)
 
 
 @numba.extending.intrinsic(target="cpu")
@@ -245,8 +293,25 @@ def _is_cuda_array(a) -> bool:
     return hasattr(a, "__cuda_array_interface__") and not isinstance(a, np.ndarray)
 
 
+def precision_of(args, name: str = "kernel") -> str:
+    """The working precision of a kernel call: single when its floating arrays are float32
+    and complex64, double when they are float64 and complex128; a mixture is an error
+    (it would silently run one of them in the wrong precision)."""
+    sizes = set()
+    for a in args:
+        dtype = getattr(a, "dtype", None)
+        if dtype is not None and dtype.kind in "fc":
+            sizes.add(dtype.itemsize // (2 if dtype.kind == "c" else 1))
+    if sizes == {4}:
+        return SINGLE
+    if sizes <= {8}:
+        return DOUBLE
+    raise TypeError(f"{name}: float32 and float64 arrays mixed in one call (give all of them one precision)")
+
+
 class Kernel:
-    """An event function with its CPU and CUDA batch builds and its adjoint."""
+    """An event function with its CPU and CUDA batch builds, in double and single precision,
+    and its adjoint."""
 
     def __init__(self, fn):
         self.py_func = fn
@@ -255,43 +320,46 @@ class Kernel:
         self.__module__ = fn.__module__
         self.__doc__ = fn.__doc__
         # the event function is itself a device function: other kernels may call it
-        self.event = _Device(fn).cpu
+        self._device = _Device(fn)
+        self.event = self._device.cpu
         self.nargs = fn.__code__.co_argcount - 1
-        self._launcher = None
-        self._cuda = None
+        self._launcher = {}
+        self._cuda = {}
         self.vjp: Kernel | None = None
 
     def __repr__(self):
         return f"<numhep kernel {self.__module__}.{self.__name__}>"
 
-    def _launchers(self):
-        if self._launcher is None:
+    def _launchers(self, precision):
+        if precision not in self._launcher:
             # the event function must be importable by name from its module
-            self._launcher = _load_launcher(self.__module__, f"_event_{self.__name__}", self.nargs)
-        return self._launcher
+            alias = f"_event_{self.__name__}" if precision == DOUBLE else f"_event32_{self.__name__}"
+            setattr(sys.modules[self.__module__], alias, self._device.build(_CPU, precision))
+            self._launcher[precision] = _load_launcher(self.__module__, alias, self.nargs)
+        return self._launcher[precision]
 
     def _check(self, args):
         if len(args) != self.nargs:
             raise TypeError(f"{self.__name__} takes {self.nargs} arrays, got {len(args)}")
+        return precision_of(args, self.__name__)
 
     def cpu(self, *args, parallel: bool = True):
         """Run on the CPU over ``len(args[0])`` events (numpy arrays)."""
-        self._check(args)
+        launch = self._launchers(self._check(args))
         n = args[0].shape[0]
-        launch = self._launchers()
         (launch.batch if parallel else launch.serial)(n, *args)
 
     def cuda(self, *args, stream=0):
         """Run on CUDA, one thread per event (numpy arrays under the simulator)."""
-        self._check(args)
-        if self._cuda is None:
-            self._cuda = _build_cuda_launcher(self.py_func, self.nargs)
+        precision = self._check(args)
+        if precision not in self._cuda:
+            self._cuda[precision] = _build_cuda_launcher(self._device.build(_CUDA, precision), self.nargs)
         n = args[0].shape[0]
         if n == 0:
             return
         tpb = cuda_threads_per_block
         blocks = (n + tpb - 1) // tpb
-        self._cuda[blocks, tpb, stream](n, *args)
+        self._cuda[precision][blocks, tpb, stream](n, *args)
 
     def __call__(self, *args):
         if any(_is_cuda_array(a) for a in args):
@@ -316,10 +384,9 @@ def _numba_stream(ptr: int):
     return cuda.external_stream(ptr)
 
 
-def _build_cuda_launcher(fn, nargs):
+def _build_cuda_launcher(event, nargs):
     from numba import cuda
 
-    event = cuda.jit(device=True)(_relink_for_cuda(fn))
     args = ", ".join(f"a{k}" for k in range(nargs))
     src = (
         f"def launch(n, {args}):\n"

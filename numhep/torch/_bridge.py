@@ -9,9 +9,11 @@ it on tensors and numbers:
   copy for contiguous float64 tensors) and the outputs come back with ``torch.from_numpy``;
 * CUDA tensors go through DLPack to CuPy, so numhep runs its CUDA kernels on the tensor's
   device, and come back the same way: nothing is copied to the host;
-* every tensor input must have one dtype and one device (a clear error otherwise); the
-  kernels compute in float64 and outputs are returned in the inputs' dtype, so float32
-  tensors work with float64 accuracy inside.
+* every tensor input must have one dtype and one device (a clear error otherwise).
+  float64 and float32 tensors reach numhep in their own dtype: ``numhep.me`` computes
+  float32 momenta in single precision, every other operation in float64, and outputs are
+  returned in the inputs' dtype.  Other floating dtypes (half, bfloat16) are computed in
+  float64.
 
 Cotangents are summed down to each input's shape (a 0-d ``sqrt_s`` gets the sum of the
 per-event derivatives).  The backward pass is once-differentiable: it runs the adjoint
@@ -33,7 +35,7 @@ def _check(tensors):
     if len(devices) > 1:
         raise ValueError(f"numhep.torch: tensors on different devices {sorted(map(str, devices))}; move them to one")
     if len(dtypes) > 1:
-        raise TypeError(f"numhep.torch: tensors of different dtypes {sorted(map(str, dtypes))}; use one (float64)")
+        raise TypeError(f"numhep.torch: tensors of different dtypes {sorted(map(str, dtypes))}; use one (float64, or float32 for single precision)")
     dtype = dtypes.pop()
     if not dtype.is_floating_point:
         raise TypeError(f"numhep.torch: expected floating-point tensors, got {dtype}")
@@ -41,10 +43,13 @@ def _check(tensors):
 
 
 def as_array(t: torch.Tensor):
-    """The tensor as a float64 numpy (CPU) or CuPy (CUDA) array, sharing memory where it can."""
+    """The tensor as a float64 or float32 numpy (CPU) or CuPy (CUDA) array, sharing memory
+    where it can."""
     t = t.detach()
-    if t.dtype != torch.float64 or not t.is_contiguous():
-        t = t.to(torch.float64).contiguous()
+    if t.dtype not in (torch.float64, torch.float32):
+        t = t.to(torch.float64)
+    if not t.is_contiguous():
+        t = t.contiguous()
     if t.device.type == "cpu":
         return t.numpy()
     if t.device.type == "cuda":
