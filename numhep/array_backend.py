@@ -85,6 +85,17 @@ def momenta(p, name: str = "p", xp=np, single: bool = False):
     return arr
 
 
+def workspace(xp, shape, dtype=np.float64):
+    """An uninitialised per-event kernel workspace of ``shape`` (events first, as kernels
+    index it).  On the host it is C-ordered: one event's data is contiguous for the cache.
+    On a device the events are innermost in memory, a strided view with the same indexing:
+    the threads of a warp then read consecutive addresses for the same slot, one coalesced
+    access instead of a cache line per thread."""
+    if xp is np:
+        return np.empty(shape, dtype=dtype)
+    return xp.moveaxis(xp.empty(tuple(shape[1:]) + (shape[0],), dtype=dtype), -1, 0)
+
+
 def device_copies(owner, key, make, xp, keep: int = 16):
     """The host arrays ``make()`` as arrays of ``xp`` on its current device, copied once per
     (device, ``key``) and kept on ``owner``, so that repeated calls move nothing to the

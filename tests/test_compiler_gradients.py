@@ -69,6 +69,46 @@ def test_tape_adjoint_cuda_build_matches_cpu():
         np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-300)
 
 
+def test_device_workspaces_keep_events_innermost():
+    from types import SimpleNamespace
+
+    from numhep import array_backend as ab
+
+    device_like = SimpleNamespace(empty=np.empty, moveaxis=np.moveaxis)  # any namespace but numpy
+    w = ab.workspace(device_like, (3, 5, 4), complex)
+    assert w.shape == (3, 5, 4) and w.strides == (16, 4 * 3 * 16, 3 * 16)
+    assert ab.workspace(np, (3, 5, 4), complex).flags.c_contiguous
+
+
+def test_tape_runs_on_device_layout_workspaces():
+    # on a device the workspaces keep the events innermost in memory (coalesced loads,
+    # array_backend.workspace); the CUDA build (the simulator here) must give the same value
+    # and gradient through such strided views
+    from numba import cuda
+
+    def events_innermost(shape, dtype):
+        nd = len(shape)
+        return cuda.to_device(np.zeros(tuple(shape[1:]) + (shape[0],), dtype)).transpose((nd - 1,) + tuple(range(nd - 1)))
+
+    proc = compile_process("g g > t t~")
+    p, _ = numhep.rambo(3, 800.0, proc.masses, seed=6)
+    arrays = proc._arrays(None)
+    ns, nj = proc.program.n_slots, proc.program.colour.shape[0]
+    nr, nre = arrays[1].shape[0], arrays[2].shape[0]
+    nd = len(proc.program.diag_ptr) - 1
+    shapes = [((3, ns, 4), complex), ((3, ns, 4), float), ((3, ns + nd, 4), complex), ((3, nj), complex),
+              ((3, nj), complex), ((3, ns, 4), complex), ((3, ns, 4), float), ((3, nr, 4), complex), ((3, nre), float)]
+    work = [events_innermost(s, d) for s, d in shapes]
+    value, grad = np.empty(3), np.empty_like(p)
+    T.tape_me.vjp.cuda(p, *arrays, np.ones(3), *work, value, grad)
+    ref, ref_grad = numhep.me(p, proc, grad=True)
+    np.testing.assert_allclose(value, ref, rtol=1e-12)
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-10, atol=1e-12 * np.abs(ref_grad).max())
+    out = np.empty(3)
+    T.tape_me.cuda(p, *arrays, *[events_innermost(s, d) for s, d in shapes[:2]], events_innermost((3, nj), complex), out)
+    np.testing.assert_allclose(out, ref, rtol=1e-12)
+
+
 def test_chunked_evaluation_equals_one_piece(monkeypatch):
     # events go through the kernels in workspace-sized chunks; the parameter gradients are
     # contracted chunk by chunk: a tiny budget (one event per chunk) must change nothing

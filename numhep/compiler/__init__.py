@@ -165,9 +165,9 @@ class CompiledProcess(Process):
             m = min(n, start + chunk) - start
             yield (
                 slice(start, start + m),
-                xp.empty((m, self.program.n_slots, 4), dtype=cdtype),
-                xp.empty((m, self.program.n_slots, 4), dtype=dtype),
-                xp.empty((m, columns), dtype=cdtype),
+                ab.workspace(xp, (m, self.program.n_slots, 4), cdtype),
+                ab.workspace(xp, (m, self.program.n_slots, 4), dtype),
+                ab.workspace(xp, (m, columns), cdtype),
             )
 
     def diagram_weights(self, p, params=None):
@@ -215,14 +215,11 @@ class CompiledProcess(Process):
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
             m = stop - start
-            ws = (
-                xp.empty((m, prog.n_slots, 4), dtype=cplx), xp.empty((m, prog.n_slots, 4), dtype=real),
-                xp.empty((m, prog.n_slots + nd, 4), dtype=cplx),
-                xp.empty((m, nj), dtype=cplx), xp.empty((m, nj), dtype=cplx),
-                xp.empty((m, prog.n_slots, 4), dtype=cplx), xp.empty((m, prog.n_slots, 4), dtype=real),
-            )
-            gcoup = xp.empty((m, nrows, 4), dtype=cplx)
-            greals = xp.empty((m, nreals), dtype=real)
+            shapes = (((m, prog.n_slots, 4), cplx), ((m, prog.n_slots, 4), real), ((m, prog.n_slots + nd, 4), cplx),
+                      ((m, nj), cplx), ((m, nj), cplx), ((m, prog.n_slots, 4), cplx), ((m, prog.n_slots, 4), real))
+            ws = tuple(ab.workspace(xp, shape, dtype) for shape, dtype in shapes)
+            gcoup = ab.workspace(xp, (m, nrows, 4), cplx)
+            greals = ab.workspace(xp, (m, nreals), real)
             _tape.tape_me.vjp(
                 xp.ascontiguousarray(p[start:stop]), *arrays, xp.ones(m, dtype=real), *ws,
                 gcoup, greals, out[start:stop], gp[start:stop],
