@@ -134,6 +134,19 @@ def test_gradcheck_parton_densities():
     assert pdf.alphasQ2(q2).grad_fn is not None
 
 
+def test_gradcheck_dipoles_and_splitting_azimuths():
+    from numhep import catani_seymour as cs
+
+    p, _ = numhep.rambo(3, 1000.0, [0.0] * 7, seed=3)
+    partons = t64(p[:, 2:])
+    table, pairs = cs.relevant_dipoles([2, -2, 21, 21, 21])
+    assert torch.autograd.gradcheck(lambda q: nt.dipoles(q, table), (partons,))
+    assert torch.autograd.gradcheck(lambda q: nt.splitting_azimuths(q, pairs), (partons,))
+    y, z, d = nt.dipoles(partons, table)
+    for got, ref in zip((y, z, d), cs.dipoles(p[:, 2:], table)):
+        np.testing.assert_allclose(got.detach().numpy(), ref, rtol=1e-12)
+
+
 def test_one_graph_from_random_numbers_to_the_hadronic_weight(rng):
     """w(u) = f_g(x1) f_g(x2) |M|^2 dPhi / (g_lumi 2 s_hat) for g g > t t~ at 13 TeV:
     luminosity map -> RAMBO on diet -> PDFs -> |M|^2, differentiated by autograd."""
