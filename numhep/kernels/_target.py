@@ -68,7 +68,7 @@ import numba
 import numba.extending
 import numpy as np
 
-__all__ = ["device", "kernel", "adjoint_of", "inlined", "aligned_spills", "cuda_threads_per_block", "precision_of",
+__all__ = ["device", "kernel", "adjoint_of", "inlined", "aligned_spills", "best_block_size", "precision_of",
            "DOUBLE", "SINGLE"]
 
 _JIT_OPTIONS = dict(fastmath=False, error_model="numpy")
@@ -82,8 +82,11 @@ _JIT_OPTIONS = dict(fastmath=False, error_model="numpy")
 #: unaffected.
 _FAST_MATH_FLAG = "FAST_MATH"
 
-#: CUDA block size for event-parallel kernels.
+#: CUDA block size where no occupancy can be computed (numba's simulator)
 cuda_threads_per_block = 128
+
+#: block sizes tried for each CUDA kernel (whole warps, up to CUDA's limit)
+CUDA_BLOCK_SIZES = (64, 128, 256, 512, 1024)
 
 
 def _source_hash() -> str:
@@ -354,12 +357,13 @@ class Kernel:
         precision = self._check(args)
         if precision not in self._cuda:
             self._cuda[precision] = _build_cuda_launcher(self._device.build(_CUDA, precision), self.nargs)
+        launcher = self._cuda[precision]
         n = args[0].shape[0]
         if n == 0:
             return
-        tpb = cuda_threads_per_block
+        tpb = _threads_per_block(launcher, (n, *args))
         blocks = (n + tpb - 1) // tpb
-        self._cuda[precision][blocks, tpb, stream](n, *args)
+        launcher[blocks, tpb, stream](n, *args)
 
     def __call__(self, *args):
         if any(_is_cuda_array(a) for a in args):
@@ -382,6 +386,46 @@ def _numba_stream(ptr: int):
     from numba import cuda
 
     return cuda.external_stream(ptr)
+
+
+def best_block_size(max_threads: int, active_blocks) -> int:
+    """The block size of CUDA_BLOCK_SIZES (at most ``max_threads``) that keeps the most threads
+    resident per multiprocessor, ``active_blocks(size) * size``; ties go to the smaller block,
+    which leaves fewer idle threads in the last block and more blocks to spread.
+
+    What limits residency differs per kernel: the amplitude tapes need many registers per
+    thread, so their blocks must be small for several to fit, while light kernels (RAMBO,
+    the PDF interpolation) fill a multiprocessor with any size."""
+    best, best_threads = CUDA_BLOCK_SIZES[0], -1
+    for size in CUDA_BLOCK_SIZES:
+        if size > max_threads:
+            break
+        threads = active_blocks(size) * size
+        if threads > best_threads:
+            best, best_threads = size, threads
+    return best
+
+
+def _threads_per_block(launcher, args):
+    """The launch's block size, chosen per kernel and argument types from the compiled
+    kernel's register and shared-memory use by the driver's occupancy calculator
+    (cuOccupancyMaxActiveBlocksPerMultiprocessor); cached on the launcher per device."""
+    from numba import cuda
+
+    if numba.config.ENABLE_CUDASIM:  # the simulator has no registers to count
+        return cuda_threads_per_block
+    context = cuda.current_context()
+    argtypes = tuple(launcher.typeof_pyval(a) for a in args)
+    key = (context.device.id, argtypes)
+    sizes = launcher.__dict__.setdefault("_numhep_block_sizes", {})
+    if key not in sizes:
+        compiled = launcher.compile(argtypes)
+        function = compiled._codelibrary.get_cufunc()
+        sizes[key] = best_block_size(
+            compiled.max_threads_per_block,
+            lambda size: context.get_active_blocks_per_multiprocessor(function, size, 0),
+        )
+    return sizes[key]
 
 
 def _build_cuda_launcher(event, nargs):
