@@ -17,7 +17,10 @@ From that single source numhep builds
 * a CUDA kernel: ``numba.cuda.jit`` with one thread per event. The CUDA build
   re-links every :func:`device` helper the source calls to its CUDA device
   twin, so the helpers are not written twice either. It is built lazily, on
-  the first CUDA launch, so CPU-only users never import ``numba.cuda``.
+  the first CUDA launch, so CPU-only users never import ``numba.cuda``.  Its block
+  size is chosen per kernel and argument types by the driver's occupancy calculator
+  (:func:`best_block_size`): the register-heavy amplitude tapes and the light
+  phase-space kernels want different ones.
 
 Rule for kernel sources: import device helpers *by name*
 (``from numhep.kernels.lorentz import boost_from_rest``), never call them as
