@@ -133,15 +133,16 @@ class CompiledProcess(Process):
             return tuple(xp.asarray(a) for a in self._arrays(params, dtype))
         return ab.device_copies(self, key, lambda: self._arrays(params, dtype), xp)
 
-    def _chunk(self, xp=np, grad=False, coupling_rows=0):
+    def _chunk(self, xp=np, grad=False, coupling_rows=0, dtype=np.float64):
         """Events per kernel call: the workspace (wavefunctions, momenta, and for the
-        gradient their cotangents and the stored vertex currents) within the budget."""
+        gradient their cotangents and the stored vertex currents) within the budget, in
+        reals of ``dtype`` (a complex number is two)."""
         prog = self.program
-        per_event = prog.n_slots * 4 * (16 + 8) + max(prog.colour.shape[0], 1) * 16
+        reals = prog.n_slots * 4 * (2 + 1) + max(prog.colour.shape[0], 1) * 2
         if grad:
-            per_event += (prog.n_slots * 3 + len(prog.diag_ptr) - 1) * 4 * 16 + coupling_rows * 4 * 16
+            reals += (prog.n_slots * 3 + len(prog.diag_ptr) - 1) * 4 * 2 + coupling_rows * 4 * 2
         budget = WORKSPACE_BYTES if xp is np else DEVICE_WORKSPACE_BYTES
-        return max(1, budget // per_event)
+        return max(1, budget // (reals * np.dtype(dtype).itemsize))
 
     def evaluate(self, p, xp, params, grad):
         if grad:
@@ -159,7 +160,7 @@ class CompiledProcess(Process):
         """(slice, wavefunctions, momenta, amplitude columns) per chunk of events, in the
         precision ``dtype``: the host works in chunks of WORKSPACE_BYTES, a device in chunks
         of DEVICE_WORKSPACE_BYTES."""
-        chunk = self._chunk(xp)
+        chunk = self._chunk(xp, dtype=dtype)
         cdtype = np.result_type(dtype, np.complex64)
         for start in range(0, n, chunk):
             m = min(n, start + chunk) - start
@@ -210,7 +211,7 @@ class CompiledProcess(Process):
             return _blocks.value_and_gradients(p, arrays, prog, chains, WORKSPACE_BYTES, len(self.parameters))
         if not chains:  # the momentum gradient alone: the kernel skips parameter cotangents
             nrows = nreals = 0
-        chunk = self._chunk(xp, grad=True, coupling_rows=nrows)
+        chunk = self._chunk(xp, grad=True, coupling_rows=nrows, dtype=real)
         nd = len(prog.diag_ptr) - 1
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
