@@ -10,7 +10,12 @@ On shared machines the speed of a whole process launch can differ by tens of per
 from the next launch; ``--launches K`` measures in K fresh interpreters and keeps the
 smallest time of each entry.
 
-    python benchmarks/me_cpu.py [--events 20000] [--processes gg_tt,gg_ttgg] [--launches 3]
+``--gpu-program`` also times the program the GPU runs (the per-event tape of
+:mod:`numhep.kernels.amplitude_tape`, one event per thread) through its CPU build on one
+core, on at most 2000 events: without a GPU this is how changes to the GPU program's
+arithmetic are measured, as a ratio to the SIMD blocks that the CPU runs.
+
+    python benchmarks/me_cpu.py [--events 20000] [--processes gg_tt,gg_ttgg] [--launches 3] [--gpu-program]
 """
 
 import argparse
@@ -18,9 +23,11 @@ import json
 import time
 
 import numba
+import numpy as np
 from timing import best_time, smallest_over_launches
 
 import numhep
+from numhep.kernels import amplitude_tape
 
 # us/event, one core: (Fortran -O0 default, -O, -O3 -march=native -ffast-math)
 MADGRAPH = {
@@ -34,8 +41,9 @@ MADGRAPH = {
 MADJAX_TT6Q_GRAD = 56.0
 
 
-def measure(names, events):
-    """{process: (prep s, value, value+grad, all-cores value)} in us/event, this interpreter."""
+def measure(names, events, gpu_program=False):
+    """{process: (prep s, value, value+grad, all-cores value[, GPU program value, +grad])}
+    in us/event, this interpreter."""
     cores = numba.config.NUMBA_NUM_THREADS
     rows = {}
     for name in names:
@@ -48,10 +56,27 @@ def measure(names, events):
         numba.set_num_threads(1)
         t_val = best_time(lambda: numhep.me(p, proc), repeats=3) / events * 1e6
         t_grad = best_time(lambda: numhep.me(p, proc, grad=True), repeats=3) / events * 1e6
+        tape = gpu_program_times(proc, p[:2000]) if gpu_program else ()
         numba.set_num_threads(cores)
         t_all = best_time(lambda: numhep.me(p, proc), repeats=3) / events * 1e6
-        rows[name] = (prep, t_val, t_grad, t_all)
+        rows[name] = (prep, t_val, t_grad, t_all, *tape)
     return rows
+
+
+def gpu_program_times(proc, p):
+    """(value, value + gradient) us/event of the per-event tape's CPU build (the GPU's program)."""
+    n = p.shape[0]
+    arrays = proc._arrays(None)
+    prog = proc.program
+    nj = max(prog.colour.shape[0], 1)
+    work = [np.zeros(s, d) for s, d in amplitude_tape.workspace_shapes(n, prog.n_slots, nj)]
+    work_grad = [np.zeros(s, d) for s, d in amplitude_tape.workspace_shapes(n, prog.n_slots, nj, grad=True)]
+    no_parameters = [np.zeros((n, 0, 4), complex), np.zeros((n, 0))]
+    out, gp = np.empty(n), np.empty_like(p)
+    t_val = best_time(lambda: amplitude_tape.tape_me.cpu(p, *arrays, *work, out), repeats=3)
+    t_grad = best_time(lambda: amplitude_tape.tape_me.vjp.cpu(p, *arrays, np.ones(n), *work_grad, *no_parameters,
+                                                             out, gp), repeats=3)
+    return t_val / n * 1e6, t_grad / n * 1e6
 
 
 def main():
@@ -59,28 +84,36 @@ def main():
     ap.add_argument("--events", type=int, default=20_000)
     ap.add_argument("--processes", default=",".join(MADGRAPH))
     ap.add_argument("--launches", type=int, default=1, help="fresh interpreters to measure in (minimum kept)")
+    ap.add_argument("--gpu-program", action="store_true", help="also time the GPU's per-event program on one core")
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     names = args.processes.split(",")
     if args.json:
-        print(json.dumps(measure(names, args.events)))
+        print(json.dumps(measure(names, args.events, args.gpu_program)))
         return
     if args.launches <= 1:
-        rows = measure(names, args.events)
+        rows = measure(names, args.events, args.gpu_program)
     else:
-        rows = smallest_over_launches(__file__, ["--events", args.events, "--processes", args.processes],
+        flags = ["--gpu-program"] if args.gpu_program else []
+        rows = smallest_over_launches(__file__, ["--events", args.events, "--processes", args.processes, *flags],
                                       args.launches)
     cores = numba.config.NUMBA_NUM_THREADS
     print(f"|M|^2 on the CPU, {args.events} events at 1 TeV, float64; us/event (lower is better)"
           + (f", smallest of {args.launches} launches" if args.launches > 1 else ""))
     head = (f"{'process':<10} {'prep s':>7} {'1 core':>9} {'1c +grad':>9} {'grad/val':>8} "
             f"{f'{cores} cores':>9} {'MG -O3':>8} {'MG/ours':>8}")
+    if args.gpu_program:
+        head += f" {'GPU prog':>9} {'+grad':>9} {'prog/SIMD':>9} {'+grad':>6}"
     print(head)
     for name in names:
-        prep, t_val, t_grad, t_all = rows[name]
+        prep, t_val, t_grad, t_all = rows[name][:4]
         mg = MADGRAPH[name][2]
-        print(f"{name:<10} {prep:>7.2f} {t_val:>9.2f} {t_grad:>9.2f} {t_grad / t_val:>8.2f} "
-              f"{t_all:>9.2f} {mg:>8.2f} {mg / t_val:>8.2f}")
+        line = (f"{name:<10} {prep:>7.2f} {t_val:>9.2f} {t_grad:>9.2f} {t_grad / t_val:>8.2f} "
+                f"{t_all:>9.2f} {mg:>8.2f} {mg / t_val:>8.2f}")
+        if args.gpu_program:
+            tape_val, tape_grad = rows[name][4:]
+            line += f" {tape_val:>9.2f} {tape_grad:>9.2f} {tape_val / t_val:>9.2f} {tape_grad / t_grad:>6.2f}"
+        print(line)
         if name == "gg_tt_6q":
             print(f"{'':<10} value+gradient vs MadJax (seed 000 Table 1, {MADJAX_TT6Q_GRAD} us): "
                   f"{MADJAX_TT6Q_GRAD / t_grad:.1f}x faster")

@@ -53,11 +53,8 @@ def test_gradient_value_is_the_value():
 
 def _tape_vjp_workspaces(proc, arrays, m):
     """(shape, dtype) of the tape VJP's workspaces and coupling/mass cotangents for m events."""
-    ns, nj = proc.program.n_slots, proc.program.colour.shape[0]
-    nr, nre = arrays[1].shape[0], arrays[2].shape[0]
-    nd = len(proc.program.diag_ptr) - 1
-    return [((m, ns, 4), complex), ((m, ns, 4), float), ((m, ns + nd, 4), complex), ((m, nj), complex),
-            ((m, nj), complex), ((m, ns, 4), complex), ((m, ns, 4), float), ((m, nr, 4), complex), ((m, nre), float)]
+    shapes = T.workspace_shapes(m, proc.program.n_slots, proc.program.colour.shape[0], grad=True)
+    return shapes + [((m, arrays[1].shape[0], 4), complex), ((m, arrays[2].shape[0]), float)]
 
 
 def test_tape_adjoint_cuda_build_matches_cpu():
@@ -65,8 +62,8 @@ def test_tape_adjoint_cuda_build_matches_cpu():
     p, _ = numhep.rambo(2, 800.0, proc.masses, seed=6)
     arrays = proc._arrays(None)
     shapes = _tape_vjp_workspaces(proc, arrays, 2)
-    work = [np.zeros(s, d) for s, d in shapes[:7]]
-    outs = [np.zeros(s, d) for s, d in shapes[7:]] + [np.zeros(2), np.zeros((2, 4, 4))]
+    work = [np.zeros(s, d) for s, d in shapes[:-2]]
+    outs = [np.zeros(s, d) for s, d in shapes[-2:]] + [np.zeros(2), np.zeros((2, 4, 4))]
     cpu = [o.copy() for o in outs]
     T.tape_me.vjp.cpu(p, *arrays, np.ones(2), *[w.copy() for w in work], *cpu)
     gpu = [o.copy() for o in outs]
@@ -107,8 +104,8 @@ def test_tape_runs_on_device_layout_workspaces():
     np.testing.assert_allclose(value, ref, rtol=1e-12)
     np.testing.assert_allclose(grad, ref_grad, rtol=1e-10, atol=1e-12 * np.abs(ref_grad).max())
     out = np.empty(3)
-    nj = proc.program.colour.shape[0]
-    T.tape_me.cuda(p, *arrays, *[events_innermost(s, d) for s, d in shapes[:2]], events_innermost((3, nj), complex), out)
+    value_shapes = T.workspace_shapes(3, proc.program.n_slots, proc.program.colour.shape[0])
+    T.tape_me.cuda(p, *arrays, *[events_innermost(s, d) for s, d in value_shapes], out)
     np.testing.assert_allclose(out, ref, rtol=1e-12)
 
 

@@ -27,12 +27,8 @@ def per_event(proc, p):
     n = p.shape[0]
     arrays = proc._arrays(None)
     prog = proc.program
-    ns, nj = prog.n_slots, max(prog.colour.shape[0], 1)
-    nd = len(prog.diag_ptr) - 1
     nr, nre = arrays[1].shape[0], arrays[2].shape[0]
-    work = [np.zeros((n, ns, 4), complex), np.zeros((n, ns, 4)), np.zeros((n, ns + nd, 4), complex),
-            np.zeros((n, nj), complex), np.zeros((n, nj), complex), np.zeros((n, ns, 4), complex),
-            np.zeros((n, ns, 4))]
+    work = [np.zeros(s, d) for s, d in T.workspace_shapes(n, prog.n_slots, prog.colour.shape[0], grad=True)]
     gcoup, greals, out, gp = np.zeros((n, nr, 4), complex), np.zeros((n, nre)), np.zeros(n), np.zeros_like(p)
     T.tape_me.vjp.cpu(p, *arrays, np.ones(n), *work, gcoup, greals, out, gp)
     return out, gp, gcoup, greals

@@ -53,9 +53,9 @@ def test_single_precision_builds_do_no_double_arithmetic():
     block = (numba.int64, A(f32, 4)) + prog + (A(f32, 3), A(f32, 2), A(f32, 3), A(f32, 2))
     assert _double_instructions(KB.tape_me_block, _target.SINGLE, block) == 0
     tape_vjp = ((numba.int64, A(f32, 3)) + prog
-                + (A(f32, 1), A(numba.complex64, 3), A(f32, 3), A(numba.complex64, 3), A(numba.complex64, 2),
-                   A(numba.complex64, 2), A(numba.complex64, 3), A(f32, 3), A(numba.complex64, 3), A(f32, 2),
-                   A(f32, 1), A(f32, 3)))
+                + (A(f32, 1), A(numba.complex64, 3), A(f32, 3), A(numba.complex64, 3), A(numba.complex64, 3),
+                   A(numba.complex64, 2), A(numba.complex64, 2), A(numba.complex64, 3), A(f32, 3),
+                   A(numba.complex64, 3), A(f32, 2), A(f32, 1), A(f32, 3)))
     assert _double_instructions(T.tape_me.vjp, _target.SINGLE, tape_vjp) == 0
 
 
@@ -63,8 +63,8 @@ def test_mixed_precision_call_is_an_error():
     proc = compile_process("g g > t t~")
     p, _ = numhep.rambo(2, 800.0, proc.masses, seed=6)
     arrays = proc._arrays(None)  # float64 couplings with float32 momenta
-    ns, nj = proc.program.n_slots, proc.program.colour.shape[0]
-    ws = [np.zeros((2, ns, 4), np.complex64), np.zeros((2, ns, 4), np.float32), np.zeros((2, nj), np.complex64)]
+    ws = [np.zeros(s, d) for s, d in T.workspace_shapes(2, proc.program.n_slots, proc.program.colour.shape[0],
+                                                          real=np.float32)]
     with pytest.raises(TypeError, match="float32 and float64 arrays mixed"):
         T.tape_me.cpu(p.astype(np.float32), *arrays, *ws, np.empty(2, np.float32))
 
@@ -126,8 +126,8 @@ def test_float32_cuda_build_matches_cpu_blocks():
     proc = compile_process("g g > t t~")
     p = numhep.rambo(3, 800.0, proc.masses, seed=6)[0].astype(np.float32)
     arrays = proc._arrays(None, np.float32)
-    ns, nj = proc.program.n_slots, proc.program.colour.shape[0]
-    ws = [np.zeros((3, ns, 4), np.complex64), np.zeros((3, ns, 4), np.float32), np.zeros((3, nj), np.complex64)]
+    ws = [np.zeros(s, d) for s, d in T.workspace_shapes(3, proc.program.n_slots, proc.program.colour.shape[0],
+                                                          real=np.float32)]
     gpu = np.empty(3, np.float32)
     T.tape_me.cuda(p, *arrays, *ws, gpu)
     np.testing.assert_allclose(gpu, numhep.me(p, proc), rtol=1e-5)

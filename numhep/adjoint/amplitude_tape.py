@@ -14,7 +14,13 @@ A wavefunction keeps its value over a run of helicity configurations (the forwar
 skips it while none of its legs change), and its VJP is linear in its cotangent: its
 cotangent is therefore accumulated over the run and pushed through its VJP once,
 just before its value changes (``flush``, the legs the next configuration changes;
-everything at the last one).  Only the amplitudes are walked every helicity.
+everything at the last one).  Only the amplitudes are walked every helicity group
+(:func:`numhep.kernels.amplitude_tape.helicity_group`): a diagram's vertex inputs are
+the same for the members and its VJP is linear in its seed, so it runs once per group,
+seeded with the members' summed cotangents.  The reference leg's wavefunctions meet the
+diagrams only through U_j = sum_d c_dj V_d (J_mj = <U_j, w_m>), so their cotangents
+come from U, accumulate over the whole helicity sum, and go through the wavefunction's
+VJP once per helicity state at the end.
 Complex cotangents are Wirtinger derivatives, real gradients 2 Re of the complex sums
 (:mod:`numhep.adjoint.wavefunctions`).  Couplings keep complex cotangents gcoup (per
 row and component); the caller chains them to model inputs: dL/dtheta =
@@ -49,6 +55,7 @@ from numhep.kernels.amplitude_tape import (
     KIND_PSIBAR,
     KIND_SCALAR,
     KIND_VECTOR,
+    MEMBERS,
     SSS_S,
     SSSS_S,
     VVS_S,
@@ -57,9 +64,14 @@ from numhep.kernels.amplitude_tape import (
     VVS_V,
     VVV_V,
     VVVV_V,
+    amplitude_reference,
     four_point,
+    has_state,
+    helicity_group,
     output_kind,
+    reference_states,
     run_tape,
+    state_slot,
 )
 
 #: the helicity algebra is compiled with fast math (numhep.kernels._target)
@@ -213,14 +225,40 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
             gcoup[i, row, 0] += g0 * s1 * s2 * s3
 
 
+@device(inline=True)
+def external_vjp(i, op, leg, inc, pm, hel, p, reals, gw, gk, out, gp, greals, track):
+    """Push the cotangent of the external wavefunction in slot out (helicity hel) and of its
+    slot momentum +-p into the leg's momentum and mass, and clear it."""
+    e, px, py, pz = p[i, leg, 0], p[i, leg, 1], p[i, leg, 2], p[i, leg, 3]
+    m = reals[pm] if pm >= 0 else 0.0
+    r = external_wavefunction_vjp(op, e, px, py, pz, m, hel, inc, gw[i, out, 0], gw[i, out, 1], gw[i, out, 2], gw[i, out, 3])
+    sgn = -1.0 if inc else 1.0
+    for q in range(4):
+        gw[i, out, q] = complex(0.0, 0.0)
+        gp[i, leg, q] += 2.0 * r[q].real
+    if out < gk.shape[1]:  # the reference's state slots have no line momentum
+        for q in range(4):
+            gp[i, leg, q] += sgn * gk[i, out, q]
+            gk[i, out, q] = 0.0
+    if pm >= 0 and track:
+        greals[i, pm] += 2.0 * r[4].real
+
+
 @device
-def reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+def reverse_tape(i, h, nk, reference, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
                  w, k, wv, gjamp, gw, gk, gcoup, greals, gp):
-    """Walk the tape backwards for helicity h (forward values in w, k; JAMP seeds in gjamp);
-    wavefunctions with no leg in ``flush`` keep accumulating their cotangents.  Coupling and
-    mass/width cotangents are accumulated only when gcoup has rows (parameter gradients
-    wanted): the momentum gradient alone skips that work."""
+    """Walk the tape backwards once for the helicity group h .. h + nk - 1 (forward values in
+    w, k, wv; the members' JAMP seeds in gjamp); wavefunctions with no leg in ``flush`` keep
+    accumulating their cotangents.  Every diagram's vertex inputs are the same for the
+    members and its VJP is linear in its seed, so the vertex VJP runs once, seeded with the
+    sum over members of dA_m/dV.  The reference leg's cotangents are taken by the caller
+    (from U), so its instruction is passed over.  Coupling and mass/width cotangents are
+    accumulated only when gcoup has rows (parameter gradients wanted): the momentum
+    gradient alone skips that work."""
     track = gcoup.shape[1] > 0
+    ref_slot, kind_ref, ref_leg = reference[0], reference[1], reference[2]
+    nj = gjamp.shape[1] // MEMBERS
+    zero = complex(0.0, 0.0)
     for n in range(ops.shape[0] - 1, -1, -1):
         op = ops[n, 0]
         out = ops[n, 1]
@@ -228,43 +266,35 @@ def reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, di
         if ref < 0 and (ops[n, 8] & flush) == 0:
             continue  # value unchanged at the next helicity: propagate later, once
         if op <= EXT_GAUGE:
-            leg = ops[n, 2]
-            inc = ops[n, 3] == 1
-            e, px, py, pz = p[i, leg, 0], p[i, leg, 1], p[i, leg, 2], p[i, leg, 3]
-            pm = ops[n, 6]
-            m = reals[pm] if pm >= 0 else 0.0
-            r = external_wavefunction_vjp(op, e, px, py, pz, m, helicities[h, leg], inc,
-                                          gw[i, out, 0], gw[i, out, 1], gw[i, out, 2], gw[i, out, 3])
-            sgn = -1.0 if inc else 1.0
-            for q in range(4):
-                gp[i, leg, q] += 2.0 * r[q].real + sgn * gk[i, out, q]
-                gw[i, out, q] = complex(0.0, 0.0)
-                gk[i, out, q] = 0.0
-            if pm >= 0 and track:
-                greals[i, pm] += 2.0 * r[4].real
+            if out != ref_slot:
+                external_vjp(i, op, ops[n, 2], ops[n, 3] == 1, ops[n, 6], helicities[h, ops[n, 2]], p, reals,
+                             gw, gk, out, gp, greals, track)
             continue
         a = ops[n, 2]
         b = ops[n, 3]
         c = ops[n, 4]
         row = ops[n, 5]
-        kind = output_kind(op)
-        at = out + w.shape[1] if ref >= 0 else out
-        v0, v1, v2, v3 = wv[i, at, 0], wv[i, at, 1], wv[i, at, 2], wv[i, at, 3]
         if ref >= 0:
-            gamp = complex(0.0, 0.0)
-            for q in range(diag_ptr[out], diag_ptr[out + 1]):
-                gamp += gjamp[i, diag_jamp[q]] * diag_coef[q]
-            if kind == KIND_VECTOR:
-                t0, t1, t2, t3 = gamp * w[i, ref, 0], -gamp * w[i, ref, 1], -gamp * w[i, ref, 2], -gamp * w[i, ref, 3]
-                add4(gw, i, ref, gamp * v0, -gamp * v1, -gamp * v2, -gamp * v3)
-            elif kind == KIND_SCALAR:
-                t0, t1, t2, t3 = gamp * w[i, ref, 0], complex(0.0, 0.0), complex(0.0, 0.0), complex(0.0, 0.0)
-                gw[i, ref, 0] += gamp * v0
-            else:
-                t0, t1, t2, t3 = gamp * w[i, ref, 0], gamp * w[i, ref, 1], gamp * w[i, ref, 2], gamp * w[i, ref, 3]
-                add4(gw, i, ref, gamp * v0, gamp * v1, gamp * v2, gamp * v3)
+            # A_m = <V, w_m>: dL/dV = sum_m (sum_j J~_mj c_dj) dA_m/dV
+            t0 = t1 = t2 = t3 = zero
+            for mb in range(nk):
+                gamp = zero
+                for q in range(diag_ptr[out], diag_ptr[out + 1]):
+                    gamp += gjamp[i, mb * nj + diag_jamp[q]] * diag_coef[q]
+                s = state_slot(w, helicities[h + mb, ref_leg])
+                t0 += gamp * w[i, s, 0]
+                if kind_ref == KIND_VECTOR:
+                    t1 -= gamp * w[i, s, 1]
+                    t2 -= gamp * w[i, s, 2]
+                    t3 -= gamp * w[i, s, 3]
+                elif kind_ref != KIND_SCALAR:
+                    t1 += gamp * w[i, s, 1]
+                    t2 += gamp * w[i, s, 2]
+                    t3 += gamp * w[i, s, 3]
             vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, t0, t1, t2, t3, gw, gk, gcoup, track)
             continue
+        kind = output_kind(op)
+        v0, v1, v2, v3 = wv[i, out, 0], wv[i, out, 1], wv[i, out, 2], wv[i, out, 3]
         k0 = k[i, out, 0]
         k1 = k[i, out, 1]
         k2 = k[i, out, 2]
@@ -317,11 +347,13 @@ def reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, di
 
 @adjoint_of(fwd.tape_me)
 def tape_me_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp, diag_coef, g,
-                w, k, wv, jamp, gjamp, gw, gk, gcoup, greals, out, gp):
+                w, k, wv, u, jamp, gjamp, gw, gk, gcoup, greals, out, gp):
     """out[i] = |M|^2 (as the forward), gp[i] = g d|M|^2/dp, gcoup[i] (Wirtinger) and greals[i]
     (pass gcoup with no rows, shape (n, 0, 4), and greals (n, 0) when only gp is wanted).
 
-    wv (n, n_slots + n_diagrams, 4) keeps the forward's vertex currents for the reverse.
+    wv (n, n_slots, 4) keeps the forward's currents for the reverse pass, u (n, n_jamp, 4)
+    the diagrams' vertex currents summed per colour flow (:func:`run_tape`); the workspaces'
+    shapes are :func:`numhep.kernels.amplitude_tape.workspace_shapes`.
     """
     for leg in range(gp.shape[1]):
         for q in range(4):
@@ -331,26 +363,56 @@ def tape_me_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_
             gcoup[i, r, q] = complex(0.0, 0.0)
     for r in range(greals.shape[1]):
         greals[i, r] = 0.0
-    for s in range(w.shape[1]):
+    for s in range(gw.shape[1]):
         for q in range(4):
             gw[i, s, q] = complex(0.0, 0.0)
+    for s in range(gk.shape[1]):
+        for q in range(4):
             gk[i, s, q] = 0.0
-    nj = jamp.shape[1]
+    track = gcoup.shape[1] > 0
+    nj = colour.shape[0]
     nh = helicities.shape[0]
     last = helicities.shape[1] - 1
     scale = g[i] * reals[0]
+    reference = amplitude_reference(ops)
+    kind_ref, ref_leg, ref_op = reference[1], reference[2], reference[3]
+    reference_states(i, reference, p, ops, reals, helicities, w)
     total = 0.0
-    for h in range(helicities.shape[0]):
-        run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp, True, wv)
-        # one pass over the colour matrix gives both sum_a conj(J_a) (C J)_a and the seeds
-        for a in range(nj):
-            s = complex(0.0, 0.0)
-            for b in range(nj):
-                s += colour[a, b] * jamp[i, b]
-            ja = jamp[i, a]
-            total += ja.real * s.real + ja.imag * s.imag
-            gjamp[i, a] = scale * s.conjugate()
-        flush = helicities[h + 1, last] if h + 1 < nh else -1
-        reverse_tape(i, h, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+    h = 0
+    while h < nh:
+        nk = helicity_group(helicities, h, ref_leg)
+        run_tape(i, h, nk, reference, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+                 w, k, jamp, True, wv, u)
+        for mb in range(nk):
+            # one pass over the colour matrix gives both sum_a conj(J_a) (C J)_a and the seeds
+            f = mb * nj
+            for a in range(nj):
+                sa = complex(0.0, 0.0)
+                for b in range(nj):
+                    sa += colour[a, b] * jamp[i, f + b]
+                ja = jamp[i, f + a]
+                total += ja.real * sa.real + ja.imag * sa.imag
+                gjamp[i, f + a] = scale * sa.conjugate()
+            # J_mj = <U_j, w_m>: the state slot's cotangent accumulates over the whole sum
+            s = state_slot(w, helicities[h + mb, ref_leg])
+            for j in range(nj):
+                gj = gjamp[i, f + j]
+                gw[i, s, 0] += gj * u[i, j, 0]
+                if kind_ref == KIND_VECTOR:
+                    gw[i, s, 1] -= gj * u[i, j, 1]
+                    gw[i, s, 2] -= gj * u[i, j, 2]
+                    gw[i, s, 3] -= gj * u[i, j, 3]
+                elif kind_ref != KIND_SCALAR:
+                    gw[i, s, 1] += gj * u[i, j, 1]
+                    gw[i, s, 2] += gj * u[i, j, 2]
+                    gw[i, s, 3] += gj * u[i, j, 3]
+        flush = helicities[h + nk, last] if h + nk < nh else -1
+        reverse_tape(i, h, nk, reference, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
                      w, k, wv, gjamp, gw, gk, gcoup, greals, gp)
+        h += nk
+    # the reference wavefunctions' cotangents, once per helicity state
+    for hel in range(-1, 2):
+        if has_state(helicities, ref_leg, hel):
+            external_vjp(i, ops[ref_op, 0], ref_leg, ops[ref_op, 3] == 1, ops[ref_op, 6], hel, p, reals,
+                         gw, gk, state_slot(w, hel), gp, greals, track)
     out[i] = reals[0] * total

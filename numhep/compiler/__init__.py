@@ -134,13 +134,14 @@ class CompiledProcess(Process):
         return ab.device_copies(self, key, lambda: self._arrays(params, dtype), xp)
 
     def _chunk(self, xp=np, grad=False, coupling_rows=0, dtype=np.float64):
-        """Events per kernel call: the workspace (wavefunctions, momenta, and for the
-        gradient their cotangents and the stored vertex currents) within the budget, in
-        reals of ``dtype`` (a complex number is two)."""
+        """Events per kernel call: the tape's workspaces (wavefunctions, momenta, JAMPs, and
+        for the gradient the stored currents and the cotangents) within the budget, in reals
+        of ``dtype`` (a complex number is two)."""
         prog = self.program
-        reals = prog.n_slots * 4 * (2 + 1) + max(prog.colour.shape[0], 1) * 2
+        shapes = _tape.workspace_shapes(1, prog.n_slots, max(prog.colour.shape[0], 1), grad)
+        reals = sum(int(np.prod(shape)) * (2 if np.dtype(kind).kind == "c" else 1) for shape, kind in shapes)
         if grad:
-            reals += (prog.n_slots * 3 + len(prog.diag_ptr) - 1) * 4 * 2 + coupling_rows * 4 * 2
+            reals += coupling_rows * 4 * 2
         budget = WORKSPACE_BYTES if xp is np else DEVICE_WORKSPACE_BYTES
         return max(1, budget // (reals * np.dtype(dtype).itemsize))
 
@@ -157,19 +158,15 @@ class CompiledProcess(Process):
         return out
 
     def _workspaces(self, n, columns, xp=np, dtype=np.float64):
-        """(slice, wavefunctions, momenta, amplitude columns) per chunk of events, in the
-        precision ``dtype``: the host works in chunks of WORKSPACE_BYTES, a device in chunks
-        of DEVICE_WORKSPACE_BYTES."""
+        """(slice, wavefunctions, momenta, amplitude columns) per chunk of events for the
+        tape's value kernels (``columns`` JAMPs per helicity-group member), in the precision
+        ``dtype``: the host works in chunks of WORKSPACE_BYTES, a device in chunks of
+        DEVICE_WORKSPACE_BYTES."""
         chunk = self._chunk(xp, dtype=dtype)
-        cdtype = np.result_type(dtype, np.complex64)
         for start in range(0, n, chunk):
             m = min(n, start + chunk) - start
-            yield (
-                slice(start, start + m),
-                ab.workspace(xp, (m, self.program.n_slots, 4), cdtype),
-                ab.workspace(xp, (m, self.program.n_slots, 4), dtype),
-                ab.workspace(xp, (m, columns), cdtype),
-            )
+            shapes = _tape.workspace_shapes(m, self.program.n_slots, columns, real=dtype)
+            yield (slice(start, start + m),) + tuple(ab.workspace(xp, shape, kind) for shape, kind in shapes)
 
     def diagram_weights(self, p, params=None):
         """(n, n_diagrams) helicity-summed |A_d|^2 of each diagram alone, for single-diagram
@@ -212,13 +209,11 @@ class CompiledProcess(Process):
         if not chains:  # the momentum gradient alone: the kernel skips parameter cotangents
             nrows = nreals = 0
         chunk = self._chunk(xp, grad=True, coupling_rows=nrows, dtype=real)
-        nd = len(prog.diag_ptr) - 1
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
             m = stop - start
-            shapes = (((m, prog.n_slots, 4), cplx), ((m, prog.n_slots, 4), real), ((m, prog.n_slots + nd, 4), cplx),
-                      ((m, nj), cplx), ((m, nj), cplx), ((m, prog.n_slots, 4), cplx), ((m, prog.n_slots, 4), real))
-            ws = tuple(ab.workspace(xp, shape, dtype) for shape, dtype in shapes)
+            shapes = _tape.workspace_shapes(m, prog.n_slots, nj, grad=True, real=real)
+            ws = tuple(ab.workspace(xp, shape, kind) for shape, kind in shapes)
             gcoup = ab.workspace(xp, (m, nrows, 4), cplx)
             greals = ab.workspace(xp, (m, nreals), real)
             _tape.tape_me.vjp(
@@ -274,9 +269,8 @@ class CompiledProcess(Process):
         arrays[2][0] = 1.0  # no averaging
         n = p.shape[0]
         out = np.empty((n, hels.shape[0]))
-        w = np.empty((n, self.program.n_slots, 4), dtype=complex)
-        k = np.empty((n, self.program.n_slots, 4))
-        jamp = np.empty((n, max(self.program.colour.shape[0], 1)), dtype=complex)
+        shapes = _tape.workspace_shapes(n, self.program.n_slots, max(self.program.colour.shape[0], 1))
+        w, k, jamp = (np.empty(shape, kind) for shape, kind in shapes)
         for h in range(hels.shape[0]):
             arrays[3] = np.ascontiguousarray(hels[h : h + 1])
             _tape.tape_me(np.ascontiguousarray(p), *arrays, w, k, jamp, out[:, h])

@@ -22,11 +22,8 @@ vectorisation remarks):
     written LLVM gives up on the overlap checks and the loop stays scalar.  Results
     beyond that are copied from ``X`` to their slots afterwards.
 
-Helicity groups (what MadGraph calls helicity recycling): every diagram is contracted with
-the last leg's wavefunction, and no current depends on that leg, so the configurations
-that differ in its helicity only (consecutive in the Gray order, at most MEMBERS of them)
-share every current and every diagram's vertex current.  They run as one group: the
-vertex currents once, the contraction and the colour sum once per member.
+Helicity groups (:mod:`numhep.kernels.amplitude_tape`, shared with the CUDA build): the
+configurations that differ in the reference leg's helicity only run as one group.
 
 Arrays (``nb`` blocks): wavefunctions and their momenta ``W`` (nb, n_slots + MEMBERS,
 SLOT_ROWS * BLOCK: rows 0-3 real parts, 4-7 imaginary parts, 8-11 the momentum; the last
@@ -56,11 +53,17 @@ from numhep.kernels.amplitude_tape import (
     VVSS_S,
     VVSS_V,
     VVS_V,
+    MEMBERS,
     VVV_V,
     VVVV_V,
+    amplitude_reference,
+    contract,
     external_wavefunction,
     four_point,
+    has_state,
+    helicity_group,
     output_kind,
+    state_slot,
 )
 from numhep.kernels.propagators import psi_propagator, psibar_propagator, scalar_propagator, vector_propagator
 from numhep.kernels.vertices import ffs_psi, ffs_psibar, ffs_scalar, ffv_psi, ffv_psibar, ffv_vector, vvv_vector, vvvv_vector
@@ -71,10 +74,6 @@ FAST_MATH = True
 #: events per block: 64 doubles are eight AVX-512 registers per row; 32 paid the loops'
 #: set-up twice as often, 128 kept the reverse pass from vectorising
 BLOCK = 64
-
-#: the most helicity states of one leg (a massive vector's three): configurations that
-#: differ in the reference leg only are run as one group, sharing all but the contraction
-MEMBERS = 3
 
 #: rows of a wavefunction slot: real parts 0-3, imaginary parts 4-7, momentum 8-11
 SLOT_ROWS = 12
@@ -304,16 +303,6 @@ def block_propagate(i, kind, m, wd, X, W, out):
             store_slot(W, i, out, e, s, zero, zero, zero)
 
 
-@device(inline=True)
-def contract(kind, x0, x1, x2, x3, w0, w1, w2, w3):
-    """<x, w> for a current x meeting the wavefunction w: the Minkowski product for vectors,
-    a plain sum for spinors, the first components' product for scalars."""
-    if kind == KIND_SCALAR:
-        return x0 * w0
-    s = -1.0 if kind == KIND_VECTOR else 1.0
-    return x0 * w0 + s * (x1 * w1 + x2 * w2 + x3 * w3)
-
-
 @device
 def block_contract(i, kind, ref, W, X):
     """The amplitude: the current in rows ROW_V contracted with the wavefunction in slot
@@ -327,38 +316,6 @@ def block_contract(i, kind, ref, W, X):
 
 
 @device
-def amplitude_reference(ops):
-    """(slot, kind, leg, instruction) of the reference wavefunction every diagram is
-    contracted with: the program builds all diagrams against the last leg
-    (numhep.compiler.program), and no current depends on it."""
-    ref, kind, leg, row = 0, KIND_SCALAR, 0, 0
-    for n in range(ops.shape[0]):
-        if ops[n, 7] >= 0:
-            ref, kind = ops[n, 7], output_kind(ops[n, 0])
-            break
-    for n in range(ops.shape[0]):
-        if ops[n, 1] == ref and ops[n, 0] <= EXT_GAUGE:
-            leg, row = ops[n, 2], n
-    return ref, kind, leg, row
-
-
-@device(inline=True)
-def state_slot(W, hel):
-    """The slot of the reference wavefunction with helicity hel: one per state -1, 0, 1,
-    the last MEMBERS slots of W (and of its cotangent G)."""
-    return W.shape[1] - MEMBERS + hel + 1
-
-
-@device(inline=True)
-def has_state(helicities, leg, hel):
-    """Whether some configuration gives leg ``leg`` helicity hel."""
-    for h in range(helicities.shape[0]):
-        if helicities[h, leg] == hel:
-            return True
-    return False
-
-
-@device
 def reference_wavefunctions(i, reference, p, ops, reals, helicities, W):
     """The reference leg's wavefunction for each of its helicity states in the program,
     into its state slot: they depend on the momenta only, so once per block."""
@@ -367,18 +324,6 @@ def reference_wavefunctions(i, reference, p, ops, reals, helicities, W):
     for hel in range(-1, 2):
         if has_state(helicities, leg, hel):
             block_external(i, ops[row, 0], leg, ops[row, 3] == 1, m, hel, p, W, state_slot(W, hel))
-
-
-@device
-def helicity_group(helicities, h, ref_leg):
-    """How many configurations from h on differ from h in the reference leg only (at most
-    MEMBERS): they share every current and every diagram's vertex current, and are run
-    as one group."""
-    col = helicities.shape[1] - 1
-    k = 1
-    while k < MEMBERS and h + k < helicities.shape[0] and helicities[h + k, col] == (1 << ref_leg):
-        k += 1
-    return k
 
 
 @device

@@ -22,11 +22,25 @@ configurations left after removing the vanishing ones, in an order where few leg
 change from one to the next, with a last column marking the legs that changed: a
 wavefunction or current none of whose legs changed keeps its value (the reference
 leg is in no current, so all currents carry over when only it changes).
+
+Helicity groups (what MadGraph calls helicity recycling): every diagram is contracted with
+the last leg's wavefunction (the reference), and no current depends on that leg, so the
+configurations that differ in its helicity only (consecutive in the order above, at most
+MEMBERS of them) share every current and every diagram's vertex current.  They run as one
+group: the vertex currents once, the contraction and the colour sum once per member.  The
+reference's wavefunction for each of its helicity states sits in one of MEMBERS extra
+slots, computed once per event.  On one CPU core this program (the CUDA build's
+arithmetic) went from about 325 to 265 us per gg -> tt~gg event for the value and from
+1220 to 810 us for value and gradient.
+
 |M|^2 = norm * sum_h sum_kl conj(J_k) C_kl J_l with the colour matrix C and
 norm = 1 / (initial spins x initial colours x identical-particle factor).
-Slots hold 4 complex components and the outgoing momentum of their subset of legs.
+Slots hold 4 complex components and the outgoing momentum of their subset of legs; the
+workspaces' shapes are :func:`workspace_shapes`.
 Adjoint: :mod:`numhep.adjoint.amplitude_tape`.
 """
+
+import numpy as np
 
 from numhep.kernels._target import device, kernel
 from numhep.kernels.propagators import psi_propagator, psibar_propagator, scalar_propagator, vector_propagator
@@ -71,6 +85,10 @@ KIND_VECTOR = 0
 KIND_PSIBAR = 1
 KIND_PSI = 2
 KIND_SCALAR = 3
+
+#: the most helicity states of one leg (a massive vector's three): configurations that
+#: differ in the reference leg only are run as one group, sharing all but the contraction
+MEMBERS = 3
 
 
 @device(inline=True)
@@ -154,23 +172,109 @@ def vertex_current(i, op, a, b, c, c0, c1, c2, w, k):
     return c0 * w[i, a, 0] * w[i, b, 0], zero, zero, zero
 
 
-@device
-def run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp, keep, wv):
-    """Run every instruction for helicity configuration h of event i; JAMPs into jamp[i].
+@device(inline=True)
+def contract(kind, x0, x1, x2, x3, w0, w1, w2, w3):
+    """<x, w> for a current x meeting the wavefunction w: the Minkowski product for vectors,
+    a plain sum for spinors, the first components' product for scalars."""
+    if kind == KIND_SCALAR:
+        return x0 * w0
+    s = -1.0 if kind == KIND_VECTOR else 1.0
+    return x0 * w0 + s * (x1 * w1 + x2 * w2 + x3 * w3)
 
-    With ``keep``, every vertex current before its propagator (or contraction) is also
-    stored in wv[i] (slot index for currents, n_slots + diagram for amplitudes), so
-    that the reverse pass need not recompute it.
+
+@device
+def amplitude_reference(ops):
+    """(slot, kind, leg, instruction) of the reference wavefunction every diagram is
+    contracted with: the program builds all diagrams against the last leg
+    (numhep.compiler.program), and no current depends on it."""
+    ref, kind, leg, row = 0, KIND_SCALAR, 0, 0
+    for n in range(ops.shape[0]):
+        if ops[n, 7] >= 0:
+            ref, kind = ops[n, 7], output_kind(ops[n, 0])
+            break
+    for n in range(ops.shape[0]):
+        if ops[n, 1] == ref and ops[n, 0] <= EXT_GAUGE:
+            leg, row = ops[n, 2], n
+    return ref, kind, leg, row
+
+
+@device(inline=True)
+def state_slot(W, hel):
+    """The slot of the reference wavefunction with helicity hel: one per state -1, 0, 1,
+    the last MEMBERS slots of W (and of its cotangent G)."""
+    return W.shape[1] - MEMBERS + hel + 1
+
+
+@device(inline=True)
+def has_state(helicities, leg, hel):
+    """Whether some configuration gives leg ``leg`` helicity hel."""
+    for h in range(helicities.shape[0]):
+        if helicities[h, leg] == hel:
+            return True
+    return False
+
+
+@device
+def helicity_group(helicities, h, ref_leg):
+    """How many configurations from h on differ from h in the reference leg only (at most
+    MEMBERS): they share every current and every diagram's vertex current, and are run
+    as one group."""
+    col = helicities.shape[1] - 1
+    k = 1
+    while k < MEMBERS and h + k < helicities.shape[0] and helicities[h + k, col] == (1 << ref_leg):
+        k += 1
+    return k
+
+
+@device
+def reference_states(i, reference, p, ops, reals, helicities, w):
+    """The reference leg's wavefunction for each of its helicity states in the program, into
+    its state slot (:func:`state_slot`): they depend on the momenta only, so once per event."""
+    leg, row = reference[2], reference[3]
+    m = reals[ops[row, 6]] if ops[row, 6] >= 0 else 0.0
+    e, px, py, pz = p[i, leg, 0], p[i, leg, 1], p[i, leg, 2], p[i, leg, 3]
+    for hel in range(-1, 2):
+        if has_state(helicities, leg, hel):
+            s = state_slot(w, hel)
+            c0, c1, c2, c3 = external_wavefunction(ops[row, 0], e, px, py, pz, m, hel, ops[row, 3] == 1)
+            w[i, s, 0] = c0
+            w[i, s, 1] = c1
+            w[i, s, 2] = c2
+            w[i, s, 3] = c3
+
+
+@device
+def run_tape(i, h, nk, reference, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+             w, k, jamp, keep, wv, u):
+    """Run every instruction for the helicity group h .. h + nk - 1 of event i (configurations
+    that differ in the reference leg only, :func:`helicity_group`): every current and every
+    diagram's vertex current is computed once for the group, and member m's JAMPs go to
+    columns m n_jamp .. (m + 1) n_jamp - 1 of jamp[i], each diagram contracted with the
+    member's reference wavefunction (in its state slot, :func:`reference_states`).
+
+    With ``keep`` (the reverse pass follows) every current before its propagator is also
+    stored in wv[i], and the diagrams' vertex currents are summed per colour flow,
+    U_j = sum_d c_dj V_d into u[i, j], instead of being contracted one by one: every
+    diagram meets the reference wavefunction, so J_j = <U_j, w_ref> for each member, and
+    the reverse pass needs only U for the reference's cotangent, not one stored current
+    per diagram.
     """
-    nslots = w.shape[1]
-    for j in range(jamp.shape[1]):
+    ref_slot, kind_ref, ref_leg = reference[0], reference[1], reference[2]
+    nj = u.shape[1] if keep else jamp.shape[1] // MEMBERS
+    for j in range(nk * nj):
         jamp[i, j] = complex(0.0, 0.0)
+    if keep:
+        for j in range(nj):
+            for q in range(4):
+                u[i, j, q] = complex(0.0, 0.0)
     changed = helicities[h, helicities.shape[1] - 1]
     for n in range(ops.shape[0]):
-        if (ops[n, 8] & changed) == 0:
-            continue  # no leg of this wavefunction changed helicity: its slot is still valid
         op = ops[n, 0]
         out = ops[n, 1]
+        if out == ref_slot and op <= EXT_GAUGE:
+            continue  # in its state slots already (reference_states)
+        if (ops[n, 8] & changed) == 0:
+            continue  # no leg of this wavefunction changed helicity: its slot is still valid
         if op <= EXT_GAUGE:
             leg = ops[n, 2]
             inc = ops[n, 3] == 1
@@ -192,25 +296,28 @@ def run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, di
         c = ops[n, 4]
         row = ops[n, 5]
         v0, v1, v2, v3 = vertex_current(i, op, a, b, c, couplings[row, 0], couplings[row, 1], couplings[row, 2], w, k)
-        ref = ops[n, 7]
-        kind = output_kind(op)
-        if keep:
-            at = out + nslots if ref >= 0 else out
-            wv[i, at, 0] = v0
-            wv[i, at, 1] = v1
-            wv[i, at, 2] = v2
-            wv[i, at, 3] = v3
-        if ref >= 0:
-            # amplitude: contract with the remaining leg's wavefunction
-            if kind == KIND_VECTOR:
-                amp = v0 * w[i, ref, 0] - v1 * w[i, ref, 1] - v2 * w[i, ref, 2] - v3 * w[i, ref, 3]
-            elif kind == KIND_SCALAR:
-                amp = v0 * w[i, ref, 0]
+        if ops[n, 7] >= 0:  # a diagram: its vertex current meets the reference wavefunction
+            if keep:
+                for q in range(diag_ptr[out], diag_ptr[out + 1]):
+                    j = diag_jamp[q]
+                    cf = diag_coef[q]
+                    u[i, j, 0] += cf * v0
+                    u[i, j, 1] += cf * v1
+                    u[i, j, 2] += cf * v2
+                    u[i, j, 3] += cf * v3
             else:
-                amp = v0 * w[i, ref, 0] + v1 * w[i, ref, 1] + v2 * w[i, ref, 2] + v3 * w[i, ref, 3]
-            for q in range(diag_ptr[out], diag_ptr[out + 1]):
-                jamp[i, diag_jamp[q]] += diag_coef[q] * amp
+                for mb in range(nk):
+                    s = state_slot(w, helicities[h + mb, ref_leg])
+                    amp = contract(kind_ref, v0, v1, v2, v3, w[i, s, 0], w[i, s, 1], w[i, s, 2], w[i, s, 3])
+                    for q in range(diag_ptr[out], diag_ptr[out + 1]):
+                        jamp[i, mb * nj + diag_jamp[q]] += diag_coef[q] * amp
             continue
+        if keep:
+            wv[i, out, 0] = v0
+            wv[i, out, 1] = v1
+            wv[i, out, 2] = v2
+            wv[i, out, 3] = v3
+        kind = output_kind(op)
         k0 = k[i, a, 0] + k[i, b, 0]
         k1 = k[i, a, 1] + k[i, b, 1]
         k2 = k[i, a, 2] + k[i, b, 2]
@@ -239,19 +346,25 @@ def run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, di
         k[i, out, 1] = k1
         k[i, out, 2] = k2
         k[i, out, 3] = k3
+    if keep:
+        for mb in range(nk):
+            s = state_slot(w, helicities[h + mb, ref_leg])
+            for j in range(nj):
+                jamp[i, mb * nj + j] = contract(kind_ref, u[i, j, 0], u[i, j, 1], u[i, j, 2], u[i, j, 3],
+                                               w[i, s, 0], w[i, s, 1], w[i, s, 2], w[i, s, 3])
 
 
 @device
-def colour_sum(i, colour, jamp):
+def colour_sum(i, colour, jamp, first):
     """sum_kl conj(J_k) C_kl J_l = sum_k C_kk |J_k|^2 + 2 Re sum_{k<l} conj(J_k) C_kl J_l
-    (C is Hermitian: half the matrix suffices)."""
+    (C is Hermitian: half the matrix suffices), J_k in column first + k of jamp[i]."""
     total = 0.0
-    nj = jamp.shape[1]
+    nj = colour.shape[0]
     for a in range(nj):
-        ja = jamp[i, a]
+        ja = jamp[i, first + a]
         s = complex(0.0, 0.0)
         for b in range(a + 1, nj):
-            s += colour[a, b] * jamp[i, b]
+            s += colour[a, b] * jamp[i, first + b]
         total += colour[a, a].real * (ja.real * ja.real + ja.imag * ja.imag) + 2.0 * (ja.conjugate() * s).real
     return total
 
@@ -259,10 +372,18 @@ def colour_sum(i, colour, jamp):
 @kernel
 def tape_me(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp, diag_coef, w, k, jamp, out):
     """out[i] = norm * sum over helicities of the colour-summed |M_h|^2 (norm = reals[0])."""
+    reference = amplitude_reference(ops)
+    reference_states(i, reference, p, ops, reals, helicities, w)
+    nj = colour.shape[0]
     total = 0.0
-    for h in range(helicities.shape[0]):
-        run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, jamp, False, w)
-        total += colour_sum(i, colour, jamp)
+    h = 0
+    while h < helicities.shape[0]:
+        nk = helicity_group(helicities, h, reference[2])
+        run_tape(i, h, nk, reference, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+                 w, k, jamp, False, w, w)
+        for mb in range(nk):
+            total += colour_sum(i, colour, jamp, mb * nj)
+        h += nk
     out[i] = reals[0] * total
 
 
@@ -271,11 +392,34 @@ def tape_diagram_weights(i, p, ops, couplings, reals, helicities, diag_ptr, diag
     """out[i, d] = sum over helicities of |A_d|^2, the squared amplitude of diagram d alone
     (no colour factor), MadGraph's single-diagram enhancement weights (seed 003 Eq. 2.56).
     Called with the identity CSR rows (diagram d -> column d, coefficient 1) so that run_tape
-    leaves every diagram's amplitude in its own column of ``amp``."""
-    for d in range(out.shape[1]):
+    leaves every diagram's amplitude in its own column of ``amp`` (MEMBERS x n_diagrams)."""
+    nd = out.shape[1]
+    for d in range(nd):
         out[i, d] = 0.0
-    for h in range(helicities.shape[0]):
-        run_tape(i, h, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, amp, False, w)
-        for d in range(out.shape[1]):
-            a = amp[i, d]
-            out[i, d] += a.real * a.real + a.imag * a.imag
+    reference = amplitude_reference(ops)
+    reference_states(i, reference, p, ops, reals, helicities, w)
+    h = 0
+    while h < helicities.shape[0]:
+        nk = helicity_group(helicities, h, reference[2])
+        run_tape(i, h, nk, reference, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+                 w, k, amp, False, w, w)
+        for mb in range(nk):
+            for d in range(nd):
+                a = amp[i, mb * nd + d]
+                out[i, d] += a.real * a.real + a.imag * a.imag
+        h += nk
+
+
+def workspace_shapes(n, n_slots, n_jamp, grad=False, real=np.float64):
+    """(shape, dtype) of the workspaces :func:`tape_me` (and with ``grad`` its VJP) takes for
+    n events, in the order of their arguments: wavefunctions (the reference leg's states in
+    MEMBERS extra slots), line momenta, and JAMPs of the MEMBERS of a helicity group; for the
+    VJP also the stored currents, the colour-flow currents U, the JAMP seeds and the
+    wavefunction and momentum cotangents."""
+    cplx = np.result_type(real, np.complex64)
+    slots = ((n, n_slots + MEMBERS, 4), cplx)
+    line = ((n, n_slots, 4), real)
+    jamps = ((n, MEMBERS * n_jamp), cplx)
+    if not grad:
+        return [slots, line, jamps]
+    return [slots, line, ((n, n_slots, 4), cplx), ((n, n_jamp, 4), cplx), jamps, jamps, slots, line]
