@@ -53,6 +53,32 @@ def test_diagram_counts_and_colour_factors():
     np.testing.assert_allclose(gg * 3, np.round(gg * 3), atol=1e-12)
 
 
+def test_colour_basis_is_rephased_to_a_real_matrix():
+    from numhep.compiler.colour import _real_if_real, real_phases
+
+    def rephased(c):
+        u = real_phases(c)
+        np.testing.assert_allclose(np.abs(u), 1.0)
+        return u.conj()[:, None] * c * u[None, :]
+
+    # a real symmetric matrix in disguise (two unlinked blocks): phases exist and are found,
+    # and rephasing is a unitary similarity (same spectrum)
+    rng = np.random.default_rng(3)
+    r = rng.normal(size=(5, 5))
+    r = r + r.T
+    r[:3, 3:] = r[3:, :3] = 0.0
+    d = np.exp(1j * rng.uniform(0, 2 * np.pi, 5))
+    c = d[:, None] * r * d.conj()[None, :]
+    real = rephased(c)
+    assert np.abs(real.imag).max() < 1e-12
+    np.testing.assert_allclose(np.linalg.eigvalsh(real.real), np.linalg.eigvalsh(c), atol=1e-12)
+    # a phase around a closed loop of entries cannot be removed: the matrix stays complex
+    loop = np.array([[2, 1j, 1], [-1j, 2, 1], [1, 1, 2]])
+    assert np.iscomplexobj(_real_if_real(rephased(loop)))
+    # f^abc bases carry factors of i; after rephasing gg -> tt~gg's colour matrix is real
+    assert compile_process("g g > t t~ g g").program.colour.dtype == np.float64
+
+
 def test_compiled_programs_are_cached_on_disk(tmp_path, monkeypatch):
     import numhep.compiler as C
 

@@ -14,7 +14,9 @@ the contraction of its vertices' tensors, a tensor over the external legs' indic
    sum_k c_dk B_k with c_dk found by least squares and rounded to exact rationals
    (checked to 1e-9).
 3. Colour matrix: C_kl = sum over all external indices of conj(B_k) B_l, from the basis
-   elements' full tensors, rounded to rationals likewise.
+   elements' full tensors, rounded to rationals likewise.  Basis elements are rephased
+   so that C is real where that is possible (:func:`real_phases`); a real C is kept as a
+   real array, and the kernels' colour sums then multiply reals by complex numbers.
 Then |M|^2 = sum_kl conj(J_k) C_kl J_l with the partial amplitudes
 J_k = sum_d c_dk A_d (MadGraph's JAMPs).
 """
@@ -86,6 +88,40 @@ def _contract(tensor, children, positions, out_pos):
     return np.einsum(",".join(ins) + "->" + out, tensor, *children)
 
 
+def real_phases(matrix):
+    """Phases u_k (|u_k| = 1) that make conj(u_k) C_kl u_l real for the Hermitian colour
+    matrix C, where such phases exist (C's basis elements are then rephased by them).
+
+    f^abc = -2i Tr([T^a, T^b] T^c) puts factors of i into basis elements built from
+    structure constants; rephasing them away makes the colour matrix real, which halves
+    the multiplications of every colour sum (a real times a complex number instead of two
+    complex numbers).  Walking the non-zero entries from element 0 (and from the first
+    element of every part not linked to it), u_l = u_k conj(C_kl) / |C_kl| makes each
+    entry reached real and positive, conj(u_k) u_l C_kl = |C_kl|; the caller checks all entries."""
+    n = matrix.shape[0]
+    phases = np.zeros(n, dtype=complex)
+    scale = np.abs(matrix).max() if n else 0.0
+    for root in range(n):
+        if phases[root] != 0:
+            continue
+        phases[root] = 1.0
+        todo = [root]
+        while todo:
+            k = todo.pop()
+            for l in np.nonzero(np.abs(matrix[k]) > 1e-12 * scale)[0]:
+                if phases[l] == 0:
+                    phases[l] = phases[k] * np.conj(matrix[k, l]) / abs(matrix[k, l])
+                    todo.append(l)
+    return phases
+
+
+def _real_if_real(matrix):
+    """The matrix as a real array when its imaginary parts vanish (to rounding), else as is."""
+    if matrix.size and np.abs(matrix.imag).max() <= 1e-12 * np.abs(matrix).max():
+        return np.ascontiguousarray(matrix.real)
+    return matrix
+
+
 class ColourDecomposition:
     """Basis, per-diagram coefficients (fermion signs included) and the colour matrix."""
 
@@ -141,6 +177,7 @@ class ColourDecomposition:
         if not basis:
             self.coef = np.zeros((len(ds.diagrams), 0), dtype=complex)
             self.matrix = np.zeros((0, 0), dtype=complex)
+            self.phases = np.zeros(0, dtype=complex)
             return
         mat = prints[basis].T
         coef, *_ = np.linalg.lstsq(mat, prints.T, rcond=None)
@@ -153,7 +190,12 @@ class ColourDecomposition:
         self.coef = self.coef * signs[:, None]
         full = [self._full_tensor(model, ds, ds.diagrams[b]) for b in basis]
         flat = np.array([t.reshape(-1) for t in full])
-        self.matrix = _rationalise(flat.conj() @ flat.T)
+        matrix = _rationalise(flat.conj() @ flat.T)
+        # B'_k = u_k B_k: C'_kl = conj(u_k) u_l C_kl and c'_dk = c_dk conj(u_k)
+        self.phases = real_phases(matrix)
+        matrix = self.phases.conj()[:, None] * matrix * self.phases[None, :]
+        self.coef = _rationalise(self.coef * self.phases.conj()[None, :])
+        self.matrix = _real_if_real(matrix)
 
     def correlation_matrices(self, model, ds):
         """Colour-correlated matrices {(a, b): C^ab} with C^ab_kl = sum conj(B_k) T_a.T_b B_l
@@ -164,7 +206,7 @@ class ColourDecomposition:
         Generators act on an outgoing leg as t^c on a triplet index, -(t^c)^T on an
         antitriplet index and (F^c)_ab = -i f_cab on an octet index; colour conservation,
         sum_a T_a B = 0 for every basis tensor, is checked here and fixes these signs."""
-        tensors = [self._full_tensor(model, ds, ds.diagrams[b]) for b in self.basis]
+        tensors = [u * self._full_tensor(model, ds, ds.diagrams[b]) for u, b in zip(self.phases, self.basis)]
         legs = list(ds.legs)
         reps = [_representation(model, p) for p in legs]
         coloured = [a for a, r in enumerate(reps) if r != 1]
@@ -182,7 +224,7 @@ class ColourDecomposition:
             for b in coloured[ia + 1:]:
                 # T_a.T_b is hermitian and the generators are: <T_a^c B_k | T_b^c B_l>
                 m = sum(flat[a][c].conj() @ flat[b][c].T for c in range(8))
-                out[(a, b)] = _rationalise(m)
+                out[(a, b)] = _real_if_real(_rationalise(m))
         return out
 
     @staticmethod

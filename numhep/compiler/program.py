@@ -238,7 +238,7 @@ def build(model, ds, used, colour, n_incoming: int) -> Program:
         coupling_rows=[k for k, _ in sorted(rows.items(), key=lambda kv: kv[1])],
         mass_rows=[k for k, _ in sorted(masses.items(), key=lambda kv: kv[1])],
         helicities=hel,
-        colour=np.ascontiguousarray(colour.matrix, dtype=complex),
+        colour=np.ascontiguousarray(colour.matrix),  # real when the basis allows (colour.real_phases)
         diag_ptr=np.array(ptr, dtype=np.int64),
         diag_jamp=np.array(jamp, dtype=np.int64),
         diag_coef=np.array(values, dtype=complex),
