@@ -46,7 +46,6 @@ from numhep.kernels.amplitude_tape import (
     FFV_V,
     KIND_PSI,
     KIND_PSIBAR,
-    KIND_SCALAR,
     KIND_VECTOR,
     SSSS_S,
     VVS_S,
