@@ -226,6 +226,18 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
 
 
 @device(inline=True)
+def contract_vjp(kind, g, x0, x1, x2, x3):
+    """VJP of :func:`numhep.kernels.amplitude_tape.contract` with respect to either side:
+    g d<x, w>/dw = (g x0, s g x1, s g x2, s g x3), s = -1 for vectors and +1 for spinors; a
+    scalar has the first component only."""
+    zero = complex(0.0, 0.0)
+    if kind == KIND_SCALAR:
+        return g * x0, zero, zero, zero
+    sg = -g if kind == KIND_VECTOR else g
+    return g * x0, sg * x1, sg * x2, sg * x3
+
+
+@device(inline=True)
 def external_vjp(i, op, leg, inc, pm, hel, p, reals, gw, gk, out, gp, greals, track):
     """Push the cotangent of the external wavefunction in slot out (helicity hel) and of its
     slot momentum +-p into the leg's momentum and mass, and clear it."""
@@ -282,15 +294,11 @@ def reverse_tape(i, h, nk, reference, flush, p, ops, couplings, reals, helicitie
                 for q in range(diag_ptr[out], diag_ptr[out + 1]):
                     gamp += gjamp[i, mb * nj + diag_jamp[q]] * diag_coef[q]
                 s = state_slot(w, helicities[h + mb, ref_leg])
-                t0 += gamp * w[i, s, 0]
-                if kind_ref == KIND_VECTOR:
-                    t1 -= gamp * w[i, s, 1]
-                    t2 -= gamp * w[i, s, 2]
-                    t3 -= gamp * w[i, s, 3]
-                elif kind_ref != KIND_SCALAR:
-                    t1 += gamp * w[i, s, 1]
-                    t2 += gamp * w[i, s, 2]
-                    t3 += gamp * w[i, s, 3]
+                d0, d1, d2, d3 = contract_vjp(kind_ref, gamp, w[i, s, 0], w[i, s, 1], w[i, s, 2], w[i, s, 3])
+                t0 += d0
+                t1 += d1
+                t2 += d2
+                t3 += d3
             vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, t0, t1, t2, t3, gw, gk, gcoup, track)
             continue
         kind = output_kind(op)
@@ -396,16 +404,8 @@ def tape_me_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_
             # J_mj = <U_j, w_m>: the state slot's cotangent accumulates over the whole sum
             s = state_slot(w, helicities[h + mb, ref_leg])
             for j in range(nj):
-                gj = gjamp[i, f + j]
-                gw[i, s, 0] += gj * u[i, j, 0]
-                if kind_ref == KIND_VECTOR:
-                    gw[i, s, 1] -= gj * u[i, j, 1]
-                    gw[i, s, 2] -= gj * u[i, j, 2]
-                    gw[i, s, 3] -= gj * u[i, j, 3]
-                elif kind_ref != KIND_SCALAR:
-                    gw[i, s, 1] += gj * u[i, j, 1]
-                    gw[i, s, 2] += gj * u[i, j, 2]
-                    gw[i, s, 3] += gj * u[i, j, 3]
+                d0, d1, d2, d3 = contract_vjp(kind_ref, gjamp[i, f + j], u[i, j, 0], u[i, j, 1], u[i, j, 2], u[i, j, 3])
+                add4(gw, i, s, d0, d1, d2, d3)
         flush = helicities[h + nk, last] if h + nk < nh else -1
         reverse_tape(i, h, nk, reference, flush, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
                      w, k, wv, gjamp, gw, gk, gcoup, greals, gp)
