@@ -93,6 +93,8 @@ def test_dipole_kernels_under_cuda_match_cpu():
     check_cuda_matches_cpu(kern.catani_seymour_dipoles, (p, table, np.array([AS])),
                            [np.zeros((4, r)), np.zeros((4, r)), np.zeros((4, r))])
     check_cuda_matches_cpu(kern.splitting_azimuth, (p, pairs), [np.zeros((4, len(pairs), 2))])
+    ga = np.random.default_rng(2).standard_normal((4, len(pairs), 2))
+    check_cuda_matches_cpu(kern.splitting_azimuth.vjp, (p, pairs, ga), [np.zeros_like(p)])
     g = [np.random.default_rng(1).standard_normal((4, r)) for _ in range(3)]
     check_cuda_matches_cpu(kern.catani_seymour_dipoles.vjp, (p, table, np.array([AS]), *g), [np.zeros_like(p)])
 

@@ -219,6 +219,12 @@ def test_cuda_build_matches_cpu():
     gpu = np.empty(2)
     T.tape_me.cuda(p, *arrays, *[w.copy() for w in ws], gpu)
     np.testing.assert_allclose(gpu, cpu, rtol=1e-13)
+    # single-diagram weights (the tape with one JAMP column per diagram): CUDA build = CPU
+    nd = proc.n_diagrams
+    ident = (np.arange(nd + 1), np.arange(nd), np.ones(nd, dtype=complex))
+    ws = [np.zeros(s, d) for s, d in T.workspace_shapes(2, proc.program.n_slots, nd)]
+    weights = check_cuda_matches_cpu(T.tape_diagram_weights, (p, *arrays[:4], *ident, *ws), [np.empty((2, nd))])
+    np.testing.assert_allclose(weights[0], proc.diagram_weights(p), rtol=1e-13)
 
 
 def test_errors_name_the_problem():

@@ -1,23 +1,19 @@
 """How kernels are built and launched (numhep.kernels._target): the per-kernel CUDA block
 size and the choice of precision from the arrays."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from numhep.kernels import _target
+from numhep.kernels import _cuda_offline, _target
 
 
-def _resident_blocks(regs_per_thread, regs_per_sm=65536, max_threads=2048, max_blocks=32):
-    """A multiprocessor's resident blocks of a kernel limited by registers (allocated per
-    warp in units of 256), threads and blocks: the CUDA occupancy rules of an H100."""
-
-    def active(size):
-        warps = size // 32
-        per_warp = -(-regs_per_thread * 32 // 256) * 256
-        by_registers = regs_per_sm // (per_warp * warps)
-        return min(by_registers, max_threads // size, max_blocks)
-
-    return active
+def _resident_blocks(registers, **limits):
+    """A multiprocessor's resident blocks of a kernel with ``registers`` a thread, by CUDA's
+    occupancy rules (an H100's limits unless ``limits`` change them)."""
+    sm = dataclasses.replace(_cuda_offline.HOPPER_SM, **limits)
+    return lambda size: _cuda_offline.resident_blocks(registers, size, sm=sm)
 
 
 def test_block_size_follows_each_kernels_occupancy():
@@ -33,7 +29,7 @@ def test_block_size_follows_each_kernels_occupancy():
     assert mid(512) * 512 < mid(256) * 256
     # a light kernel on a device with at most 16 resident blocks per multiprocessor: blocks
     # of 64 threads fill half of it, blocks of 128 all of it
-    light = _resident_blocks(32, max_blocks=16)
+    light = _resident_blocks(32, blocks=16)
     assert _target.best_block_size(1024, light) == 128
     assert light(64) * 64 == 1024 and light(128) * 128 == 2048
 
@@ -46,3 +42,43 @@ def test_precision_follows_the_floating_arrays():
     assert _target.precision_of([ints]) == _target.DOUBLE
     with pytest.raises(TypeError, match="mixed"):
         _target.precision_of([f32, np.zeros(2, complex)])
+
+
+@_target.kernel(shared="matrix")
+def quadratic_form(i, x, matrix, out):
+    """out[i] = Re sum_kl conj(x_ik) M_kl x_il: every event reads all of M, like a colour sum."""
+    total = 0.0
+    for k in range(matrix.shape[0]):
+        for m in range(matrix.shape[1]):
+            total += (x[i, k].conjugate() * matrix[k, m] * x[i, m]).real
+    out[i] = total
+
+
+@pytest.mark.parametrize("size, dtype, layout, staged", [
+    (5, np.float64, "C", True),
+    (4, np.complex128, "C", True),
+    (5, np.float64, "F", False),  # a transposed view is read where it lies
+    (46, np.float64, "C", False),  # 16.5 KiB: more than a block stages
+])
+def test_a_shared_argument_is_staged_when_it_fits(size, dtype, layout, staged, rng):
+    # 300 events: three blocks of 128 threads under the simulator, the last one partly
+    # beyond the events (those threads still help copy the matrix and reach the barrier)
+    n = 300 if size < 10 else 40
+    x = rng.normal(size=(n, size)) + 1j * rng.normal(size=(n, size))
+    matrix = rng.normal(size=(size, size)).astype(dtype)
+    if dtype is np.complex128:
+        matrix = matrix + 1j * rng.normal(size=(size, size))
+    if layout == "F":
+        matrix = np.asfortranarray(matrix)
+    args = (x, matrix, np.empty(n))
+    assert quadratic_form.staged_bytes(args) == (matrix.nbytes if staged else 0)
+    quadratic_form.cuda(*args)
+    np.testing.assert_allclose(args[-1], np.einsum("nk,kl,nl->n", x.conj(), matrix, x).real, rtol=1e-12)
+
+
+def test_a_shared_argument_must_exist():
+    def event(i, x, out):
+        out[i] = x[i]
+
+    with pytest.raises(ValueError, match="no argument 'colour'"):
+        _target.kernel(event, shared="colour")

@@ -86,7 +86,12 @@ def test_invariant_map_adjoints_and_cuda(name, fwd, inv, kern, extra, rng):
         return tuple(out)
 
     check_vjp(backward, backward_vjp, [s, lo, hi])
-    check_cuda_matches_cpu(kern, (z[:8], *extra, lo[:8], hi[:8]), (np.empty(8), np.empty(8)))
+    e = slice(0, 8)
+    cot8 = (rng.normal(size=8), rng.normal(size=8))
+    check_cuda_matches_cpu(kern, (z[e], *extra, lo[e], hi[e]), (np.empty(8), np.empty(8)))
+    check_cuda_matches_cpu(kern.vjp, (z[e], *extra, lo[e], hi[e], *cot8), [np.empty(8) for _ in range(3)])
+    check_cuda_matches_cpu(inverse, (s[e], *extra, lo[e], hi[e]), (np.empty(8), np.empty(8)))
+    check_cuda_matches_cpu(inverse.vjp, (s[e], *extra, lo[e], hi[e], *cot8), [np.empty(8) for _ in range(3)])
     # the array API's inverse VJP is the kernel's
     cot = (rng.normal(size=n), rng.normal(size=n))
     if kern is KI.breit_wigner_map:
@@ -155,6 +160,9 @@ def test_two_body_decay_adjoint_and_cuda(rng):
               [s1[nz], s2[nz]])
     check_cuda_matches_cpu(KT.two_body_decay, (p[:6], s1[:6], s2[:6], z[:6]),
                            (np.empty((6, 4)), np.empty((6, 4)), np.empty(6)))
+    cot = (rng.normal(size=(6, 4)), rng.normal(size=(6, 4)), rng.normal(size=6))
+    check_cuda_matches_cpu(KT.two_body_decay.vjp, (p[:6], s1[:6], s2[:6], z[:6], *cot),
+                           (np.empty((6, 4)), np.empty(6), np.empty(6), np.empty((6, 2))), rtol=1e-12)
     check_cuda_matches_cpu(KT.two_body_decay_inverse, (p[:6] * 0.5, p[:6] * 0.5 + 1.0),
                            (np.empty((6, 2)), np.empty(6)))
 
@@ -264,6 +272,9 @@ def test_t_channel_block_adjoint_and_cuda(mass, rng):
                                vjp([p1, p2, s1, s2, z], cot)[4])
     check_cuda_matches_cpu(KS.t_channel_scattering, (p1[:6], p2[:6], s1[:6], s2[:6], z[:6], m2, 1.4),
                            (np.empty((6, 4)), np.empty((6, 4)), np.empty(6)), rtol=1e-12)
+    six = (p1[:6], p2[:6], s1[:6], s2[:6], z[:6], m2, 1.4) + tuple(c[:6] for c in cot)
+    check_cuda_matches_cpu(KS.t_channel_scattering.vjp, six,
+                           (np.empty((6, 4)), np.empty((6, 4)), np.empty(6), np.empty(6), np.empty((6, 2))), rtol=1e-11)
     k1, _, _ = forward(p1, p2, s1, s2, z)
     check_cuda_matches_cpu(KS.t_channel_scattering_inverse, (p1[:6], p2[:6], k1[:6], m2, 1.4),
                            (np.empty((6, 2)), np.empty(6)), rtol=1e-12)
@@ -370,6 +381,12 @@ def test_luminosity_adjoints_and_cuda(rng):
     check_vjp(split, split_vjp, [tau, z[:, 1].copy()], step=1e-9)
     check_cuda_matches_cpu(KL.luminosity_map, (z[:6], lo[:6], hi[:6]), (np.empty((6, 2)), np.empty(6)))
     check_cuda_matches_cpu(KL.luminosity_map_inverse, (x[:6], lo[:6], hi[:6]), (np.empty((6, 2)), np.empty(6)))
+    cot6 = tuple(c[:6] for c in cot)
+    for k in (KL.luminosity_map.vjp, KL.luminosity_map_inverse.vjp):
+        check_cuda_matches_cpu(k, ((z if k is KL.luminosity_map.vjp else x)[:6], lo[:6], hi[:6], *cot6),
+                               (np.empty((6, 2)), np.empty(6), np.empty(6)))
+    check_cuda_matches_cpu(KL.momentum_fractions, (tau[:6], z[:6, 1].copy()), (np.empty((6, 2)), np.empty(6)))
+    check_cuda_matches_cpu(KL.momentum_fractions.vjp, (tau[:6], z[:6, 1].copy(), *cot6), (np.empty(6), np.empty(6)))
 
 
 def test_blocks_reject_bad_input():

@@ -102,6 +102,8 @@ def test_map_is_a_density_and_vjp():
 
     check_vjp(fwd, vjp, [u], step=1e-9)  # small steps stay inside a bin
     check_cuda_matches_cpu(KV.vegas_map, [u[:3], grid.edges], [np.empty((3, 3)), np.empty(3), np.empty((3, 3), dtype=np.int64)])
+    cot = (np.random.default_rng(3).normal(size=(3, 3)), np.random.default_rng(4).normal(size=3))
+    check_cuda_matches_cpu(KV.vegas_map.vjp, [u[:3], grid.edges, b[:3], *cot], [np.empty((3, 3))])
 
 
 def test_accumulate_and_its_adjoint():

@@ -353,7 +353,7 @@ def reverse_tape(i, h, nk, reference, flush, p, ops, couplings, reals, helicitie
         vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, t0, t1, t2, t3, gw, gk, gcoup, track)
 
 
-@adjoint_of(fwd.tape_me)
+@adjoint_of(fwd.tape_me, shared="colour")
 def tape_me_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp, diag_coef, g,
                 w, k, wv, u, jamp, gjamp, gw, gk, gcoup, greals, out, gp):
     """out[i] = |M|^2 (as the forward), gp[i] = g d|M|^2/dp, gcoup[i] (Wirtinger) and greals[i]

@@ -91,6 +91,14 @@ cuda_threads_per_block = 128
 #: block sizes tried for each CUDA kernel (whole warps, up to CUDA's limit)
 CUDA_BLOCK_SIZES = (64, 128, 256, 512, 1024)
 
+#: largest argument a kernel's CUDA build copies into a block's shared memory (``kernel(shared=...)``).
+#: An amplitude-tape thread needs about 120 registers, so an H100 multiprocessor keeps at
+#: most about 512 of them, 8 blocks of 64; 16 KiB a block leaves those 8 blocks well inside
+#: its 228 KiB of shared memory, so staging never costs residency.  gg -> tt~gg's colour
+#: matrix (24 x 24 reals) is 4.6 KiB; gg -> tt~ggg's (120 x 120) is 115 KiB and stays in
+#: global memory, read through the L1 cache.
+CUDA_SHARED_STAGING_BYTES = 16 * 1024
+
 
 def _source_hash() -> str:
     """Hash of the kernel and adjoint sources (keys the launcher cache)."""
@@ -319,7 +327,7 @@ class Kernel:
     """An event function with its CPU and CUDA batch builds, in double and single precision,
     and its adjoint."""
 
-    def __init__(self, fn):
+    def __init__(self, fn, shared: str | None = None):
         self.py_func = fn
         self.__name__ = fn.__name__
         self.__qualname__ = fn.__qualname__
@@ -329,6 +337,12 @@ class Kernel:
         self._device = _Device(fn)
         self.event = self._device.cpu
         self.nargs = fn.__code__.co_argcount - 1
+        self.shared = None
+        if shared is not None:
+            names = fn.__code__.co_varnames[1:fn.__code__.co_argcount]
+            if shared not in names:
+                raise ValueError(f"{fn.__name__} has no argument {shared!r} to stage in shared memory")
+            self.shared = names.index(shared)
         self._launcher = {}
         self._cuda = {}
         self.vjp: Kernel | None = None
@@ -355,18 +369,36 @@ class Kernel:
         n = args[0].shape[0]
         (launch.batch if parallel else launch.serial)(n, *args)
 
+    def cuda_launcher(self, precision: str = DOUBLE, staged: bool = False):
+        """The CUDA kernel (``numba.cuda.jit`` dispatcher) that runs this event function with
+        one thread per event in ``precision``; ``staged``: the build that first copies the
+        ``shared`` argument into the block's shared memory.  Built on first use."""
+        key = (precision, staged)
+        if key not in self._cuda:
+            event = self._device.build(_CUDA, precision)
+            self._cuda[key] = _build_cuda_launcher(event, self.nargs, self.shared if staged else None)
+        return self._cuda[key]
+
+    def staged_bytes(self, args) -> int:
+        """Bytes of shared memory a CUDA launch on ``args`` stages per block (0: none)."""
+        if self.shared is None:
+            return 0
+        a = args[self.shared]
+        if not 0 < a.nbytes <= CUDA_SHARED_STAGING_BYTES or not _c_contiguous(a):
+            return 0
+        return int(a.nbytes)
+
     def cuda(self, *args, stream=0):
         """Run on CUDA, one thread per event (numpy arrays under the simulator)."""
         precision = self._check(args)
-        if precision not in self._cuda:
-            self._cuda[precision] = _build_cuda_launcher(self._device.build(_CUDA, precision), self.nargs)
-        launcher = self._cuda[precision]
         n = args[0].shape[0]
         if n == 0:
             return
-        tpb = _threads_per_block(launcher, (n, *args))
+        shared = self.staged_bytes(args)
+        launcher = self.cuda_launcher(precision, staged=shared > 0)
+        tpb = _threads_per_block(launcher, (n, *args), shared)
         blocks = (n + tpb - 1) // tpb
-        launcher[blocks, tpb, stream](n, *args)
+        launcher[blocks, tpb, stream, shared](n, *args)
 
     def __call__(self, *args):
         if any(_is_cuda_array(a) for a in args):
@@ -409,64 +441,105 @@ def best_block_size(max_threads: int, active_blocks) -> int:
     return best
 
 
-def _threads_per_block(launcher, args):
+def _threads_per_block(launcher, args, shared_bytes=0):
     """The launch's block size, chosen per kernel and argument types from the compiled
-    kernel's register and shared-memory use by the driver's occupancy calculator
-    (cuOccupancyMaxActiveBlocksPerMultiprocessor); cached on the launcher per device."""
+    kernel's register use and the launch's dynamic shared memory (``shared_bytes`` a block)
+    by the driver's occupancy calculator (cuOccupancyMaxActiveBlocksPerMultiprocessor);
+    cached on the launcher per device."""
     from numba import cuda
 
     if numba.config.ENABLE_CUDASIM:  # the simulator has no registers to count
         return cuda_threads_per_block
     context = cuda.current_context()
     argtypes = tuple(launcher.typeof_pyval(a) for a in args)
-    key = (context.device.id, argtypes)
+    key = (context.device.id, argtypes, shared_bytes)
     sizes = launcher.__dict__.setdefault("_numhep_block_sizes", {})
     if key not in sizes:
         compiled = launcher.compile(argtypes)
         function = compiled._codelibrary.get_cufunc()
         sizes[key] = best_block_size(
             compiled.max_threads_per_block,
-            lambda size: context.get_active_blocks_per_multiprocessor(function, size, 0),
+            lambda size: context.get_active_blocks_per_multiprocessor(function, size, shared_bytes),
         )
     return sizes[key]
 
 
-def _build_cuda_launcher(event, nargs):
+def _c_contiguous(a) -> bool:
+    flags = getattr(a, "flags", None)
+    if flags is not None and not isinstance(flags, dict):  # numpy, CuPy
+        return bool(flags.c_contiguous)
+    interface = getattr(a, "__cuda_array_interface__", None)
+    if interface is not None:
+        return interface.get("strides") is None or a.strides == _c_strides(a.shape, a.dtype.itemsize)
+    return False
+
+
+def _c_strides(shape, itemsize):
+    strides, step = [], itemsize
+    for extent in reversed(shape):
+        strides.append(step)
+        step *= extent
+    return tuple(reversed(strides))
+
+
+def _build_cuda_launcher(event, nargs, staged=None):
+    """The CUDA kernel: thread i runs the event function on event i.  With ``staged`` (an
+    argument's position) the block's threads first copy that argument, which every thread
+    reads in full (a colour matrix), into the block's dynamic shared memory, and the event
+    function reads the copy: one global read per element and block instead of one per
+    element and thread.  Every thread of the block must reach the barrier, so the copy
+    comes before the bounds test."""
     from numba import cuda
 
-    args = ", ".join(f"a{k}" for k in range(nargs))
-    src = (
-        f"def launch(n, {args}):\n"
-        f"    i = cuda.grid(1)\n"
-        f"    if i < n:\n"
-        f"        _event(i, {args})\n"
-    )
+    args = [f"a{k}" for k in range(nargs)]
+    lines = [f"def launch(n, {', '.join(args)}):"]
+    if staged is not None:
+        src = args[staged]
+        lines += [
+            f"    staged = cuda.shared.array(0, {src}.dtype)",
+            f"    flat = {src}.reshape({src}.size)",
+            f"    for q in range(cuda.threadIdx.x, {src}.size, cuda.blockDim.x):",
+            "        staged[q] = flat[q]",
+            "    cuda.syncthreads()",
+        ]
+        args[staged] = f"staged[:{src}.size].reshape({src}.shape)"
+    lines += [
+        "    i = cuda.grid(1)",
+        "    if i < n:",
+        f"        _event(i, {', '.join(args)})",
+    ]
     ns = {"cuda": cuda, "_event": event}
-    exec(src, ns)
+    exec("\n".join(lines) + "\n", ns)
     return cuda.jit(ns["launch"])
 
 
-def kernel(fn) -> Kernel:
+def kernel(fn=None, *, shared: str | None = None) -> Kernel:
     """Declare an event function as a numhep kernel (see module docstring).
 
     The module that defines it gets a module-level alias ``_event_<name>`` to
     the jitted event function, which the generated CPU launcher imports.
+
+    ``shared`` names a read-only argument that every event reads in full (a colour
+    matrix): the CUDA build copies it into each block's shared memory when it is
+    C-contiguous and at most CUDA_SHARED_STAGING_BYTES.
     """
-    k = Kernel(fn)
+    if fn is None:
+        return lambda f: kernel(f, shared=shared)
+    k = Kernel(fn, shared)
     setattr(sys.modules[fn.__module__], f"_event_{fn.__name__}", k.event)
     return k
 
 
-def adjoint_of(forward: Kernel):
+def adjoint_of(forward: Kernel, *, shared: str | None = None):
     """Declare the hand-derived vector-Jacobian product of ``forward``.
 
-    The VJP is itself a kernel; it is attached as ``forward.vjp`` so that the
-    forward rule and its derivative rule travel together, the way JAX pairs a
-    primitive with its transpose.
+    The VJP is itself a kernel (``shared`` as for :func:`kernel`); it is attached as
+    ``forward.vjp`` so that the forward rule and its derivative rule travel together, the
+    way JAX pairs a primitive with its transpose.
     """
 
     def register(fn):
-        k = kernel(fn)
+        k = kernel(fn, shared=shared)
         forward.vjp = k
         return k
 

@@ -369,7 +369,7 @@ def colour_sum(i, colour, jamp, first):
     return total
 
 
-@kernel
+@kernel(shared="colour")
 def tape_me(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp, diag_coef, w, k, jamp, out):
     """out[i] = norm * sum over helicities of the colour-summed |M_h|^2 (norm = reals[0])."""
     reference = amplitude_reference(ops)
