@@ -36,7 +36,7 @@ def launches(proc, precision):
     """(label, kernel, arguments) of the two tape launches of ``numhep.me`` on a device."""
     dtype = np.float32 if precision == "float32" else np.float64
     n = 4
-    arrays = proc._arrays(None, dtype)
+    arrays = tape.tape_arrays(proc._arrays(None, dtype))
     prog = proc.program
     nj = max(prog.colour.shape[0], 1)
     p = np.zeros((n, len(proc.legs), 4), dtype)

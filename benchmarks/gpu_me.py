@@ -16,6 +16,13 @@ the CPU column is printed.
     python benchmarks/gpu_me.py
     python benchmarks/gpu_me.py --processes gg_tt --batches 1e4,1e5,1e6,1e7,3e7
     python benchmarks/gpu_me.py --precision float32
+    python benchmarks/gpu_me.py --max-registers 128 --no-colour-staging
+
+The launch configuration of the amplitude tape can be varied from the command line, to
+measure what benchmarks/cuda_resources.py predicts from the compiled code: a register cap
+per thread (more threads resident, more spills) and the staging of the colour matrix in
+shared memory.  After the table come the registers per thread and block sizes the tape's
+kernels ran with.
 """
 
 import argparse
@@ -26,6 +33,8 @@ import numpy as np
 from timing import best_time
 
 import numhep
+from numhep.kernels import _target
+from numhep.kernels import amplitude_tape as tape
 
 #: CPU events timed per process (the rate is flat beyond a few thousand events)
 CPU_EVENTS = {"gg_tt": 200_000, "gg_ttgg": 4_000, "gg_tt_6q": 100_000}
@@ -58,7 +67,13 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--cpu-events", type=int, default=None, help="override CPU_EVENTS for every process")
     ap.add_argument("--precision", choices=("float64", "float32"), default="float64")
+    ap.add_argument("--max-registers", type=int, default=None, help="register cap per thread of the tape kernels")
+    ap.add_argument("--no-colour-staging", action="store_true", help="read the colour matrix from global memory")
     args = ap.parse_args()
+    for kernel in (tape.tape_me, tape.tape_me.vjp):
+        kernel.max_registers = args.max_registers
+    if args.no_colour_staging:
+        _target.CUDA_SHARED_STAGING_BYTES = 0
     dtype = np.dtype(args.precision)
     batches = [int(float(b)) for b in args.batches.split(",")]
     cp, device = _gpu()
@@ -90,6 +105,12 @@ def main():
             print(f"|   | CUDACPP V100S | {CUDACPP_V100S[name]:.2g} | | | | | |")
     if cp is None:
         print("\nno GPU column: run this on a machine with a CUDA device and CuPy (pip install 'numhep[cuda]')")
+        return
+    print(f"\ntape kernels (register cap {args.max_registers or 'none'}, colour staging "
+          f"{'off' if args.no_colour_staging else f'up to {_target.CUDA_SHARED_STAGING_BYTES} B'}):")
+    for kernel in (tape.tape_me, tape.tape_me.vjp):
+        for config in kernel.cuda_launch_configs():
+            print(f"  {kernel.__name__}: {config}")
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ def measure(names, events, gpu_program=False):
 def gpu_program_times(proc, p):
     """(value, value + gradient) us/event of the per-event tape's CPU build (the GPU's program)."""
     n = p.shape[0]
-    arrays = proc._arrays(None)
+    arrays = amplitude_tape.tape_arrays(proc._arrays(None))
     prog = proc.program
     nj = max(prog.colour.shape[0], 1)
     work = [np.zeros(s, d) for s, d in amplitude_tape.workspace_shapes(n, prog.n_slots, nj)]

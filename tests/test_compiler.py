@@ -212,7 +212,7 @@ def test_parameter_overrides_change_derived_couplings():
 def test_cuda_build_matches_cpu():
     proc = compile_process("g g > t t~")
     p, _ = numhep.rambo(2, 800.0, proc.masses, seed=6)
-    arrays = proc._arrays(None)
+    arrays = T.tape_arrays(proc._arrays(None))
     ws = [np.zeros(s, d) for s, d in T.workspace_shapes(2, proc.program.n_slots, proc.program.colour.shape[0])]
     cpu = np.empty(2)
     T.tape_me.cpu(p, *arrays, *[w.copy() for w in ws], cpu)

@@ -60,7 +60,7 @@ def _tape_vjp_workspaces(proc, arrays, m):
 def test_tape_adjoint_cuda_build_matches_cpu():
     proc = compile_process("g g > t t~")
     p, _ = numhep.rambo(2, 800.0, proc.masses, seed=6)
-    arrays = proc._arrays(None)
+    arrays = T.tape_arrays(proc._arrays(None))
     shapes = _tape_vjp_workspaces(proc, arrays, 2)
     work = [np.zeros(s, d) for s, d in shapes[:-2]]
     outs = [np.zeros(s, d) for s, d in shapes[-2:]] + [np.zeros(2), np.zeros((2, 4, 4))]
@@ -95,7 +95,7 @@ def test_tape_runs_on_device_layout_workspaces():
 
     proc = compile_process("g g > t t~")
     p, _ = numhep.rambo(3, 800.0, proc.masses, seed=6)
-    arrays = proc._arrays(None)
+    arrays = T.tape_arrays(proc._arrays(None))
     shapes = _tape_vjp_workspaces(proc, arrays, 3)
     work = [events_innermost(s, d) for s, d in shapes]
     value, grad = np.empty(3), np.empty_like(p)

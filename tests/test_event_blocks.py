@@ -25,7 +25,7 @@ PROCESSES = ["g g > t t~ g g", "u d~ > w+ w+ w-", "b u > t h d", "u d~ > w+ h h"
 def per_event(proc, p):
     """Value, momentum gradient and coupling/real cotangents from the per-event tape."""
     n = p.shape[0]
-    arrays = proc._arrays(None)
+    arrays = T.tape_arrays(proc._arrays(None))
     prog = proc.program
     nr, nre = arrays[1].shape[0], arrays[2].shape[0]
     work = [np.zeros(s, d) for s, d in T.workspace_shapes(n, prog.n_slots, prog.colour.shape[0], grad=True)]

@@ -32,14 +32,16 @@ def _double_instructions(kernel, precision, argtypes):
     return sum(1 for line in ir.splitlines() if _DOUBLE_ARITHMETIC.search(line))
 
 
-def _program_types(real, cplx):
+def _program_types(real, cplx, colour_dims=2):
+    """Types of the program arrays: the event blocks take the colour matrix as it is, the
+    per-event tape flattened (amplitude_tape.tape_arrays)."""
     A = lambda t, nd: numba.types.Array(t, nd, "C")  # noqa: E731
     i64 = numba.int64
-    return A, (A(i64, 2), A(cplx, 2), A(real, 1), A(i64, 2), A(real, 2), A(i64, 1), A(i64, 1), A(cplx, 1))
+    return A, (A(i64, 2), A(cplx, 2), A(real, 1), A(i64, 2), A(real, colour_dims), A(i64, 1), A(i64, 1), A(cplx, 1))
 
 
 def _tape_types(real, cplx):
-    A, prog = _program_types(real, cplx)
+    A, prog = _program_types(real, cplx, colour_dims=1)
     return (numba.int64, A(real, 3)) + prog + (A(cplx, 3), A(real, 3), A(cplx, 2), A(real, 1))
 
 
@@ -50,9 +52,10 @@ def test_single_precision_builds_do_no_double_arithmetic():
     assert _double_instructions(T.tape_me, _target.SINGLE, _tape_types(numba.float32, numba.complex64)) == 0
     f32 = numba.float32
     A, prog = _program_types(f32, numba.complex64)
+    _, tape_prog = _program_types(f32, numba.complex64, colour_dims=1)
     block = (numba.int64, A(f32, 4)) + prog + (A(f32, 3), A(f32, 2), A(f32, 3), A(f32, 2))
     assert _double_instructions(KB.tape_me_block, _target.SINGLE, block) == 0
-    tape_vjp = ((numba.int64, A(f32, 3)) + prog
+    tape_vjp = ((numba.int64, A(f32, 3)) + tape_prog
                 + (A(f32, 1), A(numba.complex64, 3), A(f32, 3), A(numba.complex64, 3), A(numba.complex64, 3),
                    A(numba.complex64, 2), A(numba.complex64, 2), A(numba.complex64, 3), A(f32, 3),
                    A(numba.complex64, 3), A(f32, 2), A(f32, 1), A(f32, 3)))
@@ -62,7 +65,7 @@ def test_single_precision_builds_do_no_double_arithmetic():
 def test_mixed_precision_call_is_an_error():
     proc = compile_process("g g > t t~")
     p, _ = numhep.rambo(2, 800.0, proc.masses, seed=6)
-    arrays = proc._arrays(None)  # float64 couplings with float32 momenta
+    arrays = T.tape_arrays(proc._arrays(None))  # float64 couplings with float32 momenta
     ws = [np.zeros(s, d) for s, d in T.workspace_shapes(2, proc.program.n_slots, proc.program.colour.shape[0],
                                                           real=np.float32)]
     with pytest.raises(TypeError, match="float32 and float64 arrays mixed"):
@@ -125,7 +128,7 @@ def test_float32_cuda_build_matches_cpu_blocks():
     # against the single-precision SIMD blocks of the host
     proc = compile_process("g g > t t~")
     p = numhep.rambo(3, 800.0, proc.masses, seed=6)[0].astype(np.float32)
-    arrays = proc._arrays(None, np.float32)
+    arrays = T.tape_arrays(proc._arrays(None, np.float32))
     ws = [np.zeros(s, d) for s, d in T.workspace_shapes(3, proc.program.n_slots, proc.program.colour.shape[0],
                                                           real=np.float32)]
     gpu = np.empty(3, np.float32)

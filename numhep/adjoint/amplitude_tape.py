@@ -378,7 +378,7 @@ def tape_me_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_
         for q in range(4):
             gk[i, s, q] = 0.0
     track = gcoup.shape[1] > 0
-    nj = colour.shape[0]
+    nj = u.shape[1]  # colour is the flat (nj x nj) matrix of tape_arrays
     nh = helicities.shape[0]
     last = helicities.shape[1] - 1
     scale = g[i] * reals[0]
@@ -397,7 +397,7 @@ def tape_me_vjp(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_
             for a in range(nj):
                 sa = complex(0.0, 0.0)
                 for b in range(nj):
-                    sa += colour[a, b] * jamp[i, f + b]
+                    sa += colour[a * nj + b] * jamp[i, f + b]
                 ja = jamp[i, f + a]
                 total += ja.real * sa.real + ja.imag * sa.imag
                 gjamp[i, f + a] = scale * sa.conjugate()

@@ -153,6 +153,7 @@ class CompiledProcess(Process):
             return _blocks.value(p, arrays, self.program, WORKSPACE_BYTES)
         out = xp.empty(p.shape[0], dtype=p.dtype)
         nj = max(self.program.colour.shape[0], 1)
+        arrays = _tape.tape_arrays(arrays)
         for sl, w, k, jamp in self._workspaces(p.shape[0], nj, xp, p.dtype):
             _tape.tape_me(xp.ascontiguousarray(p[sl]), *arrays, w, k, jamp, out[sl])
         return out
@@ -209,6 +210,7 @@ class CompiledProcess(Process):
         if not chains:  # the momentum gradient alone: the kernel skips parameter cotangents
             nrows = nreals = 0
         chunk = self._chunk(xp, grad=True, coupling_rows=nrows, dtype=real)
+        arrays = _tape.tape_arrays(arrays)
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
             m = stop - start
@@ -262,7 +264,7 @@ class CompiledProcess(Process):
 
     def helicity_contributions(self, p, params=None):
         """(n, n_helicities) colour-summed |M_h|^2 before averaging (one tape run per helicity)."""
-        arrays = list(self._arrays(params))
+        arrays = list(_tape.tape_arrays(self._arrays(params)))
         hels = arrays[3].copy()
         hels[:, -1] = -1  # one configuration per run: everything is recomputed
         arrays[2] = arrays[2].copy()

@@ -100,34 +100,6 @@ _RESOURCE_LINES = {
 }
 
 
-def _library_ptx(ptx: str, cc):
-    """(name, PTX) of the CUDA C++ helpers numba-cuda links into a kernel that calls them
-    (``reshape`` of an array calls ``numba_attempt_nocopy_reshape``), compiled with NVRTC for
-    ``sm_<cc>`` as numba does at a launch (numba's own wrapper needs a driver)."""
-    import numba.cuda.dispatcher as dispatcher
-    from cuda.bindings import nvrtc
-
-    if not any(name in ptx for name in dispatcher.reshape_funcs):
-        return []
-    path = Path(dispatcher.__file__).with_name("reshape_funcs.cu")
-
-    def checked(result):
-        if result[0] != nvrtc.nvrtcResult.NVRTC_SUCCESS:
-            raise RuntimeError(f"NVRTC failed on {path.name}: {result[0]}")
-        return result[1:] if len(result) > 2 else (result[1] if len(result) == 2 else None)
-
-    program = checked(nvrtc.nvrtcCreateProgram(path.read_bytes(), path.name.encode(), 0, [], []))
-    try:
-        options = [f"--gpu-architecture=sm_{cc[0]}{cc[1]}".encode(), b"-rdc=true"]
-        checked(nvrtc.nvrtcCompileProgram(program, len(options), options))
-        size = checked(nvrtc.nvrtcGetPTXSize(program))
-        code = b" " * size
-        checked(nvrtc.nvrtcGetPTX(program, code))
-    finally:
-        nvrtc.nvrtcDestroyProgram(program)
-    return [(path.name, code.rstrip(b"\0").decode())]
-
-
 def resources(ptx: str, cc=HOPPER, max_registers: int | None = None) -> Resources:
     """Assemble ``ptx`` for ``sm_<cc>`` with nvJitLink (the linker numba-cuda itself uses, so
     the same ptxas as a launch) and read its report; ``max_registers`` caps the registers
@@ -139,9 +111,8 @@ def resources(ptx: str, cc=HOPPER, max_registers: int | None = None) -> Resource
         options.append(f"-maxrregcount={max_registers}")
     handle = nvjitlink.create(len(options), options)
     try:
-        for name, code in [("kernel", ptx), *_library_ptx(ptx, cc)]:
-            data = code.encode()
-            nvjitlink.add_data(handle, nvjitlink.InputType.PTX, data, len(data), name)
+        data = ptx.encode()
+        nvjitlink.add_data(handle, nvjitlink.InputType.PTX, data, len(data), "kernel")
         try:
             nvjitlink.complete(handle)
         except nvjitlink.nvJitLinkError as exc:
@@ -201,14 +172,29 @@ def signature(kernel, precision, args) -> tuple:
     return (kernel.__module__, kernel.__name__, precision, argtypes, kernel.staged_bytes(args) > 0)
 
 
+_DOUBLE_INSTRUCTION = re.compile(r"^\s*(?:@!?%p\d+\s+)?([a-z0-9_]+(?:\.[a-z0-9_]+)*\.f64\b[.a-z0-9_]*)", re.M)
+
+
+def double_instructions(ptx: str) -> list[str]:
+    """The PTX instructions that read, write or compute float64 (``add.f64``,
+    ``cvt.rn.f64.s64``, ``ld.global.f64`` ...): a single-precision build should have none."""
+    return _DOUBLE_INSTRUCTION.findall(ptx)
+
+
 def check(signatures, cc=HOPPER) -> list[str]:
     """Compile every recorded signature to PTX and assemble it for ``sm_<cc>``; one line per
-    failure (kernel, types, first error line)."""
+    failure (kernel, types, first error line).  A single-precision build with float64
+    instructions fails too: numba promotes a float32 expression that meets a double."""
     failures = []
     for module, name, precision, argtypes, staged in signatures:
         kernel = getattr(importlib.import_module(module), name)
         try:
-            resources(kernel_ptx(kernel, argtypes, precision, cc, staged), cc)
+            ptx = kernel_ptx(kernel, argtypes, precision, cc, staged)
+            resources(ptx, cc)
+            doubles = double_instructions(ptx) if precision == "single" else []
+            if doubles:
+                raise TypeError(f"{len(doubles)} float64 instructions in a single-precision build, "
+                                f"e.g. {sorted(set(doubles))[:4]}")
         except Exception as exc:
             text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # numba colours its errors
             lines = [ln for ln in text.splitlines() if ln.strip()]

@@ -337,6 +337,9 @@ class Kernel:
         self._device = _Device(fn)
         self.event = self._device.cpu
         self.nargs = fn.__code__.co_argcount - 1
+        #: register cap per thread of the CUDA build (None: the compiler's choice); a cap
+        #: keeps more threads resident at the price of spills (benchmarks/cuda_resources.py)
+        self.max_registers: int | None = None
         self.shared = None
         if shared is not None:
             names = fn.__code__.co_varnames[1:fn.__code__.co_argcount]
@@ -373,18 +376,32 @@ class Kernel:
         """The CUDA kernel (``numba.cuda.jit`` dispatcher) that runs this event function with
         one thread per event in ``precision``; ``staged``: the build that first copies the
         ``shared`` argument into the block's shared memory.  Built on first use."""
-        key = (precision, staged)
+        key = (precision, staged, self.max_registers)
         if key not in self._cuda:
             event = self._device.build(_CUDA, precision)
-            self._cuda[key] = _build_cuda_launcher(event, self.nargs, self.shared if staged else None)
+            self._cuda[key] = _build_cuda_launcher(event, self.nargs, self.shared if staged else None,
+                                                   self.max_registers)
         return self._cuda[key]
+
+    def cuda_launch_configs(self) -> list[str]:
+        """How this kernel's CUDA launches so far were configured: per build (precision,
+        staging, register cap) and argument types, the registers per thread and the block
+        size chosen (a real GPU only: the simulator compiles nothing)."""
+        configs = []
+        for (precision, staged, cap), launcher in self._cuda.items():
+            sizes = launcher.__dict__.get("_numhep_block_sizes", {})
+            for (device, argtypes, shared), block in sizes.items():
+                registers = launcher.get_regs_per_thread(argtypes)
+                configs.append(f"{precision}, register cap {cap or 'none'}, shared {shared} B: "
+                               f"{registers} registers, blocks of {block} (device {device})")
+        return configs
 
     def staged_bytes(self, args) -> int:
         """Bytes of shared memory a CUDA launch on ``args`` stages per block (0: none)."""
         if self.shared is None:
             return 0
         a = args[self.shared]
-        if not 0 < a.nbytes <= CUDA_SHARED_STAGING_BYTES or not _c_contiguous(a):
+        if a.ndim != 1 or not 0 < a.nbytes <= CUDA_SHARED_STAGING_BYTES or not _c_contiguous(a):
             return 0
         return int(a.nbytes)
 
@@ -482,13 +499,14 @@ def _c_strides(shape, itemsize):
     return tuple(reversed(strides))
 
 
-def _build_cuda_launcher(event, nargs, staged=None):
+def _build_cuda_launcher(event, nargs, staged=None, max_registers=None):
     """The CUDA kernel: thread i runs the event function on event i.  With ``staged`` (an
     argument's position) the block's threads first copy that argument, which every thread
-    reads in full (a colour matrix), into the block's dynamic shared memory, and the event
-    function reads the copy: one global read per element and block instead of one per
-    element and thread.  Every thread of the block must reach the barrier, so the copy
-    comes before the bounds test."""
+    reads in full (a flattened colour matrix: one-dimensional, since a reshape in a CUDA
+    kernel calls a runtime helper and compares sizes in float64), into the block's dynamic
+    shared memory, and the event function reads the copy: one global read per element and
+    block instead of one per element and thread.  Every thread of the block must reach the
+    barrier, so the copy comes before the bounds test.  ``max_registers`` caps the registers per thread."""
     from numba import cuda
 
     args = [f"a{k}" for k in range(nargs)]
@@ -497,19 +515,21 @@ def _build_cuda_launcher(event, nargs, staged=None):
         src = args[staged]
         lines += [
             f"    staged = cuda.shared.array(0, {src}.dtype)",
-            f"    flat = {src}.reshape({src}.size)",
-            f"    for q in range(cuda.threadIdx.x, {src}.size, cuda.blockDim.x):",
-            "        staged[q] = flat[q]",
+            # signed indices: numba compares a uint64 with an int64 through float64
+            f"    for q in range(int64(cuda.threadIdx.x), {src}.size, int64(cuda.blockDim.x)):",
+            f"        staged[q] = {src}[q]",
             "    cuda.syncthreads()",
         ]
-        args[staged] = f"staged[:{src}.size].reshape({src}.shape)"
+        args[staged] = "staged"
     lines += [
         "    i = cuda.grid(1)",
         "    if i < n:",
         f"        _event(i, {', '.join(args)})",
     ]
-    ns = {"cuda": cuda, "_event": event}
+    ns = {"cuda": cuda, "_event": event, "int64": numba.int64}
     exec("\n".join(lines) + "\n", ns)
+    if max_registers and not numba.config.ENABLE_CUDASIM:  # the simulator has no registers
+        return cuda.jit(max_registers=max_registers)(ns["launch"])
     return cuda.jit(ns["launch"])
 
 
@@ -519,9 +539,9 @@ def kernel(fn=None, *, shared: str | None = None) -> Kernel:
     The module that defines it gets a module-level alias ``_event_<name>`` to
     the jitted event function, which the generated CPU launcher imports.
 
-    ``shared`` names a read-only argument that every event reads in full (a colour
-    matrix): the CUDA build copies it into each block's shared memory when it is
-    C-contiguous and at most CUDA_SHARED_STAGING_BYTES.
+    ``shared`` names a read-only one-dimensional argument that every event reads in full (a
+    flattened colour matrix): the CUDA build copies it into each block's shared memory when
+    it is contiguous and at most CUDA_SHARED_STAGING_BYTES.
     """
     if fn is None:
         return lambda f: kernel(f, shared=shared)

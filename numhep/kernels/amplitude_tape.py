@@ -34,7 +34,10 @@ arithmetic) went from about 325 to 265 us per gg -> tt~gg event for the value an
 1220 to 810 us for value and gradient.
 
 |M|^2 = norm * sum_h sum_kl conj(J_k) C_kl J_l with the colour matrix C and
-norm = 1 / (initial spins x initial colours x identical-particle factor).
+norm = 1 / (initial spins x initial colours x identical-particle factor).  The tape kernels
+take C flattened row-major (:func:`tape_arrays`): the CUDA build copies it into each block's
+shared memory as it lies, and a flat copy needs no reshape, whose size check numba compiles
+to a float64 comparison of two integers.
 Slots hold 4 complex components and the outgoing momentum of their subset of legs; the
 workspaces' shapes are :func:`workspace_shapes`.
 Adjoint: :mod:`numhep.adjoint.amplitude_tape`.
@@ -355,26 +358,27 @@ def run_tape(i, h, nk, reference, p, ops, couplings, reals, helicities, diag_ptr
 
 
 @device
-def colour_sum(i, colour, jamp, first):
+def colour_sum(i, colour, nj, jamp, first):
     """sum_kl conj(J_k) C_kl J_l = sum_k C_kk |J_k|^2 + 2 Re sum_{k<l} conj(J_k) C_kl J_l
-    (C is Hermitian: half the matrix suffices), J_k in column first + k of jamp[i]."""
+    (C is Hermitian: half the matrix suffices), J_k in column first + k of jamp[i], C_kl in
+    colour[k * nj + l]."""
     total = 0.0
-    nj = colour.shape[0]
     for a in range(nj):
         ja = jamp[i, first + a]
         s = complex(0.0, 0.0)
         for b in range(a + 1, nj):
-            s += colour[a, b] * jamp[i, first + b]
-        total += colour[a, a].real * (ja.real * ja.real + ja.imag * ja.imag) + 2.0 * (ja.conjugate() * s).real
+            s += colour[a * nj + b] * jamp[i, first + b]
+        total += colour[a * nj + a].real * (ja.real * ja.real + ja.imag * ja.imag) + 2.0 * (ja.conjugate() * s).real
     return total
 
 
 @kernel(shared="colour")
 def tape_me(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp, diag_coef, w, k, jamp, out):
-    """out[i] = norm * sum over helicities of the colour-summed |M_h|^2 (norm = reals[0])."""
+    """out[i] = norm * sum over helicities of the colour-summed |M_h|^2 (norm = reals[0]);
+    ``colour`` is the (nj x nj) colour matrix flattened row-major (:func:`tape_arrays`)."""
     reference = amplitude_reference(ops)
     reference_states(i, reference, p, ops, reals, helicities, w)
-    nj = colour.shape[0]
+    nj = jamp.shape[1] // MEMBERS
     total = 0.0
     h = 0
     while h < helicities.shape[0]:
@@ -382,7 +386,7 @@ def tape_me(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp
         run_tape(i, h, nk, reference, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
                  w, k, jamp, False, w, w)
         for mb in range(nk):
-            total += colour_sum(i, colour, jamp, mb * nj)
+            total += colour_sum(i, colour, nj, jamp, mb * nj)
         h += nk
     out[i] = reals[0] * total
 
@@ -408,6 +412,14 @@ def tape_diagram_weights(i, p, ops, couplings, reals, helicities, diag_ptr, diag
                 a = amp[i, mb * nd + d]
                 out[i, d] += a.real * a.real + a.imag * a.imag
         h += nk
+
+
+def tape_arrays(arrays):
+    """The program arrays (``Process._arrays``: ops, couplings, reals, helicities, colour,
+    diagram rows) as the tape kernels take them: the colour matrix flattened row-major (a
+    view, on the host or a device)."""
+    arrays = tuple(arrays)
+    return arrays[:4] + (arrays[4].reshape(-1),) + arrays[5:]
 
 
 def workspace_shapes(n, n_slots, n_jamp, grad=False, real=np.float64):
