@@ -391,7 +391,7 @@ class Kernel:
         for (precision, staged, cap), launcher in self._cuda.items():
             sizes = launcher.__dict__.get("_numhep_block_sizes", {})
             for (device, argtypes, shared), block in sizes.items():
-                registers = launcher.get_regs_per_thread(argtypes)
+                registers = launcher.overloads[argtypes].regs_per_thread
                 configs.append(f"{precision}, register cap {cap or 'none'}, shared {shared} B: "
                                f"{registers} registers, blocks of {block} (device {device})")
         return configs
