@@ -16,20 +16,21 @@ build's.
 """
 
 import argparse
+from types import SimpleNamespace
 
 import numba
 import numpy as np
 
 import numhep
+from numhep import array_backend as ab
 from numhep.kernels import _cuda_offline as offline
 from numhep.kernels import _target
 from numhep.kernels import amplitude_tape as tape
 
 
-def _events_innermost(shape, dtype):
-    """A host stand-in with the layout of array_backend.workspace on a device."""
-    nd = len(shape)
-    return np.zeros(tuple(shape[1:]) + (shape[0],), dtype).transpose((nd - 1,) + tuple(range(nd - 1)))
+#: any array namespace but numpy gets array_backend.workspace's device layout (events
+#: innermost); numpy's functions give host arrays with that layout, to type the launches
+_DEVICE_LAYOUT = SimpleNamespace(empty=np.empty, moveaxis=np.moveaxis)
 
 
 def launches(proc, precision):
@@ -40,8 +41,9 @@ def launches(proc, precision):
     prog = proc.program
     nj = max(prog.colour.shape[0], 1)
     p = np.zeros((n, len(proc.legs), 4), dtype)
-    value = [_events_innermost(s, d) for s, d in tape.workspace_shapes(n, prog.n_slots, nj, real=dtype)]
-    grad = [_events_innermost(s, d) for s, d in tape.workspace_shapes(n, prog.n_slots, nj, grad=True, real=dtype)]
+    value = [ab.workspace(_DEVICE_LAYOUT, s, d) for s, d in tape.workspace_shapes(n, prog.n_slots, nj, real=dtype)]
+    grad = [ab.workspace(_DEVICE_LAYOUT, s, d)
+            for s, d in tape.workspace_shapes(n, prog.n_slots, nj, grad=True, real=dtype)]
     cplx = np.result_type(dtype, np.complex64)
     return [
         ("value", tape.tape_me, (p, *arrays, *value, np.zeros(n, dtype))),
