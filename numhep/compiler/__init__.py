@@ -222,8 +222,9 @@ class CompiledProcess(Process):
                 xp.ascontiguousarray(p[start:stop]), *arrays, xp.ones(m, dtype=real), *ws,
                 gcoup, greals, out[start:stop], gp[start:stop],
             )
+            # a product and a sum, not greals @ dr: on a device that would need cuBLAS
             for col, dc, dr in chains:
-                gpar[start:stop, col] = 2.0 * (gcoup * dc[None]).real.sum(axis=(1, 2)) + greals @ dr
+                gpar[start:stop, col] = 2.0 * (gcoup * dc[None]).real.sum(axis=(1, 2)) + (greals * dr).sum(axis=1)
         return out, gp, gpar
 
     def colour_correlations(self, p, params=None):

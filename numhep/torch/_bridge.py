@@ -56,7 +56,8 @@ def as_array(t: torch.Tensor):
         try:
             import cupy
         except ImportError as exc:  # pragma: no cover - needs a GPU machine
-            raise ImportError("numhep.torch: CUDA tensors need CuPy (pip install cupy-cuda12x)") from exc
+            raise ImportError("numhep.torch: CUDA tensors need CuPy: pip install 'numhep[cuda]' "
+                              "(CUDA 13 driver) or 'numhep[cuda12]' (CUDA 12 driver)") from exc
         return cupy.from_dlpack(t)
     raise ValueError(f"numhep.torch: tensors on {t.device.type} are not supported (cpu or cuda)")
 
