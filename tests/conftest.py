@@ -16,6 +16,7 @@ if "NUMBA_ENABLE_CUDASIM" not in os.environ and shutil.which("nvidia-smi") is No
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+import simulated_cupy  # noqa: E402
 from numhep.kernels import _cuda_offline, _target  # noqa: E402
 
 #: every CUDA launch of this session, as _cuda_offline.signature records it
@@ -35,7 +36,9 @@ def record_cuda_launches():
     launch = _target.Kernel.cuda
 
     def recorded(kernel, *args, **kwargs):
-        CUDA_LAUNCHES.add(_cuda_offline.signature(kernel, kernel._check(args), args))
+        # simulated_cupy's device arrays are typed by their host buffers, with the same layout
+        host = tuple(simulated_cupy.host_view(a) for a in args)
+        CUDA_LAUNCHES.add(_cuda_offline.signature(kernel, kernel._check(host), host))
         return launch(kernel, *args, **kwargs)
 
     _target.Kernel.cuda = recorded

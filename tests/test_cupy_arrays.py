@@ -1,22 +1,35 @@
-"""CuPy arrays on a real GPU: every public function gives numpy's result to 1e-12, outputs
-stay on the device, repeated matrix-element calls move no data between host and device,
-CUDA torch tensors go through the bridge, and mixtures of host and device arrays are
-refused by name.  Skipped without a CUDA device (the simulator runs the kernels' CUDA
-builds on numpy arrays in the kernel tests instead)."""
+"""CuPy arrays: every public function gives numpy's result to 1e-12, outputs stay on the
+device, repeated matrix-element calls move no data between host and device, CUDA torch
+tensors go through the bridge, and mixtures of host and device arrays are refused by name.
+
+On a GPU these run with CuPy.  Under numba's simulator (no GPU, as in CI) they run with
+``simulated_cupy``, a stand-in whose arrays dispatch to the CUDA builds, which the simulator
+runs, and which refuse implicit host copies and host/device mixtures as CuPy's do: the
+device path of each function runs, on fewer events (the simulator runs Python per thread).
+"""
 
 import os
+import sys
 
 import numpy as np
 import pytest
 
-if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
-    pytest.skip("CuPy needs a real GPU (the simulator covers the CUDA builds elsewhere)", allow_module_level=True)
-cp = pytest.importorskip("cupy")
-try:
-    cp.cuda.runtime.getDeviceCount()
-    cp.zeros(1)
-except Exception as exc:  # no driver or no device
-    pytest.skip(f"no usable CUDA device: {exc}", allow_module_level=True)
+SIMULATED = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
+if SIMULATED:
+    import simulated_cupy as cp
+
+    # numhep imports cupy when it meets a device array; nothing else in the suite does
+    sys.modules["cupy"] = cp
+else:
+    cp = pytest.importorskip("cupy")
+    try:
+        cp.cuda.runtime.getDeviceCount()
+        cp.zeros(1)
+    except Exception as exc:  # no driver or no device
+        pytest.skip(f"no usable CUDA device: {exc}", allow_module_level=True)
+
+#: events per matrix-element check: the simulator runs every thread in Python
+EVENTS = 3 if SIMULATED else 64
 
 import numhep  # noqa: E402
 from numhep import array_backend as ab  # noqa: E402
@@ -32,6 +45,16 @@ def same(device_out, host_out):
         np.testing.assert_allclose(d.get(), h, rtol=RTOL, atol=1e-300)
 
 
+def same_gradient(d, h):
+    """An event's gradient to RTOL of its largest component: the device and the host sum the
+    diagrams' terms in different orders, so a component that cancels to 1e-3 of the others
+    keeps only that much of the relative accuracy (ud -> W+W+W-: 2e-12 on one component)."""
+    assert isinstance(d, cp.ndarray), type(d)
+    d = d.get()
+    scale = np.abs(h).reshape(h.shape[0], -1).max(axis=1).reshape((-1,) + (1,) * (h.ndim - 1))
+    assert np.all(np.abs(d - h) <= RTOL * scale), np.max(np.abs(d - h) / np.where(scale > 0, scale, 1))
+
+
 def on_device(*arrays):
     return [cp.asarray(a) for a in arrays]
 
@@ -39,19 +62,21 @@ def on_device(*arrays):
 @pytest.mark.parametrize("name", ["gg_tt", "ee_uugg", "ud_www", "gg_tt_6q"])
 def test_matrix_elements_and_gradients(name):
     proc = numhep.process(name)
-    p, _ = numhep.rambo(64, 1000.0, proc.masses, seed=3)
+    p, _ = numhep.rambo(EVENTS, 1000.0, proc.masses, seed=3)
     same([numhep.me(cp.asarray(p), proc)], [numhep.me(p, proc)])
     m_d, g_d = numhep.me(cp.asarray(p), proc, grad=("p", "MT", "aS"))
     m_h, g_h = numhep.me(p, proc, grad=("p", "MT", "aS"))
-    same([m_d, g_d["p"], g_d["MT"], g_d["aS"]], [m_h, g_h["p"], g_h["MT"], g_h["aS"]])
+    same([m_d, g_d["MT"], g_d["aS"]], [m_h, g_h["MT"], g_h["aS"]])
+    same_gradient(g_d["p"], g_h["p"])
 
 
-@pytest.mark.parametrize("name", ["gg_tt", "gg_ttgg"])
+# gg -> tt~gg takes the simulator a minute an event: gg -> tt~g stands in for it there
+@pytest.mark.parametrize("name", ["gg_tt", "gg_ttg" if SIMULATED else "gg_ttgg"])
 def test_float32_matrix_elements_on_the_device(name):
     # the single-precision CUDA build against the single-precision host blocks: the same
     # float32 arithmetic in another order, so agreement to float32 rounding, not bitwise
     proc = numhep.process(name)
-    p = numhep.rambo(64, 1000.0, proc.masses, seed=3)[0].astype(np.float32)
+    p = numhep.rambo(EVENTS, 1000.0, proc.masses, seed=3)[0].astype(np.float32)
     m_d, g_d = numhep.me(cp.asarray(p), proc, grad=True)
     m_h, g_h = numhep.me(p, proc, grad=True)
     assert m_d.dtype == g_d.dtype == cp.float32
@@ -114,7 +139,7 @@ def test_repeated_calls_move_no_data(monkeypatch):
     # after a first call (kernel compilation, program arrays copied once), evaluating |M|^2
     # and its gradient on device momenta copies nothing between host and device
     proc = numhep.process("gg_ttg")
-    p, _ = numhep.rambo(256, 1000.0, proc.masses, seed=5)
+    p, _ = numhep.rambo(1 if SIMULATED else 256, 1000.0, proc.masses, seed=5)
     pd = cp.asarray(p)
     numhep.me(pd, proc, grad=True)
     moves = []
