@@ -14,10 +14,10 @@ build's.
 A second table models the value kernel's traffic to its workspaces in global memory, bytes
 per event, following the tape as ``run_tape`` walks it (the instructions a helicity group
 re-runs, their slot reads and writes, the JAMP updates and the colour sums), with no access
-served by a cache: the H100's memory bandwidth over it bounds the events per second of a
-kernel whose working set outgrows L1 and L2, which gg -> tt~gg's does (about 10 KiB of
-slots an event, hundreds of events resident per multiprocessor).  A measured rate above
-the bound is the share of those accesses the caches caught.
+served by a cache.  The H100's memory bandwidth over it bounds the events per second of a
+kernel whose working set outgrows L1 and L2, as gg -> tt~gg's does: about 14 KiB of slots
+and line momenta an event, hundreds of events resident per multiprocessor.  A measured rate
+above the bound shows how much of that traffic the caches caught.
 
     python benchmarks/cuda_resources.py
     python benchmarks/cuda_resources.py --processes gg_ttgg --caps none,128,96,80,64
