@@ -36,14 +36,21 @@ def record_cuda_launches():
     launch = _target.Kernel.cuda
 
     def recorded(kernel, *args, **kwargs):
-        # simulated_cupy's device arrays are typed by their host buffers, with the same layout
-        host = tuple(simulated_cupy.host_view(a) for a in args)
+        host = tuple(_host_buffer(a) for a in args)
         CUDA_LAUNCHES.add(_cuda_offline.signature(kernel, kernel._check(host), host))
         return launch(kernel, *args, **kwargs)
 
     _target.Kernel.cuda = recorded
     yield
     _target.Kernel.cuda = launch
+
+
+def _host_buffer(a):
+    """The host array under a simulated device array (simulated_cupy's, or numba's simulator
+    device arrays), which has the device array's layout; anything else unchanged."""
+    if isinstance(a, simulated_cupy.ndarray):
+        return simulated_cupy.host_view(a)
+    return getattr(a, "_ary", a)
 
 
 def pytest_collection_modifyitems(session, config, items):

@@ -166,9 +166,10 @@ def resident_blocks(registers: int, block: int, shared: int = 0, sm: Multiproces
 
 def signature(kernel, precision, args) -> tuple:
     """A picklable record of one CUDA launch: the kernel's module and name, the precision,
-    the numba types of its arrays (a simulator device array is typed by the host array it
-    wraps, which has the same layout) and whether it stages an argument in shared memory."""
-    argtypes = tuple(numba.typeof(getattr(a, "_ary", a)) for a in args)
+    the numba types of its arrays (host arrays with the launch's layouts: numba cannot type
+    a simulated device array, so callers pass the host array it wraps) and whether it stages
+    an argument in shared memory."""
+    argtypes = tuple(numba.typeof(a) for a in args)
     return (kernel.__module__, kernel.__name__, precision, argtypes, kernel.staged_bytes(args) > 0)
 
 
