@@ -102,6 +102,56 @@ def test_helicity_order_reuses_currents():
     assert masks[0] == 0b111 and all(bin(m).count("1") == 1 for m in masks[1:])
 
 
+@pytest.mark.parametrize("name", ["gg_tt_6q", "ud_www", "ee_uug", "gg_ttg"])
+def test_any_reference_leg_gives_the_same_amplitude(name):
+    """Every diagram is built against one reference leg; the amplitude is a sum over all
+    diagrams, so it may not depend on which leg that is (the currents, their order and the
+    colour coefficients all change with it, the sum may not).  Nor may its derivatives
+    along phase space: d/du of |M|^2(RAMBO on diet(u)) and d/dsqrt(s).  The gradient in
+    the momenta themselves does change, in the directions that break momentum conservation
+    (the reference leg's momentum enters its wavefunction only)."""
+    import copy
+
+    proc = numhep.process(name)
+    n, sqrt_s, fin = 3, 1000.0, proc.masses[2:]
+    u = np.random.default_rng(5).uniform(size=(n, 3 * len(fin) - 4))
+    beams = 0.5 * sqrt_s * np.array([[1.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, -1.0]])
+    p = np.concatenate([np.broadcast_to(beams, (n, 2, 4)), numhep.rambo_on_diet(u, sqrt_s, fin)[0]], axis=1)
+
+    def along_phase_space(process):
+        value, gp = numhep.me(p, process, grad=True)
+        gu, gs = numhep.rambo_on_diet_vjp(u, sqrt_s, fin, gp[:, 2:], np.zeros(n))
+        gs = gs + 0.5 * (gp[:, 0, 0] + gp[:, 0, 3] + gp[:, 1, 0] - gp[:, 1, 3])
+        return value, np.column_stack([gu, gs * sqrt_s])
+
+    value, grad = along_phase_space(proc)
+    scale = np.abs(grad).max(axis=1, keepdims=True)
+    for leg in range(len(proc.legs)):
+        other = copy.copy(proc)
+        other._build(leg)
+        other._drop_vanishing_helicities()
+        assert other.diagram_set().reference == leg and other.n_diagrams == proc.n_diagrams
+        v, g = along_phase_space(other)
+        np.testing.assert_allclose(v, value, rtol=1e-12, atol=0)
+        assert np.all(np.abs(g - grad) < 1e-11 * scale), (name, leg, (np.abs(g - grad) / scale).max())
+
+
+def test_reference_leg_is_one_whose_helicity_varies():
+    """gg -> tt~ with decays: the last leg (u~ from a W) keeps one helicity state, so the
+    compiler contracts the diagrams with the last leg that keeps two (b~): its 16
+    configurations then run as 8 groups of two (the currents once per group)."""
+    proc = numhep.process("gg_tt_6q")
+    hel = proc.program.helicities
+    ref = proc.diagram_set().reference
+    assert proc.legs[ref] == -5 and hel.shape[0] == 16
+    assert sorted(set(hel[:, ref])) == [-1, 1] and len(set(hel[:, -2])) == 1
+    groups, h = [], 0
+    while h < hel.shape[0]:
+        groups.append(T.helicity_group(hel, h, ref))
+        h += groups[-1]
+    assert groups == [2] * 8
+
+
 def _gauge_program(proc, leg):
     ops = proc.program.ops.copy()
     row = np.flatnonzero((ops[:, 0] == T.EXT_VECTOR) & (ops[:, 2] == leg))

@@ -71,14 +71,7 @@ class CompiledProcess(Process):
         if cached is not None:
             self.program, self.n_diagrams, self.n_colour = cached
         else:
-            diagrams = _diagrams.generate(mdl, legs_out, max_orders=parsed.orders or None, resonances=resonances)
-            self._diagram_set = diagrams
-            if not diagrams.diagrams:
-                raise ProcessSyntaxError(f"{text!r}: no tree-level diagrams in model {mdl.name!r}")
-            used = _diagrams.used_currents(diagrams)
-            colour = _colour.ColourDecomposition(mdl, diagrams, used)
-            self.program = _program.build(mdl, diagrams, used, colour, n_incoming=2)
-            self.n_diagrams, self.n_colour = len(diagrams.diagrams), len(colour.basis)
+            self._build(None)
         params = mdl.parameters()
         masses = tuple(params[mdl.particle(x).mass] if mdl.particle(x).mass else 0.0 for x in initial + final)
         super().__init__(
@@ -91,8 +84,38 @@ class CompiledProcess(Process):
         )
         if cached is None:
             self._drop_vanishing_helicities()
+            reference = self._best_reference()
+            if reference != self._diagram_set.reference:
+                self._build(reference)
+                self._drop_vanishing_helicities()
             _save(key, self.program, self.n_diagrams, self.n_colour)
         self.preparation_seconds = time.perf_counter() - t0
+
+    def _build(self, reference):
+        """Diagrams, colour decomposition and amplitude program, every diagram contracted with
+        leg ``reference`` (None: the last)."""
+        mdl, legs_out, orders, resonances = self._generation
+        diagrams = _diagrams.generate(mdl, legs_out, max_orders=orders, resonances=resonances, reference=reference)
+        if not diagrams.diagrams:
+            raise ProcessSyntaxError(f"{self.text!r}: no tree-level diagrams in model {mdl.name!r}")
+        used = _diagrams.used_currents(diagrams)
+        colour = _colour.ColourDecomposition(mdl, diagrams, used)
+        self._diagram_set = diagrams
+        self.program = _program.build(mdl, diagrams, used, colour, n_incoming=2)
+        self.n_diagrams, self.n_colour = len(diagrams.diagrams), len(colour.basis)
+
+    def _best_reference(self):
+        """The leg to contract every diagram with: the last of those with the most helicity
+        states left after the vanishing configurations are dropped.  The tape runs the
+        configurations that differ in the reference only as one group (its currents once),
+        so a reference with one state left, such as a massless quark from a W decay, would
+        give no groups: gg -> tt~ with both tops decaying keeps one state of u~ but both of
+        b~, and with b~ as the reference its 16 configurations run as 8 groups."""
+        hel = self.program.helicities[:, :-1]
+        states = [len(np.unique(hel[:, leg])) for leg in range(hel.shape[1])]
+        if states[self._diagram_set.reference] == max(states):
+            return self._diagram_set.reference
+        return max(leg for leg in range(len(states)) if states[leg] == max(states))
 
     def diagram_set(self):
         """The process's tree diagrams (:class:`~numhep.compiler.diagrams.DiagramSet`), in the
@@ -100,7 +123,10 @@ class CompiledProcess(Process):
         the disk cache."""
         if self._diagram_set is None:
             mdl, legs_out, orders, resonances = self._generation
-            self._diagram_set = _diagrams.generate(mdl, legs_out, max_orders=orders, resonances=resonances)
+            ops = self.program.ops
+            reference = int(ops[ops[:, 7] >= 0][0, 7])  # external slots are numbered as the legs
+            self._diagram_set = _diagrams.generate(mdl, legs_out, max_orders=orders, resonances=resonances,
+                                                   reference=reference)
         return self._diagram_set
 
     # ---- evaluation ----------------------------------------------------------------------

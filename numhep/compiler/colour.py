@@ -138,7 +138,6 @@ class ColourDecomposition:
     def _fingerprint_basis(self, model, diagrams, used, probes, seed):
         ds = diagrams
         rng = np.random.default_rng(seed)
-        n = len(ds.legs)
         probe = [rng.normal(size=(probes, leg_dim(model, p))) + 1j * rng.normal(size=(probes, leg_dim(model, p)))
                  for p in ds.legs]
         fp = {}
@@ -152,7 +151,7 @@ class ColourDecomposition:
         prints = []
         for d in ds.diagrams:
             v = model.vertices[d.vertex]
-            kids = [fp[k] for k in d.children] + [probe[n - 1]]
+            kids = [fp[k] for k in d.children] + [probe[ds.reference]]
             prints.append(_contract(vertex_tensor(model, v), kids, list(d.positions) + [d.ref_pos], None))
         prints = np.array(prints)  # (n_diagrams, probes)
         # independence test against an orthonormal basis kept up to date (Gram-Schmidt,
@@ -230,7 +229,6 @@ class ColourDecomposition:
     @staticmethod
     def _full_tensor(model, ds, diagram):
         """The diagram's colour tensor over every external index, legs in order."""
-        n = len(ds.legs)
 
         def build(cid):
             c = ds.currents[cid]
@@ -243,8 +241,8 @@ class ColourDecomposition:
 
         v = model.vertices[diagram.vertex]
         parts = [build(k) for k in diagram.children]
-        d = leg_dim(model, ds.legs[n - 1])
-        parts.append((np.eye(d, dtype=complex), [n - 1]))
+        d = leg_dim(model, ds.legs[ds.reference])
+        parts.append((np.eye(d, dtype=complex), [ds.reference]))
         tensor, legs = _join(vertex_tensor(model, v), parts, list(diagram.positions) + [diagram.ref_pos], None)
         order = np.argsort(legs)
         return np.transpose(tensor, order)

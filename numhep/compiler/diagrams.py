@@ -1,7 +1,8 @@
 """Tree-level diagrams as shared off-shell currents over subsets of external legs.
 
 Legs are crossed to all-outgoing (an incoming X becomes an outgoing anti-X).  For a
-subset S of legs (a bitmask) not containing the reference leg (the last one), a
+subset S of legs (a bitmask) not containing the reference leg (the last one unless the
+compiler picks another, see :func:`generate`), a
 *current* is one sub-tree: a vertex joining currents of a split S = S1 + S2 (or
 S1 + S2 + S3 for four-point vertices) whose remaining leg, seen from the rest of the
 diagram, makes S look like one outgoing particle c(S) = anti(vertex leg).  Every
@@ -56,6 +57,7 @@ class Diagram:
 @dataclass
 class DiagramSet:
     legs: tuple  # outgoing-equivalent PDG codes
+    reference: int = -1  # the leg every diagram is contracted with
     currents: list = field(default_factory=list)
     diagrams: list = field(default_factory=list)
 
@@ -127,16 +129,22 @@ def _splits(mask: int, parts: int):
         sub = (sub - 1) & rest
 
 
-def generate(model, legs, *, max_orders=None, resonances=()):
-    """All tree diagrams for outgoing-equivalent ``legs`` (the last is the reference).
+def generate(model, legs, *, max_orders=None, resonances=(), reference=None):
+    """All tree diagrams for outgoing-equivalent ``legs``.
 
     max_orders: {"QCD": n, ...} or None for MadGraph's minimal-WEIGHTED default.
     resonances: [(mask, particle as c(S))] s-channel lines a diagram must contain.
+    reference: the leg every diagram is contracted with (default: the last).  The diagrams
+    are the same whichever leg it is, only built from other currents; the amplitude tape
+    runs the helicity configurations that differ in the reference leg only as one group,
+    so the compiler picks a leg with as many helicity states as any.
     """
     n = len(legs)
-    ref = n - 1
+    ref = n - 1 if reference is None else int(reference)
+    if not 0 <= ref < n:
+        raise ValueError(f"reference leg {reference} is not one of the {n} legs")
     index = _VertexIndex(model)
-    ds = DiagramSet(tuple(legs))
+    ds = DiagramSet(tuple(legs), ref)
     fermion = {p: model.particle(p).spin == 2 for p in set(legs) | {q for v in model.vertices for q in v.particles}}
     full = (1 << n) - 1
     # a resonance containing the reference leg is the same line seen from its complement
@@ -163,7 +171,7 @@ def generate(model, legs, *, max_orders=None, resonances=()):
         return all(d.get(k, 0) <= v for k, v in max_orders.items())
 
     currents_of = defaultdict(lambda: defaultdict(list))  # mask -> particle -> ids
-    for leg in range(n - 1):
+    for leg in (q for q in range(n) if q != ref):
         c = Current(len(ds.currents), 1 << leg, legs[leg], leg=leg, open_leg=leg if fermion[legs[leg]] else -1)
         ds.currents.append(c)
         currents_of[1 << leg][legs[leg]].append(c.id)

@@ -208,7 +208,7 @@ def build(model, ds, used, colour, n_incoming: int) -> Program:
         code, order, perm = _layout(v, d.ref_pos)
         at = dict(zip(d.positions, d.children))
         ins = [slot_of[at[q]] for q in order] + [0] * (3 - len(order))
-        ops.append([code, d_index, *ins, coupling_row(d.vertex, perm), -1, n - 1, (1 << n) - 1])
+        ops.append([code, d_index, *ins, coupling_row(d.vertex, perm), -1, ds.reference, (1 << n) - 1])
     coef = colour.coef
     ptr = [0]
     jamp, values = [], []
@@ -218,7 +218,13 @@ def build(model, ds, used, colour, n_incoming: int) -> Program:
                 jamp.append(k)
                 values.append(val)
         ptr.append(len(jamp))
-    hel = with_change_masks(np.array(gray_order([helicity_states(model, p) for p in legs]), dtype=np.int64))
+    # the reference leg changes fastest: configurations that differ in it only come
+    # together, and the tape runs them as one helicity group
+    order = [leg for leg in range(n) if leg != ds.reference] + [ds.reference]
+    seq = gray_order([helicity_states(model, legs[leg]) for leg in order])
+    hel = np.zeros((len(seq), n), dtype=np.int64)
+    hel[:, order] = np.array(seq, dtype=np.int64)
+    hel = with_change_masks(hel)
     # averaging: initial helicities (2 for every fermion and massless vector, 3 massive
     # vector) and colours, identical final-state particles
     norm = 1.0

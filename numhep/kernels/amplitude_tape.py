@@ -24,7 +24,8 @@ wavefunction or current none of whose legs changed keeps its value (the referenc
 leg is in no current, so all currents carry over when only it changes).
 
 Helicity groups (what MadGraph calls helicity recycling): every diagram is contracted with
-the last leg's wavefunction (the reference), and no current depends on that leg, so the
+one leg's wavefunction (the reference: the compiler picks a leg with as many helicity states
+as any, numhep.compiler.CompiledProcess), and no current depends on that leg, so the
 configurations that differ in its helicity only (consecutive in the order above, at most
 MEMBERS of them) share every current and every diagram's vertex current.  They run as one
 group: the vertex currents once, the contraction and the colour sum once per member.  The
@@ -188,8 +189,8 @@ def contract(kind, x0, x1, x2, x3, w0, w1, w2, w3):
 @device
 def amplitude_reference(ops):
     """(slot, kind, leg, instruction) of the reference wavefunction every diagram is
-    contracted with: the program builds all diagrams against the last leg
-    (numhep.compiler.program), and no current depends on it."""
+    contracted with: the program builds all diagrams against one leg
+    (numhep.compiler.diagrams), and no current depends on it."""
     ref, kind, leg, row = 0, KIND_SCALAR, 0, 0
     for n in range(ops.shape[0]):
         if ops[n, 7] >= 0:
