@@ -11,13 +11,8 @@ over CUDA_BLOCK_SIZES) and the threads an H100 multiprocessor then keeps residen
 figure a cap trades against spills.  The last column is that residency against the uncapped
 build's.
 
-A second table models the value kernel's traffic to its workspaces in global memory, bytes
-per event, following the tape as ``run_tape`` walks it (the instructions a helicity group
-re-runs, their slot reads and writes, the JAMP updates and the colour sums), with no access
-served by a cache.  The H100's memory bandwidth over it bounds the events per second of a
-kernel whose working set outgrows L1 and L2, as gg -> tt~gg's does: about 14 KiB of slots
-and line momenta an event, hundreds of events resident per multiprocessor.  A measured rate
-above the bound shows how much of that traffic the caches caught.
+The global-memory traffic these kernels cause per event is counted by
+benchmarks/workspace_traffic.py.
 
     python benchmarks/cuda_resources.py
     python benchmarks/cuda_resources.py --processes gg_ttgg --caps none,128,96,80,64
@@ -41,10 +36,10 @@ from numhep.kernels import amplitude_tape as tape
 _DEVICE_LAYOUT = SimpleNamespace(empty=np.empty, moveaxis=np.moveaxis)
 
 
-def launches(proc, precision):
-    """(label, kernel, arguments) of the two tape launches of ``numhep.me`` on a device."""
+def launches(proc, precision, n=4):
+    """(label, kernel, arguments) of the two tape launches of ``numhep.me`` on a device, for
+    n events (momenta zero)."""
     dtype = np.float32 if precision == "float32" else np.float64
-    n = 4
     arrays = tape.tape_arrays(proc._arrays(None, dtype))
     prog = proc.program
     nj = max(prog.colour.shape[0], 1)
@@ -61,42 +56,6 @@ def launches(proc, precision):
     ]
 
 
-#: an H100 SXM's HBM3 bandwidth, bytes per second (a device-to-device copy moved about
-#: 3.0e12 on the H100 this project is lent)
-HBM_BYTES_PER_SECOND = 3.35e12
-
-
-def workspace_traffic(proc, real_bytes):
-    """(instructions run, bytes read and written in the workspaces) per event of the value
-    kernel, reals of ``real_bytes`` (complex numbers twice that), no cache hits."""
-    ops, _, _, helicities, colour, diag_ptr = proc._arrays(None)[:6]
-    cplx = 2 * real_bytes
-    nj = max(colour.shape[0], 1)
-    ref_slot, _, ref_leg, _ = tape.amplitude_reference(ops)
-    changes = helicities.shape[1] - 1
-    runs, traffic, h = 0, 0, 0
-    while h < helicities.shape[0]:
-        nk = tape.helicity_group(helicities, h, ref_leg)
-        traffic += nk * nj * cplx  # JAMPs cleared
-        for n in range(ops.shape[0]):
-            op, out = ops[n, 0], ops[n, 1]
-            if (op <= tape.EXT_GAUGE and out == ref_slot) or (ops[n, 8] & helicities[h, changes]) == 0:
-                continue
-            runs += 1
-            if op <= tape.EXT_GAUGE:  # momentum in, wavefunction and line momentum out
-                traffic += 4 * real_bytes + 4 * cplx + 4 * real_bytes
-                continue
-            inputs = 3 if tape.four_point(op) else 2
-            traffic += inputs * 4 * cplx + (2 * 4 * real_bytes if op == tape.VVV_V else 0)
-            if ops[n, 7] >= 0:  # per member: the reference's state, then each JAMP it adds to
-                traffic += nk * (4 * cplx + (diag_ptr[out + 1] - diag_ptr[out]) * 2 * cplx)
-            else:  # the inputs' line momenta, the propagated current and its momentum
-                traffic += inputs * 4 * real_bytes + 4 * cplx + 4 * real_bytes
-        traffic += nk * (nj + nj * (nj - 1) // 2) * cplx  # colour sums read the JAMPs
-        h += nk
-    return runs, traffic
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--processes", default="gg_tt,gg_ttgg,gg_tt_6q")
@@ -108,13 +67,6 @@ def main():
         print(f"no resources table: {problem}")
     else:
         print_resources(args)
-    print(f"\nvalue kernel's workspace traffic, no cache hits; bound = {HBM_BYTES_PER_SECOND:.3g} B/s / traffic")
-    print(f"{'process':<10} {'prec':<8} {'instructions':>12} {'KiB/event':>10} {'bound events/s':>15}")
-    for name in args.processes.split(","):
-        proc = numhep.process(name)
-        for precision in args.precisions.split(","):
-            runs, traffic = workspace_traffic(proc, np.dtype(precision).itemsize)
-            print(f"{name:<10} {precision:<8} {runs:>12} {traffic / 1024:>10.1f} {HBM_BYTES_PER_SECOND / traffic:>15.3g}")
 
 
 def print_resources(args):
