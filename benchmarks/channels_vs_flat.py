@@ -18,7 +18,7 @@ from pathlib import Path
 
 from timing import one_core
 
-from numhep.event_generation import generate
+from numhep.events.generation import generate
 
 PROCESSES = [
     # (label, process, sqrt_s, integrand options)

@@ -13,8 +13,8 @@ import math
 import time
 
 import numhep
-from numhep.process_group import process_group
-from numhep.pythia_reference import pythia_cross_section
+from numhep.amplitudes.groups import process_group
+from pythia_reference import pythia_cross_section
 
 
 def main():

@@ -25,7 +25,7 @@ import numba
 import numpy as np
 
 import numhep
-from numhep import array_backend as ab
+from numhep import arrays as ab
 from numhep.kernels import _cuda_offline as offline
 from numhep.kernels import _target
 from numhep.kernels import amplitude_tape as tape
@@ -40,7 +40,7 @@ def launches(proc, precision, n=4):
     """(label, kernel, arguments) of the two tape launches of ``numhep.me`` on a device, for
     n events (momenta zero)."""
     dtype = np.float32 if precision == "float32" else np.float64
-    arrays = tape.tape_arrays(proc._arrays(None, dtype))
+    arrays = tape.tape_arrays(proc.program_arrays(None, dtype))
     prog = proc.program
     nj = max(prog.colour.shape[0], 1)
     p = np.zeros((n, len(proc.legs), 4), dtype)

@@ -1,6 +1,6 @@
-"""The emulator study of seed 004 Sec. 3 at a configurable scale.
+"""The emulator study of Maitre & Truong (arXiv:2107.06625) Sec. 3 at a configurable scale.
 
-For e+e- -> 3, 4, 5 jets at one y_cut: data sets (numhep.dipole_dataset), a dipole
+For e+e- -> 3, 4, 5 jets at one y_cut: data sets (numhep.events.dipole_dataset), a dipole
 ensemble and a plain ensemble of the same size and budget, and on the test split
 
 * the fraction of points with |emulated / true - 1| below 1 % and 0.1 % (the table),
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from numhep.dipole_dataset import d_cut_fraction, generate_dipole_dataset, pair_invariants
+from numhep.events.dipole_dataset import d_cut_fraction, generate_dipole_dataset, pair_invariants
 
 
 def region_of(final, y_cut, d_cut):

@@ -24,9 +24,9 @@ from rambo import rambo_rates
 from timing import best_time, one_core
 
 import numhep
-from numhep.diagram_channels import ChannelMap, diagram_channels, diagram_topologies
-from numhep.integrand import _as_group
-from numhep.phase_space import _beams
+from numhep.phasespace.diagram_channels import ChannelMap, diagram_channels, diagram_topologies
+from numhep.integration.integrands import as_group
+from numhep.phasespace.flat import beams as beam_momenta
 
 
 def madspace_diagram(ms, proc, d):
@@ -60,7 +60,7 @@ def madspace_diagram(ms, proc, d):
 
 def channel_mappings(ms, n_ev, rng):
     text, sqrt_s = "g g > t t~ g", 13000.0
-    group = _as_group(text, "sm")
+    group = as_group(text, "sm")
     proc = group.subprocesses[0].process
     chans = diagram_channels(group)
     first = {}
@@ -78,7 +78,7 @@ def channel_mappings(ms, n_ev, rng):
         assert mapping.random_dim() == cm.dim
         ours.append((cm, rng.random((n_ev, cm.dim))))
         theirs.append((ms.FunctionRuntime(mapping.forward_function(), ms.Context(1)), rng.random((n_ev, cm.dim))))
-    beams = lambda rs: _beams(rs, 0.0, 0.0)  # noqa: E731
+    beams = lambda rs: beam_momenta(rs, 0.0, 0.0)  # noqa: E731
     t_ours = best_time(lambda: [cm.generate(u, sqrt_s**2, beams, tau_min, 1.0) for cm, u in ours], repeats=3)
     t_ms = best_time(lambda: [rt.call([u]) for rt, u in theirs], repeats=3)
     # both map the same volume: the mean weight of one channel agrees

@@ -1,21 +1,28 @@
 """numhep: tree-level matrix elements, phase space, PDFs and VEGAS as numba
 CPU/CUDA kernels with hand-derived adjoints.
 
-The public API is re-exported here; kernels live in :mod:`numhep.kernels`,
-their vector-Jacobian products in :mod:`numhep.adjoint`, plugin discovery in
-:mod:`numhep.registry`.
+The public API is re-exported here and nothing inside numhep imports this module; the layers
+below it (README, "Layout") are kernels and adjoints, the operations made from them
+(:mod:`numhep.ops`), declarations and registries, phase space, PDF sets, amplitudes,
+integration, events and the torch layer.
 """
 
 __version__ = "0.1.0"
 
 from numhep import adjoint as _adjoint  # noqa: F401  (attaches every kernel's VJP)
-from numhep.event_generation import generate
-from numhep.integrand import integrand
-from numhep.process_group import process_group
-from numhep.matrix_element import me
-from numhep.model_definition import Model
-from numhep.parton_density import PDFSet, pdf
-from numhep.phase_space import (
+from numhep.amplitudes import catani_seymour
+from numhep.amplitudes.groups import process_group
+from numhep.amplitudes.lookup import resolve
+from numhep.amplitudes.matrix_element import me
+from numhep.declarations.model import Model
+from numhep.declarations.process import Process
+from numhep.events import dipole_dataset
+from numhep.events.generation import generate
+from numhep.integration.integrands import integrand
+from numhep.integration.multichannel import MultiChannelResult, multichannel_vegas
+from numhep.integration.vegas import VegasGrid, VegasResult, vegas_integrate, vegas_map
+from numhep.pdfsets.parton_density import PDFSet, pdf
+from numhep.phasespace.flat import (
     PhaseSpacePoints,
     rambo,
     rambo_map,
@@ -24,15 +31,12 @@ from numhep.phase_space import (
     rambo_on_diet_inverse_vjp,
     rambo_on_diet_vjp,
 )
-from numhep.process_declaration import Process
 from numhep.registry import model_registry as _models
 from numhep.registry import process_registry as _processes
-from numhep.vegas import VegasGrid, VegasResult, vegas_integrate
-from numhep.multichannel_vegas import MultiChannelResult, multichannel_vegas
 
 
 def __getattr__(name):
-    # numhep.torch (the autograd bridge) imports torch, so it loads on first use
+    # numhep.torch (the networks) imports torch, so it loads on first use
     if name == "torch":
         import importlib
 
@@ -50,13 +54,9 @@ def process(name: str, model: str = "sm") -> Process:
 
     ``numhep.process("gg_tt")`` looks up the registry (an error lists close matches);
     ``numhep.process("e+ e- > z h")`` (anything with ``>``) compiles the process in
-    ``model`` (see :mod:`numhep.compiler`).
+    ``model`` (see :mod:`numhep.amplitudes.compiled_process`).
     """
-    if ">" in name:
-        from numhep.compiler import compile_process
-
-        return compile_process(name, model=model)
-    return _processes.get(name)
+    return resolve(name, model)
 
 
 def register_process(proc: Process, name: str | None = None, *, replace: bool = False) -> Process:
@@ -81,21 +81,26 @@ def register_model(mdl: Model, name: str | None = None, *, replace: bool = False
 
 __all__ = [
     "Model",
+    "MultiChannelResult",
     "PDFSet",
     "PhaseSpacePoints",
     "Process",
     "VegasGrid",
     "VegasResult",
+    "catani_seymour",
+    "dipole_dataset",
     "generate",
     "integrand",
-    "process_group",
     "me",
     "model",
     "models",
+    "multichannel_vegas",
     "pdf",
     "process",
+    "process_group",
     "processes",
     "rambo",
+    "rambo_map",
     "rambo_on_diet",
     "rambo_on_diet_inverse",
     "rambo_on_diet_inverse_vjp",
@@ -103,6 +108,5 @@ __all__ = [
     "register_model",
     "register_process",
     "vegas_integrate",
-    "multichannel_vegas",
-    "MultiChannelResult",
+    "vegas_map",
 ]

@@ -21,8 +21,11 @@ import argparse
 import sys
 import time
 
-import numhep
-from numhep.integrand import integrand
+from numhep.events.generation import generate
+from numhep.events.plots import plot_distributions
+from numhep.integration.integrands import integrand
+from numhep.integration.vegas import VegasGrid, vegas_integrate
+from numhep.registry import process_registry
 
 
 def _cuts(items):
@@ -51,7 +54,6 @@ def _table(rows):
 
 
 def _generate(args) -> int:
-    from numhep.event_generation import generate
 
     t0 = time.perf_counter()
     res = generate(
@@ -76,8 +78,6 @@ def _generate(args) -> int:
         ("time", f"{time.perf_counter() - t0:.1f} s"),
     ]
     if args.plot:
-        from numhep.event_plots import plot_distributions
-
         rows.append(("distributions", str(plot_distributions(args.output, args.plot, title=args.process))))
     _table(rows)
     return 0
@@ -89,8 +89,8 @@ def _integrate(args) -> int:
                   channel=channel, channel_weights=args.channel_weights)
     t0 = time.perf_counter()
     if channel is None:
-        res = numhep.vegas_integrate(
-            f, numhep.VegasGrid(f.dim, bins=args.bins), n_points=args.points, n_iterations=args.iterations,
+        res = vegas_integrate(
+            f, VegasGrid(f.dim, bins=args.bins), n_points=args.points, n_iterations=args.iterations,
             n_warmup=args.warmup, seed=args.seed, progress=not args.quiet, checkpoint=args.checkpoint,
         )
     else:
@@ -171,7 +171,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "processes":
-            for name in numhep.processes():
+            for name in process_registry.names():
                 print(name)
             return 0
         return _generate(args) if args.command == "generate" else _integrate(args)

@@ -1,5 +1,5 @@
 """Catani-Seymour dipoles: formulas, adjoints, colour correlations and the soft and
-collinear limits of numhep's own matrix elements (seed 004 Sec. 2)."""
+collinear limits of numhep's own matrix elements (Maitre & Truong, arXiv:2107.06625, Sec. 2)."""
 
 import math
 
@@ -8,7 +8,7 @@ import pytest
 from kernel_checks import check_cuda_matches_cpu, check_vjp
 
 import numhep
-from numhep import catani_seymour as cs
+from numhep.amplitudes import catani_seymour as cs
 from numhep.kernels import catani_seymour as kern
 
 AS = 0.118
@@ -74,7 +74,7 @@ def test_dipole_adjoint_against_finite_differences():
         return cs.dipoles(p, table, AS)
 
     def vjp(inputs, cot):
-        return (cs.dipoles_vjp(inputs[0], table, AS, *cot),)
+        return cs.dipoles.vjp(inputs[0], table, AS, *cot)
 
     check_vjp(forward, vjp, [_parton_points()])
 
@@ -82,7 +82,7 @@ def test_dipole_adjoint_against_finite_differences():
 def test_azimuth_adjoint_against_finite_differences():
     pairs = np.array([[2, 3], [3, 4], [0, 2]])
     check_vjp(lambda p: cs.splitting_azimuths(p, pairs),
-              lambda inputs, cot: (cs.splitting_azimuths_vjp(inputs[0], pairs, cot[0]),),
+              lambda inputs, cot: cs.splitting_azimuths.vjp(inputs[0], pairs, cot[0]),
               [_parton_points()])
 
 

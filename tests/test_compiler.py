@@ -7,9 +7,10 @@ from refdata import refdata
 from scipy.spatial.transform import Rotation
 
 import numhep
-import numhep.kinematics
-from numhep.compiler import ProcessSyntaxError, compile_process
+import numhep.phasespace.kinematics
+from numhep.amplitudes.compiled_process import ProcessSyntaxError, compile_process
 from numhep.kernels import amplitude_tape as T
+from numhep.kernels import isa
 
 MG5 = {
     "ee_mumu": "e+ e- > mu+ mu-",
@@ -54,7 +55,7 @@ def test_diagram_counts_and_colour_factors():
 
 
 def test_colour_basis_is_rephased_to_a_real_matrix():
-    from numhep.compiler.colour import _real_if_real, real_phases
+    from numhep.amplitudes.compiler.colour import _real_if_real, real_phases
 
     def rephased(c):
         u = real_phases(c)
@@ -80,7 +81,7 @@ def test_colour_basis_is_rephased_to_a_real_matrix():
 
 
 def test_compiled_programs_are_cached_on_disk(tmp_path, monkeypatch):
-    import numhep.compiler as C
+    import numhep.amplitudes.compiled_process as C
 
     monkeypatch.setenv("NUMHEP_CACHE_DIR", str(tmp_path))
     fresh = C.CompiledProcess("g g > t t~ g")
@@ -93,7 +94,7 @@ def test_compiled_programs_are_cached_on_disk(tmp_path, monkeypatch):
 
 
 def test_helicity_order_reuses_currents():
-    from numhep.compiler.program import gray_order, with_change_masks
+    from numhep.amplitudes.compiler.program import gray_order, with_change_masks
 
     seq = gray_order([(-1, 1), (-1, 0, 1), (-1, 1)])
     assert len(set(seq)) == 12
@@ -120,7 +121,7 @@ def test_any_reference_leg_gives_the_same_amplitude(name):
 
     def along_phase_space(process):
         value, gp = numhep.me(p, process, grad=True)
-        gu, gs = numhep.rambo_on_diet_vjp(u, sqrt_s, fin, gp[:, 2:], np.zeros(n))
+        gu, gs = numhep.rambo_on_diet.vjp(u, sqrt_s, fin, gp[:, 2:], np.zeros(n))
         gs = gs + 0.5 * (gp[:, 0, 0] + gp[:, 0, 3] + gp[:, 1, 0] - gp[:, 1, 3])
         return value, np.column_stack([gu, gs * sqrt_s])
 
@@ -154,8 +155,8 @@ def test_reference_leg_is_one_whose_helicity_varies():
 
 def _gauge_program(proc, leg):
     ops = proc.program.ops.copy()
-    row = np.flatnonzero((ops[:, 0] == T.EXT_VECTOR) & (ops[:, 2] == leg))
-    ops[row, 0] = T.EXT_GAUGE
+    row = np.flatnonzero((ops[:, 0] == isa.EXT_VECTOR) & (ops[:, 2] == leg))
+    ops[row, 0] = isa.EXT_GAUGE
     return ops
 
 
@@ -170,7 +171,7 @@ def on_shell_top_pairs(n, sqrt_s, seed):
     legs = [tt[:, 0], tt[:, 1]]
 
     def decay(parent, m1, m2):
-        rest, _ = numhep.rambo_on_diet(rng.uniform(size=(n, 2)), np.sqrt(np.abs(numhep.kinematics.minkowski_dot(parent, parent))), [m1, m2])
+        rest, _ = numhep.rambo_on_diet(rng.uniform(size=(n, 2)), np.sqrt(np.abs(numhep.phasespace.kinematics.minkowski_dot(parent, parent))), [m1, m2])
         out = []
         for k in range(2):
             q = np.empty((n, 4))
@@ -237,7 +238,7 @@ def test_lorentz_invariance(name):
     me = numhep.me(p, proc, params=zero_widths)
     beta = np.broadcast_to([0.2, -0.4, 0.3], p.shape[:-1] + (3,))
     rot = np.broadcast_to(Rotation.from_euler("zyx", [0.3, 1.1, -0.7]).as_matrix(), p.shape[:-1] + (3, 3))
-    moved = numhep.kinematics.rotate(numhep.kinematics.boost(p, beta), rot)
+    moved = numhep.phasespace.kinematics.rotate(numhep.phasespace.kinematics.boost(p, beta), rot)
     rtol = 1e-6 if name == "gg_tt_6q" else 1e-10  # on shell to rounding only, see the Ward test
     np.testing.assert_allclose(numhep.me(moved, proc, params=zero_widths), me, rtol=rtol)
 
@@ -262,7 +263,7 @@ def test_parameter_overrides_change_derived_couplings():
 def test_cuda_build_matches_cpu():
     proc = compile_process("g g > t t~")
     p, _ = numhep.rambo(2, 800.0, proc.masses, seed=6)
-    arrays = T.tape_arrays(proc._arrays(None))
+    arrays = T.tape_arrays(proc.program_arrays(None))
     ws = [np.zeros(s, d) for s, d in T.workspace_shapes(2, proc.program.n_slots, proc.program.colour.shape[0])]
     cpu = np.empty(2)
     T.tape_me.cpu(p, *arrays, *[w.copy() for w in ws], cpu)

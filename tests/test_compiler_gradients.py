@@ -5,7 +5,7 @@ import pytest
 from kernel_checks import check_vjp
 
 import numhep
-from numhep.compiler import compile_process
+from numhep.amplitudes.compiled_process import compile_process
 from numhep.kernels import amplitude_tape as T
 
 
@@ -60,7 +60,7 @@ def _tape_vjp_workspaces(proc, arrays, m):
 def test_tape_adjoint_cuda_build_matches_cpu():
     proc = compile_process("g g > t t~")
     p, _ = numhep.rambo(2, 800.0, proc.masses, seed=6)
-    arrays = T.tape_arrays(proc._arrays(None))
+    arrays = T.tape_arrays(proc.program_arrays(None))
     shapes = _tape_vjp_workspaces(proc, arrays, 2)
     work = [np.zeros(s, d) for s, d in shapes[:-2]]
     outs = [np.zeros(s, d) for s, d in shapes[-2:]] + [np.zeros(2), np.zeros((2, 4, 4))]
@@ -75,7 +75,7 @@ def test_tape_adjoint_cuda_build_matches_cpu():
 def test_device_workspaces_keep_events_innermost():
     from types import SimpleNamespace
 
-    from numhep import array_backend as ab
+    from numhep import arrays as ab
 
     device_like = SimpleNamespace(empty=np.empty, moveaxis=np.moveaxis)  # any namespace but numpy
     w = ab.workspace(device_like, (3, 5, 4), complex)
@@ -95,7 +95,7 @@ def test_tape_runs_on_device_layout_workspaces():
 
     proc = compile_process("g g > t t~")
     p, _ = numhep.rambo(3, 800.0, proc.masses, seed=6)
-    arrays = T.tape_arrays(proc._arrays(None))
+    arrays = T.tape_arrays(proc.program_arrays(None))
     shapes = _tape_vjp_workspaces(proc, arrays, 3)
     work = [events_innermost(s, d) for s, d in shapes]
     value, grad = np.empty(3), np.empty_like(p)
@@ -112,14 +112,14 @@ def test_tape_runs_on_device_layout_workspaces():
 def test_chunked_evaluation_equals_one_piece(monkeypatch):
     # events go through the kernels in workspace-sized chunks; the parameter gradients are
     # contracted chunk by chunk: a tiny budget (one event per chunk) must change nothing
-    import numhep.compiler as C
+    from numhep.amplitudes import runtime
 
     proc = compile_process("g g > t t~ g")
     p, _ = numhep.rambo(7, 1000.0, proc.masses, seed=13)
     value = numhep.me(p, proc)
     full, grads = numhep.me(p, proc, grad=("p", "MT", "aS"))
-    monkeypatch.setattr(C, "WORKSPACE_BYTES", 1)
-    assert proc._chunk() == 1 and proc._chunk(grad=True) == 1
+    monkeypatch.setattr(runtime, "WORKSPACE_BYTES", 1)
+    assert runtime.events_per_chunk(proc.program) == 1 and runtime.events_per_chunk(proc.program, grad=True) == 1
     np.testing.assert_array_equal(numhep.me(p, proc), value)
     chunked, cgrads = numhep.me(p, proc, grad=("p", "MT", "aS"))
     np.testing.assert_array_equal(chunked, full)

@@ -32,9 +32,9 @@ else:
 EVENTS = 3 if SIMULATED else 64
 
 import numhep  # noqa: E402
-from numhep import array_backend as ab  # noqa: E402
-from numhep import catani_seymour as cs  # noqa: E402
-from numhep import phase_space_blocks as B  # noqa: E402
+from numhep import arrays as ab  # noqa: E402
+from numhep.amplitudes import catani_seymour as cs  # noqa: E402
+from numhep.phasespace import blocks as B  # noqa: E402
 
 RTOL = 1e-12
 
@@ -92,8 +92,8 @@ def test_phase_space(rng):
     fin, _ = numhep.rambo_on_diet(u, 700.0, masses)
     same(numhep.rambo_on_diet_inverse(cp.asarray(fin), masses), numhep.rambo_on_diet_inverse(fin, masses))
     g = rng.normal(size=fin.shape)
-    same(numhep.rambo_on_diet_vjp(cp.asarray(u), 700.0, masses, cp.asarray(g), 1.0),
-         numhep.rambo_on_diet_vjp(u, 700.0, masses, g, 1.0))
+    same(numhep.rambo_on_diet.vjp(cp.asarray(u), 700.0, masses, cp.asarray(g), 1.0),
+         numhep.rambo_on_diet.vjp(u, 700.0, masses, g, 1.0))
     legs = [0.0, 0.0, 173.0, 173.0, 0.0]
     r = 1.0 - rng.random((32, 3, 4))
     same(numhep.rambo_map(cp.asarray(r), 1000.0, legs), numhep.rambo_map(r, 1000.0, legs))
@@ -182,4 +182,4 @@ def test_torch_cuda_tensors_through_the_bridge(rng):
 def test_mixed_host_and_device_arrays_are_refused(rng):
     u = rng.random((4, 2))
     with pytest.raises(TypeError, match="different devices"):
-        numhep.rambo_on_diet_vjp(cp.asarray(u), 200.0, [0.0, 0.0], np.ones((4, 2, 4)), 0.0)
+        numhep.rambo_on_diet.vjp(cp.asarray(u), 200.0, [0.0, 0.0], np.ones((4, 2, 4)), 0.0)

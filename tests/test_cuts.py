@@ -5,8 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from numhep.cuts import Cuts, cluster_minimum
-from numhep.phase_space import rambo_on_diet
+from numhep.phasespace.cuts import Cuts, cluster_minimum
+from numhep.phasespace.flat import rambo_on_diet
 
 
 def invariant(p, members):

@@ -7,9 +7,9 @@ import pytest
 from test_integrand import TOP, agree, drell_yan_quadrature, integrate
 
 import numhep
-from numhep.diagram_channels import ChannelMap, diagram_channels, propagator_weights
-from numhep.integrand import _as_group
-from numhep.phase_space import _beams
+from numhep.phasespace.diagram_channels import ChannelMap, diagram_channels, propagator_weights
+from numhep.integration.integrands import as_group
+from numhep.phasespace.flat import beams as beam_momenta
 
 
 def massless_volume(n, s):
@@ -19,12 +19,12 @@ def massless_volume(n, s):
 
 
 def beams(rs):
-    return _beams(rs, 0.0, 0.0)
+    return beam_momenta(rs, 0.0, 0.0)
 
 
 @pytest.fixture(scope="module")
 def ee_uugg():
-    group = _as_group("e+ e- > u u~ g g", "sm")
+    group = as_group("e+ e- > u u~ g g", "sm")
     return group, diagram_channels(group)
 
 
@@ -58,7 +58,7 @@ def test_channel_maps_are_physical_and_cover_the_phase_space_volume(ee_uugg, rng
 
 
 def test_massive_t_channel_maps_cover_the_volume(rng):
-    group = _as_group("u d~ > w+ w+ w-", "sm")
+    group = as_group("u d~ > w+ w+ w-", "sm")
     chans = diagram_channels(group)
     ref = numhep.rambo(100_000, 2000.0, group.masses, seed=3)[1].mean()
     kinds = set()
@@ -113,7 +113,7 @@ def test_multichannel_drell_yan_against_quadrature():
 
 @pytest.mark.parametrize("weights", ["propagator", "sde"])
 def test_multichannel_top_pairs_match_the_flat_map(weights):
-    gg = _as_group("g g > t t~", "sm")
+    gg = as_group("g g > t t~", "sm")
     multi = multichannel(numhep.integrand(gg, 13000.0, channel="diagrams", channel_weights=weights, **TOP))
     flat = integrate(numhep.integrand(gg, 13000.0, **TOP))
     agree(multi.mean, multi.sdev, flat.mean, flat.sdev, rel=0.01)
@@ -178,4 +178,4 @@ def test_cli_generate_with_diagram_channels(tmp_path, capsys):
                  "-n", "100", "-o", str(lhe), "--points", "2000", "--iterations", "3", "--warmup", "1", "--quiet"])
     out = capsys.readouterr().out
     assert code == 0 and "diagram channels" in out and "s123(91.188) s13(0)" in out
-    assert numhep.event_files.count_lhe_events(lhe) == 100
+    assert numhep.events.files.count_lhe_events(lhe) == 100

@@ -1,4 +1,4 @@
-"""The dipole emulator pipeline at small scale (seed 004): data set, training, the
+"""The dipole emulator pipeline at small scale (Maitre & Truong, arXiv:2107.06625): data set, training, the
 comparison with a plain network, persistence, resumption and the numhep process."""
 
 import numpy as np
@@ -8,7 +8,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("fastjet")
 
 import numhep  # noqa: E402
-from numhep.dipole_dataset import DipoleDataset, generate_dipole_dataset, jet_selection  # noqa: E402
+from numhep.events.dipole_dataset import DipoleDataset, generate_dipole_dataset, jet_selection  # noqa: E402
 from numhep.torch.dipole_emulator import DipoleEmulator, train_emulator  # noqa: E402
 
 SMALL = dict(members=1, hidden=(32, 64, 32), max_epochs=25, batch_size=512, progress=False)

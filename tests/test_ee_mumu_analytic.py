@@ -6,7 +6,7 @@ from kernel_checks import check_cuda_matches_cpu, check_vjp
 from refdata import refdata
 
 import numhep
-import numhep.kinematics
+import numhep.phasespace.kinematics
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_momentum_adjoint_against_finite_differences(mg5, proc):
 def test_lorentz_invariance_and_crossing_symmetry(mg5):
     p = mg5["p"][:40]
     beta = np.array([0.3, -0.2, 0.5])
-    q = numhep.kinematics.boost(p, np.broadcast_to(beta, p.shape[:-1] + (3,)))
+    q = numhep.phasespace.kinematics.boost(p, np.broadcast_to(beta, p.shape[:-1] + (3,)))
     np.testing.assert_allclose(numhep.me(q, "ee_mumu_analytic"), numhep.me(p, "ee_mumu_analytic"), rtol=1e-11)
     # C: exchanging particles and antiparticles of both pairs leaves |M|^2 unchanged
     swapped = p[:, [1, 0, 3, 2]]

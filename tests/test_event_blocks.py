@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 import numhep
-from numhep.compiler import compile_process
-from numhep.compiler import event_blocks as EB
+from numhep.amplitudes.compiled_process import compile_process
+from numhep.amplitudes import event_blocks as EB
 from numhep.kernels import amplitude_block as AB
 from numhep.kernels import amplitude_tape as T
+from numhep.kernels import isa
 
 # between them every vertex opcode: FFV (all three currents), VVV, VVVV, FFS, VVS, VVSS, SSS,
 # SSSS (h h > h h h: with an internal scalar line into it, so its input cotangents count)
@@ -25,7 +26,7 @@ PROCESSES = ["g g > t t~ g g", "u d~ > w+ w+ w-", "b u > t h d", "u d~ > w+ h h"
 def per_event(proc, p):
     """Value, momentum gradient and coupling/real cotangents from the per-event tape."""
     n = p.shape[0]
-    arrays = T.tape_arrays(proc._arrays(None))
+    arrays = T.tape_arrays(proc.program_arrays(None))
     prog = proc.program
     nr, nre = arrays[1].shape[0], arrays[2].shape[0]
     work = [np.zeros(s, d) for s, d in T.workspace_shapes(n, prog.n_slots, prog.colour.shape[0], grad=True)]
@@ -36,7 +37,7 @@ def per_event(proc, p):
 
 def blocked(proc, p):
     n, legs, _ = p.shape
-    arrays = proc._arrays(None)
+    arrays = proc.program_arrays(None)
     pb = EB._blocks(p)
     ws = [np.zeros(shape) for shape in EB.vjp_shapes(proc.program, pb.shape[0], legs, arrays[1].shape[0],
                                                        arrays[2].shape[0])]
@@ -54,7 +55,7 @@ def test_blocks_reproduce_the_per_event_tape(text):
     n = AB.BLOCK + 5
     p, _ = numhep.rambo(n, 1000.0, proc.masses, seed=21)
     ref = per_event(proc, p)
-    value = EB.value(p, proc._arrays(None), proc.program, 2**26)
+    value = EB.value(p, proc.program_arrays(None), proc.program, 2**26)
     np.testing.assert_allclose(value, ref[0], rtol=1e-11)
     got = blocked(proc, p)
     for name, a, b in zip(("|M|^2", "d/dp", "d/dcouplings", "d/dreals"), got, ref):
@@ -68,7 +69,7 @@ def test_padding_events_do_not_leak():
     # boundary inside the events must not change any of them
     proc = compile_process("g g > t t~ g")
     p, _ = numhep.rambo(3, 1000.0, proc.masses, seed=22)
-    arrays = proc._arrays(None)
+    arrays = proc.program_arrays(None)
     whole = EB.value(p, arrays, proc.program, 2**26)
     one_block = EB.value(p, arrays, proc.program, 1)
     np.testing.assert_array_equal(whole, one_block)
@@ -85,10 +86,10 @@ def test_a_program_whose_current_uses_the_reference_leg_is_refused():
     prog = proc.program
     ops = prog.ops.copy()
     ref = ops[ops[:, 7] >= 0, 7][0]
-    leg = ops[(ops[:, 1] == ref) & (ops[:, 0] <= T.EXT_GAUGE), 2][0]
-    current = np.flatnonzero((ops[:, 0] > T.EXT_GAUGE) & (ops[:, 7] < 0))[0]
+    leg = ops[(ops[:, 1] == ref) & (ops[:, 0] <= isa.EXT_GAUGE), 2][0]
+    current = np.flatnonzero((ops[:, 0] > isa.EXT_GAUGE) & (ops[:, 7] < 0))[0]
     ops[current, 8] |= 1 << leg
     broken = dataclasses.replace(prog, ops=ops)
     p, _ = numhep.rambo(2, 1000.0, proc.masses, seed=23)
     with pytest.raises(RuntimeError, match="reference leg"):
-        EB.value(p, proc._arrays(None), broken, 2**26)
+        EB.value(p, proc.program_arrays(None), broken, 2**26)

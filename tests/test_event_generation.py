@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 import numhep
-from numhep import event_files
-from numhep.colour_flow import colour_flows
-from numhep.event_generation import generate, max_weight, unweight
+from numhep.events import files as event_files
+from numhep.amplitudes.colour_flow import colour_flows
+from numhep.events.generation import generate, max_weight, unweight
 
 SMALL = dict(n_points=4000, n_iterations=4, n_warmup=1, pilot_points=20000, batch_size=2000, progress=False)
 
@@ -67,7 +67,7 @@ def test_generated_events_files_and_shower(tmp_path):
     showered = sum(bool(py.next()) for _ in range(20))
     assert showered == 20 and py.event.size() > 20
     # the distributions plot reads the same events back: tops on shell, same momenta as HDF5
-    from numhep.event_plots import lhe_final_states, plot_distributions
+    from numhep.events.plots import lhe_final_states, plot_distributions
 
     q, pdgs, wq = lhe_final_states(lhe)
     assert list(pdgs) == [6, -6] and q.shape == (300, 2, 4)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import numhep
-from numhep.process_group import process_group
-from numhep.pythia_reference import pythia_cross_section
+from numhep.amplitudes.groups import process_group
+from pythia_reference import pythia_cross_section
 from numhep.units import GEV2_TO_PB
 
 # Pythia 8.317.2 with this PDF (clipped), 5 incoming flavours, alpha_s = 0.118 fixed,

@@ -4,7 +4,7 @@ from kernel_checks import check_cuda_matches_cpu, check_vjp
 from scipy.spatial.transform import Rotation
 
 import numhep.adjoint.lorentz  # noqa: F401  (attaches the VJPs)
-from numhep import kinematics
+from numhep.phasespace import kinematics as kinematics
 from numhep.kernels import lorentz as K
 
 

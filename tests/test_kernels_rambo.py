@@ -175,7 +175,7 @@ def test_rambo_map_vjp_covers_the_beams(rng):
     r = rng.uniform(0.1, 0.9, size=(5, 3, 4))
     rs = rng.uniform(600.0, 900.0, 5)
     check_vjp(lambda r, rs: tuple(numhep.rambo_map(r, rs, legs)),
-              lambda a, c: numhep.phase_space.rambo_map_vjp(a[0], a[1], legs, *c), [r, rs], step=1e-7)
+              lambda a, c: numhep.phasespace.flat.rambo_map.vjp(a[0], a[1], legs, *c), [r, rs], step=1e-7)
 
 
 def test_cuda_builds_match_cpu(rng):

@@ -98,7 +98,7 @@ def test_adjoint_against_finite_differences(nnpdf, region):
     n = 24
     x = np.exp(rng.uniform(np.log(x0), np.log(x1), n))
     q2 = np.exp(rng.uniform(np.log(q0), np.log(q1), n))
-    col = nnpdf.grid.pid_column[numhep.lhapdf_grid.pid_slots(rng.choice([21, 1, 2, -2, 3, 5], n))]
+    col = nnpdf.grid.pid_column[numhep.pdfsets.lhapdf_grid.pid_slots(rng.choice([21, 1, 2, -2, 3, 5], n))]
     arrays = nnpdf.grid.kernel_arrays()
 
     def f(lx, lq2):
@@ -124,7 +124,7 @@ def test_grad_api_and_cuda_build(nnpdf):
     h = 1e-6
     fd = (nnpdf.xfxQ2(2, x * (1 + h), q2) - nnpdf.xfxQ2(2, x * (1 - h), q2)) / (2 * h * x)
     np.testing.assert_allclose(dx, fd, rtol=1e-5)
-    col = np.full(3, nnpdf.grid.pid_column[numhep.lhapdf_grid.pid_slots(2)])
+    col = np.full(3, nnpdf.grid.pid_column[numhep.pdfsets.lhapdf_grid.pid_slots(2)])
     check_cuda_matches_cpu(KP.xfxq2, [col, x, q2, *nnpdf.grid.kernel_arrays()], [np.empty(3)])
     check_cuda_matches_cpu(
         KP.xfxq2.vjp, [col, x, q2, *nnpdf.grid.kernel_arrays(), np.ones(3)], [np.empty(3), np.empty(3)]
@@ -175,7 +175,7 @@ def test_alpha_s_adjoint_and_cuda(nnpdf):
 def test_tabulated_alpha_s_kernels(nnpdf):
     lq = np.log(np.geomspace(1.65, 1000.0, 30) ** 2)
     vals = nnpdf.alphasQ2(np.exp(lq))
-    dv = numhep.parton_density._subgrid_derivatives(lq, vals)
+    dv = numhep.pdfsets.parton_density._subgrid_derivatives(lq, vals)
     q2 = np.exp(np.random.default_rng(2).uniform(lq[0] + 0.01, lq[-1] - 0.01, 12))
 
     def f(l):
@@ -202,7 +202,7 @@ def test_tabulated_alpha_s_thresholds_and_ends(nnpdf):
     vals = np.array([float(nnpdf.alphasQ(q)) for q in qs])
     vals[5] *= 0.99  # a jump at the threshold
     lq = np.log(qs**2)
-    dv = numhep.parton_density._subgrid_derivatives(lq, vals)
+    dv = numhep.pdfsets.parton_density._subgrid_derivatives(lq, vals)
     out = np.empty(4)
     q2 = np.array([4.92**2 * 0.9999, 4.92**2, 1.0, 1e6])
     KA.alphas_tabulated.cpu(q2, lq, vals, dv, out)
@@ -226,7 +226,7 @@ def test_bad_input_is_named(nnpdf):
 
 def test_lhapdf_set_folder_from_data_path(tmp_path, monkeypatch, nnpdf):
     # a standard LHAPDF folder: .info + members, found through LHAPDF_DATA_PATH
-    src = numhep.lhapdf_grid.locate("NNPDF31_lo_as_0118").member(0)
+    src = numhep.pdfsets.lhapdf_grid.locate("NNPDF31_lo_as_0118").member(0)
     folder = tmp_path / "MySet"
     folder.mkdir()
     (folder / "MySet_0000.dat").write_text(src.read_text())

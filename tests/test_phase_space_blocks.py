@@ -8,7 +8,7 @@ from kernel_checks import check_cuda_matches_cpu, check_vjp
 from scipy import integrate
 
 import numhep
-from numhep import phase_space_blocks as B
+from numhep.phasespace import blocks as B
 from numhep.kernels import invariant_maps as KI
 from numhep.kernels import luminosity as KL
 from numhep.kernels import t_channel as KS
@@ -95,9 +95,9 @@ def test_invariant_map_adjoints_and_cuda(name, fwd, inv, kern, extra, rng):
     # the array API's inverse VJP is the kernel's
     cot = (rng.normal(size=n), rng.normal(size=n))
     if kern is KI.breit_wigner_map:
-        api = B.breit_wigner_map_inverse_vjp(s, *extra, lo, hi, *cot)
+        api = B.breit_wigner_map_inverse.vjp(s, *extra, lo, hi, *cot)
     else:
-        api = B.power_law_map_inverse_vjp(s, lo, hi, *cot, nu=extra[1], pole=extra[0])
+        api = B.power_law_map_inverse.vjp(s, lo, hi, *cot, nu=extra[1], pole=extra[0])
     for a, b in zip(api, backward_vjp([s, lo, hi], cot)):
         np.testing.assert_allclose(a, b)
 
@@ -184,7 +184,7 @@ def test_two_body_decay_inverse_adjoint_and_cuda(rng):
 
     check_vjp(inverse, vjp, [k1, k2])
     cot = (rng.normal(size=(n, 2)), rng.normal(size=n))
-    for a, b in zip(B.two_body_decay_inverse_vjp(k1, k2, *cot), vjp([k1, k2], cot)):
+    for a, b in zip(B.two_body_decay_inverse.vjp(k1, k2, *cot), vjp([k1, k2], cot)):
         np.testing.assert_allclose(a, b)
     check_cuda_matches_cpu(KT.two_body_decay_inverse.vjp, (k1[:6], k2[:6], cot[0][:6], cot[1][:6]),
                            (np.empty((6, 4)), np.empty((6, 4))), rtol=1e-12)
@@ -268,7 +268,7 @@ def test_t_channel_block_adjoint_and_cuda(mass, rng):
     check_vjp(forward, vjp, [p1, p2, s1, s2, z])
     # the array API returns the same cotangents
     cot = (rng.normal(size=(n, 4)), rng.normal(size=(n, 4)), rng.normal(size=n))
-    np.testing.assert_allclose(B.t_channel_scattering_vjp(p1, p2, s1, s2, z, *cot, mass=mass)[4],
+    np.testing.assert_allclose(B.t_channel_scattering.vjp(p1, p2, s1, s2, z, *cot, mass=mass)[4],
                                vjp([p1, p2, s1, s2, z], cot)[4])
     check_cuda_matches_cpu(KS.t_channel_scattering, (p1[:6], p2[:6], s1[:6], s2[:6], z[:6], m2, 1.4),
                            (np.empty((6, 4)), np.empty((6, 4)), np.empty(6)), rtol=1e-12)
@@ -301,7 +301,7 @@ def test_t_channel_inverse_adjoint_and_cuda(mass, rng):
 
     check_vjp(inverse, vjp, [p1, p2, k1])
     cot = (rng.normal(size=(n, 2)), rng.normal(size=n))
-    for a, b in zip(B.t_channel_scattering_inverse_vjp(p1, p2, k1, *cot, mass=mass), vjp([p1, p2, k1], cot)):
+    for a, b in zip(B.t_channel_scattering_inverse.vjp(p1, p2, k1, *cot, mass=mass), vjp([p1, p2, k1], cot)):
         np.testing.assert_allclose(a, b)
     check_cuda_matches_cpu(KS.t_channel_scattering_inverse.vjp,
                            (p1[:6], p2[:6], k1[:6], m2, 1.4, cot[0][:6], cot[1][:6]),
@@ -364,7 +364,7 @@ def test_luminosity_adjoints_and_cuda(rng):
 
     check_vjp(backward, backward_vjp, [x, lo, hi], step=1e-9)
     cot = (rng.normal(size=(n, 2)), rng.normal(size=n))
-    for a, b in zip(B.luminosity_map_inverse_vjp(x, lo, hi, *cot), backward_vjp([x, lo, hi], cot)):
+    for a, b in zip(B.luminosity_map_inverse.vjp(x, lo, hi, *cot), backward_vjp([x, lo, hi], cot)):
         np.testing.assert_allclose(a, b)
     tau = x.prod(1)
 

@@ -32,9 +32,9 @@ def test_broken_plugin_warns_and_the_others_still_load(monkeypatch):
         return [bad, *good]
 
     monkeypatch.setattr(ep_module.importlib.metadata, "entry_points", with_broken)
-    from numhep.registry import _validate_process
+    from numhep.registry import validate_process
 
-    reg = Registry("numhep.processes", "process", _validate_process)
+    reg = Registry("numhep.processes", "process", validate_process)
     with pytest.warns(PluginWarning, match="broken_proc"):
         names = reg.names()
     assert "ee_mumu_analytic" in names and "broken_proc" not in names

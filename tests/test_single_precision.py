@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import numhep
-from numhep.compiler import compile_process
+from numhep.amplitudes.compiled_process import compile_process
 from numhep.kernels import _target
 from numhep.kernels import amplitude_block as KB
 from numhep.kernels import amplitude_tape as T
@@ -65,7 +65,7 @@ def test_single_precision_builds_do_no_double_arithmetic():
 def test_mixed_precision_call_is_an_error():
     proc = compile_process("g g > t t~")
     p, _ = numhep.rambo(2, 800.0, proc.masses, seed=6)
-    arrays = T.tape_arrays(proc._arrays(None))  # float64 couplings with float32 momenta
+    arrays = T.tape_arrays(proc.program_arrays(None))  # float64 couplings with float32 momenta
     ws = [np.zeros(s, d) for s, d in T.workspace_shapes(2, proc.program.n_slots, proc.program.colour.shape[0],
                                                           real=np.float32)]
     with pytest.raises(TypeError, match="float32 and float64 arrays mixed"):
@@ -128,7 +128,7 @@ def test_float32_cuda_build_matches_cpu_blocks():
     # against the single-precision SIMD blocks of the host
     proc = compile_process("g g > t t~")
     p = numhep.rambo(3, 800.0, proc.masses, seed=6)[0].astype(np.float32)
-    arrays = T.tape_arrays(proc._arrays(None, np.float32))
+    arrays = T.tape_arrays(proc.program_arrays(None, np.float32))
     ws = [np.zeros(s, d) for s, d in T.workspace_shapes(3, proc.program.n_slots, proc.program.colour.shape[0],
                                                           real=np.float32)]
     gpu = np.empty(3, np.float32)

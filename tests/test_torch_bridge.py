@@ -11,8 +11,8 @@ torch = pytest.importorskip("torch")
 
 import numhep  # noqa: E402
 import numhep.torch as nt  # noqa: E402
-from numhep import phase_space_blocks as B  # noqa: E402
-from numhep.torch._bridge import as_array  # noqa: E402
+from numhep.phasespace import blocks as B  # noqa: E402
+from numhep.autograd import as_array  # noqa: E402
 
 MT = 173.0
 
@@ -135,7 +135,7 @@ def test_gradcheck_parton_densities():
 
 
 def test_gradcheck_dipoles_and_splitting_azimuths():
-    from numhep import catani_seymour as cs
+    from numhep.amplitudes import catani_seymour as cs
 
     p, _ = numhep.rambo(3, 1000.0, [0.0] * 7, seed=3)
     partons = t64(p[:, 2:])

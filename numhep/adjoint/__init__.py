@@ -1,23 +1,11 @@
 """Hand-derived vector-Jacobian products, one module per kernel module.
 
-Importing this package attaches each VJP to its forward kernel (``kernel.vjp``).
+Importing this package attaches each VJP to its forward kernel (``kernel.vjp``): every
+module of the package is imported, so a new adjoint module needs no entry here.
 """
 
-from numhep.adjoint import (  # noqa: F401
-    alpha_s,
-    amplitude_block,
-    amplitude_tape,
-    catani_seymour,
-    invariant_maps,
-    lorentz,
-    luminosity,
-    pdf_interpolation,
-    propagators,
-    rambo,
-    rambo_on_diet,
-    t_channel,
-    two_body_decay,
-    vegas_grid,
-    vertices,
-    wavefunctions,
-)
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

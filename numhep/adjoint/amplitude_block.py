@@ -11,8 +11,7 @@ The walk runs once per helicity group (configurations that differ in the referen
 only, :func:`numhep.kernels.amplitude_block.helicity_group`): every current and every
 diagram's vertex inputs are the same for the members and the VJPs are linear in their
 seeds, so each diagram's vertex VJP is seeded with the sum of the members' cotangents
-and runs once for the group.  gg -> tt~gg's gradient went from 178 to about 126 us/event
-on one core.
+and runs once for the group.
 
 Arrays beyond the forward's: stored currents ``V`` (nb, n_slots, 8 * BLOCK: real rows 0-3,
 imaginary rows 4-7), the diagrams' currents summed per colour flow ``U`` (nb, n_jamp,
@@ -54,7 +53,7 @@ from numhep.kernels.amplitude_block import (
     state_slot,
     store_row,
 )
-from numhep.kernels.amplitude_tape import (
+from numhep.kernels.isa import (
     EXT_GAUGE,
     FFS_PSI,
     FFS_PSIBAR,
@@ -65,14 +64,14 @@ from numhep.kernels.amplitude_tape import (
     KIND_PSIBAR,
     KIND_SCALAR,
     KIND_VECTOR,
-    SSS_S,
     SSSS_S,
-    VVS_S,
-    VVS_V,
+    SSS_S,
     VVSS_S,
     VVSS_V,
-    VVV_V,
+    VVS_S,
+    VVS_V,
     VVVV_V,
+    VVV_V,
     four_point,
     output_kind,
 )

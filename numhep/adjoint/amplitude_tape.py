@@ -41,6 +41,14 @@ from numhep.adjoint.wavefunctions import external_psi_vjp, external_psibar_vjp, 
 from numhep.kernels import amplitude_tape as fwd
 from numhep.kernels._target import adjoint_of, device
 from numhep.kernels.amplitude_tape import (
+    amplitude_reference,
+    has_state,
+    helicity_group,
+    reference_states,
+    run_tape,
+    state_slot,
+)
+from numhep.kernels.isa import (
     EXT_GAUGE,
     EXT_PSI,
     EXT_PSIBAR,
@@ -56,22 +64,16 @@ from numhep.kernels.amplitude_tape import (
     KIND_SCALAR,
     KIND_VECTOR,
     MEMBERS,
-    SSS_S,
     SSSS_S,
-    VVS_S,
+    SSS_S,
     VVSS_S,
     VVSS_V,
+    VVS_S,
     VVS_V,
-    VVV_V,
     VVVV_V,
-    amplitude_reference,
+    VVV_V,
     four_point,
-    has_state,
-    helicity_group,
     output_kind,
-    reference_states,
-    run_tape,
-    state_slot,
 )
 
 #: the helicity algebra is compiled with fast math (numhep.kernels._target)

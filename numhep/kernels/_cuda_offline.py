@@ -214,7 +214,6 @@ def main(argv=None) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 3
-    import numhep  # noqa: F401  (attaches every kernel's adjoint)
 
     signatures = pickle.loads(Path(argv[0]).read_bytes())
     failures = check(signatures)

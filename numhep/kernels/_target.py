@@ -28,8 +28,8 @@ Rule for kernel sources: import device helpers *by name*
 
 Performance rule: numba passes each array argument as 7 + 2 ndim scalars and does
 not inline across jitted functions, so a helper called with many arrays costs more
-than its arithmetic (the PDF interpolation went from 300 to 110 ns per point when its
-eight grid arrays became one flat table).  Pack read-only data into few arrays, and
+than its arithmetic.  Pack read-only data into few arrays (the PDF grid is one flat
+table), and
 mark short leaf helpers ``@device(inline=True)``.
 
 Calling a kernel dispatches on the array type: numpy arrays run the CPU batch
@@ -62,7 +62,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import sys
 import types
 from pathlib import Path
@@ -70,6 +69,8 @@ from pathlib import Path
 import numba
 import numba.extending
 import numpy as np
+
+from numhep.storage import atomic_write, cache_dir
 
 __all__ = ["device", "kernel", "adjoint_of", "inlined", "aligned_spills", "best_block_size", "precision_of",
            "DOUBLE", "SINGLE"]
@@ -112,11 +113,7 @@ def _source_hash() -> str:
 
 
 def _cache_dir() -> Path:
-    base = os.environ.get("NUMHEP_CACHE_DIR")
-    base = Path(base) if base else Path.home() / ".cache" / "numhep"
-    path = base / "launchers" / _source_hash()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return cache_dir("launchers", _source_hash(), create=True)
 
 
 _LAUNCHER_TEMPLATE = '''\
@@ -148,9 +145,8 @@ def _load_launcher(module: str, name: str, nargs: int):
     modname = f"_numhep_launch_{module.replace('.', '_')}_{name}_{key}"
     path = _cache_dir() / f"{modname}.py"
     if not path.exists() or path.read_text() != source:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(source)
-        os.replace(tmp, path)
+        with atomic_write(path) as tmp:
+            tmp.write_text(source)
     spec = importlib.util.spec_from_file_location(modname, path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[modname] = mod

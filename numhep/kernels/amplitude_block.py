@@ -37,6 +37,14 @@ both give the same |M|^2 to rounding (tested).  Adjoint: :mod:`numhep.adjoint.am
 
 from numhep.kernels._target import device, inlined, kernel
 from numhep.kernels.amplitude_tape import (
+    amplitude_reference,
+    contract,
+    external_wavefunction,
+    has_state,
+    helicity_group,
+    state_slot,
+)
+from numhep.kernels.isa import (
     EXT_GAUGE,
     FFS_PSI,
     FFS_PSIBAR,
@@ -47,22 +55,16 @@ from numhep.kernels.amplitude_tape import (
     KIND_PSI,
     KIND_PSIBAR,
     KIND_VECTOR,
+    MEMBERS,
     SSSS_S,
-    VVS_S,
     VVSS_S,
     VVSS_V,
+    VVS_S,
     VVS_V,
-    MEMBERS,
-    VVV_V,
     VVVV_V,
-    amplitude_reference,
-    contract,
-    external_wavefunction,
+    VVV_V,
     four_point,
-    has_state,
-    helicity_group,
     output_kind,
-    state_slot,
 )
 from numhep.kernels.propagators import psi_propagator, psibar_propagator, scalar_propagator, vector_propagator
 from numhep.kernels.vertices import ffs_psi, ffs_psibar, ffs_scalar, ffv_psi, ffv_psibar, ffv_vector, vvv_vector, vvvv_vector

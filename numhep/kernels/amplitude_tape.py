@@ -1,9 +1,9 @@
 """The amplitude program interpreter: |M|^2 of any compiled process from its tape.
 
-A process compiles (:mod:`numhep.compiler`) to plain arrays, and this one kernel runs
+A process compiles (:mod:`numhep.amplitudes.compiled_process`) to plain arrays, and this one kernel runs
 them for every process, one event per thread on CUDA; on the CPU the same program runs
 vectorised across blocks of events (:mod:`numhep.kernels.amplitude_block`, which shares
-this module's opcodes and external wavefunctions):
+the opcodes of :mod:`numhep.kernels.isa` and this module's external wavefunctions):
 
 ``ops`` (n_ops, 9) int64, one instruction per row:
     [opcode, out, in1, in2, in3, coupling row, propagator, amplitude reference, leg mask]
@@ -25,14 +25,12 @@ leg is in no current, so all currents carry over when only it changes).
 
 Helicity groups (what MadGraph calls helicity recycling): every diagram is contracted with
 one leg's wavefunction (the reference: the compiler picks a leg with as many helicity states
-as any, numhep.compiler.CompiledProcess), and no current depends on that leg, so the
-configurations that differ in its helicity only (consecutive in the order above, at most
-MEMBERS of them) share every current and every diagram's vertex current.  They run as one
-group: the vertex currents once, the contraction and the colour sum once per member.  The
-reference's wavefunction for each of its helicity states sits in one of MEMBERS extra
-slots, computed once per event.  On one CPU core this program (the CUDA build's
-arithmetic) went from about 325 to 265 us per gg -> tt~gg event for the value and from
-1220 to 810 us for value and gradient.
+as any, :class:`numhep.amplitudes.compiled_process.CompiledProcess`), and no current depends
+on that leg, so the configurations that differ in its helicity only (consecutive in the
+order above, at most MEMBERS of them) share every current and every diagram's vertex
+current. They run as one group: the vertex currents once, the contraction and the colour sum
+once per member. The reference's wavefunction for each of its helicity states sits in one of
+MEMBERS extra slots, computed once per event.
 
 |M|^2 = norm * sum_h sum_kl conj(J_k) C_kl J_l with the colour matrix C and
 norm = 1 / (initial spins x initial colours x identical-particle factor).  The tape kernels
@@ -47,6 +45,32 @@ Adjoint: :mod:`numhep.adjoint.amplitude_tape`.
 import numpy as np
 
 from numhep.kernels._target import device, kernel
+from numhep.kernels.isa import (
+    EXT_GAUGE,
+    EXT_PSI,
+    EXT_PSIBAR,
+    EXT_VECTOR,
+    FFS_PSI,
+    FFS_PSIBAR,
+    FFS_S,
+    FFV_PSI,
+    FFV_PSIBAR,
+    FFV_V,
+    KIND_PSI,
+    KIND_PSIBAR,
+    KIND_SCALAR,
+    KIND_VECTOR,
+    MEMBERS,
+    SSSS_S,
+    VVSS_S,
+    VVSS_V,
+    VVS_S,
+    VVS_V,
+    VVVV_V,
+    VVV_V,
+    four_point,
+    output_kind,
+)
 from numhep.kernels.propagators import psi_propagator, psibar_propagator, scalar_propagator, vector_propagator
 from numhep.kernels.vertices import (
     ffs_psi,
@@ -62,54 +86,6 @@ from numhep.kernels.wavefunctions import external_psi, external_psibar, polarisa
 
 #: the helicity algebra is compiled with fast math (numhep.kernels._target)
 FAST_MATH = True
-
-# opcodes (the compiler emits the same numbers)
-EXT_PSI = 0
-EXT_PSIBAR = 1
-EXT_VECTOR = 2
-EXT_SCALAR = 3
-EXT_GAUGE = 4  # a vector leg's polarisation replaced by k/E: Ward-identity checks
-FFV_V = 10
-FFV_PSIBAR = 11
-FFV_PSI = 12
-FFS_S = 20
-FFS_PSIBAR = 21
-FFS_PSI = 22
-VVV_V = 30
-VVVV_V = 31
-VVS_V = 40
-VVS_S = 41
-SSS_S = 50
-VVSS_V = 60
-VVSS_S = 61
-SSSS_S = 70
-
-#: output kind of each current opcode: 0 vector, 1 psibar, 2 psi, 3 scalar
-KIND_VECTOR = 0
-KIND_PSIBAR = 1
-KIND_PSI = 2
-KIND_SCALAR = 3
-
-#: the most helicity states of one leg (a massive vector's three): configurations that
-#: differ in the reference leg only are run as one group, sharing all but the contraction
-MEMBERS = 3
-
-
-@device(inline=True)
-def output_kind(op):
-    if op == FFV_PSIBAR or op == FFS_PSIBAR:
-        return KIND_PSIBAR
-    if op == FFV_PSI or op == FFS_PSI:
-        return KIND_PSI
-    if op == FFS_S or op == VVS_S or op == SSS_S or op == VVSS_S or op == SSSS_S:
-        return KIND_SCALAR
-    return KIND_VECTOR
-
-
-@device(inline=True)
-def four_point(op):
-    return op == VVVV_V or op == VVSS_V or op == VVSS_S or op == SSSS_S
-
 
 @device(inline=True)
 def external_wavefunction(op, e, px, py, pz, m, hel, inc):
@@ -190,7 +166,7 @@ def contract(kind, x0, x1, x2, x3, w0, w1, w2, w3):
 def amplitude_reference(ops):
     """(slot, kind, leg, instruction) of the reference wavefunction every diagram is
     contracted with: the program builds all diagrams against one leg
-    (numhep.compiler.diagrams), and no current depends on it."""
+    (numhep.amplitudes.compiler.diagrams), and no current depends on it."""
     ref, kind, leg, row = 0, KIND_SCALAR, 0, 0
     for n in range(ops.shape[0]):
         if ops[n, 7] >= 0:
@@ -395,7 +371,7 @@ def tape_me(i, p, ops, couplings, reals, helicities, colour, diag_ptr, diag_jamp
 @kernel
 def tape_diagram_weights(i, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef, w, k, amp, out):
     """out[i, d] = sum over helicities of |A_d|^2, the squared amplitude of diagram d alone
-    (no colour factor), MadGraph's single-diagram enhancement weights (seed 003 Eq. 2.56).
+    (no colour factor), MadGraph's single-diagram enhancement weights (Heimel, PhD thesis, Heidelberg 2024, Eq. 2.56).
     Called with the identity CSR rows (diagram d -> column d, coefficient 1) so that run_tape
     leaves every diagram's amplitude in its own column of ``amp`` (MEMBERS x n_diagrams)."""
     nd = out.shape[1]

@@ -1,11 +1,11 @@
-"""Spin-averaged Catani-Seymour final-state dipoles for massless partons (seed 004 Sec. 2).
+"""Spin-averaged Catani-Seymour final-state dipoles for massless partons (Maitre & Truong, arXiv:2107.06625, Sec. 2).
 
 For an emitter i, an emitted parton j and a spectator k, all outgoing and massless, with
 a = p_i.p_j, b = p_i.p_k, c = p_j.p_k:
 
-    y_ij,k = a / (a + b + c)                      (recoil factor, seed 004 Eq. 2.3)
+    y_ij,k = a / (a + b + c)                      (recoil factor, Maitre & Truong, arXiv:2107.06625, Eq. 2.3)
     z_i    = b / (b + c),   z_j = 1 - z_i
-    D_ij,k = <V_ij,k> / s_ij,   s_ij = 2a        (seed 004 Eq. 2.2)
+    D_ij,k = <V_ij,k> / s_ij,   s_ij = 2a        (Maitre & Truong, arXiv:2107.06625, Eq. 2.2)
 
 with the spin-averaged splitting functions of Catani and Seymour (hep-ph/9605323 Eqs. 5.7-5.9)
 in four dimensions:
@@ -15,12 +15,12 @@ in four dimensions:
     g -> q q~                       <V> = 8 pi as T_R [1 - 2 z_i z_j]
 
 The kernel takes a table of (i, j, k) and a splitting kind per row, so one launch computes
-every dipole of a multiplicity (:func:`numhep.catani_seymour.relevant_dipoles` builds the
-table of seed 004 Sec. 2.4.2).  Colour correlations are not part of D: in the emulator the
-network's coefficients carry them, and :func:`numhep.catani_seymour.dipole_sum` applies them
+every dipole of a multiplicity (:func:`numhep.amplitudes.catani_seymour.relevant_dipoles` builds the
+table of Maitre & Truong, arXiv:2107.06625, Sec. 2.4.2).  Colour correlations are not part of D: in the emulator the
+network's coefficients carry them, and :func:`numhep.amplitudes.catani_seymour.dipole_sum` applies them
 with the Born's colour-correlated matrix elements.
 
-:func:`splitting_azimuth` is the azimuthal angle phi_ij of seed 004 App. A (Eqs. A.1-A.5),
+:func:`splitting_azimuth` is the azimuthal angle phi_ij of Maitre & Truong, arXiv:2107.06625, App. A (Eqs. A.1-A.5),
 returned as (sin 2 phi, cos 2 phi), the functions of the spin-correlation terms of Eq. 2.4.
 With P = p_i + p_j (three-vectors), r_i and r_z the projections of p_i and e_z on the
 plane normal to P:

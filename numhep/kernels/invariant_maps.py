@@ -1,4 +1,4 @@
-"""Maps of one time-like invariant s in [s_min, s_max] to z in [0, 1] (seed 001 Eqs. 38-40, 45).
+"""Maps of one time-like invariant s in [s_min, s_max] to z in [0, 1] (Heimel et al., arXiv:2408.01486, Eqs. 38-40, 45).
 
 Each map is a bijection s = G(z) with density g(s) = dz/ds, so that
     int_{s_min}^{s_max} ds f(s) = int_0^1 dz f(G(z)) / g(G(z)).

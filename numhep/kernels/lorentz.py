@@ -1,7 +1,7 @@
 """Lorentz kinematics of four-momenta ``(E, px, py, pz)`` with metric (+, -, -, -).
 
 Kernels act on arrays of shape ``(n, 4)`` (one four-vector per event);
-the public wrappers in :mod:`numhep.kinematics` reshape ``(n, legs, 4)``.
+the public wrappers in :mod:`numhep.phasespace.kinematics` reshape ``(n, legs, 4)``.
 Adjoints: :mod:`numhep.adjoint.lorentz`.
 """
 

@@ -1,4 +1,4 @@
-"""The luminosity map for the PDF convolution (seed 001 Eqs. 47-48).
+"""The luminosity map for the PDF convolution (Heimel et al., arXiv:2408.01486, Eqs. 47-48).
 
     int dx1 dx2 Theta(tau_min < x1 x2 < tau_max) = int dtau int_tau^1 dx1/x1
                                                  = int_0^1 dz_tau dz_x / g_lumi,

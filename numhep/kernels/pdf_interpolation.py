@@ -19,7 +19,7 @@ Extrapolation (the MSTW-style continuation, LHAPDF ContinuationExtrapolator):
 Every function returns (xf, d xf/dx, d xf/dQ^2); the adjoint
 (:mod:`numhep.adjoint.pdf_interpolation`) uses the derivatives.
 
-Grid layout: one flat float64 ``table`` (built by :mod:`numhep.lhapdf_grid`), because
+Grid layout: one flat float64 ``table`` (built by :mod:`numhep.pdfsets.lhapdf_grid`), because
 numba passes every array argument as 7 + 2 ndim scalars and a call carrying eight grid
 arrays costs more than the interpolation itself:
     table[0:4]   = nsub, nxmax, nqmax, nflav

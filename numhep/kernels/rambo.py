@@ -1,7 +1,7 @@
 """RAMBO: flat n-body phase space from 4n uniform numbers.
 
-Kleiss, Stirling and Ellis, Comput. Phys. Commun. 40 (1986) 359 (seed 000 ref. [5]
-cites its descendant, RAMBO on diet, which lives in :mod:`numhep.kernels.rambo_on_diet`).
+Kleiss, Stirling and Ellis, Comput. Phys. Commun. 40 (1986) 359; its invertible descendant,
+RAMBO on diet (Platzer, arXiv:1308.2922), lives in :mod:`numhep.kernels.rambo_on_diet`.
 
 Massless step, per particle j with uniforms (r0, r1, r2, r3):
     c = 2 r0 - 1,  phi = 2 pi r1,  q0 = -ln(r2 r3),  q = q0 (sqrt(1-c^2) cos phi, sqrt(1-c^2) sin phi, c);

@@ -1,6 +1,6 @@
 """RAMBO on diet: an invertible map from [0,1]^(3n-4) to n-body phase space.
 
-S. Platzer, arXiv:1308.2922 (seed 000 ref. [5]).  The n-body system is peeled
+S. Platzer, arXiv:1308.2922.  The n-body system is peeled
 one particle at a time: Q_0 = (sqrt s, 0) decays to p_0 + Q_1, Q_1 to
 p_1 + Q_2, ..., Q_{n-2} to p_{n-2} + p_{n-1}.
 

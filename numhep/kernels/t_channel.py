@@ -1,4 +1,4 @@
-"""2 -> 2 scattering through a t-channel propagator (seed 001 Eqs. 41-44).
+"""2 -> 2 scattering through a t-channel propagator (Heimel et al., arXiv:2408.01486, Eqs. 41-44).
 
 For p1 + p2 -> k1 + k2 with P = p1 + p2, S = P^2 and the virtualities s1 = k1^2,
 s2 = k2^2 given (p1, p2 may be off shell, p2 space-like inside a t-channel chain):

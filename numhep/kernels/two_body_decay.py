@@ -1,4 +1,4 @@
-"""Isotropic 1 -> 2 decay p -> k1 + k2 (seed 001 Eq. 46).
+"""Isotropic 1 -> 2 decay p -> k1 + k2 (Heimel et al., arXiv:2408.01486, Eq. 46).
 
 With S = p^2 and the virtualities s1 = k1^2, s2 = k2^2 given (from other blocks of a
 channel), k1 is drawn isotropically in the rest frame of p:

@@ -1,4 +1,4 @@
-"""VEGAS grid: the separable piecewise-linear map of the unit hypercube (seed 003 Sec. 2.2.2).
+"""VEGAS grid: the separable piecewise-linear map of the unit hypercube (Heimel, PhD thesis, Heidelberg 2024, Sec. 2.2.2).
 
 Per dimension, K bins with edges 0 = W_0 < W_1 < ... < W_K = 1 and widths
 w_k = W_k - W_{k-1} (Eqs. 2.33-2.34).  A uniform u falls in bin k = floor(u K) and maps

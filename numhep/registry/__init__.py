@@ -12,26 +12,27 @@ The object (or a zero-argument callable returning it) is a :class:`numhep.Proces
 or :class:`numhep.Model`.
 """
 
+from numhep.declarations.model import Model
+from numhep.declarations.process import Process
 from numhep.registry.entry_points import PluginWarning, Registry, UnknownNameError
 
-__all__ = ["PluginWarning", "Registry", "UnknownNameError", "process_registry", "model_registry"]
+__all__ = ["PluginWarning", "Registry", "UnknownNameError", "model_registry", "process_registry",
+           "validate_model", "validate_process"]
 
 
-def _validate_process(obj, name):
-    from numhep.process_declaration import Process
-
+def validate_process(obj, name):
+    """``obj`` if it is a :class:`numhep.Process`, else a TypeError naming the entry point."""
     if not isinstance(obj, Process):
         raise TypeError(f"entry point {name!r} gave {type(obj).__name__}, not a numhep.Process")
     return obj
 
 
-def _validate_model(obj, name):
-    from numhep.model_definition import Model
-
+def validate_model(obj, name):
+    """``obj`` if it is a :class:`numhep.Model`, else a TypeError naming the entry point."""
     if not isinstance(obj, Model):
         raise TypeError(f"entry point {name!r} gave {type(obj).__name__}, not a numhep.Model")
     return obj
 
 
-process_registry = Registry("numhep.processes", "process", _validate_process)
-model_registry = Registry("numhep.models", "model", _validate_model)
+process_registry = Registry("numhep.processes", "process", validate_process)
+model_registry = Registry("numhep.models", "model", validate_model)

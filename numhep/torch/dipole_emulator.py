@@ -1,4 +1,4 @@
-"""The factorisation-aware matrix-element emulator of seed 004, in PyTorch.
+"""The factorisation-aware matrix-element emulator of Maitre & Truong (arXiv:2107.06625), in PyTorch.
 
 The network sees the standardised momenta of the final-state partons and the standardised
 ln y_ij,k of every relevant dipole (Sec. 2.4.1) and returns raw outputs c; the prediction is
@@ -7,7 +7,7 @@ ln y_ij,k of every relevant dipole (Sec. 2.4.1) and returns raw outputs c; the p
     C = S_coef sinh(c)   (Eq. 2.5),   S_coef = S_pred / S_dipole,
 
 with S_pred the smallest |M|^2 and S_dipole the mean dipole of the training set, and D the
-spin-averaged Catani-Seymour dipoles (:mod:`numhep.catani_seymour`).  Eq. 2.4 leaves the
+spin-averaged Catani-Seymour dipoles (:mod:`numhep.amplitudes.catani_seymour`).  Eq. 2.4 leaves the
 scale of the azimuthal terms open; here they multiply G_ab, the sum of the g -> g g dipoles
 of the gluon pair (a, b), so that they carry the 1/s_ab of the spin correlation they model.
 Targets and predictions enter the loss as T(x) = (arcsinh(x / S_pred) - mean)/std (Eq. 2.6),
@@ -34,16 +34,16 @@ autograd through the dipoles' adjoints) and on torch tensors.
 from __future__ import annotations
 
 import copy
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from numhep import catani_seymour as _cs
-from numhep.process_declaration import Process
-from numhep.torch import catani_seymour as _tcs
+from numhep.amplitudes import catani_seymour as _cs
+from numhep.amplitudes.lookup import resolve
+from numhep.declarations.process import Process
+from numhep.storage import atomic_write
 
 __all__ = ["DipoleEmulator", "EmulatedProcess", "TrainingConfig", "train_emulator"]
 
@@ -52,7 +52,7 @@ PAPER_HIDDEN = (64, 128, 256, 512, 768, 386, 128, 64)
 
 @dataclass
 class TrainingConfig:
-    """Architecture and schedule (seed 004 Sec. 2.4.2 by default)."""
+    """Architecture and schedule (Maitre & Truong, arXiv:2107.06625, Sec. 2.4.2 by default)."""
 
     members: int = 20
     hidden: tuple = PAPER_HIDDEN
@@ -145,8 +145,8 @@ class DipoleEmulator(torch.nn.Module):
 
     def member_values(self, final):
         """(members, n) |M|^2 of every member at final-state momenta (n, n_jets, 4) (tensor)."""
-        y, _, d = _tcs.dipoles(final, self.table, self.alpha_s)
-        az = _tcs.splitting_azimuths(final, self.gluon_pairs)
+        y, _, d = _cs.dipoles(final, self.table, self.alpha_s)
+        az = _cs.splitting_azimuths(final, self.gluon_pairs)
         x = self.features(final, y)
         return torch.stack([self.combine(net(x), d, az)[0] for net in self.members])
 
@@ -181,7 +181,7 @@ class DipoleEmulator(torch.nn.Module):
         return emu
 
     def as_process(self):
-        """This emulator as a numhep process (legs of the seed process it was trained on)."""
+        """This emulator as a numhep process (legs of the process it was trained on)."""
         return EmulatedProcess(self)
 
 
@@ -190,9 +190,7 @@ class EmulatedProcess(Process):
     momenta only, so d|M|^2/dp of the incoming legs is zero."""
 
     def __init__(self, emulator: DipoleEmulator):
-        import numhep
-
-        seed = numhep.process(emulator.process_name)
+        seed = resolve(emulator.process_name)
         self.emulator = emulator
         super().__init__(name=f"emulator of {seed.name}", legs=seed.legs, masses=seed.masses,
                          description=f"dipole emulator ({len(emulator.members)} members) of {seed.name}")
@@ -244,15 +242,13 @@ def _loss(emu, net, batch, penalty):
 
 
 def _atomic_save(obj, path):
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    with atomic_write(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def train_emulator(data, config: TrainingConfig | None = None, *, checkpoint=None, progress=True,
                    on_epoch=None, device=None, **overrides) -> DipoleEmulator:
-    """Train an emulator on a :class:`numhep.dipole_dataset.DipoleDataset` (train and
+    """Train an emulator on a :class:`numhep.events.dipole_dataset.DipoleDataset` (train and
     validation splits); keyword arguments override fields of ``config``.  ``checkpoint``: a
     file written after every epoch; a run started with an existing checkpoint of the same
     set-up continues from it and ends with the same weights as an uninterrupted run.

@@ -1,11 +1,11 @@
 """The processes of numhep's source papers, compiled on first use.
 
-Names follow the seeds: e+e- -> q qbar + gluons (seed 004), the MadNIS benchmark
-processes (seed 003 Table 5.3: W + jets, triple W, vector-boson scattering, t tbar +
-jets) and the decay chains of MadJax (seed 000).
+Names follow the papers numhep implements: e+e- -> q qbar + gluons (Maitre & Truong, arXiv:2107.06625), the MadNIS benchmark
+processes (Heimel, PhD thesis, Heidelberg 2024, Table 5.3: W + jets, triple W, vector-boson scattering, t tbar +
+jets) and the decay chains of MadJax (Heinrich & Kagan, arXiv:2203.00057).
 """
 
-from numhep.compiler import compile_process
+from numhep.amplitudes.compiled_process import compile_process
 
 _DECAYS = ", (t > b w+, w+ > u d~), (t~ > b~ w-, w- > d u~)"
 
@@ -27,7 +27,7 @@ PROCESSES = {
     "ee_tt_6q": "e+ e- > t t~" + _DECAYS,
     "gg_tt_6q": "g g > t t~" + _DECAYS,
     "bu_thd": "b u > t h d",
-    "bu_thd_cpv": "b u > t h d",  # in the CP-violating top-Yukawa model (seed 003 Ch. 6)
+    "bu_thd_cpv": "b u > t h d",  # in the CP-violating top-Yukawa model (Heimel, PhD thesis, Heidelberg 2024, Ch. 6)
 }
 
 #: processes compiled in another model than the Standard Model

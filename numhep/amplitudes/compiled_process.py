@@ -1,0 +1,239 @@
+"""The process compiler: model + process string -> amplitude program -> |M|^2 (and gradients).
+
+``compile_process("g g > t t~")`` parses MadGraph syntax
+(:mod:`~numhep.amplitudes.compiler.process_syntax`), builds every tree diagram from shared
+off-shell currents (:mod:`~numhep.amplitudes.compiler.diagrams`), decomposes colour exactly on a
+basis with a colour matrix (:mod:`~numhep.amplitudes.compiler.colour`) and writes the amplitude
+program (:mod:`~numhep.amplitudes.compiler.program`) that one generic interpreter runs for every
+process: :mod:`numhep.kernels.amplitude_tape` on CUDA (one thread per event), its SIMD
+lowering :mod:`numhep.kernels.amplitude_block` on the CPU (blocks of events,
+:mod:`~numhep.amplitudes.event_blocks`).  The program is data, not code: nothing is
+compiled per process, and vanishing helicity configurations are dropped once, on a few
+random phase-space points.
+Compiled programs are kept per interpreter and on disk (``$NUMHEP_CACHE_DIR`` or
+``~/.cache/numhep``, ``processes/``), keyed by a hash of the compiler's and the model's
+sources, the model's particles and vertices, and the process text.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from numhep import arrays
+from numhep.amplitudes import program_cache, runtime
+from numhep.amplitudes.compiler import colour as _colour
+from numhep.amplitudes.compiler import diagrams as _diagrams
+from numhep.amplitudes.compiler import program as _program
+from numhep.amplitudes.compiler.process_syntax import ProcessSyntaxError, parse
+from numhep.declarations.process import Process
+from numhep.kernels import amplitude_tape as _tape
+from numhep.phasespace.flat import rambo
+from numhep.registry import model_registry
+
+__all__ = ["CompiledProcess", "ProcessSyntaxError", "compile_process"]
+
+class CompiledProcess(Process):
+    """A process compiled from a string; ``numhep.me`` evaluates it like any other."""
+
+    def __init__(self, text: str, model="sm", name: str | None = None):
+        mdl = model_registry.get(model) if isinstance(model, str) else model
+        t0 = time.perf_counter()
+        self.text = text
+        parsed = parse(text)
+        try:
+            initial = [mdl.lookup(x) for x in parsed.initial]
+            final = [mdl.lookup(x) for x in parsed.final_names()]
+        except KeyError as exc:
+            raise ProcessSyntaxError(f"{text!r}: {exc.args[0]}") from None
+        legs_out = [mdl.anti(x) for x in initial] + final
+        key = program_cache.key(mdl, text)
+        cached = program_cache.load(key)
+        resonances = []
+        for res_name, leaves in parsed.resonances():
+            mask = sum(1 << (2 + k) for k in leaves)
+            resonances.append((mask, mdl.lookup(res_name)))
+        self._generation = (mdl, legs_out, parsed.orders or None, resonances)
+        self._diagram_set = None
+        self._correlation_matrices = None
+        if cached is not None:
+            self.program, self.n_diagrams, self.n_colour = cached
+        else:
+            self._build(None)
+        params = mdl.parameters()
+        masses = tuple(params[mdl.particle(x).mass] if mdl.particle(x).mass else 0.0 for x in initial + final)
+        super().__init__(
+            name=name or text,
+            legs=tuple(initial + final),
+            masses=masses,
+            model=mdl,
+            parameters=tuple(mdl.inputs),
+            description=f"{text} ({self.n_diagrams} diagrams, {self.n_colour} colour basis elements)",
+        )
+        if cached is None:
+            self._drop_vanishing_helicities()
+            reference = self._best_reference()
+            if reference != self._diagram_set.reference:
+                self._build(reference)
+                self._drop_vanishing_helicities()
+            program_cache.save(key, self.program, self.n_diagrams, self.n_colour)
+        self.preparation_seconds = time.perf_counter() - t0
+
+    def _build(self, reference):
+        """Diagrams, colour decomposition and amplitude program, every diagram contracted with
+        leg ``reference`` (None: the last)."""
+        mdl, legs_out, orders, resonances = self._generation
+        diagrams = _diagrams.generate(mdl, legs_out, max_orders=orders, resonances=resonances, reference=reference)
+        if not diagrams.diagrams:
+            raise ProcessSyntaxError(f"{self.text!r}: no tree-level diagrams in model {mdl.name!r}")
+        used = _diagrams.used_currents(diagrams)
+        colour = _colour.ColourDecomposition(mdl, diagrams, used)
+        self._diagram_set = diagrams
+        self.program = _program.build(mdl, diagrams, used, colour, n_incoming=2)
+        self.n_diagrams, self.n_colour = len(diagrams.diagrams), len(colour.basis)
+
+    def _best_reference(self):
+        """The leg to contract every diagram with: the last of those with the most helicity
+        states left after the vanishing configurations are dropped.  The tape runs the
+        configurations that differ in the reference only as one group (its currents once),
+        so a reference with one state left, such as a massless quark from a W decay, would
+        give no groups: gg -> tt~ with both tops decaying keeps one state of u~ but both of
+        b~, and with b~ as the reference its 16 configurations run as 8 groups."""
+        hel = self.program.helicities[:, :-1]
+        states = [len(np.unique(hel[:, leg])) for leg in range(hel.shape[1])]
+        if states[self._diagram_set.reference] == max(states):
+            return self._diagram_set.reference
+        return max(leg for leg in range(len(states)) if states[leg] == max(states))
+
+    def diagram_set(self):
+        """The process's tree diagrams (:class:`~numhep.amplitudes.compiler.diagrams.DiagramSet`), in the
+        order of the amplitude program; regenerated on first use when the program came from
+        the disk cache."""
+        if self._diagram_set is None:
+            mdl, legs_out, orders, resonances = self._generation
+            ops = self.program.ops
+            reference = int(ops[ops[:, 7] >= 0][0, 7])  # external slots are numbered as the legs
+            self._diagram_set = _diagrams.generate(mdl, legs_out, max_orders=orders, resonances=resonances,
+                                                   reference=reference)
+        return self._diagram_set
+
+    # ---- evaluation: the program run by numhep.amplitudes.runtime ------------------------
+    def program_arrays(self, params=None, dtype=np.float64):
+        """The program's arrays for the parameters ``params``, as the tape kernels take them
+        (:func:`numhep.amplitudes.runtime.program_arrays`)."""
+        return runtime.program_arrays(self.program, self.model, params, dtype)
+
+    def _arrays_on(self, xp, params, dtype=np.float64):
+        """The program's arrays where the events are, in the events' precision (on a device:
+        copied once per device, parameter set and precision, :func:`numhep.arrays.device_copies`)."""
+        if xp is np:
+            return self.program_arrays(params, dtype)
+        try:
+            key = (np.dtype(dtype).name,) + tuple(sorted((k, float(v)) for k, v in (params or {}).items()))
+        except (TypeError, ValueError):  # parameters that are not plain numbers: no reuse
+            return tuple(xp.asarray(a) for a in self.program_arrays(params, dtype))
+        return arrays.device_copies(self, key, lambda: self.program_arrays(params, dtype), xp)
+
+    def evaluate(self, p, xp, params, grad):
+        arrays_on = self._arrays_on(xp, params, p.dtype)
+        if not grad:
+            return runtime.value(self.program, p, xp, arrays_on)
+        wanted = grad if isinstance(grad, tuple) else ()
+        # d(coupling)/d(input) and d(reals)/d(input) of each wanted input, by forward mode
+        chains = []
+        for col, name in enumerate(self.parameters):
+            if name in wanted:
+                seeded = self.model.seeded(name, params)
+                chains.append((col, xp.asarray(self.program.coupling_derivatives(self.model, seeded)),
+                               xp.asarray(self.program.real_derivatives(seeded))))
+        return runtime.value_and_gradients(self.program, p, xp, arrays_on, chains, len(self.parameters))
+
+    def diagram_weights(self, p, params=None):
+        """(n, n_diagrams) helicity-summed |A_d|^2 of each diagram alone, for single-diagram
+        enhanced channel weights (Heimel, PhD thesis, Heidelberg 2024, Eq. 2.56).  They are a partition heuristic, not a
+        physical quantity, and have no adjoint: channel weights are held fixed under
+        differentiation."""
+        p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
+        ops, couplings, reals, helicities = self.program_arrays(params)[:4]
+        nd = self.n_diagrams
+        ident = (np.arange(nd + 1, dtype=np.int64), np.arange(nd, dtype=np.int64), np.ones(nd, dtype=complex))
+        out = np.empty((p.shape[0], nd))
+        for start, stop in arrays.event_ranges(p.shape[0], runtime.events_per_chunk(self.program)):
+            shapes = _tape.workspace_shapes(stop - start, self.program.n_slots, nd)
+            w, k, amp = (np.empty(shape, kind) for shape, kind in shapes)
+            _tape.tape_diagram_weights(p[start:stop], ops, couplings, reals, helicities, *ident, w, k, amp,
+                                       out[start:stop])
+        return out
+
+    def colour_correlations(self, p, params=None):
+        """(n, legs, legs) colour-correlated |M|^2: <M|T_a.T_b|M> off the diagonal and
+        C_a |M|^2 on it (C_F or C_A; 0 for colourless legs), averaged and symmetrised like
+        |M|^2, legs in the process's order with incoming legs crossed to outgoing.  Colour
+        conservation makes every row sum to zero; the Catani-Seymour dipoles of the real
+        emission need these of the Born (:func:`numhep.amplitudes.catani_seymour.dipole_sum`)."""
+        p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
+        legs = len(self.legs)
+        out = np.zeros((p.shape[0], legs, legs))
+        for a, b in self._colour_correlation_matrices():
+            out[:, a, b] = out[:, b, a] = self.colour_correlation(p, a, b, params)
+        # the diagonal from colour conservation: T_a^2 = -sum_{b != a} T_a.T_b
+        out[:, np.arange(legs), np.arange(legs)] = -out.sum(axis=2)
+        return out
+
+    def colour_correlation(self, p, a: int, b: int, params=None):
+        """(n,) <M|T_a.T_b|M> of one pair of coloured legs a != b (one tape run)."""
+        matrices = self._colour_correlation_matrices()
+        key = (min(a, b), max(a, b))
+        if key not in matrices:
+            raise ValueError(f"{self.text!r}: legs {a} and {b} are not two different coloured legs")
+        p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
+        arrays_h = list(self.program_arrays(params))
+        arrays_h[4] = np.ascontiguousarray(matrices[key])
+        return runtime.value(self.program, p, np, tuple(arrays_h))
+
+    def _colour_correlation_matrices(self):
+        if self._correlation_matrices is None:
+            ds = self.diagram_set()
+            used = _diagrams.used_currents(ds)
+            decomposition = _colour.ColourDecomposition(self.model, ds, used)
+            if not np.allclose(decomposition.matrix, self.program.colour):
+                raise RuntimeError(f"{self.text!r}: the colour basis differs from the compiled program's")
+            self._correlation_matrices = decomposition.correlation_matrices(self.model, ds)
+        return self._correlation_matrices
+
+    def helicity_contributions(self, p, params=None):
+        """(n, n_helicities) colour-summed |M_h|^2 before averaging (one tape run per helicity)."""
+        arrays = list(_tape.tape_arrays(self.program_arrays(params)))
+        hels = arrays[3].copy()
+        hels[:, -1] = -1  # one configuration per run: everything is recomputed
+        arrays[2] = arrays[2].copy()
+        arrays[2][0] = 1.0  # no averaging
+        n = p.shape[0]
+        out = np.empty((n, hels.shape[0]))
+        shapes = _tape.workspace_shapes(n, self.program.n_slots, max(self.program.colour.shape[0], 1))
+        w, k, jamp = (np.empty(shape, kind) for shape, kind in shapes)
+        for h in range(hels.shape[0]):
+            arrays[3] = np.ascontiguousarray(hels[h : h + 1])
+            _tape.tape_me(np.ascontiguousarray(p), *arrays, w, k, jamp, out[:, h])
+        return out
+
+    def _drop_vanishing_helicities(self):
+        m = np.array(self.masses)
+        sqrt_s = max(1000.0, 2.0 * (m[:2].sum() + m[2:].sum()))
+        p, _ = rambo(4, sqrt_s, m, seed=20261122)
+        contrib = self.helicity_contributions(p)
+        peak = contrib.max()
+        keep = contrib.max(axis=0) > 1e-15 * peak if peak > 0 else np.ones(contrib.shape[1], bool)
+        self.program.helicities = _program.with_change_masks(self.program.helicities[keep, :-1])
+
+
+_CACHE: dict = {}
+
+
+def compile_process(text: str, model="sm", name: str | None = None) -> CompiledProcess:
+    """Compile (or fetch from this interpreter's cache) the process ``text``."""
+    key = (model if isinstance(model, str) else id(model), " ".join(text.split()), name)
+    if key not in _CACHE:
+        _CACHE[key] = CompiledProcess(text, model, name)
+    return _CACHE[key]

@@ -1,0 +1,138 @@
+"""``numhep.me``: squared matrix elements and their gradients on the caller's arrays.
+
+    me = numhep.me(p, process="ee_mumu_analytic")                    # (n,)
+    me, dp = numhep.me(p, process=..., grad=True)                    # dp: (n, legs, 4)
+    me, g = numhep.me(p, process=..., params={"MZ": 91.2}, grad=("p", "MZ"))   # g: dict
+
+|M|^2 is summed over final and averaged over initial helicities and colours, exactly as
+MadGraph standalone output returns it.
+
+What d|M|^2/dp means: the kernels evaluate |M|^2 as a function of all 4(legs)
+components, on or off the mass shell, and ``dp`` is that function's gradient (with
+upper-index components: dp[..., mu] = d|M|^2 / dp^mu).  Physical variations keep
+momentum conservation and the mass shells; to differentiate along phase space, go
+through phase-space coordinates: with p = rambo_on_diet(u), d|M|^2/du is
+``numhep.rambo_on_diet.vjp(u, sqrt_s, masses, dp[:, 2:], 0)``.
+
+Precision: float64 momenta are computed in float64.  float32 momenta (numpy, CuPy or
+torch) run the single-precision build of the same kernels (:mod:`numhep.kernels._target`):
+float32 arithmetic throughout, float32 results and gradients, for throughput where the
+physics allows it.  Its accuracy against float64, measured by
+``benchmarks/single_precision.py``, is stated in the README: medians of 1e-7 to 1e-5
+relative, worse near soft and collinear limits (where the rounding of the momenta alone
+costs up to 1e-2) and behind electroweak gauge cancellations.  Use float64 for physics
+results; float32 where a sampler or a network tolerates 1e-5.
+
+Torch tensors (momenta, or parameter values given as 0-d tensors) give a tensor that autograd
+differentiates with the same adjoint sweep (:mod:`numhep.autograd`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numhep import arrays as ab
+from numhep.amplitudes.lookup import resolve
+
+#: relative tolerance of the energy-momentum conservation check
+CONSERVATION_TOLERANCE = 1e-8
+
+
+def check_momenta(p, proc, xp=np):
+    """Shape, finiteness and energy-momentum conservation, with errors naming the problem."""
+    if p.ndim != 3 or p.shape[2] != 4:
+        raise ValueError(f"p: expected momenta of shape (n, legs, 4), got {tuple(p.shape)}")
+    if p.shape[1] != proc.n_legs:
+        raise ValueError(f"p: process {proc.name!r} has {proc.n_legs} legs, the momenta have {p.shape[1]}")
+    k = proc.n_incoming
+    balance = p[:, :k].sum(axis=1) - p[:, k:].sum(axis=1)
+    scale = xp.abs(p[:, :k, 0]).sum(axis=1)
+    # float32 momenta conserve only to their own rounding
+    tolerance = max(CONSERVATION_TOLERANCE, 100 * float(xp.finfo(p.dtype).eps))
+    bad = xp.abs(balance).max(axis=1) > tolerance * scale
+    if bool(xp.any(bad)):
+        first = int(xp.argmax(bad))
+        raise ValueError(
+            f"p: momenta do not conserve energy-momentum (event {first}: "
+            f"incoming - outgoing = {ab.to_host(balance[first]).tolist()})"
+        )
+
+
+def me(p, process, *, params: dict | None = None, grad=False, check: bool = True):
+    """|M|^2 of ``process`` at momenta ``p`` (n, legs, 4); see the module docstring."""
+    proc = resolve(process)
+    kind = ab.kind(p, *(params or {}).values())
+    if kind == "torch":
+        if grad is not False:
+            raise ValueError("grad: torch tensors get their gradients from autograd (call .backward())")
+        from numhep import autograd  # torch is an optional dependency: loaded with the first tensor
+
+        return _me_on_tensors(autograd, p, proc, params)
+    return _me_on_arrays(ab.module(kind), p, proc, params, grad, check)
+
+
+def _me_on_arrays(xp, p, proc, params, grad, check):
+    p = ab.momenta(p, xp=xp, single=True)
+    if check:
+        check_momenta(p, proc, xp)
+    if not grad:
+        return proc.evaluate(p, xp, params, False)
+    wanted = ("p",) if grad is True else tuple([grad] if isinstance(grad, str) else grad)
+    out, gp, gpar = proc.evaluate(p, xp, params, tuple(w for w in wanted if w != "p") or True)
+    if grad is True:
+        return out, gp
+    return out, _input_gradients(proc, params, wanted, gp, gpar, xp, p)
+
+
+def _input_gradients(proc, params, wanted, gp, gpar, xp, p):
+    """{name: d|M|^2/d name} for the wanted inputs, from the gradient in the process's
+    parameter vector through the model's Jacobian d parameter / d input."""
+    result = {}
+    jac = proc.model.jacobian(params) if proc.model is not None else {}
+    index = {name: k for k, name in enumerate(proc.parameters)}
+    for name in wanted:
+        if name == "p":
+            result["p"] = gp
+            continue
+        if proc.model is None or name not in proc.model.inputs:
+            known = ", ".join(proc.model.inputs) if proc.model is not None else "none"
+            raise KeyError(f"grad: {name!r} is not an input parameter of {proc.name!r} (inputs: {known})")
+        # d|M|^2/d input = sum_k d|M|^2/d param_k * d param_k / d input
+        total = xp.zeros(p.shape[0], dtype=p.dtype)
+        for k, pname in enumerate(proc.parameters):
+            if pname == name:
+                total = total + gpar[:, k]
+            elif pname in jac:
+                total = total + gpar[:, index[pname]] * jac[pname].get(name, 0.0)
+        result[name] = total
+    return result
+
+
+def _me_on_tensors(autograd, p, proc, params):
+    """|M|^2 as a tensor that autograd differentiates in the momenta and in the parameters
+    given as 0-d tensors (plain numbers are fixed).  When autograd will need it, one call
+    runs the forward and the adjoint sweep, and backward only scales the stored derivatives
+    by the incoming cotangent."""
+    params = dict(params or {})
+    names = [k for k, v in params.items() if ab.kind(v) == "torch"]
+    for k in names:
+        if params[k].numel() != 1:
+            raise ValueError(f"params[{k!r}]: expected one value (a 0-d tensor), got shape {tuple(params[k].shape)}")
+    fixed = {k: float(v) for k, v in params.items() if k not in names}
+    tensors = (p, *(params[k].reshape(()) for k in names))
+    want = autograd.needs_grad(*tensors)
+
+    def linearize(arrays_in):
+        xp = ab.namespace(arrays_in[0])
+        values = {**fixed, **{k: float(v) for k, v in zip(names, arrays_in[1:])}} or None
+        if not want:
+            return (_me_on_arrays(xp, arrays_in[0], proc, values, False, True),), None
+        out, grads = _me_on_arrays(xp, arrays_in[0], proc, values, ("p", *names), True)
+
+        def pullback(cot):
+            g = cot[0]
+            return (g[:, None, None] * grads["p"], *(g * grads[k] for k in names))
+
+        return (out,), pullback
+
+    return autograd.apply(linearize, *tensors)[0]

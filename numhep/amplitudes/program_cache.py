@@ -1,0 +1,80 @@
+"""Compiled amplitude programs on disk, so that a process is prepared once per machine.
+
+Programs live in ``processes/`` under numhep's cache directory (:func:`numhep.storage.cache_dir`),
+one ``.npz`` per process, keyed by a hash of the compiler's sources, the instruction set and
+the tape interpreter, the model's particles and vertices, and the process text: a change to
+any of them gives a new key instead of a stale program.  Writes are atomic; an unreadable
+file counts as absent and is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from numhep.amplitudes.compiler import program as _program
+from numhep.storage import atomic_write, cache_dir
+
+__all__ = ["key", "load", "save"]
+
+_ARRAYS = ("ops", "helicities", "colour", "diag_ptr", "diag_jamp", "diag_coef")
+
+
+def _sources():
+    here = Path(__file__).resolve().parent
+    kernels = here.parent / "kernels"
+    return sorted((here / "compiler").glob("*.py")) + [here / "compiled_process.py", kernels / "isa.py",
+                                                       kernels / "amplitude_tape.py"]
+
+
+def key(model, text: str) -> str:
+    """The cache key of process ``text`` in ``model``."""
+    h = hashlib.sha256()
+    for path in _sources():
+        h.update(path.read_bytes())
+    h.update(repr(sorted((p.pdg, p.name, p.spin, p.colour, p.mass, p.width) for p in model.particles.values())).encode())
+    h.update(repr([(v.particles, v.lorentz, v.colour, v.orders, v.name) for v in model.vertices]).encode())
+    h.update(model.name.encode())
+    h.update(" ".join(text.split()).encode())
+    return h.hexdigest()[:24]
+
+
+def save(key: str, program, n_diagrams: int, n_colour: int) -> None:
+    """Store a compiled program (a read-only cache directory only costs the preparation next time)."""
+    meta = {
+        "coupling_rows": [[vi, list(perm) if perm is not None else None] for vi, perm in program.coupling_rows],
+        "mass_rows": [list(r) for r in program.mass_rows],
+        "n_slots": program.n_slots,
+        "norm": program.norm,
+        "n_diagrams": n_diagrams,
+        "n_colour": n_colour,
+    }
+    try:
+        with atomic_write(cache_dir("processes", create=True) / f"{key}.npz") as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, meta=json.dumps(meta), **{a: getattr(program, a) for a in _ARRAYS})
+    except OSError:
+        pass
+
+
+def load(key: str):
+    """(program, n_diagrams, n_colour) stored under ``key``, or None."""
+    path = cache_dir("processes") / f"{key}.npz"
+    if not path.exists():
+        return None
+    try:
+        data = np.load(path, allow_pickle=False)
+        meta = json.loads(str(data["meta"]))
+        program = _program.Program(
+            coupling_rows=[(vi, tuple(perm) if perm is not None else None) for vi, perm in meta["coupling_rows"]],
+            mass_rows=[tuple(r) for r in meta["mass_rows"]],
+            n_slots=meta["n_slots"],
+            norm=meta["norm"],
+            **{a: np.ascontiguousarray(data[a]) for a in _ARRAYS},
+        )
+        return program, meta["n_diagrams"], meta["n_colour"]
+    except (OSError, KeyError, ValueError):
+        return None

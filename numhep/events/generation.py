@@ -1,0 +1,313 @@
+"""Unweighted events: VEGAS-adapted sampling, hit-or-miss unweighting, resumable output.
+
+    result = numhep.generate("p p > t t~", 13000.0, n_events=10_000, lhe="tt.lhe", hdf5="tt.h5")
+
+1. VEGAS adapts a grid to the integrand and gives sigma (Heimel, PhD thesis, Heidelberg 2024, Eqs. 2.32-2.41).
+2. A pilot sample from the frozen grid fixes w_max robustly as the median of the maxima
+   of ``replicas`` sub-samples (Heimel, PhD thesis, Heidelberg 2024, Sec. 2.2.5): a single outlier does not set it.
+3. Points are drawn from the frozen grid, w = f(x) * jacobian, and accepted with
+   probability min(1, w/w_max) (Eqs. 2.64-2.66).  Overweight events (w > w_max) are kept
+   with the weight ratio: an accepted event carries max(w, w_max) * eps_pilot with
+   eps_pilot = <min(1, w/w_max)> over the pilot, so the mean event weight estimates sigma.
+   The unweighting efficiency <w>/w_max (Eq. 2.67) is reported.
+4. Each accepted event picks its subprocess with probability w_k/w and a colour flow
+   (:mod:`numhep.amplitudes.colour_flow`), and goes to the LHE and HDF5 files batch by batch.
+
+With diagram channels (``channel="diagrams"``), step 1 is :func:`numhep.multichannel_vegas`
+(a grid per channel group) and every point first draws its channel: a group r with
+probability P_r proportional to its share m_r I_r of sigma (2 % spread uniformly so that no
+group is ever left out), then one of the group's m_r channels uniformly, and the point
+from r's grid.  The point weights alpha_c f / g_c / P_c with P_c = P_r / m_r; their mean is
+sum_c I_c = sigma, and with P_r proportional to the group's cross section the weights of
+all channels scatter about the same value, which is what keeps w_max, and the
+unweighting efficiency, from being set by the weakest channel.  Drawing the channel
+itself rather than only its group's representative keeps identical particles
+symmetric in the events.  The HDF5 file records the channel of each event.
+
+Resuming: a state file ``<lhe>.state.npz`` holds the grid(s), w_max and the random
+generator's state before the current batch.  After a kill, calling ``generate`` again
+with the same files reopens them after their last complete event, regenerates the
+interrupted batch from the saved state and skips the events already written: nothing
+written is lost and nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from numhep.amplitudes.colour_flow import colour_flows
+from numhep.declarations.standard_model import INPUTS
+from numhep.events.files import HDF5Writer, LHEWriter, count_lhe_events
+from numhep.integration.integrands import Integrand
+from numhep.integration.vegas import VegasGrid, vegas_integrate
+from numhep.storage import restore_rng, rng_state, save_arrays
+
+__all__ = ["GenerationResult", "generate", "max_weight", "unweight"]
+
+
+def max_weight(weights, replicas: int = 20) -> float:
+    """w_max as the median over ``replicas`` equal sub-samples of their maximum weight."""
+    w = np.asarray(weights, dtype=np.float64)
+    parts = np.array_split(w, max(1, min(replicas, w.size)))
+    return float(np.median([p.max() for p in parts]))
+
+
+def unweight(weights, w_max: float, rng):
+    """Accepted mask (hit-or-miss with probability min(1, w/w_max)) and max(w, w_max)."""
+    w = np.asarray(weights, dtype=np.float64)
+    accept = rng.random(w.shape[0]) * w_max < w
+    return accept, np.maximum(w, w_max)
+
+
+@dataclass
+class GenerationResult:
+    sigma: float
+    error: float
+    chi2_dof: float
+    n_events: int
+    w_max: float
+    efficiency: float  # <w>/w_max
+    overweight_fraction: float
+    n_trials: int
+    subprocess_sigma: dict = field(default_factory=dict)  # name -> pb
+    channel_sigma: dict = field(default_factory=dict)  # diagram channel group -> pb (VEGAS)
+    files: dict = field(default_factory=dict)
+
+
+class _FlatSampler:
+    """Points of one VEGAS grid over the integrand's flat map (channel -1)."""
+
+    def __init__(self, grid: VegasGrid):
+        self.grid = grid
+
+    def draw(self, rng, n):
+        """(x, channel or None, jacobian over the channel's selection probability)."""
+        x, jac, _ = self.grid.map(rng.random((n, self.grid.dims)))
+        return x, None, jac
+
+    def arrays(self) -> dict:
+        return {"edges": self.grid.edges}
+
+    @classmethod
+    def from_arrays(cls, f: Integrand, st) -> "_FlatSampler":
+        return cls(VegasGrid.from_edges(st["edges"]))
+
+
+class _ChannelSampler:
+    """Points of the diagram channels: group r with probability P_r, one of its channels
+    uniformly, the point from r's grid (see the module docstring)."""
+
+    #: the share of the selection probability spread uniformly over the groups
+    UNIFORM_SHARE = 0.02
+
+    def __init__(self, f: Integrand, grids, probabilities):
+        self.grids = list(grids)
+        self.probabilities = np.asarray(probabilities, dtype=np.float64)
+        self.members = [np.array([c for c, ch in enumerate(f.channels) if ch.representative == r])
+                        for r in f.representatives]
+        self.dim = f.dim
+
+    @classmethod
+    def from_result(cls, f: Integrand, res) -> "_ChannelSampler":
+        share = np.maximum([m for m, _ in res.channels], 0.0)
+        k = share.size
+        prob = np.full(k, 1.0 / k) if share.sum() <= 0 else share / share.sum()
+        prob = (1.0 - cls.UNIFORM_SHARE) * prob + cls.UNIFORM_SHARE / k
+        return cls(f, res.grids, prob)
+
+    def draw(self, rng, n):
+        group = rng.choice(self.probabilities.size, size=n, p=self.probabilities)
+        u = rng.random((n, self.dim))
+        pick = rng.random(n)
+        x, factor = np.empty_like(u), np.empty(n)
+        channel = np.empty(n, dtype=np.int64)
+        for r in range(self.probabilities.size):
+            sel = np.nonzero(group == r)[0]
+            if sel.size == 0:
+                continue
+            x[sel], jac, _ = self.grids[r].map(u[sel])
+            m = self.members[r].size
+            channel[sel] = self.members[r][np.minimum((pick[sel] * m).astype(np.int64), m - 1)]
+            factor[sel] = jac * m / self.probabilities[r]
+        return x, channel, factor
+
+    def arrays(self) -> dict:
+        return {"edges": np.array([g.edges for g in self.grids]), "probabilities": self.probabilities}
+
+    @classmethod
+    def from_arrays(cls, f: Integrand, st) -> "_ChannelSampler":
+        return cls(f, [VegasGrid.from_edges(e) for e in st["edges"]], st["probabilities"])
+
+
+def _state_path(lhe) -> Path:
+    return Path(f"{lhe}.state.npz")
+
+
+def generate(
+    process,
+    sqrt_s: float | None = None,
+    n_events: int = 1000,
+    *,
+    lhe="events.lhe",
+    hdf5=None,
+    integrand: Integrand | None = None,
+    n_points: int = 20_000,
+    n_iterations: int = 10,
+    n_warmup: int = 3,
+    pilot_points: int = 100_000,
+    replicas: int = 20,
+    batch_size: int = 20_000,
+    seed: int = 1,
+    progress: bool = True,
+    **integrand_options,
+) -> GenerationResult:
+    """Integrate ``process`` and write ``n_events`` unweighted events (see module docstring).
+
+    ``channel="diagrams"`` (an integrand option) samples the diagram channels with a
+    VEGAS grid each; the default is the flat map with one grid."""
+    f = integrand or Integrand(process, sqrt_s, **integrand_options)
+    if n_events < 1:
+        raise ValueError(f"n_events: must be positive, got {n_events}")
+    if f.channel is not None and f.channel != "diagrams":
+        raise ValueError("generate: a single diagram channel covers only its part of the cross section; "
+                         "use channel='diagrams' or None")
+    sampler_type = _FlatSampler if f.channels is None else _ChannelSampler
+    state_path = _state_path(lhe)
+    resuming = state_path.exists() and Path(lhe).exists()
+    rng = np.random.default_rng(seed)
+    channel_sigma = {}
+    if resuming:
+        st = np.load(state_path, allow_pickle=False)
+        sampler = sampler_type.from_arrays(f, st)
+        sigma, error, chi2 = (float(v) for v in st["integral"])
+        w_max, eps_pilot = float(st["w_max"]), float(st["eps_pilot"])
+        written = int(st["written"])
+        restore_rng(rng, st["rng"])
+        sub_sums = st["sub_sums"].copy()
+        total, overweight = (float(v) for v in st["totals"])
+        n_trials = int(st["n_trials"])
+        channel_sigma = dict(zip(st["channel_names"].tolist(), st["channel_sigma"].tolist()))
+        # the files may hold part of the interrupted batch; keep what both of them hold
+        in_file = count_lhe_events(lhe)
+        if hdf5 is not None:
+            in_file = min(in_file, HDF5Writer.count(hdf5))
+        writer = LHEWriter.reopen(lhe, in_file)
+        h5 = HDF5Writer.reopen(hdf5, in_file) if hdf5 is not None else None
+        skip = in_file - written
+    else:
+        opts = dict(n_points=n_points, n_iterations=n_iterations, n_warmup=n_warmup, seed=seed,
+                    progress=progress, checkpoint=f"{lhe}.vegas.npz")
+        if f.channels is None:
+            grid = VegasGrid(f.dim)
+            res = vegas_integrate(f, grid, **opts)
+            sampler = _FlatSampler(grid)
+        else:
+            res = f.multichannel_vegas(**opts)
+            sampler = _ChannelSampler.from_result(f, res)
+            channel_sigma = {f.group_label(r): m for r, (m, _) in zip(f.representatives, res.channels)}
+        sigma, error, chi2 = res.mean, res.sdev, res.chi2_dof
+        x, channel, factor = sampler.draw(rng, pilot_points)
+        w = f.evaluate(x, channel).weight * factor
+        if not np.any(w > 0):
+            raise ValueError(f"{f.group.text!r}: no pilot point passed the cuts; loosen them")
+        w_max = max_weight(w, replicas)
+        eps_pilot = float(np.minimum(1.0, w / w_max).mean())
+        beams, energies, pdf_id = _beams(f)
+        writer = LHEWriter(lhe, beams=beams, energies=energies, pdf_id=pdf_id, sigma=sigma, error=error,
+                           max_weight=w_max * eps_pilot,
+                           header=f"numhep {f.group.text} at sqrt(s) = {f.sqrt_s} GeV\nsigma = {sigma} +- {error} pb")
+        h5 = None
+        if hdf5 is not None:
+            h5 = HDF5Writer(hdf5, len(f.masses), f.dim,
+                            attrs={"process": f.group.text, "sqrt_s": f.sqrt_s, "sigma_pb": sigma,
+                                   "sigma_error_pb": error,
+                                   "subprocesses": [s.name for s in f.group.subprocesses],
+                                   "channels": [c.describe() for c in f.channels] if f.channels else []})
+        sub_sums = np.zeros(len(f.group.subprocesses))
+        total, overweight = 0.0, 0.0
+        n_trials, written, skip = 0, 0, 0
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_events, initial=written + max(skip, 0), desc="events", unit="ev")
+    legs_table = f.group.legs_table
+    a_qed = _alpha_qed(f)
+    while written < n_events:
+        rng_before = rng_state(rng)
+        save_arrays(state_path, **sampler.arrays(), integral=np.array([sigma, error, chi2]), w_max=w_max,
+                    eps_pilot=eps_pilot, written=written, rng=rng_before, n_trials=n_trials,
+                    sub_sums=sub_sums, totals=np.array([total, overweight]),
+                    channel_names=np.array(list(channel_sigma), dtype=str),
+                    channel_sigma=np.array(list(channel_sigma.values()), dtype=np.float64))
+        x, channel, factor = sampler.draw(rng, batch_size)
+        pts = f.evaluate(x, channel)
+        w = pts.weight * factor
+        accept, kept_w = unweight(w, w_max, rng)
+        idx = np.nonzero(accept)[0]
+        share = pts.subprocess_weight[idx] / pts.weight[idx, None]
+        choice = (rng.random(idx.size)[:, None] > np.cumsum(share, axis=1)).sum(axis=1)
+        choice = np.minimum(choice, len(legs_table) - 1)
+        n_trials += batch_size
+        total += float(w.sum())
+        sub_sums += factor @ pts.subprocess_weight
+        overweight += float((w > w_max).sum())
+        # every accepted event of the batch gets its subprocess and colours, so a resumed
+        # batch consumes the random numbers exactly as the interrupted one did
+        take = idx
+        pdgs = legs_table[choice]
+        colours = np.zeros((take.size, len(f.masses), 2), dtype=np.int64)
+        for c in np.unique(choice):
+            sel = choice == c
+            colours[sel] = colour_flows(f.group.subprocesses[c].legs, int(sel.sum()), rng)
+        if skip > 0:  # already in the files before the interruption
+            s = min(skip, take.size)
+            take, choice, pdgs, colours = take[s:], choice[s:], pdgs[s:], colours[s:]
+            written += s
+            skip -= s
+        room = n_events - written
+        take, choice, pdgs, colours = take[:room], choice[:room], pdgs[:room], colours[:room]
+        ev_w = kept_w[take] * eps_pilot
+        if take.size:
+            writer.write(pts.momenta[take], f.masses, pdgs, colours, ev_w, pts.scale[take], a_qed,
+                         pts.alpha_s[take])
+            if h5 is not None:
+                h5.write(momenta=pts.momenta[take], weight=ev_w, raw_weight=w[take], subprocess=choice,
+                         channel=channel[take] if channel is not None else np.full(take.size, -1),
+                         pdg=pdgs, u=x[take],
+                         x=pts.x[take] if pts.x is not None else np.ones((take.size, 2)))
+        written += take.size
+        if bar is not None:
+            bar.update(take.size)
+    writer.close()
+    if bar is not None:
+        bar.close()
+    state_path.unlink(missing_ok=True)
+    Path(f"{lhe}.vegas.npz").unlink(missing_ok=True)  # a finished run leaves only its files
+    return GenerationResult(
+        sigma=sigma, error=error, chi2_dof=chi2, n_events=written, w_max=w_max,
+        efficiency=total / n_trials / w_max, overweight_fraction=overweight / n_trials, n_trials=n_trials,
+        subprocess_sigma={s.name: v / n_trials for s, v in zip(f.group.subprocesses, sub_sums)},
+        channel_sigma=channel_sigma,
+        files={"lhe": str(lhe), **({"hdf5": str(hdf5)} if hdf5 is not None else {})},
+    )
+
+
+def _beams(f: Integrand):
+    e = f.sqrt_s / 2.0
+    if f.hadronic:
+        pdf_id = int(f.pdf.info.get("SetIndex", 0)) if hasattr(f.pdf, "info") else 0
+        return (2212, 2212), (e, e), pdf_id
+    legs = f.group.subprocesses[0].legs
+    return (legs[0], legs[1]), (e, e), 0
+
+
+def _alpha_qed(f: Integrand) -> float:
+    model = f.group.subprocesses[0].process.model
+    if model is None or "aEWM1" not in model.inputs:
+        return 1.0 / INPUTS["aEWM1"]
+    return 1.0 / model.parameters(f.params or None)["aEWM1"]
+

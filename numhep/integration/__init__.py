@@ -1,0 +1,8 @@
+"""Integration: integrands on the unit hypercube, VEGAS and multi-channel VEGAS."""
+
+from numhep.integration.integrands import Integrand, IntegrandPoints, integrand
+from numhep.integration.multichannel import MultiChannelResult, multichannel_vegas
+from numhep.integration.vegas import VegasGrid, VegasResult, vegas_integrate
+
+__all__ = ["Integrand", "IntegrandPoints", "MultiChannelResult", "VegasGrid", "VegasResult", "integrand",
+           "multichannel_vegas", "vegas_integrate"]

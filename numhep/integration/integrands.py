@@ -1,0 +1,428 @@
+"""Integrands on the unit hypercube: cross sections in pb for lepton and hadron colliders.
+
+    f = numhep.integrand("p p > t t~", sqrt_s=13000.0)          # PDFs: NNPDF31_lo_as_0118
+    f = numhep.integrand("e+ e- > u u~ g", sqrt_s=1000.0, cuts={"ycut": 0.01})
+    w = f(u)              # u: (n, f.dim) in [0, 1]^dim  ->  (n,) weights in pb, mean = sigma
+
+Hadron colliders (Heimel et al., arXiv:2408.01486, Eqs. 32, 47-48), summed over the subprocesses of a group:
+    sigma = sum_ab int dx1 dx2 f_a(x1, mu_F) f_b(x2, mu_F) / (2 s_hat) int dPhi_n |M_ab|^2 (alpha_s(mu_R)) Theta_cuts,
+with (x1, x2) from the luminosity map (u[:, :2], tau between the mass/cut threshold and 1),
+dPhi_n from RAMBO on diet (u[:, 2:], 3n - 4 numbers) in the partonic centre-of-mass
+frame, and momenta boosted to the lab frame (rapidity ln(x1/x2)/2) for cuts, scales and
+events.  Lepton colliders (``pdf=None``, the default for non-coloured beams) use
+u = RAMBO on diet's numbers at fixed sqrt(s) and the flux 2 sqrt(lambda(s, m1^2, m2^2)).
+
+alpha_s: |M|^2 of a process of fixed QCD order n scales as alpha_s^n (n is measured
+once per subprocess), so the matrix element computed with the model's aS is rescaled by
+(alpha_s(mu_R)/aS)^n per event; ``alpha_s="pdf"`` (default with PDFs) runs with the PDF
+set's alpha_s, a number fixes it, ``None`` keeps the model's value.
+Scales: a number (GeV, fixed), ``"ht/2"`` (default: half the sum of final-state
+transverse masses, MadGraph's dynamical choice 3), ``"ht"``, ``"shat"`` (sqrt of the
+partonic s), or a callable of the lab-frame final-state momenta (n, k, 4) -> (n,).
+
+The integrand is a plain batch function of numpy arrays: it works with numhep's VEGAS,
+the ``vegas`` package (``vegas.batchintegrand``), scipy's samplers, and madnis (see
+:meth:`Integrand.torch`).  :meth:`Integrand.evaluate` returns everything an event needs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from numhep.amplitudes.lookup import resolve
+from numhep.amplitudes.matrix_element import me
+from numhep.amplitudes.groups import ProcessGroup, Subprocess, is_group, process_group
+from numhep.integration.multichannel import multichannel_vegas
+from numhep.pdfsets.parton_density import pdf as open_pdf
+from numhep.phasespace.blocks import luminosity_map
+from numhep.phasespace.cuts import Cuts
+from numhep.phasespace.diagram_channels import ChannelMap, diagram_channels, propagator_weights
+from numhep.phasespace.flat import beams, rambo, rambo_on_diet
+from numhep.units import GEV2_TO_PB
+
+__all__ = ["Integrand", "IntegrandPoints", "integrand"]
+
+DEFAULT_PDF = "NNPDF31_lo_as_0118"
+_SCALES = ("ht/2", "ht", "shat")
+
+
+@dataclass
+class IntegrandPoints:
+    """Everything :meth:`Integrand.evaluate` knows about a batch of points."""
+
+    weight: np.ndarray  # (n,) pb
+    momenta: np.ndarray  # (n, legs, 4) lab frame (incoming partons first)
+    subprocess_weight: np.ndarray  # (n, n_sub) pb, summing to weight
+    x: np.ndarray | None  # (n, 2) momentum fractions (hadron colliders)
+    scale: np.ndarray  # (n,) mu_F = mu_R, GeV
+    alpha_s: np.ndarray  # (n,)
+    channel_weights: np.ndarray | None = None  # (n, n_channels) alpha_i with diagram channels
+    weight_without_alpha: np.ndarray | None = None  # (n,) f / g_c, what madnis multiplies by its alpha
+
+
+def _is_parton(pdg: int) -> bool:
+    return abs(pdg) <= 6 or pdg == 21
+
+
+def as_group(process, model) -> ProcessGroup:
+    """A process group from a group, a group string (``p p > e+ e-``) or anything
+    :func:`numhep.amplitudes.lookup.resolve` takes (a group of one subprocess)."""
+    if isinstance(process, ProcessGroup):
+        return process
+    if isinstance(process, str) and is_group(process):
+        return process_group(process, model=model)
+    proc = resolve(process, model)
+    return ProcessGroup(proc.name, [Subprocess(proc, proc.legs, False)], proc.masses, proc.model)
+
+
+def qcd_power(proc) -> int | None:
+    """n with |M|^2 proportional to alpha_s^n (None when the process mixes QCD orders)."""
+    if proc.model is None or "aS" not in proc.model.inputs:
+        return 0
+
+    m = proc.masses
+    p, _ = rambo(2, sqrt_s=2.0 * sum(m) + 300.0, masses=m, seed=7)
+    a0 = proc.model.inputs["aS"]
+    lo = me(p, proc, check=False)
+    hi = me(p, proc, params={"aS": 2.0 * a0}, check=False)
+    if not np.all(lo > 0):
+        return 0
+    n = np.log2(hi / lo)
+    k = int(round(float(n[0])))
+    return k if np.allclose(n, k, atol=1e-8) else None
+
+
+class Integrand:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        process,
+        sqrt_s: float,
+        *,
+        pdf="default",
+        cuts=None,
+        scale="ht/2",
+        alpha_s="default",
+        params: dict | None = None,
+        model="sm",
+        clip_negative_pdf: bool = False,
+        channel=None,
+        channel_weights: str = "propagator",
+        nu: float = 1.4,
+    ):
+        self.group = as_group(process, model)
+        self.sqrt_s = float(sqrt_s)
+        self.params = dict(params or {})
+        self.cuts = cuts if isinstance(cuts, Cuts) else Cuts(cuts)
+        self.clip_negative_pdf = bool(clip_negative_pdf)
+        first = self.group.subprocesses[0]
+        initial = first.legs[:2]
+        if pdf == "default":
+            pdf = DEFAULT_PDF if all(_is_parton(q) for q in initial) else None
+        if isinstance(pdf, str):
+            pdf = open_pdf(pdf)
+        self.pdf = pdf
+        if alpha_s == "default":
+            alpha_s = "pdf" if pdf is not None else None
+        if alpha_s == "pdf" and pdf is None:
+            raise ValueError("alpha_s='pdf' needs a PDF set; give a number or None")
+        if not (alpha_s is None or alpha_s == "pdf" or (isinstance(alpha_s, (int, float)) and alpha_s > 0)):
+            raise ValueError(f"alpha_s: expected 'pdf', a positive number or None, got {alpha_s!r}")
+        self.alpha_s = alpha_s
+        if not (callable(scale) or scale in _SCALES or (isinstance(scale, (int, float)) and scale > 0)):
+            raise ValueError(f"scale: expected a positive number (GeV), one of {_SCALES} or a callable, got {scale!r}")
+        self.scale = scale
+        self.masses = self._leg_masses()
+        self.final_masses = self.masses[2:]
+        self.final_pdgs = first.legs[2:]
+        nf = len(self.final_masses)
+        if nf < 2:
+            raise ValueError(f"integrand: {self.group.text!r} has fewer than two final-state particles")
+        threshold = sum(self.final_masses)
+        if self.sqrt_s <= threshold:
+            raise ValueError(f"sqrt_s: {sqrt_s} GeV is below the threshold of {self.group.text!r} ({threshold} GeV)")
+        self.hadronic = pdf is not None
+        if self.hadronic:
+            lo, hi = self.cuts.s_hat_range(self.final_pdgs, self.final_masses)
+            s = self.sqrt_s**2
+            # a strictly positive lower bound: massless final states need a cut on s_hat
+            self.tau_min = max(lo, 1e-12 * s) / s
+            self.tau_max = min(hi / s, 1.0)
+            if lo <= 0.0:
+                raise ValueError(
+                    f"integrand: {self.group.text!r} has a massless final state; give a cut that bounds "
+                    "the partonic s from below (e.g. mmll, mmjj or ptj)"
+                )
+            self.dim = 2 + 3 * nf - 4
+        else:
+            m1, m2 = self.masses[:2]
+            s = self.sqrt_s**2
+            if self.sqrt_s <= m1 + m2:
+                raise ValueError(f"sqrt_s: {sqrt_s} GeV is below the incoming masses")
+            self.flux = 2.0 * math.sqrt((s - (m1 + m2) ** 2) * (s - (m1 - m2) ** 2))
+            self.dim = 3 * nf - 4
+        powers = [qcd_power(sp.process) for sp in self.group.subprocesses]
+        if self.alpha_s is not None and any(k is None for k in powers):
+            raise ValueError(f"{self.group.text!r} mixes QCD orders: a running alpha_s cannot rescale it; use alpha_s=None")
+        self.qcd_powers = powers
+        self._setup_channels(channel, channel_weights, nu)
+        model = first.process.model
+        # the aS every subprocess's |M|^2 is computed with (None: the model has no alpha_s)
+        self._model_alpha_s = (
+            model.parameters(self.params or None)["aS"] if model is not None and "aS" in model.inputs else None
+        )
+
+    def _setup_channels(self, channel, channel_weights, nu):
+        """Flat RAMBO on diet (channel=None) or the diagram channels (``"diagrams"`` for all,
+        an integer for one)."""
+        self.channel = channel
+        self.channels = None
+        if channel is None:
+            return
+
+        if channel_weights not in ("propagator", "sde"):
+            raise ValueError(f"channel_weights: expected 'propagator' or 'sde', got {channel_weights!r}")
+        self.channel_weights = channel_weights
+        self.channels = diagram_channels(self.group, self.params or None)
+        n = len(self.channels)
+        if not (channel == "diagrams" or (isinstance(channel, (int, np.integer)) and 0 <= channel < n)):
+            raise ValueError(f"channel: expected None, 'diagrams' or a channel index in [0, {n}), got {channel!r}")
+        reps = sorted({c.representative for c in self.channels})
+        # the smallest total s of the final state, for cuts relative to it (y_cut)
+        s_total = self.tau_min * self.sqrt_s**2 if self.hadronic else self.sqrt_s**2
+        pair_min = self.cuts.pair_minima(self.final_pdgs, self.final_masses, s_total)
+        self._maps = {r: ChannelMap(self.channels[r].topology, self.final_masses, self.hadronic, nu, pair_min)
+                      for r in reps}
+        #: representatives and how many channels each stands for (permutations of identical particles)
+        self.representatives = reps
+        self.multiplicity = {r: sum(c.representative == r for c in self.channels) for r in reps}
+
+    @property
+    def n_channels(self) -> int:
+        return len(self.channels) if self.channels is not None else 1
+
+    def _flat_points(self, u):
+        """(x, partonic momenta, phase-space weight for dx1 dx2 dPhi_n or dPhi_n) by RAMBO on diet."""
+        n = u.shape[0]
+        s = self.sqrt_s**2
+        # the points are numpy arrays (evaluate made them so): the maps' forward on numpy
+        if self.hadronic:
+            x, g_lumi = luminosity_map.forward(np, u[:, :2], self.tau_min, self.tau_max)
+            shat = s * x[:, 0] * x[:, 1]
+            fin, w_ps = rambo_on_diet.forward(np, u[:, 2:], np.sqrt(shat), self.final_masses)
+            w_ps = w_ps / g_lumi
+        else:
+            x = None
+            shat = np.full(n, s)
+            fin, w_ps = rambo_on_diet.forward(np, u, self.sqrt_s, self.final_masses)
+        p = np.empty((n, len(self.masses), 4))
+        p[:, 0], p[:, 1] = beams(np.sqrt(shat), *self.masses[:2])
+        p[:, 2:] = fin
+        return x, p, w_ps
+
+    def _channel_points(self, u, channel):
+        """The same from the diagram channel of every point (channel: (n,) indices)."""
+        n = u.shape[0]
+        p = np.empty((n, len(self.masses), 4))
+        w = np.empty(n)
+        x = np.empty((n, 2)) if self.hadronic else None
+        m1, m2 = self.masses[:2]
+        for c in np.unique(channel):
+            ch = self.channels[c]
+            idx = np.nonzero(channel == c)[0]
+            xc, pc, wc = self._maps[ch.representative].generate(
+                u[idx], self.sqrt_s**2, lambda rs: beams(rs, m1, m2),
+                getattr(self, "tau_min", None), getattr(self, "tau_max", None),
+            )
+            perm = np.asarray(ch.permutation)
+            pp = pc.copy()
+            pp[:, 2 + perm] = pc[:, 2:]
+            p[idx], w[idx] = pp, wc
+            if x is not None:
+                x[idx] = xc
+        return x, p, w
+
+    def channel_alphas(self, p, sub_w):
+        """(n, n_channels) channel weights at partonic momenta p (Heimel, PhD thesis, Heidelberg 2024, Eqs. 2.56, 2.60)."""
+
+        if self.channel_weights == "propagator":
+            return propagator_weights(self.channels, p[:, 2:], p[:, 0])
+        n, nc = p.shape[0], len(self.channels)
+        num = np.zeros((n, nc))
+        f = np.abs(sub_w)
+        for k, sp in enumerate(self.group.subprocesses):
+            q = p[:, [1, 0, *range(2, p.shape[1])]] if sp.swapped else p
+            wd = sp.process.diagram_weights(q, self.params or None)
+            per = np.zeros((n, nc))
+            for c, ch in enumerate(self.channels):
+                for d in ch.diagrams.get(k, ()):
+                    per[:, c] += wd[:, d]
+            tot = per.sum(axis=1, keepdims=True)
+            num += f[:, k : k + 1] * np.divide(per, tot, out=np.zeros_like(per), where=tot > 0)
+        den = num.sum(axis=1, keepdims=True)
+        return np.divide(num, den, out=np.full_like(num, 1.0 / nc), where=den > 0)
+
+    def __repr__(self):
+        kind = f"pp, {getattr(self.pdf, 'name', self.pdf)}" if self.hadronic else "fixed energy"
+        return f"<numhep integrand {self.group.text!r} at {self.sqrt_s:g} GeV ({kind}), dim {self.dim}>"
+
+    def _leg_masses(self):
+        proc = self.group.subprocesses[0].process
+        if not self.params:
+            return tuple(self.group.masses)
+        values = proc.parameter_values(self.params)
+        out = []
+        for pdg in self.group.subprocesses[0].legs:
+            name = proc.model.particle(pdg).mass
+            out.append(values[name] if name else 0.0)
+        return tuple(out)
+
+    # ---- the pieces of a point ---------------------------------------------------------
+    def _scale(self, fin, shat):
+        if callable(self.scale):
+            return np.asarray(self.scale(fin), dtype=np.float64)
+        if isinstance(self.scale, str):
+            if self.scale == "shat":
+                return np.sqrt(shat)
+            mt = np.sqrt(np.maximum(fin[..., 0] ** 2 - fin[..., 3] ** 2, 0.0)).sum(axis=1)
+            return mt / 2.0 if self.scale == "ht/2" else mt
+        return np.full(fin.shape[0], float(self.scale))
+
+    def evaluate(self, u, channel=None) -> IntegrandPoints:
+        """Everything about the points u (n, dim); with diagram channels, ``channel`` (a number
+        or (n,) indices) says which channel's map produced each point and the weight is
+        alpha_c f / g_c, whose sum over channels integrates to the cross section."""
+        u = np.atleast_2d(np.asarray(u, dtype=np.float64))
+        if u.ndim != 2 or u.shape[1] != self.dim:
+            raise ValueError(f"u: expected shape (n, {self.dim}), got {u.shape}")
+        n = u.shape[0]
+        if self.channels is None:
+            if channel is not None:
+                raise ValueError("channel: this integrand has no diagram channels (give channel='diagrams')")
+            x, p, w_ps = self._flat_points(u)
+        else:
+            if channel is None:
+                if self.channel == "diagrams":
+                    raise ValueError(f"channel: give the channel index of every point (0..{len(self.channels) - 1})")
+                channel = self.channel
+            channel = np.broadcast_to(np.asarray(channel, dtype=np.int64), (n,))
+            if channel.size and not (0 <= channel.min() and channel.max() < len(self.channels)):
+                raise ValueError(f"channel: indices must lie in [0, {len(self.channels)})")
+            x, p, w_ps = self._channel_points(u, channel)
+        shat = p[:, 0, 0] + p[:, 1, 0]
+        shat = shat * shat - (p[:, 0, 3] + p[:, 1, 3]) ** 2
+        flux = 2.0 * shat if self.hadronic else np.full(n, self.flux)
+        lab = p.copy()
+        if self.hadronic:
+            y = 0.5 * np.log(x[:, 0] / x[:, 1])
+            ch, sh = np.cosh(y)[:, None], np.sinh(y)[:, None]
+            lab[..., 0] = ch * p[..., 0] + sh * p[..., 3]
+            lab[..., 3] = sh * p[..., 0] + ch * p[..., 3]
+        keep = self.cuts.passes(lab[:, 2:], self.final_pdgs) & (w_ps > 0) & np.isfinite(w_ps)
+        mu = self._scale(lab[:, 2:], shat)
+        a_s = self._alpha_s(mu)
+        sub_w = np.zeros((n, len(self.group.subprocesses)))
+        idx = np.nonzero(keep)[0]
+        if idx.size:
+            pk = p[idx]
+            base = w_ps[idx] / flux[idx] * GEV2_TO_PB
+            lum = self._luminosities(x[idx], mu[idx]) if self.hadronic else None
+            for k, sp in enumerate(self.group.subprocesses):
+                m2 = sp.me(pk, self.params or None)
+                if self.alpha_s is not None and self.qcd_powers[k]:
+                    m2 = m2 * (a_s[idx] / self._model_alpha_s) ** self.qcd_powers[k]
+                if lum is not None:
+                    m2 = m2 * lum[k]
+                sub_w[idx, k] = m2 * base
+        alphas = bare = None
+        if self.channels is not None:
+            alphas = np.zeros((n, len(self.channels)))
+            if idx.size:
+                alphas[idx] = self.channel_alphas(p[idx], sub_w[idx])
+            bare = sub_w.sum(axis=1)
+            sub_w *= np.take_along_axis(alphas, channel[:, None], axis=1)
+        return IntegrandPoints(sub_w.sum(axis=1), lab, sub_w, x, mu, a_s, alphas, bare)
+
+    def _alpha_s(self, mu):
+        if self.alpha_s == "pdf":
+            return self.pdf.alphasQ2(mu * mu)
+        if self.alpha_s is None:
+            return np.full_like(mu, self._model_alpha_s or 0.0)
+        return np.full_like(mu, float(self.alpha_s))
+
+    def _luminosities(self, x, mu):
+        """Per subprocess f_a(x1) f_b(x2) (number densities), negative values clipped if asked."""
+        q2 = mu * mu
+        cache = {}
+
+        def f(pid, k):
+            key = (pid, k)
+            if key not in cache:
+                v = self.pdf.xfxQ2(0 if pid == 21 else pid, x[:, k], q2) / x[:, k]
+                cache[key] = np.maximum(v, 0.0) if self.clip_negative_pdf else v
+            return cache[key]
+
+        return [f(sp.legs[0], 0) * f(sp.legs[1], 1) for sp in self.group.subprocesses]
+
+    def __call__(self, u, channel=None):
+        return self.evaluate(u, channel).weight
+
+    def group_label(self, r: int) -> str:
+        """Channel ``r``'s propagators, with the number of channels its group stands for."""
+        m = self.multiplicity[r]
+        return self.channels[r].describe() + (f" x{m}" if m > 1 else "")
+
+    def multichannel_vegas(self, **options):
+        """:func:`numhep.multichannel_vegas` over this integrand's diagram channels: one grid per
+        group representative, weighted by the number of channels it stands for."""
+
+        if self.channels is None:
+            raise ValueError("multichannel_vegas: this integrand has no diagram channels (give channel='diagrams')")
+        reps = self.representatives
+        return multichannel_vegas(self, len(self.channels), self.dim, channels=reps,
+                                  multiplicity=[self.multiplicity[c] for c in reps], **options)
+
+    def torch(self):
+        """The integrand as a function of torch tensors (madnis's ``Integrator(f, dims)``);
+        with diagram channels, madnis's multi-channel signature (x, c) -> (f, y, alpha):
+        f = f(x)/g_c without the channel weight, y the lab momenta / sqrt(s) flattened (the
+        channel-weight network's input), alpha the (n, n_channels) prior weights."""
+        import torch
+
+        def as_t(a, like):
+            return torch.as_tensor(np.ascontiguousarray(a), dtype=like.dtype, device=like.device)
+
+        if self.channels is None:
+
+            def f(x):
+                return as_t(self(x.detach().cpu().numpy().astype(np.float64)), x)
+
+            return f
+
+        def f_multi(x, c):
+            pts = self.evaluate(x.detach().cpu().numpy().astype(np.float64), c.detach().cpu().numpy())
+            y = pts.momenta.reshape(len(pts.weight), -1) / self.sqrt_s
+            return as_t(pts.weight_without_alpha, x), as_t(y, x), as_t(pts.channel_weights, x)
+
+        return f_multi
+
+    def madnis(self):
+        """A ``madnis.integrator.Integrand`` of this integrand (multi-channel with priors when it
+        has diagram channels)."""
+        from madnis.integrator import Integrand as MadnisIntegrand
+
+        if self.channels is None:
+            return MadnisIntegrand(self.torch(), input_dim=self.dim)
+        return MadnisIntegrand(
+            self.torch(), input_dim=self.dim, channel_count=len(self.channels),
+            remapped_dim=len(self.masses) * 4, has_channel_weight_prior=True,
+        )
+
+
+def integrand(process, sqrt_s: float, **options) -> Integrand:
+    """A drop-in integrand for samplers on the unit hypercube (see the module docstring)."""
+    return Integrand(process, sqrt_s, **options)

@@ -1,0 +1,325 @@
+"""Parton densities: ``numhep.pdf(name)`` with LHAPDF's method names, vectorised.
+
+>>> p = numhep.pdf("NNPDF31_lo_as_0118")
+>>> p.xfxQ2(21, x, q2)            # x f(x, Q^2) for a gluon, arrays broadcast
+>>> p.xfxQ2(2, x, q2, grad=True)  # (xf, d xf/dx, d xf/dQ^2) through the adjoint kernel
+>>> p.alphasQ2(q2)
+
+Grids come from :mod:`numhep.pdfsets.lhapdf_grid` (``LHAPDF_DATA_PATH`` set folders, then the
+grids shipped with pythia8mc).  Values follow LHAPDF 6's defaults exactly: log-bicubic
+interpolation and continuation extrapolation (see
+:mod:`numhep.kernels.pdf_interpolation`); negative values are not clipped.
+``backend="lhapdf"`` evaluates through the ``lhapdf`` Python module instead, when it is
+installed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from numhep import arrays as ab
+from numhep import ops
+from numhep.adjoint import alpha_s as _as_adjoint  # noqa: F401  (attaches .vjp)
+from numhep.adjoint import pdf_interpolation as _pdf_adjoint  # noqa: F401
+from numhep.kernels import alpha_s as _as
+from numhep.kernels import pdf_interpolation as _pdf
+from numhep.pdfsets import lhapdf_grid
+
+__all__ = ["PDFSet", "alphas_q2", "pdf", "xfxq2"]
+
+#: NNPDF3.1 heavy-quark masses, used for alpha_s thresholds when a set has no .info
+_DEFAULT_THRESHOLDS = (1.51, 4.92, 172.5)
+_MZ = 91.1876
+
+
+def _alphas_from_name(name: str):
+    m = re.search(r"as_?0?(\d)(\d{3})", name)
+    asmz = float(f"{m.group(1)}.{m.group(2)}") if m else 0.118
+    lowered = name.lower()
+    order = 2 if "nnlo" in lowered else 1 if "nlo" in lowered else 0
+    return asmz, order
+
+
+class PDFSet:
+    """One member of an LHAPDF set, evaluated by numhep's kernels."""
+
+    def __init__(
+        self, name: str, member: int = 0, *, extrapolator: str = "continuation", alphas_mz=None, alphas_order=None
+    ):
+        if extrapolator not in ("continuation", "nearest"):
+            raise ValueError(f"extrapolator: {extrapolator!r} is not one of 'continuation', 'nearest'")
+        self.extrapolator = extrapolator
+        self.name = name
+        self.member = int(member)
+        files = lhapdf_grid.locate(name)
+        self.info = lhapdf_grid.read_metadata(files.info.read_text()) if files.info else {}
+        self.grid = lhapdf_grid.read_grid(str(files.member(self.member)))
+        self._device_grid = {}
+        self._setup_alphas(alphas_mz, alphas_order)
+
+    def __repr__(self):
+        return f"PDFSet({self.name!r}, member={self.member})"
+
+    # ---- metadata with LHAPDF's names --------------------------------------------------
+    @property
+    def xMin(self):
+        return float(self.grid.bounds[0])
+
+    @property
+    def xMax(self):
+        return float(self.grid.bounds[2])
+
+    @property
+    def q2Min(self):
+        return float(self.grid.bounds[3])
+
+    @property
+    def q2Max(self):
+        return float(self.grid.bounds[5])
+
+    def flavors(self):
+        """PDG codes the grid holds (21 for the gluon)."""
+        return sorted(self.grid.pids)
+
+    def hasFlavor(self, pid: int) -> bool:
+        return int(pid) in self.grid.pids or (int(pid) == 0 and 21 in self.grid.pids)
+
+    def inRangeXQ2(self, x, q2):
+        x, q2 = np.asarray(x), np.asarray(q2)
+        return (x >= self.xMin) & (x <= self.xMax) & (q2 >= self.q2Min) & (q2 <= self.q2Max)
+
+    # ---- x f(x, Q^2) -------------------------------------------------------------------
+    def _arrays(self, xp):
+        if xp is np:
+            return self.grid.kernel_arrays()
+        key = xp.__name__
+        if key not in self._device_grid:
+            self._device_grid[key] = tuple(xp.asarray(a) for a in self.grid.kernel_arrays())
+        return self._device_grid[key]
+
+    def _prepare(self, pid, x, q2, xp):
+        x = ab.as_float64(x, "x", xp)
+        q2 = ab.as_float64(q2, "q2", xp)
+        if not bool(xp.all((x > 0.0) & (x <= 1.0))):
+            raise ValueError("x: momentum fractions must lie in (0, 1]")
+        if bool(xp.any(x > self.xMax)):
+            raise ValueError(f"x: above the last grid knot x = {self.xMax} of {self.name}")
+        if not bool(xp.all(q2 > 0.0)) or not bool(xp.all(xp.isfinite(q2))):
+            raise ValueError("q2: scales must be positive and finite")
+        pid_arr = np.asarray(pid if xp is np else ab.to_host(pid), dtype=np.int64)
+        shape = np.broadcast_shapes(pid_arr.shape, tuple(x.shape), tuple(q2.shape))
+        col = self.grid.pid_column[lhapdf_grid.pid_slots(pid_arr)]
+        col = np.where(lhapdf_grid.pid_slots(pid_arr) < 0, -1, col)
+        col = xp.asarray(np.ascontiguousarray(np.broadcast_to(col, shape)).reshape(-1))
+        x = xp.ascontiguousarray(xp.broadcast_to(x, shape)).reshape(-1)
+        q2 = xp.ascontiguousarray(xp.broadcast_to(q2, shape)).reshape(-1)
+        return xp, shape, col, x, q2
+
+    def xfxQ2(self, pid, x=None, q2=None, *, grad: bool = False):
+        """x f(x, Q^2) for parton ``pid`` (PDG code, 0 or 21 = gluon); arrays broadcast.
+
+        ``xfxQ2(x, q2)`` (two arguments) returns a dict {pid: xf} for every flavour.
+        With ``grad=True`` returns (xf, d xf/dx, d xf/dQ^2).  Torch tensors x, q2 give a
+        tensor that autograd differentiates (the operation :data:`xfxq2`).
+        """
+        if q2 is None:
+            x, q2 = pid, x
+            return {p: self.xfxQ2(p, x, q2, grad=grad) for p in self.flavors()}
+        if not grad:
+            return xfxq2(self, pid, x, q2)
+        xp = ab.namespace(x, q2)
+        xf, shape, (dx, dq2) = _xfxq2_with_derivatives(xp, self, pid, x, q2)
+        return xf, dx, dq2
+
+    def xfxQ(self, pid, x=None, q=None, *, grad: bool = False):
+        """x f(x, Q) (Q, not Q^2)."""
+        if q is None:
+            return self.xfxQ2(pid, np.asarray(x) ** 2, grad=grad)
+        return self.xfxQ2(pid, x, np.asarray(q) ** 2, grad=grad)
+
+    # ---- alpha_s -----------------------------------------------------------------------
+    def _setup_alphas(self, alphas_mz, alphas_order):
+        info = self.info
+        if info.get("AlphaS_Type") == "ipol" and "AlphaS_Qs" in info and alphas_mz is None:
+            lq = np.log(np.asarray(info["AlphaS_Qs"], dtype=float) ** 2)
+            v = np.asarray(info["AlphaS_Vals"], dtype=float)
+            self._alphas = ("ipol", (lq, v, _subgrid_derivatives(lq, v)))
+            self.alphas_mz = float(np.interp(np.log(_MZ**2), lq, v))
+            self.alphas_order = int(info.get("AlphaS_OrderQCD", 0))
+            return
+        guess_mz, guess_order = _alphas_from_name(self.name)
+        asmz = float(alphas_mz if alphas_mz is not None else info.get("AlphaS_MZ", guess_mz))
+        order = int(alphas_order if alphas_order is not None else info.get("AlphaS_OrderQCD", guess_order))
+        mz = float(info.get("MZ", _MZ))
+        masses = (
+            float(info.get("MCharm", _DEFAULT_THRESHOLDS[0])),
+            float(info.get("MBottom", _DEFAULT_THRESHOLDS[1])),
+            float(info.get("MTop", _DEFAULT_THRESHOLDS[2])),
+        )
+        nf_max = float(info.get("NumFlavors", 5))
+        params = np.array([mz * mz, asmz, order, *(m * m for m in masses), nf_max])
+        self._alphas = ("running", (params,))
+        self.alphas_mz = asmz
+        self.alphas_order = order
+
+    def alphasQ2(self, q2, *, grad: bool = False):
+        """alpha_s(Q^2); with ``grad=True`` also d alpha_s/dQ^2.  Torch tensors give a tensor
+        that autograd differentiates (the operation :data:`alphas_q2`)."""
+        if not grad:
+            return alphas_q2(self, q2)
+        value, derivative = _alphas_with_derivative(ab.namespace(q2), self, q2)
+        return value, derivative
+
+    def _alphas_inputs(self, xp, q2):
+        q2a = ab.as_float64(q2, "q2", xp)
+        if not bool(xp.all(q2a > 0.0)):
+            raise ValueError("q2: scales must be positive")
+        kind, tables = self._alphas
+        kern = _as.alphas_running if kind == "running" else _as.alphas_tabulated
+        return kern, q2a, tuple(xp.asarray(a) for a in tables)
+
+    def alphasQ(self, q, *, grad: bool = False):
+        return self.alphasQ2(np.asarray(q) ** 2, grad=grad)
+
+
+def _xfxq2_values(xp, pdf, pid, x, q2):
+    xp, shape, col, xf_, q2_ = pdf._prepare(pid, x, q2, xp)
+    clamped = None
+    if pdf.extrapolator == "nearest":
+        # LHAPDF's NearestPointExtrapolator: the value at the closest grid point
+        clamped = (xf_ < pdf.xMin, (q2_ < pdf.q2Min) | (q2_ > pdf.q2Max))
+        xf_ = xp.maximum(xf_, pdf.xMin)
+        q2_ = xp.clip(q2_, pdf.q2Min, pdf.q2Max)
+    inputs = (col, xf_, q2_, *pdf._arrays(xp))
+    out = xp.empty(xf_.shape[0])
+    _pdf.xfxq2(*inputs, out)
+    return out, shape, inputs, clamped
+
+
+def _xfxq2_pullback(xp, inputs, clamped, shape, cotangent):
+    g = xp.ascontiguousarray(xp.broadcast_to(ab.as_float64(cotangent, "grad_xf", xp), shape)).reshape(-1)
+    gx, gq2 = xp.empty_like(g), xp.empty_like(g)
+    _pdf.xfxq2.vjp(*inputs, g, gx, gq2)
+    if clamped is not None:  # the nearest grid point does not move with x or Q^2 outside the grid
+        gx[clamped[0]] = 0.0
+        gq2[clamped[1]] = 0.0
+    return gx.reshape(shape), gq2.reshape(shape)
+
+
+def _xfxq2_with_derivatives(xp, pdf, pid, x, q2):
+    out, shape, inputs, clamped = _xfxq2_values(xp, pdf, pid, x, q2)
+    return out.reshape(shape), shape, _xfxq2_pullback(xp, inputs, clamped, shape, 1.0)
+
+
+def _xfxq2_signature(xp, pdf, pid, x, q2):
+    """x f(x, Q^2) of parton ``pid`` from the set ``pdf`` (a :class:`PDFSet`), x and q2
+    broadcast; differentiable in x and q2 through the adjoint of the grid interpolation."""
+
+
+def _xfxq2_linearize(xp, pdf, pid, x, q2):
+    out, shape, inputs, clamped = _xfxq2_values(xp, pdf, pid, x, q2)
+    dx, dq2 = _xfxq2_pullback(xp, inputs, clamped, shape, 1.0)
+    return (out.reshape(shape),), lambda c: (c[0] * dx, c[0] * dq2)
+
+
+def _xfxq2_forward(xp, pdf, pid, x, q2):
+    out, shape, _, _ = _xfxq2_values(xp, pdf, pid, x, q2)
+    return (out.reshape(shape),)
+
+
+def _xfxq2_vjp(xp, pdf, pid, x, q2, grad_xf):
+    _, shape, inputs, clamped = _xfxq2_values(xp, pdf, pid, x, q2)
+    return _xfxq2_pullback(xp, inputs, clamped, shape, grad_xf)
+
+
+xfxq2 = ops.Op(_xfxq2_forward, _xfxq2_vjp, linearize=_xfxq2_linearize, signature=_xfxq2_signature,
+               differentiable=("x", "q2"), n_outputs=1, result=None, name="xfxq2")
+
+
+def _alphas_with_derivative(xp, pdf, q2):
+    kern, q2a, tables = pdf._alphas_inputs(xp, q2)
+    flat = q2a.reshape(-1)
+    out, d = xp.empty_like(flat), xp.empty_like(flat)
+    kern(flat, *tables, out)
+    kern.vjp(flat, *tables, xp.ones_like(flat), d)
+    return out.reshape(q2a.shape), d.reshape(q2a.shape)
+
+
+def _alphas_forward(xp, pdf, q2):
+    kern, q2a, tables = pdf._alphas_inputs(xp, q2)
+    flat = q2a.reshape(-1)
+    out = xp.empty_like(flat)
+    kern(flat, *tables, out)
+    return (out.reshape(q2a.shape),)
+
+
+def _alphas_vjp(xp, pdf, q2, grad_alphas):
+    _, d = _alphas_with_derivative(xp, pdf, q2)
+    return (ab.as_float64(grad_alphas, "grad_alphas", xp) * d,)
+
+
+def _alphas_linearize(xp, pdf, q2):
+    value, d = _alphas_with_derivative(xp, pdf, q2)
+    return (value,), lambda c: (c[0] * d,)
+
+
+def _alphas_signature(xp, pdf, q2):
+    """alpha_s(Q^2) of the set ``pdf``; differentiable in q2."""
+
+
+alphas_q2 = ops.Op(_alphas_forward, _alphas_vjp, linearize=_alphas_linearize, signature=_alphas_signature,
+                   differentiable=("q2",), n_outputs=1, result=None, name="alphas_q2")
+
+
+def _subgrid_derivatives(lq: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """d alpha_s/d ln Q^2 at the knots, one-sided at the ends of each subgrid.
+
+    A repeated knot (a flavour threshold) separates subgrids, as in LHAPDF.
+    """
+    dv = np.zeros_like(v)
+    cuts = np.flatnonzero(np.diff(lq) == 0) + 1
+    for seg in np.split(np.arange(lq.size), cuts):
+        if seg.size < 2:
+            continue
+        slope = np.diff(v[seg]) / np.diff(lq[seg])
+        dv[seg[0]] = slope[0]
+        dv[seg[-1]] = slope[-1]
+        dv[seg[1:-1]] = 0.5 * (slope[1:] + slope[:-1])
+    return dv
+
+
+class _LHAPDFBackend:
+    """The same interface evaluated by the ``lhapdf`` module."""
+
+    def __init__(self, name: str, member: int):
+        import lhapdf
+
+        self._pdf = lhapdf.mkPDF(name, member)
+        self.name, self.member = name, member
+
+    def xfxQ2(self, pid, x, q2):
+        shape = np.broadcast_shapes(np.shape(pid), np.shape(x), np.shape(q2))
+        args = [np.broadcast_to(a, shape).ravel() for a in (pid, x, q2)]
+        return np.array([self._pdf.xfxQ2(int(p), float(a), float(b)) for p, a, b in zip(*args)]).reshape(shape)
+
+    def alphasQ2(self, q2):
+        q2 = np.asarray(q2, dtype=float)
+        return np.vectorize(self._pdf.alphasQ2)(q2)
+
+
+def pdf(name: str = "NNPDF31_lo_as_0118", member: int = 0, *, backend: str = "numhep", **kwargs):
+    """Open member ``member`` of PDF set ``name`` (default: the built-in NNPDF3.1 LO set).
+
+    backend: "numhep" (numba kernels with adjoints, CPU or CUDA) or "lhapdf" (the
+    ``lhapdf`` module, when installed; values only).
+    """
+    if backend == "numhep":
+        return PDFSet(name, member, **kwargs)
+    if backend == "lhapdf":
+        try:
+            return _LHAPDFBackend(name, member)
+        except ImportError as exc:
+            raise ImportError("backend='lhapdf' needs the lhapdf Python module, which is not installed") from exc
+    raise ValueError(f"backend: unknown PDF backend {backend!r} (use 'numhep' or 'lhapdf')")

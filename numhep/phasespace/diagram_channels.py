@@ -1,0 +1,405 @@
+"""Phase-space channels from Feynman diagrams (Heimel et al., arXiv:2408.01486, Sec. 4.1 and Appendix C).
+
+Every tree diagram is a set of propagators.  Seen from the final state, a propagator is
+
+* **s-channel** (time-like): it decays into a set F of final-state particles;
+* **t-channel** (space-like): it separates the final-state particles F on beam 1's side
+  from the rest (q = p_a - sum_F k).
+
+A *topology* is the set of (kind, F, mass, width): diagrams that differ only by the
+particle on a line with the same mass and width (gamma/Z do not; u/d quarks do) share a
+channel.  The channel's map follows the decomposition of Heimel et al., arXiv:2408.01486, Eq. 70:
+
+1. the final state is split into *blobs*: maximal s-channel clusters and lone
+   particles, ordered along the t-channel line from beam 1 to beam 2 (one blob, the whole
+   final state, when a propagator carries s_hat);
+2. blob invariants are drawn with the Breit-Wigner map (Eq. 39) for propagators with a
+   width, the power-law map (Eq. 40, nu = 1.4) for those without, each bounded by what
+   the other blobs leave;
+3. the t-channel line is cut into 2 -> 2 blocks (Eqs. 41-44) peeled off from beam 2's
+   side, with flat pseudo-particle invariants (Eq. 45) for the blobs not yet emitted;
+   a step whose propagator is missing (a four-point vertex) draws |t| flat;
+4. every composite blob decays isotropically (Eq. 46), recursively (1 -> 3 vertices via a
+   flat pseudo-particle invariant);
+5. for hadron colliders (x1, x2) come from the luminosity map (Eqs. 47-48) or, when a
+   propagator carries s_hat, from that propagator's map on s_hat and the split of tau.
+
+A massless propagator whose invariant reaches zero gets its pole moved just below the
+kinematic minimum (``POLE_OFFSET`` of the range), as in :mod:`numhep.kernels.t_channel`.
+The weight is (2 pi)^(4 - 3n) / prod(g) with the block densities g (for dx1 dx2 dPhi_n
+in hadron collisions), the normalisation of RAMBO on diet.
+
+Channels related by a permutation of identical final-state particles are grouped: one
+map per group (the *representative*); a member samples with it and relabels the final
+state.  Channel weights (Heimel, PhD thesis, Heidelberg 2024, Sec. 2.2.4): ``"propagator"``, alpha_i = P_i / sum_j P_j with
+P_i = prod 1/|q^2 - m^2 - i m Gamma|^2 (Eq. 2.60), and ``"sde"``, alpha_i =
+sum_{d in i} |A_d|^2 / sum_d |A_d|^2 (Eq. 2.56), per subprocess, weighted by each
+subprocess's share of the integrand in a process group.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from numhep.phasespace.cuts import cluster_minimum
+from numhep.kernels import invariant_maps as _inv
+from numhep.kernels import luminosity as _lumi
+from numhep.kernels import t_channel as _t
+from numhep.kernels import two_body_decay as _decay
+from numhep.kernels.t_channel import POLE_OFFSET
+
+__all__ = ["Channel", "ChannelMap", "Propagator", "diagram_channels", "diagram_topologies"]
+
+DEFAULT_NU = 1.4
+
+
+@dataclass(frozen=True)
+class Propagator:
+    """One internal line as seen from the final state (indices count final-state particles)."""
+
+    final: frozenset
+    spacelike: bool
+    mass: float
+    width: float
+
+    def permuted(self, perm) -> "Propagator":
+        return Propagator(frozenset(perm[j] for j in self.final), self.spacelike, self.mass, self.width)
+
+
+def _crossed_final(mask: int, n_legs: int, swapped: bool) -> tuple[frozenset, bool]:
+    """(F, spacelike) of a current over legs ``mask`` (all-outgoing numbering, legs 0 and 1
+    incoming) in final-state indices; F is on beam 1's side for t-channel lines."""
+    legs = {k for k in range(n_legs) if mask >> k & 1}
+    finals = set(range(2, n_legs))
+    a, b = (1, 0) if swapped else (0, 1)
+    if a not in legs and b not in legs:
+        side = legs
+    elif a in legs and b in legs:
+        side = finals - legs
+    elif a in legs:
+        side = legs - {a}
+    else:
+        side = finals - legs
+    return frozenset(j - 2 for j in side), (a in legs) != (b in legs)
+
+
+def diagram_topologies(process, swapped: bool = False, params=None) -> list[frozenset]:
+    """Per diagram of a compiled process (in program order), its set of :class:`Propagator`.
+
+    ``swapped``: the process is evaluated with its beams exchanged (a mirrored subprocess
+    of a group), so beam 1 is its second incoming leg.
+    """
+    ds = process.diagram_set()
+    model = process.model
+    values = model.parameters(params)
+    n = len(ds.legs)
+
+    def line(current):
+        part = model.particle(current.particle)
+        mass = values[part.mass] if part.mass else 0.0
+        width = values[part.width] if part.width else 0.0
+        final, spacelike = _crossed_final(current.mask, n, swapped)
+        return Propagator(final, spacelike, float(mass), float(width) if not spacelike else 0.0)
+
+    out = []
+    for d in ds.diagrams:
+        props = set()
+        stack = list(d.children)
+        while stack:
+            c = ds.currents[stack.pop()]
+            if c.vertex >= 0:
+                props.add(line(c))
+                stack.extend(c.children)
+        out.append(frozenset(props))
+    return out
+
+
+# ---- the map of one topology ----------------------------------------------------------
+
+
+@dataclass
+class _Node:
+    final: frozenset
+    prop: Propagator | None  # None: an external particle or a pseudo-particle
+    children: list
+
+
+class ChannelMap:
+    """u in [0, 1]^dim -> (x1, x2), momenta in the partonic frame and the weight, for one topology.
+
+    ``masses``: final-state masses; ``hadronic``: the first two numbers go to (x1, x2);
+    ``pair_minima``: (k, k) lower bounds on the pair invariants s_ij (from the cuts,
+    :meth:`numhep.phasespace.cuts.Cuts.pair_minima`; default (m_i + m_j)^2): every invariant of a cluster
+    starts at the bound they imply (:func:`numhep.phasespace.cuts.cluster_minimum`).
+    """
+
+    def __init__(self, topology: frozenset, masses, hadronic: bool, nu: float = DEFAULT_NU, pair_minima=None):
+        self.topology = topology
+        self.masses = np.asarray(masses, dtype=np.float64)
+        m = self.masses
+        self.pair_minima = (m[:, None] + m[None, :]) ** 2 if pair_minima is None else np.asarray(pair_minima, dtype=np.float64)
+        if self.pair_minima.shape != (len(m), len(m)):
+            raise ValueError(f"pair_minima: expected shape {(len(m), len(m))}, got {self.pair_minima.shape}")
+        self._cluster_min = {}
+        self.hadronic = bool(hadronic)
+        self.nu = float(nu)
+        nf = len(self.masses)
+        self.n_final = nf
+        self.dim = 3 * nf - 4 + (2 if hadronic else 0)
+        everything = frozenset(range(nf))
+        s_props = {p.final: p for p in topology if not p.spacelike}
+        t_props = {p.final: p for p in topology if p.spacelike}
+        self.root = None
+        if everything in s_props:
+            self.root = self._node(everything, s_props)
+            self.blobs = [self.root]
+            self.t_lines = []
+        else:
+            blobs = self._children(everything, s_props)
+            chain = sorted(t_props, key=len)
+
+            def position(blob):
+                return next((k for k, f in enumerate(chain) if blob.final <= f), len(chain))
+
+            blobs.sort(key=lambda b: (position(b), min(b.final)))
+            self.blobs = blobs
+            self.t_lines = []
+            acc = frozenset()
+            for b in blobs[:-1]:
+                acc = acc | b.final
+                self.t_lines.append(t_props.get(acc))
+
+    # -- structure --
+    def _node(self, final, s_props):
+        if len(final) == 1:
+            return _Node(final, None, [])
+        return _Node(final, s_props.get(final), self._children(final, s_props))
+
+    def _children(self, final, s_props):
+        inner = [f for f in s_props if f < final]
+        maximal = [f for f in inner if not any(f < g for g in inner)]
+        covered = frozenset().union(*maximal) if maximal else frozenset()
+        parts = maximal + [frozenset([j]) for j in sorted(final - covered)]
+        return [self._node(f, s_props) for f in sorted(parts, key=min)]
+
+    def min_mass(self, final: frozenset) -> float:
+        """The smallest invariant mass of the final-state particles ``final`` that passes the cuts."""
+        if final not in self._cluster_min:
+            self._cluster_min[final] = math.sqrt(cluster_minimum(self.pair_minima, self.masses, final))
+        return self._cluster_min[final]
+
+    # -- sampling --
+    def _invariant(self, prop, z, lo, hi):
+        """(s, g) of a time-like invariant in [lo, hi] for propagator ``prop`` (None: flat)."""
+        n = z.shape[0]
+        z = np.ascontiguousarray(z)
+        s, g = np.empty(n), np.empty(n)
+        hi = np.maximum(hi, lo)
+        if prop is not None and prop.width > 0.0:
+            _inv.breit_wigner_map(z, prop.mass, prop.width, lo, hi, s, g)
+            return s, g
+        nu = 0.0 if prop is None else self.nu
+        m2 = 0.0 if prop is None else prop.mass**2
+        pole = np.minimum(m2, lo - POLE_OFFSET * (hi - lo))
+        _inv.power_law_map(z, 0.0, nu, lo - pole, hi - pole, s, g)
+        return s + pole, g
+
+    def _siblings(self, nodes, sqrt_parent, u, cursor, gs):
+        """Invariants of sibling nodes inside a parent of mass sqrt_parent (sequential bounds)."""
+        out = []
+        rest = sum(self.min_mass(nd.final) for nd in nodes)
+        used = np.zeros_like(sqrt_parent)
+        for nd in nodes:
+            mn = self.min_mass(nd.final)
+            rest -= mn
+            if not nd.children:
+                s = np.full_like(sqrt_parent, self.masses[next(iter(nd.final))] ** 2)
+            else:
+                hi = np.maximum(sqrt_parent - used - rest, mn) ** 2
+                s, g = self._invariant(nd.prop, u[:, cursor[0]], np.full_like(hi, mn * mn), hi)
+                cursor[0] += 1
+                gs.append(g)
+            out.append(s)
+            used = used + np.sqrt(s)
+        return out
+
+    def _decay(self, node, p, s_node, u, cursor, gs, final):
+        kids = node.children
+        if not kids:
+            final[:, next(iter(node.final))] = p
+            return
+        if len(kids) > 2:  # 1 -> k vertex: a flat pseudo-particle for the first k - 1
+            kids = [_Node(frozenset().union(*[c.final for c in kids[:-1]]), None, kids[:-1]), kids[-1]]
+        s1, s2 = self._siblings(kids, np.sqrt(s_node), u, cursor, gs)
+        k1, k2, g = np.empty_like(p), np.empty_like(p), np.empty(p.shape[0])
+        _decay.two_body_decay(p, s1, s2, np.ascontiguousarray(u[:, cursor[0] : cursor[0] + 2]), k1, k2, g)
+        cursor[0] += 2
+        gs.append(g)
+        self._decay(kids[0], k1, s1, u, cursor, gs, final)
+        self._decay(kids[1], k2, s2, u, cursor, gs, final)
+
+    def generate(self, u, s_lab: float, beams, tau_min=None, tau_max=None):
+        """(x or None, momenta (n, 2 + n_final, 4) in the partonic frame, weight).
+
+        ``beams(sqrt_s_hat) -> (p_a, p_b)`` gives the incoming momenta; hadron colliders
+        need ``tau_min``, ``tau_max`` (arrays or numbers).
+        """
+        u = np.ascontiguousarray(u, dtype=np.float64)
+        n = u.shape[0]
+        gs = []
+        cursor = [0]
+        x = None
+        if self.hadronic:
+            lo = np.broadcast_to(np.asarray(tau_min, dtype=np.float64), (n,)).copy()
+            hi = np.broadcast_to(np.asarray(tau_max, dtype=np.float64), (n,)).copy()
+            x = np.empty((n, 2))
+            g = np.empty(n)
+            if self.root is not None and self.root.prop is not None:
+                shat, g_s = self._invariant(self.root.prop, u[:, 0], lo * s_lab, hi * s_lab)
+                tau = shat / s_lab
+                _lumi.momentum_fractions(tau, np.ascontiguousarray(u[:, 1]), x, g)
+                g = g * g_s * s_lab
+            else:
+                _lumi.luminosity_map(u[:, :2], lo, hi, x, g)
+            gs.append(g)
+            cursor[0] = 2
+            shat = s_lab * x[:, 0] * x[:, 1]
+        else:
+            shat = np.full(n, float(s_lab))
+        rs = np.sqrt(shat)
+        pa, pb = beams(rs)
+        final = np.empty((n, self.n_final, 4))
+        if len(self.blobs) == 1:
+            self._decay(self.root, pa + pb, shat, u, cursor, gs, final)
+        else:
+            self._t_chain(pa, pb, rs, u, cursor, gs, final)
+        if cursor[0] != self.dim:
+            raise RuntimeError(f"channel map used {cursor[0]} of {self.dim} random numbers")
+        p = np.empty((n, 2 + self.n_final, 4))
+        p[:, 0], p[:, 1], p[:, 2:] = pa, pb, final
+        weight = (2.0 * math.pi) ** (4 - 3 * self.n_final) / np.prod(gs, axis=0)
+        return x, p, weight
+
+    def _t_chain(self, pa, pb, rs, u, cursor, gs, final):
+        blobs = self.blobs
+        k = len(blobs)
+        s_blob = self._siblings(blobs, rs, u, cursor, gs)
+        # pseudo-particles P_j = blobs 1..j for j = k-1 .. 2, each inside P_{j+1}
+        s_pseudo = {k: rs * rs}
+        for j in range(k - 1, 1, -1):
+            inner = frozenset().union(*[blobs[i].final for i in range(j)])
+            lo = np.maximum(sum(np.sqrt(s_blob[i]) for i in range(j)), self.min_mass(inner)) ** 2
+            hi = np.maximum(np.sqrt(s_pseudo[j + 1]) - np.sqrt(s_blob[j]), np.sqrt(lo)) ** 2
+            s, g = self._invariant(None, u[:, cursor[0]], lo, hi)
+            cursor[0] += 1
+            gs.append(g)
+            s_pseudo[j] = s
+        s_pseudo[1] = s_blob[0]
+        q = pb
+        momenta = [None] * k
+        for j in range(k - 1, 0, -1):
+            line = self.t_lines[j - 1]
+            m2 = line.mass**2 if line is not None else 0.0
+            nu = self.nu if line is not None else 0.0
+            k1, k2, g = np.empty_like(pa), np.empty_like(pa), np.empty(pa.shape[0])
+            z = np.ascontiguousarray(u[:, cursor[0] : cursor[0] + 2])
+            _t.t_channel_scattering(np.ascontiguousarray(pa), np.ascontiguousarray(q), s_pseudo[j], s_blob[j], z, m2, nu, k1, k2, g)
+            cursor[0] += 2
+            gs.append(g)
+            momenta[j] = k2
+            q = k1 - pa
+            if j == 1:
+                momenta[0] = k1
+        for b, p, s in zip(blobs, momenta, s_blob):
+            self._decay(b, p, s, u, cursor, gs, final)
+
+
+# ---- channels of a process and their weights -------------------------------------------
+
+
+@dataclass
+class Channel:
+    """One diagram topology; ``representative`` indexes the channel whose map it uses,
+    ``permutation[j]`` is where that map's final-state particle j goes."""
+
+    topology: frozenset
+    representative: int
+    permutation: tuple
+    diagrams: dict  # subprocess index -> diagram indices with this topology
+
+    def describe(self) -> str:
+        parts = []
+        for p in sorted(self.topology, key=lambda p: (p.spacelike, sorted(p.final))):
+            kind = "t" if p.spacelike else "s"
+            parts.append(f"{kind}{''.join(str(j + 1) for j in sorted(p.final))}({p.mass:g})")
+        return " ".join(parts) or "contact"
+
+
+def _identical_permutations(pdgs):
+    """All permutations of final-state indices that exchange identical particles only."""
+    groups = {}
+    for j, q in enumerate(pdgs):
+        groups.setdefault(q, []).append(j)
+    blocks = [g for g in groups.values() if len(g) > 1]
+    for choice in itertools.product(*[itertools.permutations(g) for g in blocks]):
+        perm = list(range(len(pdgs)))
+        for g, img in zip(blocks, choice):
+            for a, b in zip(g, img):
+                perm[a] = b
+        yield tuple(perm)
+
+
+def diagram_channels(group, params=None) -> list[Channel]:
+    """The channels of a process group: one per distinct topology over all subprocesses,
+    grouped under permutations of identical final-state particles."""
+    index = {}
+    channels: list[Channel] = []
+    for k, sp in enumerate(group.subprocesses):
+        tops = diagram_topologies(sp.process, swapped=sp.swapped, params=params)
+        for d, top in enumerate(tops):
+            if top not in index:
+                index[top] = len(channels)
+                channels.append(Channel(top, -1, (), {}))
+            channels[index[top]].diagrams.setdefault(k, []).append(d)
+    pdgs = group.subprocesses[0].legs[2:]
+    perms = list(_identical_permutations(pdgs))
+    for c, ch in enumerate(channels):
+        if ch.representative >= 0:
+            continue
+        ch.representative, ch.permutation = c, tuple(range(len(pdgs)))
+        for perm in perms:
+            image = frozenset(p.permuted(perm) for p in ch.topology)
+            other = index.get(image)
+            if other is not None and channels[other].representative < 0:
+                channels[other].representative = c
+                channels[other].permutation = perm
+    return channels
+
+
+def propagator_weights(channels, p_final, p_a):
+    """(n, n_channels) alpha_i = P_i / sum_j P_j (Heimel, PhD thesis, Heidelberg 2024, Eq. 2.60), in log space."""
+    cache = {}
+
+    def q2(prop):
+        key = (prop.final, prop.spacelike)
+        if key not in cache:
+            idx = sorted(prop.final)
+            q = p_final[:, idx].sum(axis=1)
+            if prop.spacelike:
+                q = p_a - q
+            cache[key] = q[:, 0] ** 2 - (q[:, 1:] ** 2).sum(axis=1)
+        return cache[key]
+
+    logs = np.zeros((p_final.shape[0], len(channels)))
+    for c, ch in enumerate(channels):
+        for prop in ch.topology:
+            m2 = prop.mass**2
+            d = (q2(prop) - m2) ** 2 + (prop.mass * prop.width) ** 2
+            logs[:, c] -= np.log(np.maximum(d, 1e-300))
+    logs -= logs.max(axis=1, keepdims=True)
+    w = np.exp(logs)
+    return w / w.sum(axis=1, keepdims=True)
