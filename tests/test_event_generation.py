@@ -1,5 +1,7 @@
 """Unweighting, event files (LHE read by pylhe and showered by Pythia 8, HDF5), resuming."""
 
+import sys
+
 import h5py
 import numpy as np
 import pytest
@@ -172,3 +174,15 @@ def test_multichannel_events_treat_identical_gluons_alike(tmp_path):
     flat = generate("e+ e- > u u~ g g", 1000.0, n_events=10, lhe=tmp_path / "flat.lhe", cuts={"ycut": 0.01},
                     **{**SMALL, "n_points": 8000})
     assert abs(res.sigma - flat.sigma) < 3 * np.hypot(res.error, flat.error)
+
+
+def test_plots_without_the_plots_extra_name_it(monkeypatch, tmp_path):
+    # matplotlib, mplhep and pylhe are the plots extra: without them the error says how to get them
+    from numhep.events.plots import lhe_final_states, plot_distributions
+
+    monkeypatch.setitem(sys.modules, "mplhep", None)
+    with pytest.raises(ImportError, match=r"pip install 'numhep\[plots\]'"):
+        plot_distributions(np.zeros((2, 2, 4)), tmp_path / "x.png", pdgs=[11, -11])
+    monkeypatch.setitem(sys.modules, "pylhe", None)
+    with pytest.raises(ImportError, match=r"numhep\[plots\]"):
+        lhe_final_states(tmp_path / "missing.lhe")

@@ -1,4 +1,4 @@
-"""The process compiler: model + process string -> amplitude program -> |M|^2 (and gradients).
+"""A process compiled from MadGraph syntax: the compiler's program and the runtime that runs it.
 
 ``compile_process("g g > t t~")`` parses MadGraph syntax
 (:mod:`~numhep.amplitudes.compiler.process_syntax`), builds every tree diagram from shared
@@ -9,10 +9,9 @@ process: :mod:`numhep.kernels.amplitude_tape` on CUDA (one thread per event), it
 lowering :mod:`numhep.kernels.amplitude_block` on the CPU (blocks of events,
 :mod:`~numhep.amplitudes.event_blocks`).  The program is data, not code: nothing is
 compiled per process, and vanishing helicity configurations are dropped once, on a few
-random phase-space points.
-Compiled programs are kept per interpreter and on disk (``$NUMHEP_CACHE_DIR`` or
-``~/.cache/numhep``, ``processes/``), keyed by a hash of the compiler's and the model's
-sources, the model's particles and vertices, and the process text.
+random phase-space points.  Evaluation, forward and adjoint, is
+:mod:`numhep.amplitudes.runtime`'s.  Compiled programs are kept per interpreter and on disk
+(:mod:`numhep.amplitudes.program_cache`).
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ from numhep.phasespace.flat import rambo
 from numhep.registry import model_registry
 
 __all__ = ["CompiledProcess", "ProcessSyntaxError", "compile_process"]
+
 
 class CompiledProcess(Process):
     """A process compiled from a string; ``numhep.me`` evaluates it like any other."""
@@ -151,9 +151,9 @@ class CompiledProcess(Process):
 
     def diagram_weights(self, p, params=None):
         """(n, n_diagrams) helicity-summed |A_d|^2 of each diagram alone, for single-diagram
-        enhanced channel weights (Heimel, PhD thesis, Heidelberg 2024, Eq. 2.56).  They are a partition heuristic, not a
-        physical quantity, and have no adjoint: channel weights are held fixed under
-        differentiation."""
+        enhanced channel weights (Heimel, PhD thesis, Heidelberg 2024, Eq. 2.56).  They are a
+        partition heuristic, not a physical quantity, and have no adjoint: channel weights are
+        held fixed under differentiation."""
         p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
         ops, couplings, reals, helicities = self.program_arrays(params)[:4]
         nd = self.n_diagrams
