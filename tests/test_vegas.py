@@ -138,3 +138,27 @@ def test_bad_integrand_is_named():
         numhep.vegas_integrate(lambda x: np.full(len(x), np.nan), numhep.VegasGrid(1), n_points=10, n_iterations=1)
     with pytest.raises(ValueError, match="shape"):
         numhep.VegasGrid(2).map(np.zeros((3, 3)))
+
+
+def test_the_call_budget_is_kept_and_the_printout_says_what_was_combined():
+    # a peaked integrand drives the stratified allocation far from uniform
+    f = lambda x: np.exp(-200.0 * ((x - 0.3) ** 2).sum(axis=1))  # noqa: E731
+    res = numhep.vegas_integrate(f, numhep.VegasGrid(3), n_points=5000, n_iterations=6, n_warmup=2, seed=3)
+    assert res.n_evaluations == 6 * 5000
+    assert "4 iterations combined after 2 warm-up, 30000 calls" in str(res)
+    mc = numhep.integrand("e+ e- > u u~ g", 1000.0, cuts={"ycut": 0.01}, channel="diagrams")
+    multi = mc.multichannel_vegas(n_points=3001, n_iterations=4, n_warmup=1, seed=2)
+    assert multi.n_evaluations == 4 * 3001 and sum(multi.allocation) == 3001
+    assert "3 iterations combined after 1 warm-up" in str(multi)
+
+
+def test_allocate_points_is_exact_with_a_floor():
+    from numhep.integration.vegas import allocate_points
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        share = rng.exponential(size=rng.integers(1, 50)) ** 3
+        total = int(rng.integers(2 * share.size, 10_000))
+        n = allocate_points(share, total, 2)
+        assert n.sum() == total and n.min() >= 2
+        assert np.all(np.abs(n - 2 - share / share.sum() * (total - 2 * share.size)) < 1.0 + 1e-9)

@@ -80,6 +80,10 @@ class CompiledProcess(Process):
             program_cache.save(key, self.program, self.n_diagrams, self.n_colour)
         self.preparation_seconds = time.perf_counter() - t0
 
+    def __reduce__(self):
+        # compiled again where it is unpickled, from that machine's disk cache of programs
+        return compile_process, (self.text, self.model, self.name)
+
     def _build(self, reference):
         """Diagrams, colour decomposition and amplitude program, every diagram contracted with
         leg ``reference`` (None: the last)."""

@@ -50,11 +50,14 @@ class Subprocess:
     def name(self) -> str:
         return self.process.name if not self.swapped else f"{self.process.name} (beams exchanged)"
 
-    def me(self, p, params=None):
-
-        if self.swapped:
-            p = p[:, [1, 0, *range(2, p.shape[1])]]
-        return me(p, self.process, params=params, check=False)
+    def me(self, p, params=None, grad=False):
+        """|M|^2 at momenta ``p`` in the group's leg order; with ``grad=True`` also d|M|^2/dp,
+        in the same order."""
+        order = [1, 0, *range(2, p.shape[1])] if self.swapped else slice(None)
+        if not grad:
+            return me(p[:, order], self.process, params=params, check=False)
+        value, dp = me(p[:, order], self.process, params=params, grad=True, check=False)
+        return value, dp[:, order]  # exchanging two legs is its own inverse
 
 
 @dataclass

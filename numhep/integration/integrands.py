@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numhep import arrays as ab
 from numhep.amplitudes.lookup import resolve
 from numhep.amplitudes.matrix_element import me
 from numhep.amplitudes.groups import ProcessGroup, Subprocess, is_group, process_group
@@ -206,23 +207,41 @@ class Integrand:
         return len(self.channels) if self.channels is not None else 1
 
     def _flat_points(self, u):
-        """(x, partonic momenta, phase-space weight for dx1 dx2 dPhi_n or dPhi_n) by RAMBO on diet."""
+        """Flat phase space by RAMBO on diet: (x, partonic momenta, phase-space weight for
+        dx1 dx2 dPhi_n or dPhi_n, ok, pullback).  ``ok`` marks the points inside the physical
+        region: a point on its boundary (s_hat at the threshold) is mapped at a valid s_hat
+        instead and gets weight 0.  ``pullback(g_p, g_x, g_w)`` gives d/du of
+        <g_p, p> + <g_x, x> + <g_w, w> through the maps' adjoints."""
         n = u.shape[0]
-        s = self.sqrt_s**2
-        # the points are numpy arrays (evaluate made them so): the maps' forward on numpy
+        masses = self.final_masses
+        msum = float(sum(masses))
+        m1, m2 = self.masses[:2]
         if self.hadronic:
-            x, g_lumi = luminosity_map.forward(np, u[:, :2], self.tau_min, self.tau_max)
-            shat = s * x[:, 0] * x[:, 1]
-            fin, w_ps = rambo_on_diet.forward(np, u[:, 2:], np.sqrt(shat), self.final_masses)
-            w_ps = w_ps / g_lumi
+            z, ur = np.ascontiguousarray(u[:, :2]), np.ascontiguousarray(u[:, 2:])
+            x, g_lumi = luminosity_map.forward(np, z, self.tau_min, self.tau_max)
+            rs = self.sqrt_s * np.sqrt(x[:, 0] * x[:, 1])
+            ok = rs > msum
+            rs = np.where(ok, rs, 1.5 * msum + 1.0)
         else:
-            x = None
-            shat = np.full(n, s)
-            fin, w_ps = rambo_on_diet.forward(np, u, self.sqrt_s, self.final_masses)
+            ur, x, ok = u, None, np.ones(n, dtype=bool)
+            rs = np.full(n, self.sqrt_s)
+        fin, w0 = rambo_on_diet.forward(np, ur, rs, masses)
         p = np.empty((n, len(self.masses), 4))
-        p[:, 0], p[:, 1] = beams(np.sqrt(shat), *self.masses[:2])
+        p[:, 0], p[:, 1] = beams.forward(np, rs, m1, m2)
         p[:, 2:] = fin
-        return x, p, w_ps
+        w_ps = w0 / g_lumi if self.hadronic else w0
+
+        def pullback(g_p, g_x, g_w):
+            if not self.hadronic:  # sqrt(s) is fixed: only the final state moves with u
+                return rambo_on_diet.vjp(ur, self.sqrt_s, masses, g_p[:, 2:], g_w)[0]
+            g_ur, g_rs = rambo_on_diet.vjp(ur, rs, masses, g_p[:, 2:], g_w / g_lumi)
+            g_rs = g_rs + beams.vjp(rs, m1, m2, g_p[:, 0], g_p[:, 1])[0]
+            # rs = sqrt(s x1 x2); w_ps = w0 / g_lumi
+            g_x = g_x + (g_rs * rs / 2.0)[:, None] / x
+            g_z = luminosity_map.vjp(z, self.tau_min, self.tau_max, g_x, -g_w * w_ps / g_lumi)[0]
+            return np.concatenate([g_z, g_ur], axis=1)
+
+        return x, p, w_ps, ok, pullback
 
     def _channel_points(self, u, channel):
         """The same from the diagram channel of every point (channel: (n,) indices)."""
@@ -282,29 +301,53 @@ class Integrand:
         return tuple(out)
 
     # ---- the pieces of a point ---------------------------------------------------------
-    def _scale(self, fin, shat):
+    def _scale(self, lab, fin, shat):
+        """mu (n,) and, for the scales that move with the point, d mu/d(partonic final momenta
+        ``fin``) and d mu/d s_hat (None for fixed scales and callables, which are held fixed);
+        a callable gets the lab-frame final-state momenta ``lab``."""
         if callable(self.scale):
-            return np.asarray(self.scale(fin), dtype=np.float64)
+            return np.asarray(self.scale(lab), dtype=np.float64), None, None
         if isinstance(self.scale, str):
-            if self.scale == "shat":
-                return np.sqrt(shat)
-            mt = np.sqrt(np.maximum(fin[..., 0] ** 2 - fin[..., 3] ** 2, 0.0)).sum(axis=1)
-            return mt / 2.0 if self.scale == "ht/2" else mt
-        return np.full(fin.shape[0], float(self.scale))
+            if self.scale == "shat":  # moves with the point at hadron colliders only
+                mu = np.sqrt(shat)
+                return mu, None, (0.5 / mu if self.hadronic else None)
+            # transverse masses m_T = sqrt(E^2 - pz^2), the same in the lab and partonic frames
+            mt = np.sqrt(np.maximum(fin[..., 0] ** 2 - fin[..., 3] ** 2, 0.0))
+            c = 0.5 if self.scale == "ht/2" else 1.0
+            d_fin = np.zeros_like(fin)
+            safe = np.where(mt > 0, mt, 1.0)
+            d_fin[..., 0] = np.where(mt > 0, c * fin[..., 0] / safe, 0.0)
+            d_fin[..., 3] = np.where(mt > 0, -c * fin[..., 3] / safe, 0.0)
+            return c * mt.sum(axis=1), d_fin, None
+        return np.full(fin.shape[0], float(self.scale)), None, None
+
+    def _check_points(self, u):
+        u = np.atleast_2d(np.asarray(u, dtype=np.float64))
+        if u.ndim != 2 or u.shape[1] != self.dim:
+            raise ValueError(f"u: expected shape (n, {self.dim}), got {u.shape}")
+        # NaN fails both comparisons: such a point, like one outside the cube, gets weight 0
+        inside = np.all((u >= 0.0) & (u <= 1.0), axis=1)
+        return np.where(inside[:, None], u, 0.5), inside
 
     def evaluate(self, u, channel=None) -> IntegrandPoints:
         """Everything about the points u (n, dim); with diagram channels, ``channel`` (a number
         or (n,) indices) says which channel's map produced each point and the weight is
-        alpha_c f / g_c, whose sum over channels integrates to the cross section."""
-        u = np.atleast_2d(np.asarray(u, dtype=np.float64))
-        if u.ndim != 2 or u.shape[1] != self.dim:
-            raise ValueError(f"u: expected shape (n, {self.dim}), got {u.shape}")
+        alpha_c f / g_c, whose sum over channels integrates to the cross section.  Points
+        outside the unit cube or on the boundary of the physical region get weight 0."""
+        return self._evaluate(u, channel, False)[0]
+
+    def _evaluate(self, u, channel, want_pullback):
+        u, inside = self._check_points(u)
         n = u.shape[0]
         if self.channels is None:
             if channel is not None:
                 raise ValueError("channel: this integrand has no diagram channels (give channel='diagrams')")
-            x, p, w_ps = self._flat_points(u)
+            x, p, w_ps, ok, ps_pullback = self._flat_points(u)
         else:
+            if want_pullback:
+                raise NotImplementedError(
+                    "gradients through the diagram-channel maps are not available yet: differentiate the "
+                    "flat integrand (channel=None)")
             if channel is None:
                 if self.channel == "diagrams":
                     raise ValueError(f"channel: give the channel index of every point (0..{len(self.channels) - 1})")
@@ -313,63 +356,162 @@ class Integrand:
             if channel.size and not (0 <= channel.min() and channel.max() < len(self.channels)):
                 raise ValueError(f"channel: indices must lie in [0, {len(self.channels)})")
             x, p, w_ps = self._channel_points(u, channel)
-        shat = p[:, 0, 0] + p[:, 1, 0]
-        shat = shat * shat - (p[:, 0, 3] + p[:, 1, 3]) ** 2
-        flux = 2.0 * shat if self.hadronic else np.full(n, self.flux)
+            ok, ps_pullback = np.ones(n, dtype=bool), None
+        shat = self.sqrt_s**2 * x[:, 0] * x[:, 1] if self.hadronic else np.full(n, self.sqrt_s**2)
         lab = p.copy()
         if self.hadronic:
             y = 0.5 * np.log(x[:, 0] / x[:, 1])
             ch, sh = np.cosh(y)[:, None], np.sinh(y)[:, None]
             lab[..., 0] = ch * p[..., 0] + sh * p[..., 3]
             lab[..., 3] = sh * p[..., 0] + ch * p[..., 3]
-        keep = self.cuts.passes(lab[:, 2:], self.final_pdgs) & (w_ps > 0) & np.isfinite(w_ps)
-        mu = self._scale(lab[:, 2:], shat)
-        a_s = self._alpha_s(mu)
-        sub_w = np.zeros((n, len(self.group.subprocesses)))
+        keep = inside & ok & (w_ps > 0) & np.isfinite(w_ps)
+        keep[keep] = self.cuts.passes(lab[keep, 2:], self.final_pdgs)
+        mu, a_s = np.zeros(n), np.zeros(n)
         idx = np.nonzero(keep)[0]
+        sub_w = np.zeros((n, len(self.group.subprocesses)))
+        pullback = None
         if idx.size:
-            pk = p[idx]
-            base = w_ps[idx] / flux[idx] * GEV2_TO_PB
-            lum = self._luminosities(x[idx], mu[idx]) if self.hadronic else None
-            for k, sp in enumerate(self.group.subprocesses):
-                m2 = sp.me(pk, self.params or None)
-                if self.alpha_s is not None and self.qcd_powers[k]:
-                    m2 = m2 * (a_s[idx] / self._model_alpha_s) ** self.qcd_powers[k]
-                if lum is not None:
-                    m2 = m2 * lum[k]
-                sub_w[idx, k] = m2 * base
+            mu_k, d_mu_fin, d_mu_shat = self._scale(lab[idx, 2:], p[idx, 2:], shat[idx])
+            mu[idx] = mu_k
+            a_s[idx], d_as = self._alpha_s(mu_k, want_pullback)
+            hard = self._hard_weights(p[idx], x[idx] if self.hadronic else None, w_ps[idx], mu_k, a_s[idx],
+                                      d_as, want_pullback)
+            sub_w[idx] = hard[0]
+            if want_pullback:
+                pullback = self._pullback(n, idx, x, hard, mu_k, d_mu_fin, d_mu_shat, shat, ps_pullback, inside)
+        if want_pullback and pullback is None:
+            pullback = lambda g: np.zeros((n, self.dim))  # noqa: E731 - no point inside the cuts
         alphas = bare = None
         if self.channels is not None:
-            alphas = np.zeros((n, len(self.channels)))
+            # points that fail the cuts keep a valid prior (uniform): samplers divide by it
+            alphas = np.full((n, len(self.channels)), 1.0 / len(self.channels))
             if idx.size:
                 alphas[idx] = self.channel_alphas(p[idx], sub_w[idx])
             bare = sub_w.sum(axis=1)
             sub_w *= np.take_along_axis(alphas, channel[:, None], axis=1)
-        return IntegrandPoints(sub_w.sum(axis=1), lab, sub_w, x, mu, a_s, alphas, bare)
+        return IntegrandPoints(sub_w.sum(axis=1), lab, sub_w, x, mu, a_s, alphas, bare), pullback
 
-    def _alpha_s(self, mu):
+    def _alpha_s(self, mu, want_derivative=False):
+        """alpha_s(mu) and, with the PDF set's running, d alpha_s/d mu^2 (else None)."""
         if self.alpha_s == "pdf":
-            return self.pdf.alphasQ2(mu * mu)
-        if self.alpha_s is None:
-            return np.full_like(mu, self._model_alpha_s or 0.0)
-        return np.full_like(mu, float(self.alpha_s))
+            if want_derivative:
+                return self.pdf.alphasQ2(mu * mu, grad=True)
+            return self.pdf.alphasQ2(mu * mu), None
+        value = (self._model_alpha_s or 0.0) if self.alpha_s is None else float(self.alpha_s)
+        return np.full_like(mu, value), None
 
-    def _luminosities(self, x, mu):
-        """Per subprocess f_a(x1) f_b(x2) (number densities), negative values clipped if asked."""
+    def _parton_densities(self, x, mu, want_derivatives):
+        """{(pid, k): (f, df/dx, df/dmu^2)} number densities f = xf/x of the partons of every
+        subprocess at x_k, clipped at zero if asked (a clipped value has no derivative)."""
         q2 = mu * mu
-        cache = {}
+        out = {}
+        for sp in self.group.subprocesses:
+            for k, pid in enumerate(sp.legs[:2]):
+                if (pid, k) in out:
+                    continue
+                code = 0 if pid == 21 else pid
+                xk = x[:, k]
+                if want_derivatives:
+                    xf, dxf_dx, dxf_dq2 = self.pdf.xfxQ2(code, xk, q2, grad=True)
+                    f, df_dx, df_dq2 = xf / xk, (dxf_dx - xf / xk) / xk, dxf_dq2 / xk
+                else:
+                    f, df_dx, df_dq2 = self.pdf.xfxQ2(code, xk, q2) / xk, None, None
+                if self.clip_negative_pdf:
+                    negative = f < 0.0
+                    f = np.where(negative, 0.0, f)
+                    if want_derivatives:
+                        df_dx, df_dq2 = np.where(negative, 0.0, df_dx), np.where(negative, 0.0, df_dq2)
+                out[(pid, k)] = (f, df_dx, df_dq2)
+        return out
 
-        def f(pid, k):
-            key = (pid, k)
-            if key not in cache:
-                v = self.pdf.xfxQ2(0 if pid == 21 else pid, x[:, k], q2) / x[:, k]
-                cache[key] = np.maximum(v, 0.0) if self.clip_negative_pdf else v
-            return cache[key]
+    def _hard_weights(self, p, x, w_ps, mu, a_s, d_as, want_derivatives):
+        """Per subprocess k of the kept points: W_k = |M_k|^2 (alpha_s/aS)^n_k L_k w_ps / flux
+        in pb, with L_k = f_a(x1) f_b(x2) at hadron colliders and flux = 2 s_hat (else fixed);
+        with derivatives also the factors the adjoint needs."""
+        if self.hadronic:
+            flux = 2.0 * self.sqrt_s**2 * x[:, 0] * x[:, 1]
+            densities = self._parton_densities(x, mu, want_derivatives)
+        else:
+            flux = np.full(p.shape[0], self.flux)
+        base = w_ps / flux * GEV2_TO_PB
+        parts = []
+        for k, sp in enumerate(self.group.subprocesses):
+            if want_derivatives:
+                m2, dm2 = sp.me(p, self.params or None, grad=True)
+            else:
+                m2, dm2 = sp.me(p, self.params or None), None
+            power = self.qcd_powers[k] if self.alpha_s is not None else 0
+            r = (a_s / self._model_alpha_s) ** power if power else np.ones_like(m2)
+            lum = fa = fb = None
+            if self.hadronic:
+                fa, fb = densities[(sp.legs[0], 0)], densities[(sp.legs[1], 1)]
+                lum = fa[0] * fb[0]
+            parts.append((m2, dm2, power, r, fa, fb, lum))
+        weights = np.stack([m2 * r * (lum if lum is not None else 1.0) * base
+                            for m2, _, _, r, _, _, lum in parts], axis=1)
+        return weights, parts, base, a_s, d_as
 
-        return [f(sp.legs[0], 0) * f(sp.legs[1], 1) for sp in self.group.subprocesses]
+    def _pullback(self, n, idx, x, hard, mu, d_mu_fin, d_mu_shat, shat, ps_pullback, inside):
+        """d/du of <g, weights> at the kept points ``idx``: the adjoint of :meth:`_hard_weights`
+        (|M|^2, alpha_s, the PDFs, the flux and the scale) followed by the phase space's.
+        Cuts are steps: where one applies the weight is zero, and so is its gradient."""
+        weights, parts, base, a_s, d_as = hard
+        total = weights.sum(axis=1)
+
+        def pullback(g):
+            g = np.asarray(g, dtype=np.float64).reshape(n)[idx]
+            m = idx.size
+            g_p = np.zeros((m, len(self.masses), 4))
+            g_x = np.zeros((m, 2))
+            g_mu2 = np.zeros(m)
+            for (m2, dm2, power, r, fa, fb, lum), w in zip(parts, weights.T):
+                g_p += (g * r * (lum if lum is not None else 1.0) * base)[:, None, None] * dm2
+                if power and d_as is not None:  # W ~ alpha_s^n
+                    g_mu2 += g * w * power / a_s * d_as
+                if lum is not None:
+                    rest = g * m2 * r * base
+                    g_x[:, 0] += rest * fa[1] * fb[0]
+                    g_x[:, 1] += rest * fa[0] * fb[1]
+                    g_mu2 += rest * (fa[2] * fb[0] + fa[0] * fb[2])
+            g_w = g * total / base * GEV2_TO_PB / (2.0 * shat[idx] if self.hadronic else self.flux)
+            if self.hadronic:  # flux 2 s x1 x2
+                g_x -= (g * total)[:, None] / x[idx]
+            g_mu = 2.0 * mu * g_mu2
+            if d_mu_fin is not None:
+                g_p[:, 2:] += g_mu[:, None, None] * d_mu_fin
+            if d_mu_shat is not None:  # mu = sqrt(s x1 x2)
+                g_x += (g_mu * d_mu_shat * shat[idx])[:, None] / x[idx]
+            full_p = np.zeros((n, len(self.masses), 4))
+            full_x = np.zeros((n, 2))
+            full_w = np.zeros(n)
+            full_p[idx], full_x[idx], full_w[idx] = g_p, g_x, g_w
+            g_u = ps_pullback(full_p, full_x, full_w)
+            g_u[~inside] = 0.0
+            return g_u
+
+        return pullback
 
     def __call__(self, u, channel=None):
+        """The weights (n,) in pb at the points u (n, dim).  numpy in, numpy out; a torch
+        tensor gives a tensor of its dtype and device, which autograd differentiates through
+        numhep's adjoints (flat phase space; cuts are steps with zero gradient)."""
+        if ab.kind(u) == "torch":
+            return self._weights_on_tensors(u, channel)
         return self.evaluate(u, channel).weight
+
+    def _weights_on_tensors(self, u, channel):
+        from numhep import autograd  # torch is an optional dependency: loaded with the first tensor
+
+        c = None if channel is None else autograd.as_array(channel) if ab.kind(channel) == "torch" else channel
+        if not autograd.needs_grad(u):
+            weights = self.evaluate(autograd.as_array(u).astype(np.float64), c).weight
+            return autograd.apply(lambda arrays: ((weights,), None), u)[0]
+
+        def linearize(arrays_in):
+            points, pullback = self._evaluate(np.asarray(arrays_in[0], dtype=np.float64), c, True)
+            return (points.weight,), lambda cot: (pullback(cot[0]),)
+
+        return autograd.apply(linearize, u)[0]
 
     def group_label(self, r: int) -> str:
         """Channel ``r``'s propagators, with the number of channels its group stands for."""
@@ -417,9 +559,14 @@ class Integrand:
 
         if self.channels is None:
             return MadnisIntegrand(self.torch(), input_dim=self.dim)
+        from madnis.integrator import ChannelGrouping
+
+        # channels that are permutations of identical particles share their representative's map
+        grouping = ChannelGrouping([None if c.representative == k else c.representative
+                                    for k, c in enumerate(self.channels)])
         return MadnisIntegrand(
             self.torch(), input_dim=self.dim, channel_count=len(self.channels),
-            remapped_dim=len(self.masses) * 4, has_channel_weight_prior=True,
+            remapped_dim=len(self.masses) * 4, has_channel_weight_prior=True, channel_grouping=grouping,
         )
 
 

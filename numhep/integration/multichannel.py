@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from numhep.integration.vegas import VegasGrid, combine_iterations, report_iteration
+from numhep.integration.vegas import VegasGrid, allocate_points, combine_iterations, report_iteration
 from numhep.storage import restore_rng, rng_state, save_arrays
 
 __all__ = ["MultiChannelResult", "multichannel_vegas"]
@@ -44,18 +44,19 @@ class MultiChannelResult:
     n_evaluations: int = 0
     grids: list = field(default_factory=list)
 
+    n_warmup: int = 0
+
     def __str__(self):
-        return f"{self.mean:.6g} +- {self.sdev:.2g} (chi2/dof = {self.chi2_dof:.2f}, {len(self.channels)} channels)"
+        return (f"{self.mean:.6g} +- {self.sdev:.2g} (chi2/dof = {self.chi2_dof:.2f}, {len(self.channels)} channels, "
+                f"{len(self.iterations) - self.n_warmup} iterations combined after {self.n_warmup} warm-up, "
+                f"{self.n_evaluations} calls)")
 
 
 def _allocate(sigma, mult, n_points, min_fraction):
+    """Points per channel: at least ``min_fraction`` of a uniform share, the rest by
+    m_i sigma_i, exactly ``n_points`` in all."""
     share = np.asarray(mult, dtype=float) * np.asarray(sigma, dtype=float)
-    k = len(share)
-    floor = min_fraction * n_points / k
-    if not np.all(np.isfinite(share)) or share.sum() <= 0:
-        share = np.ones(k)
-    alloc = floor + (n_points - floor * k) * share / share.sum()
-    return np.maximum(np.round(alloc).astype(np.int64), 2)
+    return allocate_points(share, n_points, max(int(min_fraction * n_points / len(share)), 2))
 
 
 def multichannel_vegas(
@@ -104,9 +105,9 @@ def multichannel_vegas(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=n_iterations, initial=done, desc="multi-channel VEGAS", unit="it")
-    alloc = np.full(k, max(n_points // k, 2))
+    alloc = allocate_points(np.ones(k), n_points, 2)
     for it in range(done, n_iterations):
-        alloc = _allocate(sigma, mult, n_points, min_fraction) if it > 0 else np.full(k, max(n_points // k, 2))
+        alloc = _allocate(sigma, mult, n_points, min_fraction) if it > 0 else allocate_points(np.ones(k), n_points, 2)
         total, var = 0.0, 0.0
         for j, c in enumerate(chans):
             u = rng.random((int(alloc[j]), dim))
@@ -137,4 +138,4 @@ def multichannel_vegas(
     for rows in per_channel:
         m_, s_, _ = combine_iterations(rows[n_warmup:])
         per.append((m_, s_))
-    return MultiChannelResult(mean, sdev, chi2, per, its, list(alloc), nev, grids)
+    return MultiChannelResult(mean, sdev, chi2, per, its, list(alloc), nev, grids, n_warmup)

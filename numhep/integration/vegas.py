@@ -35,7 +35,7 @@ from numhep.adjoint import vegas_grid as _k_adjoint  # noqa: F401  (attaches .vj
 from numhep.kernels import vegas_grid as _k
 from numhep.storage import restore_rng, rng_state, save_arrays
 
-__all__ = ["VegasGrid", "VegasResult", "combine_iterations", "report_iteration", "vegas_integrate", "vegas_map"]
+__all__ = ["VegasGrid", "VegasResult", "allocate_points", "combine_iterations", "report_iteration", "vegas_integrate", "vegas_map"]
 
 
 class VegasGrid:
@@ -142,11 +142,30 @@ class VegasResult:
     mean: float
     sdev: float
     chi2_dof: float
-    iterations: list = field(default_factory=list)  # (mean, sdev) of every iteration
-    n_evaluations: int = 0
+    iterations: list = field(default_factory=list)  # (mean, sdev) of every iteration, warm-up included
+    n_evaluations: int = 0  # integrand calls, warm-up included
+    n_warmup: int = 0
 
     def __str__(self):
-        return f"{self.mean:.6g} +- {self.sdev:.2g} (chi2/dof = {self.chi2_dof:.2f}, {len(self.iterations)} iterations)"
+        warm = f" after {self.n_warmup} warm-up" if self.n_warmup else ""
+        return (f"{self.mean:.6g} +- {self.sdev:.2g} (chi2/dof = {self.chi2_dof:.2f}, "
+                f"{len(self.iterations) - self.n_warmup} iterations combined{warm}, {self.n_evaluations} calls)")
+
+
+def allocate_points(share, total: int, minimum: int):
+    """Integers, at least ``minimum`` each, summing to exactly ``total`` (when ``total`` is at
+    least ``minimum`` times their number): ``minimum`` each, and the rest in proportion to
+    ``share`` by largest remainders.  A budget of calls is kept, not exceeded."""
+    share = np.asarray(share, dtype=np.float64)
+    if not np.all(np.isfinite(share)) or share.sum() <= 0:
+        share = np.ones_like(share)
+    extra = max(int(total) - minimum * share.size, 0)
+    ideal = share / share.sum() * extra
+    n = np.floor(ideal).astype(np.int64)
+    short = extra - int(n.sum())
+    if short > 0:
+        n[np.argsort(n - ideal, kind="stable")[:short]] += 1
+    return n + minimum
 
 
 def combine_iterations(its):
@@ -175,10 +194,8 @@ class _Strata:
         self.alloc = self._spread(np.ones(self.count))
 
     def _spread(self, share):
-        """Integer allocation proportional to ``share`` with at least 2 per hypercube."""
-        share = share / share.sum()
-        n = np.maximum(2, np.floor(share * self.n_points)).astype(np.int64)
-        return n
+        """At least 2 points per hypercube (for its variance), exactly ``n_points`` in all."""
+        return allocate_points(share, self.n_points, 2)
 
     def sample(self, rng, dims):
         cube = np.repeat(np.arange(self.count), self.alloc)
@@ -272,7 +289,7 @@ def vegas_integrate(
     if bar is not None:
         bar.close()
     mean, sdev, chi2 = combine_iterations(its[n_warmup:])
-    return VegasResult(mean, sdev, chi2, its, nev)
+    return VegasResult(mean, sdev, chi2, its, nev, n_warmup)
 
 
 def report_iteration(bar, its, n_warmup: int) -> None:

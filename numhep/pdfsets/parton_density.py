@@ -57,7 +57,12 @@ class PDFSet:
         self.info = lhapdf_grid.read_metadata(files.info.read_text()) if files.info else {}
         self.grid = lhapdf_grid.read_grid(str(files.member(self.member)))
         self._device_grid = {}
+        self._options = dict(extrapolator=extrapolator, alphas_mz=alphas_mz, alphas_order=alphas_order)
         self._setup_alphas(alphas_mz, alphas_order)
+
+    def __reduce__(self):
+        # by reference: the grid is read again from the set's files where it is unpickled
+        return _open_set, (self.name, self.member, self._options)
 
     def __repr__(self):
         return f"PDFSet({self.name!r}, member={self.member})"
@@ -271,6 +276,10 @@ def _alphas_signature(xp, pdf, q2):
 
 alphas_q2 = ops.Op(_alphas_forward, _alphas_vjp, linearize=_alphas_linearize, signature=_alphas_signature,
                    differentiable=("q2",), n_outputs=1, result=None, name="alphas_q2")
+
+
+def _open_set(name, member, options):
+    return PDFSet(name, member, **options)
 
 
 def _subgrid_derivatives(lq: np.ndarray, v: np.ndarray) -> np.ndarray:

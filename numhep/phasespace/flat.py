@@ -56,14 +56,36 @@ def _energies(sqrt_s, n: int, msum: float, xp=np):
     return rs
 
 
-def beams(rs, m1: float, m2: float, xp=np):
-    """Incoming momenta along +z and -z in the centre-of-mass frame."""
+def _beams_forward(xp, rs, m1: float, m2: float):
+    rs = xp.asarray(rs, dtype=xp.float64)
     s = rs * rs
     pz = xp.sqrt((s - (m1 + m2) ** 2) * (s - (m1 - m2) ** 2)) / (2.0 * rs)
     zero = xp.zeros_like(rs)
     e1 = (s + m1 * m1 - m2 * m2) / (2.0 * rs)
     e2 = (s + m2 * m2 - m1 * m1) / (2.0 * rs)
     return xp.stack([e1, zero, zero, pz], -1), xp.stack([e2, zero, zero, -pz], -1)
+
+
+def _beams_vjp(xp, rs, m1: float, m2: float, grad_a, grad_b):
+    # E_1,2 = (s +- (m1^2 - m2^2)) / (2 sqrt s), pz = sqrt(lambda) / (2 sqrt s), with
+    # lambda = (s - (m1 + m2)^2)(s - (m1 - m2)^2)
+    rs = xp.asarray(rs, dtype=xp.float64)
+    s = rs * rs
+    a, b = (m1 + m2) ** 2, (m1 - m2) ** 2
+    root = xp.sqrt((s - a) * (s - b))
+    d_e1 = 0.5 - (m1**2 - m2**2) / (2.0 * s)
+    d_e2 = 0.5 + (m1**2 - m2**2) / (2.0 * s)
+    d_pz = (2.0 * s - a - b) / (2.0 * root) - root / (2.0 * s)
+    ga, gb = xp.asarray(grad_a, dtype=xp.float64), xp.asarray(grad_b, dtype=xp.float64)
+    return (ga[..., 0] * d_e1 + gb[..., 0] * d_e2 + (ga[..., 3] - gb[..., 3]) * d_pz,)
+
+
+def _beams(xp, rs, m1: float, m2: float):
+    """The incoming momenta (p_a, p_b), each (..., 4), along +z and -z in the centre-of-mass
+    frame of energy ``rs`` = sqrt(s) (masses m1, m2); differentiable in rs."""
+
+
+beams = ops.Op(_beams_forward, _beams_vjp, signature=_beams, differentiable=("rs",), n_outputs=2)
 
 
 def rambo(n_events: int, sqrt_s, masses, seed=None) -> PhaseSpacePoints:
@@ -89,7 +111,7 @@ def _rambo_map_forward(xp, r, sqrt_s, masses):
     out = xp.empty((n, m.size - 2, 4))
     _kse.rambo(r, rs, xp.asarray(m[2:]), out, w)
     p[:, 2:] = out
-    p[:, 0], p[:, 1] = beams(rs, m[0], m[1], xp)
+    p[:, 0], p[:, 1] = _beams_forward(xp, rs, m[0], m[1])
     return p, w
 
 
@@ -105,15 +127,7 @@ def _rambo_map_vjp(xp, r, sqrt_s, masses, grad_momenta, grad_weight):
     gs = xp.empty(n)
     _kse.rambo.vjp(r, rs, xp.asarray(m[2:]), xp.ascontiguousarray(gp[:, 2:]), gw,
                    xp.empty((n, m.size - 2, 4)), gr, gs)
-    # beams: E_1,2 = (s +- (m1^2 - m2^2)) / (2 sqrt s), pz = sqrt(lambda) / (2 sqrt s), with
-    # lambda = (s - (m1 + m2)^2)(s - (m1 - m2)^2)
-    s = rs * rs
-    a, b = (m[0] + m[1]) ** 2, (m[0] - m[1]) ** 2
-    root = xp.sqrt((s - a) * (s - b))
-    d_e1 = 0.5 - (m[0] ** 2 - m[1] ** 2) / (2.0 * s)
-    d_e2 = 0.5 + (m[0] ** 2 - m[1] ** 2) / (2.0 * s)
-    d_pz = (2.0 * s - a - b) / (2.0 * root) - root / (2.0 * s)
-    gs = gs + gp[:, 0, 0] * d_e1 + gp[:, 1, 0] * d_e2 + (gp[:, 0, 3] - gp[:, 1, 3]) * d_pz
+    gs = gs + _beams_vjp(xp, rs, m[0], m[1], gp[:, 0], gp[:, 1])[0]
     return gr, gs
 
 

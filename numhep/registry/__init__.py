@@ -12,12 +12,14 @@ The object (or a zero-argument callable returning it) is a :class:`numhep.Proces
 or :class:`numhep.Model`.
 """
 
+import copyreg
+
 from numhep.declarations.model import Model
 from numhep.declarations.process import Process
 from numhep.registry.entry_points import PluginWarning, Registry, UnknownNameError
 
 __all__ = ["PluginWarning", "Registry", "UnknownNameError", "model_registry", "process_registry",
-           "validate_model", "validate_process"]
+           "registered_model", "registered_process", "validate_model", "validate_process"]
 
 
 def validate_process(obj, name):
@@ -36,3 +38,29 @@ def validate_model(obj, name):
 
 process_registry = Registry("numhep.processes", "process", validate_process)
 model_registry = Registry("numhep.models", "model", validate_model)
+
+
+def registered_model(name: str) -> Model:
+    """The model registered as ``name`` (how a pickled registered model comes back)."""
+    return model_registry.get(name)
+
+
+def registered_process(name: str) -> Process:
+    """The process registered as ``name`` (how a pickled registered process comes back)."""
+    return process_registry.get(name)
+
+
+def _by_name(registry, lookup):
+    def reduce(obj):
+        name = registry.name_of(obj)
+        if name is None:  # not registered: pickled field by field (its callables must pickle)
+            return object.__reduce_ex__(obj, 2)
+        return lookup, (name,)
+
+    return reduce
+
+
+# registered models and processes pickle by name: a worker process (Dask, multiprocessing)
+# looks them up in its own registry instead of receiving their coupling functions and kernels
+copyreg.pickle(Model, _by_name(model_registry, registered_model))
+copyreg.pickle(Process, _by_name(process_registry, registered_process))

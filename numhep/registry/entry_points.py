@@ -86,6 +86,10 @@ class Registry:
             f" (plugins declare them under the entry-point group {self.group!r})"
         )
 
+    def name_of(self, obj) -> str | None:
+        """The name under which this very object is registered (loaded already), or None."""
+        return next((name for name, item in self._items.items() if item is obj), None)
+
     def register(self, obj, name: str | None = None, *, replace: bool = False):
         self._discover()
         name = name or getattr(obj, "name", None)
