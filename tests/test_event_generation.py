@@ -186,3 +186,57 @@ def test_plots_without_the_plots_extra_name_it(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "pylhe", None)
     with pytest.raises(ImportError, match=r"numhep\[plots\]"):
         lhe_final_states(tmp_path / "missing.lhe")
+
+
+def _beta_sampler(rng, n):
+    """Points from a product of Beta(2, 2) densities: not flat, so the weights f/g matter."""
+    u = rng.beta(2.0, 2.0, size=(n, 2))
+    return u, np.prod(6.0 * u * (1.0 - u), axis=1)
+
+
+def test_events_from_an_external_sampler_resume_and_follow_the_integral(tmp_path, monkeypatch):
+    f = numhep.integrand("e+ e- > mu+ mu-", 91.188)
+    exact = numhep.vegas_integrate(f, numhep.VegasGrid(f.dim), n_points=20000, n_iterations=6, n_warmup=2, seed=4)
+    opts = dict(n_events=600, batch_size=150, pilot_points=20000, progress=False, seed=3, sampler=_beta_sampler)
+    ref = generate("e+ e- > mu+ mu-", 91.188, lhe=tmp_path / "ref.lhe", hdf5=tmp_path / "ref.h5", **opts)
+    assert abs(ref.sigma - exact.mean) < 4 * np.hypot(ref.error, exact.sdev)
+    with h5py.File(tmp_path / "ref.h5") as h5:
+        cos = h5["momenta"][:, 2, 3] / h5["momenta"][:, 2, 0]
+    # the forward-backward asymmetry of e+e- -> mu+mu- at the Z pole is small, the
+    # distribution 1 + cos^2: its second moment is 2/5
+    assert abs(np.mean(cos**2) - 0.4) < 0.05
+    lhe = tmp_path / "cut.lhe"
+    original = event_files.LHEWriter.write
+    calls = {"n": 0}
+
+    def dying_write(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(event_files.LHEWriter, "write", dying_write)
+    with pytest.raises(KeyboardInterrupt):
+        generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
+    monkeypatch.setattr(event_files.LHEWriter, "write", original)
+    generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
+    assert lhe.read_text().split("</init>")[1] == (tmp_path / "ref.lhe").read_text().split("</init>")[1]
+
+
+def test_events_from_vegas_and_madnis_integrators(tmp_path):
+    vegas = pytest.importorskip("vegas")
+    f = numhep.integrand("e+ e- > mu+ mu-", 91.188)
+    integ = vegas.Integrator(f.dim * [[0, 1]])
+    integ(vegas.batchintegrand(lambda x: np.ascontiguousarray(f(x))), nitn=5, neval=4000)
+    res = generate("e+ e- > mu+ mu-", 91.188, n_events=200, lhe=tmp_path / "v.lhe", pilot_points=8000,
+                   progress=False, sampler=integ)
+    exact = numhep.vegas_integrate(f, numhep.VegasGrid(f.dim), n_points=20000, n_iterations=6, n_warmup=2, seed=4)
+    assert res.n_events == 200 and abs(res.sigma - exact.mean) < 4 * np.hypot(res.error, exact.sdev)
+    madnis = pytest.importorskip("madnis.integrator")
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    flow = madnis.Integrator(f, dims=f.dim)
+    flow.train(10)
+    res = generate("e+ e- > mu+ mu-", 91.188, n_events=200, lhe=tmp_path / "m.lhe", pilot_points=4000,
+                   progress=False, sampler=flow)
+    assert res.n_events == 200 and abs(res.sigma - exact.mean) < 4 * np.hypot(res.error, exact.sdev)

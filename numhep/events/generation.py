@@ -40,6 +40,7 @@ import numpy as np
 
 from numhep.amplitudes.colour_flow import colour_flows
 from numhep.declarations.standard_model import INPUTS
+from numhep.events.external_samplers import point_sampler
 from numhep.events.files import HDF5Writer, LHEWriter, count_lhe_events
 from numhep.integration.integrands import Integrand
 from numhep.integration.vegas import VegasGrid, vegas_integrate
@@ -94,6 +95,29 @@ class _FlatSampler:
     @classmethod
     def from_arrays(cls, f: Integrand, st) -> "_FlatSampler":
         return cls(VegasGrid.from_edges(st["edges"]))
+
+
+class _ExternalSampler:
+    """Points from another sampler, ``draw(rng, n) -> (u, density)``
+    (:mod:`numhep.events.external_samplers`): the weight of a point is f(u) / g(u)."""
+
+    def __init__(self, f: Integrand, sampler):
+        if f.channels is not None:
+            raise ValueError("sampler: an external sampler draws points of the flat integrand (channel=None)")
+        self._draw = point_sampler(sampler)
+        self.dim = f.dim
+
+    def draw(self, rng, n):
+        u, density = self._draw(rng, n)
+        u = np.ascontiguousarray(u, dtype=np.float64)
+        density = np.asarray(density, dtype=np.float64).reshape(-1)
+        if u.ndim != 2 or u.shape[1] != self.dim or density.shape[0] != u.shape[0]:
+            raise ValueError(f"sampler: expected points (n, {self.dim}) and their densities (n,), got "
+                             f"{u.shape} and {density.shape}")
+        return u, None, np.where(density > 0, 1.0 / np.where(density > 0, density, 1.0), 0.0)
+
+    def arrays(self) -> dict:
+        return {}
 
 
 class _ChannelSampler:
@@ -162,26 +186,32 @@ def generate(
     batch_size: int = 20_000,
     seed: int = 1,
     progress: bool = True,
+    sampler=None,
     **integrand_options,
 ) -> GenerationResult:
     """Integrate ``process`` and write ``n_events`` unweighted events (see module docstring).
 
     ``channel="diagrams"`` (an integrand option) samples the diagram channels with a
-    VEGAS grid each; the default is the flat map with one grid."""
+    VEGAS grid each; the default is the flat map with one grid.  ``sampler`` draws the points
+    instead of numhep's VEGAS: a trained madnis ``Integrator``, a ``vegas.Integrator`` or a
+    function ``(rng, n) -> (u, density)`` (:mod:`numhep.events.external_samplers`); sigma is
+    then the mean weight of the pilot sample, and a resume needs the same sampler again."""
     f = integrand or Integrand(process, sqrt_s, **integrand_options)
     if n_events < 1:
         raise ValueError(f"n_events: must be positive, got {n_events}")
     if f.channel is not None and f.channel != "diagrams":
         raise ValueError("generate: a single diagram channel covers only its part of the cross section; "
                          "use channel='diagrams' or None")
-    sampler_type = _FlatSampler if f.channels is None else _ChannelSampler
     state_path = _state_path(lhe)
     resuming = state_path.exists() and Path(lhe).exists()
     rng = np.random.default_rng(seed)
     channel_sigma = {}
     if resuming:
         st = np.load(state_path, allow_pickle=False)
-        sampler = sampler_type.from_arrays(f, st)
+        if sampler is not None:
+            draws = _ExternalSampler(f, sampler)
+        else:
+            draws = (_FlatSampler if f.channels is None else _ChannelSampler).from_arrays(f, st)
         sigma, error, chi2 = (float(v) for v in st["integral"])
         w_max, eps_pilot = float(st["w_max"]), float(st["eps_pilot"])
         written = int(st["written"])
@@ -200,19 +230,24 @@ def generate(
     else:
         opts = dict(n_points=n_points, n_iterations=n_iterations, n_warmup=n_warmup, seed=seed,
                     progress=progress, checkpoint=f"{lhe}.vegas.npz")
-        if f.channels is None:
+        if sampler is not None:
+            draws = _ExternalSampler(f, sampler)
+        elif f.channels is None:
             grid = VegasGrid(f.dim)
             res = vegas_integrate(f, grid, **opts)
-            sampler = _FlatSampler(grid)
+            draws = _FlatSampler(grid)
         else:
             res = f.multichannel_vegas(**opts)
-            sampler = _ChannelSampler.from_result(f, res)
+            draws = _ChannelSampler.from_result(f, res)
             channel_sigma = {f.group_label(r): m for r, (m, _) in zip(f.representatives, res.channels)}
-        sigma, error, chi2 = res.mean, res.sdev, res.chi2_dof
-        x, channel, factor = sampler.draw(rng, pilot_points)
+        x, channel, factor = draws.draw(rng, pilot_points)
         w = f.evaluate(x, channel).weight * factor
         if not np.any(w > 0):
             raise ValueError(f"{f.group.text!r}: no pilot point passed the cuts; loosen them")
+        if sampler is not None:  # the pilot sample is the integral's estimate
+            sigma, error, chi2 = float(w.mean()), float(w.std(ddof=1) / np.sqrt(w.size)), 0.0
+        else:
+            sigma, error, chi2 = res.mean, res.sdev, res.chi2_dof
         w_max = max_weight(w, replicas)
         eps_pilot = float(np.minimum(1.0, w / w_max).mean())
         beams, energies, pdf_id = _beams(f)
@@ -238,12 +273,12 @@ def generate(
     a_qed = _alpha_qed(f)
     while written < n_events:
         rng_before = rng_state(rng)
-        save_arrays(state_path, **sampler.arrays(), integral=np.array([sigma, error, chi2]), w_max=w_max,
+        save_arrays(state_path, **draws.arrays(), integral=np.array([sigma, error, chi2]), w_max=w_max,
                     eps_pilot=eps_pilot, written=written, rng=rng_before, n_trials=n_trials,
                     sub_sums=sub_sums, totals=np.array([total, overweight]),
                     channel_names=np.array(list(channel_sigma), dtype=str),
                     channel_sigma=np.array(list(channel_sigma.values()), dtype=np.float64))
-        x, channel, factor = sampler.draw(rng, batch_size)
+        x, channel, factor = draws.draw(rng, batch_size)
         pts = f.evaluate(x, channel)
         w = pts.weight * factor
         accept, kept_w = unweight(w, w_max, rng)
@@ -251,7 +286,7 @@ def generate(
         share = pts.subprocess_weight[idx] / pts.weight[idx, None]
         choice = (rng.random(idx.size)[:, None] > np.cumsum(share, axis=1)).sum(axis=1)
         choice = np.minimum(choice, len(legs_table) - 1)
-        n_trials += batch_size
+        n_trials += x.shape[0]
         total += float(w.sum())
         sub_sums += factor @ pts.subprocess_weight
         overweight += float((w > w_max).sum())
