@@ -1,5 +1,7 @@
 """The process compiler against MadGraph, and the symmetries every amplitude must have."""
 
+import warnings
+
 import numpy as np
 import pytest
 from kernel_checks import check_cuda_matches_cpu
@@ -91,6 +93,35 @@ def test_compiled_programs_are_cached_on_disk(tmp_path, monkeypatch):
     p, _ = numhep.rambo(3, 1000.0, fresh.masses, seed=2)
     np.testing.assert_array_equal(numhep.me(p, again), numhep.me(p, fresh))
     np.testing.assert_array_equal(again.program.helicities, fresh.program.helicities)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "garbage", "altered colour matrix"])
+def test_a_damaged_program_cache_heals_with_a_warning_naming_the_file(tmp_path, monkeypatch, damage):
+    import numhep.amplitudes.compiled_process as C
+
+    monkeypatch.setenv("NUMHEP_CACHE_DIR", str(tmp_path))
+    fresh = C.CompiledProcess("g g > t t~")
+    (path,) = (tmp_path / "processes").glob("*.npz")
+    raw = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(raw[: len(raw) // 2])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "garbage":
+        path.write_bytes(bytes(range(256)) * 8)
+    else:  # a valid file whose payload changed: only the hash can tell
+        with np.load(path) as data:
+            arrays = {k: data[k] for k in data.files}
+        arrays["colour"] = 2.0 * arrays["colour"]
+        np.savez(path, **arrays)
+    with pytest.warns(RuntimeWarning, match=str(path.name)):
+        again = C.CompiledProcess("g g > t t~")
+    p, _ = numhep.rambo(3, 1000.0, fresh.masses, seed=2)
+    np.testing.assert_array_equal(numhep.me(p, again), numhep.me(p, fresh))
+    # rebuilt and rewritten: the next interpreter loads it without a word
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        C.CompiledProcess("g g > t t~")
 
 
 def test_helicity_order_reuses_currents():
@@ -276,6 +307,18 @@ def test_cuda_build_matches_cpu():
     ws = [np.zeros(s, d) for s, d in T.workspace_shapes(2, proc.program.n_slots, nd)]
     weights = check_cuda_matches_cpu(T.tape_diagram_weights, (p, *arrays[:4], *ident, *ws), [np.empty((2, nd))])
     np.testing.assert_allclose(weights[0], proc.diagram_weights(p), rtol=1e-13)
+
+
+def test_check_false_still_refuses_momenta_of_the_wrong_shape():
+    # check=False skips the O(n) conservation test, never the O(1) shape checks: wrong legs
+    # or components used to reach the kernels and read (or, with the gradient, write) outside
+    # their arrays
+    p, _ = numhep.rambo(8, 1000.0, numhep.process("gg_tt").masses, seed=3)
+    for bad in (p[:, :3], np.concatenate([p, p[:, 2:]], axis=1), p[..., :3], p[:, 0]):
+        for grad in (False, True):
+            with pytest.raises(ValueError, match="p: "):
+                numhep.me(bad, "gg_tt", check=False, grad=grad)
+    np.testing.assert_array_equal(numhep.me(p, "gg_tt", check=False), numhep.me(p, "gg_tt"))
 
 
 def test_errors_name_the_problem():

@@ -240,3 +240,36 @@ def test_events_from_vegas_and_madnis_integrators(tmp_path):
     res = generate("e+ e- > mu+ mu-", 91.188, n_events=200, lhe=tmp_path / "m.lhe", pilot_points=4000,
                    progress=False, sampler=flow)
     assert res.n_events == 200 and abs(res.sigma - exact.mean) < 4 * np.hypot(res.error, exact.sdev)
+
+
+def test_a_resume_with_other_settings_is_refused_and_a_short_file_is_refilled(tmp_path, monkeypatch):
+    opts = {**SMALL, "n_events": 450, "batch_size": 150}
+    ref = tmp_path / "ref.lhe"
+    generate("e+ e- > mu+ mu-", 91.188, lhe=ref, **opts)
+    lhe = tmp_path / "cut.lhe"
+    original = event_files.LHEWriter.write
+    calls = {"n": 0}
+
+    def dying_write(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(event_files.LHEWriter, "write", dying_write)
+    with pytest.raises(KeyboardInterrupt):
+        generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
+    monkeypatch.setattr(event_files.LHEWriter, "write", original)
+    for change, named in (({"n_events": 300}, "n_events"), ({"seed": 9}, "seed"),
+                          ({"hdf5": tmp_path / "late.h5"}, "hdf5")):
+        with pytest.raises(ValueError, match=f"different run.*{named}"):
+            generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **{**opts, **change})
+    with pytest.raises(ValueError, match="different run.*process"):
+        generate("e+ e- > e+ e-", 91.188, lhe=lhe, **opts)
+    # cut the file back into its first batch: the resume refills it from the start
+    text = lhe.read_text()
+    head, events = text.split("</init>")
+    lhe.write_text(head + "</init>" + "</event>".join(events.split("</event>")[:100]) + "</event>\n")
+    assert event_files.count_lhe_events(lhe) == 100
+    generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
+    assert lhe.read_text().split("</init>")[1] == ref.read_text().split("</init>")[1]

@@ -38,12 +38,18 @@ from numhep.amplitudes.lookup import resolve
 CONSERVATION_TOLERANCE = 1e-8
 
 
-def check_momenta(p, proc, xp=np):
-    """Shape, finiteness and energy-momentum conservation, with errors naming the problem."""
+def check_shape(p, proc):
+    """(n, legs, 4) with the process's number of legs: checked on every call, ``check=False``
+    or not, since the kernels index the momenta by leg."""
     if p.ndim != 3 or p.shape[2] != 4:
         raise ValueError(f"p: expected momenta of shape (n, legs, 4), got {tuple(p.shape)}")
     if p.shape[1] != proc.n_legs:
         raise ValueError(f"p: process {proc.name!r} has {proc.n_legs} legs, the momenta have {p.shape[1]}")
+
+
+def check_momenta(p, proc, xp=np):
+    """Shape, finiteness and energy-momentum conservation, with errors naming the problem."""
+    check_shape(p, proc)
     k = proc.n_incoming
     balance = p[:, :k].sum(axis=1) - p[:, k:].sum(axis=1)
     scale = xp.abs(p[:, :k, 0]).sum(axis=1)
@@ -75,6 +81,8 @@ def _me_on_arrays(xp, p, proc, params, grad, check):
     p = ab.momenta(p, xp=xp, single=True)
     if check:
         check_momenta(p, proc, xp)
+    else:  # check=False skips the conservation test, never the shape: no input indexes out of bounds
+        check_shape(p, proc)
     if not grad:
         return proc.evaluate(p, xp, params, False)
     wanted = ("p",) if grad is True else tuple([grad] if isinstance(grad, str) else grad)

@@ -3,14 +3,16 @@
 Programs live in ``processes/`` under numhep's cache directory (:func:`numhep.storage.cache_dir`),
 one ``.npz`` per process, keyed by a hash of the compiler's sources, the instruction set and
 the tape interpreter, the model's particles and vertices, and the process text: a change to
-any of them gives a new key instead of a stale program.  Writes are atomic; an unreadable
-file counts as absent and is rebuilt.
+any of them gives a new key instead of a stale program.  Each file carries a hash of its
+arrays, checked on load.  Writes are atomic; a file that cannot be read, or whose content
+does not match its hash, is reported with a warning naming it and rebuilt.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +28,8 @@ _ARRAYS = ("ops", "helicities", "colour", "diag_ptr", "diag_jamp", "diag_coef")
 def _sources():
     here = Path(__file__).resolve().parent
     kernels = here.parent / "kernels"
-    return sorted((here / "compiler").glob("*.py")) + [here / "compiled_process.py", kernels / "isa.py",
-                                                       kernels / "amplitude_tape.py"]
+    return sorted((here / "compiler").glob("*.py")) + [here / "compiled_process.py", Path(__file__).resolve(),
+                                                       kernels / "isa.py", kernels / "amplitude_tape.py"]
 
 
 def key(model, text: str) -> str:
@@ -42,6 +44,14 @@ def key(model, text: str) -> str:
     return h.hexdigest()[:24]
 
 
+def _content_hash(arrays: dict, meta: dict) -> str:
+    h = hashlib.sha256(json.dumps(meta, sort_keys=True).encode())
+    for name in _ARRAYS:
+        a = np.ascontiguousarray(arrays[name])
+        h.update(name.encode() + str(a.dtype).encode() + repr(a.shape).encode() + a.tobytes())
+    return h.hexdigest()
+
+
 def save(key: str, program, n_diagrams: int, n_colour: int) -> None:
     """Store a compiled program (a read-only cache directory only costs the preparation next time)."""
     meta = {
@@ -52,10 +62,12 @@ def save(key: str, program, n_diagrams: int, n_colour: int) -> None:
         "n_diagrams": n_diagrams,
         "n_colour": n_colour,
     }
+    arrays = {a: getattr(program, a) for a in _ARRAYS}
+    meta["hash"] = _content_hash(arrays, meta)
     try:
         with atomic_write(cache_dir("processes", create=True) / f"{key}.npz") as tmp:
             with open(tmp, "wb") as fh:
-                np.savez(fh, meta=json.dumps(meta), **{a: getattr(program, a) for a in _ARRAYS})
+                np.savez(fh, meta=json.dumps(meta), **arrays)
     except OSError:
         pass
 
@@ -66,15 +78,21 @@ def load(key: str):
     if not path.exists():
         return None
     try:
-        data = np.load(path, allow_pickle=False)
-        meta = json.loads(str(data["meta"]))
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            arrays = {a: np.ascontiguousarray(data[a]) for a in _ARRAYS}
+        stored = meta.pop("hash", None)
+        if stored != _content_hash(arrays, meta):
+            raise ValueError("its content does not match its hash")
         program = _program.Program(
             coupling_rows=[(vi, tuple(perm) if perm is not None else None) for vi, perm in meta["coupling_rows"]],
             mass_rows=[tuple(r) for r in meta["mass_rows"]],
             n_slots=meta["n_slots"],
             norm=meta["norm"],
-            **{a: np.ascontiguousarray(data[a]) for a in _ARRAYS},
+            **arrays,
         )
         return program, meta["n_diagrams"], meta["n_colour"]
-    except (OSError, KeyError, ValueError):
+    except Exception as exc:  # noqa: BLE001 - whatever broke the file, the program is rebuilt
+        warnings.warn(f"numhep: the cached amplitude program {path} is damaged ({type(exc).__name__}: {exc}); "
+                      "it is compiled again", RuntimeWarning, stacklevel=3)
         return None

@@ -28,11 +28,19 @@ Resuming: a state file ``<lhe>.state.npz`` holds the grid(s), w_max and the rand
 generator's state before the current batch.  After a kill, calling ``generate`` again
 with the same files reopens them after their last complete event, regenerates the
 interrupted batch from the saved state and skips the events already written: nothing
-written is lost and nothing is duplicated.
+written is lost and nothing is duplicated.  The state also holds a fingerprint of the run
+(process, energy, cuts, PDF, scales, seed, number of events, files, sampler and its
+settings): a call that differs in any of them is refused with an error naming what differs.
+When the files hold fewer events than the state (one was cut short), the event loop starts
+again from its first random state and skips what the files hold; the LHE and HDF5 files are
+cut back to the events both of them hold.  A killed VEGAS stage resumes from
+``<lhe>.vegas-<fingerprint>.npz``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,8 +214,12 @@ def generate(
     resuming = state_path.exists() and Path(lhe).exists()
     rng = np.random.default_rng(seed)
     channel_sigma = {}
+    run = _run_fingerprint(f, n_events=n_events, hdf5=hdf5, n_points=n_points, n_iterations=n_iterations,
+                           n_warmup=n_warmup, pilot_points=pilot_points, replicas=replicas, batch_size=batch_size,
+                           seed=seed, sampler=sampler)
     if resuming:
         st = np.load(state_path, allow_pickle=False)
+        _refuse_a_different_run(lhe, json.loads(str(st["run"])) if "run" in st else {}, run)
         if sampler is not None:
             draws = _ExternalSampler(f, sampler)
         else:
@@ -224,12 +236,18 @@ def generate(
         in_file = count_lhe_events(lhe)
         if hdf5 is not None:
             in_file = min(in_file, HDF5Writer.count(hdf5))
+        if in_file < written:
+            # events of earlier batches are missing (a file cut short): the run is deterministic,
+            # so it starts the event loop again and skips what the files still hold
+            restore_rng(rng, st["rng_start"])
+            written, n_trials, total, overweight = 0, 0, 0.0, 0.0
+            sub_sums[:] = 0.0
         writer = LHEWriter.reopen(lhe, in_file)
         h5 = HDF5Writer.reopen(hdf5, in_file) if hdf5 is not None else None
         skip = in_file - written
     else:
         opts = dict(n_points=n_points, n_iterations=n_iterations, n_warmup=n_warmup, seed=seed,
-                    progress=progress, checkpoint=f"{lhe}.vegas.npz")
+                    progress=progress, checkpoint=_vegas_checkpoint(lhe, run))
         if sampler is not None:
             draws = _ExternalSampler(f, sampler)
         elif f.channels is None:
@@ -271,9 +289,10 @@ def generate(
         bar = tqdm(total=n_events, initial=written + max(skip, 0), desc="events", unit="ev")
     legs_table = f.group.legs_table
     a_qed = _alpha_qed(f)
+    rng_start = str(st["rng_start"]) if resuming else rng_state(rng)
     while written < n_events:
         rng_before = rng_state(rng)
-        save_arrays(state_path, **draws.arrays(), integral=np.array([sigma, error, chi2]), w_max=w_max,
+        save_arrays(state_path, **draws.arrays(), run=json.dumps(run), rng_start=rng_start, integral=np.array([sigma, error, chi2]), w_max=w_max,
                     eps_pilot=eps_pilot, written=written, rng=rng_before, n_trials=n_trials,
                     sub_sums=sub_sums, totals=np.array([total, overweight]),
                     channel_names=np.array(list(channel_sigma), dtype=str),
@@ -321,7 +340,7 @@ def generate(
     if bar is not None:
         bar.close()
     state_path.unlink(missing_ok=True)
-    Path(f"{lhe}.vegas.npz").unlink(missing_ok=True)  # a finished run leaves only its files
+    _vegas_checkpoint(lhe, run).unlink(missing_ok=True)  # a finished run leaves only its files
     return GenerationResult(
         sigma=sigma, error=error, chi2_dof=chi2, n_events=written, w_max=w_max,
         efficiency=total / n_trials / w_max, overweight_fraction=overweight / n_trials, n_trials=n_trials,
@@ -329,6 +348,40 @@ def generate(
         channel_sigma=channel_sigma,
         files={"lhe": str(lhe), **({"hdf5": str(hdf5)} if hdf5 is not None else {})},
     )
+
+
+def _run_fingerprint(f: Integrand, sampler, **settings) -> dict:
+    """Everything that defines a generation run, as text: a resume must match it."""
+    run = {
+        "process": f.group.text,
+        "subprocesses": ", ".join(s.name for s in f.group.subprocesses),
+        "sqrt_s": repr(f.sqrt_s),
+        "cuts": repr(sorted(f.cuts.values.items())),
+        "pdf": repr((getattr(f.pdf, "name", None), getattr(f.pdf, "member", None))),
+        "scale": repr(f.scale) if not callable(f.scale) else getattr(f.scale, "__qualname__", "a function"),
+        "alpha_s": repr(f.alpha_s),
+        "params": repr(sorted(f.params.items())),
+        "channel": repr(f.channel),
+        "clip_negative_pdf": repr(f.clip_negative_pdf),
+        "sampler": "numhep VEGAS" if sampler is None else type(sampler).__name__,
+    }
+    run.update({k: str(v) for k, v in settings.items()})
+    return run
+
+
+def _vegas_checkpoint(lhe, run: dict) -> Path:
+    """The VEGAS checkpoint of this run: named by the run's fingerprint, so that a killed run
+    with other settings never lends it its grid and iterations."""
+    key = hashlib.sha256(json.dumps(run, sort_keys=True).encode()).hexdigest()[:12]
+    return Path(f"{lhe}.vegas-{key}.npz")
+
+
+def _refuse_a_different_run(lhe, saved: dict, run: dict):
+    differ = [k for k in run if saved.get(k) != run[k]]
+    if differ:
+        detail = "; ".join(f"{k}: {saved.get(k, 'not recorded')} then, {run[k]} now" for k in differ)
+        raise ValueError(f"{lhe}: its state file belongs to a different run ({detail}); resume with the same "
+                         f"settings, or remove {lhe} and {_state_path(lhe)} to start afresh")
 
 
 def _beams(f: Integrand):

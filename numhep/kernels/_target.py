@@ -144,7 +144,11 @@ def _load_launcher(module: str, name: str, nargs: int):
     key = hashlib.sha256(origin).hexdigest()[:8]
     modname = f"_numhep_launch_{module.replace('.', '_')}_{name}_{key}"
     path = _cache_dir() / f"{modname}.py"
-    if not path.exists() or path.read_text() != source:
+    try:
+        current = path.read_bytes().decode() if path.exists() else None
+    except (OSError, UnicodeDecodeError):  # a damaged launcher file is written again
+        current = None
+    if current != source:
         with atomic_write(path) as tmp:
             tmp.write_text(source)
     spec = importlib.util.spec_from_file_location(modname, path)

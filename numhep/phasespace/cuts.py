@@ -125,7 +125,8 @@ class Cuts:
         classes = [particle_class(q) for q in final_pdgs]
         pt = xp.sqrt(p[..., 1] ** 2 + p[..., 2] ** 2)
         pabs = xp.sqrt(pt**2 + p[..., 3] ** 2)
-        eta = xp.arctanh(xp.clip(p[..., 3] / xp.maximum(pabs, 1e-300), -1.0, 1.0))
+        with np.errstate(divide="ignore"):  # along the beam |eta| is infinite, and fails any eta cut
+            eta = xp.arctanh(xp.clip(p[..., 3] / xp.maximum(pabs, 1e-300), -1.0, 1.0))
         phi = xp.arctan2(p[..., 2], p[..., 1])
         for k, c in enumerate(classes):
             if not c:
