@@ -76,4 +76,5 @@ def test_integrands_pickle_small_and_run_in_another_interpreter():
     assert len(pickle.dumps(f)) < 10_000
     np.testing.assert_array_equal(pickle.loads(payload)[0](u), f(u))
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        np.testing.assert_array_equal(pool.apply(_weights_elsewhere, (payload,)), f(u))
+        # another interpreter may split the events over its threads differently: a last bit may move
+        np.testing.assert_allclose(pool.apply(_weights_elsewhere, (payload,)), f(u), rtol=1e-13, atol=0)
