@@ -3,7 +3,7 @@
 Microseconds per event for |M|^2 and for |M|^2 + d|M|^2/dp (reverse mode), on one
 core and on all cores, for the processes of the issue, beside the MadGraph
 standalone Fortran timings recorded on this kind of machine
-(../shared/refdata/mg5/README.md: 2-vCPU AMD EPYC, gfortran 12.2, one core, 100k
+(tests/data/mg5/README.md: 2-vCPU AMD EPYC, gfortran 12.2, one core, 100k
 points at 1 TeV; MadGraph cannot be run here, so its figures are the recorded ones).
 Also printed: the preparation time of each process (parse, diagrams, colour, program).
 On shared machines the speed of a whole process launch can differ by tens of percent

@@ -18,6 +18,7 @@ with the same output file.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import sys
 import time
 
@@ -130,11 +131,13 @@ def _channel_options(parser):
     parser.add_argument("--channels", choices=("flat", "diagrams"), default="flat",
                         help="phase space: RAMBO on diet (flat) or one channel per diagram topology")
     parser.add_argument("--channel-weights", choices=("propagator", "sde"), default="propagator",
-                        help="multi-channel weights: propagators (Eq. 2.60) or single-diagram enhancement (Eq. 2.56)")
+                        help="multi-channel weights: propagators or single-diagram enhancement "
+                             "(Heimel, PhD thesis, Heidelberg 2024, Eqs. 2.60 and 2.56)")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="numhep", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"numhep {importlib.metadata.version('numhep')}")
     sub = parser.add_subparsers(dest="command")
     p = sub.add_parser("integrate", help="cross section of a process at fixed sqrt(s)")
     p.add_argument("process", nargs="?", default="ee_mumu_analytic")
@@ -166,7 +169,7 @@ def main(argv=None) -> int:
     _channel_options(g)
     sub.add_parser("processes", help="list registered processes")
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in (*sub.choices, "-h", "--help"):
+    if not argv or argv[0] not in (*sub.choices, "-h", "--help", "--version"):
         argv = ["generate", *argv]  # the main job takes generate's options: numhep --quiet -n 500
     args = parser.parse_args(argv)
     try:

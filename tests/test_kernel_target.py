@@ -87,3 +87,19 @@ def test_a_shared_argument_must_exist():
 
     with pytest.raises(ValueError, match="no argument 'colour'"):
         _target.kernel(event, shared="colour")
+
+
+def test_the_first_compilation_is_announced_once(tmp_path):
+    # a newcomer's first call compiles for a while: numhep says so, once, and not when cached
+    import os
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from numhep.phasespace import kinematics as k; "
+            "p = np.array([[5.0, 1.0, 2.0, 3.0]]); k.invariant_mass(p); k.transverse_momentum(p)")
+    env = {**os.environ, "NUMHEP_CACHE_DIR": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert first.stderr.count("numhep: compiling kernels for this machine, once") == 1
+    assert str(tmp_path) in first.stderr
+    again = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert "compiling" not in again.stderr

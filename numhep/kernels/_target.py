@@ -135,6 +135,18 @@ def serial(n, {args}):
 '''
 
 
+_TOLD = []
+
+
+def _say_compiling(folder: Path):
+    """One line on stderr, once per process, before the first kernel numba has not cached:
+    the first call of each kernel then compiles it, silently otherwise for up to a minute."""
+    if not _TOLD:
+        _TOLD.append(True)
+        print(f"numhep: compiling kernels for this machine, once (cached in {folder.parent}); "
+              "the first calls take a while", file=sys.stderr, flush=True)
+
+
 def _load_launcher(module: str, name: str, nargs: int):
     args = ", ".join(f"a{k}" for k in range(nargs))
     source = _LAUNCHER_TEMPLATE.format(module=module, name=name, args=args)
@@ -151,6 +163,8 @@ def _load_launcher(module: str, name: str, nargs: int):
     if current != source:
         with atomic_write(path) as tmp:
             tmp.write_text(source)
+    if not any((path.parent / "__pycache__").glob(f"{modname}.batch-*.nbi")):
+        _say_compiling(path.parent)
     spec = importlib.util.spec_from_file_location(modname, path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[modname] = mod

@@ -1,0 +1,21 @@
+"""The numhep command's own conventions."""
+
+import importlib.metadata
+
+import pytest
+
+from numhep.cli import main
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"numhep {importlib.metadata.version('numhep')}"
+
+
+def test_help_cites_the_channel_weights_by_paper(capsys):
+    with pytest.raises(SystemExit):
+        main(["integrate", "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps the help text
+    assert "Heimel, PhD thesis" in out and "Eqs. 2.60 and 2.56" in out
