@@ -57,8 +57,38 @@ def test_tensors_in_give_tensors_out_without_gradients_too():
     w = f(torch.tensor(u, dtype=torch.float32), torch.tensor(c))
     assert isinstance(w, torch.Tensor) and w.dtype == torch.float32
     np.testing.assert_allclose(w.numpy(), f(u, c).astype(np.float32), rtol=1e-6)
-    with pytest.raises(NotImplementedError, match="diagram-channel maps"):
-        f(torch.tensor(u, requires_grad=True), torch.tensor(c))
+
+
+CHANNELS = {
+    "ee -> u u~ g g, y_cut": ("e+ e- > u u~ g g", dict(sqrt_s=1000.0, cuts={"ycut": 0.01})),
+    "pp -> t t~": ("p p > t t~", dict(sqrt_s=13000.0)),
+    "u d~ -> W+ W+ W- (t-channel chains)": ("u d~ > w+ w+ w-", dict(sqrt_s=1000.0, pdf=None)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CHANNELS))
+def test_gradcheck_through_the_diagram_channels(case):
+    # the channel maps' reverse sweep (numhep.phasespace.tape) and the propagator channel
+    # weights' adjoint, on every channel of the process
+    text, options = CHANNELS[case]
+    f = numhep.integrand(text, channel="diagrams", **options)
+    rng = np.random.default_rng(5)
+    n = 2 * f.n_channels
+    u = rng.uniform(0.05, 0.95, (n, f.dim))
+    c = np.arange(n) % f.n_channels
+    w = f(u, c)
+    assert np.count_nonzero(w) >= 3
+    scale = float(np.abs(w).max())
+    ut = torch.tensor(u, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda v: f(v, torch.tensor(c)) / scale, (ut,), eps=1e-6, atol=1e-6, rtol=1e-4)
+
+
+def test_single_diagram_enhanced_weights_say_they_have_no_gradient():
+    f = numhep.integrand("e+ e- > u u~ g", channel="diagrams", channel_weights="sde", sqrt_s=1000.0,
+                         cuts={"ycut": 0.01})
+    u = torch.tensor(np.random.default_rng(1).uniform(size=(8, f.dim)), requires_grad=True)
+    with pytest.raises(NotImplementedError, match="channel_weights='propagator'"):
+        f(u, torch.tensor(np.arange(8) % f.n_channels))
 
 
 def test_a_bad_point_gets_weight_zero_not_an_error_for_the_batch():

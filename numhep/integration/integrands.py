@@ -40,7 +40,12 @@ from numhep.integration.multichannel import multichannel_vegas
 from numhep.pdfsets.parton_density import pdf as open_pdf
 from numhep.phasespace.blocks import luminosity_map
 from numhep.phasespace.cuts import Cuts
-from numhep.phasespace.diagram_channels import ChannelMap, diagram_channels, propagator_weights
+from numhep.phasespace.diagram_channels import (
+    ChannelMap,
+    diagram_channels,
+    propagator_weights,
+    propagator_weights_vjp,
+)
 from numhep.phasespace.flat import beams, rambo, rambo_on_diet
 from numhep.units import GEV2_TO_PB
 
@@ -244,26 +249,35 @@ class Integrand:
         return x, p, w_ps, ok, pullback
 
     def _channel_points(self, u, channel):
-        """The same from the diagram channel of every point (channel: (n,) indices)."""
+        """The same from the diagram channel of every point (channel: (n,) indices), with the
+        pullback through the channel maps' reverse sweeps; the last two as for
+        :meth:`_flat_points`."""
         n = u.shape[0]
         p = np.empty((n, len(self.masses), 4))
         w = np.empty(n)
         x = np.empty((n, 2)) if self.hadronic else None
-        m1, m2 = self.masses[:2]
+        pieces = []
         for c in np.unique(channel):
             ch = self.channels[c]
             idx = np.nonzero(channel == c)[0]
-            xc, pc, wc = self._maps[ch.representative].generate(
-                u[idx], self.sqrt_s**2, lambda rs: beams(rs, m1, m2),
+            xc, pc, wc, back = self._maps[ch.representative].generate_with_pullback(
+                u[idx], self.sqrt_s**2, self.masses[:2],
                 getattr(self, "tau_min", None), getattr(self, "tau_max", None),
             )
-            perm = np.asarray(ch.permutation)
-            pp = pc.copy()
-            pp[:, 2 + perm] = pc[:, 2:]
-            p[idx], w[idx] = pp, wc
+            # the map's final-state particle j is the process's 2 + permutation[j]
+            order = np.concatenate([[0, 1], 2 + np.argsort(ch.permutation)])
+            p[idx], w[idx] = pc[:, order], wc
             if x is not None:
                 x[idx] = xc
-        return x, p, w
+            pieces.append((idx, order, back))
+
+        def pullback(g_p, g_x, g_w):
+            g_u = np.zeros_like(u)
+            for idx, order, back in pieces:
+                g_u[idx] = back(None if x is None else g_x[idx], g_p[idx][:, np.argsort(order)], g_w[idx])
+            return g_u
+
+        return x, p, w, np.ones(n, dtype=bool), pullback
 
     def channel_alphas(self, p, sub_w):
         """(n, n_channels) channel weights at partonic momenta p (Heimel, PhD thesis, Heidelberg 2024, Eqs. 2.56, 2.60)."""
@@ -344,10 +358,6 @@ class Integrand:
                 raise ValueError("channel: this integrand has no diagram channels (give channel='diagrams')")
             x, p, w_ps, ok, ps_pullback = self._flat_points(u)
         else:
-            if want_pullback:
-                raise NotImplementedError(
-                    "gradients through the diagram-channel maps are not available yet: differentiate the "
-                    "flat integrand (channel=None)")
             if channel is None:
                 if self.channel == "diagrams":
                     raise ValueError(f"channel: give the channel index of every point (0..{len(self.channels) - 1})")
@@ -355,8 +365,7 @@ class Integrand:
             channel = np.broadcast_to(np.asarray(channel, dtype=np.int64), (n,))
             if channel.size and not (0 <= channel.min() and channel.max() < len(self.channels)):
                 raise ValueError(f"channel: indices must lie in [0, {len(self.channels)})")
-            x, p, w_ps = self._channel_points(u, channel)
-            ok, ps_pullback = np.ones(n, dtype=bool), None
+            x, p, w_ps, ok, ps_pullback = self._channel_points(u, channel)
         shat = self.sqrt_s**2 * x[:, 0] * x[:, 1] if self.hadronic else np.full(n, self.sqrt_s**2)
         lab = p.copy()
         if self.hadronic:
@@ -377,19 +386,42 @@ class Integrand:
             hard = self._hard_weights(p[idx], x[idx] if self.hadronic else None, w_ps[idx], mu_k, a_s[idx],
                                       d_as, want_pullback)
             sub_w[idx] = hard[0]
-            if want_pullback:
-                pullback = self._pullback(n, idx, x, hard, mu_k, d_mu_fin, d_mu_shat, shat, ps_pullback, inside)
-        if want_pullback and pullback is None:
-            pullback = lambda g: np.zeros((n, self.dim))  # noqa: E731 - no point inside the cuts
-        alphas = bare = None
+        alphas = bare = weight_of_channel = None
         if self.channels is not None:
             # points that fail the cuts keep a valid prior (uniform): samplers divide by it
             alphas = np.full((n, len(self.channels)), 1.0 / len(self.channels))
             if idx.size:
                 alphas[idx] = self.channel_alphas(p[idx], sub_w[idx])
             bare = sub_w.sum(axis=1)
-            sub_w *= np.take_along_axis(alphas, channel[:, None], axis=1)
+            weight_of_channel = np.take_along_axis(alphas, channel[:, None], axis=1)[:, 0]
+            sub_w *= weight_of_channel[:, None]
+        if want_pullback:
+            if not idx.size:
+                pullback = lambda g: np.zeros((n, self.dim))  # noqa: E731 - no point inside the cuts
+            else:
+                channel_part = None
+                if self.channels is not None:
+                    channel_part = (weight_of_channel, self._channel_weight_pullback(n, idx, p, alphas, bare, channel))
+                pullback = self._pullback(n, idx, x, hard, mu_k, d_mu_fin, d_mu_shat, shat, ps_pullback, inside,
+                                          channel_part)
         return IntegrandPoints(sub_w.sum(axis=1), lab, sub_w, x, mu, a_s, alphas, bare), pullback
+
+    def _channel_weight_pullback(self, n, idx, p, alphas, bare, channel):
+        """d/dp of <g, alpha_c bare> through the channel weight alpha_c of each point; the
+        propagator weights have their adjoint, the single-diagram-enhanced ones do not."""
+        if self.channel_weights != "propagator":
+            raise NotImplementedError("gradients with channel_weights='sde' are not available: the diagram "
+                                      "weights have no adjoint; use channel_weights='propagator'")
+
+        def pullback(g):
+            g_alpha = np.zeros((idx.size, len(self.channels)))
+            g_alpha[np.arange(idx.size), channel[idx]] = g[idx] * bare[idx]
+            g_final, g_a = propagator_weights_vjp(self.channels, p[idx, 2:], p[idx, 0], alphas[idx], g_alpha)
+            g_p = np.zeros((n, len(self.masses), 4))
+            g_p[idx, 2:], g_p[idx, 0] = g_final, g_a
+            return g_p
+
+        return pullback
 
     def _alpha_s(self, mu, want_derivative=False):
         """alpha_s(mu) and, with the PDF set's running, d alpha_s/d mu^2 (else None)."""
@@ -451,15 +483,18 @@ class Integrand:
                             for m2, _, _, r, _, _, lum in parts], axis=1)
         return weights, parts, base, a_s, d_as
 
-    def _pullback(self, n, idx, x, hard, mu, d_mu_fin, d_mu_shat, shat, ps_pullback, inside):
+    def _pullback(self, n, idx, x, hard, mu, d_mu_fin, d_mu_shat, shat, ps_pullback, inside, channel_part=None):
         """d/du of <g, weights> at the kept points ``idx``: the adjoint of :meth:`_hard_weights`
         (|M|^2, alpha_s, the PDFs, the flux and the scale) followed by the phase space's.
-        Cuts are steps: where one applies the weight is zero, and so is its gradient."""
+        Cuts are steps: where one applies the weight is zero, and so is its gradient.  With
+        diagram channels ``channel_part`` = (alpha_c per point, the pullback through alpha_c)."""
         weights, parts, base, a_s, d_as = hard
         total = weights.sum(axis=1)
 
-        def pullback(g):
-            g = np.asarray(g, dtype=np.float64).reshape(n)[idx]
+        def pullback(g_weight):
+            g_weight = np.asarray(g_weight, dtype=np.float64).reshape(n)
+            g = g_weight if channel_part is None else g_weight * channel_part[0]
+            g = g[idx]
             m = idx.size
             g_p = np.zeros((m, len(self.masses), 4))
             g_x = np.zeros((m, 2))
@@ -485,6 +520,8 @@ class Integrand:
             full_x = np.zeros((n, 2))
             full_w = np.zeros(n)
             full_p[idx], full_x[idx], full_w[idx] = g_p, g_x, g_w
+            if channel_part is not None:
+                full_p += channel_part[1](g_weight)
             g_u = ps_pullback(full_p, full_x, full_w)
             g_u[~inside] = 0.0
             return g_u

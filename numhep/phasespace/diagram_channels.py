@@ -45,12 +45,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numhep.phasespace.cuts import cluster_minimum
+from numhep.adjoint import invariant_maps as _inv_adjoint  # noqa: F401  (attaches .vjp)
+from numhep.adjoint import luminosity as _lumi_adjoint  # noqa: F401
+from numhep.adjoint import t_channel as _t_adjoint  # noqa: F401
+from numhep.adjoint import two_body_decay as _decay_adjoint  # noqa: F401
 from numhep.kernels import invariant_maps as _inv
 from numhep.kernels import luminosity as _lumi
 from numhep.kernels import t_channel as _t
 from numhep.kernels import two_body_decay as _decay
 from numhep.kernels.t_channel import POLE_OFFSET
+from numhep.phasespace.cuts import cluster_minimum
+from numhep.phasespace.flat import beams
+from numhep.phasespace.tape import Tape, Var
 
 __all__ = ["Channel", "ChannelMap", "Propagator", "diagram_channels", "diagram_topologies"]
 
@@ -192,130 +198,156 @@ class ChannelMap:
             self._cluster_min[final] = math.sqrt(cluster_minimum(self.pair_minima, self.masses, final))
         return self._cluster_min[final]
 
-    # -- sampling --
-    def _invariant(self, prop, z, lo, hi):
+    # -- sampling: every step on a tape, so that the map has its reverse sweep ---------------
+    def _invariant(self, tape, prop, z, lo, hi):
         """(s, g) of a time-like invariant in [lo, hi] for propagator ``prop`` (None: flat)."""
-        n = z.shape[0]
-        z = np.ascontiguousarray(z)
-        s, g = np.empty(n), np.empty(n)
-        hi = np.maximum(hi, lo)
+        n = _events(z)
+        per_event = (((n,), np.float64),) * 2
+        hi = tape.maximum(hi, lo)
         if prop is not None and prop.width > 0.0:
-            _inv.breit_wigner_map(z, prop.mass, prop.width, lo, hi, s, g)
+            s, g = tape.kernel(_inv.breit_wigner_map, [z, prop.mass, prop.width, lo, hi], per_event, (0, 3, 4))
             return s, g
         nu = 0.0 if prop is None else self.nu
         m2 = 0.0 if prop is None else prop.mass**2
-        pole = np.minimum(m2, lo - POLE_OFFSET * (hi - lo))
-        _inv.power_law_map(z, 0.0, nu, lo - pole, hi - pole, s, g)
-        return s + pole, g
+        pole = tape.minimum(np.full(n, m2), tape.sub(lo, tape.mul(POLE_OFFSET, tape.sub(hi, lo))))
+        s, g = tape.kernel(_inv.power_law_map, [z, 0.0, nu, tape.sub(lo, pole), tape.sub(hi, pole)], per_event,
+                           (0, 3, 4))
+        return tape.add(s, pole), g
 
-    def _siblings(self, nodes, sqrt_parent, u, cursor, gs):
+    def _siblings(self, tape, nodes, sqrt_parent, u, cursor, gs):
         """Invariants of sibling nodes inside a parent of mass sqrt_parent (sequential bounds)."""
+        n = _events(u)
         out = []
         rest = sum(self.min_mass(nd.final) for nd in nodes)
-        used = np.zeros_like(sqrt_parent)
+        used = np.zeros(n)
         for nd in nodes:
             mn = self.min_mass(nd.final)
             rest -= mn
             if not nd.children:
-                s = np.full_like(sqrt_parent, self.masses[next(iter(nd.final))] ** 2)
+                s = np.full(n, self.masses[next(iter(nd.final))] ** 2)
             else:
-                hi = np.maximum(sqrt_parent - used - rest, mn) ** 2
-                s, g = self._invariant(nd.prop, u[:, cursor[0]], np.full_like(hi, mn * mn), hi)
+                hi = tape.square(tape.maximum(tape.sub(tape.sub(sqrt_parent, used), rest), mn))
+                s, g = self._invariant(tape, nd.prop, tape.column(u, cursor[0]), np.full(n, mn * mn), hi)
                 cursor[0] += 1
                 gs.append(g)
             out.append(s)
-            used = used + np.sqrt(s)
+            used = tape.add(used, tape.sqrt(s))
         return out
 
-    def _decay(self, node, p, s_node, u, cursor, gs, final):
+    def _decay(self, tape, node, p, s_node, u, cursor, gs, final):
         kids = node.children
         if not kids:
-            final[:, next(iter(node.final))] = p
+            final[next(iter(node.final))] = p
             return
         if len(kids) > 2:  # 1 -> k vertex: a flat pseudo-particle for the first k - 1
             kids = [_Node(frozenset().union(*[c.final for c in kids[:-1]]), None, kids[:-1]), kids[-1]]
-        s1, s2 = self._siblings(kids, np.sqrt(s_node), u, cursor, gs)
-        k1, k2, g = np.empty_like(p), np.empty_like(p), np.empty(p.shape[0])
-        _decay.two_body_decay(p, s1, s2, np.ascontiguousarray(u[:, cursor[0] : cursor[0] + 2]), k1, k2, g)
+        s1, s2 = self._siblings(tape, kids, tape.sqrt(s_node), u, cursor, gs)
+        n = _events(u)
+        k1, k2, g = tape.kernel(_decay.two_body_decay, [p, s1, s2, tape.columns(u, cursor[0], cursor[0] + 2)],
+                                (((n, 4), np.float64), ((n, 4), np.float64), ((n,), np.float64)), (0, 1, 2, 3))
         cursor[0] += 2
         gs.append(g)
-        self._decay(kids[0], k1, s1, u, cursor, gs, final)
-        self._decay(kids[1], k2, s2, u, cursor, gs, final)
+        self._decay(tape, kids[0], k1, s1, u, cursor, gs, final)
+        self._decay(tape, kids[1], k2, s2, u, cursor, gs, final)
 
-    def generate(self, u, s_lab: float, beams, tau_min=None, tau_max=None):
-        """(x or None, momenta (n, 2 + n_final, 4) in the partonic frame, weight).
-
-        ``beams(sqrt_s_hat) -> (p_a, p_b)`` gives the incoming momenta; hadron colliders
-        need ``tau_min``, ``tau_max`` (arrays or numbers).
-        """
-        u = np.ascontiguousarray(u, dtype=np.float64)
-        n = u.shape[0]
+    def _run(self, u, s_lab: float, beam_masses, tau_min, tau_max):
+        """The map on a tape: (tape, u, x or None, momenta, weight), the last four as tape values."""
+        tape = Tape()
+        u = tape.leaf(np.ascontiguousarray(u, dtype=np.float64))
+        n = _events(u)
         gs = []
         cursor = [0]
         x = None
         if self.hadronic:
             lo = np.broadcast_to(np.asarray(tau_min, dtype=np.float64), (n,)).copy()
             hi = np.broadcast_to(np.asarray(tau_max, dtype=np.float64), (n,)).copy()
-            x = np.empty((n, 2))
-            g = np.empty(n)
+            shapes = (((n, 2), np.float64), ((n,), np.float64))
             if self.root is not None and self.root.prop is not None:
-                shat, g_s = self._invariant(self.root.prop, u[:, 0], lo * s_lab, hi * s_lab)
-                tau = shat / s_lab
-                _lumi.momentum_fractions(tau, np.ascontiguousarray(u[:, 1]), x, g)
-                g = g * g_s * s_lab
+                shat, g_s = self._invariant(tape, self.root.prop, tape.column(u, 0), lo * s_lab, hi * s_lab)
+                x, g = tape.kernel(_lumi.momentum_fractions, [tape.mul(shat, 1.0 / s_lab), tape.column(u, 1)],
+                                   shapes, (0, 1))
+                g = tape.mul(tape.mul(g, g_s), s_lab)
             else:
-                _lumi.luminosity_map(u[:, :2], lo, hi, x, g)
+                x, g = tape.kernel(_lumi.luminosity_map, [tape.columns(u, 0, 2), lo, hi], shapes, (0, 1, 2))
             gs.append(g)
             cursor[0] = 2
-            shat = s_lab * x[:, 0] * x[:, 1]
+            shat = tape.mul(tape.mul(tape.column(x, 0), tape.column(x, 1)), s_lab)
         else:
             shat = np.full(n, float(s_lab))
-        rs = np.sqrt(shat)
-        pa, pb = beams(rs)
-        final = np.empty((n, self.n_final, 4))
+        rs = tape.sqrt(shat)
+        pa, pb = tape.operation(beams, rs, *beam_masses)
+        final = {}
         if len(self.blobs) == 1:
-            self._decay(self.root, pa + pb, shat, u, cursor, gs, final)
+            self._decay(tape, self.root, tape.add(pa, pb), shat, u, cursor, gs, final)
         else:
-            self._t_chain(pa, pb, rs, u, cursor, gs, final)
+            self._t_chain(tape, pa, pb, rs, u, cursor, gs, final)
         if cursor[0] != self.dim:
             raise RuntimeError(f"channel map used {cursor[0]} of {self.dim} random numbers")
-        p = np.empty((n, 2 + self.n_final, 4))
-        p[:, 0], p[:, 1], p[:, 2:] = pa, pb, final
-        weight = (2.0 * math.pi) ** (4 - 3 * self.n_final) / np.prod(gs, axis=0)
-        return x, p, weight
+        p = tape.stack([pa, pb, *(final[j] for j in range(self.n_final))], axis=1)
+        weight = tape.div((2.0 * math.pi) ** (4 - 3 * self.n_final), tape.product(gs))
+        return tape, u, x, p, weight
 
-    def _t_chain(self, pa, pb, rs, u, cursor, gs, final):
+    def generate(self, u, s_lab: float, beam_masses=(0.0, 0.0), tau_min=None, tau_max=None):
+        """(x or None, momenta (n, 2 + n_final, 4) in the partonic frame, weight).
+
+        ``beam_masses`` are the incoming masses (the beams are along +-z); hadron colliders
+        need ``tau_min``, ``tau_max`` (arrays or numbers).
+        """
+        _, _, x, p, weight = self._run(u, s_lab, beam_masses, tau_min, tau_max)
+        return (None if x is None else x.value), p.value, weight.value
+
+    def generate_with_pullback(self, u, s_lab: float, beam_masses=(0.0, 0.0), tau_min=None, tau_max=None):
+        """:meth:`generate` and ``pullback(g_x, g_p, g_w) -> d/du`` of <g_x, x> + <g_p, p> +
+        <g_w, weight>: the reverse sweep through every block's adjoint (:mod:`numhep.phasespace.tape`)."""
+        tape, u_var, x, p, weight = self._run(u, s_lab, beam_masses, tau_min, tau_max)
+
+        def pullback(g_x, g_p, g_w):
+            tape.backward([(x, g_x), (p, g_p), (weight, g_w)])
+            return u_var.grad if u_var.grad is not None else np.zeros_like(u_var.value)
+
+        return (None if x is None else x.value), p.value, weight.value, pullback
+
+    def _t_chain(self, tape, pa, pb, rs, u, cursor, gs, final):
         blobs = self.blobs
         k = len(blobs)
-        s_blob = self._siblings(blobs, rs, u, cursor, gs)
+        n = _events(u)
+        s_blob = self._siblings(tape, blobs, rs, u, cursor, gs)
         # pseudo-particles P_j = blobs 1..j for j = k-1 .. 2, each inside P_{j+1}
-        s_pseudo = {k: rs * rs}
+        s_pseudo = {k: tape.square(rs)}
         for j in range(k - 1, 1, -1):
             inner = frozenset().union(*[blobs[i].final for i in range(j)])
-            lo = np.maximum(sum(np.sqrt(s_blob[i]) for i in range(j)), self.min_mass(inner)) ** 2
-            hi = np.maximum(np.sqrt(s_pseudo[j + 1]) - np.sqrt(s_blob[j]), np.sqrt(lo)) ** 2
-            s, g = self._invariant(None, u[:, cursor[0]], lo, hi)
+            masses = np.zeros(n)
+            for i in range(j):
+                masses = tape.add(masses, tape.sqrt(s_blob[i]))
+            lo = tape.square(tape.maximum(masses, self.min_mass(inner)))
+            hi = tape.square(tape.maximum(tape.sub(tape.sqrt(s_pseudo[j + 1]), tape.sqrt(s_blob[j])), tape.sqrt(lo)))
+            s, g = self._invariant(tape, None, tape.column(u, cursor[0]), lo, hi)
             cursor[0] += 1
             gs.append(g)
             s_pseudo[j] = s
         s_pseudo[1] = s_blob[0]
         q = pb
         momenta = [None] * k
+        shapes = (((n, 4), np.float64), ((n, 4), np.float64), ((n,), np.float64))
         for j in range(k - 1, 0, -1):
             line = self.t_lines[j - 1]
             m2 = line.mass**2 if line is not None else 0.0
             nu = self.nu if line is not None else 0.0
-            k1, k2, g = np.empty_like(pa), np.empty_like(pa), np.empty(pa.shape[0])
-            z = np.ascontiguousarray(u[:, cursor[0] : cursor[0] + 2])
-            _t.t_channel_scattering(np.ascontiguousarray(pa), np.ascontiguousarray(q), s_pseudo[j], s_blob[j], z, m2, nu, k1, k2, g)
+            z = tape.columns(u, cursor[0], cursor[0] + 2)
+            k1, k2, g = tape.kernel(_t.t_channel_scattering, [pa, q, s_pseudo[j], s_blob[j], z, m2, nu], shapes,
+                                    (0, 1, 2, 3, 4))
             cursor[0] += 2
             gs.append(g)
             momenta[j] = k2
-            q = k1 - pa
+            q = tape.sub(k1, pa)
             if j == 1:
                 momenta[0] = k1
         for b, p, s in zip(blobs, momenta, s_blob):
-            self._decay(b, p, s, u, cursor, gs, final)
+            self._decay(tape, b, p, s, u, cursor, gs, final)
+
+
+def _events(a) -> int:
+    return (a.value if isinstance(a, Var) else a).shape[0]
 
 
 # ---- channels of a process and their weights -------------------------------------------
@@ -380,26 +412,57 @@ def diagram_channels(group, params=None) -> list[Channel]:
     return channels
 
 
+def _propagator_momentum(prop, p_final, p_a):
+    q = p_final[:, sorted(prop.final)].sum(axis=1)
+    return p_a - q if prop.spacelike else q
+
+
+def _denominators(channels, p_final, p_a):
+    """{propagator: |q^2 - m^2 + i m Gamma|^2} of every propagator of the channels."""
+    out = {}
+    for ch in channels:
+        for prop in ch.topology:
+            if prop not in out:
+                q = _propagator_momentum(prop, p_final, p_a)
+                q2 = q[:, 0] ** 2 - (q[:, 1:] ** 2).sum(axis=1)
+                out[prop] = (q2 - prop.mass**2) ** 2 + (prop.mass * prop.width) ** 2
+    return out
+
+
 def propagator_weights(channels, p_final, p_a):
-    """(n, n_channels) alpha_i = P_i / sum_j P_j (Heimel, PhD thesis, Heidelberg 2024, Eq. 2.60), in log space."""
-    cache = {}
-
-    def q2(prop):
-        key = (prop.final, prop.spacelike)
-        if key not in cache:
-            idx = sorted(prop.final)
-            q = p_final[:, idx].sum(axis=1)
-            if prop.spacelike:
-                q = p_a - q
-            cache[key] = q[:, 0] ** 2 - (q[:, 1:] ** 2).sum(axis=1)
-        return cache[key]
-
+    """(n, n_channels) alpha_i = P_i / sum_j P_j with P_i the product of channel i's
+    propagators 1/|q^2 - m^2 + i m Gamma|^2 (Heimel, PhD thesis, Heidelberg 2024, Eq. 2.60),
+    in log space."""
+    d = _denominators(channels, p_final, p_a)
     logs = np.zeros((p_final.shape[0], len(channels)))
     for c, ch in enumerate(channels):
         for prop in ch.topology:
-            m2 = prop.mass**2
-            d = (q2(prop) - m2) ** 2 + (prop.mass * prop.width) ** 2
-            logs[:, c] -= np.log(np.maximum(d, 1e-300))
+            logs[:, c] -= np.log(np.maximum(d[prop], 1e-300))
     logs -= logs.max(axis=1, keepdims=True)
     w = np.exp(logs)
     return w / w.sum(axis=1, keepdims=True)
+
+
+def propagator_weights_vjp(channels, p_final, p_a, alpha, grad_alpha):
+    """(d/dp_final, d/dp_a) of <grad_alpha, alpha> for alpha = :func:`propagator_weights`:
+    with l_i = log P_i, dL/dl_i = alpha_i (g_i - sum_j alpha_j g_j), and each denominator
+    d = (q^2 - m^2)^2 + (m Gamma)^2 feeds back through q^2 = q.q into its momenta."""
+    g_log = alpha * (grad_alpha - (alpha * grad_alpha).sum(axis=1, keepdims=True))
+    d = _denominators(channels, p_final, p_a)
+    g_d = {prop: np.zeros(p_final.shape[0]) for prop in d}
+    for c, ch in enumerate(channels):
+        for prop in ch.topology:
+            g_d[prop] -= np.where(d[prop] > 1e-300, g_log[:, c] / np.maximum(d[prop], 1e-300), 0.0)
+    g_final, g_a = np.zeros_like(p_final), np.zeros_like(p_a)
+    metric = np.array([1.0, -1.0, -1.0, -1.0])
+    for prop, gd in g_d.items():
+        q = _propagator_momentum(prop, p_final, p_a)
+        q2 = q[:, 0] ** 2 - (q[:, 1:] ** 2).sum(axis=1)
+        g_q = (gd * 2.0 * (q2 - prop.mass**2) * 2.0)[:, None] * q * metric
+        idx = sorted(prop.final)
+        if prop.spacelike:
+            g_a += g_q
+            g_final[:, idx] -= g_q[:, None]
+        else:
+            g_final[:, idx] += g_q[:, None]
+    return g_final, g_a

@@ -1,0 +1,204 @@
+"""The reverse sweep of a phase-space map composed in Python from kernels.
+
+A diagram channel's map chains invariant maps, t-channel and decay blocks whose bounds
+depend on earlier invariants (``numhep.phasespace.diagram_channels``).  Each block is a
+kernel with its hand-derived adjoint; the glue between them is a little arithmetic.  A
+:class:`Tape` records the forward pass as it runs, every step with the vector-Jacobian
+product it needs, and :meth:`Tape.backward` runs the steps in reverse order, so the map's
+gradient is the chain of the kernels' adjoints, with no derivative written twice.
+
+Values are numpy arrays with the events first; a :class:`Var` is a value that takes part
+in the derivative, anything else is a constant.  The subgradient of max(a, b) goes to the
+larger argument (to ``a`` on a tie).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Tape", "Var"]
+
+
+class Var:
+    """A value on the tape; ``grad`` holds its cotangent after :meth:`Tape.backward`."""
+
+    __slots__ = ("value", "grad")
+
+    def __init__(self, value):
+        self.value = value
+        self.grad = None
+
+    def _add_grad(self, g):
+        g = _reduce_to(np.asarray(g, dtype=np.float64), np.shape(self.value))
+        self.grad = g if self.grad is None else self.grad + g
+
+
+def _value(a):
+    return a.value if isinstance(a, Var) else a
+
+
+def _reduce_to(g, shape):
+    """Sum a cotangent over the axes its value was broadcast along."""
+    if g.shape == tuple(shape):
+        return g
+    lead = g.ndim - len(shape)
+    g = g.sum(axis=tuple(range(lead))) if lead > 0 else g
+    axes = tuple(k for k, n in enumerate(shape) if n == 1 and g.shape[k] != 1)
+    return g.sum(axis=axes, keepdims=True) if axes else g
+
+
+class Tape:
+    """A record of a forward pass: see the module docstring."""
+
+    def __init__(self):
+        self._steps = []
+
+    def _record(self, inputs, outputs, vjp):
+        if any(isinstance(a, Var) for a in inputs):
+            self._steps.append((inputs, outputs, vjp))
+        return outputs
+
+    def leaf(self, value) -> Var:
+        return Var(np.asarray(value, dtype=np.float64))
+
+    # -- kernels with their adjoints --------------------------------------------------------
+    def kernel(self, kernel, inputs, outputs, differentiable):
+        """Run ``kernel(*inputs, *outputs)``, the outputs given as (shape, dtype); the inputs
+        at the positions ``differentiable`` get cotangents from ``kernel.vjp(*inputs, *output
+        cotangents, *input cotangents)``, numhep's calling convention."""
+        values = [np.ascontiguousarray(_value(a)) if isinstance(_value(a), np.ndarray) else _value(a)
+                  for a in inputs]
+        outs = [np.empty(shape, dtype=dtype) for shape, dtype in outputs]
+        kernel(*values, *outs)
+        result = [Var(o) for o in outs]
+
+        def vjp(gouts):
+            grads = [np.empty_like(values[k]) for k in differentiable]
+            kernel.vjp(*values, *[np.ascontiguousarray(g) for g in gouts], *grads)
+            full = [None] * len(inputs)
+            for k, g in zip(differentiable, grads):
+                full[k] = g
+            return full
+
+        self._record(list(inputs), result, vjp)
+        return result
+
+    def operation(self, op, *args):
+        """A :class:`numhep.ops.Op` on the tape: its forward and its ``vjp`` on numpy arrays."""
+        values = [_value(a) for a in args]
+        result = [Var(o) for o in op.forward(np, *values)]
+        names = list(op.signature.parameters)
+
+        def vjp(gouts):
+            grads = dict(zip(op.differentiable, op.vjp(*values, *gouts)))
+            return [grads.get(names[k]) for k in range(len(args))]
+
+        self._record(list(args), result, vjp)
+        return result
+
+    # -- arithmetic glue ----------------------------------------------------------------------
+    def _elementwise(self, value, inputs, partials):
+        """A value of ``inputs`` whose partial derivatives are ``partials`` (functions, called
+        in the reverse sweep and only for the inputs on the tape)."""
+        out = Var(value)
+
+        def vjp(gouts):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return [gouts[0] * d() if isinstance(a, Var) else None for a, d in zip(inputs, partials)]
+
+        self._record(list(inputs), [out], vjp)
+        return out
+
+    def add(self, a, b):
+        return self._elementwise(_value(a) + _value(b), (a, b), (lambda: 1.0, lambda: 1.0))
+
+    def sub(self, a, b):
+        return self._elementwise(_value(a) - _value(b), (a, b), (lambda: 1.0, lambda: -1.0))
+
+    def mul(self, a, b):
+        va, vb = _value(a), _value(b)
+        return self._elementwise(va * vb, (a, b), (lambda: vb, lambda: va))
+
+    def div(self, a, b):
+        va, vb = _value(a), _value(b)
+        return self._elementwise(va / vb, (a, b), (lambda: 1.0 / vb, lambda: -va / (vb * vb)))
+
+    def sqrt(self, a):
+        root = np.sqrt(_value(a))
+        return self._elementwise(root, (a,), (lambda: 0.5 / root,))
+
+    def square(self, a):
+        va = _value(a)
+        return self._elementwise(va * va, (a,), (lambda: 2.0 * va,))
+
+    def maximum(self, a, b):
+        va, vb = np.broadcast_arrays(_value(a), _value(b))
+        first = va >= vb
+        return self._elementwise(np.where(first, va, vb), (a, b), (lambda: first * 1.0, lambda: (~first) * 1.0))
+
+    def minimum(self, a, b):
+        va, vb = np.broadcast_arrays(_value(a), _value(b))
+        first = va <= vb
+        return self._elementwise(np.where(first, va, vb), (a, b), (lambda: first * 1.0, lambda: (~first) * 1.0))
+
+    def column(self, a, j: int):
+        """a[:, j] of a (n, k) value."""
+        va = _value(a)
+        out = Var(np.ascontiguousarray(va[:, j]))
+
+        def vjp(gouts):
+            g = np.zeros_like(va)
+            g[:, j] = gouts[0]
+            return [g]
+
+        self._record([a], [out], vjp)
+        return out
+
+    def columns(self, a, start: int, stop: int):
+        """a[:, start:stop] of a (n, k) value."""
+        va = _value(a)
+        out = Var(np.ascontiguousarray(va[:, start:stop]))
+
+        def vjp(gouts):
+            g = np.zeros_like(va)
+            g[:, start:stop] = gouts[0]
+            return [g]
+
+        self._record([a], [out], vjp)
+        return out
+
+    def stack(self, parts, axis: int = 1):
+        out = Var(np.stack([_value(p) for p in parts], axis=axis))
+        self._record(list(parts), [out], lambda gouts: list(np.moveaxis(gouts[0], axis, 0)))
+        return out
+
+    def product(self, parts):
+        """The product of the values (events first), with its cotangents."""
+        values = [_value(p) for p in parts]
+        total = np.prod(values, axis=0)
+
+        def others(k):
+            rest = values[:k] + values[k + 1:]
+            return lambda: np.prod(rest, axis=0) if rest else np.ones_like(total)
+
+        return self._elementwise(total, parts, [others(k) for k in range(len(values))])
+
+    # -- the reverse sweep --------------------------------------------------------------------
+    def backward(self, seeds):
+        """Run the recorded steps in reverse: ``seeds`` pairs output Vars with their
+        cotangents; afterwards every Var that fed them holds its ``grad``.  A sweep starts from
+        zero, so the tape can be swept again with other cotangents."""
+        for inputs, outputs, _ in self._steps:
+            for var in (*inputs, *outputs):
+                if isinstance(var, Var):
+                    var.grad = None
+        for var, g in seeds:
+            if isinstance(var, Var) and g is not None:
+                var._add_grad(g)
+        for inputs, outputs, vjp in reversed(self._steps):
+            if all(o.grad is None for o in outputs):
+                continue
+            gouts = [o.grad if o.grad is not None else np.zeros_like(o.value) for o in outputs]
+            for a, g in zip(inputs, vjp(gouts)):
+                if isinstance(a, Var) and g is not None:
+                    a._add_grad(g)
