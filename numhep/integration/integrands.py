@@ -531,7 +531,8 @@ class Integrand:
     def __call__(self, u, channel=None):
         """The weights (n,) in pb at the points u (n, dim).  numpy in, numpy out; a torch
         tensor gives a tensor of its dtype and device, which autograd differentiates through
-        numhep's adjoints (flat phase space; cuts are steps with zero gradient)."""
+        numhep's adjoints: the flat map or the channel maps (with propagator channel weights),
+        |M|^2, the PDFs, alpha_s and the scale; cuts are steps with zero gradient."""
         if ab.kind(u) == "torch":
             return self._weights_on_tensors(u, channel)
         return self.evaluate(u, channel).weight
