@@ -163,13 +163,31 @@ class Model:
         return pdg if self.particle(pdg).self_conjugate else -pdg
 
     def parameters(self, overrides: dict | None = None) -> dict:
-        """Inputs (with overrides) and every derived parameter, as floats."""
+        """Inputs (with overrides) and every derived parameter, as floats.  An override must
+        be a finite number, and masses and widths (the particles' parameters) non-negative;
+        a set of inputs the derived parameters cannot be computed from is an error naming it."""
         values = dict(self.inputs)
+        masses = {p.mass for p in self.particles.values() if p.mass} | {p.width for p in self.particles.values()
+                                                                         if p.width}
         for key, val in (overrides or {}).items():
             if key not in self.inputs:
                 raise KeyError(f"{self.name}: {key!r} is not an input parameter (inputs: {', '.join(self.inputs)})")
-            values[key] = float(val)
-        return {**values, **self.derive(values)}
+            value = float(val)
+            if not math.isfinite(value):
+                raise ValueError(f"params[{key!r}]: must be finite, got {value}")
+            if key in masses and value < 0:
+                raise ValueError(f"params[{key!r}]: a mass or width must not be negative, got {value}")
+            values[key] = value
+        try:
+            derived = self.derive(values)
+        except (ArithmeticError, ValueError) as exc:
+            changed = ", ".join(f"{k}={v}" for k, v in (overrides or {}).items())
+            raise ValueError(f"{self.name}: the derived parameters cannot be computed from {changed} "
+                             f"({type(exc).__name__}: {exc})") from None
+        bad = [k for k, v in derived.items() if isinstance(v, (int, float)) and not math.isfinite(v)]
+        if bad:
+            raise ValueError(f"{self.name}: the inputs give non-finite derived parameters {', '.join(bad)}")
+        return {**values, **derived}
 
     def seeded(self, wrt: str, overrides: dict | None = None) -> dict:
         """Every parameter as a :class:`Dual` carrying its derivative with respect to input ``wrt``."""

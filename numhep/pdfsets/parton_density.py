@@ -113,7 +113,10 @@ class PDFSet:
             raise ValueError(f"x: above the last grid knot x = {self.xMax} of {self.name}")
         if not bool(xp.all(q2 > 0.0)) or not bool(xp.all(xp.isfinite(q2))):
             raise ValueError("q2: scales must be positive and finite")
-        pid_arr = np.asarray(pid if xp is np else ab.to_host(pid), dtype=np.int64)
+        pid_given = np.asarray(pid if xp is np else ab.to_host(pid))
+        if pid_given.dtype.kind not in "iu" and not (pid_given.dtype.kind == "f" and np.all(pid_given == np.round(pid_given))):
+            raise ValueError(f"pid: expected PDG codes (whole numbers), got {pid_given.tolist()}")
+        pid_arr = pid_given.astype(np.int64)
         shape = np.broadcast_shapes(pid_arr.shape, tuple(x.shape), tuple(q2.shape))
         col = self.grid.pid_column[lhapdf_grid.pid_slots(pid_arr)]
         col = np.where(lhapdf_grid.pid_slots(pid_arr) < 0, -1, col)
@@ -248,6 +251,7 @@ def _alphas_with_derivative(xp, pdf, q2):
     flat = q2a.reshape(-1)
     out, d = xp.empty_like(flat), xp.empty_like(flat)
     kern(flat, *tables, out)
+    _check_alphas(xp, flat, out)
     kern.vjp(flat, *tables, xp.ones_like(flat), d)
     return out.reshape(q2a.shape), d.reshape(q2a.shape)
 
@@ -257,7 +261,18 @@ def _alphas_forward(xp, pdf, q2):
     flat = q2a.reshape(-1)
     out = xp.empty_like(flat)
     kern(flat, *tables, out)
+    _check_alphas(xp, flat, out)
     return (out.reshape(q2a.shape),)
+
+
+def _check_alphas(xp, q2, alphas):
+    """The running coupling is positive and finite above the Landau pole only: below it the
+    formula gives numbers that are no coupling, so say so."""
+    bad = ~(xp.isfinite(alphas) & (alphas > 0))
+    if bool(xp.any(bad)):
+        lowest = float(ab.to_host(q2[bad]).max())
+        raise ValueError(f"q2: alpha_s has no meaning at Q^2 = {lowest:g} GeV^2 and below (the running reaches "
+                         "its Landau pole); use scales of a few GeV^2 or more")
 
 
 def _alphas_vjp(xp, pdf, q2, grad_alphas):

@@ -51,6 +51,8 @@ def _masses(masses, minimum: int, xp=np):
 
 def _energies(sqrt_s, n: int, msum: float, xp=np):
     rs = xp.ascontiguousarray(xp.broadcast_to(xp.asarray(sqrt_s, dtype=xp.float64), (n,)))
+    if not bool(xp.all(xp.isfinite(rs))):
+        raise ValueError("sqrt_s: must be finite")
     if not bool(xp.all(rs > msum)):
         raise ValueError(f"sqrt_s: must exceed the sum of final-state masses ({msum} GeV)")
     return rs
@@ -96,6 +98,8 @@ def rambo(n_events: int, sqrt_s, masses, seed=None) -> PhaseSpacePoints:
     momenta (n_events, legs, 4) in the centre-of-mass frame, beams along +-z,
     and the weight of the final state (see module docstring).
     """
+    if isinstance(n_events, bool) or not float(n_events).is_integer() or n_events < 0:
+        raise ValueError(f"n_events: expected a non-negative whole number, got {n_events!r}")
     m = _masses(masses, 4)
     rng = np.random.default_rng(seed)
     r = 1.0 - rng.random((int(n_events), m.size - 2, 4))  # (0, 1]: log(r) finite

@@ -1,0 +1,38 @@
+"""Inputs that used to give silent NaN, inf or a stray Python error: each is now refused
+with an error naming the argument and the problem."""
+
+import numpy as np
+import pytest
+
+import numhep
+
+
+@pytest.mark.parametrize("params,named", [
+    ({"MZ": 0.0}, "MZ=0.0"), ({"aS": -1.0}, "aS=-1.0"), ({"MT": float("nan")}, "params\\['MT'\\]: must be finite"),
+    ({"WT": float("inf")}, "params\\['WT'\\]: must be finite"), ({"MT": -1.0}, "must not be negative"),
+])
+def test_unusable_model_inputs_are_named(params, named):
+    p, _ = numhep.rambo(2, 500.0, numhep.process("gg_tt").masses, seed=1)
+    with pytest.raises(ValueError, match=named):
+        numhep.me(p, "gg_tt", params=params)
+
+
+@pytest.mark.parametrize("n", [2.7, -1, True])
+def test_rambo_wants_a_whole_number_of_events(n):
+    with pytest.raises(ValueError, match="n_events"):
+        numhep.rambo(n, 500.0, [0.0] * 4)
+
+
+def test_an_infinite_energy_is_refused():
+    with pytest.raises(ValueError, match="sqrt_s: must be finite"):
+        numhep.rambo(2, np.inf, [0.0] * 4)
+
+
+def test_pdg_codes_are_whole_numbers_and_alpha_s_stops_at_the_landau_pole():
+    pdf = numhep.pdf()
+    with pytest.raises(ValueError, match="pid"):
+        pdf.xfxQ2(2.5, 0.1, 100.0)
+    assert pdf.xfxQ2(2.0, 0.1, 100.0) == pdf.xfxQ2(2, 0.1, 100.0)
+    with pytest.raises(ValueError, match="Landau pole"):
+        pdf.alphasQ2(np.array([0.01, 100.0]))
+    assert pdf.alphasQ2(2.0) > pdf.alphasQ2(100.0) > 0
