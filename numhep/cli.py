@@ -24,9 +24,12 @@ import time
 
 from numhep.events.generation import generate
 from numhep.events.plots import plot_distributions
-from numhep.integration.integrands import integrand
+from numhep.integration.integrands import as_group, integrand
 from numhep.integration.vegas import VegasGrid, vegas_integrate
 from numhep.registry import process_registry
+
+LHC_ENERGY = 13000.0
+Z_MASS = 91.188
 
 
 def _cuts(items):
@@ -55,6 +58,7 @@ def _table(rows):
 
 
 def _generate(args) -> int:
+    _default_energy(args)
 
     t0 = time.perf_counter()
     res = generate(
@@ -84,7 +88,15 @@ def _generate(args) -> int:
     return 0
 
 
+def _default_energy(args):
+    """13 TeV for a hadron collider (partons in the initial state), MZ otherwise."""
+    if args.sqrt_s is None:
+        first = as_group(args.process, "sm").subprocesses[0]
+        args.sqrt_s = LHC_ENERGY if all(abs(q) <= 6 or q == 21 for q in first.legs[:2]) else Z_MASS
+
+
 def _integrate(args) -> int:
+    _default_energy(args)
     channel = "diagrams" if args.channels == "diagrams" else None
     f = integrand(args.process, args.sqrt_s, cuts=_cuts(args.cut), scale=_scale(args.scale),
                   channel=channel, channel_weights=args.channel_weights)
@@ -141,7 +153,8 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command")
     p = sub.add_parser("integrate", help="cross section of a process at fixed sqrt(s)")
     p.add_argument("process", nargs="?", default="ee_mumu_analytic")
-    p.add_argument("--sqrt-s", type=float, default=91.188, help="centre-of-mass energy in GeV (default: MZ)")
+    p.add_argument("--sqrt-s", type=float, default=None,
+                   help=f"collider energy in GeV (default: {LHC_ENERGY:g} for hadron colliders, {Z_MASS} otherwise)")
     p.add_argument("--points", type=int, default=100_000, help="integrand calls per iteration")
     p.add_argument("--iterations", type=int, default=10)
     p.add_argument("--warmup", type=int, default=2, help="adaptation-only iterations left out of the result")
@@ -154,7 +167,8 @@ def main(argv=None) -> int:
     _channel_options(p)
     g = sub.add_parser("generate", help="cross section and unweighted events (LHE, HDF5)")
     g.add_argument("process", nargs="?", default="p p > t t~")
-    g.add_argument("--sqrt-s", type=float, default=13000.0, help="collider energy in GeV (default 13000)")
+    g.add_argument("--sqrt-s", type=float, default=None,
+                   help=f"collider energy in GeV (default: {LHC_ENERGY:g} for hadron colliders, {Z_MASS} otherwise)")
     g.add_argument("-n", "--events", type=int, default=10_000)
     g.add_argument("-o", "--output", default="ttbar.lhe", help="Les Houches event file")
     g.add_argument("--hdf5", help="also write the events to this HDF5 file")

@@ -19,3 +19,14 @@ def test_help_cites_the_channel_weights_by_paper(capsys):
         main(["integrate", "--help"])
     out = " ".join(capsys.readouterr().out.split())  # argparse wraps the help text
     assert "Heimel, PhD thesis" in out and "Eqs. 2.60 and 2.56" in out
+
+
+def test_the_energy_defaults_to_13_tev_for_hadron_colliders(capsys):
+    quick = ["--points", "2000", "--iterations", "3", "--warmup", "1", "--quiet"]
+    assert main(["integrate", "p p > t t~", *quick]) == 0
+    assert "13000 GeV" in capsys.readouterr().out
+    assert main(["integrate", "e+ e- > mu+ mu-", *quick]) == 0
+    assert "91.188 GeV" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["integrate", "--help"])
+    assert "13000 for hadron colliders" in " ".join(capsys.readouterr().out.split())
