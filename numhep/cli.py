@@ -22,6 +22,8 @@ import importlib.metadata
 import sys
 import time
 
+import numpy as np
+
 from numhep.events.generation import generate
 from numhep.events.plots import plot_distributions
 from numhep.integration.integrands import as_group, integrand
@@ -29,6 +31,8 @@ from numhep.integration.vegas import VegasGrid, vegas_integrate
 from numhep.registry import process_registry
 
 LHC_ENERGY = 13000.0
+#: fewer points per iteration give no usable error estimate
+MIN_POINTS = 100
 Z_MASS = 91.188
 
 
@@ -57,19 +61,46 @@ def _table(rows):
         print(f"  {key:<{width}}  {val}")
 
 
+def _sampler(args, f):
+    """The points' source for ``generate --sampler``: None (numhep's VEGAS), the ``vegas``
+    package adapted on the integrand with the same calls, or scrambled Sobol points."""
+    if args.sampler == "vegas":
+        try:
+            import vegas
+        except ImportError as exc:
+            raise ValueError("--sampler vegas needs the vegas package: pip install vegas") from exc
+        integ = vegas.Integrator(f.dim * [[0, 1]])
+        integ(vegas.batchintegrand(lambda x: np.ascontiguousarray(f(x))), nitn=args.iterations, neval=args.points)
+        return integ
+    if args.sampler == "sobol":
+        from scipy.stats import qmc
+
+        def sobol(rng, n):  # a whole power of two keeps the sequence balanced
+            u = qmc.Sobol(f.dim, seed=rng).random_base2(max(int(np.ceil(np.log2(n))), 1))
+            return u, np.ones(u.shape[0])
+
+        return sobol
+    return None
+
+
 def _generate(args) -> int:
     _default_energy(args)
-
+    _check_points(args)
     t0 = time.perf_counter()
+    f = integrand(args.process, args.sqrt_s, cuts=_cuts(args.cut), scale=_scale(args.scale),
+                  channel="diagrams" if args.channels == "diagrams" else None, channel_weights=args.channel_weights)
     res = generate(
-        args.process, args.sqrt_s, n_events=args.events, lhe=args.output, hdf5=args.hdf5,
+        args.process, n_events=args.events, lhe=args.output, hdf5=args.hdf5, integrand=f,
         n_points=args.points, n_iterations=args.iterations, n_warmup=args.warmup, seed=args.seed,
-        progress=not args.quiet, cuts=_cuts(args.cut), scale=_scale(args.scale),
-        channel="diagrams" if args.channels == "diagrams" else None, channel_weights=args.channel_weights,
+        progress=not args.quiet, sampler=_sampler(args, f),
     )
+    source = {"numhep": "numhep VEGAS", "vegas": "pilot sample of the vegas package's grid",
+              "sobol": "pilot sample of scrambled Sobol points"}[args.sampler]
     rows = [
         ("process", f"{args.process} at sqrt(s) = {args.sqrt_s:g} GeV"),
-        ("sigma (VEGAS)", f"{res.sigma:.6g} +- {res.error:.2g} pb  (chi2/dof {res.chi2_dof:.2f})"),
+        (f"sigma ({source})", f"{res.sigma:.6g} +- {res.error:.2g} pb" +
+         (f"  (chi2/dof {res.chi2_dof:.2f}{_chi2_warning(res.chi2_dof)})" if args.sampler == "numhep" else "")),
+        ("subprocesses", "their share of the events' sample (statistically independent of sigma above)"),
     ]
     for name, value in sorted(res.subprocess_sigma.items(), key=lambda kv: -kv[1]):
         rows.append((f"  {name}", f"{value:.5g} pb ({value / res.sigma * 100:.1f} %)"))
@@ -95,8 +126,19 @@ def _default_energy(args):
         args.sqrt_s = LHC_ENERGY if all(abs(q) <= 6 or q == 21 for q in first.legs[:2]) else Z_MASS
 
 
+def _check_points(args):
+    if args.points < MIN_POINTS:
+        raise ValueError(f"--points {args.points}: VEGAS needs at least {MIN_POINTS} points per iteration "
+                         "to estimate a cross section and its error")
+
+
+def _chi2_warning(chi2_dof: float) -> str:
+    return "; iterations disagree: more points per iteration" if chi2_dof > 3.0 else ""
+
+
 def _integrate(args) -> int:
     _default_energy(args)
+    _check_points(args)
     channel = "diagrams" if args.channels == "diagrams" else None
     f = integrand(args.process, args.sqrt_s, cuts=_cuts(args.cut), scale=_scale(args.scale),
                   channel=channel, channel_weights=args.channel_weights)
@@ -118,7 +160,8 @@ def _integrate(args) -> int:
         ("process", f.group.text),
         ("sqrt(s)", f"{args.sqrt_s:g} GeV"),
         (f"sigma ({method})", f"{res.mean:.6g} +- {res.sdev:.2g} pb"),
-        ("chi2/dof", f"{res.chi2_dof:.2f} over {len(res.iterations) - args.warmup} iterations"),
+        ("chi2/dof", f"{res.chi2_dof:.2f} over {len(res.iterations) - args.warmup} iterations"
+                     f"{_chi2_warning(res.chi2_dof)}"),
         ("integrand calls", f"{res.n_evaluations:,} in {elapsed:.1f} s"),
     ]
     if channel is not None:
@@ -180,6 +223,9 @@ def main(argv=None) -> int:
     g.add_argument("--cut", action="append", help="a cut NAME=VALUE (ptj=20, mmll=60 ...)")
     g.add_argument("--scale", default="ht/2", help="mu_F = mu_R: GeV, ht/2, ht or shat (default ht/2)")
     g.add_argument("--quiet", action="store_true", help="no progress bars")
+    g.add_argument("--sampler", choices=("numhep", "vegas", "sobol"), default="numhep",
+                   help="where the points come from: numhep's VEGAS (default), the vegas package adapted with the "
+                        "same calls, or scrambled Sobol points")
     _channel_options(g)
     sub.add_parser("processes", help="list registered processes")
     argv = list(sys.argv[1:] if argv is None else argv)
