@@ -104,3 +104,43 @@ def test_a_bad_point_gets_weight_zero_not_an_error_for_the_batch():
     ut = torch.tensor(u, requires_grad=True)
     f(ut).sum().backward()
     assert np.all(ut.grad.numpy()[1:4] == 0) and np.all(np.isfinite(ut.grad.numpy()))
+
+
+PARAMETERS = {
+    "ee -> mu+ mu-: MZ, 1/alpha": ("e+ e- > mu+ mu-", dict(sqrt_s=200.0), ("MZ", "aEWM1")),
+    "pp -> e+ e- channels: MZ, WZ": ("p p > e+ e-", dict(sqrt_s=13000.0, cuts={"mmll": 60.0, "mmllmax": 120.0},
+                                                       scale=91.188, channel="diagrams"), ("MZ", "WZ")),
+    "gg -> t t~, model alpha_s: aS, WT": ("g g > t t~", dict(sqrt_s=13000.0, alpha_s=None), ("aS", "WT")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PARAMETERS))
+def test_gradcheck_in_the_model_inputs(case):
+    text, options, names = PARAMETERS[case]
+    f = numhep.integrand(text, **options)
+    rng = np.random.default_rng(2)
+    u = rng.uniform(0.05, 0.95, (6, f.dim))
+    channel = () if f.channels is None else (torch.tensor(np.arange(6) % f.n_channels),)
+    scale = float(np.abs(f(u, *(c.numpy() for c in channel))).max())
+    base = numhep.model("sm").parameters()
+    inputs = [torch.tensor(base[k], dtype=torch.float64, requires_grad=True) for k in names]
+
+    def weights(v, *values):
+        return f(v, *channel, params=dict(zip(names, values))) / scale
+
+    assert torch.autograd.gradcheck(weights, (torch.tensor(u, requires_grad=True), *inputs), eps=1e-6, atol=1e-6,
+                                    rtol=1e-4)
+
+
+def test_running_alpha_s_makes_the_model_alpha_s_drop_out():
+    # with alpha_s from the PDF set, |M|^2 ~ aS^2 is rescaled by (alpha_s(mu)/aS)^2: d w/d aS = 0
+    f = numhep.integrand("g g > t t~", sqrt_s=13000.0)
+    a_s = torch.tensor(0.118, dtype=torch.float64, requires_grad=True)
+    f(np.random.default_rng(3).uniform(0.1, 0.9, (8, f.dim)), params={"aS": a_s}).sum().backward()
+    assert abs(float(a_s.grad)) < 1e-10
+
+
+def test_an_input_that_moves_an_external_mass_is_refused():
+    f = numhep.integrand("p p > t t~", 13000.0)
+    with pytest.raises(ValueError, match="MT = 174.0 moves the mass of an external leg"):
+        f(torch.rand(3, f.dim, dtype=torch.float64), params={"MT": torch.tensor(174.0, dtype=torch.float64)})

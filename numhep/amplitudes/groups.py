@@ -51,13 +51,15 @@ class Subprocess:
         return self.process.name if not self.swapped else f"{self.process.name} (beams exchanged)"
 
     def me(self, p, params=None, grad=False):
-        """|M|^2 at momenta ``p`` in the group's leg order; with ``grad=True`` also d|M|^2/dp,
-        in the same order."""
+        """|M|^2 at momenta ``p`` in the group's leg order; ``grad`` as :func:`numhep.me` takes
+        it, with d|M|^2/dp in the same leg order."""
         order = [1, 0, *range(2, p.shape[1])] if self.swapped else slice(None)
-        if not grad:
+        if grad is False:
             return me(p[:, order], self.process, params=params, check=False)
-        value, dp = me(p[:, order], self.process, params=params, grad=True, check=False)
-        return value, dp[:, order]  # exchanging two legs is its own inverse
+        value, g = me(p[:, order], self.process, params=params, grad=grad, check=False)
+        if isinstance(g, dict):  # exchanging two legs is its own inverse
+            return value, {name: (d[:, order] if name == "p" else d) for name, d in g.items()}
+        return value, g[:, order]
 
 
 @dataclass

@@ -350,7 +350,11 @@ class Integrand:
         outside the unit cube or on the boundary of the physical region get weight 0."""
         return self._evaluate(u, channel, False)[0]
 
-    def _evaluate(self, u, channel, want_pullback):
+    def _evaluate(self, u, channel, want_pullback, params=None, param_names=()):
+        """(IntegrandPoints, pullback or None).  ``params`` override the integrand's model
+        parameters for this call (those that move no external leg's mass); the pullback then
+        also returns d weight/d(each of ``param_names``) per point."""
+        params = self._call_params(params)
         u, inside = self._check_points(u)
         n = u.shape[0]
         if self.channels is None:
@@ -384,7 +388,7 @@ class Integrand:
             mu[idx] = mu_k
             a_s[idx], d_as = self._alpha_s(mu_k, want_pullback)
             hard = self._hard_weights(p[idx], x[idx] if self.hadronic else None, w_ps[idx], mu_k, a_s[idx],
-                                      d_as, want_pullback)
+                                      d_as, want_pullback, params, param_names if want_pullback else ())
             sub_w[idx] = hard[0]
         alphas = bare = weight_of_channel = None
         if self.channels is not None:
@@ -396,8 +400,8 @@ class Integrand:
             weight_of_channel = np.take_along_axis(alphas, channel[:, None], axis=1)[:, 0]
             sub_w *= weight_of_channel[:, None]
         if want_pullback:
-            if not idx.size:
-                pullback = lambda g: np.zeros((n, self.dim))  # noqa: E731 - no point inside the cuts
+            if not idx.size:  # no point inside the cuts
+                pullback = self._no_gradient(n, param_names)
             else:
                 channel_part = None
                 if self.channels is not None:
@@ -405,6 +409,29 @@ class Integrand:
                 pullback = self._pullback(n, idx, x, hard, mu_k, d_mu_fin, d_mu_shat, shat, ps_pullback, inside,
                                           channel_part)
         return IntegrandPoints(sub_w.sum(axis=1), lab, sub_w, x, mu, a_s, alphas, bare), pullback
+
+    def _no_gradient(self, n, param_names):
+        def pullback(g):
+            g_u = np.zeros((n, self.dim))
+            return (g_u, {name: np.zeros(n) for name in param_names}) if param_names else g_u
+
+        return pullback
+
+    def _call_params(self, params):
+        """The model parameters of this call: the integrand's, with ``params`` on top.  Those
+        that would move an external leg's mass are refused: the phase space is built for the
+        masses the integrand was made with."""
+        if not params:
+            return self.params
+        merged = {**self.params, **{k: float(v) for k, v in params.items()}}
+        proc = self.group.subprocesses[0].process
+        values = proc.parameter_values(merged)
+        for pdg, mass in zip(self.group.subprocesses[0].legs, self.masses):
+            name = proc.model.particle(pdg).mass
+            if name and values[name] != mass:
+                raise ValueError(f"params: {name} = {values[name]} moves the mass of an external leg (it is {mass} "
+                                 f"in this integrand's phase space); make an integrand with params={{{name!r}: ...}}")
+        return merged
 
     def _channel_weight_pullback(self, n, idx, p, alphas, bare, channel):
         """d/dp of <g, alpha_c bare> through the channel weight alpha_c of each point; the
@@ -456,10 +483,12 @@ class Integrand:
                 out[(pid, k)] = (f, df_dx, df_dq2)
         return out
 
-    def _hard_weights(self, p, x, w_ps, mu, a_s, d_as, want_derivatives):
+    def _hard_weights(self, p, x, w_ps, mu, a_s, d_as, want_derivatives, params, param_names=()):
         """Per subprocess k of the kept points: W_k = |M_k|^2 (alpha_s/aS)^n_k L_k w_ps / flux
         in pb, with L_k = f_a(x1) f_b(x2) at hadron colliders and flux = 2 s_hat (else fixed);
-        with derivatives also the factors the adjoint needs."""
+        with derivatives also the factors the adjoint needs (and d|M_k|^2/d ``param_names``)."""
+        model = self.group.subprocesses[0].process.model
+        a0 = model.parameters(params or None)["aS"] if params is not self.params else self._model_alpha_s
         if self.hadronic:
             flux = 2.0 * self.sqrt_s**2 * x[:, 0] * x[:, 1]
             densities = self._parton_densities(x, mu, want_derivatives)
@@ -467,13 +496,16 @@ class Integrand:
             flux = np.full(p.shape[0], self.flux)
         base = w_ps / flux * GEV2_TO_PB
         parts = []
+        d_params = []
         for k, sp in enumerate(self.group.subprocesses):
             if want_derivatives:
-                m2, dm2 = sp.me(p, self.params or None, grad=True)
+                m2, grads = sp.me(p, params or None, grad=("p", *param_names))
+                dm2 = grads["p"]
+                d_params.append({name: grads[name] for name in param_names})
             else:
-                m2, dm2 = sp.me(p, self.params or None), None
+                m2, dm2 = sp.me(p, params or None), None
             power = self.qcd_powers[k] if self.alpha_s is not None else 0
-            r = (a_s / self._model_alpha_s) ** power if power else np.ones_like(m2)
+            r = (a_s / a0) ** power if power else np.ones_like(m2)
             lum = fa = fb = None
             if self.hadronic:
                 fa, fb = densities[(sp.legs[0], 0)], densities[(sp.legs[1], 1)]
@@ -481,14 +513,14 @@ class Integrand:
             parts.append((m2, dm2, power, r, fa, fb, lum))
         weights = np.stack([m2 * r * (lum if lum is not None else 1.0) * base
                             for m2, _, _, r, _, _, lum in parts], axis=1)
-        return weights, parts, base, a_s, d_as
+        return weights, parts, base, a_s, d_as, (d_params, param_names, a0)
 
     def _pullback(self, n, idx, x, hard, mu, d_mu_fin, d_mu_shat, shat, ps_pullback, inside, channel_part=None):
         """d/du of <g, weights> at the kept points ``idx``: the adjoint of :meth:`_hard_weights`
         (|M|^2, alpha_s, the PDFs, the flux and the scale) followed by the phase space's.
         Cuts are steps: where one applies the weight is zero, and so is its gradient.  With
         diagram channels ``channel_part`` = (alpha_c per point, the pullback through alpha_c)."""
-        weights, parts, base, a_s, d_as = hard
+        weights, parts, base, a_s, d_as, (d_params, param_names, a0) = hard
         total = weights.sum(axis=1)
 
         def pullback(g_weight):
@@ -524,32 +556,60 @@ class Integrand:
                 full_p += channel_part[1](g_weight)
             g_u = ps_pullback(full_p, full_x, full_w)
             g_u[~inside] = 0.0
-            return g_u
+            if not param_names:
+                return g_u
+            g_theta = {name: np.zeros(n) for name in param_names}
+            for (m2, dm2, power, r, fa, fb, lum), w, dk in zip(parts, weights.T, d_params):
+                rest = g * r * (lum if lum is not None else 1.0) * base
+                for name in param_names:
+                    g_theta[name][idx] += rest * dk[name]
+                    if name == "aS" and power:  # the rescaling (alpha_s / aS)^n divides by the model's aS
+                        g_theta[name][idx] -= g * w * power / a0
+            return g_u, g_theta
 
         return pullback
 
-    def __call__(self, u, channel=None):
+    def __call__(self, u, channel=None, *, params=None):
         """The weights (n,) in pb at the points u (n, dim).  numpy in, numpy out; a torch
         tensor gives a tensor of its dtype and device, which autograd differentiates through
         numhep's adjoints: the flat map or the channel maps (with propagator channel weights),
-        |M|^2, the PDFs, alpha_s and the scale; cuts are steps with zero gradient."""
-        if ab.kind(u) == "torch":
-            return self._weights_on_tensors(u, channel)
-        return self.evaluate(u, channel).weight
+        |M|^2, the PDFs, alpha_s and the scale; cuts are steps with zero gradient.
 
-    def _weights_on_tensors(self, u, channel):
+        ``params`` override model inputs for this call (numbers, or 0-d tensors that receive
+        d weight/d input); an input that moves an external leg's mass is refused, since the
+        phase space is built for the integrand's masses."""
+        if ab.kind(u, *(params or {}).values()) == "torch":
+            return self._weights_on_tensors(u, channel, params)
+        return self._evaluate(u, channel, False, params)[0].weight
+
+    def _weights_on_tensors(self, u, channel, params):
         from numhep import autograd  # torch is an optional dependency: loaded with the first tensor
 
         c = None if channel is None else autograd.as_array(channel) if ab.kind(channel) == "torch" else channel
-        if not autograd.needs_grad(u):
-            weights = self.evaluate(autograd.as_array(u).astype(np.float64), c).weight
-            return autograd.apply(lambda arrays: ((weights,), None), u)[0]
+        params = dict(params or {})
+        names = [k for k, v in params.items() if ab.kind(v) == "torch"]
+        fixed = {k: float(v) for k, v in params.items() if k not in names}
+        self._call_params({**fixed, **{k: float(params[k].detach()) for k in names}})  # refused before autograd runs
+        tensors = [u if ab.kind(u) == "torch" else autograd.torch.as_tensor(np.asarray(u, dtype=np.float64)),
+                   *(params[k].reshape(()) for k in names)]
+        if not autograd.needs_grad(*tensors):
+            values = {**fixed, **{k: float(params[k].detach()) for k in names}}
+            weights = self._evaluate(autograd.as_array(tensors[0]).astype(np.float64), c, False, values)[0].weight
+            return autograd.apply(lambda arrays: ((weights,), None), tensors[0])[0]
 
         def linearize(arrays_in):
-            points, pullback = self._evaluate(np.asarray(arrays_in[0], dtype=np.float64), c, True)
-            return (points.weight,), lambda cot: (pullback(cot[0]),)
+            values = {**fixed, **{k: float(v) for k, v in zip(names, arrays_in[1:])}}
+            points, pullback = self._evaluate(np.asarray(arrays_in[0], dtype=np.float64), c, True, values, names)
 
-        return autograd.apply(linearize, u)[0]
+            def cotangents(cot):
+                if not names:
+                    return (pullback(cot[0]),)
+                g_u, g_theta = pullback(cot[0])
+                return (g_u, *(g_theta[k] for k in names))
+
+            return (points.weight,), cotangents
+
+        return autograd.apply(linearize, *tensors)[0]
 
     def group_label(self, r: int) -> str:
         """Channel ``r``'s propagators, with the number of channels its group stands for."""
@@ -567,21 +627,19 @@ class Integrand:
                                   multiplicity=[self.multiplicity[c] for c in reps], **options)
 
     def torch(self):
-        """The integrand as a function of torch tensors (madnis's ``Integrator(f, dims)``);
-        with diagram channels, madnis's multi-channel signature (x, c) -> (f, y, alpha):
-        f = f(x)/g_c without the channel weight, y the lab momenta / sqrt(s) flattened (the
-        channel-weight network's input), alpha the (n, n_channels) prior weights."""
+        """The integrand as a function of torch tensors (madnis's ``Integrator(f, dims)``):
+        without diagram channels the integrand itself, differentiable in x; with them,
+        madnis's multi-channel signature (x, c) -> (f, y, alpha): f = f(x)/g_c without the
+        channel weight, y the lab momenta / sqrt(s) flattened (the channel-weight network's
+        input), alpha the (n, n_channels) prior weights, as tensors without gradients (madnis
+        trains on them as data; ``f(u, c)`` is the differentiable weight)."""
         import torch
 
         def as_t(a, like):
             return torch.as_tensor(np.ascontiguousarray(a), dtype=like.dtype, device=like.device)
 
         if self.channels is None:
-
-            def f(x):
-                return as_t(self(x.detach().cpu().numpy().astype(np.float64)), x)
-
-            return f
+            return self
 
         def f_multi(x, c):
             pts = self.evaluate(x.detach().cpu().numpy().astype(np.float64), c.detach().cpu().numpy())
