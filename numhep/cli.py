@@ -80,6 +80,8 @@ def _sampler(args, f):
             return u, np.ones(u.shape[0])
 
         return sobol
+    if args.sampler == "madnis":
+        return "madnis"
     return None
 
 
@@ -95,7 +97,7 @@ def _generate(args) -> int:
         progress=not args.quiet, sampler=_sampler(args, f),
     )
     source = {"numhep": "numhep VEGAS", "vegas": "pilot sample of the vegas package's grid",
-              "sobol": "pilot sample of scrambled Sobol points"}[args.sampler]
+              "sobol": "pilot sample of scrambled Sobol points", "madnis": "pilot sample of the madnis flow"}[args.sampler]
     rows = [
         ("process", f"{args.process} at sqrt(s) = {args.sqrt_s:g} GeV"),
         (f"sigma ({source})", f"{res.sigma:.6g} +- {res.error:.2g} pb" +
@@ -111,6 +113,7 @@ def _generate(args) -> int:
     rows += [
         ("unweighting efficiency", f"{res.efficiency * 100:.2f} %  (overweight fraction {res.overweight_fraction:.1e})"),
         ("events", f"{res.n_events:,} in {', '.join(res.files.values())}"),
+        ("integrand calls", f"{res.integrand_calls:,} (sampler setup, pilot sample and trials)"),
         ("time", f"{time.perf_counter() - t0:.1f} s"),
     ]
     if args.plot:
@@ -223,9 +226,10 @@ def main(argv=None) -> int:
     g.add_argument("--cut", action="append", help="a cut NAME=VALUE (ptj=20, mmll=60 ...)")
     g.add_argument("--scale", default="ht/2", help="mu_F = mu_R: GeV, ht/2, ht or shat (default ht/2)")
     g.add_argument("--quiet", action="store_true", help="no progress bars")
-    g.add_argument("--sampler", choices=("numhep", "vegas", "sobol"), default="numhep",
+    g.add_argument("--sampler", choices=("numhep", "vegas", "sobol", "madnis"), default="numhep",
                    help="where the points come from: numhep's VEGAS (default), the vegas package adapted with the "
-                        "same calls, or scrambled Sobol points")
+                        "same calls, scrambled Sobol points, or a madnis flow trained with the same calls (kept "
+                        "beside the events)")
     _channel_options(g)
     sub.add_parser("processes", help="list registered processes")
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -9,7 +9,8 @@ import pytest
 import numhep
 from numhep.events import files as event_files
 from numhep.amplitudes.colour_flow import colour_flows
-from numhep.events.generation import generate, max_weight, unweight
+from numhep.events.generation import generate, unweight
+from numhep.integration.metrics import max_weight
 
 SMALL = dict(n_points=4000, n_iterations=4, n_warmup=1, pilot_points=20000, batch_size=2000, progress=False)
 
@@ -273,3 +274,32 @@ def test_a_resume_with_other_settings_is_refused_and_a_short_file_is_refilled(tm
     assert event_files.count_lhe_events(lhe) == 100
     generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
     assert lhe.read_text().split("</init>")[1] == ref.read_text().split("</init>")[1]
+
+
+def test_events_from_a_madnis_flow_trained_here(tmp_path, monkeypatch):
+    pytest.importorskip("madnis")
+    opts = dict(n_events=300, batch_size=100, pilot_points=4000, n_points=1024, n_iterations=4, progress=False,
+                seed=5, sampler="madnis")
+    ref = generate("e+ e- > mu+ mu-", 91.188, lhe=tmp_path / "ref.lhe", **opts)
+    assert (tmp_path / "ref.lhe.madnis.pt").exists()  # the trained flow stays beside the events
+    # training (4 x 1024) + pilot (madnis evaluates what it samples, numhep again) + trials
+    assert ref.integrand_calls == 4 * 1024 + 2 * 4000 + 2 * ref.n_trials
+    exact = numhep.vegas_integrate(numhep.integrand("e+ e- > mu+ mu-", 91.188), numhep.VegasGrid(2),
+                                   n_points=20000, n_iterations=6, n_warmup=2, seed=4)
+    assert abs(ref.sigma - exact.mean) < 4 * np.hypot(ref.error, exact.sdev)
+    lhe = tmp_path / "cut.lhe"
+    original = event_files.LHEWriter.write
+    calls = {"n": 0}
+
+    def dying_write(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(event_files.LHEWriter, "write", dying_write)
+    with pytest.raises(KeyboardInterrupt):
+        generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
+    monkeypatch.setattr(event_files.LHEWriter, "write", original)
+    generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
+    assert lhe.read_text().split("</init>")[1] == (tmp_path / "ref.lhe").read_text().split("</init>")[1]

@@ -18,9 +18,37 @@ resume, which is what makes event generation from it resumable.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-__all__ = ["point_sampler"]
+from numhep.storage import atomic_write
+
+__all__ = ["point_sampler", "trained_madnis"]
+
+
+def trained_madnis(f, path, *, calls: int, seed: int, batch_size: int = 1024, progress: bool = False):
+    """A madnis ``Integrator`` on the flat integrand ``f`` (its flow with uniform latent space,
+    logarithmic permutations and spline couplings), trained with ``calls`` integrand calls and
+    saved to ``path``; when ``path`` exists, the saved one (so a resumed generation samples
+    from the same flow).  Returns (integrator, integrand calls spent on training)."""
+    import torch
+    from madnis.integrator import Integrator
+
+    if f.channels is not None:
+        raise ValueError("sampler='madnis': generate from a flat integrand (channel=None); madnis weights "
+                         "diagram channels with its own learned alphas")
+    torch.manual_seed(seed)
+    integrator = Integrator(f, dims=f.dim, batch_size=batch_size)
+    path = Path(path)
+    if path.exists():
+        integrator.load_state_dict(torch.load(path, weights_only=True))
+        return integrator, 0
+    steps = max(calls // batch_size, 1)
+    integrator.train(steps)
+    with atomic_write(path) as tmp:
+        torch.save(integrator.state_dict(), tmp)
+    return integrator, steps * batch_size
 
 
 def point_sampler(sampler):

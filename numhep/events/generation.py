@@ -48,20 +48,14 @@ import numpy as np
 
 from numhep.amplitudes.colour_flow import colour_flows
 from numhep.declarations.standard_model import INPUTS
-from numhep.events.external_samplers import point_sampler
+from numhep.events.external_samplers import point_sampler, trained_madnis
 from numhep.events.files import HDF5Writer, LHEWriter, count_lhe_events
 from numhep.integration.integrands import Integrand
+from numhep.integration.metrics import max_weight
 from numhep.integration.vegas import VegasGrid, vegas_integrate
 from numhep.storage import restore_rng, rng_state, save_arrays
 
-__all__ = ["GenerationResult", "generate", "max_weight", "unweight"]
-
-
-def max_weight(weights, replicas: int = 20) -> float:
-    """w_max as the median over ``replicas`` equal sub-samples of their maximum weight."""
-    w = np.asarray(weights, dtype=np.float64)
-    parts = np.array_split(w, max(1, min(replicas, w.size)))
-    return float(np.median([p.max() for p in parts]))
+__all__ = ["GenerationResult", "generate", "unweight"]
 
 
 def unweight(weights, w_max: float, rng):
@@ -81,6 +75,7 @@ class GenerationResult:
     efficiency: float  # <w>/w_max
     overweight_fraction: float
     n_trials: int
+    integrand_calls: int = 0  # VEGAS or training, the pilot sample and the trials: what the run cost
     subprocess_sigma: dict = field(default_factory=dict)  # name -> pb
     channel_sigma: dict = field(default_factory=dict)  # diagram channel group -> pb (VEGAS)
     files: dict = field(default_factory=dict)
@@ -114,6 +109,8 @@ class _ExternalSampler:
             raise ValueError("sampler: an external sampler draws points of the flat integrand (channel=None)")
         self._draw = point_sampler(sampler)
         self.dim = f.dim
+        #: integrand calls the sampler makes itself per point (madnis evaluates what it samples)
+        self.own_calls = 1 if type(sampler).__module__.split(".")[0] == "madnis" else 0
 
     def draw(self, rng, n):
         u, density = self._draw(rng, n)
@@ -201,9 +198,12 @@ def generate(
 
     ``channel="diagrams"`` (an integrand option) samples the diagram channels with a
     VEGAS grid each; the default is the flat map with one grid.  ``sampler`` draws the points
-    instead of numhep's VEGAS: a trained madnis ``Integrator``, a ``vegas.Integrator`` or a
-    function ``(rng, n) -> (u, density)`` (:mod:`numhep.events.external_samplers`); sigma is
-    then the mean weight of the pilot sample, and a resume needs the same sampler again."""
+    instead of numhep's VEGAS: a trained madnis ``Integrator``, a ``vegas.Integrator``, a
+    function ``(rng, n) -> (u, density)`` (:mod:`numhep.events.external_samplers`), or
+    ``"madnis"``: a madnis flow trained here with the calls VEGAS would use and saved beside
+    the events (``<lhe>.madnis.pt``).  sigma is then the mean weight of the pilot sample, and
+    a resume needs the same sampler again.  ``integrand_calls`` in the result counts every
+    call, VEGAS or training included, so that samplers compare on the same work."""
     f = integrand or Integrand(process, sqrt_s, **integrand_options)
     if n_events < 1:
         raise ValueError(f"n_events: must be positive, got {n_events}")
@@ -217,6 +217,13 @@ def generate(
     run = _run_fingerprint(f, n_events=n_events, hdf5=hdf5, n_points=n_points, n_iterations=n_iterations,
                            n_warmup=n_warmup, pilot_points=pilot_points, replicas=replicas, batch_size=batch_size,
                            seed=seed, sampler=sampler)
+    setup_calls = 0
+    if isinstance(sampler, str):
+        if sampler != "madnis":
+            raise ValueError(f"sampler: {sampler!r} is not a sampler name (use 'madnis', or give a sampler object)")
+        # trained with the calls VEGAS would have used, and kept beside the events for a resume
+        sampler, setup_calls = trained_madnis(f, f"{lhe}.madnis.pt", calls=n_points * n_iterations, seed=seed,
+                                              progress=progress)
     if resuming:
         st = np.load(state_path, allow_pickle=False)
         _refuse_a_different_run(lhe, json.loads(str(st["run"])) if "run" in st else {}, run)
@@ -227,6 +234,7 @@ def generate(
         sigma, error, chi2 = (float(v) for v in st["integral"])
         w_max, eps_pilot = float(st["w_max"]), float(st["eps_pilot"])
         written = int(st["written"])
+        setup_calls = int(st["setup_calls"])
         restore_rng(rng, st["rng"])
         sub_sums = st["sub_sums"].copy()
         total, overweight = (float(v) for v in st["totals"])
@@ -258,7 +266,10 @@ def generate(
             res = f.multichannel_vegas(**opts)
             draws = _ChannelSampler.from_result(f, res)
             channel_sigma = {f.group_label(r): m for r, (m, _) in zip(f.representatives, res.channels)}
+        if sampler is None:
+            setup_calls = res.n_evaluations
         x, channel, factor = draws.draw(rng, pilot_points)
+        setup_calls += x.shape[0] * (1 + getattr(draws, "own_calls", 0))
         w = f.evaluate(x, channel).weight * factor
         if not np.any(w > 0):
             raise ValueError(f"{f.group.text!r}: no pilot point passed the cuts; loosen them")
@@ -292,7 +303,8 @@ def generate(
     rng_start = str(st["rng_start"]) if resuming else rng_state(rng)
     while written < n_events:
         rng_before = rng_state(rng)
-        save_arrays(state_path, **draws.arrays(), run=json.dumps(run), rng_start=rng_start, integral=np.array([sigma, error, chi2]), w_max=w_max,
+        save_arrays(state_path, **draws.arrays(), run=json.dumps(run), rng_start=rng_start, setup_calls=setup_calls,
+                    integral=np.array([sigma, error, chi2]), w_max=w_max,
                     eps_pilot=eps_pilot, written=written, rng=rng_before, n_trials=n_trials,
                     sub_sums=sub_sums, totals=np.array([total, overweight]),
                     channel_names=np.array(list(channel_sigma), dtype=str),
@@ -344,6 +356,7 @@ def generate(
     return GenerationResult(
         sigma=sigma, error=error, chi2_dof=chi2, n_events=written, w_max=w_max,
         efficiency=total / n_trials / w_max, overweight_fraction=overweight / n_trials, n_trials=n_trials,
+        integrand_calls=setup_calls + n_trials * (1 + getattr(draws, "own_calls", 0)),
         subprocess_sigma={s.name: v / n_trials for s, v in zip(f.group.subprocesses, sub_sums)},
         channel_sigma=channel_sigma,
         files={"lhe": str(lhe), **({"hdf5": str(hdf5)} if hdf5 is not None else {})},
@@ -363,7 +376,8 @@ def _run_fingerprint(f: Integrand, sampler, **settings) -> dict:
         "params": repr(sorted(f.params.items())),
         "channel": repr(f.channel),
         "clip_negative_pdf": repr(f.clip_negative_pdf),
-        "sampler": "numhep VEGAS" if sampler is None else type(sampler).__name__,
+        "sampler": ("numhep VEGAS" if sampler is None else sampler if isinstance(sampler, str)
+                    else type(sampler).__name__),
     }
     run.update({k: str(v) for k, v in settings.items()})
     return run
