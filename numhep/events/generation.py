@@ -55,7 +55,7 @@ from numhep.integration.metrics import max_weight
 from numhep.integration.vegas import VegasGrid, vegas_integrate
 from numhep.storage import restore_rng, rng_state, save_arrays
 
-__all__ = ["GenerationResult", "generate", "unweight"]
+__all__ = ["ChannelSampler", "GenerationResult", "generate", "unweight"]
 
 
 def unweight(weights, w_max: float, rng):
@@ -125,7 +125,7 @@ class _ExternalSampler:
         return {}
 
 
-class _ChannelSampler:
+class ChannelSampler:
     """Points of the diagram channels: group r with probability P_r, one of its channels
     uniformly, the point from r's grid (see the module docstring)."""
 
@@ -140,7 +140,7 @@ class _ChannelSampler:
         self.dim = f.dim
 
     @classmethod
-    def from_result(cls, f: Integrand, res) -> "_ChannelSampler":
+    def from_result(cls, f: Integrand, res) -> "ChannelSampler":
         share = np.maximum([m for m, _ in res.channels], 0.0)
         k = share.size
         prob = np.full(k, 1.0 / k) if share.sum() <= 0 else share / share.sum()
@@ -167,7 +167,7 @@ class _ChannelSampler:
         return {"edges": np.array([g.edges for g in self.grids]), "probabilities": self.probabilities}
 
     @classmethod
-    def from_arrays(cls, f: Integrand, st) -> "_ChannelSampler":
+    def from_arrays(cls, f: Integrand, st) -> "ChannelSampler":
         return cls(f, [VegasGrid.from_edges(e) for e in st["edges"]], st["probabilities"])
 
 
@@ -230,7 +230,7 @@ def generate(
         if sampler is not None:
             draws = _ExternalSampler(f, sampler)
         else:
-            draws = (_FlatSampler if f.channels is None else _ChannelSampler).from_arrays(f, st)
+            draws = (_FlatSampler if f.channels is None else ChannelSampler).from_arrays(f, st)
         sigma, error, chi2 = (float(v) for v in st["integral"])
         w_max, eps_pilot = float(st["w_max"]), float(st["eps_pilot"])
         written = int(st["written"])
@@ -264,7 +264,7 @@ def generate(
             draws = _FlatSampler(grid)
         else:
             res = f.multichannel_vegas(**opts)
-            draws = _ChannelSampler.from_result(f, res)
+            draws = ChannelSampler.from_result(f, res)
             channel_sigma = {f.group_label(r): m for r, (m, _) in zip(f.representatives, res.channels)}
         if sampler is None:
             setup_calls = res.n_evaluations

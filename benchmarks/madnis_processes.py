@@ -1,0 +1,85 @@
+"""Neural importance sampling against numhep's multi-channel VEGAS on numhep's diagram channels.
+
+For each process, at an equal number of integrand calls for adaptation or training, then the
+same number of points to measure with: sigma/I and the unweighting efficiency
+(:func:`numhep.integration.metrics.sampler_quality`, one definition for every row), mean and
+spread over seeds, and the wall time per row.  Rows:
+
+* numhep multi-channel VEGAS (a grid per channel group);
+* madnis 1.0's ``Integrator`` on the same numhep integrand with numhep's prior channel
+  weights and channel groups, its default setup.
+
+The rows of numhep's own MadNIS trainer (fixed and learned channel weights, VEGAS
+initialisation, stratified and buffered training) join this table as they are built.
+
+    python benchmarks/madnis_processes.py [--calls 200000] [--seeds 5] [--processes www,vbs,wjj]
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+import numhep
+from numhep.events.generation import ChannelSampler
+from numhep.integration.metrics import sampler_quality
+
+PROCESSES = {
+    "www": ("u d~ > w+ w+ w-", dict(sqrt_s=1000.0, pdf=None)),
+    "vbs": ("u c > w+ w+ d s QCD=0", dict(sqrt_s=13000.0, pdf=None, cuts={"ptj": 20.0, "mmjj": 100.0})),
+    "wjj": ("g g > w+ d u~ g", dict(sqrt_s=1000.0, pdf=None, cuts={"ptj": 20.0, "drjj": 0.4})),
+}
+
+
+def vegas_row(f, calls, seed, iterations=10):
+    res = f.multichannel_vegas(n_points=calls // iterations, n_iterations=iterations, n_warmup=3, seed=seed)
+    # the adapted grids, sampled as numhep.generate samples them: channel groups by their share
+    draws = ChannelSampler.from_result(f, res)
+    x, channel, factor = draws.draw(np.random.default_rng(seed + 1000), calls)
+    return f.evaluate(x, channel).weight * factor
+
+
+def madnis_row(f, calls, seed):
+    import torch
+    from madnis.integrator import Integrator
+
+    torch.manual_seed(seed)
+    integrator = Integrator(f.madnis(), batch_size=1024)
+    integrator.train(max(calls // 1024, 1))
+    batch = integrator.sample(calls)
+    return batch.weights.double().numpy()
+
+
+ROWS = {
+    "numhep multi-channel VEGAS": vegas_row,
+    "madnis 1.0 (default)": madnis_row,
+}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--calls", type=int, default=200_000)
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--processes", default="www,vbs,wjj")
+    args = ap.parse_args()
+    for key in args.processes.split(","):
+        text, options = PROCESSES[key]
+        f = numhep.integrand(text, channel="diagrams", **options)
+        print(f"\n{text}: {f.n_channels} channels in {len(f.representatives)} groups, {args.calls} calls to "
+              f"adapt or train and {args.calls} to measure, {args.seeds} seeds (mean +- spread)")
+        print(f"{'sampler':<30}{'sigma pb':>12}{'sigma/I':>16}{'unweighting eff. %':>22}{'s per seed':>12}")
+        for name, run in ROWS.items():
+            qualities, seconds = [], []
+            for seed in range(1, args.seeds + 1):
+                t0 = time.perf_counter()
+                qualities.append(sampler_quality(run(f, args.calls, seed)))
+                seconds.append(time.perf_counter() - t0)
+            sig = np.array([q.integral for q in qualities])
+            rel = np.array([q.relative_std for q in qualities])
+            eff = 100 * np.array([q.efficiency for q in qualities])
+            print(f"{name:<30}{sig.mean():>12.5g}{rel.mean():>9.3g} +- {rel.std():<5.2g}"
+                  f"{eff.mean():>14.3g} +- {eff.std():<5.2g}{np.mean(seconds):>10.1f}")
+
+
+if __name__ == "__main__":
+    main()
