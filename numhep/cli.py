@@ -243,7 +243,9 @@ def main(argv=None) -> int:
             return 0
         return _generate(args) if args.command == "generate" else _integrate(args)
     except (LookupError, ValueError) as exc:
-        print(f"numhep: error: {exc}", file=sys.stderr)
+        # a KeyError's str() quotes its message; the message itself is what the user reads
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"numhep: error: {message}", file=sys.stderr)
         return 2
 
 

@@ -36,3 +36,18 @@ def test_pdg_codes_are_whole_numbers_and_alpha_s_stops_at_the_landau_pole():
     with pytest.raises(ValueError, match="Landau pole"):
         pdf.alphasQ2(np.array([0.01, 100.0]))
     assert pdf.alphasQ2(2.0) > pdf.alphasQ2(100.0) > 0
+
+
+def test_errors_point_the_right_way(capsys):
+    from numhep.amplitudes import ProcessSyntaxError
+    from numhep.cli import main
+
+    with pytest.raises(ProcessSyntaxError, match="'p p > t t~~': unknown particle 't~~'"):
+        numhep.integrand("p p > t t~~", 13000.0)
+    with pytest.raises(ProcessSyntaxError, match="electric charge is not conserved"):
+        numhep.process("g g > t t")
+    with pytest.raises(LookupError, match="LHAPDF_DATA_PATH"):
+        numhep.pdf("NoSuchSet_nlo")
+    assert main(["integrate", "e+ e- > mu+ mu-", "--cut", "ptjj=3", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown cut" in err and not err.startswith("numhep: error: '")

@@ -90,7 +90,8 @@ class CompiledProcess(Process):
         mdl, legs_out, orders, resonances = self._generation
         diagrams = _diagrams.generate(mdl, legs_out, max_orders=orders, resonances=resonances, reference=reference)
         if not diagrams.diagrams:
-            raise ProcessSyntaxError(f"{self.text!r}: no tree-level diagrams in model {mdl.name!r}")
+            raise ProcessSyntaxError(f"{self.text!r}: no tree-level diagrams in model {mdl.name!r}"
+                                     f"{_forbidden_by(mdl, legs_out)}")
         used = _diagrams.used_currents(diagrams)
         colour = _colour.ColourDecomposition(mdl, diagrams, used)
         self._diagram_set = diagrams
@@ -233,6 +234,21 @@ class CompiledProcess(Process):
 
 
 _CACHE: dict = {}
+
+
+def _forbidden_by(model, legs_out) -> str:
+    """Which conserved quantity, if any, forbids the process (legs all outgoing)."""
+    particles = [model.particle(q) for q in legs_out]
+    charge = sum(p.charge * (1 if q > 0 or p.self_conjugate else -1) for p, q in zip(particles, legs_out))
+    if abs(charge) > 1e-9:
+        return f": electric charge is not conserved (final minus initial: {charge:+.3g})"
+    fermions = sum(p.spin == 2 for p in particles)
+    if fermions % 2:
+        return ": an odd number of fermions"
+    triplets = sum((1 if q > 0 else -1) for p, q in zip(particles, legs_out) if p.colour == 3)
+    if triplets % 3:
+        return ": colour cannot be conserved (the quarks and antiquarks do not form a singlet)"
+    return ""
 
 
 def compile_process(text: str, model="sm", name: str | None = None) -> CompiledProcess:

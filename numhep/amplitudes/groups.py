@@ -135,7 +135,8 @@ def process_group(text: str, model="sm") -> ProcessGroup:
             except ProcessSyntaxError as exc:
                 if "no tree-level diagrams" in str(exc):
                     continue
-                raise
+                # say it of what the user wrote, not of the subprocess it expanded to
+                raise ProcessSyntaxError(f"{text!r}: {str(exc).split(': ', 1)[-1]}") from None
             compiled[key] = proc
         legs = (proc.legs[1], proc.legs[0], *proc.legs[2:]) if swapped else proc.legs
         m = (proc.masses[1], proc.masses[0], *proc.masses[2:]) if swapped else proc.masses

@@ -98,7 +98,8 @@ def locate(name: str) -> SetFiles:
     close = difflib.get_close_matches(name, available_sets(), n=5, cutoff=0.5)
     hint = f" Close matches: {', '.join(close)}." if close else ""
     where = ", ".join(str(p) for p in search_paths()) or "(no folders: set LHAPDF_DATA_PATH)"
-    raise PDFNotFoundError(f"PDF set {name!r} not found in {where}.{hint}")
+    raise PDFNotFoundError(f"PDF set {name!r} not found in {where}.{hint} Sets of your own: put their folders "
+                           "in a directory named by LHAPDF_DATA_PATH.")
 
 
 def _parse_value(text: str):
