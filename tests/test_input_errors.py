@@ -51,3 +51,10 @@ def test_errors_point_the_right_way(capsys):
     assert main(["integrate", "e+ e- > mu+ mu-", "--cut", "ptjj=3", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "unknown cut" in err and not err.startswith("numhep: error: '")
+
+
+def test_integer_momenta_are_named_as_the_cause_of_a_broken_balance():
+    # three final-state particles: rounding each component leaves a few GeV unbalanced
+    p, _ = numhep.rambo(3, 500.0, numhep.process("gg_ttg").masses, seed=2)
+    with pytest.raises(ValueError, match="the momenta are integers"):
+        numhep.me(np.round(p).astype(np.int64), "gg_ttg")

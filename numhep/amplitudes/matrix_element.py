@@ -78,9 +78,16 @@ def me(p, process, *, params: dict | None = None, grad=False, check: bool = True
 
 
 def _me_on_arrays(xp, p, proc, params, grad, check):
+    integer = getattr(p, "dtype", None) is not None and xp.asarray(p).dtype.kind in "iu"
     p = ab.momenta(p, xp=xp, single=True)
     if check:
-        check_momenta(p, proc, xp)
+        try:
+            check_momenta(p, proc, xp)
+        except ValueError as exc:
+            if integer and "conserve" in str(exc):  # the likely cause, rather than the physics
+                raise ValueError(f"{exc}; the momenta are integers: rounding them broke the balance, pass "
+                                 "floating-point momenta") from None
+            raise
     else:  # check=False skips the conservation test, never the shape: no input indexes out of bounds
         check_shape(p, proc)
     if not grad:
