@@ -34,7 +34,7 @@ import inspect
 
 from numhep import arrays
 
-__all__ = ["Op", "kernel_op"]
+__all__ = ["Op", "call_kernel", "call_vjp", "kernel_op"]
 
 
 class Op:
@@ -136,22 +136,35 @@ def kernel_op(kernel, *, signature, outputs, shapes, differentiable, scratch=Non
 
     def forward(xp, *args, **kwargs):
         inputs, _ = signature(xp, *args, **kwargs)
-        outs = tuple(xp.empty(shape, dtype=dtype) for shape, dtype in shapes(inputs))
-        kernel(*inputs, *outs)
-        return outs
+        return call_kernel(kernel, xp, inputs, shapes(inputs))
 
     def vjp(xp, *args, **kwargs):
         n_args = len(args) - len(names)
         inputs, grads = signature(xp, *args[:n_args], **kwargs)
         cotangents = tuple(_cotangent(c, shape, name, xp)
                            for c, (shape, _), name in zip(args[n_args:], shapes(inputs), names))
-        work = tuple(xp.empty(shape, dtype=dtype) for shape, dtype in (scratch(inputs) if scratch else ()))
-        results = tuple(xp.empty_like(inputs[grads[name]]) for name in differentiable)
-        kernel.vjp(*inputs, *cotangents, *work, *results)
-        return results
+        return call_vjp(kernel, xp, inputs, cotangents, [grads[name] for name in differentiable],
+                        scratch(inputs) if scratch else ())
 
     return Op(forward, vjp, signature=signature, differentiable=differentiable, n_outputs=len(names),
               result=result, name=signature.__name__.lstrip("_"))
+
+
+def call_kernel(kernel, xp, inputs, shapes):
+    """``kernel(*inputs, *outputs)`` with fresh outputs of the given (shape, dtype); the outputs."""
+    outs = tuple(xp.empty(shape, dtype=dtype) for shape, dtype in shapes)
+    kernel(*inputs, *outs)
+    return outs
+
+
+def call_vjp(kernel, xp, inputs, cotangents, positions, scratch=()):
+    """``kernel.vjp(*inputs, *output cotangents, *scratch, *input cotangents)``, numhep's
+    calling convention (:mod:`numhep.kernels._target`): the cotangents of the inputs at
+    ``positions``, in that order."""
+    work = tuple(xp.empty(shape, dtype=dtype) for shape, dtype in scratch)
+    results = tuple(xp.empty_like(inputs[k]) for k in positions)
+    kernel.vjp(*inputs, *cotangents, *work, *results)
+    return results
 
 
 def _cotangent(c, shape, name, xp):

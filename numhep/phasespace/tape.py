@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from numhep.ops import call_kernel, call_vjp
+
 __all__ = ["Tape", "Var"]
 
 
@@ -68,13 +70,10 @@ class Tape:
         cotangents, *input cotangents)``, numhep's calling convention."""
         values = [np.ascontiguousarray(_value(a)) if isinstance(_value(a), np.ndarray) else _value(a)
                   for a in inputs]
-        outs = [np.empty(shape, dtype=dtype) for shape, dtype in outputs]
-        kernel(*values, *outs)
-        result = [Var(o) for o in outs]
+        result = [Var(o) for o in call_kernel(kernel, np, values, outputs)]
 
         def vjp(gouts):
-            grads = [np.empty_like(values[k]) for k in differentiable]
-            kernel.vjp(*values, *[np.ascontiguousarray(g) for g in gouts], *grads)
+            grads = call_vjp(kernel, np, values, [np.ascontiguousarray(g) for g in gouts], differentiable)
             full = [None] * len(inputs)
             for k, g in zip(differentiable, grads):
                 full[k] = g
