@@ -229,8 +229,10 @@ def test_events_from_vegas_and_madnis_integrators(tmp_path):
     f = numhep.integrand("e+ e- > mu+ mu-", 91.188)
     integ = vegas.Integrator(f.dim * [[0, 1]])
     integ(vegas.batchintegrand(lambda x: np.ascontiguousarray(f(x))), nitn=5, neval=4000)
+    own_generator = integ.ran_array_generator
     res = generate("e+ e- > mu+ mu-", 91.188, n_events=200, lhe=tmp_path / "v.lhe", pilot_points=8000,
                    progress=False, sampler=integ)
+    assert integ.ran_array_generator is own_generator  # the user's integrator is handed back as it was
     exact = numhep.vegas_integrate(f, numhep.VegasGrid(f.dim), n_points=20000, n_iterations=6, n_warmup=2, seed=4)
     assert res.n_events == 200 and abs(res.sigma - exact.mean) < 4 * np.hypot(res.error, exact.sdev)
     madnis = pytest.importorskip("madnis.integrator")

@@ -78,7 +78,7 @@ def me(p, process, *, params: dict | None = None, grad=False, check: bool = True
 
 
 def _me_on_arrays(xp, p, proc, params, grad, check):
-    integer = getattr(p, "dtype", None) is not None and xp.asarray(p).dtype.kind in "iu"
+    integer = getattr(getattr(p, "dtype", None), "kind", "f") in "iu"
     p = ab.momenta(p, xp=xp, single=True)
     if check:
         try:

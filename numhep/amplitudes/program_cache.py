@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from numhep.amplitudes.compiler import program as _program
-from numhep.storage import atomic_write, cache_dir
+from numhep.storage import cache_dir, save_arrays
 
 __all__ = ["key", "load", "save"]
 
@@ -65,9 +65,7 @@ def save(key: str, program, n_diagrams: int, n_colour: int) -> None:
     arrays = {a: getattr(program, a) for a in _ARRAYS}
     meta["hash"] = _content_hash(arrays, meta)
     try:
-        with atomic_write(cache_dir("processes", create=True) / f"{key}.npz") as tmp:
-            with open(tmp, "wb") as fh:
-                np.savez(fh, meta=json.dumps(meta), **arrays)
+        save_arrays(cache_dir("processes", create=True) / f"{key}.npz", meta=json.dumps(meta), **arrays)
     except OSError:
         pass
 

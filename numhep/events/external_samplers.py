@@ -81,16 +81,20 @@ def _madnis_points(integrator):
 
 def _vegas_points(integrator):
     def draw(rng, n):
-        integrator.ran_array_generator = rng.random
+        own = integrator.ran_array_generator
+        integrator.ran_array_generator = rng.random  # numhep's generator, for resumable runs
         points, weights = [], []
-        while sum(len(w) for w in weights) < n:  # whole iterations: the weights refer to them
-            batch_x, batch_w = [], []
-            for x, w in integrator.random_batch():
-                batch_x.append(np.array(x, dtype=np.float64))
-                batch_w.append(np.array(w, dtype=np.float64))
-            w = np.concatenate(batch_w)
-            points.append(np.concatenate(batch_x))
-            weights.append(w * w.size)  # N w: the mean of f N w is the integral
+        try:
+            while sum(len(w) for w in weights) < n:  # whole iterations: the weights refer to them
+                batch_x, batch_w = [], []
+                for x, w in integrator.random_batch():
+                    batch_x.append(np.array(x, dtype=np.float64))
+                    batch_w.append(np.array(w, dtype=np.float64))
+                w = np.concatenate(batch_w)
+                points.append(np.concatenate(batch_x))
+                weights.append(w * w.size)  # N w: the mean of f N w is the integral
+        finally:
+            integrator.ran_array_generator = own  # the user's integrator is left as it was
         # all the points of whole iterations: a part of one would cover only some hypercubes
         return np.concatenate(points), 1.0 / np.concatenate(weights)
 

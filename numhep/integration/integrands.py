@@ -590,8 +590,11 @@ class Integrand:
         names = [k for k, v in params.items() if ab.kind(v) == "torch"]
         fixed = {k: float(v) for k, v in params.items() if k not in names}
         self._call_params({**fixed, **{k: float(params[k].detach()) for k in names}})  # refused before autograd runs
-        tensors = [u if ab.kind(u) == "torch" else autograd.torch.as_tensor(np.asarray(u, dtype=np.float64)),
-                   *(params[k].reshape(()) for k in names)]
+        if ab.kind(u) != "torch":  # points given as numpy with parameter tensors
+            import torch
+
+            u = torch.as_tensor(np.asarray(u, dtype=np.float64))
+        tensors = [u, *(params[k].reshape(()) for k in names)]
         if not autograd.needs_grad(*tensors):
             values = {**fixed, **{k: float(params[k].detach()) for k in names}}
             weights = self._evaluate(autograd.as_array(tensors[0]).astype(np.float64), c, False, values)[0].weight

@@ -192,7 +192,8 @@ class PDFSet:
         return self.alphasQ2(np.asarray(q) ** 2, grad=grad)
 
 
-def _xfxq2_values(xp, pdf, pid, x, q2):
+def _xfxq2_inputs(xp, pdf, pid, x, q2):
+    """(the kernel's inputs, the broadcast shape, the masks of points clamped to the grid)."""
     xp, shape, col, xf_, q2_ = pdf._prepare(pid, x, q2, xp)
     clamped = None
     if pdf.extrapolator == "nearest":
@@ -200,8 +201,12 @@ def _xfxq2_values(xp, pdf, pid, x, q2):
         clamped = (xf_ < pdf.xMin, (q2_ < pdf.q2Min) | (q2_ > pdf.q2Max))
         xf_ = xp.maximum(xf_, pdf.xMin)
         q2_ = xp.clip(q2_, pdf.q2Min, pdf.q2Max)
-    inputs = (col, xf_, q2_, *pdf._arrays(xp))
-    out = xp.empty(xf_.shape[0])
+    return (col, xf_, q2_, *pdf._arrays(xp)), shape, clamped
+
+
+def _xfxq2_values(xp, pdf, pid, x, q2):
+    inputs, shape, clamped = _xfxq2_inputs(xp, pdf, pid, x, q2)
+    out = xp.empty(inputs[1].shape[0])
     _pdf.xfxq2(*inputs, out)
     return out, shape, inputs, clamped
 
@@ -238,7 +243,7 @@ def _xfxq2_forward(xp, pdf, pid, x, q2):
 
 
 def _xfxq2_vjp(xp, pdf, pid, x, q2, grad_xf):
-    _, shape, inputs, clamped = _xfxq2_values(xp, pdf, pid, x, q2)
+    inputs, shape, clamped = _xfxq2_inputs(xp, pdf, pid, x, q2)
     return _xfxq2_pullback(xp, inputs, clamped, shape, grad_xf)
 
 
