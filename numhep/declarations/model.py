@@ -15,6 +15,7 @@ Feynman rule).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Callable
@@ -167,15 +168,13 @@ class Model:
         be a finite number, and masses and widths (the particles' parameters) non-negative;
         a set of inputs the derived parameters cannot be computed from is an error naming it."""
         values = dict(self.inputs)
-        masses = {p.mass for p in self.particles.values() if p.mass} | {p.width for p in self.particles.values()
-                                                                         if p.width}
         for key, val in (overrides or {}).items():
             if key not in self.inputs:
                 raise KeyError(f"{self.name}: {key!r} is not an input parameter (inputs: {', '.join(self.inputs)})")
             value = float(val)
             if not math.isfinite(value):
                 raise ValueError(f"params[{key!r}]: must be finite, got {value}")
-            if key in masses and value < 0:
+            if key in self._masses_and_widths and value < 0:
                 raise ValueError(f"params[{key!r}]: a mass or width must not be negative, got {value}")
             values[key] = value
         try:
@@ -188,6 +187,11 @@ class Model:
         if bad:
             raise ValueError(f"{self.name}: the inputs give non-finite derived parameters {', '.join(bad)}")
         return {**values, **derived}
+
+    @functools.cached_property
+    def _masses_and_widths(self) -> frozenset:
+        """The names of the parameters that are a particle's mass or width."""
+        return frozenset(name for p in self.particles.values() for name in (p.mass, p.width) if name)
 
     def seeded(self, wrt: str, overrides: dict | None = None) -> dict:
         """Every parameter as a :class:`Dual` carrying its derivative with respect to input ``wrt``."""
