@@ -1,6 +1,7 @@
 """Unweighting, event files (LHE read by pylhe and showered by Pythia 8, HDF5), resuming."""
 
 import sys
+from contextlib import contextmanager
 
 import h5py
 import numpy as np
@@ -11,6 +12,25 @@ from numhep.events import files as event_files
 from numhep.amplitudes.colour_flow import colour_flows
 from numhep.events.generation import generate, unweight
 from numhep.integration.metrics import max_weight
+
+@contextmanager
+def killed_at_write(monkeypatch, writer, call: int):
+    """Run the block as a generation killed during the ``call``-th write of ``writer``'s files
+    (a KeyboardInterrupt there, expected here); the writer works again afterwards."""
+    original = writer.write
+    calls = {"n": 0}
+
+    def dying_write(self, *args, **columns):
+        calls["n"] += 1
+        if calls["n"] == call:
+            raise KeyboardInterrupt
+        return original(self, *args, **columns)
+
+    monkeypatch.setattr(writer, "write", dying_write)
+    with pytest.raises(KeyboardInterrupt):
+        yield
+    monkeypatch.setattr(writer, "write", original)
+
 
 SMALL = dict(n_points=4000, n_iterations=4, n_warmup=1, pilot_points=20000, batch_size=2000, progress=False)
 
@@ -86,19 +106,9 @@ def test_generation_resumes_without_loss_or_duplicates(tmp_path, monkeypatch, ch
     ref_lhe, ref_h5 = tmp_path / "ref.lhe", tmp_path / "ref.h5"
     generate("e+ e- > mu+ mu-", 91.188, lhe=ref_lhe, hdf5=ref_h5, **opts)
     lhe, h5 = tmp_path / "cut.lhe", tmp_path / "cut.h5"
-    original = event_files.HDF5Writer.write
-    calls = {"n": 0}
-
-    def dying_write(self, **columns):
-        calls["n"] += 1
-        if calls["n"] == 2:  # killed after the LHE got batch 2 but before HDF5 did
-            raise KeyboardInterrupt
-        return original(self, **columns)
-
-    monkeypatch.setattr(event_files.HDF5Writer, "write", dying_write)
-    with pytest.raises(KeyboardInterrupt):
+    # killed after the LHE got batch 2 but before HDF5 did
+    with killed_at_write(monkeypatch, event_files.HDF5Writer, 2):
         generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, hdf5=h5, **opts)
-    monkeypatch.setattr(event_files.HDF5Writer, "write", original)
     assert 0 < event_files.count_lhe_events(lhe) < 600
     generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, hdf5=h5, **opts)
     events = lambda path: path.read_text().split("</init>")[1]  # noqa: E731
@@ -114,19 +124,8 @@ def test_generation_resumes_an_lhe_only_run(tmp_path, monkeypatch):
     ref = tmp_path / "ref.lhe"
     generate("e+ e- > mu+ mu-", 91.188, lhe=ref, **opts)
     lhe = tmp_path / "cut.lhe"
-    original = event_files.LHEWriter.write
-    calls = {"n": 0}
-
-    def dying_write(self, *args):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt
-        return original(self, *args)
-
-    monkeypatch.setattr(event_files.LHEWriter, "write", dying_write)
-    with pytest.raises(KeyboardInterrupt):
+    with killed_at_write(monkeypatch, event_files.LHEWriter, 3):
         generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
-    monkeypatch.setattr(event_files.LHEWriter, "write", original)
     generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
     assert lhe.read_text().split("</init>")[1] == ref.read_text().split("</init>")[1]
 
@@ -207,19 +206,8 @@ def test_events_from_an_external_sampler_resume_and_follow_the_integral(tmp_path
     # distribution 1 + cos^2: its second moment is 2/5
     assert abs(np.mean(cos**2) - 0.4) < 0.05
     lhe = tmp_path / "cut.lhe"
-    original = event_files.LHEWriter.write
-    calls = {"n": 0}
-
-    def dying_write(self, *args):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return original(self, *args)
-
-    monkeypatch.setattr(event_files.LHEWriter, "write", dying_write)
-    with pytest.raises(KeyboardInterrupt):
+    with killed_at_write(monkeypatch, event_files.LHEWriter, 2):
         generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
-    monkeypatch.setattr(event_files.LHEWriter, "write", original)
     generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
     assert lhe.read_text().split("</init>")[1] == (tmp_path / "ref.lhe").read_text().split("</init>")[1]
 
@@ -250,19 +238,8 @@ def test_a_resume_with_other_settings_is_refused_and_a_short_file_is_refilled(tm
     ref = tmp_path / "ref.lhe"
     generate("e+ e- > mu+ mu-", 91.188, lhe=ref, **opts)
     lhe = tmp_path / "cut.lhe"
-    original = event_files.LHEWriter.write
-    calls = {"n": 0}
-
-    def dying_write(self, *args):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt
-        return original(self, *args)
-
-    monkeypatch.setattr(event_files.LHEWriter, "write", dying_write)
-    with pytest.raises(KeyboardInterrupt):
+    with killed_at_write(monkeypatch, event_files.LHEWriter, 3):
         generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
-    monkeypatch.setattr(event_files.LHEWriter, "write", original)
     for change, named in (({"n_events": 300}, "n_events"), ({"seed": 9}, "seed"),
                           ({"hdf5": tmp_path / "late.h5"}, "hdf5")):
         with pytest.raises(ValueError, match=f"different run.*{named}"):
@@ -290,18 +267,7 @@ def test_events_from_a_madnis_flow_trained_here(tmp_path, monkeypatch):
                                    n_points=20000, n_iterations=6, n_warmup=2, seed=4)
     assert abs(ref.sigma - exact.mean) < 4 * np.hypot(ref.error, exact.sdev)
     lhe = tmp_path / "cut.lhe"
-    original = event_files.LHEWriter.write
-    calls = {"n": 0}
-
-    def dying_write(self, *args):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return original(self, *args)
-
-    monkeypatch.setattr(event_files.LHEWriter, "write", dying_write)
-    with pytest.raises(KeyboardInterrupt):
+    with killed_at_write(monkeypatch, event_files.LHEWriter, 2):
         generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
-    monkeypatch.setattr(event_files.LHEWriter, "write", original)
     generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **opts)
     assert lhe.read_text().split("</init>")[1] == (tmp_path / "ref.lhe").read_text().split("</init>")[1]
