@@ -14,6 +14,9 @@ resume, which is what makes event generation from it resumable.
   at least n points (its ``ran_array_generator`` drawing from ``rng``), with the density
   1 / (N w) from its integration weights w over the N points of an iteration;
 * any callable with the signature above.
+
+A draw function that calls the integrand itself says how often per point in its attribute
+``own_calls`` (madnis's does, once), so that the calls of a run are counted in full.
 """
 
 from __future__ import annotations
@@ -90,6 +93,7 @@ def _madnis_points(integrator):
                              "learned alphas; generate from a single-channel one")
         return batch.x.double().cpu().numpy(), batch.q_sample.double().cpu().numpy()
 
+    draw.own_calls = 1  # madnis evaluates the integrand on what it samples
     return draw
 
 

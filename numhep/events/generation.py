@@ -109,8 +109,8 @@ class _ExternalSampler:
             raise ValueError("sampler: an external sampler draws points of the flat integrand (channel=None)")
         self._draw = point_sampler(sampler)
         self.dim = f.dim
-        #: integrand calls the sampler makes itself per point (madnis evaluates what it samples)
-        self.own_calls = 1 if type(sampler).__module__.split(".")[0] == "madnis" else 0
+        #: integrand calls the sampler makes itself per point
+        self.own_calls = getattr(self._draw, "own_calls", 0)
 
     def draw(self, rng, n):
         u, density = self._draw(rng, n)
