@@ -48,11 +48,12 @@ import numpy as np
 
 from numhep.amplitudes.colour_flow import colour_flows
 from numhep.declarations.standard_model import INPUTS
-from numhep.events.external_samplers import point_sampler, trained_madnis
+from numhep.events.external_samplers import point_sampler
 from numhep.events.files import HDF5Writer, LHEWriter, count_lhe_events
 from numhep.integration.integrands import Integrand
 from numhep.integration.metrics import max_weight
 from numhep.integration.vegas import VegasGrid, vegas_integrate
+from numhep.registry import UnknownNameError, sampler_registry
 from numhep.storage import restore_rng, rng_state, save_arrays
 
 __all__ = ["ChannelSampler", "GenerationResult", "generate", "unweight"]
@@ -81,7 +82,18 @@ class GenerationResult:
     files: dict = field(default_factory=dict)
 
 
-class _FlatSampler:
+class _PointSource:
+    """What the event loop asks of a source of points: ``draw(rng, n) -> (x, channel or None,
+    factor)`` and ``weigh(points, channel, factor)``, the weights of the evaluated points
+    (here f's weight times the factor; a sampler with its own channel weights overrides it)."""
+
+    own_calls = 0  # integrand calls the source makes itself per point
+
+    def weigh(self, pts, channel, factor):
+        return pts.weight * factor
+
+
+class _FlatSampler(_PointSource):
     """Points of one VEGAS grid over the integrand's flat map (channel -1)."""
 
     def __init__(self, grid: VegasGrid):
@@ -100,7 +112,7 @@ class _FlatSampler:
         return cls(VegasGrid.from_edges(st["edges"]))
 
 
-class _ExternalSampler:
+class _ExternalSampler(_PointSource):
     """Points from another sampler, ``draw(rng, n) -> (u, density)``
     (:mod:`numhep.events.external_samplers`): the weight of a point is f(u) / g(u)."""
 
@@ -109,7 +121,6 @@ class _ExternalSampler:
             raise ValueError("sampler: an external sampler draws points of the flat integrand (channel=None)")
         self._draw = point_sampler(sampler)
         self.dim = f.dim
-        #: integrand calls the sampler makes itself per point
         self.own_calls = getattr(self._draw, "own_calls", 0)
 
     def draw(self, rng, n):
@@ -125,7 +136,7 @@ class _ExternalSampler:
         return {}
 
 
-class ChannelSampler:
+class ChannelSampler(_PointSource):
     """Points of the diagram channels: group r with probability P_r, one of its channels
     uniformly, the point from r's grid (see the module docstring)."""
 
@@ -171,6 +182,14 @@ class ChannelSampler:
         return cls(f, [VegasGrid.from_edges(e) for e in st["edges"]], st["probabilities"])
 
 
+def _point_source(f: Integrand, sampler):
+    """A trained sampler that is a point source itself (numhep's MadNIS), or one of another
+    package wrapped as one."""
+    if hasattr(sampler, "draw") and hasattr(sampler, "weigh"):
+        return sampler
+    return _ExternalSampler(f, sampler)
+
+
 def _state_path(lhe) -> Path:
     return Path(f"{lhe}.state.npz")
 
@@ -200,9 +219,11 @@ def generate(
     VEGAS grid each; the default is the flat map with one grid.  ``sampler`` draws the points
     instead of numhep's VEGAS: a trained madnis ``Integrator``, a ``vegas.Integrator``, a
     function ``(rng, n) -> (u, density)`` (:mod:`numhep.events.external_samplers`), or
-    ``"madnis"``: a madnis flow trained here with the calls VEGAS would use and saved beside
-    the events (``<lhe>.madnis.pt``).  sigma is then the mean weight of the pilot sample, and
-    a resume needs the same sampler again.  ``integrand_calls`` in the result counts every
+    a name from the ``numhep.samplers`` entry points: ``"madnis"`` is numhep's MadNIS
+    (:class:`numhep.torch.NeuralIntegrator`, flat or on the diagram channels with learned channel
+    weights) trained here with the calls VEGAS would use and saved beside the events
+    (``<lhe>.madnis.pt``, a killed training resumes from it).  sigma is then the mean weight of
+    the pilot sample, and a resume needs the same sampler again.  ``integrand_calls`` in the result counts every
     call, VEGAS or training included, so that samplers compare on the same work."""
     f = integrand or Integrand(process, sqrt_s, **integrand_options)
     if n_events < 1:
@@ -219,16 +240,18 @@ def generate(
                            seed=seed, sampler=sampler)
     setup_calls = 0
     if isinstance(sampler, str):
-        if sampler != "madnis":
-            raise ValueError(f"sampler: {sampler!r} is not a sampler name (use 'madnis', or give a sampler object)")
+        try:
+            trainer = sampler_registry.get(sampler)
+        except UnknownNameError as exc:
+            raise ValueError(f"sampler: {exc}") from None
         # trained with the calls VEGAS would have used, and kept beside the events for a resume
-        sampler, setup_calls = trained_madnis(f, f"{lhe}.madnis.pt", calls=n_points * n_iterations, seed=seed,
-                                              progress=progress)
+        sampler, setup_calls = trainer(f, f"{lhe}.{sampler}.pt", calls=n_points * n_iterations, seed=seed,
+                                       progress=progress)
     if resuming:
         st = np.load(state_path, allow_pickle=False)
         _refuse_a_different_run(lhe, json.loads(str(st["run"])) if "run" in st else {}, run)
         if sampler is not None:
-            draws = _ExternalSampler(f, sampler)
+            draws = _point_source(f, sampler)
         else:
             draws = (_FlatSampler if f.channels is None else ChannelSampler).from_arrays(f, st)
         sigma, error, chi2 = (float(v) for v in st["integral"])
@@ -257,7 +280,7 @@ def generate(
         opts = dict(n_points=n_points, n_iterations=n_iterations, n_warmup=n_warmup, seed=seed,
                     progress=progress, checkpoint=_vegas_checkpoint(lhe, run))
         if sampler is not None:
-            draws = _ExternalSampler(f, sampler)
+            draws = _point_source(f, sampler)
         elif f.channels is None:
             grid = VegasGrid(f.dim)
             res = vegas_integrate(f, grid, **opts)
@@ -270,7 +293,7 @@ def generate(
             setup_calls = res.n_evaluations
         x, channel, factor = draws.draw(rng, pilot_points)
         setup_calls += x.shape[0] * (1 + getattr(draws, "own_calls", 0))
-        w = f.evaluate(x, channel).weight * factor
+        w = draws.weigh(f.evaluate(x, channel), channel, factor)
         if not np.any(w > 0):
             raise ValueError(f"{f.group.text!r}: no pilot point passed the cuts; loosen them")
         if sampler is not None:  # the pilot sample is the integral's estimate
@@ -311,7 +334,7 @@ def generate(
                     channel_sigma=np.array(list(channel_sigma.values()), dtype=np.float64))
         x, channel, factor = draws.draw(rng, batch_size)
         pts = f.evaluate(x, channel)
-        w = pts.weight * factor
+        w = draws.weigh(pts, channel, factor)
         accept, kept_w = unweight(w, w_max, rng)
         idx = np.nonzero(accept)[0]
         share = pts.subprocess_weight[idx] / pts.weight[idx, None]
@@ -319,7 +342,8 @@ def generate(
         choice = np.minimum(choice, len(legs_table) - 1)
         n_trials += x.shape[0]
         total += float(w.sum())
-        sub_sums += factor @ pts.subprocess_weight
+        # each subprocess's share of the weight: w / f's own weight rescales it
+        sub_sums += np.divide(w, pts.weight, out=np.zeros_like(w), where=pts.weight != 0) @ pts.subprocess_weight
         overweight += float((w > w_max).sum())
         # every accepted event of the batch gets its subprocess and colours, so a resumed
         # batch consumes the random numbers exactly as the interrupted one did

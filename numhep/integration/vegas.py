@@ -100,7 +100,7 @@ class VegasGrid:
             sm[-1] = (s[-2] + 7.0 * s[-1]) / 8.0
             sm[1:-1] = (s[:-2] + 6.0 * s[1:-1] + s[2:]) / 8.0
             sm /= sm.sum()
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 r = np.where(sm > 0, ((1.0 - sm) / np.log(1.0 / sm)) ** self.alpha, 0.0)
             r = np.where(sm >= 1.0, 1.0, r)
             # new edges: each new bin holds an equal share of the cumulative r

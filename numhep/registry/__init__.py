@@ -1,4 +1,4 @@
-"""Entry-point registries: ``numhep.processes`` and ``numhep.models``.
+"""Entry-point registries: ``numhep.processes``, ``numhep.models`` and ``numhep.samplers``.
 
 A package makes its processes known to numhep by declaring, in its setup.cfg::
 
@@ -9,7 +9,11 @@ A package makes its processes known to numhep by declaring, in its setup.cfg::
         my_model = my_pkg.models:my_model
 
 The object (or a zero-argument callable returning it) is a :class:`numhep.Process`
-or :class:`numhep.Model`.
+or :class:`numhep.Model`.  A ``numhep.samplers`` entry names a zero-argument callable that
+returns a trainer ``(integrand, path, *, calls, seed, progress) -> (point source, calls)``:
+what ``numhep.generate(..., sampler=name)`` trains and samples with (numhep's own
+``madnis`` is one, declared by numhep's torch layer so that event generation, a layer below,
+never imports it).
 """
 
 import copyreg
@@ -19,7 +23,8 @@ from numhep.declarations.process import Process
 from numhep.registry.entry_points import PluginWarning, Registry, UnknownNameError
 
 __all__ = ["PluginWarning", "Registry", "UnknownNameError", "model_registry", "process_registry",
-           "registered_model", "registered_process", "validate_model", "validate_process"]
+           "registered_model", "registered_process", "sampler_registry", "validate_model", "validate_process",
+           "validate_sampler"]
 
 
 def validate_process(obj, name):
@@ -36,8 +41,16 @@ def validate_model(obj, name):
     return obj
 
 
+def validate_sampler(obj, name):
+    """``obj`` if it is callable (a trainer), else a TypeError naming the entry point."""
+    if not callable(obj):
+        raise TypeError(f"entry point {name!r} gave {type(obj).__name__}, not a sampler trainer")
+    return obj
+
+
 process_registry = Registry("numhep.processes", "process", validate_process)
 model_registry = Registry("numhep.models", "model", validate_model)
+sampler_registry = Registry("numhep.samplers", "sampler", validate_sampler)
 
 
 def registered_model(name: str) -> Model:

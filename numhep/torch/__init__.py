@@ -11,7 +11,9 @@ are re-exported here so that a training script finds them in one place:
     loss = nt.me(p_full, process="gg_tt").log().mean(); loss.backward()
 
 CPU tensors are shared with the kernels without copies, CUDA tensors go to the CUDA kernels
-through DLPack and CuPy.  The networks: :mod:`numhep.torch.dipole_emulator`.
+through DLPack and CuPy.  The networks: MadNIS neural importance sampling
+(:class:`NeuralIntegrator` with its :class:`HypercubeFlow` flows, :class:`ChannelWeightNetwork`
+and :mod:`numhep.torch.losses`) and the dipole emulator (:mod:`numhep.torch.dipole_emulator`).
 """
 
 from numhep.amplitudes.catani_seymour import dipoles, splitting_azimuths
@@ -32,8 +34,15 @@ from numhep.phasespace.blocks import (
     two_body_decay_inverse,
 )
 from numhep.phasespace.flat import rambo_map, rambo_on_diet, rambo_on_diet_inverse
+from numhep.torch.channel_weights import ChannelWeightNetwork
+from numhep.torch.flows import HypercubeFlow
+from numhep.torch.neural_integrator import IntegrationResult, NeuralIntegrator
 
 __all__ = [
+    "ChannelWeightNetwork",
+    "HypercubeFlow",
+    "IntegrationResult",
+    "NeuralIntegrator",
     "alphasQ2",
     "breit_wigner_map",
     "breit_wigner_map_inverse",

@@ -1,0 +1,630 @@
+"""MadNIS: neural multi-channel importance sampling of numhep's integrands.
+
+    f = numhep.integrand("u d~ > w+ w+ w-", 13000.0, channel="diagrams")
+    ni = NeuralIntegrator(f, steps=2000, vegas_init=True, buffered_steps=2, uniform_fraction=0.3)
+    ni.train()                        # progress bar: loss, sigma/I, unweighting efficiency
+    result = ni.integrate(100_000)    # result.mean, result.error, result.quality
+    u, channel, weight = ni.sample(10_000)
+
+The integral is split over channels i with channel weights alpha_i(x) and each channel gets
+its own flow g_i (T. Heimel, PhD thesis, Heidelberg 2024, Eq. 5.11):
+
+    I = sum_i < alpha_i(x) f(x) / g_i(x) >_{x ~ g_i}.
+
+The flows (:class:`~numhep.torch.flows.HypercubeFlow`) live on the unit hypercube in front of
+the integrand's channel maps, so that f / g_i is numhep's weight without channel weight
+divided by the flow density.  Channels that are permutations of identical particles form a
+group with one flow and one sigma in the loss (the thesis Sec. 5.1.2); a point of group r
+picks one of the group's m_r channels uniformly and carries the factor m_r.  The channel
+weights are numhep's prior (propagator or SDE weights), or that prior corrected by the
+channel-weight network (:class:`~numhep.torch.channel_weights.ChannelWeightNetwork`, Eq. 5.8).
+
+Training (the thesis Sec. 5.1.2), one step at a time:
+
+* online: draw ``batch_size`` points from the flows, evaluate the integrand, take an
+  optimiser step on the loss (:mod:`numhep.torch.losses`; default the stratified loss, Eq.
+  5.20) and keep the points with their density in a buffer;
+* buffered: after each online step, ``buffered_steps`` more optimiser steps on batches replayed
+  from the buffer with their stored densities q (Eq. 5.13): R = 1 + ``buffered_steps`` times the
+  updates per integrand call;
+* stratified: a fraction ``uniform_fraction`` of every batch spread evenly over the groups,
+  the rest in proportion to their running sigma_r (Eq. 5.19), after ``stratified_after`` steps;
+* channel dropping: every ``drop_interval`` steps, groups whose share of the integral is below
+  ``drop_threshold`` are switched off (their weight goes to the others, so the integral stays
+  unbiased);
+* VEGAS initialisation (``vegas_init``): numhep's multi-channel VEGAS adapts a grid per group
+  first and the flows start from them (Eqs. 5.21-5.23);
+* the learning rate falls from ``learning_rate`` to ``learning_rate * final_lr_ratio`` on a
+  cosine over all optimiser steps.
+
+``checkpoint=path`` saves everything (networks, optimiser and schedule, buffer, running
+sigmas, active groups, histories, the random generator) every ``checkpoint_every`` steps and at
+the end; a new NeuralIntegrator with the same settings and path resumes from it and ends with
+the same parameters, bit for bit, as a run that was never interrupted.  A checkpoint of other
+settings is refused with the settings that differ.
+
+Integration and sampling use the same allocation: group r gets points in proportion to sigma_r
+(at least ``min_share`` of an even share), and a point's weight m_r alpha_c f / (g_r P_r),
+P_r its group's fraction of the points, estimates the whole integral, so that sigma/I and the
+unweighting efficiency (:func:`numhep.integration.metrics.sampler_quality`) compare with every
+other sampler numhep drives.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from numhep.integration.integrands import Integrand
+from numhep.integration.metrics import SamplerQuality, sampler_quality
+from numhep.integration.multichannel import multichannel_vegas
+from numhep.integration.vegas import allocate_points
+from numhep.storage import atomic_write
+from numhep.torch.channel_weights import ChannelWeightNetwork, normalised_weights
+from numhep.torch.flows import HypercubeFlow
+from numhep.torch.losses import LOSSES
+
+__all__ = ["IntegrationResult", "NeuralIntegrator", "train_event_sampler"]
+
+
+class _Target:
+    """The integrand as training sees it: points (n, dim) and channels (n,) -> (f without
+    channel weight, prior channel weights (n, channels) or None, features (n, k) or None)."""
+
+    def __init__(self, f, dim, channels, groups):
+        self.f = f
+        self.numhep = isinstance(f, Integrand)
+        if self.numhep:
+            self.dim = f.dim
+            if f.channels is None:
+                self.n_channels, group_of = 1, [0]
+            else:
+                self.n_channels = len(f.channels)
+                index = {r: k for k, r in enumerate(f.representatives)}
+                group_of = [index[c.representative] for c in f.channels]
+        else:
+            self.dim = dim if dim is not None else getattr(f, "dim", None)
+            if self.dim is None:
+                raise ValueError("dim: give the number of dimensions of a plain function integrand")
+            self.n_channels = 1 if channels is None else int(channels)
+            group_of = list(range(self.n_channels)) if groups is None else [int(g) for g in groups]
+        self.dim = int(self.dim)
+        self.group_of = np.asarray(group_of, dtype=np.int64)
+        if self.group_of.shape != (self.n_channels,):
+            raise ValueError(f"groups: expected a group index for each of the {self.n_channels} channels")
+        self.n_groups = int(self.group_of.max()) + 1
+        if sorted(set(self.group_of.tolist())) != list(range(self.n_groups)):
+            raise ValueError("groups: the group indices must be 0, 1, ... without gaps")
+        self.members = [np.nonzero(self.group_of == r)[0] for r in range(self.n_groups)]
+        self.sizes = np.array([m.size for m in self.members])
+        #: the channels of each group, padded: member_table[r, k] is group r's k-th channel
+        self.member_table = np.zeros((self.n_groups, self.sizes.max()), dtype=np.int64)
+        for r, m in enumerate(self.members):
+            self.member_table[r, : m.size] = m
+        self.multi = self.n_channels > 1
+
+    def __call__(self, u, channel):
+        """(f, prior, features) as float64 arrays; non-finite values become weight 0."""
+        if self.numhep:
+            pts = self.f.evaluate(u, channel if self.multi else None)
+            if not self.multi:
+                return pts.weight, None, None
+            feats = pts.momenta.reshape(u.shape[0], -1) / self.f.sqrt_s
+            return pts.weight_without_alpha, pts.channel_weights, feats
+        out = self.f(u, channel) if self.multi else self.f(u)
+        prior = feats = None
+        if self.multi and isinstance(out, tuple):
+            if len(out) == 3:
+                out, feats, prior = out
+            elif len(out) == 2:
+                out, prior = out
+            else:
+                raise ValueError("integrand: a multi-channel function returns f, (f, prior) or (f, features, prior)")
+        values = _as_numpy(out).reshape(-1)
+        if values.shape[0] != u.shape[0]:
+            raise ValueError(f"integrand: returned {values.shape[0]} values for {u.shape[0]} points")
+        bad = ~np.isfinite(values)
+        if bad.any():
+            values = np.where(bad, 0.0, values)
+        prior = None if prior is None else _as_numpy(prior).reshape(u.shape[0], self.n_channels)
+        feats = None if feats is None else _as_numpy(feats).reshape(u.shape[0], -1)
+        if bad.any() or (prior is not None and not np.all(np.isfinite(prior))) or (
+                feats is not None and not np.all(np.isfinite(feats))):
+            # a broken point keeps weight 0 and harmless features and priors (even weights)
+            bad |= ~np.all(np.isfinite(prior), axis=1) if prior is not None else False
+            bad |= ~np.all(np.isfinite(feats), axis=1) if feats is not None else False
+            values = np.where(bad, 0.0, values)
+            if prior is not None:
+                prior = np.where(bad[:, None], 1.0, prior)
+            if feats is not None:
+                feats = np.where(bad[:, None], 0.0, feats)
+        return values, prior, feats
+
+
+def _as_numpy(a):
+    if isinstance(a, torch.Tensor):
+        a = a.detach().cpu().numpy()
+    return np.asarray(a, dtype=np.float64)
+
+
+@dataclass
+class IntegrationResult:
+    mean: float
+    error: float
+    quality: SamplerQuality  # sigma/I and unweighting efficiency of the sample's weights
+    groups: list = field(default_factory=list)  # per channel group: (m_r I_r, error)
+    n_points: int = 0
+
+    def __str__(self):
+        return f"{self.mean:.6g} +- {self.error:.2g} ({self.quality})"
+
+
+class NeuralIntegrator:
+    """MadNIS on an integrand (see the module docstring).
+
+    ``f``: a numhep :class:`~numhep.integration.integrands.Integrand` (flat, or with
+    ``channel="diagrams"``), or a function of numpy points (n, dim): ``f(u)`` for one channel,
+    ``f(u, channel)`` returning f, (f, prior) or (f, features, prior) with ``channels`` (and
+    optionally ``groups``, a group index per channel) for several.
+    """
+
+    def __init__(
+        self,
+        f,
+        *,
+        dim: int | None = None,
+        channels: int | None = None,
+        groups=None,
+        steps: int = 1000,
+        batch_size: int = 1024,
+        loss: str = "stratified",
+        learning_rate: float = 1e-3,
+        final_lr_ratio: float = 0.01,
+        learn_channel_weights: bool = True,
+        bins: int = 10,
+        layers: int = 3,
+        units: int = 32,
+        vegas_init: bool = False,
+        vegas_points: int = 10_000,
+        vegas_iterations: int = 5,
+        buffered_steps: int = 0,
+        buffer_batches: int = 20,
+        uniform_fraction: float = 1.0,
+        stratified_after: int = 20,
+        drop_threshold: float = 0.0,
+        drop_interval: int = 100,
+        min_share: float = 0.1,
+        seed: int = 0,
+        device="cpu",
+        dtype=torch.float64,
+        checkpoint=None,
+        checkpoint_every: int = 50,
+    ):
+        if loss not in LOSSES:
+            raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
+        if not 0.0 <= uniform_fraction <= 1.0:
+            raise ValueError(f"uniform_fraction: expected a number in [0, 1], got {uniform_fraction}")
+        if steps < 1 or batch_size < 2 or buffered_steps < 0 or buffer_batches < 1:
+            raise ValueError(f"steps >= 1, batch_size >= 2, buffered_steps >= 0 and buffer_batches >= 1 are needed, "
+                             f"got {steps}, {batch_size}, {buffered_steps}, {buffer_batches}")
+        self.target = _Target(f, dim, channels, groups)
+        t = self.target
+        self.settings = dict(
+            integrand=repr(f) if t.numhep else getattr(f, "__qualname__", type(f).__name__),
+            dim=t.dim, channels=t.n_channels, groups=t.group_of.tolist(), steps=int(steps),
+            batch_size=int(batch_size), loss=loss, learning_rate=float(learning_rate),
+            final_lr_ratio=float(final_lr_ratio), learn_channel_weights=bool(learn_channel_weights and t.multi),
+            bins=int(bins), layers=int(layers), units=int(units), vegas_init=bool(vegas_init),
+            vegas_points=int(vegas_points), vegas_iterations=int(vegas_iterations),
+            buffered_steps=int(buffered_steps), buffer_batches=int(buffer_batches),
+            uniform_fraction=float(uniform_fraction), stratified_after=int(stratified_after),
+            drop_threshold=float(drop_threshold), drop_interval=int(drop_interval), min_share=float(min_share),
+            seed=int(seed), dtype=str(dtype),
+        )
+        s = self.settings
+        self.device, self.dtype = torch.device(device), dtype
+        self.integrand_calls = 0
+        torch.manual_seed(s["seed"])  # the networks' initial weights
+        self.flow = HypercubeFlow(t.dim, channels=t.n_groups if t.n_groups > 1 else None, bins=bins, layers=layers,
+                                  units=units, dtype=dtype).to(self.device)
+        self.cwnet = None
+        if s["learn_channel_weights"]:
+            n_feat = self._feature_count()
+            self.cwnet = ChannelWeightNetwork(n_feat, t.n_channels, layers=layers, units=units, dtype=dtype)
+            self.cwnet.to(self.device)
+        params = list(self.flow.parameters()) + (list(self.cwnet.parameters()) if self.cwnet is not None else [])
+        self.optimizer = torch.optim.Adam(params, lr=learning_rate)
+        updates = s["steps"] * (1 + s["buffered_steps"])
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer,
+            lambda k: final_lr_ratio + (1 - final_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(k, updates) / updates)))
+        self.generator = torch.Generator().manual_seed(s["seed"])
+        self.step = 0
+        self.vegas_done = not s["vegas_init"]
+        self.active = np.ones(t.n_groups, dtype=bool)
+        #: running (exponentially averaged) mean and second moment of each group's weights
+        self.moments = np.zeros((t.n_groups, 2))
+        self.history = {"loss": [], "relative_std": [], "efficiency": [], "learning_rate": []}
+        self.buffer: dict | None = None
+        self.checkpoint = None if checkpoint is None else Path(checkpoint)
+        self.checkpoint_every = int(checkpoint_every)
+        if self.checkpoint is not None and self.checkpoint.exists():
+            self.load(self.checkpoint)
+
+    # ------------------------------------------------------------------ the pieces of a step
+
+    def _feature_count(self) -> int:
+        t = self.target
+        if t.numhep:
+            return len(t.f.masses) * 4
+        _, _, feats = t(np.full((1, t.dim), 0.5), np.zeros(1, dtype=np.int64))
+        self.integrand_calls += 1
+        return t.dim if feats is None else feats.shape[1]
+
+    def _tensor(self, a, dtype=None):
+        return torch.as_tensor(np.ascontiguousarray(a), dtype=dtype or self.dtype, device=self.device)
+
+    def _group_sigma(self) -> np.ndarray:
+        m1, m2 = self.moments.T
+        return np.sqrt(np.maximum(m2 - m1 * m1, 0.0))
+
+    def _allocation(self, n: int, uniform: float) -> np.ndarray:
+        """Points per group: ``uniform`` of them spread evenly over the active groups, the rest
+        in proportion to their running sigma (Eq. 5.19)."""
+        active = np.nonzero(self.active)[0]
+        counts = np.zeros(self.target.n_groups, dtype=np.int64)
+        sigma = self._group_sigma()[active]
+        if self.step < self.settings["stratified_after"] or not np.any(sigma > 0):
+            uniform = 1.0
+        share = sigma if np.any(sigma > 0) else np.ones(active.size)
+        counts[active] = allocate_points(share, n, int(uniform * n / active.size))
+        return counts
+
+    def _draw(self, counts, generator):
+        """Points of the flows, ``counts[r]`` of group r: (u, group, channel, q) as tensors."""
+        t = self.target
+        group = torch.repeat_interleave(torch.arange(t.n_groups), torch.as_tensor(counts))
+        pick = torch.rand(group.shape[0], generator=generator, dtype=torch.float64).numpy()
+        g = group.numpy()
+        sizes = t.sizes[g]
+        channel = t.member_table[g, np.minimum((pick * sizes).astype(np.int64), sizes - 1)]
+        with torch.no_grad():
+            u, q = self.flow.sample(group.shape[0], group.to(self.device) if self.flow.channels else None,
+                                    generator=generator)
+        return u, group.to(self.device), torch.as_tensor(channel, device=self.device), q
+
+    def _evaluate(self, u, channel):
+        """The integrand at flow points: (bare f, prior, features) as tensors."""
+        bare, prior, feats = self.target(u.detach().cpu().numpy().astype(np.float64),
+                                         channel.cpu().numpy())
+        self.integrand_calls += u.shape[0]
+        n = u.shape[0]
+        bare = self._tensor(bare)
+        prior = self._tensor(prior) if prior is not None else (
+            torch.ones((n, self.target.n_channels), dtype=self.dtype, device=self.device) if self.target.multi else None)
+        feats = self._tensor(feats) if feats is not None else (u.detach() if self.target.multi else None)
+        return bare, prior, feats
+
+    def _channel_mask(self):
+        return torch.as_tensor(self.active[self.target.group_of], device=self.device)
+
+    def channel_weights(self, features, prior):
+        """alpha (n, channels): the network's (Eq. 5.8) or the prior's, over the active channels."""
+        if self.cwnet is not None:
+            return self.cwnet(features, prior, self._channel_mask())
+        return normalised_weights(prior, self._channel_mask())
+
+    def _integrand_share(self, bare, prior, feats, channel, group):
+        """m_r alpha_c f per point: what the group's flow should learn."""
+        if not self.target.multi:
+            return bare
+        mult = self._tensor(self.target.sizes)[group]
+        alpha = self.channel_weights(feats, prior).gather(1, channel[:, None])[:, 0]
+        return mult * alpha * bare
+
+    def _loss(self, batch):
+        u, group, channel, q, bare, prior, feats = batch
+        g = torch.exp(self.flow.log_prob(u, group if self.flow.channels else None))
+        f = self._integrand_share(bare, prior, feats, channel, group)
+        return LOSSES[self.settings["loss"]](f, g, q, group if self.target.n_groups > 1 else None), f.detach()
+
+    def _optimise(self, batch) -> float:
+        self.optimizer.zero_grad()
+        loss, f = self._loss(batch)
+        finite = bool(torch.isfinite(loss))
+        if finite:
+            loss.backward()
+            # a gradient that overflowed would turn every weight into NaN: skip its step
+            params = [p for group in self.optimizer.param_groups for p in group["params"] if p.grad is not None]
+            finite = bool(torch.isfinite(torch.nn.utils.clip_grad_norm_(params, float("inf"))))
+        if finite:
+            self.optimizer.step()
+        else:
+            warnings.warn(f"step {self.step}: the loss or its gradient is not finite; the batch is skipped",
+                          RuntimeWarning, stacklevel=3)
+        self.scheduler.step()
+        return float(loss.detach()), f
+
+    def _remember(self, batch):
+        cap = self.settings["buffer_batches"] * self.settings["batch_size"]
+        if self.buffer is None:
+            self.buffer = list(batch)
+        else:
+            self.buffer = [torch.cat([b, x])[-cap:] if b is not None else None for b, x in zip(self.buffer, batch)]
+
+    def _replay(self):
+        n_buf = self.buffer[0].shape[0]
+        idx = torch.randint(n_buf, (min(self.settings["batch_size"], n_buf),), generator=self.generator)
+        idx = idx.to(self.device)
+        return [None if b is None else b[idx] for b in self.buffer]
+
+    def _update_moments(self, w, group, counts):
+        """Running mean and second moment of each group's estimate of its integral."""
+        rate = 0.1 if self.step > 0 else 1.0
+        for r in np.nonzero(counts >= 2)[0]:
+            wr = w[group == r]
+            self.moments[r] = (1 - rate) * self.moments[r] + rate * np.array([wr.mean(), np.mean(wr * wr)])
+
+    def _drop_channels(self):
+        share = np.abs(self.moments[:, 0]) * self.active
+        if share.sum() <= 0:
+            return
+        weak = self.active & (share / share.sum() < self.settings["drop_threshold"])
+        if weak.any() and weak.sum() < self.active.sum():
+            self.active &= ~weak
+            if self.buffer is not None:
+                keep = torch.as_tensor(self.active, device=self.device)[self.buffer[1]]
+                self.buffer = [None if b is None else b[keep] for b in self.buffer]
+
+    def _vegas_start(self):
+        """Adapt a VEGAS grid per group and start the flows from them (Eqs. 5.21-5.23)."""
+        t = self.target
+        reps = [int(m[0]) for m in t.members]
+
+        def f_alpha(u, c):
+            bare, prior, _ = t(u, np.full(u.shape[0], c, dtype=np.int64))
+            if prior is None:
+                return bare
+            return bare * prior[:, c] if prior.shape[1] > 1 else bare
+
+        res = multichannel_vegas(f_alpha, t.n_channels, t.dim, n_points=self.settings["vegas_points"],
+                                 n_iterations=self.settings["vegas_iterations"], n_warmup=0, channels=reps,
+                                 multiplicity=t.sizes, seed=self.settings["seed"])
+        self.integrand_calls += res.n_evaluations
+        self.flow.init_from_vegas(res.grids if self.flow.channels else res.grids[0])
+        self.vegas_done = True
+
+    # ------------------------------------------------------------------ training
+
+    def train_step(self) -> float:
+        """One online step and its buffered replays; returns the online loss."""
+        s = self.settings
+        counts = self._allocation(s["batch_size"], s["uniform_fraction"])
+        u, group, channel, q = self._draw(counts, self.generator)
+        batch = (u, group, channel, q, *self._evaluate(u, channel))
+        loss, f = self._optimise(batch)
+        g_np = group.cpu().numpy()
+        w = (f / q).cpu().numpy()
+        self._update_moments(w, g_np, counts)
+        self._remember(batch)
+        for _ in range(s["buffered_steps"]):
+            self._optimise(self._replay())
+        self.step += 1
+        if s["drop_threshold"] > 0 and self.step % s["drop_interval"] == 0 and self.step >= s["stratified_after"]:
+            self._drop_channels()
+        # the batch's weights as estimates of the whole integral: m_r alpha f / (g_r N_r / N)
+        frac = counts / counts.sum()
+        quality = sampler_quality(w / frac[g_np]) if np.any(w != 0) else None
+        self.history["loss"].append(loss)
+        self.history["relative_std"].append(quality.relative_std if quality else float("nan"))
+        self.history["efficiency"].append(quality.efficiency if quality else float("nan"))
+        self.history["learning_rate"].append(self.optimizer.param_groups[0]["lr"])
+        return loss
+
+    def train(self, progress: bool = True, callback=None) -> "NeuralIntegrator":
+        """Train up to ``steps`` (from a checkpoint: the steps left).  ``callback(integrator)``
+        runs after every step; a progress bar shows the loss, sigma/I and efficiency."""
+        if not self.vegas_done:
+            self._vegas_start()
+            self.save_checkpoint()
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=self.settings["steps"], initial=self.step, desc="MadNIS training", unit="step")
+        try:
+            while self.step < self.settings["steps"]:
+                loss = self.train_step()
+                if self.checkpoint is not None and self.step % self.checkpoint_every == 0:
+                    self.save_checkpoint()
+                if bar is not None:
+                    h = self.history
+                    bar.set_postfix_str(f"loss {loss:.3g}, sigma/I {_recent(h['relative_std']):.3g}, "
+                                        f"eff {100 * _recent(h['efficiency']):.2g}%")
+                    bar.update(1)
+                if callback is not None:
+                    callback(self)
+        finally:
+            if bar is not None:
+                bar.close()
+        self.save_checkpoint()
+        return self
+
+    # ------------------------------------------------------------------ using the trained flows
+
+    def selection(self) -> np.ndarray:
+        """P_r: the fraction of points each group gets in integration and sampling."""
+        counts = self._allocation(10**6, self.settings["min_share"])
+        return counts / counts.sum()
+
+    def sample(self, n: int, generator: torch.Generator | None = None):
+        """(u, channel, weight): n points of the trained flows, their channels (None with one
+        channel) and their weights m_r alpha_c f / (g_r P_r), whose mean is the integral."""
+        gen = self.generator if generator is None else generator
+        counts = self._allocation(n, self.settings["min_share"])
+        u, group, channel, q = self._draw(counts, gen)
+        bare, prior, feats = self._evaluate(u, channel)
+        with torch.no_grad():
+            f = self._integrand_share(bare, prior, feats, channel, group)
+        frac = counts / counts.sum()
+        w = (f / q).cpu().numpy() / frac[group.cpu().numpy()]
+        return u.cpu().numpy(), channel.cpu().numpy() if self.target.multi else None, w
+
+    def integrate(self, n: int = 100_000, generator: torch.Generator | None = None) -> IntegrationResult:
+        """The integral from n points of the trained flows, stratified over the groups."""
+        u, channel, w = self.sample(n, generator)
+        counts = self._allocation(n, self.settings["min_share"])
+        frac = counts / counts.sum()
+        group = self.target.group_of[channel] if channel is not None else np.zeros(w.size, dtype=np.int64)
+        per = []
+        for r in range(self.target.n_groups):
+            wr = w[group == r] * frac[r]  # group r's estimate of its own integral
+            if wr.size >= 2:
+                per.append((float(wr.mean()), float(wr.std(ddof=1) / np.sqrt(wr.size))))
+            else:
+                per.append((0.0, 0.0))
+        mean = sum(m for m, _ in per)
+        error = math.sqrt(sum(e * e for _, e in per))
+        return IntegrationResult(mean, error, sampler_quality(w), per, int(w.size))
+
+    # ------------------------------------------------------------------ state
+
+    def state_dict(self) -> dict:
+        return {
+            "settings": self.settings, "step": self.step, "integrand_calls": self.integrand_calls,
+            "vegas_done": self.vegas_done, "active": self.active.copy(), "moments": self.moments.copy(),
+            "history": {k: list(v) for k, v in self.history.items()},
+            "flow": self.flow.state_dict(), "cwnet": None if self.cwnet is None else self.cwnet.state_dict(),
+            "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+            "generator": self.generator.get_state(),
+            "buffer": None if self.buffer is None else [None if b is None else b.cpu() for b in self.buffer],
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        differ = [k for k in self.settings if state["settings"].get(k) != self.settings[k]]
+        if differ:
+            detail = "; ".join(f"{k}: {state['settings'].get(k)} there, {self.settings[k]} here" for k in differ)
+            raise ValueError(f"checkpoint: it belongs to a training with other settings ({detail})")
+        self.step, self.integrand_calls = int(state["step"]), int(state["integrand_calls"])
+        self.vegas_done = bool(state["vegas_done"])
+        self.active, self.moments = np.array(state["active"], dtype=bool), np.array(state["moments"])
+        self.history = {k: list(v) for k, v in state["history"].items()}
+        self.flow.load_state_dict(state["flow"])
+        if self.cwnet is not None:
+            self.cwnet.load_state_dict(state["cwnet"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.generator.set_state(state["generator"])
+        buf = state["buffer"]
+        self.buffer = None if buf is None else [None if b is None else b.to(self.device) for b in buf]
+
+    def save(self, path) -> None:
+        """Write the whole training state to ``path`` (atomically)."""
+        with atomic_write(path) as tmp:
+            torch.save(self.state_dict(), tmp)
+
+    def load(self, path) -> "NeuralIntegrator":
+        """Continue from a state written by :meth:`save` (the settings must match)."""
+        self.load_state_dict(torch.load(path, weights_only=False, map_location=self.device))
+        return self
+
+    def save_checkpoint(self) -> None:
+        if self.checkpoint is not None:
+            self.save(self.checkpoint)
+
+    def plot(self, directory) -> list[Path]:
+        """Save the training curves (loss, sigma/I, efficiency, learning rate against the step)
+        and the weight distribution of a fresh sample as PNG files in ``directory``."""
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError as exc:
+            raise ImportError("plots need matplotlib: pip install 'numhep[plots]'") from exc
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        h = self.history
+        fig, axes = plt.subplots(4, 1, figsize=(6, 9), sharex=True)
+        for ax, key, label in zip(axes, ("loss", "relative_std", "efficiency", "learning_rate"),
+                                  ("loss", r"$\sigma/I$ (batch)", "unweighting efficiency (batch)", "learning rate")):
+            ax.plot(np.arange(1, len(h[key]) + 1), h[key], lw=0.8)
+            ax.set_ylabel(label)
+            ax.set_yscale("log")
+        axes[-1].set_xlabel("training step")
+        fig.tight_layout()
+        curves = directory / "training.png"
+        fig.savefig(curves, dpi=120)
+        plt.close(fig)
+        _, _, w = self.sample(20 * self.settings["batch_size"], torch.Generator().manual_seed(self.settings["seed"] + 1))
+        w = w[w > 0] / w[w > 0].mean()
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ax.hist(w, bins=np.logspace(np.log10(w.min()), np.log10(w.max()), 60), histtype="step")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(r"$w / \langle w \rangle$")
+        ax.set_ylabel("points")
+        q = sampler_quality(w)
+        ax.set_title(rf"$\sigma/I$ = {q.relative_std:.3g}, unweighting efficiency {100 * q.efficiency:.3g} %")
+        fig.tight_layout()
+        weights = directory / "weights.png"
+        fig.savefig(weights, dpi=120)
+        plt.close(fig)
+        return [curves, weights]
+
+
+def _recent(values, k: int = 20) -> float:
+    tail = [v for v in values[-k:] if np.isfinite(v)]
+    return float(np.mean(tail)) if tail else float("nan")
+
+
+class _EventSampler:
+    """A trained NeuralIntegrator as the point source of :func:`numhep.generate`: draws points,
+    channels and 1 / (g_r P_r / m_r), and weighs the evaluated points with its channel weights."""
+
+    own_calls = 0
+
+    def __init__(self, integrator: NeuralIntegrator):
+        self.ni = integrator
+
+    def draw(self, rng, n):
+        gen = torch.Generator().manual_seed(int(rng.integers(2**62)))  # numhep's generator: resumable
+        ni = self.ni
+        counts = ni._allocation(n, ni.settings["min_share"])
+        u, group, channel, q = ni._draw(counts, gen)
+        frac = counts / counts.sum()
+        g = group.cpu().numpy()
+        factor = ni.target.sizes[g] / (q.cpu().numpy() * frac[g])
+        return u.cpu().numpy(), channel.cpu().numpy() if ni.target.multi else None, factor
+
+    def weigh(self, pts, channel, factor):
+        if not self.ni.target.multi:
+            return pts.weight * factor
+        ni = self.ni
+        feats = ni._tensor(pts.momenta.reshape(len(pts.weight), -1) / ni.target.f.sqrt_s)
+        with torch.no_grad():
+            alpha = ni.channel_weights(feats, ni._tensor(pts.channel_weights)).cpu().numpy()
+        return alpha[np.arange(channel.size), channel] * pts.weight_without_alpha * factor
+
+    def arrays(self) -> dict:
+        return {}
+
+
+def train_event_sampler(f: Integrand, path, *, calls: int, seed: int, progress: bool = False, **options):
+    """A NeuralIntegrator on ``f`` trained with about ``calls`` integrand calls and kept at
+    ``path`` (a killed training resumes from it), as the point source of
+    :func:`numhep.generate` (``sampler="madnis"``).  Returns (sampler, integrand calls spent)."""
+    batch = int(options.pop("batch_size", 1024))
+    ni = NeuralIntegrator(f, steps=max(calls // batch, 1), batch_size=batch, seed=seed, checkpoint=path, **options)
+    ni.train(progress=progress)
+    return _EventSampler(ni), ni.integrand_calls
+
+
+def event_sampler_training():
+    """The entry point of ``sampler="madnis"`` (the ``numhep.samplers`` group)."""
+    return train_event_sampler
