@@ -112,7 +112,8 @@ class HypercubeFlow(torch.nn.Module):
     def init_from_vegas(self, grids) -> None:
         """Start from trained VEGAS grids (one per channel): the grid's bins become the spline
         of the first two blocks, merged down to the flow's bin count (Heimel, PhD thesis,
-        Heidelberg 2024, Eqs. 5.21-5.23); the other blocks stay the identity."""
+        Heidelberg 2024, Eqs. 5.21-5.23); the other blocks stay the identity.  Bins narrower
+        than twice the spline's minimum width (1e-3) are widened first (:func:`_widened`)."""
         grids = [grids] if isinstance(grids, VegasGrid) else list(grids)
         n = 1 if self.channels is None else self.channels
         if len(grids) != n:
@@ -122,5 +123,21 @@ class HypercubeFlow(torch.nn.Module):
         if self.blocks < 2:
             raise ValueError("vegas: a one-dimensional flow has one block; initialise it with dim >= 2")
         param = next(self.parameters())
-        edges = torch.as_tensor(np.stack([g.edges for g in grids]), dtype=param.dtype, device=param.device)
+        edges = np.stack([_widened(g.edges, 2.0 * self.flow.min_bin_width) for g in grids])
+        edges = torch.as_tensor(edges, dtype=param.dtype, device=param.device)
         self.flow.init_with_grid(edges if self.channels is not None else edges[0])
+        if not all(bool(torch.isfinite(p).all()) for p in self.parameters()):
+            raise ValueError("vegas: the grids give no finite spline (are their edges increasing from 0 to 1?)")
+
+
+def _widened(edges, min_width: float):
+    """VEGAS edges (dims, K + 1) whose narrowest bin is at least ``min_width``: a dimension
+    with narrower bins is mixed with the uniform grid, (1 - e) edges + e uniform, with the
+    smallest e that does it.  The spline's bins cannot be narrower than its minimum width, and
+    its derivatives at the knots overflow for bins far below it."""
+    edges = np.asarray(edges, dtype=np.float64)
+    k = edges.shape[1] - 1
+    uniform = np.linspace(0.0, 1.0, k + 1)
+    narrowest = np.diff(edges, axis=1).min(axis=1, keepdims=True)
+    mix = np.clip((min_width - narrowest) / (1.0 / k - narrowest), 0.0, 1.0)
+    return (1.0 - mix) * edges + mix * uniform

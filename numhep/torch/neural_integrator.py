@@ -347,7 +347,9 @@ class NeuralIntegrator:
         else:
             warnings.warn(f"step {self.step}: the loss or its gradient is not finite; the batch is skipped",
                           RuntimeWarning, stacklevel=3)
-        self.scheduler.step()
+        with warnings.catch_warnings():  # a skipped first batch: torch warns of the order of the two steps
+            warnings.simplefilter("ignore", UserWarning)
+            self.scheduler.step()
         return float(loss.detach()), f
 
     def _remember(self, batch):
