@@ -97,7 +97,7 @@ def _generate(args) -> int:
         progress=not args.quiet, sampler=_sampler(args, f),
     )
     source = {"numhep": "numhep VEGAS", "vegas": "pilot sample of the vegas package's grid",
-              "sobol": "pilot sample of scrambled Sobol points", "madnis": "pilot sample of the madnis flow"}[args.sampler]
+              "sobol": "pilot sample of scrambled Sobol points", "madnis": "pilot sample of numhep's MadNIS"}[args.sampler]
     rows = [
         ("process", f"{args.process} at sqrt(s) = {args.sqrt_s:g} GeV"),
         (f"sigma ({source})", f"{res.sigma:.6g} +- {res.error:.2g} pb" +
@@ -228,8 +228,9 @@ def main(argv=None) -> int:
     g.add_argument("--quiet", action="store_true", help="no progress bars")
     g.add_argument("--sampler", choices=("numhep", "vegas", "sobol", "madnis"), default="numhep",
                    help="where the points come from: numhep's VEGAS (default), the vegas package adapted with the "
-                        "same calls, scrambled Sobol points, or a madnis flow trained with the same calls (kept "
-                        "beside the events)")
+                        "same calls, scrambled Sobol points, or numhep's MadNIS (flows and, with --channels diagrams, "
+                        "learned channel weights; needs the torch extra) trained with the same calls and kept beside "
+                        "the events")
     _channel_options(g)
     sub.add_parser("processes", help="list registered processes")
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -32,15 +32,17 @@ def test_the_energy_defaults_to_13_tev_for_hadron_colliders(capsys):
     assert "13000 for hadron colliders" in " ".join(capsys.readouterr().out.split())
 
 
-@pytest.mark.parametrize("sampler", ["vegas", "sobol"])
+@pytest.mark.parametrize("sampler", ["vegas", "sobol", "madnis"])
 def test_generate_from_another_sampler(tmp_path, capsys, sampler):
-    pytest.importorskip("vegas")
+    pytest.importorskip("vegas" if sampler == "vegas" else "madnis" if sampler == "madnis" else "scipy")
     lhe = tmp_path / "ee.lhe"
     code = main(["generate", "e+ e- > mu+ mu-", "-n", "200", "-o", str(lhe), "--points", "4000",
                  "--iterations", "4", "--quiet", "--sampler", sampler])
     assert code == 0 and lhe.read_text().count("</event>") == 200
     out = capsys.readouterr().out
     assert "pilot sample" in out and "chi2/dof" not in out
+    if sampler == "madnis":
+        assert "numhep's MadNIS" in out and (tmp_path / "ee.lhe.madnis.pt").exists()
 
 
 def test_too_few_points_are_refused(capsys):
