@@ -90,6 +90,11 @@ _FAST_MATH_FLAG = "FAST_MATH"
 cuda_threads_per_block = 128
 
 #: block sizes tried for each CUDA kernel (whole warps, up to CUDA's limit)
+#: batches smaller than this run serially: waking numba's thread pool costs more than the
+#: loop, and on a loaded machine a parallel region waits for every thread to be scheduled
+#: (milliseconds per launch when a diagram-channel batch splits into many small ones)
+SERIAL_BELOW = 128
+
 CUDA_BLOCK_SIZES = (64, 128, 256, 512, 1024)
 
 #: largest argument a kernel's CUDA build copies into a block's shared memory (``kernel(shared=...)``).
@@ -163,7 +168,8 @@ def _load_launcher(module: str, name: str, nargs: int):
     if current != source:
         with atomic_write(path) as tmp:
             tmp.write_text(source)
-    if not any((path.parent / "__pycache__").glob(f"{modname}.batch-*.nbi")):
+    cached = path.parent / "__pycache__"
+    if not any(cached.glob(f"{modname}.batch-*.nbi")) and not any(cached.glob(f"{modname}.serial-*.nbi")):
         _say_compiling(path.parent)
     spec = importlib.util.spec_from_file_location(modname, path)
     mod = importlib.util.module_from_spec(spec)
@@ -381,10 +387,11 @@ class Kernel:
         return precision_of(args, self.__name__)
 
     def cpu(self, *args, parallel: bool = True):
-        """Run on the CPU over ``len(args[0])`` events (numpy arrays)."""
+        """Run on the CPU over ``len(args[0])`` events (numpy arrays); fewer than
+        ``SERIAL_BELOW`` events run on the calling thread."""
         launch = self._launchers(self._check(args))
         n = args[0].shape[0]
-        (launch.batch if parallel else launch.serial)(n, *args)
+        (launch.batch if parallel and n >= SERIAL_BELOW else launch.serial)(n, *args)
 
     def cuda_launcher(self, precision: str = DOUBLE, staged: bool = False):
         """The CUDA kernel (``numba.cuda.jit`` dispatcher) that runs this event function with
