@@ -167,6 +167,9 @@ def test_numheps_diagram_channels_with_learned_weights_agree_with_vegas(tmp_path
     assert ni.cwnet is not None and ni.flow.channels == len(f.representatives)
     res = ni.integrate(20_000)
     assert abs(res.mean - ref.mean) < 4 * math.hypot(res.error, ref.sdev)
+    # per channel group: the parts add up to the total, and each has its own sigma/I and efficiency
+    assert sum(m for m, _ in res.groups) == pytest.approx(res.mean, rel=1e-12)
+    assert all(0 < q.efficiency <= 1 and q.relative_std > 0 for q in res.group_quality)
     assert ni.integrand_calls == 3 * 4000 + 30 * 512 + 20_000  # VEGAS, training, integration
     written = ni.plot(tmp_path)
     assert [p.name for p in written] == ["training.png", "weights.png"] and all(p.stat().st_size > 0 for p in written)

@@ -159,6 +159,7 @@ class IntegrationResult:
     quality: SamplerQuality  # sigma/I and unweighting efficiency of the sample's weights
     groups: list = field(default_factory=list)  # per channel group: (m_r I_r, error)
     n_points: int = 0
+    group_quality: list = field(default_factory=list)  # per channel group: sigma/I and efficiency of its weights
 
     def __str__(self):
         return f"{self.mean:.6g} +- {self.error:.2g} ({self.quality})"
@@ -183,7 +184,7 @@ class NeuralIntegrator:
         steps: int = 1000,
         batch_size: int = 1024,
         loss: str = "stratified",
-        learning_rate: float = 1e-3,
+        learning_rate: float = 3e-3,
         final_lr_ratio: float = 0.01,
         learn_channel_weights: bool = True,
         bins: int = 10,
@@ -483,16 +484,18 @@ class NeuralIntegrator:
         counts = self._allocation(n, self.settings["min_share"])
         frac = counts / counts.sum()
         group = self.target.group_of[channel] if channel is not None else np.zeros(w.size, dtype=np.int64)
-        per = []
+        per, quality = [], []
         for r in range(self.target.n_groups):
             wr = w[group == r] * frac[r]  # group r's estimate of its own integral
             if wr.size >= 2:
                 per.append((float(wr.mean()), float(wr.std(ddof=1) / np.sqrt(wr.size))))
+                quality.append(sampler_quality(wr))
             else:
                 per.append((0.0, 0.0))
+                quality.append(None)  # dropped, or no point in it
         mean = sum(m for m, _ in per)
         error = math.sqrt(sum(e * e for _, e in per))
-        return IntegrationResult(mean, error, sampler_quality(w), per, int(w.size))
+        return IntegrationResult(mean, error, sampler_quality(w), per, int(w.size), quality)
 
     # ------------------------------------------------------------------ state
 
