@@ -20,6 +20,11 @@ MadNIS loss (sum_i sigma_i)^2 (Eq. 14 / the thesis Eq. 5.20), the variance with 
 N_i proportional to sigma_i.  The variance losses are divided by (sum_i I_i)^2 so that their
 value is (sigma/I)^2 of one weight and independent of the integrand's units.
 
+Forward training passes q detached; inverse training (points x = G^-1(z) with gradients
+through the map and the integrand, the same paper's Eq. 22) passes q = g itself, so that
+g / q = 1 and the gradient flows through f and g.  ``integral`` fixes I instead of estimating
+it from the batch (one channel), which makes every point's term independent of the others.
+
 Points with f = 0 (outside the cuts) enter every loss: the variance losses push g away from
 them, the KL losses through their normalisation.
 """
@@ -43,23 +48,26 @@ def _sigma2(f, g, q):
     return torch.mean(f * f / (g * q)) - torch.mean(f / q) ** 2
 
 
-def _integrals(f, q, parts):
-    return torch.stack([torch.mean(f[m].detach() / q[m]) for m in parts])
+def _integrals(f, q, parts, integral=None):
+    """I_i = <f / q> per channel (detached), or the given integral of a single channel."""
+    if integral is not None:
+        return torch.as_tensor(integral, dtype=f.dtype, device=f.device).reshape(1).expand(len(parts))
+    return torch.stack([torch.mean(f[m].detach() / q[m].detach()) for m in parts])
 
 
-def multichannel_variance(f, g, q, channel=None):
+def multichannel_variance(f, g, q, channel=None, integral=None):
     """sum_i (N / N_i) sigma_i^2 / I^2 (Eq. 13); with one channel sigma^2 / I^2."""
     parts = _per_channel(channel, f.shape[0])
-    total = _integrals(f, q, parts).abs().sum()
+    total = _integrals(f, q, parts, integral).abs().sum()
     n = f.shape[0]
     terms = [n / f[m].shape[0] * _sigma2(f[m], g[m], q[m]) for m in parts]
     return torch.stack(terms).sum() / total.clamp_min(torch.finfo(f.dtype).tiny) ** 2
 
 
-def stratified_variance(f, g, q, channel=None):
+def stratified_variance(f, g, q, channel=None, integral=None):
     """(sum_i sigma_i)^2 / I^2 (Eq. 14)."""
     parts = _per_channel(channel, f.shape[0])
-    total = _integrals(f, q, parts).abs().sum()
+    total = _integrals(f, q, parts, integral).abs().sum()
     eps = torch.finfo(f.dtype).eps
     sig = torch.stack([torch.sqrt(_sigma2(f[m], g[m], q[m]).clamp_min(0.0) + eps * total.detach() ** 2)
                        for m in parts])
@@ -67,9 +75,9 @@ def stratified_variance(f, g, q, channel=None):
 
 
 def _divergence(F):
-    def loss(f, g, q, channel=None):
+    def loss(f, g, q, channel=None, integral=None):
         parts = _per_channel(channel, f.shape[0])
-        ints = _integrals(f, q, parts)
+        ints = _integrals(f, q, parts, integral)
         share = ints.abs() / ints.abs().sum().clamp_min(torch.finfo(f.dtype).tiny)
         terms = []
         for m, integral in zip(parts, ints):
