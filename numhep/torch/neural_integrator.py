@@ -34,6 +34,9 @@ Training (the thesis Sec. 5.1.2), one step at a time:
   unbiased);
 * VEGAS initialisation (``vegas_init``): numhep's multi-channel VEGAS adapts a grid per group
   first and the flows start from them (Eqs. 5.21-5.23);
+* inverse training (``training="inverse"``, MADNIS-Lite, arXiv:2408.01486, Eq. 22): the
+  points x = G^-1(z) keep their gradient, and the loss is differentiated through the flows, the
+  channel maps and the integrand (numhep's adjoints) with the prior channel weights;
 * the learning rate falls from ``learning_rate`` to ``learning_rate * final_lr_ratio`` on a
   cosine over all optimiser steps.
 
@@ -116,7 +119,7 @@ class _Target:
                 return pts.weight, None, None
             feats = pts.momenta.reshape(u.shape[0], -1) / self.f.sqrt_s
             return pts.weight_without_alpha, pts.channel_weights, feats
-        out = self.f(u, channel) if self.multi else self.f(u)
+        out = self._call_plain(u, channel)
         prior = feats = None
         if self.multi and isinstance(out, tuple):
             if len(out) == 3:
@@ -144,6 +147,47 @@ class _Target:
             if feats is not None:
                 feats = np.where(bad[:, None], 0.0, feats)
         return values, prior, feats
+
+
+    def _call_plain(self, u, channel):
+        """A plain function of numpy points, or of torch tensors (found out on the first call,
+        which a torch function answers with a TypeError on numpy input)."""
+        args = (channel,) if self.multi else ()
+        if not getattr(self, "takes_tensors", False):
+            try:
+                return self.f(u, *args)
+            except TypeError:
+                if hasattr(self, "takes_tensors"):
+                    raise
+            self.takes_tensors = True
+        else:
+            self.takes_tensors = True
+        with torch.no_grad():
+            return self.f(torch.as_tensor(u), *args)
+
+    def differentiable(self, u, channel):
+        """alpha_c f / g_c at flow points u (a tensor with gradients) as a tensor that torch
+        differentiates (inverse training): numhep's integrands through their adjoints, a plain
+        function through whatever torch operations it uses."""
+        if self.numhep:
+            values = self.f(u, channel if self.multi else None)
+        else:
+            try:
+                out = self.f(u, channel) if self.multi else self.f(u)
+            except TypeError as exc:  # a numpy function given a tensor
+                raise ValueError(_NOT_DIFFERENTIABLE + f" ({exc})") from exc
+            values, prior = (out[0], out[-1]) if isinstance(out, tuple) else (out, None)
+            if self.multi and prior is not None:
+                prior = torch.as_tensor(_as_numpy(prior), dtype=u.dtype, device=u.device)
+                idx = torch.as_tensor(channel, device=u.device)[:, None]
+                values = values * (prior.gather(1, idx)[:, 0] / prior.sum(1).clamp_min(1e-300))
+        if not (isinstance(values, torch.Tensor) and values.requires_grad):
+            raise ValueError(_NOT_DIFFERENTIABLE)
+        return torch.where(torch.isfinite(values), values, torch.zeros_like(values))
+
+
+_NOT_DIFFERENTIABLE = ("training='inverse': the integrand must return a torch tensor that depends on its input "
+                       "(numhep integrands do; a plain function must compute with torch)")
 
 
 def _as_numpy(a):
@@ -186,7 +230,8 @@ class NeuralIntegrator:
         loss: str = "stratified",
         learning_rate: float = 3e-3,
         final_lr_ratio: float = 0.01,
-        learn_channel_weights: bool = True,
+        learn_channel_weights: bool | None = None,
+        training: str = "forward",
         bins: int = 10,
         layers: int = 3,
         units: int = 32,
@@ -208,6 +253,18 @@ class NeuralIntegrator:
     ):
         if loss not in LOSSES:
             raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
+        if training not in ("forward", "inverse"):
+            raise ValueError(f"training: expected 'forward' or 'inverse', got {training!r}")
+        if training == "inverse":
+            # the gradient flows through the integrand's own prior channel weights; replayed
+            # points have no gradient path to the flow's parameters
+            if learn_channel_weights or buffered_steps or drop_threshold > 0:
+                raise ValueError("training='inverse' trains the flows through the integrand with its prior channel "
+                                 "weights: learned channel weights, buffered training and channel dropping are "
+                                 "forward-training features")
+            learn_channel_weights = False
+        elif learn_channel_weights is None:
+            learn_channel_weights = True
         if not 0.0 <= uniform_fraction <= 1.0:
             raise ValueError(f"uniform_fraction: expected a number in [0, 1], got {uniform_fraction}")
         if steps < 1 or batch_size < 2 or buffered_steps < 0 or buffer_batches < 1:
@@ -220,6 +277,7 @@ class NeuralIntegrator:
             dim=t.dim, channels=t.n_channels, groups=t.group_of.tolist(), steps=int(steps),
             batch_size=int(batch_size), loss=loss, learning_rate=float(learning_rate),
             final_lr_ratio=float(final_lr_ratio), learn_channel_weights=bool(learn_channel_weights and t.multi),
+            training=training,
             bins=int(bins), layers=int(layers), units=int(units), vegas_init=bool(vegas_init),
             vegas_points=int(vegas_points), vegas_iterations=int(vegas_iterations),
             buffered_steps=int(buffered_steps), buffer_batches=int(buffer_batches),
@@ -286,15 +344,16 @@ class NeuralIntegrator:
         counts[active] = allocate_points(share, n, int(uniform * n / active.size))
         return counts
 
-    def _draw(self, counts, generator):
-        """Points of the flows, ``counts[r]`` of group r: (u, group, channel, q) as tensors."""
+    def _draw(self, counts, generator, grad: bool = False):
+        """Points of the flows, ``counts[r]`` of group r: (u, group, channel, q) as tensors
+        (u and q with gradients in the flows' parameters when ``grad``)."""
         t = self.target
         group = torch.repeat_interleave(torch.arange(t.n_groups), torch.as_tensor(counts))
         pick = torch.rand(group.shape[0], generator=generator, dtype=torch.float64).numpy()
         g = group.numpy()
         sizes = t.sizes[g]
         channel = t.member_table[g, np.minimum((pick * sizes).astype(np.int64), sizes - 1)]
-        with torch.no_grad():
+        with torch.set_grad_enabled(grad):
             u, q = self.flow.sample(group.shape[0], group.to(self.device) if self.flow.channels else None,
                                     generator=generator)
         return u, group.to(self.device), torch.as_tensor(channel, device=self.device), q
@@ -336,7 +395,11 @@ class NeuralIntegrator:
 
     def _optimise(self, batch) -> float:
         self.optimizer.zero_grad()
-        loss, f = self._loss(batch)
+        return self._step(*self._loss(batch))
+
+    def _step(self, loss, f):
+        """Backward pass and optimiser step on ``loss`` (skipped when it is not finite);
+        returns (loss, f detached)."""
         finite = bool(torch.isfinite(loss))
         if finite:
             loss.backward()
@@ -404,17 +467,31 @@ class NeuralIntegrator:
 
     # ------------------------------------------------------------------ training
 
+    def _inverse_step(self, counts):
+        """Inverse training (MADNIS-Lite, arXiv:2408.01486, Eq. 22): the loss of points
+        x = G^-1(z) differentiated through the flow, the channel maps and the integrand."""
+        u, group, channel, g = self._draw(counts, self.generator, grad=True)
+        self.optimizer.zero_grad()
+        f = self.target.differentiable(u, channel.cpu().numpy()) * self._tensor(self.target.sizes)[group]
+        self.integrand_calls += u.shape[0]
+        loss = LOSSES[self.settings["loss"]](f, g, g, group if self.target.n_groups > 1 else None)
+        loss, f = self._step(loss, f.detach())
+        return loss, f, g.detach(), group
+
     def train_step(self) -> float:
         """One online step and its buffered replays; returns the online loss."""
         s = self.settings
         counts = self._allocation(s["batch_size"], s["uniform_fraction"])
-        u, group, channel, q = self._draw(counts, self.generator)
-        batch = (u, group, channel, q, *self._evaluate(u, channel))
-        loss, f = self._optimise(batch)
+        if s["training"] == "inverse":
+            loss, f, q, group = self._inverse_step(counts)
+        else:
+            u, group, channel, q = self._draw(counts, self.generator)
+            batch = (u, group, channel, q, *self._evaluate(u, channel))
+            loss, f = self._optimise(batch)
+            self._remember(batch)
         g_np = group.cpu().numpy()
         w = (f / q).cpu().numpy()
         self._update_moments(w, g_np, counts)
-        self._remember(batch)
         for _ in range(s["buffered_steps"]):
             self._optimise(self._replay())
         self.step += 1
