@@ -144,3 +144,18 @@ def test_an_input_that_moves_an_external_mass_is_refused():
     f = numhep.integrand("p p > t t~", 13000.0)
     with pytest.raises(ValueError, match="MT = 174.0 moves the mass of an external leg"):
         f(torch.rand(3, f.dim, dtype=torch.float64), params={"MT": torch.tensor(174.0, dtype=torch.float64)})
+
+
+def test_evaluate_gives_the_gradient_of_every_weight():
+    f = numhep.integrand("e+ e- > u u~ g", 1000.0, cuts={"ycut": 0.01}, channel="diagrams")
+    u = np.random.default_rng(3).random((40, f.dim))
+    c = np.arange(40) % len(f.channels)
+    pts = f.evaluate(u, c, gradient=True)
+    assert pts.gradient.shape == u.shape and np.any(pts.gradient != 0)
+    h = 1e-6
+    for j in range(f.dim):
+        e = np.zeros_like(u)
+        e[:, j] = h
+        fd = (f.evaluate(u + e, c).weight - f.evaluate(u - e, c).weight) / (2 * h)
+        live = (pts.weight > 0) & (f.evaluate(u + e, c).weight > 0) & (f.evaluate(u - e, c).weight > 0)
+        np.testing.assert_allclose(pts.gradient[live, j], fd[live], rtol=1e-5, atol=1e-12)

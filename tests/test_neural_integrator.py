@@ -205,3 +205,19 @@ def test_inverse_training_through_numheps_adjoints_on_diagram_channels():
     ref = f.multichannel_vegas(n_points=20_000, n_iterations=6, seed=1)
     res = ni.integrate(20_000)
     assert abs(res.mean - ref.mean) < 4 * math.hypot(res.error, ref.sdev)
+
+
+def test_derivative_matching_trains_on_the_scores_of_the_integrand():
+    flat = sampler_quality(camel(np.random.default_rng(0).random((40_000, 2))))
+    ni = NeuralIntegrator(camel_torch, dim=2, steps=60, batch_size=512, loss="variance", derivative_matching=1e-4,
+                          seed=0)
+    ni.train(progress=False)
+    assert ni.integrand_calls == 2 * 60 * 512  # a plain function is called again, through torch, for its score
+    res = ni.integrate(20_000)
+    assert res.quality.relative_std < flat.relative_std / 2 and abs(res.mean - 1.0) < 3 * res.error
+    f = numhep.integrand("e+ e- > u u~ g", 1000.0, cuts={"ycut": 0.01}, channel="diagrams")
+    ni = NeuralIntegrator(f, steps=3, batch_size=256, derivative_matching=1e-3, buffered_steps=1, seed=1)
+    ni.train(progress=False)
+    assert ni.integrand_calls == 3 * 256 and np.all(np.isfinite(ni.history["loss"]))
+    with pytest.raises(ValueError, match="derivative_matching: a term of forward training"):
+        NeuralIntegrator(camel_torch, dim=2, training="inverse", derivative_matching=1e-3)

@@ -67,6 +67,7 @@ class IntegrandPoints:
     alpha_s: np.ndarray  # (n,)
     channel_weights: np.ndarray | None = None  # (n, n_channels) alpha_i with diagram channels
     weight_without_alpha: np.ndarray | None = None  # (n,) f / g_c, what madnis multiplies by its alpha
+    gradient: np.ndarray | None = None  # (n, dim) d weight / du, from evaluate(..., gradient=True)
 
 
 def _is_parton(pdg: int) -> bool:
@@ -343,12 +344,17 @@ class Integrand:
         inside = np.all((u >= 0.0) & (u <= 1.0), axis=1)
         return np.where(inside[:, None], u, 0.5), inside
 
-    def evaluate(self, u, channel=None) -> IntegrandPoints:
+    def evaluate(self, u, channel=None, gradient: bool = False) -> IntegrandPoints:
         """Everything about the points u (n, dim); with diagram channels, ``channel`` (a number
         or (n,) indices) says which channel's map produced each point and the weight is
         alpha_c f / g_c, whose sum over channels integrates to the cross section.  Points
-        outside the unit cube or on the boundary of the physical region get weight 0."""
-        return self._evaluate(u, channel, False)[0]
+        outside the unit cube or on the boundary of the physical region get weight 0.
+        ``gradient=True`` also gives d weight / du per point through numhep's adjoints (as a
+        torch tensor input would)."""
+        points, pullback = self._evaluate(u, channel, gradient)
+        if gradient:
+            points.gradient = pullback(np.ones(points.weight.shape[0]))
+        return points
 
     def _evaluate(self, u, channel, want_pullback, params=None, param_names=()):
         """(IntegrandPoints, pullback or None).  ``params`` override the integrand's model

@@ -34,6 +34,9 @@ Training (the thesis Sec. 5.1.2), one step at a time:
   unbiased);
 * VEGAS initialisation (``vegas_init``): numhep's multi-channel VEGAS adapts a grid per group
   first and the flows start from them (Eqs. 5.21-5.23);
+* derivative matching (``derivative_matching=lambda``, MADNIS-Lite Eq. 30): forward training
+  adds lambda < |d log f/du - d log g/du|^2 > over the points inside the cuts, d log f/du from
+  numhep's adjoints (the integrand with its prior channel weights);
 * inverse training (``training="inverse"``, MADNIS-Lite, arXiv:2408.01486, Eq. 22): the
   points x = G^-1(z) keep their gradient, and the loss is differentiated through the flows, the
   channel maps and the integrand (numhep's adjoints) with the prior channel weights;
@@ -111,14 +114,16 @@ class _Target:
             self.member_table[r, : m.size] = m
         self.multi = self.n_channels > 1
 
-    def __call__(self, u, channel):
-        """(f, prior, features) as float64 arrays; non-finite values become weight 0."""
+    def __call__(self, u, channel, score: bool = False):
+        """(f, prior, features, score) as float64 arrays (non-finite values become weight 0);
+        the score d log(alpha_c f / g_c) / du only when asked for, else None."""
         if self.numhep:
-            pts = self.f.evaluate(u, channel if self.multi else None)
+            pts = self.f.evaluate(u, channel if self.multi else None, gradient=score)
+            grad = _score(pts.weight, pts.gradient) if score else None
             if not self.multi:
-                return pts.weight, None, None
+                return pts.weight, None, None, grad
             feats = pts.momenta.reshape(u.shape[0], -1) / self.f.sqrt_s
-            return pts.weight_without_alpha, pts.channel_weights, feats
+            return pts.weight_without_alpha, pts.channel_weights, feats, grad
         out = self._call_plain(u, channel)
         prior = feats = None
         if self.multi and isinstance(out, tuple):
@@ -146,8 +151,15 @@ class _Target:
                 prior = np.where(bad[:, None], 1.0, prior)
             if feats is not None:
                 feats = np.where(bad[:, None], 0.0, feats)
-        return values, prior, feats
+        return values, prior, feats, self._plain_score(u, channel) if score else None
 
+
+    def _plain_score(self, u, channel):
+        """The score of a plain function, through torch (a second call of it)."""
+        ut = torch.as_tensor(u).requires_grad_(True)
+        values = self.differentiable(ut, channel)
+        (grad,) = torch.autograd.grad(values.sum(), ut)
+        return _score(_as_numpy(values), _as_numpy(grad))
 
     def _call_plain(self, u, channel):
         """A plain function of numpy points, or of torch tensors (found out on the first call,
@@ -188,6 +200,12 @@ class _Target:
 
 _NOT_DIFFERENTIABLE = ("training='inverse': the integrand must return a torch tensor that depends on its input "
                        "(numhep integrands do; a plain function must compute with torch)")
+
+
+def _score(weight, gradient):
+    """d log w / du = (dw/du) / w, zero where w is zero or the gradient is not finite."""
+    ok = (weight > 0) & np.all(np.isfinite(gradient), axis=1)
+    return np.where(ok[:, None], gradient / np.where(ok, weight, 1.0)[:, None], 0.0)
 
 
 def _as_numpy(a):
@@ -232,6 +250,7 @@ class NeuralIntegrator:
         final_lr_ratio: float = 0.01,
         learn_channel_weights: bool | None = None,
         training: str = "forward",
+        derivative_matching: float = 0.0,
         bins: int = 10,
         layers: int = 3,
         units: int = 32,
@@ -263,6 +282,8 @@ class NeuralIntegrator:
                                  "weights: learned channel weights, buffered training and channel dropping are "
                                  "forward-training features")
             learn_channel_weights = False
+            if derivative_matching:
+                raise ValueError("derivative_matching: a term of forward training (MADNIS-Lite Eq. 30)")
         elif learn_channel_weights is None:
             learn_channel_weights = True
         if not 0.0 <= uniform_fraction <= 1.0:
@@ -277,7 +298,7 @@ class NeuralIntegrator:
             dim=t.dim, channels=t.n_channels, groups=t.group_of.tolist(), steps=int(steps),
             batch_size=int(batch_size), loss=loss, learning_rate=float(learning_rate),
             final_lr_ratio=float(final_lr_ratio), learn_channel_weights=bool(learn_channel_weights and t.multi),
-            training=training,
+            training=training, derivative_matching=float(derivative_matching),
             bins=int(bins), layers=int(layers), units=int(units), vegas_init=bool(vegas_init),
             vegas_points=int(vegas_points), vegas_iterations=int(vegas_iterations),
             buffered_steps=int(buffered_steps), buffer_batches=int(buffer_batches),
@@ -321,7 +342,7 @@ class NeuralIntegrator:
         t = self.target
         if t.numhep:
             return len(t.f.masses) * 4
-        _, _, feats = t(np.full((1, t.dim), 0.5), np.zeros(1, dtype=np.int64))
+        _, _, feats, _ = t(np.full((1, t.dim), 0.5), np.zeros(1, dtype=np.int64))
         self.integrand_calls += 1
         return t.dim if feats is None else feats.shape[1]
 
@@ -358,17 +379,18 @@ class NeuralIntegrator:
                                     generator=generator)
         return u, group.to(self.device), torch.as_tensor(channel, device=self.device), q
 
-    def _evaluate(self, u, channel):
+    def _evaluate(self, u, channel, with_score: bool = False):
         """The integrand at flow points: (bare f, prior, features) as tensors."""
-        bare, prior, feats = self.target(u.detach().cpu().numpy().astype(np.float64),
-                                         channel.cpu().numpy())
-        self.integrand_calls += u.shape[0]
+        want_score = bool(with_score and self.settings["derivative_matching"])
+        bare, prior, feats, score = self.target(u.detach().cpu().numpy().astype(np.float64), channel.cpu().numpy(),
+                                                score=want_score)
+        self.integrand_calls += u.shape[0] * (2 if want_score and not self.target.numhep else 1)
         n = u.shape[0]
         bare = self._tensor(bare)
         prior = self._tensor(prior) if prior is not None else (
             torch.ones((n, self.target.n_channels), dtype=self.dtype, device=self.device) if self.target.multi else None)
         feats = self._tensor(feats) if feats is not None else (u.detach() if self.target.multi else None)
-        return bare, prior, feats
+        return bare, prior, feats, None if score is None else self._tensor(score)
 
     def _channel_mask(self):
         return torch.as_tensor(self.active[self.target.group_of], device=self.device)
@@ -388,10 +410,20 @@ class NeuralIntegrator:
         return mult * alpha * bare
 
     def _loss(self, batch):
-        u, group, channel, q, bare, prior, feats = batch
-        g = torch.exp(self.flow.log_prob(u, group if self.flow.channels else None))
+        u, group, channel, q, bare, prior, feats, score = batch
+        lam = self.settings["derivative_matching"]
+        if lam:
+            u = u.detach().requires_grad_(True)
+        log_g = self.flow.log_prob(u, group if self.flow.channels else None)
         f = self._integrand_share(bare, prior, feats, channel, group)
-        return LOSSES[self.settings["loss"]](f, g, q, group if self.target.n_groups > 1 else None), f.detach()
+        loss = LOSSES[self.settings["loss"]](f, torch.exp(log_g), q, group if self.target.n_groups > 1 else None)
+        if lam:
+            # derivative (score) matching, MADNIS-Lite Eq. 30, where the integrand lives
+            (score_g,) = torch.autograd.grad(log_g.sum(), u, create_graph=True)
+            live = f.detach() != 0
+            if live.any():
+                loss = loss + lam * torch.sum((score[live] - score_g[live]) ** 2, dim=1).mean()
+        return loss, f.detach()
 
     def _optimise(self, batch) -> float:
         self.optimizer.zero_grad()
@@ -453,7 +485,7 @@ class NeuralIntegrator:
         reps = [int(m[0]) for m in t.members]
 
         def f_alpha(u, c):
-            bare, prior, _ = t(u, np.full(u.shape[0], c, dtype=np.int64))
+            bare, prior, _, _ = t(u, np.full(u.shape[0], c, dtype=np.int64))
             if prior is None:
                 return bare
             return bare * prior[:, c] if prior.shape[1] > 1 else bare
@@ -486,7 +518,7 @@ class NeuralIntegrator:
             loss, f, q, group = self._inverse_step(counts)
         else:
             u, group, channel, q = self._draw(counts, self.generator)
-            batch = (u, group, channel, q, *self._evaluate(u, channel))
+            batch = (u, group, channel, q, *self._evaluate(u, channel, with_score=True))
             loss, f = self._optimise(batch)
             self._remember(batch)
         g_np = group.cpu().numpy()
@@ -548,7 +580,7 @@ class NeuralIntegrator:
         gen = self.generator if generator is None else generator
         counts = self._allocation(n, self.settings["min_share"])
         u, group, channel, q = self._draw(counts, gen)
-        bare, prior, feats = self._evaluate(u, channel)
+        bare, prior, feats, _ = self._evaluate(u, channel)
         with torch.no_grad():
             f = self._integrand_share(bare, prior, feats, channel, group)
         frac = counts / counts.sum()
