@@ -66,7 +66,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from numhep.integration.integrands import Integrand
 from numhep.integration.metrics import SamplerQuality, sampler_quality
 from numhep.integration.multichannel import multichannel_vegas
 from numhep.integration.vegas import allocate_points
@@ -74,144 +73,9 @@ from numhep.storage import atomic_write
 from numhep.torch.channel_weights import ChannelWeightNetwork, normalised_weights
 from numhep.torch.flows import HypercubeFlow
 from numhep.torch.losses import LOSSES
+from numhep.torch.training_target import TrainingTarget
 
-__all__ = ["IntegrationResult", "NeuralIntegrator", "train_event_sampler"]
-
-
-class _Target:
-    """The integrand as training sees it: points (n, dim) and channels (n,) -> (f without
-    channel weight, prior channel weights (n, channels) or None, features (n, k) or None)."""
-
-    def __init__(self, f, dim, channels, groups):
-        self.f = f
-        self.numhep = isinstance(f, Integrand)
-        if self.numhep:
-            self.dim = f.dim
-            if f.channels is None:
-                self.n_channels, group_of = 1, [0]
-            else:
-                self.n_channels = len(f.channels)
-                index = {r: k for k, r in enumerate(f.representatives)}
-                group_of = [index[c.representative] for c in f.channels]
-        else:
-            self.dim = dim if dim is not None else getattr(f, "dim", None)
-            if self.dim is None:
-                raise ValueError("dim: give the number of dimensions of a plain function integrand")
-            self.n_channels = 1 if channels is None else int(channels)
-            group_of = list(range(self.n_channels)) if groups is None else [int(g) for g in groups]
-        self.dim = int(self.dim)
-        self.group_of = np.asarray(group_of, dtype=np.int64)
-        if self.group_of.shape != (self.n_channels,):
-            raise ValueError(f"groups: expected a group index for each of the {self.n_channels} channels")
-        self.n_groups = int(self.group_of.max()) + 1
-        if sorted(set(self.group_of.tolist())) != list(range(self.n_groups)):
-            raise ValueError("groups: the group indices must be 0, 1, ... without gaps")
-        self.members = [np.nonzero(self.group_of == r)[0] for r in range(self.n_groups)]
-        self.sizes = np.array([m.size for m in self.members])
-        #: the channels of each group, padded: member_table[r, k] is group r's k-th channel
-        self.member_table = np.zeros((self.n_groups, self.sizes.max()), dtype=np.int64)
-        for r, m in enumerate(self.members):
-            self.member_table[r, : m.size] = m
-        self.multi = self.n_channels > 1
-
-    def __call__(self, u, channel, score: bool = False):
-        """(f, prior, features, score) as float64 arrays (non-finite values become weight 0);
-        the score d log(alpha_c f / g_c) / du only when asked for, else None."""
-        if self.numhep:
-            pts = self.f.evaluate(u, channel if self.multi else None, gradient=score)
-            grad = _score(pts.weight, pts.gradient) if score else None
-            if not self.multi:
-                return pts.weight, None, None, grad
-            feats = pts.momenta.reshape(u.shape[0], -1) / self.f.sqrt_s
-            return pts.weight_without_alpha, pts.channel_weights, feats, grad
-        out = self._call_plain(u, channel)
-        prior = feats = None
-        if self.multi and isinstance(out, tuple):
-            if len(out) == 3:
-                out, feats, prior = out
-            elif len(out) == 2:
-                out, prior = out
-            else:
-                raise ValueError("integrand: a multi-channel function returns f, (f, prior) or (f, features, prior)")
-        values = _as_numpy(out).reshape(-1)
-        if values.shape[0] != u.shape[0]:
-            raise ValueError(f"integrand: returned {values.shape[0]} values for {u.shape[0]} points")
-        bad = ~np.isfinite(values)
-        if bad.any():
-            values = np.where(bad, 0.0, values)
-        prior = None if prior is None else _as_numpy(prior).reshape(u.shape[0], self.n_channels)
-        feats = None if feats is None else _as_numpy(feats).reshape(u.shape[0], -1)
-        if bad.any() or (prior is not None and not np.all(np.isfinite(prior))) or (
-                feats is not None and not np.all(np.isfinite(feats))):
-            # a broken point keeps weight 0 and harmless features and priors (even weights)
-            bad |= ~np.all(np.isfinite(prior), axis=1) if prior is not None else False
-            bad |= ~np.all(np.isfinite(feats), axis=1) if feats is not None else False
-            values = np.where(bad, 0.0, values)
-            if prior is not None:
-                prior = np.where(bad[:, None], 1.0, prior)
-            if feats is not None:
-                feats = np.where(bad[:, None], 0.0, feats)
-        return values, prior, feats, self._plain_score(u, channel) if score else None
-
-
-    def _plain_score(self, u, channel):
-        """The score of a plain function, through torch (a second call of it)."""
-        ut = torch.as_tensor(u).requires_grad_(True)
-        values = self.differentiable(ut, channel)
-        (grad,) = torch.autograd.grad(values.sum(), ut)
-        return _score(_as_numpy(values), _as_numpy(grad))
-
-    def _call_plain(self, u, channel):
-        """A plain function of numpy points, or of torch tensors (found out on the first call,
-        which a torch function answers with a TypeError on numpy input)."""
-        args = (channel,) if self.multi else ()
-        if not getattr(self, "takes_tensors", False):
-            try:
-                return self.f(u, *args)
-            except TypeError:
-                if hasattr(self, "takes_tensors"):
-                    raise
-            self.takes_tensors = True
-        else:
-            self.takes_tensors = True
-        with torch.no_grad():
-            return self.f(torch.as_tensor(u), *args)
-
-    def differentiable(self, u, channel):
-        """alpha_c f / g_c at flow points u (a tensor with gradients) as a tensor that torch
-        differentiates (inverse training): numhep's integrands through their adjoints, a plain
-        function through whatever torch operations it uses."""
-        if self.numhep:
-            values = self.f(u, channel if self.multi else None)
-        else:
-            try:
-                out = self.f(u, channel) if self.multi else self.f(u)
-            except TypeError as exc:  # a numpy function given a tensor
-                raise ValueError(_NOT_DIFFERENTIABLE + f" ({exc})") from exc
-            values, prior = (out[0], out[-1]) if isinstance(out, tuple) else (out, None)
-            if self.multi and prior is not None:
-                prior = torch.as_tensor(_as_numpy(prior), dtype=u.dtype, device=u.device)
-                idx = torch.as_tensor(channel, device=u.device)[:, None]
-                values = values * (prior.gather(1, idx)[:, 0] / prior.sum(1).clamp_min(1e-300))
-        if not (isinstance(values, torch.Tensor) and values.requires_grad):
-            raise ValueError(_NOT_DIFFERENTIABLE)
-        return torch.where(torch.isfinite(values), values, torch.zeros_like(values))
-
-
-_NOT_DIFFERENTIABLE = ("training='inverse': the integrand must return a torch tensor that depends on its input "
-                       "(numhep integrands do; a plain function must compute with torch)")
-
-
-def _score(weight, gradient):
-    """d log w / du = (dw/du) / w, zero where w is zero or the gradient is not finite."""
-    ok = (weight > 0) & np.all(np.isfinite(gradient), axis=1)
-    return np.where(ok[:, None], gradient / np.where(ok, weight, 1.0)[:, None], 0.0)
-
-
-def _as_numpy(a):
-    if isinstance(a, torch.Tensor):
-        a = a.detach().cpu().numpy()
-    return np.asarray(a, dtype=np.float64)
+__all__ = ["IntegrationResult", "NeuralIntegrator"]
 
 
 @dataclass
@@ -291,7 +155,7 @@ class NeuralIntegrator:
         if steps < 1 or batch_size < 2 or buffered_steps < 0 or buffer_batches < 1:
             raise ValueError(f"steps >= 1, batch_size >= 2, buffered_steps >= 0 and buffer_batches >= 1 are needed, "
                              f"got {steps}, {batch_size}, {buffered_steps}, {buffer_batches}")
-        self.target = _Target(f, dim, channels, groups)
+        self.target = TrainingTarget(f, dim, channels, groups)
         t = self.target
         self.settings = dict(
             integrand=repr(f) if t.numhep else getattr(f, "__qualname__", type(f).__name__),
@@ -569,23 +433,27 @@ class NeuralIntegrator:
 
     # ------------------------------------------------------------------ using the trained flows
 
-    def selection(self) -> np.ndarray:
-        """P_r: the fraction of points each group gets in integration and sampling."""
-        counts = self._allocation(10**6, self.settings["min_share"])
-        return counts / counts.sum()
+    def draw(self, n: int, generator: torch.Generator | None = None):
+        """n points of the trained flows as numpy arrays (u, channel, group, density q, P): the
+        groups get their points by their running sigma (at least ``min_share`` of an even
+        share), each point one of its group's channels uniformly, and P is the fraction of the
+        points in the point's group."""
+        counts = self._allocation(n, self.settings["min_share"])
+        with torch.no_grad():
+            u, group, channel, q = self._draw(counts, self.generator if generator is None else generator)
+        g = group.cpu().numpy()
+        return u.cpu().numpy(), channel.cpu().numpy(), g, q.cpu().numpy(), (counts / counts.sum())[g]
 
     def sample(self, n: int, generator: torch.Generator | None = None):
         """(u, channel, weight): n points of the trained flows, their channels (None with one
         channel) and their weights m_r alpha_c f / (g_r P_r), whose mean is the integral."""
-        gen = self.generator if generator is None else generator
-        counts = self._allocation(n, self.settings["min_share"])
-        u, group, channel, q = self._draw(counts, gen)
-        bare, prior, feats, _ = self._evaluate(u, channel)
+        u, channel, group, q, frac = self.draw(n, generator)
+        bare, prior, feats, _ = self._evaluate(self._tensor(u), torch.as_tensor(channel))
         with torch.no_grad():
-            f = self._integrand_share(bare, prior, feats, channel, group)
-        frac = counts / counts.sum()
-        w = (f / q).cpu().numpy() / frac[group.cpu().numpy()]
-        return u.cpu().numpy(), channel.cpu().numpy() if self.target.multi else None, w
+            f = self._integrand_share(bare, prior, feats, torch.as_tensor(channel, device=self.device),
+                                      torch.as_tensor(group, device=self.device))
+        w = f.cpu().numpy() / (q * frac)
+        return u, channel if self.target.multi else None, w
 
     def integrate(self, n: int = 100_000, generator: torch.Generator | None = None) -> IntegrationResult:
         """The integral from n points of the trained flows, stratified over the groups."""
@@ -695,50 +563,3 @@ class NeuralIntegrator:
 def _recent(values, k: int = 20) -> float:
     tail = [v for v in values[-k:] if np.isfinite(v)]
     return float(np.mean(tail)) if tail else float("nan")
-
-
-class _EventSampler:
-    """A trained NeuralIntegrator as the point source of :func:`numhep.generate`: draws points,
-    channels and 1 / (g_r P_r / m_r), and weighs the evaluated points with its channel weights."""
-
-    own_calls = 0
-
-    def __init__(self, integrator: NeuralIntegrator):
-        self.ni = integrator
-
-    def draw(self, rng, n):
-        gen = torch.Generator().manual_seed(int(rng.integers(2**62)))  # numhep's generator: resumable
-        ni = self.ni
-        counts = ni._allocation(n, ni.settings["min_share"])
-        u, group, channel, q = ni._draw(counts, gen)
-        frac = counts / counts.sum()
-        g = group.cpu().numpy()
-        factor = ni.target.sizes[g] / (q.cpu().numpy() * frac[g])
-        return u.cpu().numpy(), channel.cpu().numpy() if ni.target.multi else None, factor
-
-    def weigh(self, pts, channel, factor):
-        if not self.ni.target.multi:
-            return pts.weight * factor
-        ni = self.ni
-        feats = ni._tensor(pts.momenta.reshape(len(pts.weight), -1) / ni.target.f.sqrt_s)
-        with torch.no_grad():
-            alpha = ni.channel_weights(feats, ni._tensor(pts.channel_weights)).cpu().numpy()
-        return alpha[np.arange(channel.size), channel] * pts.weight_without_alpha * factor
-
-    def arrays(self) -> dict:
-        return {}
-
-
-def train_event_sampler(f: Integrand, path, *, calls: int, seed: int, progress: bool = False, **options):
-    """A NeuralIntegrator on ``f`` trained with about ``calls`` integrand calls and kept at
-    ``path`` (a killed training resumes from it), as the point source of
-    :func:`numhep.generate` (``sampler="madnis"``).  Returns (sampler, integrand calls spent)."""
-    batch = int(options.pop("batch_size", 1024))
-    ni = NeuralIntegrator(f, steps=max(calls // batch, 1), batch_size=batch, seed=seed, checkpoint=path, **options)
-    ni.train(progress=progress)
-    return _EventSampler(ni), ni.integrand_calls
-
-
-def event_sampler_training():
-    """The entry point of ``sampler="madnis"`` (the ``numhep.samplers`` group)."""
-    return train_event_sampler
