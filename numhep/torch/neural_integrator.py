@@ -158,7 +158,7 @@ class NeuralIntegrator:
         self.target = TrainingTarget(f, dim, channels, groups)
         t = self.target
         self.settings = dict(
-            integrand=repr(f) if t.numhep else getattr(f, "__qualname__", type(f).__name__),
+            integrand=_describe(f) if t.numhep else getattr(f, "__qualname__", type(f).__name__),
             dim=t.dim, channels=t.n_channels, groups=t.group_of.tolist(), steps=int(steps),
             batch_size=int(batch_size), loss=loss, learning_rate=float(learning_rate),
             final_lr_ratio=float(final_lr_ratio), learn_channel_weights=bool(learn_channel_weights and t.multi),
@@ -198,7 +198,11 @@ class NeuralIntegrator:
         self.checkpoint = None if checkpoint is None else Path(checkpoint)
         self.checkpoint_every = int(checkpoint_every)
         if self.checkpoint is not None and self.checkpoint.exists():
-            self.load(self.checkpoint)
+            try:
+                self.load(self.checkpoint)
+            except ValueError as exc:
+                raise ValueError(f"{self.checkpoint}: {exc}; continue with the same settings, or remove it to "
+                                 "train afresh") from None
 
     # ------------------------------------------------------------------ the pieces of a step
 
@@ -558,6 +562,14 @@ class NeuralIntegrator:
         fig.savefig(weights, dpi=120)
         plt.close(fig)
         return [curves, weights]
+
+
+def _describe(f) -> str:
+    """A numhep integrand as text that changes with anything that changes its weights."""
+    scale = getattr(f.scale, "__qualname__", "a function") if callable(f.scale) else repr(f.scale)
+    return (f"{f!r}, cuts {sorted(f.cuts.values.items())}, channel {f.channel!r} "
+            f"({getattr(f, 'channel_weights', None)}), params {sorted(f.params.items())}, scale {scale}, "
+            f"alpha_s {f.alpha_s!r}, clip_negative_pdf {f.clip_negative_pdf}")
 
 
 def _recent(values, k: int = 20) -> float:
