@@ -207,6 +207,29 @@ def test_channel_maps_reverse_sweep_against_finite_differences(text, hadronic):
         np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6 * np.abs(numeric).max())
 
 
+@pytest.mark.parametrize("text,hadronic", [("u d~ > w+ w+ w-", False), ("g g > t t~ g", True)])
+def test_a_whole_channel_map_passes_torch_gradcheck(text, hadronic):
+    """A channel map on torch tensors is one autograd operation whose backward pass is the
+    reverse sweep through every block's adjoint: torch.autograd.gradcheck of x, p and w."""
+    torch = pytest.importorskip("torch")
+    group = as_group(text, "sm")
+    s = 13000.0**2 if hadronic else 1000.0**2
+    kw = dict(tau_min=0.01, tau_max=1.0) if hadronic else {}
+    for channel in diagram_channels(group)[:3]:
+        cm = ChannelMap(channel.topology, np.array(group.masses[2:]), hadronic)
+        u = torch.tensor(np.random.default_rng(5).uniform(0.1, 0.9, (2, cm.dim)), requires_grad=True)
+        x, p, w = cm.generate(u, s, group.masses[:2], **kw)
+        xn, pn, wn = cm.generate(u.detach().numpy(), s, group.masses[:2], **kw)
+        np.testing.assert_array_equal(p.detach().numpy(), pn)
+        assert (x is None) == (not hadronic)
+
+        def scaled(v):  # momenta in TeV and a weight of order one keep the finite differences well conditioned
+            xv, pv, wv = cm.generate(v, s, group.masses[:2], **kw)
+            return (pv / 1000.0, wv / float(np.abs(wn).max())) + ((xv,) if hadronic else ())
+
+        assert torch.autograd.gradcheck(scaled, (u,), eps=1e-6, atol=1e-5, rtol=1e-4)
+
+
 def test_propagator_weights_adjoint():
     from kernel_checks import check_vjp
 

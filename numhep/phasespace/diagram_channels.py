@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numhep import arrays as ab
 from numhep.adjoint import invariant_maps as _inv_adjoint  # noqa: F401  (attaches .vjp)
 from numhep.adjoint import luminosity as _lumi_adjoint  # noqa: F401
 from numhep.adjoint import t_channel as _t_adjoint  # noqa: F401
@@ -291,10 +292,26 @@ class ChannelMap:
         """(x or None, momenta (n, 2 + n_final, 4) in the partonic frame, weight).
 
         ``beam_masses`` are the incoming masses (the beams are along +-z); hadron colliders
-        need ``tau_min``, ``tau_max`` (arrays or numbers).
+        need ``tau_min``, ``tau_max`` (arrays or numbers).  A torch tensor u gives tensors that
+        autograd differentiates through the map's reverse sweep (one operation for the whole
+        channel, its adjoint the chain of the blocks' adjoints).
         """
+        if ab.kind(u) == "torch":
+            return self._generate_tensors(u, s_lab, beam_masses, tau_min, tau_max)
         _, _, x, p, weight = self._run(u, s_lab, beam_masses, tau_min, tau_max)
         return (None if x is None else x.value), p.value, weight.value
+
+    def _generate_tensors(self, u, s_lab, beam_masses, tau_min, tau_max):
+        from numhep import autograd  # torch is an optional dependency: loaded with the first tensor
+
+        def linearize(arrays):
+            x, p, w, pullback = self.generate_with_pullback(np.asarray(arrays[0], dtype=np.float64), s_lab,
+                                                            beam_masses, tau_min, tau_max)
+            outputs = (np.zeros((p.shape[0], 2)) if x is None else x, p, w)
+            return outputs, lambda cot: (pullback(cot[0] if x is not None else None, cot[1], cot[2]),)
+
+        x, p, w = autograd.apply(linearize, u)
+        return (x if self.hadronic else None), p, w
 
     def generate_with_pullback(self, u, s_lab: float, beam_masses=(0.0, 0.0), tau_min=None, tau_max=None):
         """:meth:`generate` and ``pullback(g_x, g_p, g_w) -> d/du`` of <g_x, x> + <g_p, p> +
