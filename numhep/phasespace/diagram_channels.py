@@ -57,6 +57,7 @@ from numhep.kernels import two_body_decay as _decay
 from numhep.kernels.t_channel import POLE_OFFSET
 from numhep.phasespace.cuts import cluster_minimum
 from numhep.phasespace.flat import beams
+from numhep.ops import call_kernel
 from numhep.phasespace.tape import Tape, Var
 
 __all__ = ["Channel", "ChannelMap", "Propagator", "diagram_channels", "diagram_topologies"]
@@ -323,6 +324,134 @@ class ChannelMap:
             return u_var.grad if u_var.grad is not None else np.zeros_like(u_var.value)
 
         return (None if x is None else x.value), p.value, weight.value, pullback
+
+    # -- the inverse: momenta -> u, block by block in the order the map used the numbers ------
+    def inverse(self, p, x=None, s_lab: float | None = None, tau_min=None, tau_max=None):
+        """(u, weight) of partonic-frame momenta p (n, 2 + n_final, 4) in this map's particle
+        order (incoming along +-z, as :meth:`generate` makes them) and, for hadron colliders,
+        their momentum fractions x (n, 2) with ``s_lab``, ``tau_min``, ``tau_max``: the numbers
+        that :meth:`generate` turns into these momenta, and its weight there.  Every block is
+        inverted by its inverse kernel (invariants from the momenta, angles from the decay and
+        scattering products).  Momenta outside the map's region (below a cut's bound) give u
+        outside [0, 1]."""
+        p = np.ascontiguousarray(p, dtype=np.float64)
+        n = p.shape[0]
+        if p.ndim != 3 or p.shape[1:] != (2 + self.n_final, 4):
+            raise ValueError(f"p: expected shape (n, {2 + self.n_final}, 4), got {p.shape}")
+        u = np.empty((n, self.dim))
+        gs, cursor = [], [0]
+        fin = p[:, 2:]
+
+        def momentum(final):
+            return fin[:, sorted(final)].sum(axis=1)
+
+        def invariant(final):
+            q = momentum(final)
+            return q[:, 0] ** 2 - (q[:, 1:] ** 2).sum(axis=1)
+
+        if self.hadronic:
+            if x is None or s_lab is None or tau_min is None or tau_max is None:
+                raise ValueError("inverse: a hadron-collider map needs x, s_lab, tau_min and tau_max")
+            x = np.ascontiguousarray(x, dtype=np.float64)
+            lo = np.broadcast_to(np.asarray(tau_min, dtype=np.float64), (n,)).copy()
+            hi = np.broadcast_to(np.asarray(tau_max, dtype=np.float64), (n,)).copy()
+            tau = x[:, 0] * x[:, 1]
+            if self.root is not None and self.root.prop is not None:
+                u[:, 0], g_s = self._invariant_inverse(self.root.prop, tau * s_lab, lo * s_lab, hi * s_lab)
+                u[:, 1] = np.log(x[:, 0]) / np.log(tau)
+                gs.append(-1.0 / np.log(tau) * g_s * s_lab)
+            else:
+                z, g = call_kernel(_lumi.luminosity_map_inverse, np, [x, lo, hi], (((n, 2), np.float64), ((n,), np.float64)))
+                u[:, :2] = z
+                gs.append(g)
+            cursor[0] = 2
+            shat = tau * s_lab
+        else:
+            shat = np.full(n, float(s_lab if s_lab is not None else (p[0, 0, 0] + p[0, 1, 0]) ** 2))
+        if len(self.blobs) == 1:
+            self._decay_inverse(self.root, shat, momentum, invariant, u, cursor, gs)
+        else:
+            self._t_chain_inverse(p[:, 0], p[:, 1], shat, momentum, invariant, u, cursor, gs)
+        weight = (2.0 * math.pi) ** (4 - 3 * self.n_final) / np.prod(gs, axis=0)
+        return u, weight
+
+    def _invariant_inverse(self, prop, s, lo, hi):
+        """(z, g) of :meth:`_invariant` at the invariant s."""
+        n = s.shape[0]
+        shapes = (((n,), np.float64),) * 2
+        hi = np.maximum(hi, lo)
+        if prop is not None and prop.width > 0.0:
+            return call_kernel(_inv.breit_wigner_map_inverse, np, [s, prop.mass, prop.width, lo, hi], shapes)
+        nu = 0.0 if prop is None else self.nu
+        m2 = 0.0 if prop is None else prop.mass**2
+        pole = np.minimum(np.full(n, m2), lo - POLE_OFFSET * (hi - lo))
+        return call_kernel(_inv.power_law_map_inverse, np, [s - pole, 0.0, nu, lo - pole, hi - pole], shapes)
+
+    def _siblings_inverse(self, nodes, sqrt_parent, invariant, u, cursor, gs):
+        n = u.shape[0]
+        out = []
+        rest = sum(self.min_mass(nd.final) for nd in nodes)
+        used = np.zeros(n)
+        for nd in nodes:
+            mn = self.min_mass(nd.final)
+            rest -= mn
+            if not nd.children:
+                s = np.full(n, self.masses[next(iter(nd.final))] ** 2)
+            else:
+                s = invariant(nd.final)
+                hi = np.maximum(sqrt_parent - used - rest, mn) ** 2
+                u[:, cursor[0]], g = self._invariant_inverse(nd.prop, s, np.full(n, mn * mn), hi)
+                cursor[0] += 1
+                gs.append(g)
+            out.append(s)
+            used = used + np.sqrt(s)
+        return out
+
+    def _decay_inverse(self, node, s_node, momentum, invariant, u, cursor, gs):
+        kids = node.children
+        if not kids:
+            return
+        if len(kids) > 2:
+            kids = [_Node(frozenset().union(*[c.final for c in kids[:-1]]), None, kids[:-1]), kids[-1]]
+        s1, s2 = self._siblings_inverse(kids, np.sqrt(s_node), invariant, u, cursor, gs)
+        n = u.shape[0]
+        z, g = call_kernel(_decay.two_body_decay_inverse, np, [momentum(kids[0].final), momentum(kids[1].final)],
+                           (((n, 2), np.float64), ((n,), np.float64)))
+        u[:, cursor[0]:cursor[0] + 2] = z
+        cursor[0] += 2
+        gs.append(g)
+        self._decay_inverse(kids[0], s1, momentum, invariant, u, cursor, gs)
+        self._decay_inverse(kids[1], s2, momentum, invariant, u, cursor, gs)
+
+    def _t_chain_inverse(self, pa, pb, shat, momentum, invariant, u, cursor, gs):
+        blobs = self.blobs
+        k = len(blobs)
+        n = u.shape[0]
+        s_blob = self._siblings_inverse(blobs, np.sqrt(shat), invariant, u, cursor, gs)
+        s_pseudo = {k: shat}
+        for j in range(k - 1, 1, -1):
+            inner = frozenset().union(*[blobs[i].final for i in range(j)])
+            masses = sum(np.sqrt(s_blob[i]) for i in range(j))
+            lo = np.maximum(masses, self.min_mass(inner)) ** 2
+            hi = np.maximum(np.sqrt(s_pseudo[j + 1]) - np.sqrt(s_blob[j]), np.sqrt(lo)) ** 2
+            s_pseudo[j] = invariant(inner)
+            u[:, cursor[0]], g = self._invariant_inverse(None, s_pseudo[j], lo, hi)
+            cursor[0] += 1
+            gs.append(g)
+        q = pb
+        shapes = (((n, 2), np.float64), ((n,), np.float64))
+        for j in range(k - 1, 0, -1):
+            line = self.t_lines[j - 1]
+            m2 = line.mass**2 if line is not None else 0.0
+            nu = self.nu if line is not None else 0.0
+            k1 = momentum(frozenset().union(*[blobs[i].final for i in range(j)]))
+            z, g = call_kernel(_t.t_channel_scattering_inverse, np, [pa, q, k1, m2, nu], shapes)
+            u[:, cursor[0]:cursor[0] + 2] = z
+            cursor[0] += 2
+            gs.append(g)
+            q = k1 - pa
+        for b, s in zip(blobs, s_blob):
+            self._decay_inverse(b, s, momentum, invariant, u, cursor, gs)
 
     def _t_chain(self, tape, pa, pb, rs, u, cursor, gs, final):
         blobs = self.blobs
