@@ -145,3 +145,23 @@ def test_cuts_and_errors():
         numhep.integrand("p p > t t~", 300.0)
     with pytest.raises(ValueError, match="expected shape"):
         numhep.integrand("e+ e- > mu+ mu-", 100.0)(np.zeros((3, 7)))
+
+
+@pytest.mark.parametrize("text,options", [("p p > t t~", dict(sqrt_s=13000.0)),
+                                          ("e+ e- > u u~ g", dict(sqrt_s=1000.0, cuts={"ycut": 0.01})),
+                                          ("p p > e+ e-", dict(sqrt_s=13000.0, cuts={"mmll": 60}))])
+@pytest.mark.parametrize("channel", [None, "diagrams"])
+def test_events_map_back_to_their_points(text, options, channel):
+    """Integrand.inverse: lab-frame momenta (and x) of evaluated points give the points back,
+    through the flat map's or each diagram channel's inverse."""
+    f = numhep.integrand(text, channel=channel, **options)
+    u = np.random.default_rng(2).uniform(0.02, 0.98, (100, f.dim))
+    c = None if channel is None else np.arange(100) % len(f.channels)
+    pts = f.evaluate(u, c)
+    back, w = f.inverse(pts.momenta, c, pts.x)
+    live = pts.weight > 0
+    assert live.sum() > 50 and np.all(w[live] > 0)
+    np.testing.assert_allclose(back[live], u[live], atol=1e-10)
+    if f.hadronic:
+        with pytest.raises(ValueError, match="x: a hadron-collider integrand needs"):
+            f.inverse(pts.momenta, c)

@@ -38,7 +38,7 @@ from numhep.amplitudes.matrix_element import me
 from numhep.amplitudes.groups import ProcessGroup, Subprocess, is_group, process_group
 from numhep.integration.multichannel import multichannel_vegas
 from numhep.pdfsets.parton_density import pdf as open_pdf
-from numhep.phasespace.blocks import luminosity_map
+from numhep.phasespace.blocks import luminosity_map, luminosity_map_inverse
 from numhep.phasespace.cuts import Cuts
 from numhep.phasespace.diagram_channels import (
     ChannelMap,
@@ -46,7 +46,7 @@ from numhep.phasespace.diagram_channels import (
     propagator_weights,
     propagator_weights_vjp,
 )
-from numhep.phasespace.flat import beams, rambo, rambo_on_diet
+from numhep.phasespace.flat import beams, rambo, rambo_on_diet, rambo_on_diet_inverse
 from numhep.units import GEV2_TO_PB
 
 __all__ = ["Integrand", "IntegrandPoints", "integrand"]
@@ -279,6 +279,49 @@ class Integrand:
             return g_u
 
         return x, p, w, np.ones(n, dtype=bool), pullback
+
+    def inverse(self, momenta, channel=None, x=None):
+        """(u, phase-space weight): the points of the unit hypercube that give these lab-frame
+        momenta (n, legs, 4) (and, at hadron colliders, momentum fractions x (n, 2)), as
+        :meth:`evaluate` returns them: the inverse of the flat map (luminosity and RAMBO on
+        diet) or of diagram channel ``channel``'s map (a number or (n,) indices), exact to
+        rounding.  The weight is the map's phase-space weight at u."""
+        p = np.array(momenta, dtype=np.float64)
+        n = p.shape[0]
+        if p.ndim != 3 or p.shape[1:] != (len(self.masses), 4):
+            raise ValueError(f"momenta: expected shape (n, {len(self.masses)}, 4), got {p.shape}")
+        if self.hadronic:
+            if x is None:
+                raise ValueError("x: a hadron-collider integrand needs the momentum fractions of the events")
+            x = np.ascontiguousarray(x, dtype=np.float64).reshape(n, 2)
+            y = 0.5 * np.log(x[:, 0] / x[:, 1])  # back to the partonic centre-of-mass frame
+            ch, sh = np.cosh(y)[:, None], np.sinh(y)[:, None]
+            e, pz = p[..., 0].copy(), p[..., 3].copy()
+            p[..., 0], p[..., 3] = ch * e - sh * pz, ch * pz - sh * e
+        if self.channels is None:
+            if channel is not None:
+                raise ValueError("channel: this integrand has no diagram channels (give channel='diagrams')")
+            ur, w0 = rambo_on_diet_inverse.forward(np, np.ascontiguousarray(p[:, 2:]), self.final_masses)
+            if not self.hadronic:
+                return ur, w0
+            z, g_lumi = luminosity_map_inverse.forward(np, x, self.tau_min, self.tau_max)
+            return np.concatenate([z, ur], axis=1), w0 / g_lumi
+        if channel is None:
+            channel = self.channel if self.channel != "diagrams" else None
+        if channel is None:
+            raise ValueError(f"channel: give the channel of every event (0..{len(self.channels) - 1})")
+        channel = np.broadcast_to(np.asarray(channel, dtype=np.int64), (n,))
+        u, w = np.empty((n, self.dim)), np.empty(n)
+        for c in np.unique(channel):
+            ch = self.channels[c]
+            idx = np.nonzero(channel == c)[0]
+            order = np.concatenate([[0, 1], 2 + np.argsort(ch.permutation)])
+            pc = np.empty_like(p[idx])
+            pc[:, order] = p[idx]  # the map's particle order (evaluate: p = pc[:, order])
+            u[idx], w[idx] = self._maps[ch.representative].inverse(
+                pc, None if x is None else x[idx], self.sqrt_s**2, getattr(self, "tau_min", None),
+                getattr(self, "tau_max", None))
+        return u, w
 
     def channel_alphas(self, p, sub_w):
         """(n, n_channels) channel weights at partonic momenta p (Heimel, PhD thesis, Heidelberg 2024, Eqs. 2.56, 2.60)."""
