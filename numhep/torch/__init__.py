@@ -13,7 +13,7 @@ are re-exported here so that a training script finds them in one place:
 CPU tensors are shared with the kernels without copies, CUDA tensors go to the CUDA kernels
 through DLPack and CuPy.  The networks: MadNIS neural importance sampling
 (:class:`NeuralIntegrator` with its :class:`HypercubeFlow` flows, :class:`ChannelWeightNetwork`
-and :mod:`numhep.torch.losses`) and the dipole emulator (:mod:`numhep.torch.dipole_emulator`).
+and :mod:`numhep.torch.losses`), MADNIS-Lite's :class:`BilinearSplineFlow` and the dipole emulator (:mod:`numhep.torch.dipole_emulator`).
 """
 
 from numhep.amplitudes.catani_seymour import dipoles, splitting_azimuths
@@ -34,11 +34,13 @@ from numhep.phasespace.blocks import (
     two_body_decay_inverse,
 )
 from numhep.phasespace.flat import rambo_map, rambo_on_diet, rambo_on_diet_inverse
+from numhep.torch.bilinear_flows import BilinearSplineFlow
 from numhep.torch.channel_weights import ChannelWeightNetwork
 from numhep.torch.flows import HypercubeFlow
 from numhep.torch.neural_integrator import IntegrationResult, NeuralIntegrator
 
 __all__ = [
+    "BilinearSplineFlow",
     "ChannelWeightNetwork",
     "HypercubeFlow",
     "IntegrationResult",
