@@ -229,7 +229,9 @@ class ChannelMap:
                 s = np.full(n, self.masses[next(iter(nd.final))] ** 2)
             else:
                 hi = tape.square(tape.maximum(tape.sub(tape.sub(sqrt_parent, used), rest), mn))
-                s, g = self._invariant(tape, nd.prop, tape.column(u, cursor[0]), np.full(n, mn * mn), hi)
+                kind = "invariant massive" if nd.prop is not None and nd.prop.mass > 0 else "invariant massless"
+                z = self._numbers(tape, u, cursor[0], 1, kind, np.full(n, mn * mn), hi)
+                s, g = self._invariant(tape, nd.prop, z, np.full(n, mn * mn), hi)
                 cursor[0] += 1
                 gs.append(g)
             out.append(s)
@@ -245,17 +247,30 @@ class ChannelMap:
             kids = [_Node(frozenset().union(*[c.final for c in kids[:-1]]), None, kids[:-1]), kids[-1]]
         s1, s2 = self._siblings(tape, kids, tape.sqrt(s_node), u, cursor, gs)
         n = _events(u)
-        k1, k2, g = tape.kernel(_decay.two_body_decay, [p, s1, s2, tape.columns(u, cursor[0], cursor[0] + 2)],
+        z = self._numbers(tape, u, cursor[0], 2, "decay", s_node)
+        k1, k2, g = tape.kernel(_decay.two_body_decay, [p, s1, s2, z],
                                 (((n, 4), np.float64), ((n, 4), np.float64), ((n,), np.float64)), (0, 1, 2, 3))
         cursor[0] += 2
         gs.append(g)
         self._decay(tape, kids[0], k1, s1, u, cursor, gs, final)
         self._decay(tape, kids[1], k2, s2, u, cursor, gs, final)
 
-    def _run(self, u, s_lab: float, beam_masses, tau_min, tau_max):
-        """The map on a tape: (tape, u, x or None, momenta, weight), the last four as tape values."""
-        tape = Tape()
-        u = tape.leaf(np.ascontiguousarray(u, dtype=np.float64))
+    def _numbers(self, tape, u, start, width, kind, *invariants):
+        """The ``width`` random numbers of a block of ``kind`` at ``start``, through
+        ``tape.numbers``: a tape that transforms them (MADNIS-Lite's trainable maps,
+        :mod:`numhep.torch.trainable_channel_maps`) gets the block's physical features
+        sqrt(v / s_lab) for v = s_hat and the given ``invariants`` as its condition."""
+        condition = None
+        if tape.wants_conditions:
+            shat, s_lab = tape.frame
+            condition = [tape.sqrt(tape.mul(v, 1.0 / s_lab)) for v in (shat, *invariants)]
+        return tape.numbers(u, start, start + width, kind, condition)
+
+    def _run(self, u, s_lab: float, beam_masses, tau_min, tau_max, tape=None):
+        """The map on a tape (a fresh :class:`~numhep.phasespace.tape.Tape` unless given):
+        (tape, u, x or None, momenta, weight), the last four as tape values."""
+        tape = Tape() if tape is None else tape
+        u = tape.leaf(u)
         n = _events(u)
         gs = []
         cursor = [0]
@@ -264,18 +279,20 @@ class ChannelMap:
             lo = np.broadcast_to(np.asarray(tau_min, dtype=np.float64), (n,)).copy()
             hi = np.broadcast_to(np.asarray(tau_max, dtype=np.float64), (n,)).copy()
             shapes = (((n, 2), np.float64), ((n,), np.float64))
+            z = tape.numbers(u, 0, 2, "luminosity", [] if tape.wants_conditions else None)
             if self.root is not None and self.root.prop is not None:
-                shat, g_s = self._invariant(tape, self.root.prop, tape.column(u, 0), lo * s_lab, hi * s_lab)
-                x, g = tape.kernel(_lumi.momentum_fractions, [tape.mul(shat, 1.0 / s_lab), tape.column(u, 1)],
+                shat, g_s = self._invariant(tape, self.root.prop, tape.column(z, 0), lo * s_lab, hi * s_lab)
+                x, g = tape.kernel(_lumi.momentum_fractions, [tape.mul(shat, 1.0 / s_lab), tape.column(z, 1)],
                                    shapes, (0, 1))
                 g = tape.mul(tape.mul(g, g_s), s_lab)
             else:
-                x, g = tape.kernel(_lumi.luminosity_map, [tape.columns(u, 0, 2), lo, hi], shapes, (0, 1, 2))
+                x, g = tape.kernel(_lumi.luminosity_map, [z, lo, hi], shapes, (0, 1, 2))
             gs.append(g)
             cursor[0] = 2
             shat = tape.mul(tape.mul(tape.column(x, 0), tape.column(x, 1)), s_lab)
         else:
             shat = np.full(n, float(s_lab))
+        tape.frame = (shat, s_lab)
         rs = tape.sqrt(shat)
         pa, pb = tape.operation(beams, rs, *beam_masses)
         final = {}
@@ -467,7 +484,8 @@ class ChannelMap:
                 masses = tape.add(masses, tape.sqrt(s_blob[i]))
             lo = tape.square(tape.maximum(masses, self.min_mass(inner)))
             hi = tape.square(tape.maximum(tape.sub(tape.sqrt(s_pseudo[j + 1]), tape.sqrt(s_blob[j])), tape.sqrt(lo)))
-            s, g = self._invariant(tape, None, tape.column(u, cursor[0]), lo, hi)
+            z = self._numbers(tape, u, cursor[0], 1, "pseudo", lo, hi)
+            s, g = self._invariant(tape, None, z, lo, hi)
             cursor[0] += 1
             gs.append(g)
             s_pseudo[j] = s
@@ -479,7 +497,7 @@ class ChannelMap:
             line = self.t_lines[j - 1]
             m2 = line.mass**2 if line is not None else 0.0
             nu = self.nu if line is not None else 0.0
-            z = tape.columns(u, cursor[0], cursor[0] + 2)
+            z = self._numbers(tape, u, cursor[0], 2, "scattering", s_pseudo[j + 1], s_pseudo[j], s_blob[j])
             k1, k2, g = tape.kernel(_t.t_channel_scattering, [pa, q, s_pseudo[j], s_blob[j], z, m2, nu], shapes,
                                     (0, 1, 2, 3, 4))
             cursor[0] += 2

@@ -52,8 +52,12 @@ def _reduce_to(g, shape):
 class Tape:
     """A record of a forward pass: see the module docstring."""
 
+    #: this tape takes the random numbers of a block as they are (:meth:`numbers`)
+    wants_conditions = False
+
     def __init__(self):
         self._steps = []
+        self.frame = None  # (s_hat, s_lab) of the map being run, once known
 
     def _record(self, inputs, outputs, vjp):
         if any(isinstance(a, Var) for a in inputs):
@@ -61,7 +65,13 @@ class Tape:
         return outputs
 
     def leaf(self, value) -> Var:
-        return Var(np.asarray(value, dtype=np.float64))
+        return Var(np.ascontiguousarray(value, dtype=np.float64))
+
+    def numbers(self, u, start: int, stop: int, kind: str, condition):
+        """The random numbers u[:, start:stop] that a block of ``kind`` consumes.  This tape
+        takes them as they are; a tape with trainable maps in front of the blocks transforms
+        them under ``condition`` (the block's physical features)."""
+        return self.column(u, start) if stop == start + 1 else self.columns(u, start, stop)
 
     # -- kernels with their adjoints --------------------------------------------------------
     def kernel(self, kernel, inputs, outputs, differentiable):

@@ -13,7 +13,8 @@ are re-exported here so that a training script finds them in one place:
 CPU tensors are shared with the kernels without copies, CUDA tensors go to the CUDA kernels
 through DLPack and CuPy.  The networks: MadNIS neural importance sampling
 (:class:`NeuralIntegrator` with its :class:`HypercubeFlow` flows, :class:`ChannelWeightNetwork`
-and :mod:`numhep.torch.losses`), MADNIS-Lite's :class:`BilinearSplineFlow` and the dipole emulator (:mod:`numhep.torch.dipole_emulator`).
+and :mod:`numhep.torch.losses`), MADNIS-Lite's :class:`BilinearSplineFlow` in front of every block of the diagram channels
+(:class:`TrainableChannelMaps`) and the dipole emulator (:mod:`numhep.torch.dipole_emulator`).
 """
 
 from numhep.amplitudes.catani_seymour import dipoles, splitting_azimuths
@@ -38,6 +39,7 @@ from numhep.torch.bilinear_flows import BilinearSplineFlow
 from numhep.torch.channel_weights import ChannelWeightNetwork
 from numhep.torch.flows import HypercubeFlow
 from numhep.torch.neural_integrator import IntegrationResult, NeuralIntegrator
+from numhep.torch.trainable_channel_maps import TrainableChannelMaps
 
 __all__ = [
     "BilinearSplineFlow",
@@ -45,6 +47,7 @@ __all__ = [
     "HypercubeFlow",
     "IntegrationResult",
     "NeuralIntegrator",
+    "TrainableChannelMaps",
     "alphasQ2",
     "breit_wigner_map",
     "breit_wigner_map_inverse",

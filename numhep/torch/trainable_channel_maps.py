@@ -1,0 +1,160 @@
+"""MADNIS-Lite's trainable channel maps: numhep's diagram-channel maps with a bilinear spline
+flow in front of every block (Heimel, Mattelaer, Plehn & Winterhalder, arXiv:2408.01486,
+Sec. 4.2, Fig. 4, Table 1).
+
+A channel map (:class:`~numhep.phasespace.diagram_channels.ChannelMap`) turns u in [0, 1]^dim
+into momenta block by block: time-like invariants (Breit-Wigner or power-law), pseudo-particle
+invariants of t-channel chains, 2 -> 2 scatterings, 1 -> 2 decays and the luminosity.  Here the
+same composition runs on torch tensors (every block is numhep's kernel with its hand-derived
+adjoint, bridged to autograd), and the numbers r a block takes pass first through a
+:class:`~numhep.torch.bilinear_flows.BilinearSplineFlow` of the block's kind, conditioned on the
+block's physical features computed during the map (Table 1): sqrt(v / s_lab) of s_hat and
+
+* invariants (massless and massive propagators apart) and pseudo-particle invariants: their
+  lower and upper bounds;
+* 2 -> 2 scatterings: the scattering's (p1 + p2)^2 and the virtualities k1^2, k2^2 (z_t and
+  z_phi correlated);
+* decays: the decaying invariant (z_theta and z_phi correlated);
+* the luminosity: nothing (z_tau and z_x correlated).
+
+The flows are shared between channels and between the blocks of one kind, so that their
+parameters do not grow with the process (and a map trained on one process can serve another).
+The block numbers are x = G^-1(r; W c_hat); the map's weight gains |dx/dr|, so that for points r
+drawn uniformly the weight stays the phase-space measure of the point.  Zero flows (the start)
+reproduce numhep's map exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from numhep import autograd
+from numhep.ops import call_kernel, call_vjp
+from numhep.torch.bilinear_flows import BilinearSplineFlow
+
+__all__ = ["KINDS", "TrainableChannelMaps"]
+
+#: the block kinds with (numbers, conditions) of their flows (Table 1)
+KINDS = {
+    "invariant massless": (1, 3),
+    "invariant massive": (1, 3),
+    "pseudo": (1, 3),
+    "scattering": (2, 4),
+    "decay": (2, 2),
+    "luminosity": (2, 0),
+}
+
+
+class _TorchTape:
+    """A channel map's composition run on torch tensors: the interface of numhep's phase-space
+    tape (:class:`numhep.phasespace.tape.Tape`), every kernel through its adjoint, and the block
+    numbers through the flows."""
+
+    wants_conditions = True
+
+    def __init__(self, flows):
+        self.flows = flows
+        self.frame = None
+        self.log_jacobian = 0.0
+
+    def _t(self, a):
+        return a if isinstance(a, torch.Tensor) else torch.as_tensor(np.asarray(a, dtype=np.float64))
+
+    def leaf(self, value):
+        return self._t(value)
+
+    def numbers(self, u, start, stop, kind, condition):
+        r = u[:, start:stop]
+        flow = self.flows[kind]
+        cond = torch.stack([self._t(c).expand(r.shape[0]) for c in condition], dim=1) if condition else None
+        x, log_jac = flow.inverse(r, cond)
+        self.log_jacobian = self.log_jacobian + log_jac
+        return x[:, 0] if stop == start + 1 else x
+
+    def kernel(self, kernel, inputs, outputs, differentiable):
+        positions = [k for k in differentiable if isinstance(inputs[k], torch.Tensor)]
+        values = [np.ascontiguousarray(a.detach().numpy()) if isinstance(a, torch.Tensor)
+                  else (np.ascontiguousarray(a) if isinstance(a, np.ndarray) else a) for a in inputs]
+        if not positions:
+            return [torch.as_tensor(o) for o in call_kernel(kernel, np, values, outputs)]
+
+        def linearize(arrays):
+            for k, a in zip(positions, arrays):
+                values[k] = np.ascontiguousarray(a)
+            outs = call_kernel(kernel, np, values, outputs)
+
+            def pullback(cots):  # the kernel's adjoint gives every differentiable input; keep the tensors'
+                grads = call_vjp(kernel, np, values, [np.ascontiguousarray(g) for g in cots], differentiable)
+                return [grads[list(differentiable).index(k)] for k in positions]
+
+            return outs, pullback
+
+        return list(autograd.apply(linearize, *(inputs[k] for k in positions)))
+
+    def operation(self, op, *args):
+        return op(*(self._t(a) for a in args))
+
+    def add(self, a, b):
+        return self._t(a) + self._t(b)
+
+    def sub(self, a, b):
+        return self._t(a) - self._t(b)
+
+    def mul(self, a, b):
+        return self._t(a) * self._t(b)
+
+    def div(self, a, b):
+        return self._t(a) / self._t(b)
+
+    def sqrt(self, a):
+        return torch.sqrt(self._t(a))
+
+    def square(self, a):
+        return self._t(a) ** 2
+
+    def maximum(self, a, b):
+        a, b = torch.broadcast_tensors(self._t(a), self._t(b))
+        return torch.where(a >= b, a, b)
+
+    def minimum(self, a, b):
+        a, b = torch.broadcast_tensors(self._t(a), self._t(b))
+        return torch.where(a <= b, a, b)
+
+    def column(self, a, j):
+        return a[:, j]
+
+    def columns(self, a, start, stop):
+        return a[:, start:stop]
+
+    def stack(self, parts, axis=1):
+        return torch.stack([self._t(p) for p in parts], dim=axis)
+
+    def product(self, parts):
+        out = self._t(parts[0])
+        for p in parts[1:]:
+            out = out * self._t(p)
+        return out
+
+
+class TrainableChannelMaps(torch.nn.Module):
+    """One bilinear spline flow per block kind (:data:`KINDS`), shared by every channel map it
+    is applied to; ``bins`` spline bins (6 in MADNIS-Lite)."""
+
+    def __init__(self, bins: int = 6, dtype=torch.float64):
+        super().__init__()
+        self.flows = torch.nn.ModuleDict({kind.replace(" ", "_"): BilinearSplineFlow(d, c, bins, dtype)
+                                          for kind, (d, c) in KINDS.items()})
+
+    @property
+    def n_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def generate(self, channel_map, r, s_lab: float, beam_masses=(0.0, 0.0), tau_min=None, tau_max=None):
+        """(x or None, momenta, weight) of ``channel_map`` at latent numbers r (n, dim), the
+        flows in front of its blocks; differentiable in r and in the flows' parameters."""
+        if not isinstance(r, torch.Tensor):
+            r = torch.as_tensor(np.asarray(r, dtype=np.float64))
+        tape = _TorchTape({kind: self.flows[kind.replace(" ", "_")] for kind in KINDS})
+        _, _, x, p, weight = channel_map._run(r, s_lab, beam_masses, tau_min, tau_max, tape=tape)
+        return (x if channel_map.hadronic else None), p, weight * torch.exp(tape.log_jacobian)

@@ -1,0 +1,82 @@
+"""MADNIS-Lite's trainable channel maps: numhep's diagram-channel maps run on torch tensors with
+a bilinear spline flow in front of every block (arXiv:2408.01486, Sec. 4.2, Table 1)."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("madnis")
+
+from numhep.integration.integrands import as_group  # noqa: E402
+from numhep.phasespace.diagram_channels import ChannelMap, diagram_channels  # noqa: E402
+from numhep.torch.trainable_channel_maps import TrainableChannelMaps  # noqa: E402
+
+CASES = [("u d~ > w+ w+ w-", False), ("g g > t t~ g", True), ("e+ e- > u u~ g g", False)]
+
+
+def _setup(text, hadronic):
+    group = as_group(text, "sm")
+    s = 13000.0**2 if hadronic else 1000.0**2
+    kw = dict(tau_min=0.01, tau_max=1.0) if hadronic else {}
+    maps = [ChannelMap(c.topology, np.array(group.masses[2:]), hadronic) for c in diagram_channels(group)[:6]]
+    return group, s, kw, maps
+
+
+def _randomised(seed=0, scale=0.3):
+    maps = TrainableChannelMaps()
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in maps.parameters():
+            p.copy_(scale * torch.randn(p.shape, generator=gen, dtype=p.dtype))
+    return maps
+
+
+def test_table_1_parameters_shared_by_every_channel():
+    # 190 per kind of time-like invariant (massless, massive, pseudo-particle), 798, 380 and 114
+    assert TrainableChannelMaps().n_parameters == 3 * 190 + 798 + 380 + 114
+
+
+@pytest.mark.parametrize("text,hadronic", CASES)
+def test_untrained_maps_are_numheps_channel_maps(text, hadronic):
+    group, s, kw, maps = _setup(text, hadronic)
+    trainable = TrainableChannelMaps()
+    for cm in maps:
+        u = np.random.default_rng(1).uniform(0.05, 0.95, (20, cm.dim))
+        x, p, w = cm.generate(u, s, group.masses[:2], **kw)
+        xt, pt, wt = trainable.generate(cm, torch.tensor(u), s, group.masses[:2], **kw)
+        np.testing.assert_allclose(pt.detach().numpy(), p, rtol=1e-13, atol=1e-9)
+        np.testing.assert_allclose(wt.detach().numpy(), w, rtol=1e-13)
+
+
+@pytest.mark.parametrize("text,hadronic", CASES[:2])
+def test_trained_maps_keep_the_phase_space_volume(text, hadronic):
+    """With flows in front of the blocks the weight gains |dx/dr|: the mean weight over uniform
+    r, the phase-space volume, is the same as without."""
+    group, s, kw, maps = _setup(text, hadronic)
+    trainable = _randomised()
+    for cm in maps[:3]:
+        r = np.random.default_rng(2).random((40_000, cm.dim))
+        _, _, w = cm.generate(r, s, group.masses[:2], **kw)
+        with torch.no_grad():
+            _, _, wt = trainable.generate(cm, torch.tensor(r), s, group.masses[:2], **kw)
+        wt = wt.numpy()
+        assert not np.allclose(wt, w)
+        err = np.hypot(w.std() / np.sqrt(w.size), wt.std() / np.sqrt(wt.size))
+        assert abs(wt.mean() - w.mean()) < 4 * err
+
+
+def test_gradients_reach_the_flows_and_the_numbers():
+    group, s, kw, maps = _setup("g g > t t~ g", True)
+    trainable = _randomised(seed=3, scale=0.1)
+    cm = maps[0]
+    r = torch.tensor(np.random.default_rng(4).uniform(0.1, 0.9, (3, cm.dim)), requires_grad=True)
+
+    def outputs(rr):
+        _, p, w = trainable.generate(cm, rr, s, group.masses[:2], **kw)
+        return p / 1000.0, torch.log(w)
+
+    assert torch.autograd.gradcheck(outputs, (r,), eps=1e-6, atol=1e-5, rtol=1e-4)
+    _, _, w = trainable.generate(cm, r.detach(), s, group.masses[:2], **kw)
+    torch.log(w).sum().backward()
+    used = {k for k, f in trainable.flows.items() if f.weights[0].grad is not None and f.weights[0].grad.abs().sum() > 0}
+    assert {"luminosity", "scattering"} <= used
