@@ -280,6 +280,18 @@ class Integrand:
 
         return x, p, w, np.ones(n, dtype=bool), pullback
 
+    def channel_map(self, channel: int):
+        """The :class:`~numhep.phasespace.diagram_channels.ChannelMap` that diagram channel
+        ``channel`` samples with (its group representative's), and the keyword arguments of its
+        ``generate``: ``s_lab``, ``beam_masses`` and, at hadron colliders, ``tau_min``, ``tau_max``.
+        The map's final-state particle j is the process's 2 + permutation[j] of the channel."""
+        if self.channels is None:
+            raise ValueError("channel_map: this integrand has no diagram channels (give channel='diagrams')")
+        arguments = dict(s_lab=self.sqrt_s**2, beam_masses=tuple(self.masses[:2]))
+        if self.hadronic:
+            arguments.update(tau_min=self.tau_min, tau_max=self.tau_max)
+        return self._maps[self.channels[channel].representative], arguments
+
     def inverse(self, momenta, channel=None, x=None):
         """(u, phase-space weight): the points of the unit hypercube that give these lab-frame
         momenta (n, legs, 4) (and, at hadron colliders, momentum fractions x (n, 2)), as

@@ -40,6 +40,9 @@ Training (the thesis Sec. 5.1.2), one step at a time:
 * inverse training (``training="inverse"``, MADNIS-Lite, arXiv:2408.01486, Eq. 22): the
   points x = G^-1(z) keep their gradient, and the loss is differentiated through the flows, the
   channel maps and the integrand (numhep's adjoints) with the prior channel weights;
+* MADNIS-Lite (``flows="bilinear"``, arXiv:2408.01486 Sec. 4.2): instead of a coupling flow
+  per group, bilinear spline flows in front of every block of numhep's channel maps, shared by
+  all channels (:mod:`numhep.torch.trainable_channel_maps`); trained like the coupling flows;
 * the learning rate falls from ``learning_rate`` to ``learning_rate * final_lr_ratio`` on a
   cosine over all optimiser steps.
 
@@ -66,6 +69,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from numhep.integration.integrands import Integrand
 from numhep.integration.metrics import SamplerQuality, sampler_quality
 from numhep.integration.multichannel import multichannel_vegas
 from numhep.integration.vegas import allocate_points
@@ -73,6 +77,7 @@ from numhep.storage import atomic_write
 from numhep.torch.channel_weights import ChannelWeightNetwork, normalised_weights
 from numhep.torch.flows import HypercubeFlow
 from numhep.torch.losses import LOSSES
+from numhep.torch.trainable_channel_maps import ChannelMapFlow, TrainableChannelMaps
 from numhep.torch.training_target import TrainingTarget
 
 __all__ = ["IntegrationResult", "NeuralIntegrator"]
@@ -115,6 +120,7 @@ class NeuralIntegrator:
         learn_channel_weights: bool | None = None,
         training: str = "forward",
         derivative_matching: float = 0.0,
+        flows: str = "coupling",
         bins: int = 10,
         layers: int = 3,
         units: int = 32,
@@ -138,6 +144,14 @@ class NeuralIntegrator:
             raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
         if training not in ("forward", "inverse"):
             raise ValueError(f"training: expected 'forward' or 'inverse', got {training!r}")
+        if flows not in ("coupling", "bilinear"):
+            raise ValueError(f"flows: expected 'coupling' (MadNIS) or 'bilinear' (MADNIS-Lite), got {flows!r}")
+        if flows == "bilinear" and not (isinstance(f, Integrand) and f.channels is not None):
+            raise ValueError("flows='bilinear': MADNIS-Lite's trainable maps need a numhep integrand with "
+                             "channel='diagrams'")
+        if flows == "bilinear" and vegas_init:
+            raise ValueError("vegas_init: MADNIS-Lite's trainable maps start from numhep's channel maps; "
+                             "run VEGAS on top of the trained maps instead")
         if training == "inverse":
             # the gradient flows through the integrand's own prior channel weights; replayed
             # points have no gradient path to the flow's parameters
@@ -162,7 +176,7 @@ class NeuralIntegrator:
             dim=t.dim, channels=t.n_channels, groups=t.group_of.tolist(), steps=int(steps),
             batch_size=int(batch_size), loss=loss, learning_rate=float(learning_rate),
             final_lr_ratio=float(final_lr_ratio), learn_channel_weights=bool(learn_channel_weights and t.multi),
-            training=training, derivative_matching=float(derivative_matching),
+            training=training, derivative_matching=float(derivative_matching), flows=flows,
             bins=int(bins), layers=int(layers), units=int(units), vegas_init=bool(vegas_init),
             vegas_points=int(vegas_points), vegas_iterations=int(vegas_iterations),
             buffered_steps=int(buffered_steps), buffer_batches=int(buffer_batches),
@@ -174,8 +188,14 @@ class NeuralIntegrator:
         self.device, self.dtype = torch.device(device), dtype
         self.integrand_calls = 0
         torch.manual_seed(s["seed"])  # the networks' initial weights
-        self.flow = HypercubeFlow(t.dim, channels=t.n_groups if t.n_groups > 1 else None, bins=bins, layers=layers,
-                                  units=units, dtype=dtype).to(self.device)
+        if flows == "bilinear":
+            # MADNIS-Lite: one bilinear spline flow per block kind, shared by every group's channel map
+            group_maps = [f.channel_map(int(m[0])) for m in t.members]
+            self.flow = ChannelMapFlow(TrainableChannelMaps(dtype=dtype), [cm for cm, _ in group_maps],
+                                       group_maps[0][1]).to(self.device)
+        else:
+            self.flow = HypercubeFlow(t.dim, channels=t.n_groups if t.n_groups > 1 else None, bins=bins,
+                                      layers=layers, units=units, dtype=dtype).to(self.device)
         self.cwnet = None
         if s["learn_channel_weights"]:
             n_feat = self._feature_count()

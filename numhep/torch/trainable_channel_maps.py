@@ -33,7 +33,7 @@ from numhep import autograd
 from numhep.ops import call_kernel, call_vjp
 from numhep.torch.bilinear_flows import BilinearSplineFlow
 
-__all__ = ["KINDS", "TrainableChannelMaps"]
+__all__ = ["KINDS", "ChannelMapFlow", "TrainableChannelMaps"]
 
 #: the block kinds with (numbers, conditions) of their flows (Table 1)
 KINDS = {
@@ -49,14 +49,18 @@ KINDS = {
 class _TorchTape:
     """A channel map's composition run on torch tensors: the interface of numhep's phase-space
     tape (:class:`numhep.phasespace.tape.Tape`), every kernel through its adjoint, and the block
-    numbers through the flows."""
+    numbers through the flows: ``sample`` maps latent numbers r to the block numbers x = G^-1(r)
+    and records x (:attr:`numbers_used`) and log |dx/dr|; ``density`` takes block numbers x as
+    they are and accumulates log |dr/dx| = log g(x)."""
 
     wants_conditions = True
 
-    def __init__(self, flows):
+    def __init__(self, flows, direction: str = "sample"):
         self.flows = flows
+        self.direction = direction
         self.frame = None
         self.log_jacobian = 0.0
+        self.numbers_used = {}
 
     def _t(self, a):
         return a if isinstance(a, torch.Tensor) else torch.as_tensor(np.asarray(a, dtype=np.float64))
@@ -68,7 +72,11 @@ class _TorchTape:
         r = u[:, start:stop]
         flow = self.flows[kind]
         cond = torch.stack([self._t(c).expand(r.shape[0]) for c in condition], dim=1) if condition else None
-        x, log_jac = flow.inverse(r, cond)
+        if self.direction == "sample":
+            x, log_jac = flow.inverse(r, cond)
+        else:
+            x, (_, log_jac) = r, flow(r, cond)
+        self.numbers_used[start] = x
         self.log_jacobian = self.log_jacobian + log_jac
         return x[:, 0] if stop == start + 1 else x
 
@@ -158,3 +166,56 @@ class TrainableChannelMaps(torch.nn.Module):
         tape = _TorchTape({kind: self.flows[kind.replace(" ", "_")] for kind in KINDS})
         _, _, x, p, weight = channel_map._run(r, s_lab, beam_masses, tau_min, tau_max, tape=tape)
         return (x if channel_map.hadronic else None), p, weight * torch.exp(tape.log_jacobian)
+
+
+class ChannelMapFlow(torch.nn.Module):
+    """Trainable channel maps as a flow on the unit hypercube of each channel group, the interface
+    of :class:`~numhep.torch.flows.HypercubeFlow` that :class:`~numhep.torch.NeuralIntegrator`
+    trains (``flows="bilinear"``): for group r (its representative channel's map) a point u of
+    the cube is the vector of block numbers; it is drawn by running the map on uniform r with the
+    flows in front of the blocks, and its density is the product of the blocks' flow densities
+    under the conditions the map computes from u, exp(sum log |dr/dx|)."""
+
+    def __init__(self, maps: TrainableChannelMaps, channel_maps, arguments):
+        super().__init__()
+        self.maps = maps
+        self.channel_maps = list(channel_maps)
+        self.arguments = dict(arguments)
+        self.dim = self.channel_maps[0].dim
+        self.channels = len(self.channel_maps) if len(self.channel_maps) > 1 else None
+
+    def _run(self, cm, v, direction):
+        tape = _TorchTape({kind: self.maps.flows[kind.replace(" ", "_")] for kind in KINDS}, direction)
+        a = self.arguments
+        cm._run(v, a["s_lab"], a["beam_masses"], a.get("tau_min"), a.get("tau_max"), tape=tape)
+        return tape
+
+    def _per_channel(self, v, channel, direction):
+        n = v.shape[0]
+        channel = torch.zeros(n, dtype=torch.long) if channel is None else torch.as_tensor(channel).reshape(-1).expand(n)
+        out_u, out_lj = torch.empty_like(v), v.new_empty(n)
+        for c in torch.unique(channel).tolist():
+            sel = torch.nonzero(channel == c)[:, 0]
+            cm = self.channel_maps[c]
+            tape = self._run(cm, v[sel], direction)
+            used = torch.empty_like(v[sel])
+            for start, x in tape.numbers_used.items():
+                used[:, start: start + (x.shape[1] if x.ndim == 2 else 1)] = x if x.ndim == 2 else x[:, None]
+            out_u = out_u.index_put((sel,), used)
+            out_lj = out_lj.index_put((sel,), tape.log_jacobian + v.new_zeros(sel.shape[0]))
+        return out_u, out_lj
+
+    def log_prob(self, u, channel=None, condition=None):
+        """log g(u) of the trainable maps at cube points u (n, dim) of their channel groups."""
+        return self._per_channel(u, channel, "density")[1]
+
+    def sample(self, n: int, channel=None, condition=None, generator: torch.Generator | None = None):
+        """(u, g(u)) for n uniform latent points pushed through the maps' flows."""
+        param = next(self.parameters())
+        r = torch.rand((n, self.dim), generator=generator, dtype=param.dtype)
+        u, log_jac = self._per_channel(r, channel, "sample")
+        return u, torch.exp(-log_jac)
+
+    def init_from_vegas(self, grids):
+        raise ValueError("vegas_init: MADNIS-Lite's trainable maps start from numhep's channel maps; "
+                         "run VEGAS on top of the trained maps instead")
