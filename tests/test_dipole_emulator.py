@@ -8,7 +8,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("fastjet")
 
 import numhep  # noqa: E402
-from numhep.events.dipole_dataset import DipoleDataset, generate_dipole_dataset, jet_selection  # noqa: E402
+from numhep.events.dipole_dataset import generate_dipole_dataset, jet_selection  # noqa: E402
 from numhep.torch.dipole_emulator import DipoleEmulator, train_emulator  # noqa: E402
 
 SMALL = dict(members=1, hidden=(32, 64, 32), max_epochs=25, batch_size=512, progress=False)

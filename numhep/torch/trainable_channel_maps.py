@@ -213,8 +213,12 @@ class ChannelMapFlow(torch.nn.Module):
         """(u, g(u)) for n uniform latent points pushed through the maps' flows."""
         param = next(self.parameters())
         r = torch.rand((n, self.dim), generator=generator, dtype=param.dtype)
-        u, log_jac = self._per_channel(r, channel, "sample")
+        u, log_jac = self.inverse(r, channel)
         return u, torch.exp(-log_jac)
+
+    def inverse(self, z, channel=None, condition=None):
+        """(u, log |du/dz|): the latent points z pushed through the maps' flows."""
+        return self._per_channel(z, channel, "sample")
 
     def init_from_vegas(self, grids):
         raise ValueError("vegas_init: MADNIS-Lite's trainable maps start from numhep's channel maps; "
