@@ -498,27 +498,29 @@ class NeuralIntegrator:
         error = math.sqrt(sum(e * e for _, e in per))
         return IntegrationResult(mean, error, sampler_quality(w), per, int(w.size), quality)
 
+    def latent_weights(self, z, channel):
+        """alpha_c f / g_c at u = G_r^-1(z) times |du/dz| for latent points z (n, dim) of
+        channel ``channel`` (one index; r its group), with the prior channel weights: the
+        integrand that VEGAS refines on top of the flows."""
+        t = self.target
+        c = int(channel)
+        with torch.no_grad():
+            u, log_jac = self.flow.inverse(self._tensor(z), torch.full((z.shape[0],), int(t.group_of[c]))
+                                           if self.flow.channels is not None else None)
+        bare, prior, _, _ = t(u.cpu().numpy(), np.full(z.shape[0], c, dtype=np.int64))
+        self.integrand_calls += z.shape[0]
+        alpha = prior[:, c] if prior is not None else 1.0
+        return bare * alpha * np.exp(log_jac.cpu().numpy())
+
     def vegas_on_top(self, **options):
         """numhep's multi-channel VEGAS on the latent cube of the trained flows (MADNIS-Lite's
-        "trained + VEGAS"; with no training, VEGAS on the flows' starting point): group r's
-        integrand is the share m_r alpha_c f / g_c of its representative channel at u = G_r^-1(z),
-        times |du/dz|, with the prior channel weights.  ``options`` go to
-        :func:`numhep.multichannel_vegas`; returns its result (integrand calls counted here)."""
+        "trained + VEGAS"; with no training, VEGAS on the flows' starting point) of
+        :meth:`latent_weights`, a grid per group's representative channel weighted by the group's
+        size.  ``options`` go to :func:`numhep.multichannel_vegas`; returns its result."""
         t = self.target
         reps = [int(m[0]) for m in t.members]
-        multi = self.flow.channels is not None
-
-        def on_latent(z, c):
-            r = int(t.group_of[c])
-            with torch.no_grad():
-                u, log_jac = self.flow.inverse(self._tensor(z), torch.full((z.shape[0],), r) if multi else None)
-            bare, prior, _, _ = t(u.cpu().numpy(), np.full(z.shape[0], c, dtype=np.int64))
-            alpha = prior[:, c] if prior is not None else 1.0
-            return bare * alpha * np.exp(log_jac.cpu().numpy())
-
-        res = multichannel_vegas(on_latent, t.n_channels, t.dim, channels=reps, multiplicity=t.sizes, **options)
-        self.integrand_calls += res.n_evaluations
-        return res
+        return multichannel_vegas(self.latent_weights, t.n_channels, t.dim, channels=reps, multiplicity=t.sizes,
+                                  **options)
 
     # ------------------------------------------------------------------ state
 
