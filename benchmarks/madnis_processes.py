@@ -65,7 +65,7 @@ def numhep_madnis_row(f, calls, seed, device="cpu", batch_size=1024, **options):
 
 def full_setup(f, calls, seed, device="cpu"):
     return numhep_madnis_row(f, calls, seed, device, vegas_init=True, vegas_points=calls // 20, vegas_iterations=5,
-                             uniform_fraction=0.3, buffered_steps=4, drop_threshold=1e-3)
+                             uniform_fraction=0.3, buffered_steps=4, drop_threshold=1e-3, defensive_share=0.05)
 
 
 ROWS = {

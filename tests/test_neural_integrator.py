@@ -221,3 +221,14 @@ def test_derivative_matching_trains_on_the_scores_of_the_integrand():
     assert ni.integrand_calls == 3 * 256 and np.all(np.isfinite(ni.history["loss"]))
     with pytest.raises(ValueError, match="derivative_matching: a term of forward training"):
         NeuralIntegrator(camel_torch, dim=2, training="inverse", derivative_matching=1e-3)
+
+
+def test_defensive_sampling_caps_the_weights_and_stays_unbiased():
+    """defensive_share=a: every density is (1 - a) g + a, so no weight exceeds f / a."""
+    ni = NeuralIntegrator(camel, dim=2, steps=40, batch_size=512, defensive_share=0.2, seed=3).train(progress=False)
+    u, _, w = ni.sample(20_000)
+    assert np.all(w <= camel(u) / 0.2 * (1 + 1e-12))
+    res = ni.integrate(20_000)
+    assert abs(res.mean - 1.0) < 3 * res.error
+    with pytest.raises(ValueError, match="defensive_share: inverse training"):
+        NeuralIntegrator(camel_torch, dim=2, training="inverse", defensive_share=0.1)

@@ -43,6 +43,10 @@ Training (the thesis Sec. 5.1.2), one step at a time:
 * MADNIS-Lite (``flows="bilinear"``, arXiv:2408.01486 Sec. 4.2): instead of a coupling flow
   per group, bilinear spline flows in front of every block of numhep's channel maps, shared by
   all channels (:mod:`numhep.torch.trainable_channel_maps`); trained like the coupling flows;
+* defensive sampling (``defensive_share=a``): a share a of every batch, of training, integration
+  and events alike, is drawn uniformly on the cube and every point's density is the mixture
+  (1 - a) g + a, which caps the weights where a flow has starved a region (Hesterberg's
+  defensive importance sampling);
 * the learning rate falls from ``learning_rate`` to ``learning_rate * final_lr_ratio`` on a
   cosine over all optimiser steps.
 
@@ -121,6 +125,7 @@ class NeuralIntegrator:
         training: str = "forward",
         derivative_matching: float = 0.0,
         flows: str = "coupling",
+        defensive_share: float = 0.0,
         bins: int = 10,
         layers: int = 3,
         units: int = 32,
@@ -164,6 +169,10 @@ class NeuralIntegrator:
                 raise ValueError("derivative_matching: a term of forward training (MADNIS-Lite Eq. 30)")
         elif learn_channel_weights is None:
             learn_channel_weights = True
+        if not 0.0 <= defensive_share < 1.0:
+            raise ValueError(f"defensive_share: expected a number in [0, 1), got {defensive_share}")
+        if defensive_share and training == "inverse":
+            raise ValueError("defensive_share: inverse training differentiates through the flow's own samples")
         if not 0.0 <= uniform_fraction <= 1.0:
             raise ValueError(f"uniform_fraction: expected a number in [0, 1], got {uniform_fraction}")
         if steps < 1 or batch_size < 2 or buffered_steps < 0 or buffer_batches < 1:
@@ -177,6 +186,7 @@ class NeuralIntegrator:
             batch_size=int(batch_size), loss=loss, learning_rate=float(learning_rate),
             final_lr_ratio=float(final_lr_ratio), learn_channel_weights=bool(learn_channel_weights and t.multi),
             training=training, derivative_matching=float(derivative_matching), flows=flows,
+            defensive_share=float(defensive_share),
             bins=int(bins), layers=int(layers), units=int(units), vegas_init=bool(vegas_init),
             vegas_points=int(vegas_points), vegas_iterations=int(vegas_iterations),
             buffered_steps=int(buffered_steps), buffer_batches=int(buffer_batches),
@@ -262,9 +272,21 @@ class NeuralIntegrator:
         g = group.numpy()
         sizes = t.sizes[g]
         channel = t.member_table[g, np.minimum((pick * sizes).astype(np.int64), sizes - 1)]
+        flow_group = group.to(self.device) if self.flow.channels else None
         with torch.set_grad_enabled(grad):
-            u, q = self.flow.sample(group.shape[0], group.to(self.device) if self.flow.channels else None,
-                                    generator=generator)
+            u, q = self.flow.sample(group.shape[0], flow_group, generator=generator)
+        share = self.settings["defensive_share"]
+        if share and not grad:
+            # defensive sampling: a share of the points uniform on the cube, every density the
+            # mixture (1 - a) g + a, so that no weight exceeds f / a where the flow starves
+            flat = torch.rand(group.shape[0], generator=generator, dtype=torch.float64) < share
+            if bool(flat.any()):
+                u_flat = torch.rand((int(flat.sum()), u.shape[1]), generator=generator, dtype=u.dtype).to(self.device)
+                idx = torch.nonzero(flat)[:, 0].to(self.device)
+                with torch.no_grad():
+                    g_flat = torch.exp(self.flow.log_prob(u_flat, None if flow_group is None else flow_group[idx]))
+                u, q = u.index_put((idx,), u_flat), q.index_put((idx,), g_flat)
+            q = (1.0 - share) * q + share
         return u, group.to(self.device), torch.as_tensor(channel, device=self.device), q
 
     def _evaluate(self, u, channel, with_score: bool = False):
