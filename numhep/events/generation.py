@@ -390,16 +390,7 @@ def generate(
 def _run_fingerprint(f: Integrand, sampler, **settings) -> dict:
     """Everything that defines a generation run, as text: a resume must match it."""
     run = {
-        "process": f.group.text,
-        "subprocesses": ", ".join(s.name for s in f.group.subprocesses),
-        "sqrt_s": repr(f.sqrt_s),
-        "cuts": repr(sorted(f.cuts.values.items())),
-        "pdf": repr((getattr(f.pdf, "name", None), getattr(f.pdf, "member", None))),
-        "scale": repr(f.scale) if not callable(f.scale) else getattr(f.scale, "__qualname__", "a function"),
-        "alpha_s": repr(f.alpha_s),
-        "params": repr(sorted(f.params.items())),
-        "channel": repr(f.channel),
-        "clip_negative_pdf": repr(f.clip_negative_pdf),
+        **f.fingerprint(),
         "sampler": ("numhep VEGAS" if sampler is None else sampler if isinstance(sampler, str)
                     else type(sampler).__name__),
     }

@@ -194,6 +194,7 @@ class Integrand:
         if channel_weights not in ("propagator", "sde"):
             raise ValueError(f"channel_weights: expected 'propagator' or 'sde', got {channel_weights!r}")
         self.channel_weights = channel_weights
+        self.nu = float(nu)
         self.channels = diagram_channels(self.group, self.params or None)
         n = len(self.channels)
         if not (channel == "diagrams" or (isinstance(channel, (int, np.integer)) and 0 <= channel < n)):
@@ -279,6 +280,24 @@ class Integrand:
             return g_u
 
         return x, p, w, np.ones(n, dtype=bool), pullback
+
+    def fingerprint(self) -> dict:
+        """Everything that sets this integrand's weights, as text (process, energy, cuts, PDF,
+        scale, alpha_s, parameters, channels, their weights and the maps' power nu): what a resumed generation
+        or training checks it is continuing with."""
+        return {
+            "process": self.group.text,
+            "subprocesses": ", ".join(s.name for s in self.group.subprocesses),
+            "sqrt_s": repr(self.sqrt_s),
+            "cuts": repr(sorted(self.cuts.values.items())),
+            "pdf": repr((getattr(self.pdf, "name", None), getattr(self.pdf, "member", None))),
+            "scale": repr(self.scale) if not callable(self.scale) else getattr(self.scale, "__qualname__", "a function"),
+            "alpha_s": repr(self.alpha_s),
+            "params": repr(sorted(self.params.items())),
+            "channel": repr(self.channel),
+            "channel_weights": repr((getattr(self, "channel_weights", None), getattr(self, "nu", None))),
+            "clip_negative_pdf": repr(self.clip_negative_pdf),
+        }
 
     def channel_map(self, channel: int):
         """The :class:`~numhep.phasespace.diagram_channels.ChannelMap` that diagram channel

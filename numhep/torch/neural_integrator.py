@@ -181,7 +181,7 @@ class NeuralIntegrator:
         self.target = TrainingTarget(f, dim, channels, groups)
         t = self.target
         self.settings = dict(
-            integrand=_describe(f) if t.numhep else getattr(f, "__qualname__", type(f).__name__),
+            integrand=f.fingerprint() if t.numhep else getattr(f, "__qualname__", type(f).__name__),
             dim=t.dim, channels=t.n_channels, groups=t.group_of.tolist(), steps=int(steps),
             batch_size=int(batch_size), loss=loss, learning_rate=float(learning_rate),
             final_lr_ratio=float(final_lr_ratio), learn_channel_weights=bool(learn_channel_weights and t.multi),
@@ -628,14 +628,6 @@ class NeuralIntegrator:
         fig.savefig(weights, dpi=120)
         plt.close(fig)
         return [curves, weights]
-
-
-def _describe(f) -> str:
-    """A numhep integrand as text that changes with anything that changes its weights."""
-    scale = getattr(f.scale, "__qualname__", "a function") if callable(f.scale) else repr(f.scale)
-    return (f"{f!r}, cuts {sorted(f.cuts.values.items())}, channel {f.channel!r} "
-            f"({getattr(f, 'channel_weights', None)}), params {sorted(f.params.items())}, scale {scale}, "
-            f"alpha_s {f.alpha_s!r}, clip_negative_pdf {f.clip_negative_pdf}")
 
 
 def _recent(values, k: int = 20) -> float:
