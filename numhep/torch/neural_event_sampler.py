@@ -42,9 +42,8 @@ class NeuralEventSampler:
         if not ni.target.multi:
             return pts.weight * factor
         as_t = lambda a: torch.as_tensor(np.ascontiguousarray(a), dtype=ni.dtype, device=ni.device)  # noqa: E731
-        feats = as_t(pts.momenta.reshape(len(pts.weight), -1) / ni.target.f.sqrt_s)
         with torch.no_grad():
-            alpha = ni.channel_weights(feats, as_t(pts.channel_weights)).cpu().numpy()
+            alpha = ni.channel_weights(as_t(ni.target.features(pts)), as_t(pts.channel_weights)).cpu().numpy()
         return alpha[np.arange(channel.size), channel] * pts.weight_without_alpha * factor
 
     def arrays(self) -> dict:

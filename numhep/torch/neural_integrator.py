@@ -372,11 +372,14 @@ class NeuralIntegrator:
         return [None if b is None else b[idx] for b in self.buffer]
 
     def _update_moments(self, w, group, counts):
-        """Running mean and second moment of each group's estimate of its integral."""
+        """Running mean and second moment of each group's estimate of its integral (groups
+        with at least two points in the batch)."""
         rate = 0.1 if self.step > 0 else 1.0
-        for r in np.nonzero(counts >= 2)[0]:
-            wr = w[group == r]
-            self.moments[r] = (1 - rate) * self.moments[r] + rate * np.array([wr.mean(), np.mean(wr * wr)])
+        k = self.target.n_groups
+        n = np.maximum(counts, 1)
+        batch = np.stack([np.bincount(group, w, k) / n, np.bincount(group, w * w, k) / n], axis=1)
+        seen = counts >= 2
+        self.moments[seen] = (1 - rate) * self.moments[seen] + rate * batch[seen]
 
     def _drop_channels(self):
         share = np.abs(self.moments[:, 0]) * self.active
@@ -394,13 +397,7 @@ class NeuralIntegrator:
         t = self.target
         reps = [int(m[0]) for m in t.members]
 
-        def f_alpha(u, c):
-            bare, prior, _, _ = t(u, np.full(u.shape[0], c, dtype=np.int64))
-            if prior is None:
-                return bare
-            return bare * prior[:, c] if prior.shape[1] > 1 else bare
-
-        res = multichannel_vegas(f_alpha, t.n_channels, t.dim, n_points=self.settings["vegas_points"],
+        res = multichannel_vegas(t.prior_weighted, t.n_channels, t.dim, n_points=self.settings["vegas_points"],
                                  n_iterations=self.settings["vegas_iterations"], n_warmup=0, channels=reps,
                                  multiplicity=t.sizes, seed=self.settings["seed"])
         self.integrand_calls += res.n_evaluations
@@ -529,10 +526,8 @@ class NeuralIntegrator:
         with torch.no_grad():
             u, log_jac = self.flow.inverse(self._tensor(z), torch.full((z.shape[0],), int(t.group_of[c]))
                                            if self.flow.channels is not None else None)
-        bare, prior, _, _ = t(u.cpu().numpy(), np.full(z.shape[0], c, dtype=np.int64))
         self.integrand_calls += z.shape[0]
-        alpha = prior[:, c] if prior is not None else 1.0
-        return bare * alpha * np.exp(log_jac.cpu().numpy())
+        return t.prior_weighted(u.cpu().numpy(), c) * np.exp(log_jac.cpu().numpy())
 
     def vegas_on_top(self, **options):
         """numhep's multi-channel VEGAS on the latent cube of the trained flows (MADNIS-Lite's

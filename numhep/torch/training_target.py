@@ -68,8 +68,7 @@ class TrainingTarget:
             grad = _score(pts.weight, pts.gradient) if score else None
             if not self.multi:
                 return pts.weight, None, None, grad
-            feats = pts.momenta.reshape(u.shape[0], -1) / self.f.sqrt_s
-            return pts.weight_without_alpha, pts.channel_weights, feats, grad
+            return pts.weight_without_alpha, pts.channel_weights, self.features(pts), grad
         out = self._call_plain(u, channel)
         prior = feats = None
         if self.multi and isinstance(out, tuple):
@@ -99,6 +98,16 @@ class TrainingTarget:
                 feats = np.where(bad[:, None], 0.0, feats)
         return values, prior, feats, self._plain_score(u, channel) if score else None
 
+
+    def features(self, points):
+        """The channel-weight network's input at evaluated numhep points: the lab-frame
+        momenta over sqrt(s), flattened (n, 4 legs)."""
+        return points.momenta.reshape(points.momenta.shape[0], -1) / self.f.sqrt_s
+
+    def prior_weighted(self, u, channel: int):
+        """alpha_c f / g_c with the prior channel weight at points u of one channel."""
+        bare, prior, _, _ = self(u, np.full(u.shape[0], channel, dtype=np.int64))
+        return bare if prior is None else bare * prior[:, channel]
 
     def _plain_score(self, u, channel):
         """The score of a plain function, through torch (a second call of it)."""
