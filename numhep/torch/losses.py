@@ -37,7 +37,7 @@ __all__ = ["LOSSES", "kl_divergence", "multichannel_variance", "reverse_kl_diver
            "variance"]
 
 
-def _per_channel(channel, n):
+def _per_channel(channel):
     if channel is None:
         return [slice(None)]
     return [channel == i for i in torch.unique(channel)]
@@ -57,7 +57,7 @@ def _integrals(f, q, parts, integral=None):
 
 def multichannel_variance(f, g, q, channel=None, integral=None):
     """sum_i (N / N_i) sigma_i^2 / I^2 (Eq. 13); with one channel sigma^2 / I^2."""
-    parts = _per_channel(channel, f.shape[0])
+    parts = _per_channel(channel)
     total = _integrals(f, q, parts, integral).abs().sum()
     n = f.shape[0]
     terms = [n / f[m].shape[0] * _sigma2(f[m], g[m], q[m]) for m in parts]
@@ -66,7 +66,7 @@ def multichannel_variance(f, g, q, channel=None, integral=None):
 
 def stratified_variance(f, g, q, channel=None, integral=None):
     """(sum_i sigma_i)^2 / I^2 (Eq. 14)."""
-    parts = _per_channel(channel, f.shape[0])
+    parts = _per_channel(channel)
     total = _integrals(f, q, parts, integral).abs().sum()
     eps = torch.finfo(f.dtype).eps
     sig = torch.stack([torch.sqrt(_sigma2(f[m], g[m], q[m]).clamp_min(0.0) + eps * total.detach() ** 2)
@@ -76,7 +76,7 @@ def stratified_variance(f, g, q, channel=None, integral=None):
 
 def _divergence(F):
     def loss(f, g, q, channel=None, integral=None):
-        parts = _per_channel(channel, f.shape[0])
+        parts = _per_channel(channel)
         ints = _integrals(f, q, parts, integral)
         share = ints.abs() / ints.abs().sum().clamp_min(torch.finfo(f.dtype).tiny)
         terms = []

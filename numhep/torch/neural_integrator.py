@@ -154,6 +154,9 @@ class NeuralIntegrator:
         if flows == "bilinear" and not (isinstance(f, Integrand) and f.channels is not None):
             raise ValueError("flows='bilinear': MADNIS-Lite's trainable maps need a numhep integrand with "
                              "channel='diagrams'")
+        if flows == "bilinear" and torch.device(device).type != "cpu":
+            raise ValueError("flows='bilinear': MADNIS-Lite's trainable maps run numhep's CPU kernels block by block; "
+                             "train them with device='cpu'")
         if flows == "bilinear" and vegas_init:
             raise ValueError("vegas_init: MADNIS-Lite's trainable maps start from numhep's channel maps; "
                              "run VEGAS on top of the trained maps instead")

@@ -59,6 +59,8 @@ class TrainingTarget:
         for r, m in enumerate(self.members):
             self.member_table[r, : m.size] = m
         self.multi = self.n_channels > 1
+        #: whether a plain function computes with torch (None until its first call)
+        self.takes_tensors = None
 
     def __call__(self, u, channel, score: bool = False):
         """(f, prior, features, score) as float64 arrays (non-finite values become weight 0);
@@ -120,15 +122,15 @@ class TrainingTarget:
         """A plain function of numpy points, or of torch tensors (found out on the first call,
         which a torch function answers with a TypeError on numpy input)."""
         args = (channel,) if self.multi else ()
-        if not getattr(self, "takes_tensors", False):
+        if self.takes_tensors is None:  # the first call decides, once
             try:
-                return self.f(u, *args)
+                out = self.f(u, *args)
+                self.takes_tensors = False
+                return out
             except TypeError:
-                if hasattr(self, "takes_tensors"):
-                    raise
-            self.takes_tensors = True
-        else:
-            self.takes_tensors = True
+                self.takes_tensors = True
+        if not self.takes_tensors:
+            return self.f(u, *args)
         with torch.no_grad():
             return self.f(torch.as_tensor(u), *args)
 
