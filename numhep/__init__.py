@@ -18,6 +18,7 @@ from numhep.declarations.model import Model
 from numhep.declarations.process import Process
 from numhep.events import dipole_dataset
 from numhep.events.generation import generate
+from numhep.integration.cross_section import integrate
 from numhep.integration.integrands import integrand
 from numhep.integration.multichannel import MultiChannelResult, multichannel_vegas
 from numhep.integration.vegas import VegasGrid, VegasResult, vegas_integrate, vegas_map
@@ -91,6 +92,7 @@ __all__ = [
     "dipole_dataset",
     "generate",
     "integrand",
+    "integrate",
     "me",
     "model",
     "models",

@@ -1,8 +1,9 @@
 """The ``numhep`` command.
 
     numhep integrate [PROCESS] [--sqrt-s E] [--points N] [--iterations K] [--channels diagrams]
+                     [--scheduler ADDRESS | --workers N]
     numhep generate [PROCESS] [--sqrt-s E] [-n N] [-o events.lhe] [--hdf5 events.h5] [--plot plots.png]
-                    [--channels diagrams]
+                    [--channels diagrams] [--scheduler ADDRESS | --workers N]
 
 ``integrate`` prints a cross section with its error (next to the process's analytic
 value where it declares one), and with ``--channels diagrams`` the contribution of every
@@ -12,12 +13,14 @@ unweighting efficiency.
 Hadron colliders use the built-in PDF set (NNPDF31_lo_as_0118) for coloured beams.
 With no arguments it runs the main job: the top-pair cross section at 13 TeV and
 10,000 unweighted events in ``ttbar.lhe``.  A killed ``generate`` resumes when rerun
-with the same output file.
+with the same output file.  ``--scheduler ADDRESS`` runs the batches on a Dask cluster,
+``--workers N`` on a local one of N processes, with the numbers of a run without them.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.metadata
 import sys
 import time
@@ -26,8 +29,9 @@ import numpy as np
 
 from numhep.events.generation import generate
 from numhep.events.plots import plot_distributions
+from numhep.integration.cross_section import integrate
 from numhep.integration.integrands import as_group, integrand
-from numhep.integration.vegas import VegasGrid, vegas_integrate
+from numhep.integration.task_runners import connect, local_client
 from numhep.registry import process_registry
 
 LHC_ENERGY = 13000.0
@@ -91,11 +95,12 @@ def _generate(args) -> int:
     t0 = time.perf_counter()
     f = integrand(args.process, args.sqrt_s, cuts=_cuts(args.cut), scale=_scale(args.scale),
                   channel="diagrams" if args.channels == "diagrams" else None, channel_weights=args.channel_weights)
-    res = generate(
-        args.process, n_events=args.events, lhe=args.output, hdf5=args.hdf5, integrand=f,
-        n_points=args.points, n_iterations=args.iterations, n_warmup=args.warmup, seed=args.seed,
-        progress=not args.quiet, sampler=_sampler(args, f),
-    )
+    with _cluster(args) as client:
+        res = generate(
+            args.process, n_events=args.events, lhe=args.output, hdf5=args.hdf5, integrand=f,
+            n_points=args.points, n_iterations=args.iterations, n_warmup=args.warmup, seed=args.seed,
+            progress=not args.quiet, sampler=_sampler(args, f), client=client,
+        )
     source = {"numhep": "numhep VEGAS", "vegas": "pilot sample of the vegas package's grid",
               "sobol": "pilot sample of scrambled Sobol points", "madnis": "pilot sample of numhep's MadNIS"}[args.sampler]
     rows = [
@@ -122,6 +127,34 @@ def _generate(args) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _cluster(args):
+    """The Dask client of ``--scheduler`` or of a ``--workers N`` local cluster (None: this process)."""
+    if args.scheduler and args.workers:
+        raise ValueError("--scheduler and --workers: give one (a running cluster, or the size of a local one)")
+    if not (args.scheduler or args.workers):
+        yield None
+        return
+    try:
+        client = connect(args.scheduler) if args.scheduler else local_client(args.workers)
+    except ImportError as exc:
+        raise ValueError(str(exc)) from None
+    try:
+        yield client
+    finally:
+        cluster = None if args.scheduler else client.cluster
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _distributed_options(parser):
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run the batches on the Dask cluster of this scheduler (tcp://host:8786)")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="run the batches on a local Dask cluster of N worker processes")
+
+
 def _default_energy(args):
     """13 TeV for a hadron collider (partons in the initial state), MZ otherwise."""
     if args.sqrt_s is None:
@@ -146,17 +179,10 @@ def _integrate(args) -> int:
     f = integrand(args.process, args.sqrt_s, cuts=_cuts(args.cut), scale=_scale(args.scale),
                   channel=channel, channel_weights=args.channel_weights)
     t0 = time.perf_counter()
-    if channel is None:
-        res = vegas_integrate(
-            f, VegasGrid(f.dim, bins=args.bins), n_points=args.points, n_iterations=args.iterations,
-            n_warmup=args.warmup, seed=args.seed, progress=not args.quiet, checkpoint=args.checkpoint,
-        )
-    else:
-        reps = f.representatives
-        res = f.multichannel_vegas(
-            n_points=args.points, n_iterations=args.iterations, n_warmup=args.warmup, bins=args.bins,
-            seed=args.seed, progress=not args.quiet, checkpoint=args.checkpoint,
-        )
+    with _cluster(args) as client:
+        res = integrate(integrand=f, n_points=args.points, n_iterations=args.iterations, n_warmup=args.warmup,
+                        bins=args.bins, seed=args.seed, progress=not args.quiet, checkpoint=args.checkpoint,
+                        client=client)
     elapsed = time.perf_counter() - t0
     method = "numhep VEGAS" if channel is None else f"multi-channel VEGAS, {args.channel_weights} weights"
     rows = [
@@ -168,6 +194,7 @@ def _integrate(args) -> int:
         ("integrand calls", f"{res.n_evaluations:,} in {elapsed:.1f} s"),
     ]
     if channel is not None:
+        reps = f.representatives
         rows.append(("channels", f"{f.n_channels} from the diagrams, {len(f.representatives)} after grouping"))
         order = sorted(range(len(reps)), key=lambda j: -abs(res.channels[j][0]))
         for j in order:
@@ -211,6 +238,7 @@ def main(argv=None) -> int:
     p.add_argument("--cut", action="append", help="a cut NAME=VALUE in MadGraph's names (ptj=20, mmll=60 ...)")
     p.add_argument("--scale", default="ht/2", help="mu_F = mu_R: GeV, ht/2, ht or shat (default ht/2)")
     _channel_options(p)
+    _distributed_options(p)
     g = sub.add_parser("generate", help="cross section and unweighted events (LHE, HDF5)")
     g.add_argument("process", nargs="?", default="p p > t t~")
     g.add_argument("--sqrt-s", type=float, default=None,
@@ -232,6 +260,7 @@ def main(argv=None) -> int:
                         "learned channel weights; needs the torch extra) trained with the same calls and kept beside "
                         "the events")
     _channel_options(g)
+    _distributed_options(g)
     sub.add_parser("processes", help="list registered processes")
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in (*sub.choices, "-h", "--help", "--version"):

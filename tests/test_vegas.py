@@ -49,11 +49,15 @@ def exact_peak(g=1e-3):
     ids=["gaussians", "camel", "narrow peak"],
 )
 def test_known_integrals_within_quoted_errors(f, dims, exact):
-    grid = numhep.VegasGrid(dims)
-    res = numhep.vegas_integrate(f, grid, n_points=20_000, n_iterations=12, n_warmup=4, seed=1)
-    assert abs(res.mean - exact) < 4 * res.sdev, (res, exact)
-    assert res.sdev < 1e-2 * exact
-    assert res.chi2_dof < 4.0
+    chi2 = []
+    for seed in (1, 2, 3):
+        res = numhep.vegas_integrate(f, numhep.VegasGrid(dims), n_points=20_000, n_iterations=12, n_warmup=4, seed=seed)
+        assert abs(res.mean - exact) < 4 * res.sdev, (res, exact)
+        assert res.sdev < 1e-2 * exact
+        chi2.append(res.chi2_dof)
+    # a narrow peak's iterations now and then miss a few sigma (heavy-tailed weights): the
+    # typical chi2/dof is what says the errors are right
+    assert np.median(chi2) < 2.0, chi2
 
 
 def test_adaptation_reduces_variance():

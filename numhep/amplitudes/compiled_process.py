@@ -37,7 +37,7 @@ __all__ = ["CompiledProcess", "ProcessSyntaxError", "compile_process"]
 class CompiledProcess(Process):
     """A process compiled from a string; ``numhep.me`` evaluates it like any other."""
 
-    def __init__(self, text: str, model="sm", name: str | None = None):
+    def __init__(self, text: str, model="sm", name: str | None = None, program=None):
         mdl = model_registry.get(model) if isinstance(model, str) else model
         t0 = time.perf_counter()
         self.text = text
@@ -49,7 +49,7 @@ class CompiledProcess(Process):
             raise ProcessSyntaxError(f"{text!r}: {exc.args[0]}") from None
         legs_out = [mdl.anti(x) for x in initial] + final
         key = program_cache.key(mdl, text)
-        cached = program_cache.load(key)
+        cached = program if program is not None else program_cache.load(key)
         resonances = []
         for res_name, leaves in parsed.resonances():
             mask = sum(1 << (2 + k) for k in leaves)
@@ -81,8 +81,8 @@ class CompiledProcess(Process):
         self.preparation_seconds = time.perf_counter() - t0
 
     def __reduce__(self):
-        # compiled again where it is unpickled, from that machine's disk cache of programs
-        return compile_process, (self.text, self.model, self.name)
+        # the program travels as data (to a Dask worker, say): nothing is compiled where it lands
+        return _received, (self.text, self.model, self.name, (self.program, self.n_diagrams, self.n_colour))
 
     def _build(self, reference):
         """Diagrams, colour decomposition and amplitude program, every diagram contracted with
@@ -249,6 +249,14 @@ def _forbidden_by(model, legs_out) -> str:
     if triplets % 3:
         return ": colour cannot be conserved (the quarks and antiquarks do not form a singlet)"
     return ""
+
+
+def _received(text, model, name, program) -> CompiledProcess:
+    """An unpickled process: this interpreter's copy if it has one, else built on the shipped program."""
+    key = (model if isinstance(model, str) else id(model), " ".join(text.split()), name)
+    if key not in _CACHE:
+        _CACHE[key] = CompiledProcess(text, model, name, program=program)
+    return _CACHE[key]
 
 
 def compile_process(text: str, model="sm", name: str | None = None) -> CompiledProcess:

@@ -24,15 +24,20 @@ unweighting efficiency, from being set by the weakest channel.  Drawing the chan
 itself rather than only its group's representative keeps identical particles
 symmetric in the events.  The HDF5 file records the channel of each event.
 
-Resuming: a state file ``<lhe>.state.npz`` holds the grid(s), w_max and the random
-generator's state before the current batch.  After a kill, calling ``generate`` again
+Batches: the pilot sample and the event loop are cut into batches of ``batch_size`` points,
+and batch i draws from its own random stream (``SeedSequence(seed, spawn_key=(stage, i))``,
+:mod:`numhep.integration.task_runners`): the events are a function of the seed and the batch
+size only, the same in one process and on a Dask cluster (``client=``) of any size.
+
+Resuming: a state file ``<lhe>.state.npz`` holds the grid(s), w_max, the number of events
+written and the index of the next batch.  After a kill, calling ``generate`` again
 with the same files reopens them after their last complete event, regenerates the
-interrupted batch from the saved state and skips the events already written: nothing
+interrupted batch and skips the events already written: nothing
 written is lost and nothing is duplicated.  The state also holds a fingerprint of the run
 (process, energy, cuts, PDF, scales, seed, number of events, files, sampler and its
 settings): a call that differs in any of them is refused with an error naming what differs.
 When the files hold fewer events than the state (one was cut short), the event loop starts
-again from its first random state and skips what the files hold; the LHE and HDF5 files are
+again from its first batch and skips what the files hold; the LHE and HDF5 files are
 cut back to the events both of them hold.  A killed VEGAS stage resumes from
 ``<lhe>.vegas-<fingerprint>.npz``.
 """
@@ -40,6 +45,7 @@ cut back to the events both of them hold.  A killed VEGAS stage resumes from
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,9 +58,10 @@ from numhep.events.external_samplers import point_sampler
 from numhep.events.files import HDF5Writer, LHEWriter, count_lhe_events
 from numhep.integration.integrands import Integrand
 from numhep.integration.metrics import max_weight
-from numhep.integration.vegas import VegasGrid, vegas_integrate
+from numhep.integration.task_runners import forget_results, new_entropy, runner_for, task_rng
+from numhep.integration.vegas import VegasGrid, point_batches, vegas_integrate
 from numhep.registry import UnknownNameError, sampler_registry
-from numhep.storage import restore_rng, rng_state, save_arrays
+from numhep.storage import save_arrays
 
 __all__ = ["ChannelSampler", "GenerationResult", "generate", "unweight"]
 
@@ -211,6 +218,7 @@ def generate(
     seed: int = 1,
     progress: bool = True,
     sampler=None,
+    client=None,
     **integrand_options,
 ) -> GenerationResult:
     """Integrate ``process`` and write ``n_events`` unweighted events (see module docstring).
@@ -224,16 +232,25 @@ def generate(
     weights) trained here with the calls VEGAS would use and saved beside the events
     (``<lhe>.madnis.pt``, a killed training resumes from it).  sigma is then the mean weight of
     the pilot sample, and a resume needs the same sampler again.  ``integrand_calls`` in the result counts every
-    call, VEGAS or training included, so that samplers compare on the same work."""
+    call, VEGAS or training included, so that samplers compare on the same work.
+
+    ``client`` (a ``distributed.Client``) runs the VEGAS iterations, the pilot sample and
+    the event batches (``batch_size`` points each) on the cluster's workers; each finished event batch is left by
+    its worker in ``<lhe>.parts-<run>/`` and merged here into the LHE and HDF5 files in batch
+    order.  Every batch draws from its own random stream, so the events are the same as
+    those of a run without a client with the same seed, on any number of workers; a killed
+    worker's batch is run again elsewhere, and a killed client resumes without running the
+    finished batches again."""
     f = integrand or Integrand(process, sqrt_s, **integrand_options)
     if n_events < 1:
         raise ValueError(f"n_events: must be positive, got {n_events}")
     if f.channel is not None and f.channel != "diagrams":
         raise ValueError("generate: a single diagram channel covers only its part of the cross section; "
                          "use channel='diagrams' or None")
+    runner = runner_for(client)
+    entropy = new_entropy(seed)
     state_path = _state_path(lhe)
     resuming = state_path.exists() and Path(lhe).exists()
-    rng = np.random.default_rng(seed)
     channel_sigma = {}
     run = _run_fingerprint(f, n_events=n_events, hdf5=hdf5, n_points=n_points, n_iterations=n_iterations,
                            n_warmup=n_warmup, pilot_points=pilot_points, replicas=replicas, batch_size=batch_size,
@@ -256,9 +273,8 @@ def generate(
             draws = (_FlatSampler if f.channels is None else ChannelSampler).from_arrays(f, st)
         sigma, error, chi2 = (float(v) for v in st["integral"])
         w_max, eps_pilot = float(st["w_max"]), float(st["eps_pilot"])
-        written = int(st["written"])
+        written, next_batch = int(st["written"]), int(st["next_batch"])
         setup_calls = int(st["setup_calls"])
-        restore_rng(rng, st["rng"])
         sub_sums = st["sub_sums"].copy()
         total, overweight = (float(v) for v in st["totals"])
         n_trials = int(st["n_trials"])
@@ -268,17 +284,16 @@ def generate(
         if hdf5 is not None:
             in_file = min(in_file, HDF5Writer.count(hdf5))
         if in_file < written:
-            # events of earlier batches are missing (a file cut short): the run is deterministic,
-            # so it starts the event loop again and skips what the files still hold
-            restore_rng(rng, st["rng_start"])
-            written, n_trials, total, overweight = 0, 0, 0.0, 0.0
+            # events of earlier batches are missing (a file cut short): every batch is a pure
+            # function of its index, so the event loop starts again and skips what the files hold
+            written, next_batch, n_trials, total, overweight = 0, 0, 0, 0.0, 0.0
             sub_sums[:] = 0.0
         writer = LHEWriter.reopen(lhe, in_file)
         h5 = HDF5Writer.reopen(hdf5, in_file) if hdf5 is not None else None
         skip = in_file - written
     else:
-        opts = dict(n_points=n_points, n_iterations=n_iterations, n_warmup=n_warmup, seed=seed,
-                    progress=progress, checkpoint=_vegas_checkpoint(lhe, run))
+        opts = dict(n_points=n_points, n_iterations=n_iterations, n_warmup=n_warmup, seed=entropy,
+                    progress=progress, checkpoint=_vegas_checkpoint(lhe, run), client=runner, batch_size=batch_size)
         if sampler is not None:
             draws = _point_source(f, sampler)
         elif f.channels is None:
@@ -291,9 +306,10 @@ def generate(
             channel_sigma = {f.group_label(r): m for r, (m, _) in zip(f.representatives, res.channels)}
         if sampler is None:
             setup_calls = res.n_evaluations
-        x, channel, factor = draws.draw(rng, pilot_points)
-        setup_calls += x.shape[0] * (1 + getattr(draws, "own_calls", 0))
-        w = draws.weigh(f.evaluate(x, channel), channel, factor)
+        pilot = point_batches(pilot_points, batch_size)
+        w = np.concatenate([r["w"] for r in runner.map(_pilot_batch, (f, draws), [(entropy, a, b) for a, b in pilot],
+                                                       [f"pilot-{a}" for a, _ in pilot])])
+        setup_calls += w.shape[0] * (1 + getattr(draws, "own_calls", 0))
         if not np.any(w > 0):
             raise ValueError(f"{f.group.text!r}: no pilot point passed the cuts; loosen them")
         if sampler is not None:  # the pilot sample is the integral's estimate
@@ -315,68 +331,60 @@ def generate(
                                    "channels": [c.describe() for c in f.channels] if f.channels else []})
         sub_sums = np.zeros(len(f.group.subprocesses))
         total, overweight = 0.0, 0.0
-        n_trials, written, skip = 0, 0, 0
+        n_trials, written, skip, next_batch = 0, 0, 0, 0
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=n_events, initial=written + max(skip, 0), desc="events", unit="ev")
-    legs_table = f.group.legs_table
     a_qed = _alpha_qed(f)
-    rng_start = str(st["rng_start"]) if resuming else rng_state(rng)
-    while written < n_events:
-        rng_before = rng_state(rng)
-        save_arrays(state_path, **draws.arrays(), run=json.dumps(run), rng_start=rng_start, setup_calls=setup_calls,
-                    integral=np.array([sigma, error, chi2]), w_max=w_max,
-                    eps_pilot=eps_pilot, written=written, rng=rng_before, n_trials=n_trials,
-                    sub_sums=sub_sums, totals=np.array([total, overweight]),
-                    channel_names=np.array(list(channel_sigma), dtype=str),
-                    channel_sigma=np.array(list(channel_sigma.values()), dtype=np.float64))
-        x, channel, factor = draws.draw(rng, batch_size)
-        pts = f.evaluate(x, channel)
-        w = draws.weigh(pts, channel, factor)
-        accept, kept_w = unweight(w, w_max, rng)
-        idx = np.nonzero(accept)[0]
-        share = pts.subprocess_weight[idx] / pts.weight[idx, None]
-        choice = (rng.random(idx.size)[:, None] > np.cumsum(share, axis=1)).sum(axis=1)
-        choice = np.minimum(choice, len(legs_table) - 1)
-        n_trials += x.shape[0]
-        total += float(w.sum())
-        # each subprocess's share of the weight: w / f's own weight rescales it
-        sub_sums += np.divide(w, pts.weight, out=np.zeros_like(w), where=pts.weight != 0) @ pts.subprocess_weight
-        overweight += float((w > w_max).sum())
-        # every accepted event of the batch gets its subprocess and colours, so a resumed
-        # batch consumes the random numbers exactly as the interrupted one did
-        take = idx
-        pdgs = legs_table[choice]
-        colours = np.zeros((take.size, len(f.masses), 2), dtype=np.int64)
-        for c in np.unique(choice):
-            sel = choice == c
-            colours[sel] = colour_flows(f.group.subprocesses[c].legs, int(sel.sum()), rng)
-        if skip > 0:  # already in the files before the interruption
-            s = min(skip, take.size)
-            take, choice, pdgs, colours = take[s:], choice[s:], pdgs[s:], colours[s:]
-            written += s
-            skip -= s
-        room = n_events - written
-        take, choice, pdgs, colours = take[:room], choice[:room], pdgs[:room], colours[:room]
-        ev_w = kept_w[take] * eps_pilot
-        if take.size:
-            writer.write(pts.momenta[take], f.masses, pdgs, colours, ev_w, pts.scale[take], a_qed,
-                         pts.alpha_s[take])
-            if h5 is not None:
-                h5.write(momenta=pts.momenta[take], weight=ev_w, raw_weight=w[take], subprocess=choice,
-                         channel=channel[take] if channel is not None else np.full(take.size, -1),
-                         pdg=pdgs, u=x[take],
-                         x=pts.x[take] if pts.x is not None else np.ones((take.size, 2)))
-        written += take.size
-        if bar is not None:
-            bar.update(take.size)
+    parts = _parts_directory(lhe, run) if runner.distributed else None
+    first = next_batch
+    stream = runner.imap(_event_batch, (f, draws),
+                         ((w_max, eps_pilot, entropy, b, batch_size) for b in itertools.count(first)),
+                         (f"events-{b}" for b in itertools.count(first)), store=parts)
+    try:
+        for b in itertools.count(first):
+            if written >= n_events:
+                break
+            save_arrays(state_path, **draws.arrays(), run=json.dumps(run), setup_calls=setup_calls,
+                        integral=np.array([sigma, error, chi2]), w_max=w_max,
+                        eps_pilot=eps_pilot, written=written, next_batch=b, n_trials=n_trials,
+                        sub_sums=sub_sums, totals=np.array([total, overweight]),
+                        channel_names=np.array(list(channel_sigma), dtype=str),
+                        channel_sigma=np.array(list(channel_sigma.values()), dtype=np.float64))
+            ev = next(stream)
+            n_trials += int(ev["n_trials"])
+            total += float(ev["total"])
+            overweight += float(ev["overweight"])
+            sub_sums += ev["sub_sums"]
+            take = np.arange(ev["weight"].size)
+            if skip > 0:  # already in the files before the interruption
+                s = min(skip, take.size)
+                take = take[s:]
+                written += s
+                skip -= s
+            take = take[:n_events - written]
+            if take.size:
+                writer.write(ev["momenta"][take], f.masses, ev["pdg"][take], ev["colours"][take], ev["weight"][take],
+                             ev["scale"][take], a_qed, ev["alpha_s"][take])
+                if h5 is not None:
+                    h5.write(momenta=ev["momenta"][take], weight=ev["weight"][take], raw_weight=ev["raw_weight"][take],
+                             subprocess=ev["subprocess"][take], channel=ev["channel"][take], pdg=ev["pdg"][take],
+                             u=ev["u"][take], x=ev["x"][take])
+            written += take.size
+            if parts is not None:  # merged: the files hold it now
+                (parts / f"events-{b}.npz").unlink(missing_ok=True)
+            if bar is not None:
+                bar.update(take.size)
+    finally:
+        stream.close()
     writer.close()
     if bar is not None:
         bar.close()
     state_path.unlink(missing_ok=True)
     _vegas_checkpoint(lhe, run).unlink(missing_ok=True)  # a finished run leaves only its files
+    forget_results(parts)
     return GenerationResult(
         sigma=sigma, error=error, chi2_dof=chi2, n_events=written, w_max=w_max,
         efficiency=total / n_trials / w_max, overweight_fraction=overweight / n_trials, n_trials=n_trials,
@@ -385,6 +393,45 @@ def generate(
         channel_sigma=channel_sigma,
         files={"lhe": str(lhe), **({"hdf5": str(hdf5)} if hdf5 is not None else {})},
     )
+
+
+_PILOT_STREAM, _EVENT_STREAM = 2, 3
+
+
+def _pilot_batch(f: Integrand, draws, entropy, start, stop):
+    """The weights of pilot points [start, stop)."""
+    x, channel, factor = draws.draw(task_rng(entropy, _PILOT_STREAM, start), stop - start)
+    return {"w": np.asarray(draws.weigh(f.evaluate(x, channel), channel, factor), dtype=np.float64)}
+
+
+def _event_batch(f: Integrand, draws, w_max, eps_pilot, entropy, batch, batch_size):
+    """Event batch ``batch``: ``batch_size`` points unweighted against w_max, every accepted
+    one with its subprocess and colour flow, and the batch's sums for the run's statistics."""
+    rng = task_rng(entropy, _EVENT_STREAM, batch)
+    x, channel, factor = draws.draw(rng, batch_size)
+    pts = f.evaluate(x, channel)
+    w = draws.weigh(pts, channel, factor)
+    accept, kept_w = unweight(w, w_max, rng)
+    idx = np.nonzero(accept)[0]
+    legs_table = f.group.legs_table
+    share = pts.subprocess_weight[idx] / pts.weight[idx, None]
+    choice = (rng.random(idx.size)[:, None] > np.cumsum(share, axis=1)).sum(axis=1)
+    choice = np.minimum(choice, len(legs_table) - 1)
+    colours = np.zeros((idx.size, len(f.masses), 2), dtype=np.int64)
+    for c in np.unique(choice):
+        sel = choice == c
+        colours[sel] = colour_flows(f.group.subprocesses[c].legs, int(sel.sum()), rng)
+    # each subprocess's share of the weight: w / f's own weight rescales it
+    ratio = np.divide(w, pts.weight, out=np.zeros_like(w), where=pts.weight != 0)
+    return {
+        "momenta": pts.momenta[idx], "pdg": legs_table[choice], "colours": colours,
+        "weight": kept_w[idx] * eps_pilot, "raw_weight": w[idx], "scale": pts.scale[idx],
+        "alpha_s": pts.alpha_s[idx], "subprocess": choice,
+        "channel": channel[idx] if channel is not None else np.full(idx.size, -1),
+        "u": x[idx], "x": pts.x[idx] if pts.x is not None else np.ones((idx.size, 2)),
+        "n_trials": np.int64(x.shape[0]), "total": np.array(float(w.sum())),
+        "overweight": np.array(float((w > w_max).sum())), "sub_sums": ratio @ pts.subprocess_weight,
+    }
 
 
 def _run_fingerprint(f: Integrand, sampler, **settings) -> dict:
@@ -398,11 +445,19 @@ def _run_fingerprint(f: Integrand, sampler, **settings) -> dict:
     return run
 
 
+def _run_key(run: dict) -> str:
+    return hashlib.sha256(json.dumps(run, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _parts_directory(lhe, run: dict) -> Path:
+    """Where a distributed run's workers leave their finished event batches until they are merged."""
+    return Path(f"{lhe}.parts-{_run_key(run)}")
+
+
 def _vegas_checkpoint(lhe, run: dict) -> Path:
     """The VEGAS checkpoint of this run: named by the run's fingerprint, so that a killed run
     with other settings never lends it its grid and iterations."""
-    key = hashlib.sha256(json.dumps(run, sort_keys=True).encode()).hexdigest()[:12]
-    return Path(f"{lhe}.vegas-{key}.npz")
+    return Path(f"{lhe}.vegas-{_run_key(run)}.npz")
 
 
 def _refuse_a_different_run(lhe, saved: dict, run: dict):

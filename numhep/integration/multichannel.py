@@ -27,8 +27,15 @@ from pathlib import Path
 
 import numpy as np
 
-from numhep.integration.vegas import VegasGrid, allocate_points, combine_iterations, report_iteration
-from numhep.storage import restore_rng, rng_state, save_arrays
+from numhep.integration.task_runners import forget_results, new_entropy, runner_for, task_rng, task_store
+from numhep.integration.vegas import (
+    VegasGrid,
+    allocate_points,
+    combine_iterations,
+    point_batches,
+    report_iteration,
+)
+from numhep.storage import save_arrays
 
 __all__ = ["MultiChannelResult", "multichannel_vegas"]
 
@@ -59,6 +66,25 @@ def _allocate(sigma, mult, n_points, min_fraction):
     return allocate_points(share, n_points, max(int(min_fraction * n_points / len(share)), 2))
 
 
+def _channel_batch(f, edges, channel, multiplicity, entropy, iteration, start, stop):
+    """Points [start, stop) of one channel's share of an iteration: the sums of w and w^2
+    (w = m f jacobian) and of (f jacobian)^2 per grid bin."""
+    grid = VegasGrid.from_edges(edges)
+    u = task_rng(entropy, _MULTICHANNEL_STREAM, iteration, channel, start).random((stop - start, grid.dims))
+    x, jac, bins = grid.map(u)
+    fx = np.asarray(f(x, int(channel)), dtype=np.float64).reshape(-1)
+    if fx.shape[0] != u.shape[0]:
+        raise ValueError(f"integrand returned {fx.shape[0]} values for {u.shape[0]} points")
+    if not np.all(np.isfinite(fx)):
+        raise ValueError(f"integrand returned NaN or infinity in channel {channel}")
+    w = multiplicity * fx * jac
+    return {"s1": np.array(w.sum()), "s2": np.array((w * w).sum()), "bin_sums": grid.bin_sums(bins, w * w),
+            "n": np.int64(u.shape[0])}
+
+
+_MULTICHANNEL_STREAM = 1
+
+
 def multichannel_vegas(
     f,
     n_channels: int,
@@ -74,11 +100,16 @@ def multichannel_vegas(
     min_fraction: float = 0.1,
     progress: bool = False,
     checkpoint: str | os.PathLike | None = None,
+    client=None,
+    batch_size: int = 10_000,
 ) -> MultiChannelResult:
     """Integrate sum_c m_c <f(u, c)> with a VEGAS grid per channel (see module docstring).
 
     channels: the channel indices to sample (default all ``n_channels``); multiplicity:
-    m_c per sampled channel (default 1).
+    m_c per sampled channel (default 1).  Each channel's points of an iteration are cut into
+    tasks of at most ``batch_size`` points, evaluated here or on the workers of a
+    ``distributed.Client`` given as ``client``, with the same result for the same ``seed``
+    (see :func:`numhep.vegas_integrate`).
     """
     chans = list(range(n_channels)) if channels is None else [int(c) for c in channels]
     k = len(chans)
@@ -87,7 +118,8 @@ def multichannel_vegas(
         raise ValueError(f"multiplicity: expected {k} values, got shape {mult.shape}")
     if k == 0:
         raise ValueError("multichannel_vegas: no channels")
-    rng = np.random.default_rng(seed)
+    runner = runner_for(client)
+    entropy = new_entropy(seed)
     grids = [VegasGrid(dim, bins, alpha) for _ in range(k)]
     its, per_channel = [], [[] for _ in range(k)]
     sigma = np.ones(k)
@@ -99,7 +131,7 @@ def multichannel_vegas(
         its = [tuple(r) for r in st["iterations"]]
         per_channel = [[tuple(r) for r in rows] for rows in st["per_channel"].transpose(1, 0, 2)]
         sigma, done, nev = st["sigma"], int(st["done"]), int(st["n_evaluations"])
-        restore_rng(rng, st["rng"])
+        entropy = int(str(st["entropy"])) if "entropy" in st else entropy
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -108,28 +140,32 @@ def multichannel_vegas(
     alloc = allocate_points(np.ones(k), n_points, 2)
     for it in range(done, n_iterations):
         alloc = _allocate(sigma, mult, n_points, min_fraction) if it > 0 else allocate_points(np.ones(k), n_points, 2)
-        total, var = 0.0, 0.0
-        for j, c in enumerate(chans):
-            u = rng.random((int(alloc[j]), dim))
-            x, jac, bins_ = grids[j].map(u)
-            fx = np.asarray(f(x, c), dtype=np.float64).reshape(-1)
-            if fx.shape[0] != u.shape[0]:
-                raise ValueError(f"integrand returned {fx.shape[0]} values for {u.shape[0]} points")
-            if not np.all(np.isfinite(fx)):
-                raise ValueError(f"integrand returned NaN or infinity in channel {c}")
-            w = mult[j] * fx * jac
-            nev += u.shape[0]
-            m, v = w.mean(), w.var(ddof=1) / w.shape[0]
-            per_channel[j].append((m, np.sqrt(v)))
-            total += m
-            var += v
-            sigma[j] = w.std() / mult[j]
-            grids[j].adapt(grids[j].bin_sums(bins_, w * w))
-        its.append((total, np.sqrt(var)))
+        tasks = [(j, a, b) for j in range(k) for a, b in point_batches(int(alloc[j]), batch_size)]
+        store = task_store(checkpoint)
+        results = runner.map(_channel_batch, (f,),
+                             [(grids[j].edges, chans[j], mult[j], entropy, it, a, b) for j, a, b in tasks],
+                             [f"channel-it{it}-c{chans[j]}-{a}" for j, a, _ in tasks], store=store)
+        s1, s2, count = np.zeros(k), np.zeros(k), np.zeros(k)
+        sums = [np.zeros((dim, bins)) for _ in range(k)]
+        for (j, _, _), r in zip(tasks, results):  # in task order: the same sums on any number of workers
+            s1[j] += r["s1"]
+            s2[j] += r["s2"]
+            sums[j] += r["bin_sums"]
+            count[j] += r["n"]
+        nev += int(count.sum())
+        m = s1 / count
+        var0 = np.maximum(s2 / count - m * m, 0.0)  # the points' variance about their mean
+        v = var0 / (count - 1.0)  # of the mean, with the unbiased sample variance
+        for j in range(k):
+            per_channel[j].append((m[j], np.sqrt(v[j])))
+            grids[j].adapt(sums[j])
+        sigma = np.sqrt(var0) / mult
+        its.append((float(m.sum()), float(np.sqrt(v.sum()))))
         if checkpoint is not None:
             save_arrays(checkpoint, edges=np.array([g.edges for g in grids]), iterations=np.array(its),
-                             per_channel=np.array(per_channel).transpose(1, 0, 2), sigma=sigma, done=it + 1,
-                             n_evaluations=nev, rng=rng_state(rng))
+                        per_channel=np.array(per_channel).transpose(1, 0, 2), sigma=sigma, done=it + 1,
+                        n_evaluations=nev, entropy=str(entropy))
+            forget_results(store)
         report_iteration(bar, its, n_warmup)
     if bar is not None:
         bar.close()

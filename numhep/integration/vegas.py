@@ -33,9 +33,11 @@ from numhep import arrays as ab
 from numhep import ops
 from numhep.adjoint import vegas_grid as _k_adjoint  # noqa: F401  (attaches .vjp)
 from numhep.kernels import vegas_grid as _k
-from numhep.storage import restore_rng, rng_state, save_arrays
+from numhep.integration.task_runners import forget_results, new_entropy, runner_for, task_rng, task_store
+from numhep.storage import save_arrays
 
-__all__ = ["VegasGrid", "VegasResult", "allocate_points", "combine_iterations", "report_iteration", "vegas_integrate", "vegas_map"]
+__all__ = ["VegasGrid", "VegasResult", "allocate_points", "combine_iterations", "point_batches", "report_iteration",
+           "vegas_integrate", "vegas_map"]
 
 
 class VegasGrid:
@@ -197,22 +199,9 @@ class _Strata:
         """At least 2 points per hypercube (for its variance), exactly ``n_points`` in all."""
         return allocate_points(share, self.n_points, 2)
 
-    def sample(self, rng, dims):
-        cube = np.repeat(np.arange(self.count), self.alloc)
-        u = rng.random((cube.size, dims))
-        if self.per_dim > 1:
-            # hypercube coordinates digit by digit (base per_dim), added in place
-            rest = cube.copy()
-            for d in range(dims):
-                u[:, d] += rest % self.per_dim
-                rest //= self.per_dim
-            u /= self.per_dim
-        return u, cube
-
-    def estimate(self, w, cube):
+    def estimate(self, s1, s2):
+        """(I, its error, the sample variance per cube) from the sums of w and w^2 per cube."""
         n = self.alloc.astype(float)
-        s1 = np.bincount(cube, weights=w, minlength=self.count)
-        s2 = np.bincount(cube, weights=w * w, minlength=self.count)
         mean_h = s1 / n
         var_h = np.maximum(s2 / n - mean_h**2, 0.0) * n / (n - 1.0)  # sample variance per cube
         vol = 1.0 / self.count
@@ -225,10 +214,47 @@ class _Strata:
             sigma = np.sqrt(var_h)
             self.alloc = self._spread(np.maximum(sigma, 1e-30 * sigma.max()) ** self.beta)
 
-    def density_weight(self, cube):
-        """Inverse relative sampling density of each point (1 for uniform allocation)."""
-        total = self.alloc.sum()
-        return total / (self.count * self.alloc[cube])
+
+def point_batches(total: int, batch_size: int) -> list[tuple[int, int]]:
+    """[start, stop) ranges of at most ``batch_size`` of ``total`` points: the tasks of an iteration."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size: expected a positive number of points, got {batch_size}")
+    return [(a, min(a + batch_size, total)) for a in range(0, total, batch_size)]
+
+
+def _vegas_batch(f, edges, alloc, per_dim, entropy, iteration, start, stop):
+    """Points [start, stop) of an iteration (in the order of their hypercubes), their weights
+    f * jacobian and what they add to the per-cube sums and the grid's per-bin sums."""
+    count, dims = alloc.size, edges.shape[0]
+    cube = np.repeat(np.arange(count), alloc)[start:stop]
+    rng = task_rng(entropy, _VEGAS_STREAM, iteration, start)
+    u = rng.random((cube.size, dims))
+    if per_dim > 1:
+        # hypercube coordinates digit by digit (base per_dim), added in place
+        rest = cube.copy()
+        for d in range(dims):
+            u[:, d] += rest % per_dim
+            rest //= per_dim
+        u /= per_dim
+    grid = VegasGrid.from_edges(edges)
+    x, jac, bins = grid.map(u)
+    fx = np.asarray(f(x), dtype=np.float64).reshape(-1)
+    if fx.shape[0] != u.shape[0]:
+        raise ValueError(f"integrand returned {fx.shape[0]} values for {u.shape[0]} points")
+    if not np.all(np.isfinite(fx)):
+        raise ValueError("integrand returned NaN or infinity")
+    w = fx * jac
+    first = int(cube[0]) if cube.size else 0
+    local = cube - first
+    span = int(local.max()) + 1 if cube.size else 0
+    # points enter the grid's adaptation weighted by their inverse sampling density
+    density_weight = alloc.sum() / (count * alloc[cube])
+    return {"first": np.int64(first), "s1": np.bincount(local, weights=w, minlength=span),
+            "s2": np.bincount(local, weights=w * w, minlength=span),
+            "bin_sums": grid.bin_sums(bins, w * w * density_weight), "n": np.int64(u.shape[0])}
+
+
+_VEGAS_STREAM = 0
 
 
 def vegas_integrate(
@@ -243,13 +269,22 @@ def vegas_integrate(
     beta: float = 0.75,
     progress: bool = False,
     checkpoint: str | os.PathLike | None = None,
+    client=None,
+    batch_size: int = 10_000,
 ) -> VegasResult:
     """Integrate ``f`` over the unit hypercube with VEGAS (see module docstring).
 
     n_points is the target number of integrand calls per iteration (the hypercube
-    allocation can round it up by a few).
+    allocation can round it up by a few).  Each iteration is cut into tasks of at most
+    ``batch_size`` points with random streams of their own
+    (:mod:`numhep.integration.task_runners`), evaluated here or, given a ``distributed.Client``
+    as ``client``, on its workers, with the same result for the same ``seed`` and
+    ``batch_size``; the sums are reduced and the grid adapted here.  With a checkpoint, the
+    tasks of an unfinished iteration that had finished are kept in ``<checkpoint>.tasks/``
+    and not evaluated again on a resume.
     """
-    rng = np.random.default_rng(seed)
+    runner = runner_for(client)
+    entropy = new_entropy(seed)
     strata = _Strata(grid.dims, n_points, beta, stratify)
     its: list = []
     done = 0
@@ -261,30 +296,35 @@ def vegas_integrate(
         done, nev = int(state["done"]), int(state["n_evaluations"])
         if state["alloc"].shape == strata.alloc.shape:
             strata.alloc = state["alloc"]
-        restore_rng(rng, state["rng"])
+        entropy = int(str(state["entropy"])) if "entropy" in state else entropy
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=n_iterations, initial=done, desc="VEGAS", unit="it")
     for it in range(done, n_iterations):
-        u, cube = strata.sample(rng, grid.dims)
-        x, jac, bins = grid.map(u)
-        fx = np.asarray(f(x), dtype=np.float64).reshape(-1)
-        if fx.shape[0] != u.shape[0]:
-            raise ValueError(f"integrand returned {fx.shape[0]} values for {u.shape[0]} points")
-        if not np.all(np.isfinite(fx)):
-            raise ValueError("integrand returned NaN or infinity")
-        w = fx * jac
-        nev += u.shape[0]
-        mean, sdev, var_h = strata.estimate(w, cube)
+        batches = point_batches(int(strata.alloc.sum()), batch_size)
+        store = task_store(checkpoint)
+        results = runner.map(_vegas_batch, (f, grid.edges, strata.alloc),
+                             [(strata.per_dim, entropy, it, a, b) for a, b in batches],
+                             [f"vegas-it{it}-{a}" for a, _ in batches], store=store)
+        s1, s2 = np.zeros(strata.count), np.zeros(strata.count)
+        sums = np.zeros((grid.dims, grid.bins))
+        for r in results:  # in task order: the same sums on any number of workers
+            first = int(r["first"])
+            s1[first:first + r["s1"].size] += r["s1"]
+            s2[first:first + r["s2"].size] += r["s2"]
+            sums += r["bin_sums"]
+            nev += int(r["n"])
+        mean, sdev, var_h = strata.estimate(s1, s2)
         its.append((mean, sdev))
         if adapt:
-            grid.adapt(grid.bin_sums(bins, w * w * strata.density_weight(cube)))
+            grid.adapt(sums)
             strata.adapt(var_h)
         if checkpoint is not None:
             save_arrays(checkpoint, edges=grid.edges, iterations=np.array(its), done=it + 1, n_evaluations=nev,
-                             alloc=strata.alloc, rng=rng_state(rng))
+                        alloc=strata.alloc, entropy=str(entropy))
+            forget_results(store)
         report_iteration(bar, its, n_warmup)
     if bar is not None:
         bar.close()
