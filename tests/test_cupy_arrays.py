@@ -183,3 +183,15 @@ def test_mixed_host_and_device_arrays_are_refused(rng):
     u = rng.random((4, 2))
     with pytest.raises(TypeError, match="different devices"):
         numhep.rambo_on_diet.vjp(cp.asarray(u), 200.0, [0.0, 0.0], np.ones((4, 2, 4)), 0.0)
+
+
+def test_an_integrand_on_the_device_gives_the_host_weights():
+    """``device="cuda"`` (a Dask worker's GPU) evaluates |M|^2 with the CUDA kernels; the
+    weights, cuts and PDFs included, are the host's."""
+    u = np.random.default_rng(1).random((EVENTS, 5))
+    host = numhep.integrand("e+ e- > u u~ g", 1000.0, cuts={"ycut": 0.01})
+    device = numhep.integrand("e+ e- > u u~ g", 1000.0, cuts={"ycut": 0.01}, device="cuda")
+    assert np.count_nonzero(host(u)) == EVENTS  # every point inside the cuts: |M|^2 ran on the device
+    np.testing.assert_allclose(device(u), host(u), rtol=RTOL)
+    with pytest.raises(ValueError, match="device"):
+        numhep.integrand("e+ e- > u u~ g", 1000.0, device="gpu0")

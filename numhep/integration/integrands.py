@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from numhep import arrays as ab
+from numhep.arrays import module as arrays_module
 from numhep.amplitudes.lookup import resolve
 from numhep.amplitudes.matrix_element import me
 from numhep.amplitudes.groups import ProcessGroup, Subprocess, is_group, process_group
@@ -120,7 +121,13 @@ class Integrand:
         channel=None,
         channel_weights: str = "propagator",
         nu: float = 1.4,
+        device: str = "cpu",
     ):
+        if device not in ("cpu", "cuda"):
+            raise ValueError(f"device: expected 'cpu' or 'cuda', got {device!r}")
+        #: where |M|^2 is evaluated: "cuda" runs the CUDA kernels on CuPy copies of the momenta
+        #: (the current CuPy device: a Dask worker's GPU under dask-cuda), the rest stays on the CPU
+        self.device = device
         self.group = as_group(process, model)
         self.sqrt_s = float(sqrt_s)
         self.params = dict(params or {})
@@ -582,6 +589,9 @@ class Integrand:
                 m2, grads = sp.me(p, params or None, grad=("p", *param_names))
                 dm2 = grads["p"]
                 d_params.append({name: grads[name] for name in param_names})
+            elif self.device == "cuda":
+                cupy = arrays_module("cupy")
+                m2, dm2 = cupy.asnumpy(sp.me(cupy.asarray(p), params or None)), None
             else:
                 m2, dm2 = sp.me(p, params or None), None
             power = self.qcd_powers[k] if self.alpha_s is not None else 0
