@@ -137,6 +137,29 @@ def test_checkpoint_resume_gives_the_same_result(tmp_path):
     assert resumed.mean == full.mean
 
 
+def test_a_run_killed_inside_an_iteration_resumes_without_redoing_its_finished_batches(tmp_path):
+    ck = tmp_path / "run.npz"
+    opts = dict(n_points=3000, n_iterations=4, seed=5, batch_size=500)
+    full = numhep.vegas_integrate(gaussians, numhep.VegasGrid(2), **opts)
+    calls = []
+
+    def dies_in_iteration_three(x):
+        calls.append(len(x))
+        if len(calls) == 2 * 6 + 4:  # six batches per iteration: the 4th batch of the 3rd
+            raise KeyboardInterrupt
+        return gaussians(x)
+
+    with pytest.raises(KeyboardInterrupt):
+        numhep.vegas_integrate(dies_in_iteration_three, numhep.VegasGrid(2), checkpoint=ck, **opts)
+    assert len(list((tmp_path / "run.npz.tasks").glob("*.npz"))) == 3
+    calls.clear()
+    resumed = numhep.vegas_integrate(lambda x: calls.append(len(x)) or gaussians(x), numhep.VegasGrid(2),
+                                     checkpoint=ck, **opts)
+    assert len(calls) == 3 + 6  # the rest of iteration 3, then iteration 4
+    assert resumed.iterations == full.iterations and resumed.n_evaluations == full.n_evaluations
+    assert not (tmp_path / "run.npz.tasks").exists()
+
+
 def test_bad_integrand_is_named():
     with pytest.raises(ValueError, match="NaN"):
         numhep.vegas_integrate(lambda x: np.full(len(x), np.nan), numhep.VegasGrid(1), n_points=10, n_iterations=1)
