@@ -113,7 +113,7 @@ def main():
     else:
         rows = smallest_over_launches(__file__, ["--events", args.events, "--processes", args.processes],
                                       args.launches)
-    print(f"\nus/event on one core (lower is better)"
+    print("\nus/event on one core (lower is better)"
           + (f", smallest of {args.launches} launches" if args.launches > 1 else ""))
     print(f"{'process':<10} {'f64':>9} {'f64 +grad':>10} {'f32':>9} {'f32 +grad':>10} {'speed-up':>9} {'+grad':>7}")
     for name in names:

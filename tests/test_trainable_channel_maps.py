@@ -141,3 +141,27 @@ def test_vegas_on_top_of_the_maps_and_transfer_to_another_process():
     ref4 = f4.multichannel_vegas(n_points=4000, n_iterations=4, seed=1)
     res4 = moved.integrate(6000)
     assert abs(res4.mean - ref4.mean) < 4 * np.hypot(res4.error, ref4.sdev)
+
+
+def test_learned_maps_of_figure_6_start_as_the_identity_and_are_plotted(tmp_path):
+    """The interpretation plot (MADNIS-Lite Fig. 6): the conditions the blocks meet are the
+    physical ones (sqrt(s_hat) within the collider energy, sqrt(p^2) of a 2 -> 2 block below
+    it), an untrained flow maps r to itself, a trained one does not, and the PNG is written."""
+    import numhep
+    from numhep.torch.trainable_channel_maps import ChannelMapFlow
+
+    f = numhep.integrand("g g > t t~ g", 13000.0, channel="diagrams")
+    group_maps = [f.channel_map(r) for r in f.representatives]
+    flow = ChannelMapFlow(TrainableChannelMaps(), [cm for cm, _ in group_maps], group_maps[0][1])
+    seen = flow.block_conditions(64, torch.Generator().manual_seed(1))
+    assert {"invariant massless", "scattering"} <= set(seen)
+    shat, p2 = seen["scattering"][:, 0], seen["scattering"][:, 1]
+    assert np.all((0 < p2) & (p2 <= shat + 1e-12) & (shat <= 1.0))  # over sqrt(s_lab)
+    r = np.random.default_rng(2).random((50, 2))
+    cond = np.tile(np.median(seen["scattering"], axis=0), (50, 1))
+    np.testing.assert_allclose(flow.learned_map("scattering", cond, r), r, atol=1e-12)
+    trained = _randomised(seed=3)
+    flow.maps.load_state_dict(trained.state_dict())
+    assert np.abs(flow.learned_map("scattering", cond, r) - r).max() > 1e-3
+    png = flow.plot_learned_maps(tmp_path / "maps.png", n=64)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -26,6 +26,8 @@ reproduce numhep's map exactly.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
@@ -55,12 +57,14 @@ class _TorchTape:
 
     wants_conditions = True
 
-    def __init__(self, flows, direction: str = "sample"):
+    def __init__(self, flows, direction: str = "sample", record: dict | None = None):
         self.flows = flows
         self.direction = direction
         self.frame = None
         self.log_jacobian = 0.0
         self.numbers_used = {}
+        #: kind -> list of (n, conditions) arrays: the conditions each block kind saw
+        self.record = record
 
     def _t(self, a):
         return a if isinstance(a, torch.Tensor) else torch.as_tensor(np.asarray(a, dtype=np.float64))
@@ -72,6 +76,8 @@ class _TorchTape:
         r = u[:, start:stop]
         flow = self.flows[kind]
         cond = torch.stack([self._t(c).expand(r.shape[0]) for c in condition], dim=1) if condition else None
+        if self.record is not None and cond is not None:
+            self.record.setdefault(kind, []).append(cond.detach().cpu().numpy())
         if self.direction == "sample":
             x, log_jac = flow.inverse(r, cond)
         else:
@@ -184,8 +190,8 @@ class ChannelMapFlow(torch.nn.Module):
         self.dim = self.channel_maps[0].dim
         self.channels = len(self.channel_maps) if len(self.channel_maps) > 1 else None
 
-    def _run(self, cm, v, direction):
-        tape = _TorchTape({kind: self.maps.flows[kind.replace(" ", "_")] for kind in KINDS}, direction)
+    def _run(self, cm, v, direction, record=None):
+        tape = _TorchTape({kind: self.maps.flows[kind.replace(" ", "_")] for kind in KINDS}, direction, record)
         a = self.arguments
         cm._run(v, a["s_lab"], a["beam_masses"], a.get("tau_min"), a.get("tau_max"), tape=tape)
         return tape
@@ -219,6 +225,68 @@ class ChannelMapFlow(torch.nn.Module):
     def inverse(self, z, channel=None, condition=None):
         """(u, log |du/dz|): the latent points z pushed through the maps' flows."""
         return self._per_channel(z, channel, "sample")
+
+    def block_conditions(self, n: int, generator: torch.Generator | None = None) -> dict:
+        """kind -> (m, conditions) array of the conditions (Table 1's features over sqrt(s_lab))
+        that the blocks of every channel group meet for n points each, drawn from the maps."""
+        record = {}
+        param = next(self.parameters())
+        with torch.no_grad():
+            for cm in self.channel_maps:
+                self._run(cm, torch.rand((n, self.dim), generator=generator, dtype=param.dtype), "sample", record)
+        return {kind: np.concatenate(parts) for kind, parts in record.items()}
+
+    def learned_map(self, kind: str, condition, r):
+        """The block numbers x = G^-1(r; c) of ``kind``'s flow at latent r (n, numbers) under the
+        condition c (n, conditions), as numpy; the identity before training."""
+        flow = self.maps.flows[kind.replace(" ", "_")]
+        param = next(flow.parameters())
+        with torch.no_grad():
+            x, _ = flow.inverse(torch.as_tensor(r, dtype=param.dtype), torch.as_tensor(condition, dtype=param.dtype))
+        return x.cpu().numpy()
+
+    def plot_learned_maps(self, path, n: int = 2000, seed: int = 0):
+        """MADNIS-Lite Fig. 6 (arXiv:2408.01486): the learned map of the time-like invariant of
+        massless propagators, z_s against r, with sqrt(s_hat) at the 2.5, 25, 50, 75 and 97.5 %
+        quantiles of what the blocks meet in n points per channel group (the other conditions at
+        their medians), and that of the t-invariant of 2 -> 2 scatterings, z_t against r_t (r_phi =
+        1/2), with the scattering's sqrt(p^2) varied alike.  Saved as a PNG at ``path``."""
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError as exc:
+            raise ImportError("plots need matplotlib: pip install 'numhep[plots]'") from exc
+        seen = self.block_conditions(n, torch.Generator().manual_seed(seed))
+        panels = [("invariant massless", 0, r"$\sqrt{\hat s}$", "z_s", "time-like invariant, massless propagator"),
+                  ("scattering", 1, r"$\sqrt{p^2}$", "z_t", r"$t$-invariant of $2 \to 2$ scatterings")]
+        panels = [panel for panel in panels if panel[0] in seen]
+        if not panels:
+            raise ValueError("plot_learned_maps: these channels have neither massless s-channel invariants nor 2 -> 2 blocks")
+        scale = float(np.sqrt(self.arguments["s_lab"]))
+        r = np.linspace(0.0, 1.0, 201)
+        fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.4), squeeze=False)
+        for ax, (kind, index, name, label, title) in zip(axes[0], panels, strict=True):
+            cond = seen[kind]
+            median = np.median(cond, axis=0)
+            numbers = KINDS[kind][0]
+            latent = np.full((r.size, numbers), 0.5)
+            latent[:, 0] = r
+            for q, colour in zip((2.5, 25, 50, 75, 97.5), plt.cm.viridis(np.linspace(0.0, 0.9, 5)), strict=True):
+                c = np.tile(median, (r.size, 1))
+                c[:, index] = np.percentile(cond[:, index], q)
+                ax.plot(r, self.learned_map(kind, c, latent)[:, 0], color=colour,
+                        label=f"{name} = {c[0, index] * scale:.4g} GeV ({q:g} %)")
+            ax.plot(r, r, color="grey", ls=":", lw=1, label="untrained (identity)")
+            ax.set_xlabel("$r$ (uniform)")
+            ax.set_ylabel(f"${label}$")
+            ax.set_title(title, fontsize=10)
+            ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+        return Path(path)
 
     def init_from_vegas(self, grids):
         raise ValueError("vegas_init: MADNIS-Lite's trainable maps start from numhep's channel maps; "
