@@ -232,3 +232,22 @@ def test_defensive_sampling_caps_the_weights_and_stays_unbiased():
     assert abs(res.mean - 1.0) < 3 * res.error
     with pytest.raises(ValueError, match="defensive_share: inverse training"):
         NeuralIntegrator(camel_torch, dim=2, training="inverse", defensive_share=0.1)
+
+
+def test_events_are_drawn_by_the_groups_largest_weights_and_stay_unbiased():
+    """allocation="unweighting": P_r ~ W_r, the groups' largest weights in the training buffer,
+    which makes the sample's w_max = max_r W_r / P_r the smallest any allocation gives; the mean
+    weight still estimates the integral."""
+    ni = NeuralIntegrator(crossed_ring, dim=2, channels=2, steps=40, batch_size=512, buffered_steps=1, seed=4,
+                          min_share=0.0)
+    ni.train(progress=False)
+    peaks = ni.peak_weights()
+    assert peaks.shape == (2,) and np.all(peaks > 0)
+    _, _, group, _, frac = ni.draw(10_000, torch.Generator().manual_seed(1), allocation="unweighting")
+    p = np.array([frac[group == r][0] for r in range(2)])
+    np.testing.assert_allclose(p, peaks / peaks.sum(), atol=1e-4)  # counts are whole numbers
+    w = ni.sample(40_000, torch.Generator().manual_seed(2), allocation="unweighting")[2]
+    q = sampler_quality(w)
+    assert abs(q.integral - 1.0) < 4 * q.error
+    with pytest.raises(ValueError, match="allocation"):
+        ni.draw(10, allocation="uniform")

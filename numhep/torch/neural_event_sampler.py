@@ -32,7 +32,7 @@ class NeuralEventSampler:
         """(u, channel or None, m_r / (g_r P_r)) for n points, drawn from ``rng``'s stream."""
         ni = self.integrator
         gen = torch.Generator().manual_seed(int(rng.integers(2**62)))
-        u, channel, group, q, frac = ni.draw(n, gen)
+        u, channel, group, q, frac = ni.draw(n, gen, allocation="unweighting")
         return u, channel if ni.target.multi else None, ni.target.sizes[group] / (q * frac)
 
     def weigh(self, pts, channel, factor):

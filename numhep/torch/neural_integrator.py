@@ -56,8 +56,15 @@ the end; a new NeuralIntegrator with the same settings and path resumes from it 
 the same parameters, bit for bit, as a run that was never interrupted.  A checkpoint of other
 settings is refused with the settings that differ.
 
-Integration and sampling use the same allocation: group r gets points in proportion to sigma_r
-(at least ``min_share`` of an even share), and a point's weight m_r alpha_c f / (g_r P_r),
+Integration allocates points as training does: group r gets points in proportion to sigma_r
+(at least ``min_share`` of an even share), which makes the error of the integral smallest.
+Unweighted events are drawn with P_r proportional to the group's largest weight W_r
+(``allocation="unweighting"``): the sample's largest weight max_r W_r / P_r is then smallest,
+and the efficiency sum_r I_r / sum_r W_r is the average of the groups' efficiencies weighted by
+their W_r, never below the worst group's as with P_r ~ I_r, and without the well-learned groups'
+weights towering over the rest as with P_r ~ sigma_r.  W_r is the median of replica maxima
+(Heimel, PhD thesis, Heidelberg 2024, Sec. 2.2.5) of the group's weights in the training buffer,
+evaluated with the final channel weights.  Either way a point's weight m_r alpha_c f / (g_r P_r),
 P_r its group's fraction of the points, estimates the whole integral, so that sigma/I and the
 unweighting efficiency (:func:`numhep.integration.metrics.sampler_quality`) compare with every
 other sampler numhep drives.
@@ -74,7 +81,7 @@ import numpy as np
 import torch
 
 from numhep.integration.integrands import Integrand
-from numhep.integration.metrics import SamplerQuality, sampler_quality
+from numhep.integration.metrics import SamplerQuality, max_weight, sampler_quality
 from numhep.integration.multichannel import multichannel_vegas
 from numhep.integration.vegas import allocate_points
 from numhep.storage import atomic_write
@@ -226,6 +233,7 @@ class NeuralIntegrator:
         self.active = np.ones(t.n_groups, dtype=bool)
         #: running (exponentially averaged) mean and second moment of each group's weights
         self.moments = np.zeros((t.n_groups, 2))
+        self._peaks = None  # (step, W_r) of the last unweighting allocation
         self.history = {"loss": [], "relative_std": [], "efficiency": [], "learning_rate": []}
         self.buffer: dict | None = None
         self.checkpoint = None if checkpoint is None else Path(checkpoint)
@@ -264,6 +272,35 @@ class NeuralIntegrator:
             uniform = 1.0
         share = sigma if np.any(sigma > 0) else np.ones(active.size)
         counts[active] = allocate_points(share, n, int(uniform * n / active.size))
+        return counts
+
+    def peak_weights(self) -> np.ndarray | None:
+        """W_r per group: the median of replica maxima of its weights m_r alpha_c f / g in the
+        training buffer, with the current channel weights (None without a buffer)."""
+        if self.buffer is None:
+            return None
+        if self._peaks is not None and self._peaks[0] == self.step:
+            return self._peaks[1]
+        u, group, channel, q, bare, prior, feats, _ = self.buffer
+        with torch.no_grad():
+            w = (self._integrand_share(bare, prior, feats, channel, group) / q).cpu().numpy()
+        g = group.cpu().numpy()
+        peaks = np.zeros(self.target.n_groups)
+        for r in np.unique(g):
+            wr = w[g == r]
+            peaks[r] = max_weight(wr, min(20, max(wr.size // 10, 1)))
+        self._peaks = (self.step, peaks)
+        return peaks
+
+    def _event_allocation(self, n: int) -> np.ndarray:
+        """Points per group for unweighting, P_r ~ W_r (at least ``min_share`` of an even share);
+        the sigma allocation where no buffer tells the W_r."""
+        peaks = self.peak_weights()
+        active = np.nonzero(self.active)[0]
+        if peaks is None or not np.any(peaks[active] > 0):
+            return self._allocation(n, self.settings["min_share"])
+        counts = np.zeros(self.target.n_groups, dtype=np.int64)
+        counts[active] = allocate_points(peaks[active], n, int(self.settings["min_share"] * n / active.size))
         return counts
 
     def _draw(self, counts, generator, grad: bool = False):
@@ -479,21 +516,26 @@ class NeuralIntegrator:
 
     # ------------------------------------------------------------------ using the trained flows
 
-    def draw(self, n: int, generator: torch.Generator | None = None):
+    def draw(self, n: int, generator: torch.Generator | None = None, allocation: str = "sigma"):
         """n points of the trained flows as numpy arrays (u, channel, group, density q, P): the
-        groups get their points by their running sigma (at least ``min_share`` of an even
-        share), each point one of its group's channels uniformly, and P is the fraction of the
-        points in the point's group."""
-        counts = self._allocation(n, self.settings["min_share"])
+        groups get their points by their running sigma or, with ``allocation="unweighting"``,
+        by their largest weights (at least ``min_share`` of an even share; see the module
+        docstring), each point one of its group's channels uniformly, and P is the fraction of
+        the points in the point's group."""
+        if allocation not in ("sigma", "unweighting"):
+            raise ValueError(f"allocation: expected 'sigma' or 'unweighting', got {allocation!r}")
+        counts = (self._event_allocation(n) if allocation == "unweighting"
+                  else self._allocation(n, self.settings["min_share"]))
         with torch.no_grad():
             u, group, channel, q = self._draw(counts, self.generator if generator is None else generator)
         g = group.cpu().numpy()
         return u.cpu().numpy(), channel.cpu().numpy(), g, q.cpu().numpy(), (counts / counts.sum())[g]
 
-    def sample(self, n: int, generator: torch.Generator | None = None):
+    def sample(self, n: int, generator: torch.Generator | None = None, allocation: str = "sigma"):
         """(u, channel, weight): n points of the trained flows, their channels (None with one
-        channel) and their weights m_r alpha_c f / (g_r P_r), whose mean is the integral."""
-        u, channel, group, q, frac = self.draw(n, generator)
+        channel) and their weights m_r alpha_c f / (g_r P_r), whose mean is the integral
+        (``allocation`` as in :meth:`draw`)."""
+        u, channel, group, q, frac = self.draw(n, generator, allocation)
         bare, prior, feats, _ = self._evaluate(self._tensor(u), torch.as_tensor(channel))
         with torch.no_grad():
             f = self._integrand_share(bare, prior, feats, torch.as_tensor(channel, device=self.device),
