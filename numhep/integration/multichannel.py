@@ -66,20 +66,42 @@ def _allocate(sigma, mult, n_points, min_fraction):
     return allocate_points(share, n_points, max(int(min_fraction * n_points / len(share)), 2))
 
 
-def _channel_batch(f, edges, channel, multiplicity, entropy, iteration, start, stop):
-    """Points [start, stop) of one channel's share of an iteration: the sums of w and w^2
+def _channel_batch(f, edges, channels, multiplicity, entropy, iteration, pieces):
+    """Pieces (j, start, stop) of the channels' shares of an iteration, points [start, stop) of
+    channel ``channels[j]`` each with its own random stream: per piece the sums of w and w^2
     (w = m f jacobian) and of (f jacobian)^2 per grid bin."""
-    grid = VegasGrid.from_edges(edges)
-    u = task_rng(entropy, _MULTICHANNEL_STREAM, iteration, channel, start).random((stop - start, grid.dims))
-    x, jac, bins = grid.map(u)
-    fx = np.asarray(f(x, int(channel)), dtype=np.float64).reshape(-1)
-    if fx.shape[0] != u.shape[0]:
-        raise ValueError(f"integrand returned {fx.shape[0]} values for {u.shape[0]} points")
-    if not np.all(np.isfinite(fx)):
-        raise ValueError(f"integrand returned NaN or infinity in channel {channel}")
-    w = multiplicity * fx * jac
-    return {"s1": np.array(w.sum()), "s2": np.array((w * w).sum()), "bin_sums": grid.bin_sums(bins, w * w),
-            "n": np.int64(u.shape[0])}
+    dims, bins = edges.shape[1], edges.shape[2] - 1
+    out = {"s1": np.zeros(len(pieces)), "s2": np.zeros(len(pieces)), "bin_sums": np.zeros((len(pieces), dims, bins)),
+           "n": np.zeros(len(pieces), dtype=np.int64)}
+    for row, (j, start, stop) in enumerate(pieces):
+        grid, channel = VegasGrid.from_edges(edges[j]), int(channels[j])
+        u = task_rng(entropy, _MULTICHANNEL_STREAM, iteration, channel, start).random((stop - start, dims))
+        x, jac, bins_ = grid.map(u)
+        fx = np.asarray(f(x, channel), dtype=np.float64).reshape(-1)
+        if fx.shape[0] != u.shape[0]:
+            raise ValueError(f"integrand returned {fx.shape[0]} values for {u.shape[0]} points")
+        if not np.all(np.isfinite(fx)):
+            raise ValueError(f"integrand returned NaN or infinity in channel {channel}")
+        w = multiplicity[j] * fx * jac
+        out["s1"][row], out["s2"][row], out["n"][row] = w.sum(), (w * w).sum(), u.shape[0]
+        out["bin_sums"][row] = grid.bin_sums(bins_, w * w)
+    return out
+
+
+def _packed(alloc, batch_size):
+    """The iteration's pieces (j, start, stop), at most ``batch_size`` points each, packed in
+    order into tasks of at most ``batch_size`` points (channels with few points share a task)."""
+    tasks, current, size = [], [], 0
+    for j, n in enumerate(alloc):
+        for a, b in point_batches(int(n), batch_size):
+            if current and size + (b - a) > batch_size:
+                tasks.append(np.array(current, dtype=np.int64))
+                current, size = [], 0
+            current.append((j, a, b))
+            size += b - a
+    if current:
+        tasks.append(np.array(current, dtype=np.int64))
+    return tasks
 
 
 _MULTICHANNEL_STREAM = 1
@@ -140,18 +162,19 @@ def multichannel_vegas(
     alloc = allocate_points(np.ones(k), n_points, 2)
     for it in range(done, n_iterations):
         alloc = _allocate(sigma, mult, n_points, min_fraction) if it > 0 else allocate_points(np.ones(k), n_points, 2)
-        tasks = [(j, a, b) for j in range(k) for a, b in point_batches(int(alloc[j]), batch_size)]
+        tasks = _packed(alloc, batch_size)
         store = task_store(checkpoint)
-        results = runner.map(_channel_batch, (f,),
-                             [(grids[j].edges, chans[j], mult[j], entropy, it, a, b) for j, a, b in tasks],
-                             [f"channel-it{it}-c{chans[j]}-{a}" for j, a, _ in tasks], store=store)
+        results = runner.map(_channel_batch, (f, np.array([g.edges for g in grids]), np.array(chans), mult),
+                             [(entropy, it, pieces) for pieces in tasks],
+                             [f"channel-it{it}-c{pieces[0, 0]}-{pieces[0, 1]}" for pieces in tasks], store=store)
         s1, s2, count = np.zeros(k), np.zeros(k), np.zeros(k)
         sums = [np.zeros((dim, bins)) for _ in range(k)]
-        for (j, _, _), r in zip(tasks, results):  # in task order: the same sums on any number of workers
-            s1[j] += r["s1"]
-            s2[j] += r["s2"]
-            sums[j] += r["bin_sums"]
-            count[j] += r["n"]
+        for pieces, r in zip(tasks, results):  # in task order: the same sums on any number of workers
+            for row, j in enumerate(pieces[:, 0]):
+                s1[j] += r["s1"][row]
+                s2[j] += r["s2"][row]
+                sums[j] += r["bin_sums"][row]
+                count[j] += r["n"][row]
         nev += int(count.sum())
         m = s1 / count
         var0 = np.maximum(s2 / count - m * m, 0.0)  # the points' variance about their mean
