@@ -251,6 +251,32 @@ def test_channel_maps_invert_exactly(text, hadronic):
         cm.inverse(p[:, :-1], x, s, **kw)
 
 
+@pytest.mark.parametrize("text,hadronic", [("u d~ > w+ w+ w-", False), ("g g > t t~ g", True),
+                                           ("u c > w+ w+ d s QCD=0", True)])
+def test_the_inverse_of_a_channel_map_passes_torch_gradcheck(text, hadronic):
+    """The inverse on torch tensors (momenta and x in, u and the weight out) is one autograd
+    operation whose backward pass runs the inverse kernels' adjoints: gradcheck in p and x."""
+    torch = pytest.importorskip("torch")
+    group = as_group(text, "sm")
+    s = 13000.0**2 if hadronic else 1000.0**2
+    kw = dict(tau_min=0.01, tau_max=1.0) if hadronic else {}
+    for channel in diagram_channels(group)[:3]:
+        cm = ChannelMap(channel.topology, np.array(group.masses[2:]), hadronic)
+        u = np.random.default_rng(7).uniform(0.2, 0.8, (2, cm.dim))
+        x, p, w = cm.generate(u, s, group.masses[:2], **kw)
+        p_tev = torch.tensor(p / 1000.0, requires_grad=True)
+        x_t = torch.tensor(x, requires_grad=True) if hadronic else None
+
+        def inverse(pt, *xt):
+            back, wt = cm.inverse(pt * 1000.0, xt[0] if xt else None, s, **kw)
+            return back, wt / float(np.abs(w).max())
+
+        back, _ = inverse(p_tev, *((x_t,) if hadronic else ()))
+        np.testing.assert_allclose(back.detach().numpy(), u, atol=1e-9)
+        assert torch.autograd.gradcheck(inverse, (p_tev, *((x_t,) if hadronic else ())), eps=1e-7, atol=1e-5,
+                                        rtol=1e-4)
+
+
 def test_propagator_weights_adjoint():
     from kernel_checks import check_vjp
 

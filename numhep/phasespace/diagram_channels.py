@@ -57,7 +57,6 @@ from numhep.kernels import two_body_decay as _decay
 from numhep.kernels.t_channel import POLE_OFFSET
 from numhep.phasespace.cuts import cluster_minimum
 from numhep.phasespace.flat import beams
-from numhep.ops import call_kernel
 from numhep.phasespace.tape import Tape, Var
 
 __all__ = ["Channel", "ChannelMap", "Propagator", "diagram_channels", "diagram_topologies"]
@@ -350,62 +349,102 @@ class ChannelMap:
         that :meth:`generate` turns into these momenta, and its weight there.  Every block is
         inverted by its inverse kernel (invariants from the momenta, angles from the decay and
         scattering products).  Momenta outside the map's region (below a cut's bound) give u
-        outside [0, 1]."""
+        outside [0, 1].  Torch tensors p (and x) give tensors that autograd differentiates
+        through the inverse kernels' adjoints (one operation for the whole map)."""
+        if ab.kind(p, x) == "torch":
+            return self._inverse_tensors(p, x, s_lab, tau_min, tau_max)
+        _, _, _, u, weight = self._inverse_run(p, x, s_lab, tau_min, tau_max)
+        return u.value, weight.value
+
+    def inverse_with_pullback(self, p, x=None, s_lab: float | None = None, tau_min=None, tau_max=None):
+        """:meth:`inverse` and ``pullback(g_u, g_w) -> (d/dp, d/dx or None)`` of <g_u, u> +
+        <g_w, weight>, the reverse sweep through the inverse kernels' adjoints."""
+        tape, p_var, x_var, u, weight = self._inverse_run(p, x, s_lab, tau_min, tau_max)
+
+        def pullback(g_u, g_w):
+            tape.backward([(u, g_u), (weight, g_w)])
+            g_p = p_var.grad if p_var.grad is not None else np.zeros_like(p_var.value)
+            if x_var is None:
+                return g_p, None
+            return g_p, x_var.grad if x_var.grad is not None else np.zeros_like(x_var.value)
+
+        return u.value, weight.value, pullback
+
+    def _inverse_tensors(self, p, x, s_lab, tau_min, tau_max):
+        from numhep import autograd  # torch is an optional dependency: loaded with the first tensor
+
+        tensors = (p,) if x is None else (p, x)
+
+        def linearize(arrays):
+            xs = np.asarray(arrays[1], dtype=np.float64) if len(arrays) > 1 else None
+            u, w, pullback = self.inverse_with_pullback(np.asarray(arrays[0], dtype=np.float64), xs, s_lab,
+                                                        tau_min, tau_max)
+            return (u, w), lambda cot: tuple(g for g in pullback(cot[0], cot[1]) if g is not None)
+
+        return autograd.apply(linearize, *tensors)
+
+    def _inverse_run(self, p, x, s_lab, tau_min, tau_max):
+        """The inverse on a :class:`~numhep.phasespace.tape.Tape`: (tape, p, x or None, u, weight)."""
         p = np.ascontiguousarray(p, dtype=np.float64)
-        n = p.shape[0]
         if p.ndim != 3 or p.shape[1:] != (2 + self.n_final, 4):
             raise ValueError(f"p: expected shape (n, {2 + self.n_final}, 4), got {p.shape}")
-        u = np.empty((n, self.dim))
-        gs, cursor = [], [0]
-        fin = p[:, 2:]
+        n = p.shape[0]
+        tape = Tape()
+        p_var, x_var = tape.leaf(p), None
+        parts, gs = [], []
 
         def momentum(final):
-            return fin[:, sorted(final)].sum(axis=1)
+            return tape.legs_sum(p_var, [2 + k for k in final])
 
         def invariant(final):
-            q = momentum(final)
-            return q[:, 0] ** 2 - (q[:, 1:] ** 2).sum(axis=1)
+            return tape.minkowski_square(momentum(final))
 
         if self.hadronic:
             if x is None or s_lab is None or tau_min is None or tau_max is None:
                 raise ValueError("inverse: a hadron-collider map needs x, s_lab, tau_min and tau_max")
-            x = np.ascontiguousarray(x, dtype=np.float64)
+            x_var = tape.leaf(x)
             lo = np.broadcast_to(np.asarray(tau_min, dtype=np.float64), (n,)).copy()
             hi = np.broadcast_to(np.asarray(tau_max, dtype=np.float64), (n,)).copy()
-            tau = x[:, 0] * x[:, 1]
+            x1, x2 = tape.column(x_var, 0), tape.column(x_var, 1)
+            tau = tape.mul(x1, x2)
+            shat = tape.mul(tau, float(s_lab))
             if self.root is not None and self.root.prop is not None:
-                u[:, 0], g_s = self._invariant_inverse(self.root.prop, tau * s_lab, lo * s_lab, hi * s_lab)
-                u[:, 1] = np.log(x[:, 0]) / np.log(tau)
-                gs.append(-1.0 / np.log(tau) * g_s * s_lab)
+                z_s, g_s = self._invariant_inverse(tape, self.root.prop, shat, lo * s_lab, hi * s_lab)
+                log_tau = tape.log(tau)
+                parts += [z_s, tape.div(tape.log(x1), log_tau)]
+                # dx1 dx2 = -ln(tau) dtau dz_x: the weight's share of the luminosity
+                gs.append(tape.mul(tape.div(g_s, log_tau), -float(s_lab)))
             else:
-                z, g = call_kernel(_lumi.luminosity_map_inverse, np, [x, lo, hi], (((n, 2), np.float64), ((n,), np.float64)))
-                u[:, :2] = z
+                z, g = tape.kernel(_lumi.luminosity_map_inverse, [x_var, lo, hi],
+                                   (((n, 2), np.float64), ((n,), np.float64)), (0, 1, 2))
+                parts.append(z)
                 gs.append(g)
-            cursor[0] = 2
-            shat = tau * s_lab
         else:
             shat = np.full(n, float(s_lab if s_lab is not None else (p[0, 0, 0] + p[0, 1, 0]) ** 2))
         if len(self.blobs) == 1:
-            self._decay_inverse(self.root, shat, momentum, invariant, u, cursor, gs)
+            self._decay_inverse(tape, self.root, shat, momentum, invariant, parts, gs)
         else:
-            self._t_chain_inverse(p[:, 0], p[:, 1], shat, momentum, invariant, u, cursor, gs)
-        weight = (2.0 * math.pi) ** (4 - 3 * self.n_final) / np.prod(gs, axis=0)
-        return u, weight
+            pa, pb = tape.legs_sum(p_var, [0]), tape.legs_sum(p_var, [1])
+            self._t_chain_inverse(tape, pa, pb, shat, momentum, invariant, parts, gs)
+        u = tape.concat(parts)
+        weight = tape.div((2.0 * math.pi) ** (4 - 3 * self.n_final), tape.product(gs))
+        return tape, p_var, x_var, u, weight
 
-    def _invariant_inverse(self, prop, s, lo, hi):
+    def _invariant_inverse(self, tape, prop, s, lo, hi):
         """(z, g) of :meth:`_invariant` at the invariant s."""
-        n = s.shape[0]
+        n = _events(s)
         shapes = (((n,), np.float64),) * 2
-        hi = np.maximum(hi, lo)
+        hi = tape.maximum(hi, lo)
         if prop is not None and prop.width > 0.0:
-            return call_kernel(_inv.breit_wigner_map_inverse, np, [s, prop.mass, prop.width, lo, hi], shapes)
+            return tape.kernel(_inv.breit_wigner_map_inverse, [s, prop.mass, prop.width, lo, hi], shapes, (0, 3, 4))
         nu = 0.0 if prop is None else self.nu
         m2 = 0.0 if prop is None else prop.mass**2
-        pole = np.minimum(np.full(n, m2), lo - POLE_OFFSET * (hi - lo))
-        return call_kernel(_inv.power_law_map_inverse, np, [s - pole, 0.0, nu, lo - pole, hi - pole], shapes)
+        pole = tape.minimum(np.full(n, m2), tape.sub(lo, tape.mul(tape.sub(hi, lo), POLE_OFFSET)))
+        return tape.kernel(_inv.power_law_map_inverse,
+                           [tape.sub(s, pole), 0.0, nu, tape.sub(lo, pole), tape.sub(hi, pole)], shapes, (0, 3, 4))
 
-    def _siblings_inverse(self, nodes, sqrt_parent, invariant, u, cursor, gs):
-        n = u.shape[0]
+    def _siblings_inverse(self, tape, nodes, sqrt_parent, invariant, parts, gs):
+        n = _events(sqrt_parent)
         out = []
         rest = sum(self.min_mass(nd.final) for nd in nodes)
         used = np.zeros(n)
@@ -416,44 +455,45 @@ class ChannelMap:
                 s = np.full(n, self.masses[next(iter(nd.final))] ** 2)
             else:
                 s = invariant(nd.final)
-                hi = np.maximum(sqrt_parent - used - rest, mn) ** 2
-                u[:, cursor[0]], g = self._invariant_inverse(nd.prop, s, np.full(n, mn * mn), hi)
-                cursor[0] += 1
+                hi = tape.square(tape.maximum(tape.sub(tape.sub(sqrt_parent, used), rest), mn))
+                z, g = self._invariant_inverse(tape, nd.prop, s, np.full(n, mn * mn), hi)
+                parts.append(z)
                 gs.append(g)
             out.append(s)
-            used = used + np.sqrt(s)
+            used = tape.add(used, tape.sqrt(s))
         return out
 
-    def _decay_inverse(self, node, s_node, momentum, invariant, u, cursor, gs):
+    def _decay_inverse(self, tape, node, s_node, momentum, invariant, parts, gs):
         kids = node.children
         if not kids:
             return
         if len(kids) > 2:
             kids = [_Node(frozenset().union(*[c.final for c in kids[:-1]]), None, kids[:-1]), kids[-1]]
-        s1, s2 = self._siblings_inverse(kids, np.sqrt(s_node), invariant, u, cursor, gs)
-        n = u.shape[0]
-        z, g = call_kernel(_decay.two_body_decay_inverse, np, [momentum(kids[0].final), momentum(kids[1].final)],
-                           (((n, 2), np.float64), ((n,), np.float64)))
-        u[:, cursor[0]:cursor[0] + 2] = z
-        cursor[0] += 2
+        s1, s2 = self._siblings_inverse(tape, kids, tape.sqrt(s_node), invariant, parts, gs)
+        n = _events(s_node)
+        z, g = tape.kernel(_decay.two_body_decay_inverse, [momentum(kids[0].final), momentum(kids[1].final)],
+                           (((n, 2), np.float64), ((n,), np.float64)), (0, 1))
+        parts.append(z)
         gs.append(g)
-        self._decay_inverse(kids[0], s1, momentum, invariant, u, cursor, gs)
-        self._decay_inverse(kids[1], s2, momentum, invariant, u, cursor, gs)
+        self._decay_inverse(tape, kids[0], s1, momentum, invariant, parts, gs)
+        self._decay_inverse(tape, kids[1], s2, momentum, invariant, parts, gs)
 
-    def _t_chain_inverse(self, pa, pb, shat, momentum, invariant, u, cursor, gs):
+    def _t_chain_inverse(self, tape, pa, pb, shat, momentum, invariant, parts, gs):
         blobs = self.blobs
         k = len(blobs)
-        n = u.shape[0]
-        s_blob = self._siblings_inverse(blobs, np.sqrt(shat), invariant, u, cursor, gs)
+        n = _events(pa)
+        s_blob = self._siblings_inverse(tape, blobs, tape.sqrt(shat), invariant, parts, gs)
         s_pseudo = {k: shat}
         for j in range(k - 1, 1, -1):
             inner = frozenset().union(*[blobs[i].final for i in range(j)])
-            masses = sum(np.sqrt(s_blob[i]) for i in range(j))
-            lo = np.maximum(masses, self.min_mass(inner)) ** 2
-            hi = np.maximum(np.sqrt(s_pseudo[j + 1]) - np.sqrt(s_blob[j]), np.sqrt(lo)) ** 2
+            masses = np.zeros(n)
+            for i in range(j):
+                masses = tape.add(masses, tape.sqrt(s_blob[i]))
+            lo = tape.square(tape.maximum(masses, self.min_mass(inner)))
+            hi = tape.square(tape.maximum(tape.sub(tape.sqrt(s_pseudo[j + 1]), tape.sqrt(s_blob[j])), tape.sqrt(lo)))
             s_pseudo[j] = invariant(inner)
-            u[:, cursor[0]], g = self._invariant_inverse(None, s_pseudo[j], lo, hi)
-            cursor[0] += 1
+            z, g = self._invariant_inverse(tape, None, s_pseudo[j], lo, hi)
+            parts.append(z)
             gs.append(g)
         q = pb
         shapes = (((n, 2), np.float64), ((n,), np.float64))
@@ -462,13 +502,12 @@ class ChannelMap:
             m2 = line.mass**2 if line is not None else 0.0
             nu = self.nu if line is not None else 0.0
             k1 = momentum(frozenset().union(*[blobs[i].final for i in range(j)]))
-            z, g = call_kernel(_t.t_channel_scattering_inverse, np, [pa, q, k1, m2, nu], shapes)
-            u[:, cursor[0]:cursor[0] + 2] = z
-            cursor[0] += 2
+            z, g = tape.kernel(_t.t_channel_scattering_inverse, [pa, q, k1, m2, nu], shapes, (0, 1, 2))
+            parts.append(z)
             gs.append(g)
-            q = k1 - pa
+            q = tape.sub(k1, pa)
         for b, s in zip(blobs, s_blob):
-            self._decay_inverse(b, s, momentum, invariant, u, cursor, gs)
+            self._decay_inverse(tape, b, s, momentum, invariant, parts, gs)
 
     def _t_chain(self, tape, pa, pb, rs, u, cursor, gs, final):
         blobs = self.blobs

@@ -176,6 +176,46 @@ class Tape:
         self._record([a], [out], vjp)
         return out
 
+    def log(self, a):
+        va = _value(a)
+        return self._elementwise(np.log(va), (a,), (lambda: 1.0 / va,))
+
+    def legs_sum(self, p, legs):
+        """The four-momentum sum of legs ``legs`` of momenta p (n, legs, 4)."""
+        vp = _value(p)
+        legs = sorted(legs)
+        out = Var(vp[:, legs].sum(axis=1))
+
+        def vjp(gouts):
+            g = np.zeros_like(vp)
+            g[:, legs] = gouts[0][:, None, :]
+            return [g]
+
+        self._record([p], [out], vjp)
+        return out
+
+    def minkowski_square(self, q):
+        """q^2 = q0^2 - |q|^2 of four-vectors q (n, 4)."""
+        vq = _value(q)
+        metric = np.array([1.0, -1.0, -1.0, -1.0])
+        out = Var((vq * vq) @ metric)
+        self._record([q], [out], lambda gouts: [gouts[0][:, None] * 2.0 * vq * metric])
+        return out
+
+    def concat(self, parts):
+        """The columns of the parts, (n,) or (n, k) each, side by side: (n, sum of k)."""
+        values = [_value(a) for a in parts]
+        widths = [1 if v.ndim == 1 else v.shape[1] for v in values]
+        out = Var(np.concatenate([v[:, None] if v.ndim == 1 else v for v in values], axis=1))
+
+        def vjp(gouts):
+            edges = np.cumsum([0, *widths])
+            return [gouts[0][:, a] if v.ndim == 1 else gouts[0][:, a:b]
+                    for v, a, b in zip(values, edges[:-1], edges[1:])]
+
+        self._record(list(parts), [out], vjp)
+        return out
+
     def stack(self, parts, axis: int = 1):
         out = Var(np.stack([_value(p) for p in parts], axis=axis))
         self._record(list(parts), [out], lambda gouts: list(np.moveaxis(gouts[0], axis, 0)))
