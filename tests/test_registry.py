@@ -42,6 +42,34 @@ def test_broken_plugin_warns_and_the_others_still_load(monkeypatch):
         reg.get("broken_proc")
 
 
+def test_a_plugin_that_exits_at_import_is_skipped_and_clashing_plugins_are_refused(monkeypatch, tmp_path):
+    (tmp_path / "numhep_exiting_plugin.py").write_text("import sys\nsys.exit(3)\n")
+    (tmp_path / "numhep_rival_plugin.py").write_text(
+        "import numhep\n\ndef ee_mumu_analytic():\n    return numhep.process('e+ e- > e+ e-')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    real = importlib.metadata.entry_points
+
+    def with_rivals(group):
+        good = list(real(group=group))
+        extra = [importlib.metadata.EntryPoint(name="exits", value="numhep_exiting_plugin:thing", group=group),
+                 importlib.metadata.EntryPoint(name="ee_mumu_analytic", value="numhep_rival_plugin:ee_mumu_analytic",
+                                               group=group)]
+        return [*extra, *good, good[0]]  # a declaration seen twice is one provider
+
+    monkeypatch.setattr(ep_module.importlib.metadata, "entry_points", with_rivals)
+    from numhep.registry import validate_process
+
+    reg = Registry("numhep.processes", "process", validate_process)
+    with pytest.warns(PluginWarning) as caught:
+        names = reg.names()
+    text = " ".join(str(w.message) for w in caught)
+    assert "'exits'" in text and "SystemExit" in text and "several plugins" in text
+    assert "ee_mumu_analytic" not in names and "exits" not in names and len(names) > 1
+    with pytest.raises(UnknownNameError, match=r"several plugins.*numhep_rival_plugin:ee_mumu_analytic"):
+        reg.get("ee_mumu_analytic")
+    assert reg.register(numhep.process("e+ e- > mu+ mu-"), "ee_mumu_analytic") is not None  # the user decides
+
+
 def test_register_process_in_a_session():
     base = numhep.process("ee_mumu_analytic")
     mine = numhep.Process(

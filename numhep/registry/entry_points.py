@@ -1,8 +1,11 @@
 """A registry of named objects filled from a Python entry-point group.
 
 Discovery is lazy (on the first lookup) and forgiving: a plugin that fails to
-import is reported with a warning naming it, and the others still load.  Names
-registered in the session (``register``) take precedence over entry points.  An
+import (an exception, or ``sys.exit`` at import) is reported with a warning naming it, and
+the others still load.  Two installed plugins that declare the same name clash: neither is
+used (which one would win would depend on the order of ``sys.path``), the clash is reported
+with a warning at discovery, and asking for the name is an error naming both providers.
+Names registered in the session (``register``) take precedence over entry points.  An
 entry point may name the object itself or a zero-argument factory; factories run
 on the first ``get`` of their name (compiling a process can take a moment, listing
 names should not).
@@ -23,6 +26,11 @@ class PluginWarning(UserWarning):
     """A plugin that could not be loaded."""
 
 
+def _distribution(ep) -> str:
+    dist = getattr(ep, "dist", None)
+    return getattr(dist, "name", None) or "an unnamed distribution"
+
+
 class Registry:
     def __init__(self, group: str, kind: str, validate):
         self.group = group
@@ -32,12 +40,22 @@ class Registry:
         self._factories: dict = {}
         self._discovered = False
         self.broken: dict[str, str] = {}
+        self.clashes: dict[str, list[str]] = {}
 
     def _discover(self):
         if self._discovered:
             return
         self._discovered = True
+        providers: dict[str, dict[str, object]] = {}
         for ep in importlib.metadata.entry_points(group=self.group):
+            # the same declaration seen twice (an editable install beside a copy) is one provider
+            providers.setdefault(ep.name, {}).setdefault(ep.value, ep)
+        for name, declared in providers.items():
+            if len(declared) > 1 and name not in self._items:
+                self.clashes[name] = [f"{_distribution(ep)} ({value})" for value, ep in declared.items()]
+                warnings.warn(f"numhep: the {self.kind} {name!r} is declared by several plugins, "
+                              f"{' and '.join(self.clashes[name])}; neither is used", PluginWarning, stacklevel=3)
+        for ep in (next(iter(d.values())) for name, d in providers.items() if name not in self.clashes):
             if ep.name in self._items:
                 continue
             try:
@@ -46,7 +64,7 @@ class Registry:
                     self._factories[ep.name] = (obj, ep.value)
                 else:
                     self._items[ep.name] = self._validate(obj, ep.name)
-            except Exception as exc:  # a broken plugin must not take the others down
+            except (Exception, SystemExit) as exc:  # a broken plugin must not take the others down
                 self.broken[ep.name] = f"{type(exc).__name__}: {exc}"
                 warnings.warn(
                     f"numhep: the {self.kind} plugin {ep.name!r} ({ep.value}) failed to load "
@@ -59,6 +77,7 @@ class Registry:
         """Look at the entry points again (session registrations are kept)."""
         self._discovered = False
         self.broken.clear()
+        self.clashes.clear()
 
     def names(self) -> list[str]:
         self._discover()
@@ -76,6 +95,10 @@ class Registry:
                 self.broken[name] = f"{type(exc).__name__}: {exc}"
                 raise UnknownNameError(f"{self.kind} {name!r} ({origin}) failed to build: {exc}") from exc
             return self._items[name]
+        if name in self.clashes:
+            raise UnknownNameError(f"{self.kind} {name!r} is declared by several plugins, "
+                                   f"{' and '.join(self.clashes[name])}: uninstall all but one, or register the "
+                                   f"one you mean in the session (register(..., replace=True))")
         if name in self.broken:
             raise UnknownNameError(f"{self.kind} {name!r} comes from a plugin that failed to load: {self.broken[name]}")
         known = self.names()
