@@ -58,3 +58,18 @@ def test_integer_momenta_are_named_as_the_cause_of_a_broken_balance():
     p, _ = numhep.rambo(3, 500.0, numhep.process("gg_ttg").masses, seed=2)
     with pytest.raises(ValueError, match="the momenta are integers"):
         numhep.me(np.round(p).astype(np.int64), "gg_ttg")
+
+
+def test_unphysical_momenta_are_named_instead_of_giving_nan_or_inf():
+    proc = numhep.process("gg_tt")
+    p, _ = numhep.rambo(3, sqrt_s=500.0, masses=proc.masses, seed=1)
+    for bad, named in ((np.zeros((2, 4, 4)), "incoming energies must be positive"),
+                       (-p, "incoming energies must be positive"),
+                       (p * 1e-150, "leg 2 of event 0 is off its mass shell")):
+        with pytest.raises(ValueError, match=named):
+            numhep.me(bad, proc)
+    # momenta made with another top mass: an error that says how to pass it, and with it the value
+    heavy, _ = numhep.rambo(3, sqrt_s=500.0, masses=(0.0, 0.0, 175.0, 175.0), seed=1)
+    with pytest.raises(ValueError, match=r"mass shell.*params"):
+        numhep.me(heavy, proc)
+    assert np.all(np.isfinite(numhep.me(heavy, proc, params={"MT": 175.0})))

@@ -36,6 +36,9 @@ from numhep.amplitudes.lookup import resolve
 
 #: relative tolerance of the energy-momentum conservation check
 CONSERVATION_TOLERANCE = 1e-8
+#: relative tolerance of the mass-shell check, |p^2 - m^2| against E^2 + m^2: loose enough for
+#: finite differences in a mass parameter at fixed momenta, tight enough for momenta of another mass
+SHELL_TOLERANCE = 1e-4
 
 
 def check_shape(p, proc):
@@ -47,12 +50,19 @@ def check_shape(p, proc):
         raise ValueError(f"p: process {proc.name!r} has {proc.n_legs} legs, the momenta have {p.shape[1]}")
 
 
-def check_momenta(p, proc, xp=np):
-    """Shape, finiteness and energy-momentum conservation, with errors naming the problem."""
+def check_momenta(p, proc, xp=np, params: dict | None = None):
+    """Shape, finiteness, positive incoming energies, energy-momentum conservation and the
+    legs' mass shells (masses under ``params``), with errors naming the problem and the event."""
     check_shape(p, proc)
     k = proc.n_incoming
+    energy = p[:, :k, 0]
+    low = ~(energy > 0).all(axis=1)  # NaN fails too
+    if bool(xp.any(low)):
+        first = int(xp.argmax(low))
+        raise ValueError(f"p: incoming energies must be positive (event {first}: "
+                         f"{ab.to_host(energy[first]).tolist()} GeV)")
     balance = p[:, :k].sum(axis=1) - p[:, k:].sum(axis=1)
-    scale = xp.abs(p[:, :k, 0]).sum(axis=1)
+    scale = energy.sum(axis=1)
     # float32 momenta conserve only to their own rounding
     tolerance = max(CONSERVATION_TOLERANCE, 100 * float(xp.finfo(p.dtype).eps))
     bad = xp.abs(balance).max(axis=1) > tolerance * scale
@@ -62,6 +72,16 @@ def check_momenta(p, proc, xp=np):
             f"p: momenta do not conserve energy-momentum (event {first}: "
             f"incoming - outgoing = {ab.to_host(balance[first]).tolist()})"
         )
+    masses = xp.asarray(proc.leg_masses(params), dtype=p.dtype)
+    p2 = p[..., 0] ** 2 - (p[..., 1:] ** 2).sum(axis=-1)
+    # a mass shell holds to the rounding of E^2 (momenta rescaled by 1e-150 leave it far behind)
+    off = xp.abs(p2 - masses**2) > max(SHELL_TOLERANCE, 1000 * float(xp.finfo(p.dtype).eps)) * (
+        p[..., 0] ** 2 + masses**2)
+    if bool(xp.any(off)):
+        event, leg = (int(v) for v in np.unravel_index(int(xp.argmax(off.reshape(-1))), off.shape))
+        raise ValueError(f"p: leg {leg} of event {event} is off its mass shell (p^2 = {float(p2[event, leg]):.6g} "
+                         f"GeV^2, m^2 = {float(masses[leg]) ** 2:.6g} GeV^2); momenta made with other masses "
+                         f"need those masses as params (params={{'MT': 172.5}}, say)")
 
 
 def me(p, process, *, params: dict | None = None, grad=False, check: bool = True):
@@ -82,7 +102,7 @@ def _me_on_arrays(xp, p, proc, params, grad, check):
     p = ab.momenta(p, xp=xp, single=True)
     if check:
         try:
-            check_momenta(p, proc, xp)
+            check_momenta(p, proc, xp, params)
         except ValueError as exc:
             if integer and "conserve" in str(exc):  # the likely cause, rather than the physics
                 raise ValueError(f"{exc}; the momenta are integers: rounding them broke the balance, pass "

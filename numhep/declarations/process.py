@@ -52,6 +52,15 @@ class Process:
             return {}
         return self.model.parameters(overrides)
 
+    def leg_masses(self, overrides: dict | None = None) -> tuple:
+        """The legs' masses (GeV) under the parameters ``overrides``: the model's mass
+        parameters where the model names one for a leg, else :attr:`masses`."""
+        if not overrides or self.model is None:
+            return self.masses
+        values = self.parameter_values(overrides)
+        names = [getattr(self.model.particle(pdg), "mass", None) for pdg in self.legs]
+        return tuple(float(values[name]) if name else m for name, m in zip(names, self.masses))
+
     def parameter_vector(self, overrides: dict | None = None) -> np.ndarray:
         values = self.parameter_values(overrides)
         return np.array([values[k] for k in self.parameters], dtype=np.float64)

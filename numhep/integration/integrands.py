@@ -387,14 +387,8 @@ class Integrand:
 
     def _leg_masses(self):
         proc = self.group.subprocesses[0].process
-        if not self.params:
-            return tuple(self.group.masses)
-        values = proc.parameter_values(self.params)
-        out = []
-        for pdg in self.group.subprocesses[0].legs:
-            name = proc.model.particle(pdg).mass
-            out.append(values[name] if name else 0.0)
-        return tuple(out)
+        mass_of = dict(zip(proc.legs, proc.leg_masses(self.params or None)))
+        return tuple(mass_of[pdg] for pdg in self.group.subprocesses[0].legs)
 
     # ---- the pieces of a point ---------------------------------------------------------
     def _scale(self, lab, fin, shat):
