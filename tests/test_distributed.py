@@ -166,3 +166,12 @@ def test_without_dask_the_error_names_the_extra(monkeypatch):
     with pytest.raises(ImportError, match=r"numhep\[distributed\]"):
         task_runners.local_client(2)
     assert isinstance(task_runners.runner_for(None), task_runners.LocalRunner)
+
+
+def test_numheps_madnis_sampler_draws_the_same_events_on_the_workers(client, tmp_path):
+    pytest.importorskip("madnis")
+    opts = dict(n_events=300, batch_size=100, pilot_points=2000, n_points=1024, n_iterations=3, progress=False,
+                seed=5, sampler="madnis")
+    here = numhep.generate("e+ e- > mu+ mu-", 91.188, lhe=tmp_path / "here.lhe", **opts)
+    there = numhep.generate("e+ e- > mu+ mu-", 91.188, lhe=tmp_path / "there.lhe", client=client, **opts)
+    assert there.sigma == here.sigma and _events(tmp_path / "there.lhe") == _events(tmp_path / "here.lhe")
