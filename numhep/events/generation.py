@@ -235,7 +235,8 @@ def generate(
     call, VEGAS or training included, so that samplers compare on the same work.
 
     ``client`` (a ``distributed.Client``) runs the VEGAS iterations, the pilot sample and
-    the event batches (``batch_size`` points each) on the cluster's workers; each finished event batch is left by
+    the event batches (``batch_size`` points each) on the cluster's workers (a trained sampler, numhep's
+    MadNIS say, travels to them with the integrand); each finished event batch is left by
     its worker in ``<lhe>.parts-<run>/`` and merged here into the LHE and HDF5 files in batch
     order.  Every batch draws from its own random stream, so the events are the same as
     those of a run without a client with the same seed, on any number of workers; a killed
