@@ -12,7 +12,7 @@ Last, the cost of inverse training: one evaluation of the integrand with d weigh
 numhep's adjoints (what an inverse step adds) against the plain evaluation of a forward step,
 at the same batch size (MADNIS-Lite asks for at most 4x).
 
-    python benchmarks/madnis_lite_training.py [--steps 300] [--repetitions 10] [--lambdas 1e-4,1e-3,1e-2]
+    python benchmarks/madnis_lite_training.py [--steps 300] [--repetitions 10] [--lambdas 1e-8,1e-7,1e-6]
 """
 
 import argparse
@@ -60,7 +60,7 @@ def main():
     ap.add_argument("--batch-size", type=int, default=1024)
     ap.add_argument("--repetitions", type=int, default=10)
     ap.add_argument("--points", type=int, default=100_000)
-    ap.add_argument("--lambdas", default="1e-4,1e-3,1e-2")
+    ap.add_argument("--lambdas", default="1e-8,1e-7,1e-6")
     ap.add_argument("--plot", default="madnis_lite_training.png")
     args = ap.parse_args()
     text, options = PROCESS
