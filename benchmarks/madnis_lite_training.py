@@ -99,6 +99,7 @@ def main():
         vals = [rows[n][k] for n in names]
         ax.errorbar([v.mean() for v in vals], range(len(names)), xerr=[v.std() for v in vals], fmt="o")
         ax.set_xlabel(label)
+    axes[0].set_xscale("log")  # sigma/I spans decades once a training collapses
     axes[0].set_yticks(range(len(names)), names)
     axes[0].invert_yaxis()
     fig.suptitle(f"{text}: {args.repetitions} trainings of {args.steps} steps each")
