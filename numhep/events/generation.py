@@ -378,6 +378,9 @@ def generate(
                 (parts / f"events-{b}.npz").unlink(missing_ok=True)
             if bar is not None:
                 bar.update(take.size)
+    except BaseException:
+        writer.close(finished=False)  # interrupted: what is written stays, flushed, for the resume
+        raise
     finally:
         stream.close()
     writer.close()
