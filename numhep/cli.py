@@ -155,6 +155,15 @@ def _distributed_options(parser):
                         help="run the batches on a local Dask cluster of N worker processes")
 
 
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's help with its default (where it has one to show and does not say it already)."""
+
+    def _get_help_string(self, action):
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def _default_energy(args):
     """13 TeV for a hadron collider (partons in the initial state), MZ otherwise."""
     if args.sqrt_s is None:
@@ -224,35 +233,36 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="numhep", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"numhep {importlib.metadata.version('numhep')}")
     sub = parser.add_subparsers(dest="command")
-    p = sub.add_parser("integrate", help="cross section of a process at fixed sqrt(s)")
-    p.add_argument("process", nargs="?", default="ee_mumu_analytic")
+    p = sub.add_parser("integrate", help="cross section of a process at fixed sqrt(s)", formatter_class=_Help)
+    p.add_argument("process", nargs="?", default="ee_mumu_analytic", help="a registered name or a process string")
     p.add_argument("--sqrt-s", type=float, default=None,
                    help=f"collider energy in GeV (default: {LHC_ENERGY:g} for hadron colliders, {Z_MASS} otherwise)")
     p.add_argument("--points", type=int, default=100_000, help="integrand calls per iteration")
-    p.add_argument("--iterations", type=int, default=10)
+    p.add_argument("--iterations", type=int, default=10, help="VEGAS iterations")
     p.add_argument("--warmup", type=int, default=2, help="adaptation-only iterations left out of the result")
-    p.add_argument("--bins", type=int, default=64)
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--bins", type=int, default=64, help="VEGAS bins per dimension")
+    p.add_argument("--seed", type=int, default=1, help="random seed (the same seed gives the same numbers)")
     p.add_argument("--checkpoint", help="file to save progress in and resume from")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--cut", action="append", help="a cut NAME=VALUE in MadGraph's names (ptj=20, mmll=60 ...)")
-    p.add_argument("--scale", default="ht/2", help="mu_F = mu_R: GeV, ht/2, ht or shat (default ht/2)")
+    p.add_argument("--scale", default="ht/2", help="mu_F = mu_R: GeV, ht/2, ht or shat")
     _channel_options(p)
     _distributed_options(p)
-    g = sub.add_parser("generate", help="cross section and unweighted events (LHE, HDF5)")
-    g.add_argument("process", nargs="?", default="p p > t t~")
+    g = sub.add_parser("generate", help="cross section and unweighted events (LHE, HDF5); a killed run resumes "
+                                        "when rerun with the same output file", formatter_class=_Help)
+    g.add_argument("process", nargs="?", default="p p > t t~", help="a registered name or a process string")
     g.add_argument("--sqrt-s", type=float, default=None,
                    help=f"collider energy in GeV (default: {LHC_ENERGY:g} for hadron colliders, {Z_MASS} otherwise)")
-    g.add_argument("-n", "--events", type=int, default=10_000)
+    g.add_argument("-n", "--events", type=int, default=10_000, help="unweighted events to write")
     g.add_argument("-o", "--output", default="ttbar.lhe", help="Les Houches event file")
     g.add_argument("--hdf5", help="also write the events to this HDF5 file")
     g.add_argument("--plot", help="save pT, eta and invariant-mass distributions of the events to this PNG")
     g.add_argument("--points", type=int, default=20_000, help="integrand calls per VEGAS iteration")
-    g.add_argument("--iterations", type=int, default=10)
-    g.add_argument("--warmup", type=int, default=3)
-    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--iterations", type=int, default=10, help="VEGAS iterations")
+    g.add_argument("--warmup", type=int, default=3, help="adaptation-only iterations left out of sigma")
+    g.add_argument("--seed", type=int, default=1, help="random seed (the same seed gives the same events)")
     g.add_argument("--cut", action="append", help="a cut NAME=VALUE (ptj=20, mmll=60 ...)")
-    g.add_argument("--scale", default="ht/2", help="mu_F = mu_R: GeV, ht/2, ht or shat (default ht/2)")
+    g.add_argument("--scale", default="ht/2", help="mu_F = mu_R: GeV, ht/2, ht or shat")
     g.add_argument("--quiet", action="store_true", help="no progress bars")
     g.add_argument("--sampler", choices=("numhep", "vegas", "sobol", "madnis"), default="numhep",
                    help="where the points come from: numhep's VEGAS (default), the vegas package adapted with the "

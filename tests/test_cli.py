@@ -48,3 +48,14 @@ def test_generate_from_another_sampler(tmp_path, capsys, sampler):
 def test_too_few_points_are_refused(capsys):
     assert main(["integrate", "e+ e- > mu+ mu-", "--points", "10", "--quiet"]) == 2
     assert "--points 10" in capsys.readouterr().err
+
+
+def test_help_shows_the_defaults_and_how_to_resume(capsys):
+    for command in ("integrate", "generate"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "(default: 10)" in text and "(default: ht/2)" in text and "(default: None)" not in text
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "resumes when rerun with the same output file" in " ".join(capsys.readouterr().out.split())
