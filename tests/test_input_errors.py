@@ -73,3 +73,12 @@ def test_unphysical_momenta_are_named_instead_of_giving_nan_or_inf():
     with pytest.raises(ValueError, match=r"mass shell.*params"):
         numhep.me(heavy, proc)
     assert np.all(np.isfinite(numhep.me(heavy, proc, params={"MT": 175.0})))
+
+
+def test_vegas_needs_an_iteration_after_the_warm_up():
+    f = numhep.integrand("e+ e- > mu+ mu-", 91.188)
+    with pytest.raises(ValueError, match=r"n_iterations \(--iterations\) must exceed n_warmup"):
+        numhep.vegas_integrate(f, numhep.VegasGrid(f.dim), n_points=1000, n_iterations=3, n_warmup=3)
+    g = numhep.integrand("e+ e- > u u~ g", 1000.0, cuts={"ycut": 0.01}, channel="diagrams")
+    with pytest.raises(ValueError, match="leave none"):
+        g.multichannel_vegas(n_points=1000, n_iterations=2, n_warmup=2)

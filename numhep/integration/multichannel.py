@@ -31,6 +31,7 @@ from numhep.integration.task_runners import forget_results, new_entropy, runner_
 from numhep.integration.vegas import (
     VegasGrid,
     allocate_points,
+    check_iterations,
     combine_iterations,
     point_batches,
     report_iteration,
@@ -140,6 +141,7 @@ def multichannel_vegas(
         raise ValueError(f"multiplicity: expected {k} values, got shape {mult.shape}")
     if k == 0:
         raise ValueError("multichannel_vegas: no channels")
+    check_iterations(n_iterations, n_warmup)
     runner = runner_for(client)
     entropy = new_entropy(seed)
     grids = [VegasGrid(dim, bins, alpha) for _ in range(k)]

@@ -36,7 +36,7 @@ from numhep.kernels import vegas_grid as _k
 from numhep.integration.task_runners import forget_results, new_entropy, runner_for, task_rng, task_store
 from numhep.storage import save_arrays
 
-__all__ = ["VegasGrid", "VegasResult", "allocate_points", "combine_iterations", "point_batches", "report_iteration",
+__all__ = ["VegasGrid", "VegasResult", "allocate_points", "check_iterations", "combine_iterations", "point_batches", "report_iteration",
            "vegas_integrate", "vegas_map"]
 
 
@@ -170,6 +170,13 @@ def allocate_points(share, total: int, minimum: int):
     return n + minimum
 
 
+def check_iterations(n_iterations: int, n_warmup: int) -> None:
+    """At least one iteration after the warm-up: the result combines those."""
+    if n_warmup < 0 or n_iterations <= n_warmup:
+        raise ValueError(f"n_iterations (--iterations) must exceed n_warmup (--warmup) >= 0: {n_iterations} iterations "
+                         f"with {n_warmup} for warm-up leave none to estimate the integral")
+
+
 def combine_iterations(its):
     if not its:
         return math.nan, math.nan, math.nan
@@ -283,6 +290,7 @@ def vegas_integrate(
     tasks of an unfinished iteration that had finished are kept in ``<checkpoint>.tasks/``
     and not evaluated again on a resume.
     """
+    check_iterations(n_iterations, n_warmup)
     runner = runner_for(client)
     entropy = new_entropy(seed)
     strata = _Strata(grid.dims, n_points, beta, stratify)
