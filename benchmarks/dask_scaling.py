@@ -71,7 +71,7 @@ def main():
           f"{os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        numhep.integrate(integrand=f, n_points=2000, n_iterations=1, batch_size=1000)  # compiled before timing
+        numhep.integrate(integrand=f, n_points=2000, n_iterations=1, n_warmup=0, batch_size=1000)  # compiled before timing
         peer = one_run(f, args, None, tmp, "alone")
         print(f"\n{'run':<22}{'calls/s':>12}{'events/s':>12}{'efficiency':>14}{'same numbers':>14}"
               f"{'s/task overhead':>18}")
@@ -82,7 +82,7 @@ def main():
             client = local_client(n)
             try:
                 # the workers load numhep and its kernels once, before the clock runs
-                numhep.integrate(integrand=f, n_points=2000, n_iterations=1, batch_size=1000, client=client)
+                numhep.integrate(integrand=f, n_points=2000, n_iterations=1, n_warmup=0, batch_size=1000, client=client)
                 overhead = task_overhead(client)
                 overheads.append(overhead)
                 r = one_run(f, args, client, tmp, f"workers{n}")

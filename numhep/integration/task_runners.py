@@ -70,6 +70,10 @@ class _Stored:
         return result
 
 
+#: arrays up to this size travel inside each task instead of being scattered
+_INLINE_BYTES = 256 * 1024
+
+
 class LocalRunner:
     """Tasks evaluated here, one after the other (the run without a cluster)."""
 
@@ -157,14 +161,16 @@ class DaskRunner:
             if in_flight:
                 self.client.cancel([f for _, f in in_flight.values()])
             for s, r in zip(shared, remote):
-                if isinstance(s, np.ndarray):
+                if isinstance(s, np.ndarray) and r is not s:
                     r.release()
 
     def _remote(self, obj):
-        """``obj`` on every worker: arrays are sent with each call, anything else (an integrand,
-        a sampler) once per runner; the runner keeps ``obj`` alive while it holds its copy."""
+        """``obj`` on every worker: small arrays travel inside each task, larger ones are
+        scattered for the call, anything else (an integrand, a sampler) once per runner; the
+        runner keeps ``obj`` alive while it holds its copy."""
         if isinstance(obj, np.ndarray):
-            return self.client.scatter(obj, broadcast=True, hash=False)
+            # a scatter is a round trip to every worker: for a grid's edges, dearer than the bytes
+            return obj if obj.nbytes <= _INLINE_BYTES else self.client.scatter(obj, broadcast=True, hash=False)
         held = self._scattered.get(id(obj))
         if held is None:
             held = self._scattered[id(obj)] = (obj, self.client.scatter(obj, broadcast=True, hash=False))
