@@ -59,3 +59,18 @@ def test_help_shows_the_defaults_and_how_to_resume(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "resumes when rerun with the same output file" in " ".join(capsys.readouterr().out.split())
+
+
+def test_the_main_command_says_it_compiles_before_its_first_progress_bar(tmp_path):
+    """A newcomer's first run, in a fresh cache: the compile notice comes before any progress bar."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NUMHEP_CACHE_DIR=str(tmp_path / "cache"))
+    run = subprocess.run([sys.executable, "-m", "numhep", "-n", "200", "--points", "2000", "--iterations", "4",
+                          "-o", str(tmp_path / "tt.lhe")], capture_output=True, text=True, env=env, cwd=tmp_path,
+                         timeout=900)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "compiling" in run.stderr and run.stderr.index("compiling") < run.stderr.index("VEGAS")
+    assert "unweighting efficiency" in run.stdout
