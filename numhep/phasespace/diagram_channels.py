@@ -209,15 +209,24 @@ class ChannelMap:
             s, g = tape.kernel(_inv.breit_wigner_map, [z, prop.mass, prop.width, lo, hi], per_event, (0, 3, 4))
             return s, g
         nu = 0.0 if prop is None else self.nu
-        m2 = 0.0 if prop is None else prop.mass**2
-        pole = tape.minimum(np.full(n, m2), tape.sub(lo, tape.mul(POLE_OFFSET, tape.sub(hi, lo))))
+        pole = self._pole(tape, n, prop, lo, hi)
         s, g = tape.kernel(_inv.power_law_map, [z, 0.0, nu, tape.sub(lo, pole), tape.sub(hi, pole)], per_event,
                            (0, 3, 4))
         return tape.add(s, pole), g
 
-    def _siblings(self, tape, nodes, sqrt_parent, u, cursor, gs):
-        """Invariants of sibling nodes inside a parent of mass sqrt_parent (sequential bounds)."""
-        n = _events(u)
+    @staticmethod
+    def _pole(tape, n, prop, lo, hi):
+        """Where a power-law map puts its pole: the propagator's m^2 (0 without one), moved
+        ``POLE_OFFSET`` of the range below ``lo`` when it would lie inside [lo, hi]."""
+        m2 = 0.0 if prop is None else prop.mass**2
+        return tape.minimum(np.full(n, m2), tape.sub(lo, tape.mul(POLE_OFFSET, tape.sub(hi, lo))))
+
+    def _siblings(self, tape, nodes, sqrt_parent, invariant_in):
+        """Invariants of sibling nodes inside a parent of mass sqrt_parent, with sequential
+        bounds: node i lies in [m_i^2, (sqrt_parent - sum of the earlier roots - the later
+        minima)^2].  ``invariant_in(node, lo, hi)`` gives a node's invariant within its bounds
+        (drawn from the numbers going forward, read from the momenta going back)."""
+        n = _events(sqrt_parent)
         out = []
         rest = sum(self.min_mass(nd.final) for nd in nodes)
         used = np.zeros(n)
@@ -228,14 +237,33 @@ class ChannelMap:
                 s = np.full(n, self.masses[next(iter(nd.final))] ** 2)
             else:
                 hi = tape.square(tape.maximum(tape.sub(tape.sub(sqrt_parent, used), rest), mn))
-                kind = "invariant massive" if nd.prop is not None and nd.prop.mass > 0 else "invariant massless"
-                z = self._numbers(tape, u, cursor[0], 1, kind, np.full(n, mn * mn), hi)
-                s, g = self._invariant(tape, nd.prop, z, np.full(n, mn * mn), hi)
-                cursor[0] += 1
-                gs.append(g)
+                s = invariant_in(nd, np.full(n, mn * mn), hi)
             out.append(s)
             used = tape.add(used, tape.sqrt(s))
         return out
+
+    def _drawn_invariants(self, tape, u, cursor, gs):
+        """``invariant_in`` of :meth:`_siblings` going forward: each node's invariant from its number."""
+
+        def invariant_in(nd, lo, hi):
+            kind = "invariant massive" if nd.prop is not None and nd.prop.mass > 0 else "invariant massless"
+            z = self._numbers(tape, u, cursor[0], 1, kind, lo, hi)
+            s, g = self._invariant(tape, nd.prop, z, lo, hi)
+            cursor[0] += 1
+            gs.append(g)
+            return s
+
+        return invariant_in
+
+    def _pseudo_bounds(self, tape, s_blob, s_outer, j):
+        """[lo, hi] of the pseudo-particle of blobs 0..j-1 inside the one of blobs 0..j (s_outer)."""
+        masses = np.zeros(_events(s_outer))
+        for i in range(j):
+            masses = tape.add(masses, tape.sqrt(s_blob[i]))
+        inner = frozenset().union(*[self.blobs[i].final for i in range(j)])
+        lo = tape.square(tape.maximum(masses, self.min_mass(inner)))
+        hi = tape.square(tape.maximum(tape.sub(tape.sqrt(s_outer), tape.sqrt(s_blob[j])), tape.sqrt(lo)))
+        return lo, hi
 
     def _decay(self, tape, node, p, s_node, u, cursor, gs, final):
         kids = node.children
@@ -244,7 +272,7 @@ class ChannelMap:
             return
         if len(kids) > 2:  # 1 -> k vertex: a flat pseudo-particle for the first k - 1
             kids = [_Node(frozenset().union(*[c.final for c in kids[:-1]]), None, kids[:-1]), kids[-1]]
-        s1, s2 = self._siblings(tape, kids, tape.sqrt(s_node), u, cursor, gs)
+        s1, s2 = self._siblings(tape, kids, tape.sqrt(s_node), self._drawn_invariants(tape, u, cursor, gs))
         n = _events(u)
         z = self._numbers(tape, u, cursor[0], 2, "decay", s_node)
         k1, k2, g = tape.kernel(_decay.two_body_decay, [p, s1, s2, z],
@@ -438,30 +466,22 @@ class ChannelMap:
         if prop is not None and prop.width > 0.0:
             return tape.kernel(_inv.breit_wigner_map_inverse, [s, prop.mass, prop.width, lo, hi], shapes, (0, 3, 4))
         nu = 0.0 if prop is None else self.nu
-        m2 = 0.0 if prop is None else prop.mass**2
-        pole = tape.minimum(np.full(n, m2), tape.sub(lo, tape.mul(tape.sub(hi, lo), POLE_OFFSET)))
+        pole = self._pole(tape, n, prop, lo, hi)
         return tape.kernel(_inv.power_law_map_inverse,
                            [tape.sub(s, pole), 0.0, nu, tape.sub(lo, pole), tape.sub(hi, pole)], shapes, (0, 3, 4))
 
-    def _siblings_inverse(self, tape, nodes, sqrt_parent, invariant, parts, gs):
-        n = _events(sqrt_parent)
-        out = []
-        rest = sum(self.min_mass(nd.final) for nd in nodes)
-        used = np.zeros(n)
-        for nd in nodes:
-            mn = self.min_mass(nd.final)
-            rest -= mn
-            if not nd.children:
-                s = np.full(n, self.masses[next(iter(nd.final))] ** 2)
-            else:
-                s = invariant(nd.final)
-                hi = tape.square(tape.maximum(tape.sub(tape.sub(sqrt_parent, used), rest), mn))
-                z, g = self._invariant_inverse(tape, nd.prop, s, np.full(n, mn * mn), hi)
-                parts.append(z)
-                gs.append(g)
-            out.append(s)
-            used = tape.add(used, tape.sqrt(s))
-        return out
+    def _read_invariants(self, tape, invariant, parts, gs):
+        """``invariant_in`` of :meth:`_siblings` going back: each node's invariant from the
+        momenta, and the number that gives it."""
+
+        def invariant_in(nd, lo, hi):
+            s = invariant(nd.final)
+            z, g = self._invariant_inverse(tape, nd.prop, s, lo, hi)
+            parts.append(z)
+            gs.append(g)
+            return s
+
+        return invariant_in
 
     def _decay_inverse(self, tape, node, s_node, momentum, invariant, parts, gs):
         kids = node.children
@@ -469,7 +489,7 @@ class ChannelMap:
             return
         if len(kids) > 2:
             kids = [_Node(frozenset().union(*[c.final for c in kids[:-1]]), None, kids[:-1]), kids[-1]]
-        s1, s2 = self._siblings_inverse(tape, kids, tape.sqrt(s_node), invariant, parts, gs)
+        s1, s2 = self._siblings(tape, kids, tape.sqrt(s_node), self._read_invariants(tape, invariant, parts, gs))
         n = _events(s_node)
         z, g = tape.kernel(_decay.two_body_decay_inverse, [momentum(kids[0].final), momentum(kids[1].final)],
                            (((n, 2), np.float64), ((n,), np.float64)), (0, 1))
@@ -482,16 +502,11 @@ class ChannelMap:
         blobs = self.blobs
         k = len(blobs)
         n = _events(pa)
-        s_blob = self._siblings_inverse(tape, blobs, tape.sqrt(shat), invariant, parts, gs)
+        s_blob = self._siblings(tape, blobs, tape.sqrt(shat), self._read_invariants(tape, invariant, parts, gs))
         s_pseudo = {k: shat}
         for j in range(k - 1, 1, -1):
-            inner = frozenset().union(*[blobs[i].final for i in range(j)])
-            masses = np.zeros(n)
-            for i in range(j):
-                masses = tape.add(masses, tape.sqrt(s_blob[i]))
-            lo = tape.square(tape.maximum(masses, self.min_mass(inner)))
-            hi = tape.square(tape.maximum(tape.sub(tape.sqrt(s_pseudo[j + 1]), tape.sqrt(s_blob[j])), tape.sqrt(lo)))
-            s_pseudo[j] = invariant(inner)
+            lo, hi = self._pseudo_bounds(tape, s_blob, s_pseudo[j + 1], j)
+            s_pseudo[j] = invariant(frozenset().union(*[blobs[i].final for i in range(j)]))
             z, g = self._invariant_inverse(tape, None, s_pseudo[j], lo, hi)
             parts.append(z)
             gs.append(g)
@@ -513,16 +528,11 @@ class ChannelMap:
         blobs = self.blobs
         k = len(blobs)
         n = _events(u)
-        s_blob = self._siblings(tape, blobs, rs, u, cursor, gs)
+        s_blob = self._siblings(tape, blobs, rs, self._drawn_invariants(tape, u, cursor, gs))
         # pseudo-particles P_j = blobs 1..j for j = k-1 .. 2, each inside P_{j+1}
         s_pseudo = {k: tape.square(rs)}
         for j in range(k - 1, 1, -1):
-            inner = frozenset().union(*[blobs[i].final for i in range(j)])
-            masses = np.zeros(n)
-            for i in range(j):
-                masses = tape.add(masses, tape.sqrt(s_blob[i]))
-            lo = tape.square(tape.maximum(masses, self.min_mass(inner)))
-            hi = tape.square(tape.maximum(tape.sub(tape.sqrt(s_pseudo[j + 1]), tape.sqrt(s_blob[j])), tape.sqrt(lo)))
+            lo, hi = self._pseudo_bounds(tape, s_blob, s_pseudo[j + 1], j)
             z = self._numbers(tape, u, cursor[0], 1, "pseudo", lo, hi)
             s, g = self._invariant(tape, None, z, lo, hi)
             cursor[0] += 1
