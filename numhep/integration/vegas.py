@@ -233,7 +233,8 @@ def _vegas_batch(f, edges, alloc, per_dim, entropy, iteration, start, stop):
     """Points [start, stop) of an iteration (in the order of their hypercubes), their weights
     f * jacobian and what they add to the per-cube sums and the grid's per-bin sums."""
     count, dims = alloc.size, edges.shape[0]
-    cube = np.repeat(np.arange(count), alloc)[start:stop]
+    # the hypercube of each of the batch's points (points are numbered cube by cube)
+    cube = np.searchsorted(np.cumsum(alloc), np.arange(start, stop), side="right")
     rng = task_rng(entropy, _VEGAS_STREAM, iteration, start)
     u = rng.random((cube.size, dims))
     if per_dim > 1:
