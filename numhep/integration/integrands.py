@@ -578,14 +578,17 @@ class Integrand:
         base = w_ps / flux * GEV2_TO_PB
         parts = []
         d_params = []
+        on_device = self.device == "cuda" and not want_derivatives
+        if on_device:  # one copy of the momenta to the device for every subprocess
+            cupy = arrays_module("cupy")
+            p_device = cupy.asarray(p)
         for k, sp in enumerate(self.group.subprocesses):
             if want_derivatives:
                 m2, grads = sp.me(p, params or None, grad=("p", *param_names))
                 dm2 = grads["p"]
                 d_params.append({name: grads[name] for name in param_names})
-            elif self.device == "cuda":
-                cupy = arrays_module("cupy")
-                m2, dm2 = cupy.asnumpy(sp.me(cupy.asarray(p), params or None)), None
+            elif on_device:
+                m2, dm2 = cupy.asnumpy(sp.me(p_device, params or None)), None
             else:
                 m2, dm2 = sp.me(p, params or None), None
             power = self.qcd_powers[k] if self.alpha_s is not None else 0
