@@ -176,6 +176,12 @@ def test_cli_generate_with_diagram_channels(tmp_path, capsys):
     assert numhep.events.files.count_lhe_events(lhe) == 100
 
 
+def _collider(text, hadronic):
+    """(group, s_lab, the luminosity bounds) of a map test: 13 TeV with x, or 1 TeV fixed."""
+    kw = dict(tau_min=0.01, tau_max=1.0) if hadronic else {}
+    return as_group(text, "sm"), 13000.0**2 if hadronic else 1000.0**2, kw
+
+
 @pytest.mark.parametrize("text,hadronic", [("e+ e- > u u~ g g", False), ("g g > t t~ g", True),
                                            ("u d~ > w+ w+ w-", False)])
 def test_channel_maps_reverse_sweep_against_finite_differences(text, hadronic):
@@ -212,9 +218,7 @@ def test_a_whole_channel_map_passes_torch_gradcheck(text, hadronic):
     """A channel map on torch tensors is one autograd operation whose backward pass is the
     reverse sweep through every block's adjoint: torch.autograd.gradcheck of x, p and w."""
     torch = pytest.importorskip("torch")
-    group = as_group(text, "sm")
-    s = 13000.0**2 if hadronic else 1000.0**2
-    kw = dict(tau_min=0.01, tau_max=1.0) if hadronic else {}
+    group, s, kw = _collider(text, hadronic)
     for channel in diagram_channels(group)[:3]:
         cm = ChannelMap(channel.topology, np.array(group.masses[2:]), hadronic)
         u = torch.tensor(np.random.default_rng(5).uniform(0.1, 0.9, (2, cm.dim)), requires_grad=True)
@@ -235,9 +239,7 @@ def test_a_whole_channel_map_passes_torch_gradcheck(text, hadronic):
 def test_channel_maps_invert_exactly(text, hadronic):
     """u -> momenta -> u through every block's inverse kernel, with the same weight, for every
     channel (s-channel decays, t-channel chains, resonances, massive and massless legs)."""
-    group = as_group(text, "sm")
-    s = 13000.0**2 if hadronic else 1000.0**2
-    kw = dict(tau_min=0.01, tau_max=1.0) if hadronic else {}
+    group, s, kw = _collider(text, hadronic)
     for channel in diagram_channels(group):
         cm = ChannelMap(channel.topology, np.array(group.masses[2:]), hadronic)
         u = np.random.default_rng(1).uniform(0.05, 0.95, (20, cm.dim))
@@ -257,9 +259,7 @@ def test_the_inverse_of_a_channel_map_passes_torch_gradcheck(text, hadronic):
     """The inverse on torch tensors (momenta and x in, u and the weight out) is one autograd
     operation whose backward pass runs the inverse kernels' adjoints: gradcheck in p and x."""
     torch = pytest.importorskip("torch")
-    group = as_group(text, "sm")
-    s = 13000.0**2 if hadronic else 1000.0**2
-    kw = dict(tau_min=0.01, tau_max=1.0) if hadronic else {}
+    group, s, kw = _collider(text, hadronic)
     for channel in diagram_channels(group)[:3]:
         cm = ChannelMap(channel.topology, np.array(group.masses[2:]), hadronic)
         u = np.random.default_rng(7).uniform(0.2, 0.8, (2, cm.dim))

@@ -30,6 +30,19 @@ def client():
     cluster.close()
 
 
+def _record_submissions(monkeypatch) -> list:
+    """The keys of the tasks the client submits from now on (a task's own key names its stored result)."""
+    submitted = []
+    submit = distributed.Client.submit
+
+    def recording_submit(self, fn, *args, **kwargs):
+        submitted.append(args[0])
+        return submit(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(distributed.Client, "submit", recording_submit)
+    return submitted
+
+
 def _events(path):
     return path.read_text().split("</init>")[1]
 
@@ -95,14 +108,7 @@ def test_a_killed_client_resumes_without_running_finished_batches(client, tmp_pa
     monkeypatch.setattr(event_files.LHEWriter, "write", original)
     time.sleep(0.5)  # batches that were running when the client died finish on the workers
     finished = {p.stem for p in tmp_path.glob("cut.lhe.parts-*/*.npz")}
-    submitted = []
-    submit = distributed.Client.submit
-
-    def recording_submit(self, fn, *args, **kwargs):
-        submitted.append(args[0])  # the task's own key, which names its stored result
-        return submit(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(distributed.Client, "submit", recording_submit)
+    submitted = _record_submissions(monkeypatch)
     numhep.generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, client=client, **opts)
     assert not finished & set(submitted), "a batch finished before the kill ran again"
     assert submitted and _events(lhe) == _events(tmp_path / "ref.lhe")
@@ -118,14 +124,7 @@ def test_stored_task_results_are_read_not_recomputed(client, tmp_path, monkeypat
     first = runner.map(square, (10,), [(k,) for k in range(6)], keys, store=tmp_path)
     assert [float(r["value"]) for r in first] == [10.0 + k * k for k in range(6)]
     (tmp_path / "sq-2.npz").unlink()
-    submitted = []
-    submit = distributed.Client.submit
-
-    def recording_submit(self, fn, *args, **kwargs):
-        submitted.append(args[0])  # the task's own key, which names its stored result
-        return submit(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(distributed.Client, "submit", recording_submit)
+    submitted = _record_submissions(monkeypatch)
     again = runner.map(square, (10,), [(k,) for k in range(6)], keys, store=tmp_path)
     assert submitted == ["sq-2"] and [float(r["value"]) for r in again] == [10.0 + k * k for k in range(6)]
 
