@@ -51,7 +51,7 @@ class Op:
     return the single output itself)."""
 
     def __init__(self, forward, vjp, *, signature, differentiable, n_outputs, result=tuple, linearize=None,
-                 constant_outputs=(), name=None, doc=None):
+                 constant_outputs=(), shared=(), name=None, doc=None):
         self.forward = forward
         self._vjp = vjp
         self._linearize = linearize
@@ -63,6 +63,7 @@ class Op:
             raise ValueError(f"op {name}: differentiable arguments {sorted(unknown)} are not in its signature")
         self.n_outputs = n_outputs
         self.constant_outputs = tuple(constant_outputs)
+        self.shared = tuple(shared)
         self.result = result
         self.__name__ = name or signature.__name__.lstrip("_")
         self.__doc__ = doc or signature.__doc__
@@ -96,8 +97,11 @@ class Op:
 
     def data(self, bound):
         """The differentiable arguments: the events' data, whose array library decides where
-        the operation runs (tables, masses and other settings may stay numpy or lists)."""
-        return [bound.arguments[name] for name in self.differentiable]
+        the operation runs (tables, masses and other settings may stay numpy or lists).  An
+        argument in ``shared`` (one value for all events, such as the masses) decides it only
+        as a torch tensor, so numpy masses go with events on a device."""
+        return [bound.arguments[name] for name in self.differentiable
+                if name not in self.shared or arrays.kind(bound.arguments[name]) == "torch"]
 
     def linearize(self, xp, bound):
         """(outputs, pullback) at the bound arguments."""
@@ -120,7 +124,7 @@ class Op:
         return self._vjp(xp, *bound.args, *cotangents, **bound.kwargs)
 
 
-def kernel_op(kernel, *, signature, outputs, shapes, differentiable, scratch=None, result=tuple):
+def kernel_op(kernel, *, signature, outputs, shapes, differentiable, scratch=None, result=tuple, per_event=()):
     """Register a kernel and its adjoint as an :class:`Op`.
 
     ``signature(xp, *public args)`` checks the caller's arguments and returns the kernel's
@@ -131,7 +135,9 @@ def kernel_op(kernel, *, signature, outputs, shapes, differentiable, scratch=Non
     scratch arrays.  The kernel is called as ``kernel(*inputs, *outputs)`` and its adjoint as
     ``kernel.vjp(*inputs, *output cotangents, *scratch, *input cotangents)``, the input
     cotangents in the order of ``differentiable``: the calling convention of numhep's
-    kernels (:mod:`numhep.kernels._target`)."""
+    kernels (:mod:`numhep.kernels._target`).  A differentiable input in ``per_event`` is
+    shared by all events (a list of masses, say) and gets one cotangent per event, shaped
+    (n_events, *its shape), as the gradient convention asks; the kernel writes row i of it."""
     names = tuple(f"grad_{name}" for name in outputs)
 
     def forward(xp, *args, **kwargs):
@@ -143,11 +149,14 @@ def kernel_op(kernel, *, signature, outputs, shapes, differentiable, scratch=Non
         inputs, grads = signature(xp, *args[:n_args], **kwargs)
         cotangents = tuple(_cotangent(c, shape, name, xp)
                            for c, (shape, _), name in zip(args[n_args:], shapes(inputs), names))
-        return call_vjp(kernel, xp, inputs, cotangents, [grads[name] for name in differentiable],
-                        scratch(inputs) if scratch else ())
+        positions = [grads[name] for name in differentiable]
+        n = shapes(inputs)[0][0][0]
+        result_shapes = [(n, *inputs[k].shape) if name in per_event else None
+                         for name, k in zip(differentiable, positions)]
+        return call_vjp(kernel, xp, inputs, cotangents, positions, scratch(inputs) if scratch else (), result_shapes)
 
     return Op(forward, vjp, signature=signature, differentiable=differentiable, n_outputs=len(names),
-              result=result, name=signature.__name__.lstrip("_"))
+              result=result, shared=per_event, name=signature.__name__.lstrip("_"))
 
 
 def call_kernel(kernel, xp, inputs, shapes):
@@ -157,12 +166,15 @@ def call_kernel(kernel, xp, inputs, shapes):
     return outs
 
 
-def call_vjp(kernel, xp, inputs, cotangents, positions, scratch=()):
+def call_vjp(kernel, xp, inputs, cotangents, positions, scratch=(), result_shapes=None):
     """``kernel.vjp(*inputs, *output cotangents, *scratch, *input cotangents)``, numhep's
     calling convention (:mod:`numhep.kernels._target`): the cotangents of the inputs at
-    ``positions``, in that order."""
+    ``positions``, in that order, shaped like their inputs unless ``result_shapes`` gives a
+    shape (None keeps the input's)."""
     work = tuple(xp.empty(shape, dtype=dtype) for shape, dtype in scratch)
-    results = tuple(xp.empty_like(inputs[k]) for k in positions)
+    result_shapes = result_shapes or [None] * len(positions)
+    results = tuple(xp.empty_like(inputs[k]) if shape is None else xp.empty(shape, dtype=inputs[k].dtype)
+                    for k, shape in zip(positions, result_shapes))
     kernel.vjp(*inputs, *cotangents, *work, *results)
     return results
 

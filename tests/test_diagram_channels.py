@@ -289,3 +289,15 @@ def test_propagator_weights_adjoint():
               lambda args, cot: propagator_weights_vjp(channels, args[0], args[1],
                                                        propagator_weights(channels, *args), cot[0]),
               [np.ascontiguousarray(p[:, 2:]), np.ascontiguousarray(p[:, 0])], step=1e-5)
+
+
+def test_diagram_weights_adjoint():
+    # the single-diagram-enhanced weights |A_d|^2: one reverse sweep of the amplitude tape per diagram
+    from kernel_checks import check_vjp
+
+    from numhep.amplitudes.lookup import resolve
+
+    proc = resolve("e+ e- > u u~ g g", numhep.model("sm"))
+    p, _ = numhep.rambo(4, 1000.0, proc.masses, seed=3)
+    check_vjp(lambda q: (proc.diagram_weights(q),), lambda args, cot: (proc.diagram_weights_vjp(args[0], cot[0]),),
+              [p], step=2e-6, rtol=1e-5)

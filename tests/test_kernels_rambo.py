@@ -109,10 +109,31 @@ def test_rambo_on_diet_vjp_against_finite_differences(rng):
         def vjp(inputs, cot):
             gu, gs = np.empty_like(inputs[0]), np.empty(len(inputs[0]))
             scratch = np.empty((len(inputs[0]), n, 9))
-            KD.rambo_on_diet.vjp.cpu(inputs[0], inputs[1], masses, cot[0], cot[1], scratch, gu, gs)
+            gm = np.empty((len(inputs[0]), n))
+            KD.rambo_on_diet.vjp.cpu(inputs[0], inputs[1], masses, cot[0], cot[1], scratch, gu, gs, gm)
             return gu, gs
 
         check_vjp(f, vjp, [u, rs], step=1e-7)
+
+
+def test_rambo_on_diet_mass_cotangents_against_finite_differences(rng):
+    """d(momenta, weight)/d(each final-state mass) at fixed u, one row per event."""
+    for masses in ([173.0, 173.0], [173.0, 80.4, 3.0, 4.7], [10.0, 20.0, 5.0], [1.0, 2.0, 3.0, 4.0, 5.0]):
+        m = np.array(masses)
+        k = len(m)
+        u = rng.uniform(0.05, 0.95, size=(6, 3 * k - 4))
+        gp, gw = rng.normal(size=(6, k, 4)), rng.normal(size=6)
+        g_mass = numhep.rambo_on_diet.vjp(u, 900.0, m, gp, gw)[2]
+        assert g_mass.shape == (6, k)
+        for l in range(k):
+            h = 1e-6 * m[l]
+            up, down = m.copy(), m.copy()
+            up[l] += h
+            down[l] -= h
+            a, b = numhep.rambo_on_diet(u, 900.0, up), numhep.rambo_on_diet(u, 900.0, down)
+            fd = (((a.momenta - b.momenta) * gp).sum(axis=(1, 2)) + (a.weight - b.weight) * gw) / (2 * h)
+            scale = np.abs(gp).sum(axis=(1, 2)) + np.abs(gw * a.weight) / m[l]
+            np.testing.assert_allclose(g_mass[:, l], fd, rtol=0, atol=1e-6 * scale.max())
 
 
 def test_rambo_on_diet_inverse_vjp_against_finite_differences(rng):
@@ -188,7 +209,8 @@ def test_cuda_builds_match_cpu(rng):
         KD.rambo_on_diet_inverse.vjp, [p, masses, u, w, np.zeros((3, 3, 13))], [np.empty((3, 3, 4))]
     )
     check_cuda_matches_cpu(
-        KD.rambo_on_diet.vjp, [u, rs, masses, p, w, np.zeros((3, 3, 9))], [np.empty((3, 5)), np.empty(3)]
+        KD.rambo_on_diet.vjp, [u, rs, masses, p, w, np.zeros((3, 3, 9))],
+        [np.empty((3, 5)), np.empty(3), np.empty((3, 3))]
     )
     r = rng.uniform(size=(3, 3, 4))
     p, w = check_cuda_matches_cpu(KR.rambo, [r, rs, masses], [np.empty((3, 3, 4)), np.empty(3)])

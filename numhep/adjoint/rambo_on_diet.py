@@ -9,7 +9,10 @@ walks the steps backwards:
   |p*| = sqrt(lambda(M_j^2, M_{j+1}^2, m_j^2))/(2 M_j)
 and finally the mass chain K_{j+1} = sqrt(x_j) K_j, M_j = K_j + sum_{l>=j} m_l,
 x_j(u_j) with dx/du = 1/(k (k+1) x^(k-1) (1-x)).  ln w is differentiated term
-by term alongside (cotangent gl = gweight * w).  Also returns d/d sqrt(s).
+by term alongside (cotangent gl = gweight * w).  Also returns d/d sqrt(s) and, per event,
+d/d(each final-state mass) at fixed u: the masses enter through E = sqrt(|p*|^2 + m_j^2),
+|p*|(M_j, m_j, M_{j+1}), M_{j+1} = K_{j+1} + sum_{l>j} m_l, M_{n-1} = m_{n-1} and
+K_0 = sqrt s - sum_l m_l.
 """
 
 import math
@@ -23,7 +26,8 @@ from numhep.kernels.rambo_on_diet import mass_jacobian, next_mass, rest_frame_mo
 
 @device
 def two_body_momentum_vjp(m, m1, m2, g):
-    """(d|p*|/dm, d|p*|/dm1) * g for |p*| = sqrt(lambda)/(2 m)."""
+    """(d|p*|/dm, d|p*|/dm1, d|p*|/dm2) * g for |p*| = sqrt(lambda)/(2 m), with
+    lambda = a b, a = m^2 - (m1 + m2)^2, b = m^2 - (m1 - m2)^2."""
     a = m * m - (m1 + m2) ** 2
     b = m * m - (m1 - m2) ** 2
     lam = a * b
@@ -31,7 +35,9 @@ def two_body_momentum_vjp(m, m1, m2, g):
     ps = sl / (2.0 * m)
     dl_dm = 2.0 * m * (a + b)
     dl_dm1 = -2.0 * (m1 + m2) * b - 2.0 * (m1 - m2) * a
-    return g * (dl_dm / (4.0 * m * sl) - ps / m), g * dl_dm1 / (4.0 * m * sl)
+    dl_dm2 = -2.0 * (m1 + m2) * b + 2.0 * (m1 - m2) * a
+    c = g / (4.0 * m * sl)
+    return g * (dl_dm / (4.0 * m * sl) - ps / m), c * dl_dm1, c * dl_dm2
 
 
 @device(inline=True)
@@ -46,7 +52,7 @@ def store_frame(scratch, i, j, q0, qx, qy, qz, mj, kj):
 
 
 @adjoint_of(fwd.rambo_on_diet)
-def rambo_on_diet_vjp(i, u, sqrt_s, masses, gp, gweight, scratch, gu, gsqrt_s):
+def rambo_on_diet_vjp(i, u, sqrt_s, masses, gp, gweight, scratch, gu, gsqrt_s, gmasses):
     n = masses.shape[0]
     w = sqrt_s[i]
     msum = 0.0
@@ -82,6 +88,8 @@ def rambo_on_diet_vjp(i, u, sqrt_s, masses, gp, gweight, scratch, gu, gsqrt_s):
     gl = gweight[i] * math.exp(logw)
     for j in range(n - 2):
         gu[i, j] = 0.0
+    for j in range(n):
+        gmasses[i, j] = 0.0
     # reverse sweep over the decay steps
     g0, g1, g2, g3 = gp[i, n - 1, 0], gp[i, n - 1, 1], gp[i, n - 1, 2], gp[i, n - 1, 3]
     for j in range(n - 2, -1, -1):
@@ -99,9 +107,10 @@ def rambo_on_diet_vjp(i, u, sqrt_s, masses, gp, gweight, scratch, gu, gsqrt_s):
         gphi = ps * s * (-v[1] * sp + v[2] * cp)
         gu[i, n - 2 + 2 * j] = 2.0 * gc
         gu[i, n - 1 + 2 * j] = 2.0 * math.pi * gphi
-        dm, dmn = two_body_momentum_vjp(mj, mn, masses[j], gps)
+        dm, dmn, dmj = two_body_momentum_vjp(mj, mn, masses[j], gps)
         scratch[i, j, 7] += v[8] + dm - gl / mj
         scratch[i, j + 1, 7] += dmn
+        gmasses[i, j] += dmj + v[0] * masses[j] / e
         g0 += v[4]
         g1 += v[5]
         g2 += v[6]
@@ -117,11 +126,17 @@ def rambo_on_diet_vjp(i, u, sqrt_s, masses, gp, gweight, scratch, gu, gsqrt_s):
         mn = scratch[i, j + 1, 4]
         # ln w term of this mass step
         scratch[i, j + 1, 7] += gl / mn
+        # M_{j+1} = K_{j+1} + sum_{l>j} m_l
+        for l in range(j + 1, n):
+            gmasses[i, l] += scratch[i, j + 1, 7]
         gkn = scratch[i, j + 1, 8] + scratch[i, j + 1, 7] - gl / kn
         scratch[i, j, 8] += 2.0 * gl / kp + gkn * math.sqrt(x)
         gx = gl * (-(k - 1.0) / x + 1.0 / (1.0 - x)) + gkn * kp / (2.0 * math.sqrt(x))
         gu[i, j] = gx / (k * (k + 1.0) * x ** (k - 1) * (1.0 - x))
-    # K_0 = sqrt s - sum m and M_0 = sqrt s
+    # M_{n-1} = m_{n-1}; K_0 = sqrt s - sum m and M_0 = sqrt s
+    gmasses[i, n - 1] += scratch[i, n - 1, 7]
+    for l in range(n):
+        gmasses[i, l] -= scratch[i, 0, 8]
     gsqrt_s[i] = gw + scratch[i, 0, 7] + scratch[i, 0, 8]
 
 
@@ -208,7 +223,7 @@ def rambo_on_diet_inverse_vjp(i, p, masses, gu, gweight, scratch, gp):
         scratch[i, j, 11] -= v[6]
         scratch[i, j, 12] -= v[7]
         ps = two_body_momentum(mj, masses[j], mn)
-        dm, dmn = two_body_momentum_vjp(mj, mn, masses[j], gl / ps)
+        dm, dmn, _ = two_body_momentum_vjp(mj, mn, masses[j], gl / ps)
         scratch[i, j, 7] += v[8] + dm - gl / mj
         if j < n - 2:
             scratch[i, j + 1, 7] += dmn

@@ -157,8 +157,8 @@ class CompiledProcess(Process):
     def diagram_weights(self, p, params=None):
         """(n, n_diagrams) helicity-summed |A_d|^2 of each diagram alone, for single-diagram
         enhanced channel weights (Heimel, PhD thesis, Heidelberg 2024, Eq. 2.56).  They are a
-        partition heuristic, not a physical quantity, and have no adjoint: channel weights are
-        held fixed under differentiation."""
+        partition heuristic, not a physical quantity; :meth:`diagram_weights_vjp` is their
+        adjoint in the momenta."""
         p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
         ops, couplings, reals, helicities = self.program_arrays(params)[:4]
         nd = self.n_diagrams
@@ -170,6 +170,38 @@ class CompiledProcess(Process):
             _tape.tape_diagram_weights(p[start:stop], ops, couplings, reals, helicities, *ident, w, k, amp,
                                        out[start:stop])
         return out
+
+    def diagram_weights_vjp(self, p, g, params=None):
+        """(n, legs, 4) d/dp of sum_d g[:, d] |A_d|^2 (g: (n, n_diagrams)), the adjoint of
+        :meth:`diagram_weights`.  |A_d|^2 summed over helicities is the tape's |M|^2 with
+        diagram d alone in its own colour flow, colour matrix e_d e_d^T and no averaging
+        factor, so each diagram with a non-zero cotangent costs one reverse sweep of the
+        amplitude tape."""
+        p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
+        g = np.asarray(g, dtype=np.float64)
+        nd = self.n_diagrams
+        if g.shape != (p.shape[0], nd):
+            raise ValueError(f"g: expected shape {(p.shape[0], nd)}, got {g.shape}")
+        ops, couplings, reals, helicities = self.program_arrays(params)[:4]
+        reals = reals.copy()
+        reals[0] = 1.0  # the averaging factor: diagram weights carry none
+        ident = (np.arange(nd + 1, dtype=np.int64), np.arange(nd, dtype=np.int64), np.ones(nd, dtype=complex))
+        colour = np.zeros(nd * nd, dtype=self.program.colour.dtype)
+        gp = np.zeros_like(p)
+        chunk = runtime.events_per_chunk(self.program, grad=True)
+        for d in np.nonzero(np.any(g != 0.0, axis=0))[0]:
+            colour[:] = 0.0
+            colour[d * nd + d] = 1.0
+            for start, stop in arrays.event_ranges(p.shape[0], chunk):
+                m = stop - start
+                ws = [np.empty(shape, kind) for shape, kind in _tape.workspace_shapes(m, self.program.n_slots, nd,
+                                                                                      grad=True)]
+                part = np.empty((m, p.shape[1], 4))
+                _tape.tape_me.vjp(p[start:stop], ops, couplings, reals, helicities, colour, *ident,
+                                  np.ascontiguousarray(g[start:stop, d]), *ws, np.empty((m, 0, 4), complex),
+                                  np.empty((m, 0)), np.empty(m), part)
+                gp[start:stop] += part
+        return gp
 
     def colour_correlations(self, p, params=None):
         """(n, legs, legs) colour-correlated |M|^2: <M|T_a.T_b|M> off the diagonal and

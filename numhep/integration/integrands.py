@@ -161,11 +161,8 @@ class Integrand:
             raise ValueError(f"sqrt_s: {sqrt_s} GeV is below the threshold of {self.group.text!r} ({threshold} GeV)")
         self.hadronic = pdf is not None
         if self.hadronic:
-            lo, hi = self.cuts.s_hat_range(self.final_pdgs, self.final_masses)
-            s = self.sqrt_s**2
-            # a strictly positive lower bound: massless final states need a cut on s_hat
-            self.tau_min = max(lo, 1e-12 * s) / s
-            self.tau_max = min(hi / s, 1.0)
+            lo = self.cuts.s_hat_range(self.final_pdgs, self.final_masses)[0]
+            self.tau_min, self.tau_max = self._tau_range(self.final_masses)
             if lo <= 0.0:
                 raise ValueError(
                     f"integrand: {self.group.text!r} has a massless final state; give a cut that bounds "
@@ -220,19 +217,52 @@ class Integrand:
     def n_channels(self) -> int:
         return len(self.channels) if self.channels is not None else 1
 
-    def _flat_points(self, u):
+    def _tau_range(self, final_masses):
+        """(tau_min, tau_max) of the luminosity map: the partonic s allowed by the final-state
+        masses and the cuts, over s; a strictly positive lower bound (massless final states
+        need a cut on s_hat)."""
+        lo, hi = self.cuts.s_hat_range(self.final_pdgs, final_masses)
+        s = self.sqrt_s**2
+        return max(lo, 1e-12 * s) / s, min(hi / s, 1.0)
+
+    def _tau_bounds(self, final_masses):
+        """The luminosity map's (tau_min, tau_max) for a call with these final-state masses:
+        the integrand's own unless the masses moved."""
+        if tuple(final_masses) == tuple(self.final_masses):
+            return self.tau_min, self.tau_max
+        return self._tau_range(final_masses)
+
+    def _tau_min_slopes(self, final_masses):
+        """d tau_min / d(each final-state mass).  The bound is piecewise quadratic in the masses
+        (sums of masses and pair bounds, squared, under max), so a central difference is exact
+        to rounding away from the kinks where two bounds meet."""
+        m = np.asarray(final_masses, dtype=np.float64)
+        slopes = np.zeros(m.size)
+        for l in range(m.size):
+            h = 1e-4 * max(m[l], 1.0)
+            up, down = m.copy(), m.copy()
+            up[l] += h
+            down[l] = max(m[l] - h, 0.0)
+            slopes[l] = (self._tau_range(up)[0] - self._tau_range(down)[0]) / (up[l] - down[l])
+        return slopes
+
+    def _flat_points(self, u, masses=None):
         """Flat phase space by RAMBO on diet: (x, partonic momenta, phase-space weight for
         dx1 dx2 dPhi_n or dPhi_n, ok, pullback).  ``ok`` marks the points inside the physical
         region: a point on its boundary (s_hat at the threshold) is mapped at a valid s_hat
-        instead and gets weight 0.  ``pullback(g_p, g_x, g_w)`` gives d/du of
-        <g_p, p> + <g_x, x> + <g_w, w> through the maps' adjoints."""
+        instead and gets weight 0.  ``masses`` are the legs' masses of this call (the
+        integrand's by default; only final-state ones may differ).  ``pullback(g_p, g_x, g_w)``
+        gives (d/du, d/d(final-state masses) per event) of <g_p, p> + <g_x, x> + <g_w, w>
+        through the maps' adjoints, the masses moving the luminosity map's threshold too."""
         n = u.shape[0]
-        masses = self.final_masses
+        masses = self.masses if masses is None else masses
+        m1, m2 = masses[:2]
+        masses = tuple(masses[2:])
         msum = float(sum(masses))
-        m1, m2 = self.masses[:2]
         if self.hadronic:
+            tau_min, tau_max = self._tau_bounds(masses)
             z, ur = np.ascontiguousarray(u[:, :2]), np.ascontiguousarray(u[:, 2:])
-            x, g_lumi = luminosity_map.forward(np, z, self.tau_min, self.tau_max)
+            x, g_lumi = luminosity_map.forward(np, z, tau_min, tau_max)
             rs = self.sqrt_s * np.sqrt(x[:, 0] * x[:, 1])
             ok = rs > msum
             rs = np.where(ok, rs, 1.5 * msum + 1.0)
@@ -247,13 +277,15 @@ class Integrand:
 
         def pullback(g_p, g_x, g_w):
             if not self.hadronic:  # sqrt(s) is fixed: only the final state moves with u
-                return rambo_on_diet.vjp(ur, self.sqrt_s, masses, g_p[:, 2:], g_w)[0]
-            g_ur, g_rs = rambo_on_diet.vjp(ur, rs, masses, g_p[:, 2:], g_w / g_lumi)
+                g_ur, _, g_m = rambo_on_diet.vjp(ur, self.sqrt_s, masses, g_p[:, 2:], g_w)
+                return g_ur, g_m
+            g_ur, g_rs, g_m = rambo_on_diet.vjp(ur, rs, masses, g_p[:, 2:], g_w / g_lumi)
             g_rs = g_rs + beams.vjp(rs, m1, m2, g_p[:, 0], g_p[:, 1])[0]
             # rs = sqrt(s x1 x2); w_ps = w0 / g_lumi
             g_x = g_x + (g_rs * rs / 2.0)[:, None] / x
-            g_z = luminosity_map.vjp(z, self.tau_min, self.tau_max, g_x, -g_w * w_ps / g_lumi)[0]
-            return np.concatenate([g_z, g_ur], axis=1)
+            g_z, g_tau, _ = luminosity_map.vjp(z, tau_min, tau_max, g_x, -g_w * w_ps / g_lumi)
+            g_m = g_m + g_tau[:, None] * self._tau_min_slopes(masses)
+            return np.concatenate([g_z, g_ur], axis=1), g_m
 
         return x, p, w_ps, ok, pullback
 
@@ -284,7 +316,7 @@ class Integrand:
             g_u = np.zeros_like(u)
             for idx, order, back in pieces:
                 g_u[idx] = back(None if x is None else g_x[idx], g_p[idx][:, np.argsort(order)], g_w[idx])
-            return g_u
+            return g_u, None
 
         return x, p, w, np.ones(n, dtype=bool), pullback
 
@@ -363,32 +395,84 @@ class Integrand:
 
     def channel_alphas(self, p, sub_w):
         """(n, n_channels) channel weights at partonic momenta p (Heimel, PhD thesis, Heidelberg 2024, Eqs. 2.56, 2.60)."""
+        return self._channel_alphas(p, sub_w)[0]
 
-        if self.channel_weights == "propagator":
-            return propagator_weights(self.channels, p[:, 2:], p[:, 0])
+    def _channel_alphas(self, p, sub_w, want_pullback=False):
+        """(alphas, pullback or None): ``pullback(g_alpha)`` gives the cotangents (g_p (n, legs,
+        4), g_sub (n, n_sub)) of <g_alpha, alphas> in the momenta and in the subprocess
+        weights ``sub_w``.  Propagator weights depend on the momenta alone; single-diagram
+        enhanced ones, alpha_c = sum_k |W_k| r_kc / sum_k |W_k| with r_kc = sum_{d in c} |A_d|^2 /
+        sum_d |A_d|^2 of subprocess k, also on the subprocess weights W_k."""
         n, nc = p.shape[0], len(self.channels)
+        if self.channel_weights == "propagator":
+            alphas = propagator_weights(self.channels, p[:, 2:], p[:, 0])
+            if not want_pullback:
+                return alphas, None
+
+            def pullback(g_alpha):
+                g_final, g_a = propagator_weights_vjp(self.channels, p[:, 2:], p[:, 0], alphas, g_alpha)
+                g_p = np.zeros(p.shape)
+                g_p[:, 2:], g_p[:, 0] = g_final, g_a
+                return g_p, np.zeros_like(sub_w)
+
+            return alphas, pullback
         num = np.zeros((n, nc))
         f = np.abs(sub_w)
+        parts = []
         for k, sp in enumerate(self.group.subprocesses):
-            q = p[:, [1, 0, *range(2, p.shape[1])]] if sp.swapped else p
-            wd = sp.process.diagram_weights(q, self.params or None)
-            per = np.zeros((n, nc))
+            order = [1, 0, *range(2, p.shape[1])] if sp.swapped else list(range(p.shape[1]))
+            wd = sp.process.diagram_weights(p[:, order], self.params or None)
+            member = np.zeros((wd.shape[1], nc))  # diagram d of subprocess k lies in channel c
             for c, ch in enumerate(self.channels):
-                for d in ch.diagrams.get(k, ()):
-                    per[:, c] += wd[:, d]
+                member[list(ch.diagrams.get(k, ())), c] = 1.0
+            per = wd @ member
             tot = per.sum(axis=1, keepdims=True)
-            num += f[:, k : k + 1] * np.divide(per, tot, out=np.zeros_like(per), where=tot > 0)
+            r = np.divide(per, tot, out=np.zeros_like(per), where=tot > 0)
+            num += f[:, k : k + 1] * r
+            parts.append((sp, order, member, tot, r))
         den = num.sum(axis=1, keepdims=True)
-        return np.divide(num, den, out=np.full_like(num, 1.0 / nc), where=den > 0)
+        alphas = np.divide(num, den, out=np.full_like(num, 1.0 / nc), where=den > 0)
+        if not want_pullback:
+            return alphas, None
+
+        def pullback(g_alpha):
+            # alpha = num / den with den = sum_c num_c; where den = 0 alpha is constant
+            g_num = np.where(den > 0, (g_alpha - (g_alpha * alphas).sum(axis=1, keepdims=True))
+                             / np.where(den > 0, den, 1.0), 0.0)
+            g_p = np.zeros(p.shape)
+            g_sub = np.zeros_like(sub_w)
+            for k, (sp, order, member, tot, r) in enumerate(parts):
+                g_sub[:, k] = (g_num * r).sum(axis=1) * np.sign(sub_w[:, k])
+                g_r = f[:, k : k + 1] * g_num
+                g_per = np.where(tot > 0, (g_r - (g_r * r).sum(axis=1, keepdims=True))
+                                 / np.where(tot > 0, tot, 1.0), 0.0)
+                g_q = sp.process.diagram_weights_vjp(p[:, order], g_per @ member.T, self.params or None)
+                g_p[:, order] += g_q
+            return g_p, g_sub
+
+        return alphas, pullback
 
     def __repr__(self):
         kind = f"pp, {getattr(self.pdf, 'name', self.pdf)}" if self.hadronic else "fixed energy"
         return f"<numhep integrand {self.group.text!r} at {self.sqrt_s:g} GeV ({kind}), dim {self.dim}>"
 
-    def _leg_masses(self):
+    def _leg_masses(self, params=None):
+        """The legs' masses under ``params`` (the integrand's by default), in the group's order."""
         proc = self.group.subprocesses[0].process
-        mass_of = dict(zip(proc.legs, proc.leg_masses(self.params or None)))
+        params = self.params if params is None else params
+        mass_of = dict(zip(proc.legs, proc.leg_masses(params or None)))
         return tuple(mass_of[pdg] for pdg in self.group.subprocesses[0].legs)
+
+    def _mass_slopes(self, params, names):
+        """{input name: (final legs,) d(leg mass)/d(input)} under ``params`` (forward mode
+        through the model's derived parameters: MW moves with MZ in the SM's scheme)."""
+        proc = self.group.subprocesses[0].process
+        mass_names = [proc.model.particle(pdg).mass for pdg in self.group.subprocesses[0].legs[2:]]
+        out = {}
+        for name in names:
+            seeded = proc.model.seeded(name, params)
+            out[name] = np.array([getattr(seeded[m], "b", 0.0) if m else 0.0 for m in mass_names])
+        return out
 
     # ---- the pieces of a point ---------------------------------------------------------
     def _scale(self, lab, fin, shat):
@@ -433,15 +517,16 @@ class Integrand:
 
     def _evaluate(self, u, channel, want_pullback, params=None, param_names=()):
         """(IntegrandPoints, pullback or None).  ``params`` override the integrand's model
-        parameters for this call (those that move no external leg's mass); the pullback then
-        also returns d weight/d(each of ``param_names``) per point."""
+        parameters for this call (see :meth:`_call_params` for the masses they may move); the
+        pullback then also returns d weight/d(each of ``param_names``) per point."""
         params = self._call_params(params)
+        masses = self._leg_masses(params) if params is not self.params else self.masses
         u, inside = self._check_points(u)
         n = u.shape[0]
         if self.channels is None:
             if channel is not None:
                 raise ValueError("channel: this integrand has no diagram channels (give channel='diagrams')")
-            x, p, w_ps, ok, ps_pullback = self._flat_points(u)
+            x, p, w_ps, ok, ps_pullback = self._flat_points(u, masses)
         else:
             if channel is None:
                 if self.channel == "diagrams":
@@ -476,7 +561,7 @@ class Integrand:
             # points that fail the cuts keep a valid prior (uniform): samplers divide by it
             alphas = np.full((n, len(self.channels)), 1.0 / len(self.channels))
             if idx.size:
-                alphas[idx] = self.channel_alphas(p[idx], sub_w[idx])
+                alphas[idx], alpha_pullback = self._channel_alphas(p[idx], sub_w[idx], want_pullback)
             bare = sub_w.sum(axis=1)
             weight_of_channel = np.take_along_axis(alphas, channel[:, None], axis=1)[:, 0]
             sub_w *= weight_of_channel[:, None]
@@ -486,9 +571,10 @@ class Integrand:
             else:
                 channel_part = None
                 if self.channels is not None:
-                    channel_part = (weight_of_channel, self._channel_weight_pullback(n, idx, p, alphas, bare, channel))
+                    channel_part = (weight_of_channel, self._channel_weight_pullback(idx, alpha_pullback, bare,
+                                                                                     channel))
                 pullback = self._pullback(n, idx, x, hard, mu_k, d_mu_fin, d_mu_shat, shat, ps_pullback, inside,
-                                          channel_part)
+                                          channel_part, params)
         return IntegrandPoints(sub_w.sum(axis=1), lab, sub_w, x, mu, a_s, alphas, bare), pullback
 
     def _no_gradient(self, n, param_names):
@@ -499,35 +585,36 @@ class Integrand:
         return pullback
 
     def _call_params(self, params):
-        """The model parameters of this call: the integrand's, with ``params`` on top.  Those
-        that would move an external leg's mass are refused: the phase space is built for the
-        masses the integrand was made with."""
+        """The model parameters of this call: the integrand's, with ``params`` on top.  A
+        final-state mass may move (flat phase space is built for the call's masses, at the
+        same u); one that moves an incoming leg's mass, or a final-state mass of diagram
+        channels, is refused."""
         if not params:
             return self.params
         merged = {**self.params, **{k: float(v) for k, v in params.items()}}
         proc = self.group.subprocesses[0].process
         values = proc.parameter_values(merged)
-        for pdg, mass in zip(self.group.subprocesses[0].legs, self.masses):
+        for leg, (pdg, mass) in enumerate(zip(self.group.subprocesses[0].legs, self.masses)):
             name = proc.model.particle(pdg).mass
-            if name and values[name] != mass:
-                raise ValueError(f"params: {name} = {values[name]} moves the mass of an external leg (it is {mass} "
-                                 f"in this integrand's phase space); make an integrand with params={{{name!r}: ...}}")
+            if not name or values[name] == mass:
+                continue
+            if leg < 2:
+                raise ValueError(f"params: {name} = {values[name]} moves the mass of an incoming leg (it is {mass} "
+                                 f"in this integrand); make an integrand with params={{{name!r}: ...}}")
+            if self.channels is not None:
+                raise ValueError(f"params: {name} = {values[name]} moves the mass of a final-state leg (it is "
+                                 f"{mass}), which the diagram channels' maps are built for; make an integrand "
+                                 f"with params={{{name!r}: ...}}, or use flat phase space (channel=None)")
         return merged
 
-    def _channel_weight_pullback(self, n, idx, p, alphas, bare, channel):
-        """d/dp of <g, alpha_c bare> through the channel weight alpha_c of each point; the
-        propagator weights have their adjoint, the single-diagram-enhanced ones do not."""
-        if self.channel_weights != "propagator":
-            raise NotImplementedError("gradients with channel_weights='sde' are not available: the diagram "
-                                      "weights have no adjoint; use channel_weights='propagator'")
+    def _channel_weight_pullback(self, idx, alpha_pullback, bare, channel):
+        """g -> the cotangents (g_p (kept, legs, 4), g_sub (kept, n_sub)) of <g, alpha_c bare>
+        through the channel weight alpha_c of each kept point ``idx``."""
 
         def pullback(g):
             g_alpha = np.zeros((idx.size, len(self.channels)))
             g_alpha[np.arange(idx.size), channel[idx]] = g[idx] * bare[idx]
-            g_final, g_a = propagator_weights_vjp(self.channels, p[idx, 2:], p[idx, 0], alphas[idx], g_alpha)
-            g_p = np.zeros((n, len(self.masses), 4))
-            g_p[idx, 2:], g_p[idx, 0] = g_final, g_a
-            return g_p
+            return alpha_pullback(g_alpha)
 
         return pullback
 
@@ -602,13 +689,13 @@ class Integrand:
                             for m2, _, _, r, _, _, lum in parts], axis=1)
         return weights, parts, base, a_s, d_as, (d_params, param_names, a0)
 
-    def _pullback(self, n, idx, x, hard, mu, d_mu_fin, d_mu_shat, shat, ps_pullback, inside, channel_part=None):
+    def _pullback(self, n, idx, x, hard, mu, d_mu_fin, d_mu_shat, shat, ps_pullback, inside, channel_part=None,
+                  params=None):
         """d/du of <g, weights> at the kept points ``idx``: the adjoint of :meth:`_hard_weights`
         (|M|^2, alpha_s, the PDFs, the flux and the scale) followed by the phase space's.
         Cuts are steps: where one applies the weight is zero, and so is its gradient.  With
         diagram channels ``channel_part`` = (alpha_c per point, the pullback through alpha_c)."""
         weights, parts, base, a_s, d_as, (d_params, param_names, a0) = hard
-        total = weights.sum(axis=1)
 
         def pullback(g_weight):
             g_weight = np.asarray(g_weight, dtype=np.float64).reshape(n)
@@ -616,9 +703,14 @@ class Integrand:
             g = g[idx]
             m = idx.size
             g_p = np.zeros((m, len(self.masses), 4))
+            # the cotangent of each subprocess weight: the channel weight may depend on them
+            g_sub = np.repeat(g[:, None], len(parts), axis=1)
+            if channel_part is not None:
+                g_p_alpha, g_sub_alpha = channel_part[1](g_weight)
+                g_sub += g_sub_alpha
             g_x = np.zeros((m, 2))
             g_mu2 = np.zeros(m)
-            for (m2, dm2, power, r, fa, fb, lum), w in zip(parts, weights.T):
+            for (m2, dm2, power, r, fa, fb, lum), w, g in zip(parts, weights.T, g_sub.T):
                 g_p += (g * r * (lum if lum is not None else 1.0) * base)[:, None, None] * dm2
                 if power and d_as is not None:  # W ~ alpha_s^n
                     g_mu2 += g * w * power / a_s * d_as
@@ -627,9 +719,10 @@ class Integrand:
                     g_x[:, 0] += rest * fa[1] * fb[0]
                     g_x[:, 1] += rest * fa[0] * fb[1]
                     g_mu2 += rest * (fa[2] * fb[0] + fa[0] * fb[2])
-            g_w = g * total / base * GEV2_TO_PB / (2.0 * shat[idx] if self.hadronic else self.flux)
+            g_total = (g_sub * weights).sum(axis=1)
+            g_w = g_total / base * GEV2_TO_PB / (2.0 * shat[idx] if self.hadronic else self.flux)
             if self.hadronic:  # flux 2 s x1 x2
-                g_x -= (g * total)[:, None] / x[idx]
+                g_x -= g_total[:, None] / x[idx]
             g_mu = 2.0 * mu * g_mu2
             if d_mu_fin is not None:
                 g_p[:, 2:] += g_mu[:, None, None] * d_mu_fin
@@ -640,13 +733,17 @@ class Integrand:
             full_w = np.zeros(n)
             full_p[idx], full_x[idx], full_w[idx] = g_p, g_x, g_w
             if channel_part is not None:
-                full_p += channel_part[1](g_weight)
-            g_u = ps_pullback(full_p, full_x, full_w)
+                full_p[idx] += g_p_alpha
+            g_u, g_masses = ps_pullback(full_p, full_x, full_w)
             g_u[~inside] = 0.0
             if not param_names:
                 return g_u
             g_theta = {name: np.zeros(n) for name in param_names}
-            for (m2, dm2, power, r, fa, fb, lum), w, dk in zip(parts, weights.T, d_params):
+            if g_masses is not None:  # the phase space at fixed u moves with the final-state masses
+                g_masses[~inside] = 0.0
+                for name, slopes in self._mass_slopes(params or None, param_names).items():
+                    g_theta[name] += g_masses @ slopes
+            for (m2, dm2, power, r, fa, fb, lum), w, dk, g in zip(parts, weights.T, d_params, g_sub.T):
                 rest = g * r * (lum if lum is not None else 1.0) * base
                 for name in param_names:
                     g_theta[name][idx] += rest * dk[name]
@@ -659,12 +756,14 @@ class Integrand:
     def __call__(self, u, channel=None, *, params=None):
         """The weights (n,) in pb at the points u (n, dim).  numpy in, numpy out; a torch
         tensor gives a tensor of its dtype and device, which autograd differentiates through
-        numhep's adjoints: the flat map or the channel maps (with propagator channel weights),
+        numhep's adjoints: the flat map or the channel maps and their channel weights,
         |M|^2, the PDFs, alpha_s and the scale; cuts are steps with zero gradient.
 
         ``params`` override model inputs for this call (numbers, or 0-d tensors that receive
-        d weight/d input); an input that moves an external leg's mass is refused, since the
-        phase space is built for the integrand's masses."""
+        d weight/d input).  An input that moves a final-state mass (MT for t t~, MZ through
+        the derived MW) moves flat phase space with it at the same u: its derivative runs
+        through RAMBO on diet's mass cotangents and the luminosity threshold tau_min(m).  One
+        that moves an incoming mass, or a final-state mass under diagram channels, is refused."""
         if ab.kind(u, *(params or {}).values()) == "torch":
             return self._weights_on_tensors(u, channel, params)
         return self._evaluate(u, channel, False, params)[0].weight

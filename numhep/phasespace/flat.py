@@ -175,18 +175,19 @@ def _check_u(u, n_final: int, xp):
 
 def _rambo_on_diet(xp, u, sqrt_s, masses):
     """Map u (n, 3k-4) in the unit hypercube to k final-state momenta (n, k, 4) and weights
-    (Platzer, arXiv:1308.2922); differentiable in u and sqrt_s."""
+    (Platzer, arXiv:1308.2922); differentiable in u, sqrt_s and the masses (at fixed u; the
+    masses' cotangent has one row per event)."""
     m = _masses(masses, 2, xp)
     u = _check_u(u, int(m.shape[0]), xp)
-    rs = _energies(sqrt_s, u.shape[0], float(np.asarray(masses, dtype=float).sum()), xp)
-    return (u, rs, m), {"u": 0, "sqrt_s": 1}
+    rs = _energies(sqrt_s, u.shape[0], float(m.sum()), xp)
+    return (u, rs, m), {"u": 0, "sqrt_s": 1, "masses": 2}
 
 
 rambo_on_diet = ops.kernel_op(
     _diet.rambo_on_diet, signature=_rambo_on_diet, outputs=("momenta", "weight"),
     shapes=lambda a: (((a[0].shape[0], a[2].shape[0], 4), np.float64), ((a[0].shape[0],), np.float64)),
     scratch=lambda a: (((a[0].shape[0], a[2].shape[0], 9), np.float64),),
-    differentiable=("u", "sqrt_s"), result=PhaseSpacePoints)
+    differentiable=("u", "sqrt_s", "masses"), per_event=("masses",), result=PhaseSpacePoints)
 
 
 def _rambo_on_diet_inverse(xp, p, masses):
