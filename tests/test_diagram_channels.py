@@ -182,6 +182,37 @@ def _collider(text, hadronic):
     return as_group(text, "sm"), 13000.0**2 if hadronic else 1000.0**2, kw
 
 
+@pytest.mark.parametrize("text,cuts", [("u d~ > w+ w+ w-", None), ("e+ e- > t t~ g", {"ycut": 0.01})])
+def test_channel_maps_mass_derivative_against_finite_differences(text, cuts):
+    """d(momenta, weight)/d(final-state masses) at fixed u: the legs' invariants m_j^2 and the
+    bounds that move with the masses (with y_cut, pair bounds that are functions of them)."""
+    from numhep.phasespace.cuts import Cuts
+
+    group = as_group(text, "sm")
+    masses = np.array(group.masses[2:])
+    rng = np.random.default_rng(4)
+    s = 1000.0**2
+    pair_minima = None if cuts is None else (lambda m: Cuts(cuts).pair_minima(group.subprocesses[0].legs[2:], m, s))
+    for channel in diagram_channels(group)[:5]:
+        cm = ChannelMap(channel.topology, masses, False, pair_minima=pair_minima)
+        u = rng.uniform(0.1, 0.9, (3, cm.dim))
+        _, p, w, pullback = cm.generate_with_pullback(u, s, group.masses[:2], track_masses=True)
+        g_p, g_w = rng.normal(size=p.shape), rng.normal(size=w.shape) / np.abs(w).max()
+        g_m = pullback(None, g_p, g_w)[1]
+        assert g_m.shape == (3, len(masses))
+        for l in np.nonzero(masses)[0]:
+            h = 1e-6 * masses[l]
+            ends = []
+            for sign in (1, -1):
+                m = masses.copy()
+                m[l] += sign * h
+                _, pm, wm = ChannelMap(channel.topology, m, False, pair_minima=pair_minima).generate(
+                    u, s, group.masses[:2])
+                ends.append((g_p * pm).sum(axis=(1, 2)) + g_w * wm)
+            numeric = (ends[0] - ends[1]) / (2 * h)
+            np.testing.assert_allclose(g_m[:, l], numeric, rtol=1e-5, atol=1e-7 * np.abs(numeric).max() + 1e-12)
+
+
 @pytest.mark.parametrize("text,hadronic", [("e+ e- > u u~ g g", False), ("g g > t t~ g", True),
                                            ("u d~ > w+ w+ w-", False)])
 def test_channel_maps_reverse_sweep_against_finite_differences(text, hadronic):

@@ -204,14 +204,23 @@ class Integrand:
         if not (channel == "diagrams" or (isinstance(channel, (int, np.integer)) and 0 <= channel < n)):
             raise ValueError(f"channel: expected None, 'diagrams' or a channel index in [0, {n}), got {channel!r}")
         reps = sorted({c.representative for c in self.channels})
-        # the smallest total s of the final state, for cuts relative to it (y_cut)
-        s_total = self.tau_min * self.sqrt_s**2 if self.hadronic else self.sqrt_s**2
-        pair_min = self.cuts.pair_minima(self.final_pdgs, self.final_masses, s_total)
-        self._maps = {r: ChannelMap(self.channels[r].topology, self.final_masses, self.hadronic, nu, pair_min)
-                      for r in reps}
+        self._maps = self._channel_maps(self.final_masses)
+        self._maps_moved = None  # (final-state masses, maps) of the last call that moved them
         #: representatives and how many channels each stands for (permutations of identical particles)
         self.representatives = reps
         self.multiplicity = {r: sum(c.representative == r for c in self.channels) for r in reps}
+
+    def _pair_minima(self, final_masses):
+        """(k, k) lower bounds on the pair invariants from the masses and the cuts, y_cut
+        relative to the smallest total s of the final state."""
+        s_total = self._tau_range(final_masses)[0] * self.sqrt_s**2 if self.hadronic else self.sqrt_s**2
+        return self.cuts.pair_minima(self.final_pdgs, final_masses, s_total)
+
+    def _channel_maps(self, final_masses):
+        """{representative: ChannelMap} for these final-state masses (the propagators' masses
+        and widths, which only shape the sampling, stay the integrand's)."""
+        return {r: ChannelMap(self.channels[r].topology, final_masses, self.hadronic, self.nu, self._pair_minima)
+                for r in sorted({c.representative for c in self.channels})}
 
     @property
     def n_channels(self) -> int:
@@ -289,11 +298,21 @@ class Integrand:
 
         return x, p, w_ps, ok, pullback
 
-    def _channel_points(self, u, channel):
+    def _channel_points(self, u, channel, masses=None, track_masses=False):
         """The same from the diagram channel of every point (channel: (n,) indices), with the
-        pullback through the channel maps' reverse sweeps; the last two as for
-        :meth:`_flat_points`."""
+        pullback through the channel maps' reverse sweeps; the rest as for
+        :meth:`_flat_points` (the derivative in the masses only with ``track_masses``)."""
         n = u.shape[0]
+        masses = self.masses if masses is None else masses
+        final = tuple(masses[2:])
+        if final == tuple(self.final_masses):
+            maps = self._maps
+        else:
+            if self._maps_moved is None or self._maps_moved[0] != final:
+                self._maps_moved = (final, self._channel_maps(final))
+            maps = self._maps_moved[1]
+        tau_min, tau_max = self._tau_bounds(final) if self.hadronic else (None, None)
+        slopes = self._tau_min_slopes(final) if track_masses and self.hadronic else None
         p = np.empty((n, len(self.masses), 4))
         w = np.empty(n)
         x = np.empty((n, 2)) if self.hadronic else None
@@ -301,22 +320,25 @@ class Integrand:
         for c in np.unique(channel):
             ch = self.channels[c]
             idx = np.nonzero(channel == c)[0]
-            xc, pc, wc, back = self._maps[ch.representative].generate_with_pullback(
-                u[idx], self.sqrt_s**2, self.masses[:2],
-                getattr(self, "tau_min", None), getattr(self, "tau_max", None),
-            )
+            xc, pc, wc, back = maps[ch.representative].generate_with_pullback(
+                u[idx], self.sqrt_s**2, masses[:2], tau_min, tau_max, track_masses, slopes)
             # the map's final-state particle j is the process's 2 + permutation[j]
             order = np.concatenate([[0, 1], 2 + np.argsort(ch.permutation)])
             p[idx], w[idx] = pc[:, order], wc
             if x is not None:
                 x[idx] = xc
-            pieces.append((idx, order, back))
+            pieces.append((idx, order, np.asarray(ch.permutation), back))
 
         def pullback(g_p, g_x, g_w):
             g_u = np.zeros_like(u)
-            for idx, order, back in pieces:
-                g_u[idx] = back(None if x is None else g_x[idx], g_p[idx][:, np.argsort(order)], g_w[idx])
-            return g_u, None
+            g_m = np.zeros((n, len(final))) if track_masses else None
+            for idx, order, permutation, back in pieces:
+                result = back(None if x is None else g_x[idx], g_p[idx][:, np.argsort(order)], g_w[idx])
+                if track_masses:
+                    g_u[idx], g_m[idx[:, None], permutation[None, :]] = result
+                else:
+                    g_u[idx] = result
+            return g_u, g_m
 
         return x, p, w, np.ones(n, dtype=bool), pullback
 
@@ -535,7 +557,8 @@ class Integrand:
             channel = np.broadcast_to(np.asarray(channel, dtype=np.int64), (n,))
             if channel.size and not (0 <= channel.min() and channel.max() < len(self.channels)):
                 raise ValueError(f"channel: indices must lie in [0, {len(self.channels)})")
-            x, p, w_ps, ok, ps_pullback = self._channel_points(u, channel)
+            x, p, w_ps, ok, ps_pullback = self._channel_points(u, channel, masses,
+                                                               want_pullback and bool(param_names))
         shat = self.sqrt_s**2 * x[:, 0] * x[:, 1] if self.hadronic else np.full(n, self.sqrt_s**2)
         lab = p.copy()
         if self.hadronic:
@@ -586,9 +609,8 @@ class Integrand:
 
     def _call_params(self, params):
         """The model parameters of this call: the integrand's, with ``params`` on top.  A
-        final-state mass may move (flat phase space is built for the call's masses, at the
-        same u); one that moves an incoming leg's mass, or a final-state mass of diagram
-        channels, is refused."""
+        final-state mass may move (the phase space is built for the call's masses, at the
+        same u); one that moves an incoming leg's mass is refused."""
         if not params:
             return self.params
         merged = {**self.params, **{k: float(v) for k, v in params.items()}}
@@ -601,10 +623,6 @@ class Integrand:
             if leg < 2:
                 raise ValueError(f"params: {name} = {values[name]} moves the mass of an incoming leg (it is {mass} "
                                  f"in this integrand); make an integrand with params={{{name!r}: ...}}")
-            if self.channels is not None:
-                raise ValueError(f"params: {name} = {values[name]} moves the mass of a final-state leg (it is "
-                                 f"{mass}), which the diagram channels' maps are built for; make an integrand "
-                                 f"with params={{{name!r}: ...}}, or use flat phase space (channel=None)")
         return merged
 
     def _channel_weight_pullback(self, idx, alpha_pullback, bare, channel):
@@ -761,9 +779,9 @@ class Integrand:
 
         ``params`` override model inputs for this call (numbers, or 0-d tensors that receive
         d weight/d input).  An input that moves a final-state mass (MT for t t~, MZ through
-        the derived MW) moves flat phase space with it at the same u: its derivative runs
-        through RAMBO on diet's mass cotangents and the luminosity threshold tau_min(m).  One
-        that moves an incoming mass, or a final-state mass under diagram channels, is refused."""
+        the derived MW) moves the phase space with it at the same u: its derivative runs
+        through RAMBO on diet's mass cotangents or the channel maps' mass-dependent bounds, and
+        the luminosity threshold tau_min(m).  One that moves an incoming mass is refused."""
         if ab.kind(u, *(params or {}).values()) == "torch":
             return self._weights_on_tensors(u, channel, params)
         return self._evaluate(u, channel, False, params)[0].weight

@@ -39,6 +39,7 @@ subprocess's share of the integrand in a process group.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -140,18 +141,28 @@ class ChannelMap:
 
     ``masses``: final-state masses; ``hadronic``: the first two numbers go to (x1, x2);
     ``pair_minima``: (k, k) lower bounds on the pair invariants s_ij (from the cuts,
-    :meth:`numhep.phasespace.cuts.Cuts.pair_minima`; default (m_i + m_j)^2): every invariant of a cluster
-    starts at the bound they imply (:func:`numhep.phasespace.cuts.cluster_minimum`).
+    :meth:`numhep.phasespace.cuts.Cuts.pair_minima`; default (m_i + m_j)^2), or a function of
+    the final-state masses giving them: every invariant of a cluster starts at the bound they
+    imply (:func:`numhep.phasespace.cuts.cluster_minimum`).
+
+    Masses.  The final-state masses enter the map through these bounds and the legs' own
+    invariants s_j = m_j^2 (and, at hadron colliders, tau_min); the propagators' masses and
+    widths only shape the sampling.  :meth:`generate_with_pullback` with ``track_masses``
+    also gives the derivative in the final-state masses at fixed u: the bounds are piecewise
+    quadratic in the masses (sums of masses and cut bounds, squared, under max), so their
+    slopes are central differences, exact to rounding away from the kinks.
     """
 
     def __init__(self, topology: frozenset, masses, hadronic: bool, nu: float = DEFAULT_NU, pair_minima=None):
         self.topology = topology
         self.masses = np.asarray(masses, dtype=np.float64)
         m = self.masses
-        self.pair_minima = (m[:, None] + m[None, :]) ** 2 if pair_minima is None else np.asarray(pair_minima, dtype=np.float64)
+        self._pair_minima_source = pair_minima if pair_minima is None or callable(pair_minima) else             np.asarray(pair_minima, dtype=np.float64)
+        self.pair_minima = self._pair_minima_of(m)
         if self.pair_minima.shape != (len(m), len(m)):
             raise ValueError(f"pair_minima: expected shape {(len(m), len(m))}, got {self.pair_minima.shape}")
         self._cluster_min = {}
+        self._cluster_slopes = {}
         self.hadronic = bool(hadronic)
         self.nu = float(nu)
         nf = len(self.masses)
@@ -199,6 +210,38 @@ class ChannelMap:
             self._cluster_min[final] = math.sqrt(cluster_minimum(self.pair_minima, self.masses, final))
         return self._cluster_min[final]
 
+    def _pair_minima_of(self, masses):
+        """The pair bounds at final-state masses ``masses``: (m_i + m_j)^2 without cuts, the
+        function given, or the fixed array given (which then does not move with them)."""
+        source = self._pair_minima_source
+        if source is None:
+            m = np.asarray(masses, dtype=np.float64)
+            return (m[:, None] + m[None, :]) ** 2
+        return np.asarray(source(masses) if callable(source) else source, dtype=np.float64)
+
+    def _min_mass_on(self, tape, final: frozenset, n: int):
+        """:meth:`min_mass` per event, on a tape that tracks the final-state masses
+        (``tape.masses``, (n, k)) a value with its derivative in them."""
+        value = np.full(n, self.min_mass(final))
+        masses = getattr(tape, "masses", None)
+        if masses is None:
+            return value
+        if final not in self._cluster_slopes:
+            m = self.masses
+            slopes = np.zeros(m.size)
+            for l in range(m.size):
+                h = 1e-4 * max(m[l], 1.0)
+                up, down = m.copy(), m.copy()
+                up[l] += h
+                down[l] = max(m[l] - h, 0.0)
+                c_up = cluster_minimum(self._pair_minima_of(up), up, final)
+                c_down = cluster_minimum(self._pair_minima_of(down), down, final)
+                slopes[l] = (c_up - c_down) / (up[l] - down[l])
+            # min_mass = sqrt(cluster minimum)
+            root = self.min_mass(final)
+            self._cluster_slopes[final] = slopes / (2.0 * root) if root > 0 else slopes * 0.0
+        return tape.depending(value, masses, self._cluster_slopes[final])
+
     # -- sampling: every step on a tape, so that the map has its reverse sweep ---------------
     def _invariant(self, tape, prop, z, lo, hi):
         """(s, g) of a time-like invariant in [lo, hi] for propagator ``prop`` (None: flat)."""
@@ -228,16 +271,16 @@ class ChannelMap:
         (drawn from the numbers going forward, read from the momenta going back)."""
         n = _events(sqrt_parent)
         out = []
-        rest = sum(self.min_mass(nd.final) for nd in nodes)
+        minima = [self._min_mass_on(tape, nd.final, n) for nd in nodes]
+        rest = functools.reduce(tape.add, minima[1:], minima[0])
         used = np.zeros(n)
-        for nd in nodes:
-            mn = self.min_mass(nd.final)
-            rest -= mn
-            if not nd.children:
-                s = np.full(n, self.masses[next(iter(nd.final))] ** 2)
+        for nd, mn in zip(nodes, minima):
+            rest = tape.sub(rest, mn)
+            if not nd.children:  # a final-state particle: its minimum is its mass
+                s = tape.square(mn)
             else:
                 hi = tape.square(tape.maximum(tape.sub(tape.sub(sqrt_parent, used), rest), mn))
-                s = invariant_in(nd, np.full(n, mn * mn), hi)
+                s = invariant_in(nd, tape.square(mn), hi)
             out.append(s)
             used = tape.add(used, tape.sqrt(s))
         return out
@@ -261,7 +304,7 @@ class ChannelMap:
         for i in range(j):
             masses = tape.add(masses, tape.sqrt(s_blob[i]))
         inner = frozenset().union(*[self.blobs[i].final for i in range(j)])
-        lo = tape.square(tape.maximum(masses, self.min_mass(inner)))
+        lo = tape.square(tape.maximum(masses, self._min_mass_on(tape, inner, _events(s_outer))))
         hi = tape.square(tape.maximum(tape.sub(tape.sqrt(s_outer), tape.sqrt(s_blob[j])), tape.sqrt(lo)))
         return lo, hi
 
@@ -293,9 +336,11 @@ class ChannelMap:
             condition = [tape.sqrt(tape.mul(v, 1.0 / s_lab)) for v in (shat, *invariants)]
         return tape.numbers(u, start, start + width, kind, condition)
 
-    def _run(self, u, s_lab: float, beam_masses, tau_min, tau_max, tape=None):
+    def _run(self, u, s_lab: float, beam_masses, tau_min, tau_max, tape=None, tau_min_slopes=None):
         """The map on a tape (a fresh :class:`~numhep.phasespace.tape.Tape` unless given):
-        (tape, u, x or None, momenta, weight), the last four as tape values."""
+        (tape, u, x or None, momenta, weight), the last four as tape values.  A tape whose
+        ``masses`` holds the final-state masses (n, k) gets the map's dependence on them,
+        tau_min's through ``tau_min_slopes`` (d tau_min/d m, (k,))."""
         tape = Tape() if tape is None else tape
         u = tape.leaf(u)
         n = _events(u)
@@ -304,11 +349,14 @@ class ChannelMap:
         x = None
         if self.hadronic:
             lo = np.broadcast_to(np.asarray(tau_min, dtype=np.float64), (n,)).copy()
+            if getattr(tape, "masses", None) is not None and tau_min_slopes is not None:
+                lo = tape.depending(lo, tape.masses, np.asarray(tau_min_slopes, dtype=np.float64))
             hi = np.broadcast_to(np.asarray(tau_max, dtype=np.float64), (n,)).copy()
             shapes = (((n, 2), np.float64), ((n,), np.float64))
             z = tape.numbers(u, 0, 2, "luminosity", [] if tape.wants_conditions else None)
             if self.root is not None and self.root.prop is not None:
-                shat, g_s = self._invariant(tape, self.root.prop, tape.column(z, 0), lo * s_lab, hi * s_lab)
+                shat, g_s = self._invariant(tape, self.root.prop, tape.column(z, 0), tape.mul(lo, s_lab),
+                                            hi * s_lab)
                 x, g = tape.kernel(_lumi.momentum_fractions, [tape.mul(shat, 1.0 / s_lab), tape.column(z, 1)],
                                    shapes, (0, 1))
                 g = tape.mul(tape.mul(g, g_s), s_lab)
@@ -358,14 +406,25 @@ class ChannelMap:
         x, p, w = autograd.apply(linearize, u)
         return (x if self.hadronic else None), p, w
 
-    def generate_with_pullback(self, u, s_lab: float, beam_masses=(0.0, 0.0), tau_min=None, tau_max=None):
+    def generate_with_pullback(self, u, s_lab: float, beam_masses=(0.0, 0.0), tau_min=None, tau_max=None,
+                               track_masses: bool = False, tau_min_slopes=None):
         """:meth:`generate` and ``pullback(g_x, g_p, g_w) -> d/du`` of <g_x, x> + <g_p, p> +
-        <g_w, weight>: the reverse sweep through every block's adjoint (:mod:`numhep.phasespace.tape`)."""
-        tape, u_var, x, p, weight = self._run(u, s_lab, beam_masses, tau_min, tau_max)
+        <g_w, weight>: the reverse sweep through every block's adjoint (:mod:`numhep.phasespace.tape`).
+        With ``track_masses`` the pullback gives (d/du, d/d(final-state masses) (n, k)) at
+        fixed u, tau_min moving with the masses as ``tau_min_slopes`` (d tau_min/d m) says."""
+        tape = Tape()
+        u = np.ascontiguousarray(u, dtype=np.float64)
+        if track_masses:
+            tape.masses = tape.leaf(np.broadcast_to(self.masses, (u.shape[0], self.n_final)))
+        tape, u_var, x, p, weight = self._run(u, s_lab, beam_masses, tau_min, tau_max, tape, tau_min_slopes)
 
         def pullback(g_x, g_p, g_w):
             tape.backward([(x, g_x), (p, g_p), (weight, g_w)])
-            return u_var.grad if u_var.grad is not None else np.zeros_like(u_var.value)
+            g_u = u_var.grad if u_var.grad is not None else np.zeros_like(u_var.value)
+            if not track_masses:
+                return g_u
+            m = tape.masses
+            return g_u, (m.grad if m.grad is not None else np.zeros_like(m.value))
 
         return (None if x is None else x.value), p.value, weight.value, pullback
 

@@ -9,7 +9,7 @@ gradient is the chain of the kernels' adjoints, with no derivative written twice
 
 Values are numpy arrays with the events first; a :class:`Var` is a value that takes part
 in the derivative, anything else is a constant.  The subgradient of max(a, b) goes to the
-larger argument (to ``a`` on a tie).
+larger argument (to ``a`` on a tie); that of sqrt at 0 is 0.
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ class Tape:
     def __init__(self):
         self._steps = []
         self.frame = None  # (s_hat, s_lab) of the map being run, once known
+        #: the final-state masses as a (n, k) Var when the map's dependence on them is wanted
+        self.masses = None
 
     def _record(self, inputs, outputs, vjp):
         if any(isinstance(a, Var) for a in inputs):
@@ -108,7 +110,10 @@ class Tape:
     # -- arithmetic glue ----------------------------------------------------------------------
     def _elementwise(self, value, inputs, partials):
         """A value of ``inputs`` whose partial derivatives are ``partials`` (functions, called
-        in the reverse sweep and only for the inputs on the tape)."""
+        in the reverse sweep and only for the inputs on the tape); a value of constants stays
+        a constant."""
+        if not any(isinstance(a, Var) for a in inputs):
+            return value
         out = Var(value)
 
         def vjp(gouts):
@@ -134,7 +139,8 @@ class Tape:
 
     def sqrt(self, a):
         root = np.sqrt(_value(a))
-        return self._elementwise(root, (a,), (lambda: 0.5 / root,))
+        # at 0 the derivative is taken as 0: a massless leg's s = m^2 = 0 under mass tracking
+        return self._elementwise(root, (a,), (lambda: np.where(root > 0, 0.5 / np.where(root > 0, root, 1.0), 0.0),))
 
     def square(self, a):
         va = _value(a)
@@ -174,6 +180,13 @@ class Tape:
             return [g]
 
         self._record([a], [out], vjp)
+        return out
+
+    def depending(self, value, on, slopes):
+        """``value`` (n,) as a function of ``on`` (n, k) with the partial derivatives
+        ``slopes`` (k,), the same for every event: a bound computed from the masses."""
+        out = Var(np.asarray(value, dtype=np.float64))
+        self._record([on], [out], lambda gouts: [gouts[0][:, None] * slopes[None, :]])
         return out
 
     def log(self, a):
