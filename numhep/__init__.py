@@ -18,6 +18,7 @@ from numhep.declarations.model import Model
 from numhep.declarations.process import Process
 from numhep.events import dipole_dataset
 from numhep.events.generation import generate
+from numhep.events.joint_likelihood import JointLikelihoodData, joint_likelihood_data, load_joint_likelihood_data
 from numhep.integration.cross_section import integrate
 from numhep.integration.integrands import integrand
 from numhep.integration.multichannel import MultiChannelResult, multichannel_vegas
@@ -81,6 +82,7 @@ def register_model(mdl: Model, name: str | None = None, *, replace: bool = False
 
 
 __all__ = [
+    "JointLikelihoodData",
     "Model",
     "MultiChannelResult",
     "PDFSet",
@@ -93,6 +95,8 @@ __all__ = [
     "generate",
     "integrand",
     "integrate",
+    "joint_likelihood_data",
+    "load_joint_likelihood_data",
     "me",
     "model",
     "models",

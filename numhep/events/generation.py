@@ -63,7 +63,7 @@ from numhep.integration.vegas import VegasGrid, point_batches, vegas_integrate
 from numhep.registry import UnknownNameError, sampler_registry
 from numhep.storage import save_arrays
 
-__all__ = ["ChannelSampler", "GenerationResult", "generate", "unweight"]
+__all__ = ["ChannelSampler", "FlatSampler", "GenerationResult", "generate", "unweight"]
 
 
 def unweight(weights, w_max: float, rng):
@@ -100,7 +100,7 @@ class _PointSource:
         return pts.weight * factor
 
 
-class _FlatSampler(_PointSource):
+class FlatSampler(_PointSource):
     """Points of one VEGAS grid over the integrand's flat map (channel -1)."""
 
     def __init__(self, grid: VegasGrid):
@@ -115,7 +115,7 @@ class _FlatSampler(_PointSource):
         return {"edges": self.grid.edges}
 
     @classmethod
-    def from_arrays(cls, f: Integrand, st) -> "_FlatSampler":
+    def from_arrays(cls, f: Integrand, st) -> "FlatSampler":
         return cls(VegasGrid.from_edges(st["edges"]))
 
 
@@ -271,7 +271,7 @@ def generate(
         if sampler is not None:
             draws = _point_source(f, sampler)
         else:
-            draws = (_FlatSampler if f.channels is None else ChannelSampler).from_arrays(f, st)
+            draws = (FlatSampler if f.channels is None else ChannelSampler).from_arrays(f, st)
         sigma, error, chi2 = (float(v) for v in st["integral"])
         w_max, eps_pilot = float(st["w_max"]), float(st["eps_pilot"])
         written, next_batch = int(st["written"]), int(st["next_batch"])
@@ -300,7 +300,7 @@ def generate(
         elif f.channels is None:
             grid = VegasGrid(f.dim)
             res = vegas_integrate(f, grid, **opts)
-            draws = _FlatSampler(grid)
+            draws = FlatSampler(grid)
         else:
             res = f.multichannel_vegas(**opts)
             draws = ChannelSampler.from_result(f, res)

@@ -14,7 +14,9 @@ CPU tensors are shared with the kernels without copies, CUDA tensors go to the C
 through DLPack and CuPy.  The networks: MadNIS neural importance sampling
 (:class:`NeuralIntegrator` with its :class:`HypercubeFlow` flows, :class:`ChannelWeightNetwork`
 and :mod:`numhep.torch.losses`), MADNIS-Lite's :class:`BilinearSplineFlow` in front of every block of the diagram channels
-(:class:`TrainableChannelMaps`) and the dipole emulator (:mod:`numhep.torch.dipole_emulator`).
+(:class:`TrainableChannelMaps`), the dipole emulator (:mod:`numhep.torch.dipole_emulator`) and
+likelihood-ratio estimators trained on joint ratios and scores (:class:`RatioEstimator`,
+:class:`RatioTrainer`, :func:`likelihood_scan`).
 """
 
 from numhep.amplitudes.catani_seymour import dipoles, splitting_azimuths
@@ -38,6 +40,8 @@ from numhep.phasespace.flat import rambo_map, rambo_on_diet, rambo_on_diet_inver
 from numhep.torch.bilinear_flows import BilinearSplineFlow
 from numhep.torch.channel_weights import ChannelWeightNetwork
 from numhep.torch.flows import HypercubeFlow
+from numhep.torch.likelihood_ratio import RatioEstimator, RatioTrainer, ratio_loss
+from numhep.torch.likelihood_scan import confidence_interval, likelihood_scan
 from numhep.torch.neural_integrator import IntegrationResult, NeuralIntegrator
 from numhep.torch.trainable_channel_maps import TrainableChannelMaps
 
@@ -47,11 +51,15 @@ __all__ = [
     "HypercubeFlow",
     "IntegrationResult",
     "NeuralIntegrator",
+    "RatioEstimator",
+    "RatioTrainer",
     "TrainableChannelMaps",
     "alphasQ2",
     "breit_wigner_map",
     "breit_wigner_map_inverse",
+    "confidence_interval",
     "dipoles",
+    "likelihood_scan",
     "luminosity_map",
     "luminosity_map_inverse",
     "me",
@@ -60,6 +68,7 @@ __all__ = [
     "rambo_map",
     "rambo_on_diet",
     "rambo_on_diet_inverse",
+    "ratio_loss",
     "splitting_azimuths",
     "t_channel_scattering",
     "t_channel_scattering_inverse",

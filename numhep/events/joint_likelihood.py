@@ -1,0 +1,398 @@
+"""Training data for likelihood-ratio estimators: unweighted events with their joint
+likelihood ratio and joint score ("mining gold", Brehmer, Cranmer, Louppe & Pavez,
+arXiv:1805.00013 and arXiv:1805.00020; with differentiable matrix elements, Heinrich &
+Kagan, MadJax, arXiv:2203.00057, Sec. 3.1).
+
+    data = numhep.joint_likelihood_data("e+ e- > mu+ mu-", 91.188, parameter="Gf",
+                                        thetas=np.linspace(0.9, 1.1, 11) * 1.16639e-5,
+                                        n_events=10_000, path="gf.h5")
+
+An event x comes with its latent parton-level state z (the partons' momenta and the
+subprocess k).  For a model input theta that the matrix element depends on (not one that
+moves an external mass: the momenta of z would leave their mass shell), the joint density is
+p(x, z | theta) = p(x | z) L_k |M_k(z; theta)|^2 dPhi / sigma(theta), so with the detector
+p(x | z), the parton luminosity L_k and the phase space independent of theta,
+
+    log r(x, z | theta, theta_ref) = log |M_k(z; theta)|^2 - log |M_k(z; theta_ref)|^2
+                                     - log sigma(theta) + log sigma(theta_ref),
+    t(x, z | theta) = d log p(x, z | theta)/d theta
+                    = (d|M_k|^2/d theta) / |M_k|^2 - (d sigma/d theta) / sigma,
+
+the score's |M|^2 derivative from the amplitude's reverse sweep.  Regressing a function of x
+on them gives the marginal ratio r(x | theta, theta_ref) = p(x | theta)/p(x | theta_ref) and
+score t(x | theta) (the conditional expectations of the joint ones), which
+:mod:`numhep.torch.likelihood_ratio` trains.
+
+How the events are made.  One sampler (VEGAS, or multi-channel VEGAS with
+``channel="diagrams"``) is adapted at theta_ref.  A pilot sample from it gives, for every theta
+of the grid, sigma(theta) = <w(theta)> and d sigma/d theta = <dw/d theta> with their errors and
+w_max(theta), all from the same points: w(theta) = sum_k W_k(theta_ref) |M_k(theta)|^2 /
+|M_k(theta_ref)|^2 reweights the reference weights per subprocess (a channel weight fixed at
+theta_ref is as good a partition of unity as any).  The event loop then unweights every batch
+of points once per theta (``n_events`` events each, label y = 0) and once at theta_ref
+(``n_events`` per theta, label y = 1, the j-th of them evaluated at the j-th theta in turn):
+the paired reference sample the estimators' losses compare against.  Each accepted point
+picks its subprocess with probability W_k(theta)/w(theta).
+
+File (HDF5): ``momenta`` (n, legs, 4) lab frame, ``subprocess`` (n,), ``theta`` (n,),
+``label`` (n,), ``log_r`` (n,), ``score`` (n,); the group ``cross_sections`` holds
+``theta``, ``sigma``, ``sigma_error``, ``dsigma``, ``dsigma_error`` (pb, pb per unit of theta)
+of the grid.  Batch b draws from its own stream (``SeedSequence(seed, spawn_key=(stage, b))``):
+a killed run called again with the same file resumes after its last complete batch and gives
+the same file as an uninterrupted one; a call with other settings is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from numhep.events.generation import ChannelSampler, FlatSampler
+from numhep.integration.integrands import Integrand
+from numhep.integration.metrics import max_weight
+from numhep.integration.task_runners import new_entropy, runner_for, task_rng
+from numhep.integration.vegas import VegasGrid, point_batches, vegas_integrate
+
+__all__ = ["JointLikelihoodData", "joint_likelihood_data", "load_joint_likelihood_data"]
+
+_PILOT_STREAM, _EVENT_STREAM = 4, 5
+_COLUMNS = (("momenta", None, "f8"), ("subprocess", (), "i4"), ("theta", (), "f8"), ("label", (), "i1"),
+            ("log_r", (), "f8"), ("score", (), "f8"))
+
+
+@dataclass
+class JointLikelihoodData:
+    """Events with their joint likelihood ratio against theta_ref and joint score (see the
+    module docstring); ``sigma`` etc. tabulate the cross section over ``thetas``."""
+
+    momenta: np.ndarray  # (n, legs, 4) lab frame
+    subprocess: np.ndarray  # (n,)
+    theta: np.ndarray  # (n,) the theta of log_r and score
+    label: np.ndarray  # (n,) 0: drawn at theta, 1: drawn at the reference
+    log_r: np.ndarray  # (n,) log r(x, z | theta, reference)
+    score: np.ndarray  # (n,) t(x, z | theta)
+    parameter: str
+    reference: float
+    thetas: np.ndarray  # the grid
+    sigma: np.ndarray  # pb
+    sigma_error: np.ndarray
+    dsigma: np.ndarray  # pb per unit of theta
+    dsigma_error: np.ndarray
+    process: str = ""
+    path: str = ""
+
+    def __len__(self):
+        return self.theta.shape[0]
+
+    def at(self, theta, label=0) -> np.ndarray:
+        """Indices of the events of grid value ``theta`` with ``label``."""
+        return np.nonzero(np.isclose(self.theta, theta, rtol=1e-12, atol=0.0) & (self.label == label))[0]
+
+
+def load_joint_likelihood_data(path) -> JointLikelihoodData:
+    """The data set of a file written by :func:`joint_likelihood_data`."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        if "log_r" not in f or "cross_sections" not in f:
+            raise ValueError(f"{path}: not a joint-likelihood data file (no log_r or cross_sections)")
+        n = int(f.attrs.get("written", f["theta"].shape[0]))
+        cols = {name: f[name][:n] for name, _, _ in _COLUMNS}
+        xs = {k: f["cross_sections"][k][:] for k in ("theta", "sigma", "sigma_error", "dsigma", "dsigma_error")}
+        return JointLikelihoodData(
+            **cols, parameter=str(f.attrs["parameter"]), reference=float(f.attrs["reference"]),
+            thetas=xs["theta"], sigma=xs["sigma"], sigma_error=xs["sigma_error"], dsigma=xs["dsigma"],
+            dsigma_error=xs["dsigma_error"], process=str(f.attrs["process"]), path=str(path))
+
+
+def _check_parameter(f: Integrand, parameter: str, values) -> None:
+    """A model input the matrix element depends on and that leaves every external mass alone."""
+    proc = f.group.subprocesses[0].process
+    model = proc.model
+    if model is None or parameter not in model.inputs:
+        known = sorted(model.inputs) if model is not None else []
+        raise ValueError(f"parameter: {parameter!r} is not an input of the model of {f.group.text!r}; known: {known}")
+    base = proc.leg_masses(f.params or None)
+    for v in values:
+        moved = proc.leg_masses({**f.params, parameter: float(v)})
+        if not np.allclose(moved, base, rtol=0.0, atol=0.0):
+            raise ValueError(
+                f"parameter: {parameter} = {v} moves the mass of an external leg of {f.group.text!r}; at fixed "
+                "momenta the joint density of another mass does not exist. Let the particle decay "
+                "(e.g. 'g g > t t~, t > b w+, t~ > b~ w-'), so that the parameter enters through propagators")
+
+
+def _ratios(f: Integrand, p, parameter, thetas, reference, with_gradient):
+    """Per subprocess k: |M_k(theta)|^2 / |M_k(reference)|^2 (n, K, T), and with
+    ``with_gradient`` (d|M_k|^2/d theta) / |M_k(reference)|^2 too (else None)."""
+    n, K, T = p.shape[0], len(f.group.subprocesses), len(thetas)
+    ratio = np.zeros((n, K, T))
+    slope = np.zeros((n, K, T)) if with_gradient else None
+    for k, sp in enumerate(f.group.subprocesses):
+        ref = sp.me(p, {**f.params, parameter: float(reference)})
+        safe = np.where(ref > 0, ref, 1.0)
+        for i, theta in enumerate(thetas):
+            params = {**f.params, parameter: float(theta)}
+            if with_gradient:
+                m2, grads = sp.me(p, params, grad=(parameter,))
+                slope[:, k, i] = np.where(ref > 0, grads[parameter] / safe, 0.0)
+            else:
+                m2 = sp.me(p, params)
+            ratio[:, k, i] = np.where(ref > 0, m2 / safe, 0.0)
+    return ratio, slope
+
+
+def _reference_points(f: Integrand, draws, rng, n):
+    """Points of the sampler evaluated at the reference: (points, subprocess weights W_k
+    times the sampler's factor (n, K), kept mask)."""
+    x, channel, factor = draws.draw(rng, n)
+    pts = f.evaluate(x, channel)
+    w = np.asarray(draws.weigh(pts, channel, factor), dtype=np.float64)
+    scale = np.divide(w, pts.weight, out=np.zeros_like(w), where=pts.weight != 0)
+    return pts, pts.subprocess_weight * scale[:, None], w > 0
+
+
+def _pilot_batch(f: Integrand, draws, parameter, grid, reference, entropy, start, stop):
+    """Sums over pilot points [start, stop) of w(theta), w(theta)^2, dw/dtheta, (dw/dtheta)^2
+    per theta of the grid (the last entry is the reference), and the weights themselves."""
+    pts, sub_w, kept = _reference_points(f, draws, task_rng(entropy, _PILOT_STREAM, start), stop - start)
+    ratio, slope = _ratios(f, pts.momenta[kept], parameter, grid, reference, True)
+    w = np.zeros((stop - start, len(grid)))
+    dw = np.zeros_like(w)
+    w[kept] = np.einsum("nk,nkt->nt", sub_w[kept], ratio)
+    dw[kept] = np.einsum("nk,nkt->nt", sub_w[kept], slope)
+    return {"sums": np.stack([w.sum(0), (w * w).sum(0), dw.sum(0), (dw * dw).sum(0)]), "w": w}
+
+
+def _event_batch(f: Integrand, draws, parameter, grid, reference, w_max, table, entropy, batch, batch_size,
+                 ref_offset, active):
+    """Events of batch ``batch``: the points unweighted once per theta of the grid still
+    ``active`` (label 0; a theta with all its events costs nothing more) and once at the
+    reference (label 1, the j-th accepted reference event evaluated at grid value
+    (ref_offset + j) mod T, ``ref_offset`` counting those accepted before), each with its
+    subprocess, log r and score at its theta."""
+    rng = task_rng(entropy, _EVENT_STREAM, batch)
+    pts, sub_w, kept = _reference_points(f, draws, rng, batch_size)
+    T = len(grid) - 1
+    idx = np.nonzero(kept)[0]
+    columns_on = np.append(np.nonzero(np.asarray(active[:T]))[0], T)  # the reference is always unweighted
+    ratio = np.ones((idx.size, sub_w.shape[1], T + 1))
+    if columns_on.size > 1:
+        ratio[:, :, columns_on[:-1]] = _ratios(f, pts.momenta[idx], parameter, grid[columns_on[:-1]], reference,
+                                               False)[0]
+    per_sub = sub_w[idx][:, :, None] * ratio  # (m, K, T + 1) subprocess weights at each theta
+    w = per_sub.sum(axis=1)
+    accept = np.zeros(w.shape, dtype=bool)
+    accept[:, columns_on] = rng.random((idx.size, columns_on.size)) * w_max[None, columns_on] < w[:, columns_on]
+    pick = rng.random(w.shape)
+    columns = {name: [] for name, _, _ in _COLUMNS}
+    sigma, dsigma = table
+    for i in range(T + 1):
+        rows = np.nonzero(accept[:, i])[0]
+        share = per_sub[rows, :, i] / w[rows, i][:, None]
+        k = np.minimum((pick[rows, i][:, None] > np.cumsum(share, axis=1)).sum(axis=1), share.shape[1] - 1)
+        at = np.full(rows.size, i) if i < T else (ref_offset + np.arange(rows.size)) % T
+        p = pts.momenta[idx[rows]]
+        log_r = np.empty(rows.size)
+        score = np.empty(rows.size)
+        for sub in np.unique(k):
+            for j in np.unique(at[k == sub]):
+                sel = np.nonzero((k == sub) & (at == j))[0]
+                sp = f.group.subprocesses[sub]
+                m2, grads = sp.me(p[sel], {**f.params, parameter: float(grid[j])}, grad=(parameter,))
+                m2_ref = sp.me(p[sel], {**f.params, parameter: float(reference)})
+                log_r[sel] = np.log(m2) - np.log(m2_ref) - np.log(sigma[j] / sigma[T])
+                score[sel] = grads[parameter] / m2 - dsigma[j] / sigma[j]
+        columns["momenta"].append(p)
+        columns["subprocess"].append(k)
+        columns["theta"].append(np.asarray(grid)[at])
+        columns["label"].append(np.full(rows.size, 0 if i < T else 1))
+        columns["log_r"].append(log_r)
+        columns["score"].append(score)
+    out = {name: np.concatenate(v) for name, v in columns.items()}
+    out["momenta"] = out["momenta"].reshape(-1, *pts.momenta.shape[1:])
+    out["theta_index"] = np.concatenate([np.full(a.sum(), i) for i, a in enumerate(accept.T)])
+    out["n_trials"] = np.int64(batch_size)
+    out["overweight"] = (w > w_max[None, :]).sum(axis=0)
+    return out
+
+
+def joint_likelihood_data(
+    process,
+    sqrt_s: float | None = None,
+    parameter: str = "Gf",
+    thetas=None,
+    reference: float | None = None,
+    n_events: int = 1000,
+    *,
+    path="joint_likelihood.h5",
+    integrand: Integrand | None = None,
+    n_points: int = 20_000,
+    n_iterations: int = 10,
+    n_warmup: int = 3,
+    pilot_points: int = 100_000,
+    replicas: int = 20,
+    batch_size: int = 20_000,
+    seed: int = 1,
+    progress: bool = True,
+    client=None,
+    **integrand_options,
+) -> JointLikelihoodData:
+    """Write the events of every ``thetas`` value (``n_events`` each) and of the reference
+    (as many as all of those together) with their joint likelihood ratios and scores to
+    ``path`` (see the module docstring), and return them.  ``reference`` defaults to the
+    model's value of ``parameter``; ``thetas`` is a 1-d grid of values (default: the reference
+    +- 10 % in 11 steps).  The rest as for :func:`numhep.generate`."""
+    import h5py
+
+    f = integrand or Integrand(process, sqrt_s, **integrand_options)
+    if f.channel is not None and f.channel != "diagrams":
+        raise ValueError("joint_likelihood_data: use channel='diagrams' or None (one channel covers only its part)")
+    model = f.group.subprocesses[0].process.model
+    if reference is None:
+        if model is None or parameter not in model.inputs:
+            _check_parameter(f, parameter, [])
+        reference = float(model.parameters(f.params or None)[parameter])
+    grid = np.asarray(np.linspace(0.9, 1.1, 11) * reference if thetas is None else thetas, dtype=np.float64)
+    if grid.ndim != 1 or grid.size < 1 or not np.all(np.isfinite(grid)):
+        raise ValueError(f"thetas: expected a 1-d grid of finite values, got {grid!r}")
+    if n_events < 1:
+        raise ValueError(f"n_events: must be positive, got {n_events}")
+    _check_parameter(f, parameter, [*grid, reference])
+    full = np.append(grid, reference)  # the grid, then the reference
+    T = grid.size
+    targets = np.append(np.full(T, n_events), n_events * T)
+    entropy = new_entropy(seed)
+    runner = runner_for(client)
+    run = {"integrand": f.fingerprint(), "parameter": parameter, "thetas": grid.tolist(), "reference": reference,
+           "n_events": n_events, "n_points": n_points, "n_iterations": n_iterations, "n_warmup": n_warmup,
+           "pilot_points": pilot_points, "replicas": replicas, "batch_size": batch_size, "seed": entropy}
+    path = Path(path)
+    resuming = path.exists() and _is_partial(path, run)
+    if resuming:
+        with h5py.File(path, "r") as h:
+            state = h["state"]
+            draws = (FlatSampler if f.channels is None else ChannelSampler).from_arrays(
+                f, {k: state[k][()] for k in state})
+            xs = h["cross_sections"]
+            sigma, dsigma = xs["sigma"][:], xs["dsigma"][:]
+            ref_sigma, ref_dsigma = float(h.attrs["reference_sigma"]), float(h.attrs["reference_dsigma"])
+            w_max = h["state_w_max"][:]
+            counts = np.asarray(h.attrs["counts"], dtype=np.int64)
+            next_batch = int(h.attrs["next_batch"])
+            written = int(h.attrs["written"])
+        with h5py.File(path, "a") as h:  # drop a batch written only in part
+            for name, _, _ in _COLUMNS:
+                h[name].resize(written, axis=0)
+    else:
+        if path.exists() and _is_joint_file(path):
+            with h5py.File(path, "r") as h:
+                if h.attrs.get("complete", False) and json.loads(h.attrs["run"]) == run:
+                    return load_joint_likelihood_data(path)
+            raise ValueError(f"path: {path} holds a joint-likelihood data set of other settings; remove it or "
+                             "choose another file")
+        opts = dict(n_points=n_points, n_iterations=n_iterations, n_warmup=n_warmup, seed=entropy, progress=progress,
+                    client=runner, batch_size=batch_size)
+        if f.channels is None:
+            vegas_grid = VegasGrid(f.dim)
+            vegas_integrate(f, vegas_grid, **opts)
+            draws = FlatSampler(vegas_grid)
+        else:
+            draws = ChannelSampler.from_result(f, f.multichannel_vegas(**opts))
+        pilot = point_batches(pilot_points, batch_size)
+        parts = list(runner.map(_pilot_batch, (f, draws, parameter, full, reference),
+                                [(entropy, a, b) for a, b in pilot], [f"joint-pilot-{a}" for a, _ in pilot]))
+        sums = np.sum([r["sums"] for r in parts], axis=0)
+        weights = np.concatenate([r["w"] for r in parts])
+        if not np.any(weights[:, -1] > 0):
+            raise ValueError(f"{f.group.text!r}: no pilot point passed the cuts; loosen them")
+        m = float(weights.shape[0])
+        mean, mean_d = sums[0] / m, sums[2] / m
+        err = np.sqrt(np.maximum(sums[1] / m - mean**2, 0.0) / (m - 1))
+        err_d = np.sqrt(np.maximum(sums[3] / m - mean_d**2, 0.0) / (m - 1))
+        w_max = np.array([max_weight(weights[:, i], replicas) for i in range(T + 1)])
+        sigma, dsigma = mean[:T], mean_d[:T]
+        ref_sigma, ref_dsigma = float(mean[T]), float(mean_d[T])
+        counts = np.zeros(T + 1, dtype=np.int64)
+        next_batch = written = 0
+        with h5py.File(path, "w") as h:
+            for name, shape, dtype in _COLUMNS:
+                shape = (len(f.masses), 4) if shape is None else shape
+                h.create_dataset(name, shape=(0, *shape), maxshape=(None, *shape), dtype=dtype,
+                                 chunks=(1024, *shape))
+            xs = h.create_group("cross_sections")
+            for key, val in (("theta", grid), ("sigma", sigma), ("sigma_error", err[:T]), ("dsigma", dsigma),
+                             ("dsigma_error", err_d[:T])):
+                xs.create_dataset(key, data=val)
+            state = h.create_group("state")
+            for key, val in draws.arrays().items():
+                state.create_dataset(key, data=val)
+            h.create_dataset("state_w_max", data=w_max)
+            h.attrs.update(process=f.group.text, sqrt_s=f.sqrt_s, parameter=parameter, reference=reference,
+                           reference_sigma=ref_sigma, reference_dsigma=ref_dsigma, reference_sigma_error=float(err[T]),
+                           subprocesses=[s.name for s in f.group.subprocesses], run=json.dumps(run),
+                           next_batch=0, written=0, counts=counts, complete=False)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=int(targets.sum()), initial=int(counts.sum()), desc="events", unit="ev")
+    table = (np.append(sigma, ref_sigma), np.append(dsigma, ref_dsigma))
+    batch = next_batch
+    try:
+        while np.any(counts < targets):
+            ev = _event_batch(f, draws, parameter, full, reference, w_max, table, entropy, batch, batch_size,
+                              int(counts[T]), counts < targets)
+            take = np.zeros(ev["theta_index"].size, dtype=bool)
+            for i in range(T + 1):
+                rows = np.nonzero(ev["theta_index"] == i)[0][: max(int(targets[i] - counts[i]), 0)]
+                take[rows] = True
+                counts[i] += rows.size
+            with h5py.File(path, "a") as h:
+                n0 = h["theta"].shape[0]
+                for name, _, _ in _COLUMNS:
+                    h[name].resize(n0 + int(take.sum()), axis=0)
+                    h[name][n0:] = ev[name][take]
+                written = n0 + int(take.sum())
+                h.attrs.update(next_batch=batch + 1, written=written, counts=counts)
+                h.flush()
+            batch += 1
+            if bar is not None:
+                bar.update(int(take.sum()))
+        with h5py.File(path, "a") as h:
+            h.attrs["complete"] = True
+            del h["state"], h["state_w_max"]
+    finally:
+        if bar is not None:
+            bar.close()
+    return load_joint_likelihood_data(path)
+
+
+def _is_joint_file(path: Path) -> bool:
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as h:
+            return "log_r" in h and "run" in h.attrs
+    except OSError:
+        return False
+
+
+def _is_partial(path: Path, run: dict) -> bool:
+    """Whether ``path`` is an unfinished data set of this run (refusing one of another run)."""
+    import h5py
+
+    if not _is_joint_file(path):
+        return False
+    with h5py.File(path, "r") as h:
+        if h.attrs.get("complete", False):
+            return False
+        saved = json.loads(h.attrs["run"])
+    if saved != run:
+        differ = sorted(k for k in set(saved) | set(run) if saved.get(k) != run.get(k))
+        raise ValueError(f"path: {path} is an unfinished data set of other settings ({', '.join(differ)}); "
+                         "rerun with the same settings to resume it, or remove it")
+    return True
