@@ -125,14 +125,17 @@ def _check_parameter(f: Integrand, parameter: str, values) -> None:
                 "(e.g. 'g g > t t~, t > b w+, t~ > b~ w-'), so that the parameter enters through propagators")
 
 
-def _ratios(f: Integrand, p, parameter, thetas, reference, with_gradient):
-    """Per subprocess k: |M_k(theta)|^2 / |M_k(reference)|^2 (n, K, T), and with
-    ``with_gradient`` (d|M_k|^2/d theta) / |M_k(reference)|^2 too (else None)."""
+def _ratios(f: Integrand, p, parameter, thetas, reference, with_gradient, at_reference=None):
+    """Per subprocess k: |M_k(theta)|^2 / |M_k(reference)|^2 (n, K, T), with ``with_gradient``
+    (d|M_k|^2/d theta) / |M_k(reference)|^2 too (else None), and |M_k(reference)|^2 (n, K)
+    (``at_reference`` when given)."""
     n, K, T = p.shape[0], len(f.group.subprocesses), len(thetas)
     ratio = np.zeros((n, K, T))
     slope = np.zeros((n, K, T)) if with_gradient else None
+    refs = np.zeros((n, K)) if at_reference is None else at_reference
     for k, sp in enumerate(f.group.subprocesses):
-        ref = sp.me(p, {**f.params, parameter: float(reference)})
+        ref = sp.me(p, {**f.params, parameter: float(reference)}) if at_reference is None else refs[:, k]
+        refs[:, k] = ref
         safe = np.where(ref > 0, ref, 1.0)
         for i, theta in enumerate(thetas):
             params = {**f.params, parameter: float(theta)}
@@ -142,7 +145,7 @@ def _ratios(f: Integrand, p, parameter, thetas, reference, with_gradient):
             else:
                 m2 = sp.me(p, params)
             ratio[:, k, i] = np.where(ref > 0, m2 / safe, 0.0)
-    return ratio, slope
+    return ratio, slope, refs
 
 
 def _reference_points(f: Integrand, draws, rng, n):
@@ -159,7 +162,7 @@ def _pilot_batch(f: Integrand, draws, parameter, grid, reference, entropy, start
     """Sums over pilot points [start, stop) of w(theta), w(theta)^2, dw/dtheta, (dw/dtheta)^2
     per theta of the grid (the last entry is the reference), and the weights themselves."""
     pts, sub_w, kept = _reference_points(f, draws, task_rng(entropy, _PILOT_STREAM, start), stop - start)
-    ratio, slope = _ratios(f, pts.momenta[kept], parameter, grid, reference, True)
+    ratio, slope, _ = _ratios(f, pts.momenta[kept], parameter, grid, reference, True)
     w = np.zeros((stop - start, len(grid)))
     dw = np.zeros_like(w)
     w[kept] = np.einsum("nk,nkt->nt", sub_w[kept], ratio)
@@ -180,9 +183,11 @@ def _event_batch(f: Integrand, draws, parameter, grid, reference, w_max, table, 
     idx = np.nonzero(kept)[0]
     columns_on = np.append(np.nonzero(np.asarray(active[:T]))[0], T)  # the reference is always unweighted
     ratio = np.ones((idx.size, sub_w.shape[1], T + 1))
+    m2_ref = np.stack([sp.me(pts.momenta[idx], {**f.params, parameter: float(reference)})
+                       for sp in f.group.subprocesses], axis=1)
     if columns_on.size > 1:
         ratio[:, :, columns_on[:-1]] = _ratios(f, pts.momenta[idx], parameter, grid[columns_on[:-1]], reference,
-                                               False)[0]
+                                               False, m2_ref)[0]
     per_sub = sub_w[idx][:, :, None] * ratio  # (m, K, T + 1) subprocess weights at each theta
     w = per_sub.sum(axis=1)
     accept = np.zeros(w.shape, dtype=bool)
@@ -196,6 +201,7 @@ def _event_batch(f: Integrand, draws, parameter, grid, reference, w_max, table, 
         k = np.minimum((pick[rows, i][:, None] > np.cumsum(share, axis=1)).sum(axis=1), share.shape[1] - 1)
         at = np.full(rows.size, i) if i < T else (ref_offset + np.arange(rows.size)) % T
         p = pts.momenta[idx[rows]]
+        ref_rows = m2_ref[rows]
         log_r = np.empty(rows.size)
         score = np.empty(rows.size)
         for sub in np.unique(k):
@@ -203,8 +209,7 @@ def _event_batch(f: Integrand, draws, parameter, grid, reference, w_max, table, 
                 sel = np.nonzero((k == sub) & (at == j))[0]
                 sp = f.group.subprocesses[sub]
                 m2, grads = sp.me(p[sel], {**f.params, parameter: float(grid[j])}, grad=(parameter,))
-                m2_ref = sp.me(p[sel], {**f.params, parameter: float(reference)})
-                log_r[sel] = np.log(m2) - np.log(m2_ref) - np.log(sigma[j] / sigma[T])
+                log_r[sel] = np.log(m2) - np.log(ref_rows[sel, sub]) - np.log(sigma[j] / sigma[T])
                 score[sel] = grads[parameter] / m2 - dsigma[j] / sigma[j]
         columns["momenta"].append(p)
         columns["subprocess"].append(k)

@@ -16,7 +16,8 @@ through DLPack and CuPy.  The networks: MadNIS neural importance sampling
 and :mod:`numhep.torch.losses`), MADNIS-Lite's :class:`BilinearSplineFlow` in front of every block of the diagram channels
 (:class:`TrainableChannelMaps`), the dipole emulator (:mod:`numhep.torch.dipole_emulator`) and
 likelihood-ratio estimators trained on joint ratios and scores (:class:`RatioEstimator`,
-:class:`RatioTrainer`, :func:`likelihood_scan`).
+:class:`RatioTrainer`, :func:`likelihood_scan`) and flows for the density of events trained with
+matrix-element gradients (:class:`DensityFlowTrainer`).
 """
 
 from numhep.amplitudes.catani_seymour import dipoles, splitting_azimuths
@@ -39,6 +40,7 @@ from numhep.phasespace.blocks import (
 from numhep.phasespace.flat import rambo_map, rambo_on_diet, rambo_on_diet_inverse
 from numhep.torch.bilinear_flows import BilinearSplineFlow
 from numhep.torch.channel_weights import ChannelWeightNetwork
+from numhep.torch.density_flow import DensityFlowTrainer
 from numhep.torch.flows import HypercubeFlow
 from numhep.torch.likelihood_ratio import RatioEstimator, RatioTrainer, ratio_loss
 from numhep.torch.likelihood_scan import confidence_interval, likelihood_scan
@@ -48,6 +50,7 @@ from numhep.torch.trainable_channel_maps import TrainableChannelMaps
 __all__ = [
     "BilinearSplineFlow",
     "ChannelWeightNetwork",
+    "DensityFlowTrainer",
     "HypercubeFlow",
     "IntegrationResult",
     "NeuralIntegrator",

@@ -34,7 +34,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from numhep.storage import atomic_write
+from numhep.torch.training_checkpoint import load_training_state, save_training_state
 
 __all__ = ["METHODS", "RatioEstimator", "RatioTrainer", "ratio_loss"]
 
@@ -234,18 +234,12 @@ class RatioTrainer:
         return self.history
 
     def _save(self, path):
-        state = {"settings": self._settings, "step": self.step, "estimator": self.estimator.state_dict(),
-                 "optimizer": self.optimizer.state_dict(), "rng": self._rng.get_state(),
-                 "history": self.history.__dict__}
-        with atomic_write(path) as tmp:
-            torch.save(state, tmp)
+        save_training_state(path, self._settings, step=self.step, estimator=self.estimator.state_dict(),
+                            optimizer=self.optimizer.state_dict(), rng=self._rng.get_state(),
+                            history=self.history.__dict__)
 
     def _load(self, path):
-        state = torch.load(path, weights_only=False)
-        if state["settings"] != self._settings:
-            differ = sorted(k for k in self._settings if state["settings"].get(k) != self._settings[k])
-            raise ValueError(f"{path}: a checkpoint of a training with other settings ({', '.join(differ)}); "
-                             "continue with the same settings, or remove it")
+        state = load_training_state(path, self._settings)
         self.step = int(state["step"])
         self.estimator.load_state_dict(state["estimator"])
         self.optimizer.load_state_dict(state["optimizer"])
