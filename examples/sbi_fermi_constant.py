@@ -31,6 +31,8 @@ import numhep
 PROCESS, SQRT_S = "e+ e- > mu+ mu-", 91.188
 G0 = numhep.model("sm").inputs["Gf"]
 THETAS = np.linspace(0.8, 1.2, 17) * G0
+#: the grids of the parameters this setup learns (G_F here; MZ for the calibration benchmark)
+GRIDS = {"Gf": THETAS, "MZ": np.linspace(89.188, 93.188, 17)}
 
 
 def true_angle(momenta):
@@ -44,9 +46,10 @@ def observed_angle(momenta, resolution, seed):
     return true_angle(momenta) + np.random.default_rng(seed).normal(0.0, resolution, momenta.shape[0])
 
 
-def exact_log_ratio(x, theta, reference, resolution):
-    """log p(x | theta)/p(x | reference) of the observed angle x: |M|^2 sin(angle) folded with
-    the resolution, each normalised, by quadrature on 2001 true angles."""
+def exact_log_ratio(x, theta, reference, resolution, parameter="Gf"):
+    """log p(x | theta)/p(x | reference) of the observed angle x (theta a value of model input
+    ``parameter``): |M|^2 sin(angle) folded with the resolution, each normalised, by quadrature
+    on 2001 true angles."""
     angle = np.linspace(0.0, np.pi, 2001)
     e = SQRT_S / 2
     p = np.zeros((angle.size, 4, 4))
@@ -56,16 +59,16 @@ def exact_log_ratio(x, theta, reference, resolution):
     kernel = np.exp(-0.5 * ((np.asarray(x)[:, None] - angle[None, :]) / resolution) ** 2)
 
     def log_density(value):
-        shape = numhep.me(p, PROCESS, params={"Gf": float(value)}) * np.sin(angle)
+        shape = numhep.me(p, PROCESS, params={parameter: float(value)}) * np.sin(angle)
         shape /= np.trapezoid(shape, angle)
         return np.log(np.trapezoid(kernel * shape[None, :], angle, axis=1))
 
     return log_density(theta) - log_density(reference)
 
 
-def joint_data(events: int, path: Path, seed: int = 1):
-    return numhep.joint_likelihood_data(PROCESS, SQRT_S, "Gf", THETAS, n_events=events, path=path, seed=seed,
-                                        n_points=20_000, pilot_points=200_000)
+def joint_data(events: int, path: Path, seed: int = 1, parameter: str = "Gf"):
+    return numhep.joint_likelihood_data(PROCESS, SQRT_S, parameter, GRIDS[parameter], n_events=events, path=path,
+                                        seed=seed, n_points=20_000, pilot_points=200_000)
 
 
 def distance_to_exact(resolution, rng_seed=7, n=400):
