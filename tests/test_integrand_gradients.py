@@ -210,3 +210,32 @@ def test_evaluate_gives_the_gradient_of_every_weight():
         fd = (f.evaluate(u + e, c).weight - f.evaluate(u - e, c).weight) / (2 * h)
         live = (pts.weight > 0) & (f.evaluate(u + e, c).weight > 0) & (f.evaluate(u - e, c).weight > 0)
         np.testing.assert_allclose(pts.gradient[live, j], fd[live], rtol=1e-5, atol=1e-12)
+
+
+INVERSES = {
+    "pp -> t t~, flat": ("p p > t t~", dict(sqrt_s=13000.0), None),
+    "pp -> t t~, channel 1": ("p p > t t~", dict(sqrt_s=13000.0, channel="diagrams"), 1),
+    "ee -> u u~ g, flat": ("e+ e- > u u~ g", dict(sqrt_s=1000.0, cuts={"ycut": 0.01}), None),
+    "ee -> u u~ g, channel 2": ("e+ e- > u u~ g", dict(sqrt_s=1000.0, cuts={"ycut": 0.01}, channel="diagrams"), 2),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INVERSES))
+def test_the_inverse_of_the_integrands_map_on_tensors(case):
+    # events back to their points: exact, and differentiable in the momenta (and x) through
+    # the inverse kernels' adjoints and the boost to the partonic frame
+    text, options, channel = INVERSES[case]
+    f = numhep.integrand(text, **options)
+    u = np.random.default_rng(1).uniform(0.1, 0.9, (4, f.dim))
+    c = None if channel is None else np.full(4, channel)
+    pts = f.evaluate(u, c)
+    p = torch.tensor(pts.momenta / 1000.0, requires_grad=True)  # TeV: steps of one size for every leg
+    extra = () if pts.x is None else (torch.tensor(pts.x, requires_grad=True),)
+    scale = float(np.abs(f.inverse(pts.momenta, c, pts.x)[1]).max())
+
+    def inverse(q, *x):
+        back, weight = f.inverse(q * 1000.0, c, *x)
+        return back, weight / scale
+
+    np.testing.assert_allclose(inverse(p, *extra)[0].detach().numpy(), u, atol=1e-12)
+    assert torch.autograd.gradcheck(inverse, (p, *extra), eps=1e-7, atol=1e-5, rtol=1e-4)

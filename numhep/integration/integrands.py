@@ -377,43 +377,119 @@ class Integrand:
         momenta (n, legs, 4) (and, at hadron colliders, momentum fractions x (n, 2)), as
         :meth:`evaluate` returns them: the inverse of the flat map (luminosity and RAMBO on
         diet) or of diagram channel ``channel``'s map (a number or (n,) indices), exact to
-        rounding.  The weight is the map's phase-space weight at u."""
+        rounding.  The weight is the map's phase-space weight at u.  Torch tensors give
+        tensors that autograd differentiates in the momenta (and x) through the inverse
+        kernels' adjoints and the boost to the partonic frame."""
+        if ab.kind(momenta, x) == "torch":
+            return self._inverse_tensors(momenta, channel, x)
+        return self._inverse(momenta, channel, x, False)[:2]
+
+    def _inverse_tensors(self, momenta, channel, x):
+        from numhep import autograd  # torch is an optional dependency: loaded with the first tensor
+
+        c = autograd.as_array(channel) if ab.kind(channel) == "torch" else channel
+        tensors = (momenta,) if x is None else (momenta, x)
+
+        def linearize(arrays):
+            xs = None if len(arrays) == 1 else np.asarray(arrays[1], dtype=np.float64)
+            u, w, pullback = self._inverse(np.asarray(arrays[0], dtype=np.float64), c, xs, True)
+
+            def cotangents(cot):
+                g_p, g_x = pullback(cot[0], cot[1])
+                return (g_p,) if x is None else (g_p, g_x)
+
+            return (u, w), cotangents
+
+        return autograd.apply(linearize, *tensors)
+
+    def _inverse(self, momenta, channel, x, want_pullback):
+        """(u, weight, pullback or None) of :meth:`inverse`; ``pullback(g_u, g_w)`` gives
+        (d/d momenta, d/dx or None) of <g_u, u> + <g_w, weight>."""
         p = np.array(momenta, dtype=np.float64)
         n = p.shape[0]
         if p.ndim != 3 or p.shape[1:] != (len(self.masses), 4):
             raise ValueError(f"momenta: expected shape (n, {len(self.masses)}, 4), got {p.shape}")
+        lab = p.copy()
         if self.hadronic:
             if x is None:
                 raise ValueError("x: a hadron-collider integrand needs the momentum fractions of the events")
             x = np.ascontiguousarray(x, dtype=np.float64).reshape(n, 2)
             y = 0.5 * np.log(x[:, 0] / x[:, 1])  # back to the partonic centre-of-mass frame
-            ch, sh = np.cosh(y)[:, None], np.sinh(y)[:, None]
+            cosh_y, sinh_y = np.cosh(y)[:, None], np.sinh(y)[:, None]
             e, pz = p[..., 0].copy(), p[..., 3].copy()
-            p[..., 0], p[..., 3] = ch * e - sh * pz, ch * pz - sh * e
+            p[..., 0], p[..., 3] = cosh_y * e - sinh_y * pz, cosh_y * pz - sinh_y * e
+
+        def boost_back(g_p, g_x):
+            """The pullback through the boost E' = ch E - sh pz, pz' = ch pz - sh E, y = ln(x1/x2)/2."""
+            if not self.hadronic:
+                return g_p, None
+            g_lab = g_p.copy()
+            g_lab[..., 0] = cosh_y * g_p[..., 0] - sinh_y * g_p[..., 3]
+            g_lab[..., 3] = cosh_y * g_p[..., 3] - sinh_y * g_p[..., 0]
+            e, pz = lab[..., 0], lab[..., 3]
+            g_y = ((sinh_y * e - cosh_y * pz) * g_p[..., 0] + (sinh_y * pz - cosh_y * e) * g_p[..., 3]).sum(axis=1)
+            g_x = (np.zeros((n, 2)) if g_x is None else g_x) + np.stack([g_y / (2 * x[:, 0]), -g_y / (2 * x[:, 1])],
+                                                                          axis=1)
+            return g_lab, g_x
+
         if self.channels is None:
             if channel is not None:
                 raise ValueError("channel: this integrand has no diagram channels (give channel='diagrams')")
-            ur, w0 = rambo_on_diet_inverse.forward(np, np.ascontiguousarray(p[:, 2:]), self.final_masses)
-            if not self.hadronic:
-                return ur, w0
-            z, g_lumi = luminosity_map_inverse.forward(np, x, self.tau_min, self.tau_max)
-            return np.concatenate([z, ur], axis=1), w0 / g_lumi
+            final = np.ascontiguousarray(p[:, 2:])
+            ur, w0 = rambo_on_diet_inverse.forward(np, final, self.final_masses)
+            if self.hadronic:
+                z, g_lumi = luminosity_map_inverse.forward(np, x, self.tau_min, self.tau_max)
+                u, w = np.concatenate([z, ur], axis=1), w0 / g_lumi
+            else:
+                u, w = ur, w0
+            if not want_pullback:
+                return u, w, None
+
+            def pullback(g_u, g_w):
+                g_u = np.asarray(g_u, dtype=np.float64)
+                g_w = np.broadcast_to(np.asarray(g_w, dtype=np.float64), (n,))
+                g_p = np.zeros_like(p)
+                if not self.hadronic:
+                    g_p[:, 2:] = rambo_on_diet_inverse.vjp(final, self.final_masses, g_u, g_w)[0]
+                    return boost_back(g_p, None)
+                g_p[:, 2:] = rambo_on_diet_inverse.vjp(final, self.final_masses, g_u[:, 2:], g_w / g_lumi)[0]
+                g_x = luminosity_map_inverse.vjp(x, self.tau_min, self.tau_max, g_u[:, :2], -g_w * w / g_lumi)[0]
+                return boost_back(g_p, g_x)
+
+            return u, w, pullback
         if channel is None:
             channel = self.channel if self.channel != "diagrams" else None
         if channel is None:
             raise ValueError(f"channel: give the channel of every event (0..{len(self.channels) - 1})")
         channel = np.broadcast_to(np.asarray(channel, dtype=np.int64), (n,))
         u, w = np.empty((n, self.dim)), np.empty(n)
+        pieces = []
         for c in np.unique(channel):
             ch = self.channels[c]
             idx = np.nonzero(channel == c)[0]
             order = np.concatenate([[0, 1], 2 + np.argsort(ch.permutation)])
             pc = np.empty_like(p[idx])
             pc[:, order] = p[idx]  # the map's particle order (evaluate: p = pc[:, order])
-            u[idx], w[idx] = self._maps[ch.representative].inverse(
+            u[idx], w[idx], back = self._maps[ch.representative].inverse_with_pullback(
                 pc, None if x is None else x[idx], self.sqrt_s**2, getattr(self, "tau_min", None),
                 getattr(self, "tau_max", None))
-        return u, w
+            pieces.append((idx, order, back))
+        if not want_pullback:
+            return u, w, None
+
+        def pullback(g_u, g_w):
+            g_u = np.asarray(g_u, dtype=np.float64)
+            g_w = np.broadcast_to(np.asarray(g_w, dtype=np.float64), (n,))
+            g_p = np.zeros_like(p)
+            g_x = np.zeros((n, 2)) if self.hadronic else None
+            for idx, order, back in pieces:
+                g_pc, g_xc = back(g_u[idx], g_w[idx])
+                g_p[idx] = g_pc[:, order]
+                if g_x is not None:
+                    g_x[idx] = g_xc
+            return boost_back(g_p, g_x)
+
+        return u, w, pullback
 
     def channel_alphas(self, p, sub_w):
         """(n, n_channels) channel weights at partonic momenta p (Heimel, PhD thesis, Heidelberg 2024, Eqs. 2.56, 2.60)."""
