@@ -123,7 +123,8 @@ def _input_gradients(proc, params, wanted, gp, gpar, xp, p):
     """{name: d|M|^2/d name} for the wanted inputs, from the gradient in the process's
     parameter vector through the model's Jacobian d parameter / d input."""
     result = {}
-    jac = proc.model.jacobian(params) if proc.model is not None else {}
+    inputs_wanted = [name for name in wanted if name != "p"]
+    jac = proc.model.jacobian(params) if proc.model is not None and inputs_wanted else {}
     index = {name: k for k, name in enumerate(proc.parameters)}
     for name in wanted:
         if name == "p":

@@ -69,6 +69,10 @@ class Dual:
 
     def sqrt(self):
         r = math.sqrt(self.a)
+        if self.b == 0:  # a constant, even at 0 (aS = 0 while differentiating in MZ)
+            return Dual(r, 0.0)
+        if r == 0:
+            raise ValueError("the derivative of sqrt at 0 is infinite")
         return Dual(r, self.b / (2.0 * r))
 
     def __float__(self):
@@ -197,7 +201,11 @@ class Model:
         """Every parameter as a :class:`Dual` carrying its derivative with respect to input ``wrt``."""
         base = self.parameters(overrides)
         seeded = {k: Dual(base[k], 1.0 if k == wrt else 0.0) for k in self.inputs}
-        return {**seeded, **self.derive(seeded)}
+        try:
+            return {**seeded, **self.derive(seeded)}
+        except (ArithmeticError, ValueError) as exc:
+            raise ValueError(f"{self.name}: the derivative in {wrt} cannot be taken at these parameters "
+                             f"({type(exc).__name__}: {exc})") from None
 
     def jacobian(self, overrides: dict | None = None) -> dict:
         """{derived name: {input name: d derived / d input}} by dual numbers."""
@@ -205,6 +213,11 @@ class Model:
         jac: dict = {}
         for wrt in self.inputs:
             seeded = {k: Dual(base[k], 1.0 if k == wrt else 0.0) for k in self.inputs}
-            for name, val in self.derive(seeded).items():
+            try:
+                derived = self.derive(seeded)
+            except (ArithmeticError, ValueError) as exc:
+                raise ValueError(f"{self.name}: the derivative in {wrt} cannot be taken at these parameters "
+                                 f"({type(exc).__name__}: {exc})") from None
+            for name, val in derived.items():
                 jac.setdefault(name, {})[wrt] = val.b if isinstance(val, Dual) else 0.0
         return jac

@@ -59,7 +59,7 @@ from numhep.events.files import HDF5Writer, LHEWriter, count_lhe_events
 from numhep.integration.integrands import Integrand
 from numhep.integration.metrics import max_weight
 from numhep.integration.task_runners import forget_results, new_entropy, runner_for, task_rng
-from numhep.integration.vegas import VegasGrid, point_batches, vegas_integrate
+from numhep.integration.vegas import VegasGrid, check_counts, check_iterations, point_batches, vegas_integrate
 from numhep.registry import UnknownNameError, sampler_registry
 from numhep.storage import save_arrays
 
@@ -242,9 +242,10 @@ def generate(
     those of a run without a client with the same seed, on any number of workers; a killed
     worker's batch is run again elsewhere, and a killed client resumes without running the
     finished batches again."""
+    check_counts(n_events=n_events, n_points=n_points, pilot_points=pilot_points, replicas=replicas,
+                 batch_size=batch_size)
+    check_iterations(n_iterations, n_warmup)
     f = integrand or Integrand(process, sqrt_s, **integrand_options)
-    if n_events < 1:
-        raise ValueError(f"n_events: must be positive, got {n_events}")
     if f.channel is not None and f.channel != "diagrams":
         raise ValueError("generate: a single diagram channel covers only its part of the cross section; "
                          "use channel='diagrams' or None")

@@ -54,7 +54,7 @@ from numhep.events.generation import ChannelSampler, FlatSampler
 from numhep.integration.integrands import Integrand
 from numhep.integration.metrics import max_weight
 from numhep.integration.task_runners import new_entropy, runner_for, task_rng
-from numhep.integration.vegas import VegasGrid, point_batches, vegas_integrate
+from numhep.integration.vegas import VegasGrid, check_counts, check_iterations, point_batches, vegas_integrate
 
 __all__ = ["JointLikelihoodData", "joint_likelihood_data", "load_joint_likelihood_data"]
 
@@ -253,6 +253,9 @@ def joint_likelihood_data(
     +- 10 % in 11 steps).  The rest as for :func:`numhep.generate`."""
     import h5py
 
+    check_counts(n_events=n_events, n_points=n_points, pilot_points=pilot_points, replicas=replicas,
+                 batch_size=batch_size)
+    check_iterations(n_iterations, n_warmup)
     f = integrand or Integrand(process, sqrt_s, **integrand_options)
     if f.channel is not None and f.channel != "diagrams":
         raise ValueError("joint_likelihood_data: use channel='diagrams' or None (one channel covers only its part)")
@@ -264,8 +267,6 @@ def joint_likelihood_data(
     grid = np.asarray(np.linspace(0.9, 1.1, 11) * reference if thetas is None else thetas, dtype=np.float64)
     if grid.ndim != 1 or grid.size < 1 or not np.all(np.isfinite(grid)):
         raise ValueError(f"thetas: expected a 1-d grid of finite values, got {grid!r}")
-    if n_events < 1:
-        raise ValueError(f"n_events: must be positive, got {n_events}")
     _check_parameter(f, parameter, [*grid, reference])
     full = np.append(grid, reference)  # the grid, then the reference
     T = grid.size

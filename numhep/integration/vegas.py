@@ -36,7 +36,7 @@ from numhep.kernels import vegas_grid as _k
 from numhep.integration.task_runners import forget_results, new_entropy, runner_for, task_rng, task_store
 from numhep.storage import save_arrays
 
-__all__ = ["VegasGrid", "VegasResult", "allocate_points", "check_iterations", "combine_iterations", "point_batches", "report_iteration",
+__all__ = ["VegasGrid", "VegasResult", "allocate_points", "check_counts", "check_iterations", "combine_iterations", "point_batches", "report_iteration",
            "vegas_integrate", "vegas_map"]
 
 
@@ -168,6 +168,15 @@ def allocate_points(share, total: int, minimum: int):
     if short > 0:
         n[np.argsort(n - ideal, kind="stable")[:short]] += 1
     return n + minimum
+
+
+def check_counts(**counts) -> None:
+    """Each of ``counts`` (points, batches, replicas: option name -> value) must be a positive
+    whole number; the error names the option."""
+    for name, value in counts.items():
+        whole = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+        if not whole or value < 1:
+            raise ValueError(f"{name}: expected a positive whole number, got {value!r}")
 
 
 def check_iterations(n_iterations: int, n_warmup: int) -> None:

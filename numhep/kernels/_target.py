@@ -56,14 +56,24 @@ after they change.  Each CPU launcher is therefore a tiny module written to
 hash of numhep's kernel and adjoint sources, and it is the only thing cached: its
 object code contains every function it calls, and a change to any kernel source
 gives a fresh directory.  Event and device functions themselves are not cached.
+
+An unusable cache (``$NUMHEP_CACHE_DIR`` a file, a directory without write permission) costs
+one warning and no error: the launchers go to a temporary directory for the session, seeded
+with a copy of what the read-only cache already holds, so that its compiled code is still
+used (numba writes only where it may, and would otherwise recompile into ``~/.cache/numba``).
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib.util
+import os
+import shutil
 import sys
+import tempfile
 import types
+import warnings
 from pathlib import Path
 
 import numba
@@ -117,8 +127,31 @@ def _source_hash() -> str:
     return h.hexdigest()[:16]
 
 
+_SESSION_CACHE = []
+
+
 def _cache_dir() -> Path:
-    return cache_dir("launchers", _source_hash(), create=True)
+    """The launcher directory: in ``$NUMHEP_CACHE_DIR``, or, when that cannot be written, a
+    temporary copy for this session (see the module docstring)."""
+    if _SESSION_CACHE:
+        return _SESSION_CACHE[0]
+    target = cache_dir("launchers", _source_hash())
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        probe = target / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+        return target
+    except OSError as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+    session = Path(tempfile.mkdtemp(prefix="numhep-launchers-"))
+    atexit.register(shutil.rmtree, session, True)
+    if target.is_dir():  # readable but not writable: keep its compiled launchers
+        shutil.copytree(target, session, dirs_exist_ok=True)
+    warnings.warn(f"numhep: the kernel cache {target} cannot be written ({reason}); compiling into {session} "
+                  "for this session instead", RuntimeWarning, stacklevel=3)
+    _SESSION_CACHE.append(session)
+    return session
 
 
 _LAUNCHER_TEMPLATE = '''\
@@ -148,8 +181,10 @@ def _say_compiling(folder: Path):
     the first call of each kernel then compiles it, silently otherwise for up to a minute."""
     if not _TOLD:
         _TOLD.append(True)
-        print(f"numhep: compiling kernels for this machine, once (cached in {folder.parent}); "
-              "the first calls take a while", file=sys.stderr, flush=True)
+        where = "for this session only (the cache cannot be written)" if _SESSION_CACHE else \
+            f"once (cached in {folder.parent})"
+        print(f"numhep: compiling kernels for this machine, {where}; the first calls take a while", file=sys.stderr,
+              flush=True)
 
 
 def _load_launcher(module: str, name: str, nargs: int):
@@ -175,7 +210,34 @@ def _load_launcher(module: str, name: str, nargs: int):
     mod = importlib.util.module_from_spec(spec)
     sys.modules[modname] = mod
     spec.loader.exec_module(mod)
+    for dispatcher in (mod.batch, mod.serial):
+        _heal_damaged_cache(dispatcher)
     return mod
+
+
+def _heal_damaged_cache(dispatcher) -> None:
+    """Make a damaged cache entry of ``dispatcher`` (an unreadable index or object file) cost a
+    warning naming the file and a fresh compilation, instead of an error in every interpreter:
+    the entry's files are removed and numba compiles and saves it again."""
+    cache = getattr(dispatcher, "_cache", None)
+    load = getattr(cache, "load_overload", None)
+    files = getattr(cache, "_cache_file", None)
+    if load is None or files is None:
+        return
+
+    def load_overload(sig, target_context):
+        try:
+            return load(sig, target_context)
+        except Exception as exc:  # noqa: BLE001 - whatever the damage, the remedy is to compile again
+            index = Path(files._index_path)
+            damaged = [index, *index.parent.glob(index.name[: -len(".nbi")] + ".*.nbc")]
+            for f in damaged:
+                f.unlink(missing_ok=True)
+            warnings.warn(f"numhep: the compiled cache entry {index} could not be read ({type(exc).__name__}: "
+                          f"{exc}); it was removed and is compiled again", RuntimeWarning, stacklevel=2)
+            return None
+
+    cache.load_overload = load_overload
 
 
 #: working precisions: a kernel runs in the precision of the floating arrays it is given

@@ -53,6 +53,9 @@ def _energies(sqrt_s, n: int, msum: float, xp=np):
     rs = xp.ascontiguousarray(xp.broadcast_to(xp.asarray(sqrt_s, dtype=xp.float64), (n,)))
     if not bool(xp.all(xp.isfinite(rs))):
         raise ValueError("sqrt_s: must be finite")
+    # s and the momenta's squares must be normal floats: a subnormal s makes NaN momenta
+    if bool(xp.any(rs > 1e150)) or bool(xp.any((rs > 0) & (rs < 1e-100))):
+        raise ValueError("sqrt_s: outside 1e-100 .. 1e150 GeV, where s = sqrt_s^2 is a normal floating-point number")
     if not bool(xp.all(rs > msum)):
         raise ValueError(f"sqrt_s: must exceed the sum of final-state masses ({msum} GeV)")
     return rs
@@ -98,7 +101,8 @@ def rambo(n_events: int, sqrt_s, masses, seed=None) -> PhaseSpacePoints:
     momenta (n_events, legs, 4) in the centre-of-mass frame, beams along +-z,
     and the weight of the final state (see module docstring).
     """
-    if isinstance(n_events, bool) or not float(n_events).is_integer() or n_events < 0:
+    if (isinstance(n_events, (bool, np.bool_)) or not isinstance(n_events, (int, float, np.integer, np.floating))
+            or not float(n_events).is_integer() or n_events < 0):
         raise ValueError(f"n_events: expected a non-negative whole number, got {n_events!r}")
     m = _masses(masses, 4)
     rng = np.random.default_rng(seed)
@@ -197,6 +201,13 @@ def _rambo_on_diet_inverse(xp, p, masses):
     p = ab.momenta(p, xp=xp)
     if p.ndim != 3 or p.shape[1] != m.shape[0]:
         raise ValueError(f"p: expected shape (n, {m.shape[0]}, 4), got {tuple(p.shape)}")
+    total = p.sum(axis=1)
+    mass2 = total[:, 0] ** 2 - (total[:, 1:] ** 2).sum(axis=1)
+    # the map's first mass step needs sqrt(Q^2) above the sum of the masses
+    if (not bool(xp.all(xp.isfinite(p))) or not bool(xp.all(p[..., 0] > 0))
+            or not bool(xp.all(mass2 > float(xp.sum(m)) ** 2))):
+        raise ValueError("p: the momenta must be finite with positive energies and a total invariant mass above "
+                         f"the sum of the masses ({float(xp.sum(m))} GeV)")
     return (p, m), {"p": 0}
 
 
