@@ -135,3 +135,37 @@ def test_float32_cuda_build_matches_cpu_blocks():
     T.tape_me.cuda(p, *arrays, *ws, gpu)
     np.testing.assert_allclose(gpu, numhep.me(p, proc), rtol=1e-5)
     np.testing.assert_allclose(gpu, numhep.me(p.astype(np.float64), proc, check=False), rtol=WORST_RTOL)
+
+
+def _soft_gluon(eps, sqrt_s=1000.0):
+    """e+ e- -> u u~ g with the gluon carrying a fraction eps of the beam energy."""
+    e, eg = sqrt_s / 2, eps * sqrt_s / 2
+    p = np.zeros((1, 5, 4))
+    p[0, 0], p[0, 1], p[0, 4] = [e, 0, 0, e], [e, 0, 0, -e], [eg, eg, 0, 0]
+    rest = np.array([2 * e - eg, -eg])
+    mass, b = np.sqrt(rest[0] ** 2 - rest[1] ** 2), rest[1] / rest[0]
+    g = 1 / np.sqrt(1 - b * b)
+    for leg, sign in ((2, 1), (3, -1)):  # back to back along y in the pair's frame, boosted along x
+        p[0, leg] = [g * mass / 2, g * b * mass / 2, sign * mass / 2, 0.0]
+    return p
+
+
+def test_near_a_soft_limit_nothing_is_silent():
+    import warnings
+
+    generic = numhep.rambo(50, 1000.0, [0.0] * 5, seed=4)[0]
+    generic = generic[np.min([np.abs(2 * (generic[:, i, 0] * generic[:, j, 0]
+                                          - (generic[:, i, 1:] * generic[:, j, 1:]).sum(-1)))
+                              for i in range(5) for j in range(i + 1, 5)], axis=0) > 1e-3 * 1e6]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # generic events: no warning in either precision
+        numhep.me(generic, "e+ e- > u u~ g")
+        numhep.me(generic.astype(np.float32), "e+ e- > u u~ g")
+    with pytest.warns(RuntimeWarning, match="1 of 1 events lie within 0.0001 of a soft or collinear limit"):
+        near = numhep.me(_soft_gluon(1e-6).astype(np.float32), "e+ e- > u u~ g")
+    assert np.isfinite(near).all()
+    # float32 |M|^2 of finite momenta that comes out NaN is evaluated again in float64 and said so
+    with pytest.warns(RuntimeWarning, match="non-finite"):
+        numhep.me(_soft_gluon(1e-8).astype(np.float32), "e+ e- > u u~ g")
+    with pytest.warns(RuntimeWarning, match=r"within 1e-12 of a soft or collinear limit .*float64"):
+        numhep.me(_soft_gluon(1e-14), "e+ e- > u u~ g")

@@ -23,6 +23,13 @@ relative, worse near soft and collinear limits (where the rounding of the moment
 costs up to 1e-2) and behind electroweak gauge cancellations.  Use float64 for physics
 results; float32 where a sampler or a network tolerates 1e-5.
 
+Near a soft or collinear limit nothing is silent.  With ``check=True`` events whose smallest
+pair invariant |2 p_i.p_j| over the total s lies below :data:`DEGENERATE` of their precision
+(1e-4 in float32, 1e-12 in float64, where the momenta's rounding alone moves |M|^2 by more
+than about 1e-3) are counted in a ``RuntimeWarning``.  And a float32 event whose |M|^2 comes
+out NaN or inf from finite momenta (its invariants fell below float32's range) is evaluated
+again in float64, its result returned in float32, with a warning saying how many.
+
 Torch tensors (momenta, or parameter values given as 0-d tensors) give a tensor that autograd
 differentiates with the same adjoint sweep (:mod:`numhep.autograd`).
 """
@@ -36,6 +43,8 @@ from numhep.amplitudes.lookup import resolve
 
 #: relative tolerance of the energy-momentum conservation check
 CONSERVATION_TOLERANCE = 1e-8
+#: smallest pair invariant over s below which |M|^2 loses digits to the momenta's rounding, per precision
+DEGENERATE = {np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-12}
 #: relative tolerance of the mass-shell check, |p^2 - m^2| against E^2 + m^2: loose enough for
 #: finite differences in a mass parameter at fixed momenta, tight enough for momenta of another mass
 SHELL_TOLERANCE = 1e-4
@@ -82,6 +91,28 @@ def check_momenta(p, proc, xp=np, params: dict | None = None):
         raise ValueError(f"p: leg {leg} of event {event} is off its mass shell (p^2 = {float(p2[event, leg]):.6g} "
                          f"GeV^2, m^2 = {float(masses[leg]) ** 2:.6g} GeV^2); momenta made with other masses "
                          f"need those masses as params (params={{'MT': 172.5}}, say)")
+    _warn_near_limits(p, proc, xp)
+
+
+def _warn_near_limits(p, proc, xp):
+    """Count the events within :data:`DEGENERATE` of a soft or collinear limit (the smallest
+    |2 p_i.p_j| over s, incoming legs crossed) in a warning."""
+    limit = DEGENERATE.get(np.dtype(p.dtype))
+    if limit is None or p.shape[0] == 0:
+        return
+    k = proc.n_incoming
+    q = xp.concatenate([-p[:, :k], p[:, k:]], axis=1)  # all outgoing
+    s = p[:, :k, 0].sum(axis=1) ** 2 - (p[:, :k, 1:].sum(axis=1) ** 2).sum(axis=-1)
+    dots = q[..., None, 0] * q[:, None, :, 0] - (q[:, :, None, 1:] * q[:, None, :, 1:]).sum(axis=-1)
+    legs = q.shape[1]
+    pairs = xp.abs(2.0 * dots[:, *np.triu_indices(legs, 1)])
+    near = (pairs.min(axis=1) < limit * xp.abs(s)).sum()
+    if int(near):
+        import warnings
+
+        warnings.warn(f"numhep.me: {int(near)} of {p.shape[0]} events lie within {limit:g} of a soft or collinear "
+                      f"limit (a pair invariant over s), where {np.dtype(p.dtype).name} momenta lose digits of |M|^2"
+                      + ("; use float64" if p.dtype == np.float32 else ""), RuntimeWarning, stacklevel=4)
 
 
 def me(p, process, *, params: dict | None = None, grad=False, check: bool = True):
@@ -111,12 +142,44 @@ def _me_on_arrays(xp, p, proc, params, grad, check):
     else:  # check=False skips the conservation test, never the shape: no input indexes out of bounds
         check_shape(p, proc)
     if not grad:
-        return proc.evaluate(p, xp, params, False)
+        out = proc.evaluate(p, xp, params, False)
+        redo = _single_precision_failures(p, out, xp)
+        if redo is not None:
+            out[redo] = proc.evaluate(p[redo].astype(xp.float64), xp, params, False).astype(p.dtype)
+            _warn_single_precision(p, out, redo, xp)
+        return out
     wanted = ("p",) if grad is True else tuple([grad] if isinstance(grad, str) else grad)
     out, gp, gpar = proc.evaluate(p, xp, params, tuple(w for w in wanted if w != "p") or True)
+    redo = _single_precision_failures(p, out, xp)
+    if redo is not None:
+        out64, gp64, gpar64 = proc.evaluate(p[redo].astype(xp.float64), xp, params,
+                                             tuple(w for w in wanted if w != "p") or True)
+        out[redo], gp[redo] = out64.astype(p.dtype), gp64.astype(p.dtype)
+        if gpar is not None and gpar64 is not None:
+            gpar[redo] = gpar64.astype(gpar.dtype)
+        _warn_single_precision(p, out, redo, xp)
     if grad is True:
         return out, gp
     return out, _input_gradients(proc, params, wanted, gp, gpar, xp, p)
+
+
+def _single_precision_failures(p, out, xp):
+    """Indices of float32 events with finite momenta whose |M|^2 is NaN or inf (their invariants
+    fell below float32's range), to evaluate again in float64 (with a warning), or None."""
+    if p.dtype != xp.float32 or p.shape[0] == 0:
+        return None
+    bad = ~xp.isfinite(out) & xp.isfinite(p).reshape(p.shape[0], -1).all(axis=1)
+    return xp.nonzero(bad)[0] if bool(bad.any()) else None
+
+
+def _warn_single_precision(p, out, redo, xp):
+    import warnings
+
+    still = int((~xp.isfinite(out[redo])).sum())
+    tail = (f"; {still} stayed non-finite (their rounded float32 momenta are degenerate): pass float64 momenta"
+            if still else "")
+    warnings.warn(f"numhep.me: {int(redo.size)} of {p.shape[0]} float32 events gave a non-finite |M|^2 (near a soft "
+                  f"or collinear limit) and were evaluated again in float64{tail}", RuntimeWarning, stacklevel=4)
 
 
 def _input_gradients(proc, params, wanted, gp, gpar, xp, p):
