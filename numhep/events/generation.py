@@ -244,7 +244,8 @@ def generate(
     finished batches again."""
     check_counts(n_events=n_events, n_points=n_points, pilot_points=pilot_points, replicas=replicas,
                  batch_size=batch_size)
-    check_iterations(n_iterations, n_warmup)
+    if sampler is None:  # VEGAS adapts: it needs an iteration after the warm-up
+        check_iterations(n_iterations, n_warmup)
     f = integrand or Integrand(process, sqrt_s, **integrand_options)
     if f.channel is not None and f.channel != "diagrams":
         raise ValueError("generate: a single diagram channel covers only its part of the cross section; "
