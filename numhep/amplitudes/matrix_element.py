@@ -96,17 +96,19 @@ def check_momenta(p, proc, xp=np, params: dict | None = None):
 
 def _warn_near_limits(p, proc, xp):
     """Count the events within :data:`DEGENERATE` of a soft or collinear limit (the smallest
-    |2 p_i.p_j| over s, incoming legs crossed) in a warning."""
+    |2 p_i.p_j| over all pairs of legs, over s) in a warning."""
     limit = DEGENERATE.get(np.dtype(p.dtype))
     if limit is None or p.shape[0] == 0:
         return
     k = proc.n_incoming
-    q = xp.concatenate([-p[:, :k], p[:, k:]], axis=1)  # all outgoing
     s = p[:, :k, 0].sum(axis=1) ** 2 - (p[:, :k, 1:].sum(axis=1) ** 2).sum(axis=-1)
-    dots = q[..., None, 0] * q[:, None, :, 0] - (q[:, :, None, 1:] * q[:, None, :, 1:]).sum(axis=-1)
-    legs = q.shape[1]
-    pairs = xp.abs(2.0 * dots[:, *np.triu_indices(legs, 1)])
-    near = (pairs.min(axis=1) < limit * xp.abs(s)).sum()
+    smallest = xp.full(p.shape[0], xp.inf, dtype=p.dtype)
+    legs = p.shape[1]
+    for i in range(legs):  # pair by pair: memory of one (n,) array, whatever the batch
+        for j in range(i + 1, legs):
+            dot = p[:, i, 0] * p[:, j, 0] - (p[:, i, 1:] * p[:, j, 1:]).sum(axis=-1)
+            smallest = xp.minimum(smallest, xp.abs(2.0 * dot))
+    near = (smallest < limit * xp.abs(s)).sum()
     if int(near):
         import warnings
 
