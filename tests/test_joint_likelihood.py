@@ -100,3 +100,19 @@ def test_parameters_without_a_joint_density_are_refused(tmp_path):
                                      **SETTINGS)
     with pytest.raises(ValueError, match="'GF' is not an input"):
         numhep.joint_likelihood_data("e+ e- > mu+ mu-", 91.188, "GF", [1.0], path=tmp_path / "g.h5", **SETTINGS)
+
+
+def test_the_top_mass_with_decayed_tops_and_a_sampler_adapted_to_the_grid(tmp_path):
+    # MT enters t t~ -> b W+ b~ W- through the top propagators only; the sampler adapted to the
+    # mean weight over the grid reaches the shifted peaks
+    d = numhep.joint_likelihood_data("g g > t t~, t > b w+, t~ > b~ w-", 13000.0, "MT", [171.0, 175.0],
+                                     reference=173.0, n_events=400, path=tmp_path / "mt.h5", channel="diagrams",
+                                     n_points=6000, n_iterations=5, n_warmup=2, pilot_points=30_000,
+                                     progress=False, adapt_to="mixture")
+    assert np.all(d.sigma_error / d.sigma < 0.03)
+    for theta in d.thetas:
+        t = d.score[d.at(theta)]
+        assert abs(t.mean()) < 4 * t.std() / np.sqrt(t.size)
+    with pytest.raises(ValueError, match="adapt_to"):
+        numhep.joint_likelihood_data("e+ e- > mu+ mu-", 91.188, "Gf", [G0], path=tmp_path / "x.h5", adapt_to="both",
+                                     **SETTINGS)

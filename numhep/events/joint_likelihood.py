@@ -24,7 +24,10 @@ score t(x | theta) (the conditional expectations of the joint ones), which
 :mod:`numhep.torch.likelihood_ratio` trains.
 
 How the events are made.  One sampler (VEGAS, or multi-channel VEGAS with
-``channel="diagrams"``) is adapted at theta_ref.  A pilot sample from it gives, for every theta
+``channel="diagrams"``) is adapted at theta_ref, or with ``adapt_to="mixture"`` to the mean of
+the weights over the grid: the choice for a parameter that moves a narrow peak by more than
+its width (MT with decayed tops), where points drawn for theta_ref seldom reach the other
+peaks.  A pilot sample from it gives, for every theta
 of the grid, sigma(theta) = <w(theta)> and d sigma/d theta = <dw/d theta> with their errors and
 w_max(theta), all from the same points: w(theta) = sum_k W_k(theta_ref) |M_k(theta)|^2 /
 |M_k(theta_ref)|^2 reweights the reference weights per subprocess (a channel weight fixed at
@@ -53,6 +56,7 @@ import numpy as np
 from numhep.events.generation import ChannelSampler, FlatSampler
 from numhep.integration.integrands import Integrand
 from numhep.integration.metrics import max_weight
+from numhep.integration.multichannel import multichannel_vegas
 from numhep.integration.task_runners import new_entropy, runner_for, task_rng
 from numhep.integration.vegas import VegasGrid, check_counts, check_iterations, point_batches, vegas_integrate
 
@@ -158,6 +162,23 @@ def _reference_points(f: Integrand, draws, rng, n):
     return pts, pts.subprocess_weight * scale[:, None], w > 0
 
 
+class _GridMixture:
+    """The integrand's weight averaged over a grid of theta values (what a sampler adapted to
+    every theta at once sees), f(u) or f(u, channel)."""
+
+    def __init__(self, f: Integrand, parameter, grid, reference):
+        self.f, self.parameter, self.grid, self.reference = f, parameter, np.asarray(grid), float(reference)
+
+    def __call__(self, u, channel=None):
+        pts = self.f.evaluate(u, channel)
+        kept = pts.weight != 0
+        w = np.zeros(pts.weight.shape[0])
+        if kept.any():
+            ratio = _ratios(self.f, pts.momenta[kept], self.parameter, self.grid, self.reference, False)[0]
+            w[kept] = np.einsum("nk,nkt->n", pts.subprocess_weight[kept], ratio) / self.grid.size
+        return w
+
+
 def _pilot_batch(f: Integrand, draws, parameter, grid, reference, entropy, start, stop):
     """Sums over pilot points [start, stop) of w(theta), w(theta)^2, dw/dtheta, (dw/dtheta)^2
     per theta of the grid (the last entry is the reference), and the weights themselves."""
@@ -244,18 +265,22 @@ def joint_likelihood_data(
     seed: int = 1,
     progress: bool = True,
     client=None,
+    adapt_to: str = "reference",
     **integrand_options,
 ) -> JointLikelihoodData:
     """Write the events of every ``thetas`` value (``n_events`` each) and of the reference
     (as many as all of those together) with their joint likelihood ratios and scores to
     ``path`` (see the module docstring), and return them.  ``reference`` defaults to the
     model's value of ``parameter``; ``thetas`` is a 1-d grid of values (default: the reference
-    +- 10 % in 11 steps).  The rest as for :func:`numhep.generate`."""
+    +- 10 % in 11 steps).  ``adapt_to`` is ``"reference"`` or ``"mixture"`` (see the module
+    docstring).  The rest as for :func:`numhep.generate`."""
     import h5py
 
     check_counts(n_events=n_events, n_points=n_points, pilot_points=pilot_points, replicas=replicas,
                  batch_size=batch_size)
     check_iterations(n_iterations, n_warmup)
+    if adapt_to not in ("reference", "mixture"):
+        raise ValueError(f"adapt_to: expected 'reference' or 'mixture', got {adapt_to!r}")
     f = integrand or Integrand(process, sqrt_s, **integrand_options)
     if f.channel is not None and f.channel != "diagrams":
         raise ValueError("joint_likelihood_data: use channel='diagrams' or None (one channel covers only its part)")
@@ -275,7 +300,8 @@ def joint_likelihood_data(
     runner = runner_for(client)
     run = {"integrand": f.fingerprint(), "parameter": parameter, "thetas": grid.tolist(), "reference": reference,
            "n_events": n_events, "n_points": n_points, "n_iterations": n_iterations, "n_warmup": n_warmup,
-           "pilot_points": pilot_points, "replicas": replicas, "batch_size": batch_size, "seed": entropy}
+           "pilot_points": pilot_points, "replicas": replicas, "batch_size": batch_size, "seed": entropy,
+           "adapt_to": adapt_to}
     path = Path(path)
     resuming = path.exists() and _is_partial(path, run)
     if resuming:
@@ -302,12 +328,15 @@ def joint_likelihood_data(
                              "choose another file")
         opts = dict(n_points=n_points, n_iterations=n_iterations, n_warmup=n_warmup, seed=entropy, progress=progress,
                     client=runner, batch_size=batch_size)
+        target = f if adapt_to == "reference" else _GridMixture(f, parameter, full, reference)
         if f.channels is None:
             vegas_grid = VegasGrid(f.dim)
-            vegas_integrate(f, vegas_grid, **opts)
+            vegas_integrate(target, vegas_grid, **opts)
             draws = FlatSampler(vegas_grid)
         else:
-            draws = ChannelSampler.from_result(f, f.multichannel_vegas(**opts))
+            reps = f.representatives
+            draws = ChannelSampler.from_result(f, multichannel_vegas(
+                target, len(f.channels), f.dim, channels=reps, multiplicity=[f.multiplicity[c] for c in reps], **opts))
         pilot = point_batches(pilot_points, batch_size)
         parts = list(runner.map(_pilot_batch, (f, draws, parameter, full, reference),
                                 [(entropy, a, b) for a, b in pilot], [f"joint-pilot-{a}" for a, _ in pilot]))
