@@ -1,5 +1,6 @@
-"""Kill ``numhep generate`` with SIGKILL ``--kills`` times at random points (VEGAS, the pilot,
-the event loop) and resume it each time; the final LHE and HDF5 files must equal those of an
+"""Kill ``numhep generate`` with SIGKILL ``--kills`` times at random points (every fifth early,
+in the start-up, VEGAS or the pilot; the others once the LHE file has grown by a random share
+of the run) and resume it each time; the final LHE and HDF5 files must equal those of an
 uninterrupted run, event for event.  Prints where each kill landed and the verdict.
 
     python benchmarks/kill_resume.py [--kills 20] [--events 20000] [--seed 0]
@@ -42,17 +43,27 @@ def main():
         duration = time.time() - t0
         print(f"uninterrupted run: {duration:.1f} s")
         lhe = tmp / "cut.lhe"
+        full_size = (tmp / "whole.lhe").stat().st_size
         landed = []
         for k in range(args.kills):
             proc = subprocess.Popen(command("cut"), cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.2, 1.0) * duration)
+            if k % 5 == 0:  # every fifth kill lands early: in the start-up, VEGAS or the pilot sample
+                time.sleep(rng.uniform(0.1, 0.25) * duration)
+            else:  # the others once the file has grown by a random share of the run
+                start = lhe.stat().st_size if lhe.exists() else 0
+                target = start + rng.uniform(0.3, 1.2) * full_size / args.kills
+                deadline = time.time() + 10 * duration
+                while proc.poll() is None and time.time() < deadline:
+                    if lhe.exists() and lhe.stat().st_size >= target:
+                        break
+                    time.sleep(0.005)
             finished = proc.poll() is not None
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             events = count_lhe_events(lhe) if lhe.exists() else 0
             landed.append(events)
             print(f"kill {k + 1:>2}: {'after the run had finished' if finished else 'mid-run'}, "
-                  f"{events} events in the file")
+                  f"{events} events in the file", flush=True)
             if finished:
                 break
         subprocess.run(command("cut"), check=True, capture_output=True, cwd=tmp)
