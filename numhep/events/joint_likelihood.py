@@ -138,8 +138,9 @@ def _ratios(f: Integrand, p, parameter, thetas, reference, with_gradient, at_ref
     slope = np.zeros((n, K, T)) if with_gradient else None
     refs = np.zeros((n, K)) if at_reference is None else at_reference
     for k, sp in enumerate(f.group.subprocesses):
-        ref = sp.me(p, {**f.params, parameter: float(reference)}) if at_reference is None else refs[:, k]
-        refs[:, k] = ref
+        if at_reference is None:
+            refs[:, k] = sp.me(p, {**f.params, parameter: float(reference)})
+        ref = refs[:, k]
         safe = np.where(ref > 0, ref, 1.0)
         for i, theta in enumerate(thetas):
             params = {**f.params, parameter: float(theta)}
