@@ -40,7 +40,7 @@ from numhep.amplitudes.groups import ProcessGroup, Subprocess, is_group, process
 from numhep.integration.multichannel import multichannel_vegas
 from numhep.pdfsets.parton_density import pdf as open_pdf
 from numhep.phasespace.blocks import luminosity_map, luminosity_map_inverse
-from numhep.phasespace.cuts import Cuts
+from numhep.phasespace.cuts import Cuts, bound_slopes
 from numhep.phasespace.diagram_channels import (
     ChannelMap,
     diagram_channels,
@@ -242,18 +242,8 @@ class Integrand:
         return self._tau_range(final_masses)
 
     def _tau_min_slopes(self, final_masses):
-        """d tau_min / d(each final-state mass).  The bound is piecewise quadratic in the masses
-        (sums of masses and pair bounds, squared, under max), so a central difference is exact
-        to rounding away from the kinks where two bounds meet."""
-        m = np.asarray(final_masses, dtype=np.float64)
-        slopes = np.zeros(m.size)
-        for l in range(m.size):
-            h = 1e-4 * max(m[l], 1.0)
-            up, down = m.copy(), m.copy()
-            up[l] += h
-            down[l] = max(m[l] - h, 0.0)
-            slopes[l] = (self._tau_range(up)[0] - self._tau_range(down)[0]) / (up[l] - down[l])
-        return slopes
+        """d tau_min / d(each final-state mass) (:func:`numhep.phasespace.cuts.bound_slopes`)."""
+        return bound_slopes(lambda m: self._tau_range(m)[0], final_masses)
 
     def _flat_points(self, u, masses=None):
         """Flat phase space by RAMBO on diet: (x, partonic momenta, phase-space weight for
@@ -442,21 +432,32 @@ class Integrand:
                 u, w = np.concatenate([z, ur], axis=1), w0 / g_lumi
             else:
                 u, w = ur, w0
-            if not want_pullback:
-                return u, w, None
 
-            def pullback(g_u, g_w):
-                g_u = np.asarray(g_u, dtype=np.float64)
-                g_w = np.broadcast_to(np.asarray(g_w, dtype=np.float64), (n,))
-                g_p = np.zeros_like(p)
+            def sweep(g_u, g_w, g_p):
+                """Fills g_p with the flat map's inverse cotangents; returns that of x."""
                 if not self.hadronic:
                     g_p[:, 2:] = rambo_on_diet_inverse.vjp(final, self.final_masses, g_u, g_w)[0]
-                    return boost_back(g_p, None)
+                    return None
                 g_p[:, 2:] = rambo_on_diet_inverse.vjp(final, self.final_masses, g_u[:, 2:], g_w / g_lumi)[0]
-                g_x = luminosity_map_inverse.vjp(x, self.tau_min, self.tau_max, g_u[:, :2], -g_w * w / g_lumi)[0]
-                return boost_back(g_p, g_x)
+                return luminosity_map_inverse.vjp(x, self.tau_min, self.tau_max, g_u[:, :2], -g_w * w / g_lumi)[0]
+        else:
+            u, w, sweep = self._inverse_channels(p, channel, x)
+        if not want_pullback:
+            return u, w, None
 
-            return u, w, pullback
+        def pullback(g_u, g_w):
+            """Cotangents in the partonic frame from the map's sweep, then through the boost."""
+            g_p = np.zeros_like(p)
+            g_x = sweep(np.asarray(g_u, dtype=np.float64), np.broadcast_to(np.asarray(g_w, dtype=np.float64), (n,)),
+                        g_p)
+            return boost_back(g_p, g_x)
+
+        return u, w, pullback
+
+    def _inverse_channels(self, p, channel, x):
+        """(u, weight, sweep) of the diagram channels' inverses at partonic momenta p;
+        ``sweep(g_u, g_w, g_p)`` fills g_p and returns the cotangent of x (None at lepton colliders)."""
+        n = p.shape[0]
         if channel is None:
             channel = self.channel if self.channel != "diagrams" else None
         if channel is None:
@@ -474,22 +475,17 @@ class Integrand:
                 pc, None if x is None else x[idx], self.sqrt_s**2, getattr(self, "tau_min", None),
                 getattr(self, "tau_max", None))
             pieces.append((idx, order, back))
-        if not want_pullback:
-            return u, w, None
 
-        def pullback(g_u, g_w):
-            g_u = np.asarray(g_u, dtype=np.float64)
-            g_w = np.broadcast_to(np.asarray(g_w, dtype=np.float64), (n,))
-            g_p = np.zeros_like(p)
+        def sweep(g_u, g_w, g_p):
             g_x = np.zeros((n, 2)) if self.hadronic else None
             for idx, order, back in pieces:
                 g_pc, g_xc = back(g_u[idx], g_w[idx])
                 g_p[idx] = g_pc[:, order]
                 if g_x is not None:
                     g_x[idx] = g_xc
-            return boost_back(g_p, g_x)
+            return g_x
 
-        return u, w, pullback
+        return u, w, sweep
 
     def channel_alphas(self, p, sub_w):
         """(n, n_channels) channel weights at partonic momenta p (Heimel, PhD thesis, Heidelberg 2024, Eqs. 2.56, 2.60)."""

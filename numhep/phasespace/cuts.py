@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-__all__ = ["Cuts", "cluster_minimum", "particle_class"]
+__all__ = ["Cuts", "bound_slopes", "cluster_minimum", "particle_class"]
 
 _KNOWN = {
     "ptj", "ptl", "pta", "etaj", "etal", "etaa", "drjj", "drll", "drjl",
@@ -54,6 +54,22 @@ def cluster_minimum(pair_min, masses, members) -> float:
         for j in idx[a + 1 :]:
             bound += pair_min[i, j] - m[i] ** 2 - m[j] ** 2
     return max(lo, bound)
+
+
+def bound_slopes(bound, masses) -> np.ndarray:
+    """d bound/d(each mass) of a phase-space bound computed from the masses (a threshold, a
+    cluster minimum).  Such bounds are piecewise quadratic in the masses (sums of masses and
+    cut bounds, squared, under max), so a central difference is exact to rounding away from
+    the kinks where two pieces meet; a mass at 0 takes a one-sided difference."""
+    m = np.asarray(masses, dtype=np.float64)
+    slopes = np.zeros(m.size)
+    for l in range(m.size):
+        h = 1e-4 * max(m[l], 1.0)
+        up, down = m.copy(), m.copy()
+        up[l] += h
+        down[l] = max(m[l] - h, 0.0)
+        slopes[l] = (bound(up) - bound(down)) / (up[l] - down[l])
+    return slopes
 
 
 class Cuts:

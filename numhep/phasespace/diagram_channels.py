@@ -56,7 +56,7 @@ from numhep.kernels import luminosity as _lumi
 from numhep.kernels import t_channel as _t
 from numhep.kernels import two_body_decay as _decay
 from numhep.kernels.t_channel import POLE_OFFSET
-from numhep.phasespace.cuts import cluster_minimum
+from numhep.phasespace.cuts import bound_slopes, cluster_minimum
 from numhep.phasespace.flat import beams
 from numhep.phasespace.tape import Tape, Var
 
@@ -148,9 +148,8 @@ class ChannelMap:
     Masses.  The final-state masses enter the map through these bounds and the legs' own
     invariants s_j = m_j^2 (and, at hadron colliders, tau_min); the propagators' masses and
     widths only shape the sampling.  :meth:`generate_with_pullback` with ``track_masses``
-    also gives the derivative in the final-state masses at fixed u: the bounds are piecewise
-    quadratic in the masses (sums of masses and cut bounds, squared, under max), so their
-    slopes are central differences, exact to rounding away from the kinks.
+    also gives the derivative in the final-state masses at fixed u, the bounds' slopes from
+    :func:`numhep.phasespace.cuts.bound_slopes`.
     """
 
     def __init__(self, topology: frozenset, masses, hadronic: bool, nu: float = DEFAULT_NU, pair_minima=None):
@@ -227,16 +226,7 @@ class ChannelMap:
         if masses is None:
             return value
         if final not in self._cluster_slopes:
-            m = self.masses
-            slopes = np.zeros(m.size)
-            for l in range(m.size):
-                h = 1e-4 * max(m[l], 1.0)
-                up, down = m.copy(), m.copy()
-                up[l] += h
-                down[l] = max(m[l] - h, 0.0)
-                c_up = cluster_minimum(self._pair_minima_of(up), up, final)
-                c_down = cluster_minimum(self._pair_minima_of(down), down, final)
-                slopes[l] = (c_up - c_down) / (up[l] - down[l])
+            slopes = bound_slopes(lambda m: cluster_minimum(self._pair_minima_of(m), m, final), self.masses)
             # min_mass = sqrt(cluster minimum)
             root = self.min_mass(final)
             self._cluster_slopes[final] = slopes / (2.0 * root) if root > 0 else slopes * 0.0
