@@ -39,12 +39,13 @@ def test_the_force_is_the_integrands_log_gradient(setup):
         np.testing.assert_allclose(trainer._force.numpy()[:5, j], fd, rtol=1e-5, atol=1e-6 * np.abs(fd).max())
 
 
-def test_training_lowers_the_held_out_losses(setup):
+def test_training_lowers_the_held_out_losses(setup, tmp_path):
     f, train, test, sigma = setup
     trainer = nt.DensityFlowTrainer(f, train, test, rkl_weight=0.5, fm_weight=0.1, log_sigma=np.log(sigma),
                                     lr=3e-3, batch_size=100, warmup_epochs=1, seed=1)
     start_nll, start_rkl = trainer.test_nll(), trainer.test_rkl()
     history = trainer.train(8, progress=False)
+    assert trainer.plot(tmp_path / "flow.png").stat().st_size > 0
     assert history.test_nll[-1] < start_nll - 0.1
     assert history.test_rkl[-1] < start_rkl - 0.03
     assert history.test_rkl[-1] > -0.05  # a KL divergence (up to its estimate's noise) is not negative

@@ -76,7 +76,7 @@ def exact_log_ratio(d, x, theta):
     return np.log(m / m_ref) - np.log(sigma / d.sigma[2])
 
 
-def test_training_learns_the_marginal_ratio(data):
+def test_training_learns_the_marginal_ratio(data, tmp_path):
     x = cos_mu(data.momenta)
     trainer = nt.RatioTrainer(x, data.theta, data.label, data.log_r, data.score, method="alices+score", alpha=1.0,
                               hidden=(32, 32), seed=3)
@@ -86,6 +86,7 @@ def test_training_learns_the_marginal_ratio(data):
         return np.mean([(est.log_ratio(grid, t)[0] - exact_log_ratio(data, grid, t)) ** 2 for t in (0.9 * G0, 1.1 * G0)])
 
     history = trainer.train(300, validate_every=100, progress=False, monitor=distance)
+    assert trainer.plot(tmp_path / "ratio.png").stat().st_size > 0
     assert history.validation_ratio_loss[-1] < history.validation_ratio_loss[0] + 1e-12
     assert history.monitor[-1] < 0.25 * history.monitor[0]
 

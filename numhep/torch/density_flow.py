@@ -24,8 +24,8 @@ w_f dimensionless.
 
 :class:`DensityFlowTrainer` trains by epochs over the training points with Adam, the first
 ``warmup_epochs`` on L_NLL alone (as MadJax does), records the held-out negative
-log-likelihood and reverse KL per epoch, and resumes an interrupted training bit for bit from
-``checkpoint``.
+log-likelihood and reverse KL per epoch (:meth:`DensityFlowTrainer.plot` draws them), and
+resumes an interrupted training bit for bit from ``checkpoint``.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ import torch
 
 from numhep.torch.flows import HypercubeFlow
 from numhep.torch.training_checkpoint import load_training_state, save_training_state
+from numhep.torch.training_curves import save_training_curves
 
 __all__ = ["DensityFlowTrainer"]
 
@@ -181,6 +182,14 @@ class DensityFlowTrainer:
             if bar is not None:
                 bar.close()
         return self.history
+
+    def plot(self, path) -> Path:
+        """Save the training loss and the held-out negative log-likelihood and reverse KL per
+        epoch as a PNG at ``path``."""
+        h = self.history
+        return save_training_curves(path, [("training loss", h.epoch, h.train_loss, False),
+                                           ("held-out NLL", h.epoch, h.test_nll, False),
+                                           ("reverse KL", h.epoch, h.test_rkl, False)], "epoch")
 
     def _save(self, path):
         save_training_state(path, self._settings, epoch=self.epoch, flow=self.flow.state_dict(),

@@ -20,8 +20,9 @@ All of them are minimised by the marginal ratio (and score): the joint labels ar
 
 :class:`RatioTrainer` trains with Adam and a cosine schedule, holds out a validation share,
 records the training loss and the validation loss of the ratio term alone (the quantity
-with and without the score term have in common), shows a tqdm bar, and with
-``checkpoint=path`` resumes an interrupted training bit for bit.
+with and without the score term have in common), shows a tqdm bar, plots its curves
+(:meth:`RatioTrainer.plot`), and with ``checkpoint=path`` resumes an interrupted training bit
+for bit.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from numhep.torch.training_checkpoint import load_training_state, save_training_state
+from numhep.torch.training_curves import save_training_curves
 
 __all__ = ["METHODS", "RatioEstimator", "RatioTrainer", "ratio_loss"]
 
@@ -232,6 +234,16 @@ class RatioTrainer:
         if self.checkpoint is not None:
             self._save(self.checkpoint)
         return self.history
+
+    def plot(self, path) -> Path:
+        """Save the training loss per step and the validation ratio loss (and the monitor,
+        when one was given) as a PNG at ``path``."""
+        h = self.history
+        panels = [("training loss", np.arange(1, len(h.train_loss) + 1), h.train_loss, False),
+                  ("validation ratio loss", h.step, h.validation_ratio_loss, False)]
+        if h.monitor:
+            panels.append(("monitor", h.step, h.monitor, True))
+        return save_training_curves(path, panels, "training step")
 
     def _save(self, path):
         save_training_state(path, self._settings, step=self.step, estimator=self.estimator.state_dict(),
