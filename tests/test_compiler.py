@@ -95,7 +95,7 @@ def test_compiled_programs_are_cached_on_disk(tmp_path, monkeypatch):
     np.testing.assert_array_equal(again.program.helicities, fresh.program.helicities)
 
 
-@pytest.mark.parametrize("damage", ["truncated", "empty", "garbage", "altered colour matrix"])
+@pytest.mark.parametrize("damage", ["truncated", "empty", "garbage", "flipped bit", "altered colour matrix"])
 def test_a_damaged_program_cache_heals_with_a_warning_naming_the_file(tmp_path, monkeypatch, damage):
     import numhep.amplitudes.compiled_process as C
 
@@ -109,6 +109,9 @@ def test_a_damaged_program_cache_heals_with_a_warning_naming_the_file(tmp_path, 
         path.write_bytes(b"")
     elif damage == "garbage":
         path.write_bytes(bytes(range(256)) * 8)
+    elif damage == "flipped bit":
+        k = len(raw) // 2
+        path.write_bytes(raw[:k] + bytes([raw[k] ^ 0x01]) + raw[k + 1:])
     else:  # a valid file whose payload changed: only the hash can tell
         with np.load(path) as data:
             arrays = {k: data[k] for k in data.files}

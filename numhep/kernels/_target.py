@@ -57,6 +57,13 @@ hash of numhep's kernel and adjoint sources, and it is the only thing cached: it
 object code contains every function it calls, and a change to any kernel source
 gives a fresh directory.  Event and device functions themselves are not cached.
 
+Every numba entry numhep writes is sealed (:class:`_SealedCacheFile`): its bytes follow a
+magic line and a SHA-256 of the file's name and payload, checked before numba unpickles
+anything.  A flipped bit, a truncated file, another entry's file copied in its place or a
+file numba wrote without numhep fails the check; like any other unreadable entry it is
+removed with a warning naming it and compiled again (:func:`_heal_damaged_cache`), so a
+damaged object file can never be linked into a running kernel.
+
 An unusable cache (``$NUMHEP_CACHE_DIR`` a file, a directory without write permission) costs
 one warning and no error: the launchers go to a temporary directory for the session, seeded
 with a copy of what the read-only cache already holds, so that its compiled code is still
@@ -69,6 +76,7 @@ import atexit
 import hashlib
 import importlib.util
 import os
+import pickle
 import shutil
 import sys
 import tempfile
@@ -77,6 +85,7 @@ import warnings
 from pathlib import Path
 
 import numba
+import numba.core.caching
 import numba.extending
 import numpy as np
 
@@ -215,15 +224,74 @@ def _load_launcher(module: str, name: str, nargs: int):
     return mod
 
 
+class _DamagedEntry(Exception):
+    """A cache file whose seal does not match its content."""
+
+
+class _SealedCacheFile(numba.core.caching.IndexDataCacheFile):
+    """numba's index and object files, each sealed by a SHA-256 of its name and payload.
+
+    The seal binds the name so that a valid file of another entry copied in place of this
+    one fails as surely as a flipped bit; the payload is unpickled only once its seal holds.
+    """
+
+    _MAGIC = b"numhep-sealed-cache-entry-1\n"
+
+    def _seal(self, path, payload: bytes) -> bytes:
+        return self._MAGIC + hashlib.sha256(os.path.basename(path).encode() + payload).digest() + payload
+
+    def _unseal(self, path) -> bytes:
+        with open(path, "rb") as f:
+            raw = f.read()
+        head = len(self._MAGIC) + 32
+        if not raw.startswith(self._MAGIC) or len(raw) < head:
+            raise _DamagedEntry(f"{path} is not a sealed numhep cache entry")
+        payload = raw[head:]
+        if hashlib.sha256(os.path.basename(path).encode() + payload).digest() != raw[len(self._MAGIC):head]:
+            raise _DamagedEntry(f"the seal of {path} does not match its content")
+        return payload
+
+    def save(self, key, data):
+        try:
+            return super().save(key, data)
+        except _DamagedEntry:  # another process damaged the index meanwhile: start it afresh
+            self._save_index({})
+            return super().save(key, data)
+
+    def _load_index(self):
+        try:
+            payload = self._unseal(self._index_path)
+        except FileNotFoundError:
+            return {}
+        version, stamp, overloads = pickle.loads(payload)
+        return overloads if (version, stamp) == (self._version, self._source_stamp) else {}
+
+    def _save_index(self, overloads):
+        payload = self._dump((self._version, self._source_stamp, overloads))
+        with self._open_for_write(self._index_path) as f:
+            f.write(self._seal(self._index_path, payload))
+
+    def _load_data(self, name):
+        return pickle.loads(self._unseal(self._data_path(name)))
+
+    def _save_data(self, name, data):
+        path = self._data_path(name)
+        with self._open_for_write(path) as f:
+            f.write(self._seal(path, self._dump(data)))
+
+
 def _heal_damaged_cache(dispatcher) -> None:
-    """Make a damaged cache entry of ``dispatcher`` (an unreadable index or object file) cost a
-    warning naming the file and a fresh compilation, instead of an error in every interpreter:
-    the entry's files are removed and numba compiles and saves it again."""
+    """Seal ``dispatcher``'s cache entries (:class:`_SealedCacheFile`) and make a damaged one
+    (an unreadable or altered index or object file) cost a warning naming the file and a fresh
+    compilation, instead of an error in every interpreter: the entry's files are removed and
+    numba compiles and saves it again."""
     cache = getattr(dispatcher, "_cache", None)
     load = getattr(cache, "load_overload", None)
     files = getattr(cache, "_cache_file", None)
     if load is None or files is None:
         return
+    files = cache._cache_file = _SealedCacheFile(files._cache_path, files._index_name[: -len(".nbi")],
+                                                 files._source_stamp)
 
     def load_overload(sig, target_context):
         try:

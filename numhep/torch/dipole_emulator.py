@@ -43,7 +43,7 @@ import torch
 from numhep.amplitudes import catani_seymour as _cs
 from numhep.amplitudes.lookup import resolve
 from numhep.declarations.process import Process
-from numhep.storage import atomic_write
+from numhep.torch.training_checkpoint import load_state, save_state
 
 __all__ = ["DipoleEmulator", "EmulatedProcess", "TrainingConfig", "train_emulator"]
 
@@ -171,11 +171,11 @@ class DipoleEmulator(torch.nn.Module):
 
     def save(self, path):
         """Write the emulator (architecture, scales and weights) to ``path``."""
-        _atomic_save({"meta": self._meta(), "state": self.state_dict()}, path)
+        save_state(path, {"meta": self._meta(), "state": self.state_dict()})
 
     @classmethod
     def load(cls, path):
-        blob = torch.load(path, weights_only=False, map_location="cpu")
+        blob = load_state(path, "cpu")
         emu = cls(**blob["meta"])
         emu.load_state_dict(blob["state"])
         return emu
@@ -241,11 +241,6 @@ def _loss(emu, net, batch, penalty):
     return mse + pen, mse
 
 
-def _atomic_save(obj, path):
-    with atomic_write(path) as tmp:
-        torch.save(obj, tmp)
-
-
 def train_emulator(data, config: TrainingConfig | None = None, *, checkpoint=None, progress=True,
                    on_epoch=None, device=None, **overrides) -> DipoleEmulator:
     """Train an emulator on a :class:`numhep.events.dipole_dataset.DipoleDataset` (train and
@@ -267,7 +262,7 @@ def train_emulator(data, config: TrainingConfig | None = None, *, checkpoint=Non
     state = dict(member=0, finished=[], history=[])
     ident = dict(config=asdict(config), data=str(Path(data.path).resolve()), rows=data.rows)
     if checkpoint is not None and Path(checkpoint).exists():
-        blob = torch.load(checkpoint, weights_only=False, map_location="cpu")
+        blob = load_state(checkpoint, "cpu")
         if blob["ident"] != ident:
             raise ValueError(f"{checkpoint}: a checkpoint of another set-up; remove it or pick another file")
         state = blob["state"]
@@ -315,7 +310,7 @@ def train_emulator(data, config: TrainingConfig | None = None, *, checkpoint=Non
             if checkpoint is not None:
                 run.update(net=net.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), gen=gen.get_state())
                 state["run"] = run
-                _atomic_save(dict(ident=ident, state=state), checkpoint)
+                save_state(checkpoint, dict(ident=ident, state=state))
             if bar is not None:
                 # the MSE alone compares dipole and plain runs (the loss adds the Eq. 2.8 penalty)
                 bar.set_postfix(epoch=run["epoch"], validation=f"{val.item():.3e}", mse=f"{val_mse.item():.3e}",
@@ -326,7 +321,7 @@ def train_emulator(data, config: TrainingConfig | None = None, *, checkpoint=Non
         state["finished"].append(copy.deepcopy(net.state_dict()))
         state["member"], state["run"] = k + 1, None
         if checkpoint is not None:
-            _atomic_save(dict(ident=ident, state=state), checkpoint)
+            save_state(checkpoint, dict(ident=ident, state=state))
         if bar is not None:
             bar.update(1)
     for net, sd in zip(emu.members, state["finished"]):

@@ -84,11 +84,11 @@ from numhep.integration.integrands import Integrand
 from numhep.integration.metrics import SamplerQuality, max_weight, sampler_quality
 from numhep.integration.multichannel import multichannel_vegas
 from numhep.integration.vegas import allocate_points
-from numhep.storage import atomic_write
 from numhep.torch.channel_weights import ChannelWeightNetwork, normalised_weights
 from numhep.torch.flows import HypercubeFlow
 from numhep.torch.losses import LOSSES
 from numhep.torch.trainable_channel_maps import ChannelMapFlow, TrainableChannelMaps
+from numhep.torch.training_checkpoint import load_state, save_state
 from numhep.torch.training_target import TrainingTarget
 
 __all__ = ["IntegrationResult", "NeuralIntegrator"]
@@ -617,12 +617,11 @@ class NeuralIntegrator:
 
     def save(self, path) -> None:
         """Write the whole training state to ``path`` (atomically)."""
-        with atomic_write(path) as tmp:
-            torch.save(self.state_dict(), tmp)
+        save_state(path, self.state_dict())
 
     def load(self, path) -> "NeuralIntegrator":
         """Continue from a state written by :meth:`save` (the settings must match)."""
-        self.load_state_dict(torch.load(path, weights_only=False, map_location=self.device))
+        self.load_state_dict(load_state(path, self.device))
         return self
 
     def save_checkpoint(self) -> None:
