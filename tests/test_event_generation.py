@@ -246,6 +246,10 @@ def test_a_resume_with_other_settings_is_refused_and_a_short_file_is_refilled(tm
             generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, **{**opts, **change})
     with pytest.raises(ValueError, match="different run.*process"):
         generate("e+ e- > e+ e-", 91.188, lhe=lhe, **opts)
+    with pytest.raises(ValueError, match="different run.*sqrt_s"):
+        generate("e+ e- > mu+ mu-", 91.0, lhe=lhe, **opts)
+    with pytest.raises(ValueError, match="different run.*cuts"):
+        generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, cuts={"ptl": 5.0}, **opts)
     # cut the file back into its first batch: the resume refills it from the start
     text = lhe.read_text()
     head, events = text.split("</init>")
@@ -330,3 +334,41 @@ def test_a_sigkilled_generation_resumes_to_identical_files(tmp_path):
         for name in ("momenta", "weight", "channel"):
             np.testing.assert_array_equal(a[name][:], b[name][:])
     assert not list(tmp_path.glob("cut.lhe.*"))  # finished: no state left
+
+
+def test_a_resume_refuses_another_pdf_member(tmp_path, monkeypatch):
+    opts = {**SMALL, "n_events": 200, "batch_size": 100, "cuts": {"mmll": 60.0}}
+    lhe = tmp_path / "dy.lhe"
+    with killed_at_write(monkeypatch, event_files.LHEWriter, 2):
+        generate("p p > e+ e-", 13000.0, lhe=lhe, **opts)
+    with pytest.raises(ValueError, match="different run.*pdf"):
+        generate("p p > e+ e-", 13000.0, lhe=lhe, pdf=("NNPDF31_lo_as_0118", 1), **opts)
+
+
+@pytest.mark.parametrize("damage", ["LHE cut inside an event", "HDF5 shorter than the LHE", "HDF5 unreadable"])
+def test_a_damaged_event_file_is_reconciled_without_loss_or_duplicates(tmp_path, monkeypatch, damage):
+    opts = {**SMALL, "n_events": 450, "batch_size": 150}
+    ref, ref_h5 = tmp_path / "ref.lhe", tmp_path / "ref.h5"
+    generate("e+ e- > mu+ mu-", 91.188, lhe=ref, hdf5=ref_h5, **opts)
+    lhe, h5 = tmp_path / "run.lhe", tmp_path / "run.h5"
+    with killed_at_write(monkeypatch, event_files.LHEWriter, 3):
+        generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, hdf5=h5, **opts)
+    if damage == "LHE cut inside an event":
+        text = lhe.read_text()
+        lhe.write_text(text[: text.rindex("</event>") - 40])
+    elif damage == "HDF5 shorter than the LHE":
+        with h5py.File(h5, "a") as f:
+            for name in ("weight", "u"):  # a write killed between two columns
+                f[name].resize(f[name].shape[0] - 7, axis=0)
+    else:
+        h5.write_bytes(h5.read_bytes()[:300])
+    if damage == "HDF5 unreadable":
+        with pytest.warns(RuntimeWarning, match="run.h5.*written again"):
+            generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, hdf5=h5, **opts)
+    else:
+        generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, hdf5=h5, **opts)
+    assert lhe.read_text().split("</init>")[1] == ref.read_text().split("</init>")[1]
+    with h5py.File(h5) as got, h5py.File(ref_h5) as want:
+        assert set(got) == set(want)
+        for name in want:
+            np.testing.assert_array_equal(got[name][:], want[name][:])

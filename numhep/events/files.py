@@ -120,11 +120,12 @@ class HDF5Writer:
 
     @staticmethod
     def count(path) -> int:
-        """Events in an HDF5 event file."""
+        """Events in an HDF5 event file: those every column holds (a write interrupted between
+        columns leaves some longer)."""
         import h5py
 
         with h5py.File(path, "r") as f:
-            return int(f["weight"].shape[0])
+            return min(int(f[name].shape[0]) for name in f)
 
     def write(self, **columns):
         import h5py

@@ -47,6 +47,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -284,15 +285,24 @@ def generate(
         channel_sigma = dict(zip(st["channel_names"].tolist(), st["channel_sigma"].tolist()))
         # the files may hold part of the interrupted batch; keep what both of them hold
         in_file = count_lhe_events(lhe)
+        h5_lost = False
         if hdf5 is not None:
-            in_file = min(in_file, HDF5Writer.count(hdf5))
+            try:
+                in_file = min(in_file, HDF5Writer.count(hdf5))
+            except (OSError, KeyError) as exc:  # killed inside an HDF5 write, or removed
+                warnings.warn(f"{hdf5}: cannot be read ({type(exc).__name__}: {exc}); it is written again from the "
+                              "first event, and the LHE file with it", RuntimeWarning, stacklevel=2)
+                Path(hdf5).unlink(missing_ok=True)
+                in_file, h5_lost = 0, True
         if in_file < written:
             # events of earlier batches are missing (a file cut short): every batch is a pure
             # function of its index, so the event loop starts again and skips what the files hold
             written, next_batch, n_trials, total, overweight = 0, 0, 0, 0.0, 0.0
             sub_sums[:] = 0.0
         writer = LHEWriter.reopen(lhe, in_file)
-        h5 = HDF5Writer.reopen(hdf5, in_file) if hdf5 is not None else None
+        h5 = None
+        if hdf5 is not None:
+            h5 = _hdf5_writer(hdf5, f, sigma, error) if h5_lost else HDF5Writer.reopen(hdf5, in_file)
         skip = in_file - written
     else:
         opts = dict(n_points=n_points, n_iterations=n_iterations, n_warmup=n_warmup, seed=entropy,
@@ -325,13 +335,7 @@ def generate(
         writer = LHEWriter(lhe, beams=beams, energies=energies, pdf_id=pdf_id, sigma=sigma, error=error,
                            max_weight=w_max * eps_pilot,
                            header=f"numhep {f.group.text} at sqrt(s) = {f.sqrt_s} GeV\nsigma = {sigma} +- {error} pb")
-        h5 = None
-        if hdf5 is not None:
-            h5 = HDF5Writer(hdf5, len(f.masses), f.dim,
-                            attrs={"process": f.group.text, "sqrt_s": f.sqrt_s, "sigma_pb": sigma,
-                                   "sigma_error_pb": error,
-                                   "subprocesses": [s.name for s in f.group.subprocesses],
-                                   "channels": [c.describe() for c in f.channels] if f.channels else []})
+        h5 = _hdf5_writer(hdf5, f, sigma, error) if hdf5 is not None else None
         sub_sums = np.zeros(len(f.group.subprocesses))
         total, overweight = 0.0, 0.0
         n_trials, written, skip, next_batch = 0, 0, 0, 0
@@ -438,6 +442,14 @@ def _event_batch(f: Integrand, draws, w_max, eps_pilot, entropy, batch, batch_si
         "n_trials": np.int64(x.shape[0]), "total": np.array(float(w.sum())),
         "overweight": np.array(float((w > w_max).sum())), "sub_sums": ratio @ pts.subprocess_weight,
     }
+
+
+def _hdf5_writer(path, f: Integrand, sigma: float, error: float) -> HDF5Writer:
+    """A new HDF5 event file for ``f``'s events, its header holding the cross section."""
+    return HDF5Writer(path, len(f.masses), f.dim,
+                      attrs={"process": f.group.text, "sqrt_s": f.sqrt_s, "sigma_pb": sigma, "sigma_error_pb": error,
+                             "subprocesses": [s.name for s in f.group.subprocesses],
+                             "channels": [c.describe() for c in f.channels] if f.channels else []})
 
 
 def _run_fingerprint(f: Integrand, sampler, **settings) -> dict:
