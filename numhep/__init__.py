@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 from numhep import adjoint as _adjoint  # noqa: F401  (attaches every kernel's VJP)
 from numhep.amplitudes import catani_seymour
 from numhep.amplitudes.groups import process_group
-from numhep.amplitudes.lookup import resolve
+from numhep.amplitudes.lookup import model, models, process, processes, register_model, register_process
 from numhep.amplitudes.matrix_element import me
 from numhep.declarations.model import Model
 from numhep.declarations.process import Process
@@ -33,8 +33,6 @@ from numhep.phasespace.flat import (
     rambo_on_diet_inverse_vjp,
     rambo_on_diet_vjp,
 )
-from numhep.registry import model_registry as _models
-from numhep.registry import process_registry as _processes
 
 
 def __getattr__(name):
@@ -44,41 +42,6 @@ def __getattr__(name):
 
         return importlib.import_module("numhep.torch")
     raise AttributeError(f"module 'numhep' has no attribute {name!r}")
-
-
-def processes() -> list[str]:
-    """Names of every registered process, plugins included."""
-    return _processes.names()
-
-
-def process(name: str, model: str = "sm") -> Process:
-    """The process registered as ``name``, or compiled from a process string.
-
-    ``numhep.process("gg_tt")`` looks up the registry (an error lists close matches);
-    ``numhep.process("e+ e- > z h")`` (anything with ``>``) compiles the process in
-    ``model`` (see :mod:`numhep.amplitudes.compiled_process`).
-    """
-    return resolve(name, model)
-
-
-def register_process(proc: Process, name: str | None = None, *, replace: bool = False) -> Process:
-    """Register a process for this session (notebooks); plugins use entry points."""
-    return _processes.register(proc, name, replace=replace)
-
-
-def models() -> list[str]:
-    """Names of every registered model."""
-    return _models.names()
-
-
-def model(name: str = "sm") -> Model:
-    """The model registered as ``name`` (default: the Standard Model, MadGraph sm)."""
-    return _models.get(name)
-
-
-def register_model(mdl: Model, name: str | None = None, *, replace: bool = False) -> Model:
-    """Register a model for this session."""
-    return _models.register(mdl, name, replace=replace)
 
 
 __all__ = [
