@@ -105,7 +105,7 @@ def _generate(args) -> int:
               "sobol": "pilot sample of scrambled Sobol points", "madnis": "pilot sample of numhep's MadNIS"}[args.sampler]
     rows = [
         ("process", f"{args.process} at sqrt(s) = {args.sqrt_s:g} GeV"),
-        (f"sigma ({source})", f"{res.sigma:.6g} +- {res.error:.2g} pb" +
+        (f"sigma ({source})", f"{res.sigma:.6g} +- {res.error:.2g} pb{_error_warning(res.sigma, res.error)}" +
          (f"  (chi2/dof {res.chi2_dof:.2f}{_chi2_warning(res.chi2_dof)})" if args.sampler == "numhep" else "")),
         ("subprocesses", "their share of the events' sample (statistically independent of sigma above)"),
     ]
@@ -116,7 +116,8 @@ def _generate(args) -> int:
         for name, value in sorted(res.channel_sigma.items(), key=lambda kv: -kv[1]):
             rows.append((f"  {name}", f"{value:.5g} pb ({value / res.sigma * 100:.1f} %)"))
     rows += [
-        ("unweighting efficiency", f"{res.efficiency * 100:.2f} %  (overweight fraction {res.overweight_fraction:.1e})"),
+        ("unweighting efficiency", f"{res.efficiency * 100:.2f} %  (overweight fraction {res.overweight_fraction:.1e}"
+                                   f"{_tail_warning(res)})"),
         ("events", f"{res.n_events:,} in {', '.join(res.files.values())}"),
         ("integrand calls", f"{res.integrand_calls:,} (sampler setup, pilot sample and trials)"),
         ("time", f"{time.perf_counter() - t0:.1f} s"),
@@ -181,6 +182,19 @@ def _chi2_warning(chi2_dof: float) -> str:
     return "; iterations disagree: more points per iteration" if chi2_dof > 3.0 else ""
 
 
+def _error_warning(mean: float, sdev: float) -> str:
+    return "; not to be trusted: relative error above 10 %, give more points" if not sdev <= 0.1 * abs(mean) else ""
+
+
+def _tail_warning(res) -> str:
+    """Trials whose weight exceeded the unweighting maximum become events of weight one, so the
+    events' distribution lacks the rest of their weight: flag a tail that carries more than 1 %
+    of the events."""
+    share = res.overweight_fraction / res.efficiency if res.efficiency > 0 else 0.0
+    return (f"; {share * 100:.1f} % of the events come from capped weights, a heavy tail: "
+            "give more --points or --iterations") if share > 0.01 else ""
+
+
 def _integrate(args) -> int:
     _default_energy(args)
     _check_points(args)
@@ -197,7 +211,7 @@ def _integrate(args) -> int:
     rows = [
         ("process", f.group.text),
         ("sqrt(s)", f"{args.sqrt_s:g} GeV"),
-        (f"sigma ({method})", f"{res.mean:.6g} +- {res.sdev:.2g} pb"),
+        (f"sigma ({method})", f"{res.mean:.6g} +- {res.sdev:.2g} pb{_error_warning(res.mean, res.sdev)}"),
         ("chi2/dof", f"{res.chi2_dof:.2f} over {len(res.iterations) - args.warmup} iterations"
                      f"{_chi2_warning(res.chi2_dof)}"),
         ("integrand calls", f"{res.n_evaluations:,} in {elapsed:.1f} s"),

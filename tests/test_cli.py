@@ -74,3 +74,17 @@ def test_the_main_command_says_it_compiles_before_its_first_progress_bar(tmp_pat
     assert run.returncode == 0, run.stderr[-2000:]
     assert "compiling" in run.stderr and run.stderr.index("compiling") < run.stderr.index("VEGAS")
     assert "unweighting efficiency" in run.stdout
+
+
+def test_results_that_cannot_be_trusted_say_so(tmp_path, capsys):
+    """Too few points for the soft region of e+ e- -> u u~ g: a 27 % error and a heavy weight
+    tail, both flagged beside the number; a well-sampled run carries no such flag."""
+    small = ["e+ e- > u u~ g", "--sqrt-s", "500", "--cut", "ptj=1", "--iterations", "3", "--warmup", "1", "--quiet"]
+    assert main(["integrate", *small, "--points", "100"]) == 0
+    assert "not to be trusted: relative error above 10 %" in capsys.readouterr().out
+    assert main(["generate", *small, "--points", "200", "--events", "200", "-o", str(tmp_path / "tail.lhe")]) == 0
+    out = capsys.readouterr().out
+    assert "of the events come from capped weights, a heavy tail" in out
+    assert main(["integrate", "e+ e- > mu+ mu-", "--points", "4000", "--iterations", "4", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "not to be trusted" not in out and "iterations disagree" not in out

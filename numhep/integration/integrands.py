@@ -548,7 +548,13 @@ class Integrand:
 
     def __repr__(self):
         kind = f"pp, {getattr(self.pdf, 'name', self.pdf)}" if self.hadronic else "fixed energy"
-        return f"<numhep integrand {self.group.text!r} at {self.sqrt_s:g} GeV ({kind}), dim {self.dim}>"
+        # the scale and the cuts change sigma as much as the energy does: two integrands that
+        # differ only there must not print alike
+        scale = getattr(self.scale, "__qualname__", "a function") if callable(self.scale) else (
+            f"{self.scale:g} GeV" if isinstance(self.scale, (int, float)) else self.scale)
+        cuts = ", ".join(f"{k} {v:g}" for k, v in sorted(self.cuts.values.items())) or "none"
+        return (f"<numhep integrand {self.group.text!r} at {self.sqrt_s:g} GeV ({kind}), scale {scale}, "
+                f"cuts: {cuts}, dim {self.dim}>")
 
     def _leg_masses(self, params=None):
         """The legs' masses under ``params`` (the integrand's by default), in the group's order."""
