@@ -1,0 +1,141 @@
+"""UFO models: numhep's reader (which never executes a UFO file) on a test model written in the
+repository in UFO's own syntax, the Standard Model in unitary gauge with MadGraph's sm
+conventions plus a Z' (tests/data/ufo/sm_zp).  Its SM part gives numhep's built-in sm to
+1e-12, parameter gradients run through its expressions, MadGraph's restriction rules apply,
+and bad folders get errors that name the file and the item."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import numhep
+from numhep.declarations.slha import AUTO, read_param_card, write_param_card
+from numhep.declarations.ufo import UFOError, load_ufo
+
+UFO = Path(__file__).resolve().parent / "data" / "ufo" / "sm_zp"
+
+
+@pytest.fixture(scope="module")
+def zp():
+    return load_ufo(UFO)
+
+
+@pytest.mark.parametrize("builtin, ufo, sqrt_s", [
+    ("e+ e- > mu+ mu-", "e+ e- > mu+ mu-", 500.0),
+    ("g g > t t~", "g g > t t~", 1000.0),
+    ("u d~ > w+ w+ w-", "u d~ > W+ W+ W-", 1000.0),
+    ("e+ e- > w+ w- a", "e+ e- > W+ W- a", 1000.0),   # the quartic WWAA and WWAZ vertices
+    ("g g > g g g", "g g > g g g", 1000.0),           # the four-gluon vertex's three colour structures
+    ("e+ e- > z h h", "e+ e- > Z H H", 1000.0),       # HHH, ZZH, ZZHH
+])
+def test_the_standard_model_part_reproduces_numheps_sm(zp, builtin, ufo, sqrt_s):
+    ref = numhep.process(builtin)
+    new = numhep.process(ufo, model=zp)
+    p, _ = numhep.rambo(4, sqrt_s, list(ref.masses), seed=3)
+    np.testing.assert_allclose(numhep.me(p, new, params={"gzp": 0.0}), numhep.me(p, ref), rtol=1e-12)
+
+
+def test_parameter_gradients_run_through_the_ufo_expressions(zp):
+    proc = numhep.process("u d~ > W+ W+ W-", model=zp)
+    p, _ = numhep.rambo(3, 1000.0, list(proc.masses), seed=5)
+    _, grads = numhep.me(p, proc, grad=("MZ", "aEWM1"))  # MW, sw, ee, ... all move
+    for name in ("MZ", "aEWM1"):
+        x, h = zp.inputs[name], 1e-5 * zp.inputs[name]
+        fd = (numhep.me(p, proc, params={name: x + h}) - numhep.me(p, proc, params={name: x - h})) / (2 * h)
+        np.testing.assert_allclose(grads[name], fd, rtol=1e-6)
+    ee = numhep.process("e+ e- > mu+ mu-", model=zp)
+    q, _ = numhep.rambo(3, 1400.0, [0.0] * 4, seed=5)
+    _, grads = numhep.me(q, ee, grad=("gzp", "MZp", "WZp"))
+    for name in ("gzp", "MZp", "WZp"):
+        x, h = zp.inputs[name], 1e-6 * zp.inputs[name]
+        fd = (numhep.me(q, ee, params={name: x + h}) - numhep.me(q, ee, params={name: x - h})) / (2 * h)
+        np.testing.assert_allclose(grads[name], fd, rtol=1e-6)
+
+
+def test_the_default_restriction_fixes_zeros_and_drops_what_vanishes(zp):
+    full = load_ufo(UFO, restrict=None)
+    fixed = {"cabi", "MC", "ymc"}  # zero in restrict_default.dat
+    assert fixed <= set(full.inputs) and not fixed & set(zp.inputs)
+    assert full.particle(4).mass == "MC" and zp.particle(4).mass is None
+    names = {v.particles for v in zp.vertices}
+    assert (-3, 2, -24) not in names and (-4, 4, 25) not in names  # Cabibbo-suppressed W, charm Yukawa
+    assert {(-3, 2, -24), (-4, 4, 25)} <= {v.particles for v in full.vertices}
+    assert "GC_46" in full.couplings and "GC_46" not in zp.couplings
+    # the full model's Cabibbo angle mixes u with s
+    q, _ = numhep.rambo(2, 500.0, [0.0, 0.0, 0.0, 0.0], seed=1)
+    us = numhep.process("u s~ > e+ ve", model=full)
+    assert np.all(numhep.me(q, us) > 0) and np.all(numhep.me(q, us, params={"cabi": 0.0}) == 0)
+    assert load_ufo(UFO, restrict="restrict_default.dat").name == "sm_zp"
+
+
+def test_the_reader_agrees_with_executing_the_folder(zp, tmp_path):
+    """numhep parses the files; Python executing them (as MadGraph would) must see the same model."""
+    script = f"""
+import cmath, json, sys
+sys.path.insert(0, {str(UFO)!r})
+import parameters, particles, vertices
+values = {{}}
+for p in parameters.all_parameters:
+    values[p.name] = p.value if p.nature == 'external' else eval(p.value, {{'cmath': cmath, **vars(parameters)}}, values)
+print(json.dumps({{"MW": abs(values["MW"]), "vev": abs(values["vev"]), "G": abs(values["G"]),
+    "particles": sorted([p.pdg_code, p.name, p.mass.name] for p in particles.all_particles if p.pdg_code > 0),
+    "vertices": len(vertices.all_vertices)}}))
+"""
+    out = json.loads(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                                    check=True).stdout)
+    full = load_ufo(UFO, restrict=None)
+    values = full.parameters()
+    for name in ("MW", "vev", "G"):
+        assert values[name] == pytest.approx(out[name], rel=1e-14)
+    assert sorted([p.pdg, p.name, p.mass or "ZERO"] for p in full.particles.values()) == out["particles"]
+
+
+def broken_copy(tmp_path, file, old, new):
+    folder = tmp_path / "broken"
+    shutil.copytree(UFO, folder)
+    path = folder / file
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return folder
+
+
+def test_a_missing_file_is_named(tmp_path):
+    folder = tmp_path / "broken"
+    shutil.copytree(UFO, folder)
+    (folder / "couplings.py").unlink()
+    with pytest.raises(UFOError, match="couplings.py: missing"):
+        load_ufo(folder)
+
+
+def test_an_unknown_lorentz_structure_names_the_vertex_and_the_structure(tmp_path):
+    folder = broken_copy(tmp_path, "lorentz.py", "structure = 'Metric(1,2)')", "structure = 'P(1,2)*P(2,1) - P(-1,1)*P(-1,2)*Metric(1,2)')")
+    with pytest.raises(UFOError, match=r"vertices.py: V_\d+ .*VVS1.*no vertex kernel.*P\(1,2\)\*P\(2,1\)"):
+        load_ufo(folder)
+
+
+def test_a_parameter_that_refers_to_an_undefined_name_is_named(tmp_path):
+    folder = broken_copy(tmp_path, "parameters.py", "value = '1 - MW**2/MZ**2'", "value = '1 - MW**2/MZZ**2'")
+    with pytest.raises(UFOError, match="parameters.py: sw2: refers to 'MZZ'"):
+        load_ufo(folder)
+
+
+def test_an_expression_is_never_executed(tmp_path):
+    folder = broken_copy(tmp_path, "parameters.py", "value = '1/aEWM1'",
+                         "value = '().__class__.__base__.__subclasses__()'")
+    with pytest.raises(UFOError, match="parameters.py: aEW: unknown function"):
+        load_ufo(folder)
+
+
+def test_a_param_card_round_trips(zp, tmp_path):
+    card = tmp_path / "param_card.dat"
+    values = {**zp.inputs, "MZp": 2000.0, "WZp": AUTO}
+    write_param_card(card, zp.lha, values, title="sm_zp")
+    back = read_param_card(card, zp.lha)
+    assert back == values
+    assert read_param_card(Path(__file__).parent / "data" / "mg5" / "param_card.dat", zp.lha)["MZ"] == 91.188
