@@ -3,7 +3,7 @@
 Every differentiable numhep function takes torch tensors and returns tensors that autograd
 differentiates through the hand-derived adjoints (one autograd Function for all of them,
 :mod:`numhep.autograd`, made from each operation's registration in :mod:`numhep.ops`); they
-are re-exported here so that a training script finds them in one place:
+are re-exported here so that a training script finds them in one place::
 
     import numhep.torch as nt
     u = torch.rand(1000, 8, dtype=torch.float64, requires_grad=True)
@@ -13,9 +13,9 @@ are re-exported here so that a training script finds them in one place:
 CPU tensors are shared with the kernels without copies, CUDA tensors go to the CUDA kernels
 through DLPack and CuPy.  The networks: MadNIS neural importance sampling
 (:class:`NeuralIntegrator` with its :class:`HypercubeFlow` flows, :class:`ChannelWeightNetwork`
-and :mod:`numhep.torch.losses`), MADNIS-Lite's :class:`BilinearSplineFlow` in front of every block of the diagram channels
-(:class:`TrainableChannelMaps`), the dipole emulator (:mod:`numhep.torch.dipole_emulator`) and
-likelihood-ratio estimators trained on joint ratios and scores (:class:`RatioEstimator`,
+and :mod:`numhep.torch.losses`), MADNIS-Lite's :class:`BilinearSplineFlow` in front of every
+block of the diagram channels (:class:`TrainableChannelMaps`), the dipole emulator
+(:mod:`numhep.torch.dipole_emulator`) and likelihood-ratio estimators trained on joint ratios and scores (:class:`RatioEstimator`,
 :class:`RatioTrainer`, :func:`likelihood_scan`) and flows for the density of events trained with
 matrix-element gradients (:class:`DensityFlowTrainer`).
 """

@@ -52,13 +52,97 @@ class DensityFlowHistory:
 
 
 class DensityFlowTrainer:
-    """Train a flow to the density of ``integrand``'s points (see the module docstring).
+    r"""Train a flow to the density of an integrand's points, with the likelihood and matrix-element gradients.
 
-    ``train_points``, ``test_points``: (n, dim) points of the unit cube drawn from the
-    integrand's density (events through ``integrand.inverse``); ``rkl_weight``, ``fm_weight``:
-    w_k and w_f; ``fm_quantile``: where the target forces are capped; ``log_sigma``: log of the
-    integrand's integral (for the reverse KL's value); ``flow_options`` go to
-    :class:`HypercubeFlow`."""
+    The loss of Heinrich & Kagan (MadJax, arXiv:2203.00057, Sec. 3.2, Eqs. 1-3),
+
+    .. math::
+
+        L &= L_\text{NLL} + w_k L_\text{RKL} + w_f L_\text{FM}, \\
+        L_\text{NLL} &= -E_{u \sim p}[\log q(u)], \\
+        L_\text{RKL} &= E_{u \sim q}[\log q(u) - \log p(u)], \\
+        L_\text{FM} &= E_{u \sim p}\left[\left\| \frac{\partial \log p(u)}{\partial u}
+                       - \frac{\partial \log q(u)}{\partial u} \right\|^2\right],
+
+    with p(u) = f(u) / sigma the density of a numhep integrand's points (for a flat integrand
+    at a lepton collider, ``|M|^2`` times RAMBO on diet's weight over the flux), q a
+    :class:`HypercubeFlow`, the training points u ~ p the events mapped back by the
+    integrand's inverse.  log p and d log p/du come from the integrand (``|M|^2`` and the map
+    through their adjoints); the flow's samples in L_RKL carry their gradient through the
+    integrand's torch path, and samples of weight 0 (cut away) are left out of it.  sigma only
+    shifts L_RKL by a constant: ``log_sigma`` makes it the reverse KL divergence itself.
+
+    Force matching in practice: d log p/du diverges towards faces of the cube where a map's
+    Jacobian does (RAMBO on diet's mass numbers near 1), by orders of magnitude more than a
+    spline flow's slopes can follow, and a few such points would dominate L_FM.  So the target
+    forces are capped at the ``fm_quantile`` quantile of their norms over the training points
+    (their direction kept), and L_FM is measured in units of the mean squared capped force,
+    which makes w_f dimensionless.
+
+    The trainer trains by epochs over the training points with Adam, the first
+    ``warmup_epochs`` on L_NLL alone (as MadJax does), records the held-out negative
+    log-likelihood and reverse KL per epoch (:meth:`plot` draws them), and resumes an
+    interrupted training bit for bit from ``checkpoint``.
+
+    Parameters
+    ----------
+    integrand : Integrand
+        A flat numhep :class:`~numhep.integration.integrands.Integrand` (``channel=None``).
+    train_points : array_like
+        Training points of the unit cube drawn from the integrand's density (events through
+        ``integrand.inverse``), shape (n, dim); those of weight 0 are dropped.
+    test_points : array_like
+        Held-out points of the same density, shape (m, dim).
+    rkl_weight : float, optional
+        w_k, the weight of the reverse KL term (default 0).
+    fm_weight : float, optional
+        w_f, the weight of the force-matching term (default 0).
+    fm_quantile : float, optional
+        The quantile of the target forces' norms where they are capped (default 0.95).
+    log_sigma : float, optional
+        The log of the integrand's integral, for the reverse KL's value (default 0).
+    lr : float, optional
+        Adam's learning rate (default 5e-5).
+    batch_size : int, optional
+        Training points per batch (default 100).
+    warmup_epochs : int, optional
+        The first epochs, trained on L_NLL alone (default 10).
+    rkl_batch : int, optional
+        Flow samples per batch in L_RKL (default: ``batch_size``).
+    seed : int, optional
+        Seed of the flow's initial weights and the batches (default 0).
+    checkpoint : str or pathlib.Path, optional
+        A file that saves the training after every epoch; a trainer with the same settings and
+        path resumes from it.
+    **flow_options
+        Go to :class:`HypercubeFlow` (``bins``, ``layers``, ``units``, ...).
+
+    Attributes
+    ----------
+    flow : HypercubeFlow
+        The flow being trained.
+    history : DensityFlowHistory
+        Per epoch: ``epoch``, ``train_loss`` (the mean total loss of its batches), ``test_nll``
+        (-<log q(u)> over the held-out points) and ``test_rkl`` (<log q - log p> over fresh
+        flow samples).
+
+    Raises
+    ------
+    ValueError
+        If the integrand has channels, the points have the wrong shape, fewer than two training
+        points have a positive weight, or the checkpoint holds a training of other settings.
+
+    Examples
+    --------
+    >>> import numhep.torch as nt
+    >>> f = numhep.integrand("e+ e- > mu+ mu-", 91.188)
+    >>> u = np.random.default_rng(1).random((300, f.dim))  # in practice: events mapped back
+    >>> trainer = nt.DensityFlowTrainer(f, u[:200], u[200:], rkl_weight=0.1, fm_weight=0.1, lr=1e-3,
+    ...                                 batch_size=50, warmup_epochs=1, bins=4, layers=1, units=8)
+    >>> history = trainer.train(2, progress=False)
+    >>> history.epoch, len(history.test_nll), bool(np.isfinite(history.test_rkl).all())
+    ([1, 2], 2, True)
+    """
 
     def __init__(self, integrand, train_points, test_points, *, rkl_weight: float = 0.0, fm_weight: float = 0.0,
                  fm_quantile: float = 0.95, log_sigma: float = 0.0, lr: float = 5e-5, batch_size: int = 100,
@@ -140,17 +224,49 @@ class DensityFlowTrainer:
         return loss
 
     def test_nll(self) -> float:
+        """The held-out negative log-likelihood -<log q(u)> over the test points.
+
+        Returns
+        -------
+        float
+            The mean of -log q over the test points.
+        """
         with torch.no_grad():
             return float(-self.flow.log_prob(self._u_test).mean())
 
     def test_rkl(self, n: int = 2000) -> float:
-        """<log q - log p> over ``n`` flow samples (the same latent points every epoch)."""
+        """The reverse KL divergence <log q - log p> over flow samples (the same latent points every epoch).
+
+        Parameters
+        ----------
+        n : int, optional
+            The number of flow samples (default 2000).
+
+        Returns
+        -------
+        float
+            The mean of log q - log p over the samples of positive weight (up to log sigma
+            when ``log_sigma`` is not given).
+        """
         self._eval_rng.manual_seed(12345)
         with torch.no_grad():
             return float(self._rkl(n, self._eval_rng))
 
     def train(self, epochs: int, progress: bool = True) -> DensityFlowHistory:
-        """Train up to ``epochs`` epochs in all (a resumed training does the rest)."""
+        """Train up to ``epochs`` epochs in all (a resumed training does the rest).
+
+        Parameters
+        ----------
+        epochs : int
+            The total number of epochs.
+        progress : bool, optional
+            Show a progress bar (default True).
+
+        Returns
+        -------
+        DensityFlowHistory
+            The history: ``epoch``, ``train_loss``, ``test_nll`` and ``test_rkl``.
+        """
         bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -184,8 +300,20 @@ class DensityFlowTrainer:
         return self.history
 
     def plot(self, path) -> Path:
-        """Save the training loss and the held-out negative log-likelihood and reverse KL per
-        epoch as a PNG at ``path``."""
+        """Save the training curves as a PNG.
+
+        The training loss and the held-out negative log-likelihood and reverse KL per epoch.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The PNG file to write.
+
+        Returns
+        -------
+        pathlib.Path
+            The file.
+        """
         h = self.history
         return save_training_curves(path, [("training loss", h.epoch, h.train_loss, False),
                                            ("held-out NLL", h.epoch, h.test_nll, False),

@@ -40,12 +40,81 @@ __all__ = ["HypercubeFlow"]
 
 
 class HypercubeFlow(torch.nn.Module):
-    """A flow on [0, 1]^dim (see the module docstring).
+    r"""A normalizing flow on the unit hypercube :math:`[0, 1]^D`, as MadNIS samples phase space with it.
 
-    dim: dimensions; channels: None for one flow, or the number of independent flows;
-    features: length of an extra condition vector (0: none); bins: spline bins K;
-    layers, units: depth and width of each sub-network; vegas: trained numhep VEGAS grids to
-    start from (one :class:`~numhep.integration.vegas.VegasGrid`, or one per channel).
+    The flow G maps points x to latent points z = G(x) through coupling blocks: each block
+    splits the dimensions by a mask, and the transformed half passes through a monotonic
+    rational-quadratic spline on [0, 1] (Durkan, Bekasov, Murray & Papamakarios,
+    arXiv:1906.04032) whose K bin widths, heights and K + 1 knot derivatives (the boundary
+    ones included) a sub-network computes from the other half.  The latent density is
+    uniform, so the density of x is (T. Heimel, "The Flow of LHC Events", PhD thesis,
+    Heidelberg 2024, Eq. 3.50)
+
+    .. math::
+
+        g(x) = \left|\det \frac{\partial G(x)}{\partial x}\right|
+             = \prod_\text{blocks} \prod_j \frac{\partial z_j}{\partial x_j},
+
+    and sampling is :math:`z \sim U[0, 1]^D`, :math:`x = G^{-1}(z)`.  The masks are the
+    logarithmic decomposition of the same thesis (Sec. 3.2.3): 2 ceil(log2 D) blocks, block
+    pair k conditions each dimension on those whose k-th binary digit differs, so that after
+    all blocks every dimension has seen every other.  The last layer of every sub-network
+    starts at zero: the flow starts as the identity.
+
+    A multi-channel flow holds one independent set of sub-networks per channel (stacked,
+    evaluated in one batched product); ``features`` adds a condition vector to every
+    sub-network input.  The building block is madnis's ``Flow`` (madnis 1.0, the MadNIS
+    authors' package), used with a uniform latent space and logarithmic permutations; this
+    class adds the initialisation from trained numhep VEGAS grids (the thesis Eqs.
+    5.21-5.23, :meth:`init_from_vegas`).
+
+    Parameters
+    ----------
+    dim : int
+        Dimension D of the cube, at least 1.
+    channels : int or None, optional
+        None (the default) for one flow, or the number of independent flows (one per channel).
+    features : int, optional
+        Length of an extra condition vector given to every sub-network (0, the default: none).
+    bins : int, optional
+        Number K of spline bins per dimension (default 10).
+    layers : int, optional
+        Number of layers of each sub-network (default 3).
+    units : int, optional
+        Width of each hidden layer of the sub-networks (default 32).
+    vegas : VegasGrid or sequence of VegasGrid, optional
+        Trained numhep VEGAS grids to start from (one
+        :class:`~numhep.integration.vegas.VegasGrid`, or one per channel); see
+        :meth:`init_from_vegas`.
+    dtype : torch.dtype, optional
+        Floating-point type of the parameters (default ``torch.float64``).
+
+    Raises
+    ------
+    ValueError
+        If ``dim`` < 1, ``channels`` is neither None nor positive, or the VEGAS grids do not
+        fit the flow.
+
+    See Also
+    --------
+    NeuralIntegrator : trains these flows by neural importance sampling.
+    BilinearSplineFlow : the small conditional spline flows of MADNIS-Lite.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import numhep.torch as nt
+    >>> flow = nt.HypercubeFlow(3, bins=4, layers=1, units=8)
+    >>> flow.blocks
+    4
+    >>> x, g = flow.sample(5, generator=torch.Generator().manual_seed(0))
+    >>> x.shape, g.shape
+    (torch.Size([5, 3]), torch.Size([5]))
+    >>> bool(torch.allclose(g, torch.ones(5, dtype=torch.float64)))  # it starts as the identity
+    True
+    >>> multi = nt.HypercubeFlow(2, channels=3, bins=4, layers=1, units=8)
+    >>> multi.log_prob(torch.rand(4, 2, dtype=torch.float64), channel=torch.tensor([0, 1, 2, 0])).shape
+    torch.Size([4])
     """
 
     def __init__(self, dim: int, *, channels: int | None = None, features: int = 0, bins: int = 10,
@@ -87,38 +156,111 @@ class HypercubeFlow(torch.nn.Module):
         return channel
 
     def forward(self, x, channel=None, condition=None):
-        """(z, log |det dz/dx|): the map from points x to the latent cube."""
+        """Map points x to the latent cube: z = G(x) and the log of its Jacobian determinant.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Points of the cube, shape (n, dim).
+        channel : int or torch.Tensor, optional
+            The channel of every point, one index or (n,) indices; None for a one-channel flow.
+        condition : torch.Tensor, optional
+            The condition vectors, shape (n, features), when the flow has ``features``.
+
+        Returns
+        -------
+        z : torch.Tensor
+            Latent points, shape (n, dim).
+        log_det : torch.Tensor
+            ``log |det dz/dx|`` = log g(x), shape (n,).
+        """
         channel = self._check(x, channel, condition)
         return self.flow.transform(x, condition, channel, inverse=False)
 
     def inverse(self, z, channel=None, condition=None):
-        """(x, log |det dx/dz|): the map from the latent cube to points."""
+        """Map latent points z to points of the cube: x = G^-1(z) and the log of its Jacobian determinant.
+
+        Parameters
+        ----------
+        z : torch.Tensor
+            Latent points, shape (n, dim).
+        channel : int or torch.Tensor, optional
+            The channel of every point, one index or (n,) indices; None for a one-channel flow.
+        condition : torch.Tensor, optional
+            The condition vectors, shape (n, features), when the flow has ``features``.
+
+        Returns
+        -------
+        x : torch.Tensor
+            Points of the cube, shape (n, dim).
+        log_det : torch.Tensor
+            ``log |det dx/dz|`` = -log g(x), shape (n,).
+        """
         channel = self._check(z, channel, condition)
         return self.flow.transform(z, condition, channel, inverse=True)
 
     def log_prob(self, x, channel=None, condition=None):
-        """log g(x), (n,)."""
+        """The log density log g(x) of the flow at points x (n, dim), shape (n,).
+
+        ``channel`` and ``condition`` as in :meth:`forward`.
+        """
         return self.forward(x, channel, condition)[1]
 
     def sample(self, n: int, channel=None, condition=None, generator: torch.Generator | None = None):
-        """(x, g(x)): n points of the flow (channel: one index, or (n,) indices) and their
-        density.  ``generator`` (a CPU generator) draws the latent points, so that a sample is
-        reproducible without touching torch's global random state."""
+        """Draw n points of the flow and their density.
+
+        Parameters
+        ----------
+        n : int
+            Number of points.
+        channel : int or torch.Tensor, optional
+            The channel to draw from: one index, or (n,) indices; None for a one-channel flow.
+        condition : torch.Tensor, optional
+            The condition vectors, shape (n, features), when the flow has ``features``.
+        generator : torch.Generator, optional
+            A CPU generator that draws the latent points, so that a sample is reproducible
+            without touching torch's global random state.
+
+        Returns
+        -------
+        x : torch.Tensor
+            The points, shape (n, dim).
+        g : torch.Tensor
+            Their density g(x), shape (n,).
+        """
         param = next(self.parameters())
         z = torch.rand((n, self.dim), generator=generator, dtype=param.dtype).to(param.device)
         x, log_jac = self.inverse(z, channel, condition)
         return x, torch.exp(-log_jac)
 
     def init_from_vegas(self, grids, uniform_share: float = 0.1) -> None:
-        """Start from trained VEGAS grids (one per channel): the grid's bins become the spline
-        of the first two blocks, merged down to the flow's bin count (Heimel, PhD thesis,
-        Heidelberg 2024, Eqs. 5.21-5.23); the other blocks stay the identity.
+        """Start from trained VEGAS grids (one per channel).
+
+        The grid's bins become the spline of the first two blocks, merged down to the flow's
+        bin count (T. Heimel, PhD thesis, Heidelberg 2024, Eqs. 5.21-5.23); the other blocks
+        stay the identity.
 
         The grid's density is first mixed with the uniform one, (1 - a) g_VEGAS + a with
         a = ``uniform_share`` per dimension (defensive importance sampling): a grid adapted on
         few points squeezes the regions it never hit, and a flow started there samples them too
         rarely to learn them (a biased start on W + 2 jets' 50 channels).  Bins narrower than
-        twice the spline's minimum width (1e-3) are then widened (:func:`_widened`)."""
+        twice the spline's minimum width (1e-3) are then widened: such a dimension is mixed
+        with the uniform grid, with the smallest share that does it.
+
+        Parameters
+        ----------
+        grids : VegasGrid or sequence of VegasGrid
+            One trained :class:`~numhep.integration.vegas.VegasGrid` per channel, each with
+            ``dim`` dimensions.
+        uniform_share : float, optional
+            The uniform share a of the mixture, in [0, 1] (default 0.1).
+
+        Raises
+        ------
+        ValueError
+            If the number or dimension of the grids does not fit, the flow is one-dimensional
+            (one block), ``uniform_share`` is outside [0, 1], or the grids give no finite spline.
+        """
         grids = [grids] if isinstance(grids, VegasGrid) else list(grids)
         n = 1 if self.channels is None else self.channels
         if len(grids) != n:

@@ -46,10 +46,47 @@ METHODS = {"carl": ("carl", False), "rolr": ("rolr", False), "alices": ("alices"
 
 
 class RatioEstimator(nn.Module):
-    """log r_hat(x | theta): an MLP of the standardised observables and parameter.
+    """A parametrised likelihood-ratio estimator: log r_hat(x | theta) as an MLP of the standardised x and theta.
 
-    ``x_mean``, ``x_std``, ``theta_mean``, ``theta_std`` standardise the inputs (from the
-    training data); smooth activations (SiLU) keep the score and its training derivative smooth."""
+    The network learns log r_hat(x | theta) ~ log p(x | theta) / p(x | theta_ref) from the
+    observables x and the parameter theta; its score t_hat(x | theta) = d log r_hat/d theta
+    comes from autograd (:meth:`log_ratio_and_score`).  Trained on joint ratios and scores by
+    :class:`RatioTrainer` (Brehmer, Louppe, Pavez & Cranmer, "Mining gold from implicit
+    models", arXiv:1805.12244).  The inputs are standardised, (x - x_mean) / x_std and
+    (theta - theta_mean) / theta_std, with the statistics of the training data; smooth
+    activations (SiLU) keep the score and its training derivative smooth.  The network
+    computes in float64.
+
+    Parameters
+    ----------
+    n_features : int
+        The number d of observables per event.
+    hidden : sequence of int, optional
+        The widths of the hidden layers (default (64, 64, 64)).
+    x_mean, x_std : array_like, optional
+        Mean and standard deviation of every observable, shape (d,) (default 0 and 1).
+    theta_mean, theta_std : float, optional
+        Mean and standard deviation of the parameter (default 0 and 1).
+
+    See Also
+    --------
+    RatioTrainer : trains it.
+    likelihood_scan : the test statistic over a parameter grid from it.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import numhep.torch as nt
+    >>> estimator = nt.RatioEstimator(2, hidden=(8,))
+    >>> x, theta = torch.zeros(5, 2, dtype=torch.float64), torch.zeros(5, dtype=torch.float64)
+    >>> estimator(x, theta).shape
+    torch.Size([5])
+    >>> log_r, score = estimator.log_ratio_and_score(x, theta)
+    >>> score.shape
+    torch.Size([5])
+    >>> estimator.log_ratio(np.zeros((5, 2)), [0.0, 0.5, 1.0]).shape  # numpy, (thetas, events)
+    (3, 5)
+    """
 
     def __init__(self, n_features: int, hidden=(64, 64, 64), x_mean=None, x_std=None, theta_mean=0.0,
                  theta_std=1.0):
@@ -68,12 +105,43 @@ class RatioEstimator(nn.Module):
         self.register_buffer("theta_std", torch.tensor(float(theta_std), dtype=torch.float64))
 
     def forward(self, x, theta):
-        """log r_hat (n,) at observables x (n, d) and parameters theta (n,)."""
+        """The log ratio log r_hat(x | theta).
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Observables, shape (n, d), float64.
+        theta : torch.Tensor
+            Parameters, shape (n,), float64.
+
+        Returns
+        -------
+        torch.Tensor
+            log r_hat, shape (n,).
+        """
         z = torch.cat([(x - self.x_mean) / self.x_std, ((theta - self.theta_mean) / self.theta_std)[:, None]], dim=1)
         return self.net(z)[:, 0]
 
     def log_ratio_and_score(self, x, theta, create_graph: bool = False):
-        """(log r_hat, t_hat = d log r_hat/d theta), both (n,)."""
+        """The log ratio and its score t_hat = d log r_hat/d theta.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Observables, shape (n, d), float64.
+        theta : torch.Tensor
+            Parameters, shape (n,), float64.
+        create_graph : bool, optional
+            Keep the score's graph, so that a loss of the score can be differentiated in the
+            network's parameters (default False).
+
+        Returns
+        -------
+        log_r : torch.Tensor
+            log r_hat, shape (n,).
+        score : torch.Tensor
+            t_hat, shape (n,).
+        """
         theta = theta.detach().clone().requires_grad_(True)
         with torch.enable_grad():
             log_r = self(x, theta)
@@ -82,8 +150,20 @@ class RatioEstimator(nn.Module):
 
     @torch.no_grad()
     def log_ratio(self, x, theta):
-        """log r_hat for every observation x (n, d), or (n,) for one observable, at every theta
-        of a grid (k,): (k, n)."""
+        """The log ratio of every observation at every parameter of a grid, as numpy.
+
+        Parameters
+        ----------
+        x : array_like
+            Observations, shape (n, d), or (n,) for one observable.
+        theta : float or array_like
+            The parameter grid, shape (k,).
+
+        Returns
+        -------
+        numpy.ndarray
+            log r_hat, shape (k, n).
+        """
         x = np.asarray(x, dtype=np.float64)
         x = torch.as_tensor(x[:, None] if x.ndim == 1 else x)
         return torch.stack([self(x, torch.full((x.shape[0],), float(t), dtype=torch.float64))
@@ -92,8 +172,72 @@ class RatioEstimator(nn.Module):
 
 def ratio_loss(method: str, log_r_hat, y, log_r, score_hat=None, score=None, alpha: float = 0.0,
                theta_scale: float = 1.0):
-    """(total, ratio term) of ``method`` (a key of :data:`METHODS`) averaged over the batch;
-    the score term, when the method has one, is alpha (1 - y) |(t_hat - t) theta_scale|^2."""
+    r"""The loss of a likelihood-ratio estimator on joint ratios and scores.
+
+    The losses of Brehmer, Louppe, Pavez & Cranmer ("Mining gold from implicit models",
+    arXiv:1805.12244) and of Stoye et al. (ALICES, arXiv:1808.00973, Eq. 11).  With y = 0 for
+    events drawn at theta and y = 1 for those drawn at theta_ref, the decision function
+    :math:`\hat s = 1 / (1 + \hat r)` and the joint ratio r:
+
+    .. math::
+
+        L_\text{CARL} &= -(1 - y) \log(1 - \hat s) - y \log \hat s, \\
+        L_\text{ROLR} &= (1 - y) (\hat r - r)^2 + y (1/\hat r - 1/r)^2, \\
+        L_\text{ALICES} &= -s \log \hat s - (1 - s) \log(1 - \hat s), \qquad s = 1 / (1 + r),
+
+    averaged over the batch, plus the score term
+    :math:`\alpha (1 - y) ((\hat t - t) \theta_\text{scale})^2`, averaged over the events with
+    y = 0, for the methods that have it (CASCAL = CARL + score, RASCAL = ROLR + score,
+    ALICES + score).  All of them are minimised by the marginal ratio (and score): the joint
+    labels are unbiased "noisy" versions of the marginal ones.
+
+    Parameters
+    ----------
+    method : str
+        A key of ``METHODS``: ``"carl"``, ``"rolr"``, ``"alices"``, ``"cascal"``,
+        ``"rascal"`` or ``"alices+score"``.
+    log_r_hat : torch.Tensor
+        The estimator's log r_hat, shape (n,).
+    y : torch.Tensor
+        The labels, 0 (drawn at theta) or 1 (drawn at theta_ref), shape (n,).
+    log_r : torch.Tensor
+        The joint log ratios log r(x, z | theta, theta_ref), shape (n,).
+    score_hat : torch.Tensor, optional
+        The estimator's score t_hat, shape (n,); needed by the score term.
+    score : torch.Tensor, optional
+        The joint scores t(x, z | theta), shape (n,); needed by the score term.
+    alpha : float, optional
+        The weight of the score term (default 0: none).
+    theta_scale : float, optional
+        The unit in which the score term measures the scores' difference (the spread of the
+        training thetas), so that alpha is dimensionless (default 1).
+
+    Returns
+    -------
+    total : torch.Tensor
+        The loss, a scalar.
+    ratio : torch.Tensor
+        Its ratio term alone, a scalar (``total`` without the score term).
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is unknown, or the score term is asked for without ``score_hat`` and
+        ``score``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import numhep.torch as nt
+    >>> zeros = torch.zeros(4, dtype=torch.float64)
+    >>> total, ratio = nt.ratio_loss("carl", zeros, torch.tensor([0, 1, 0, 1]), zeros)
+    >>> round(float(total), 4)  # log 2 for r_hat = 1
+    0.6931
+    >>> total, ratio = nt.ratio_loss("rascal", zeros[:2], torch.tensor([0, 1]), zeros[:2], score_hat=zeros[:2],
+    ...                              score=torch.ones(2, dtype=torch.float64), alpha=0.5)
+    >>> float(total), float(ratio)
+    (0.5, 0.0)
+    """
     if method not in METHODS:
         raise ValueError(f"method: expected one of {sorted(METHODS)}, got {method!r}")
     term, with_score = METHODS[method]
@@ -125,10 +269,79 @@ class TrainingHistory:
 
 
 class RatioTrainer:
-    """Train a :class:`RatioEstimator` on observables ``x`` (n, d) with the columns of a
-    joint-likelihood data set (``theta``, ``label``, ``log_r``, ``score``, each (n,)); see the
-    module docstring.  ``method`` is a key of :data:`METHODS`, ``alpha`` weighs the score
-    term."""
+    """Train a :class:`RatioEstimator` on joint likelihood ratios and scores.
+
+    The labels are the joint ratio r(x, z | theta, theta_ref) and joint score t(x, z | theta)
+    of :func:`numhep.joint_likelihood_data` (from numhep's ``|M|^2`` and its parameter
+    derivative), and the loss is one of :func:`ratio_loss` (Brehmer, Louppe, Pavez & Cranmer,
+    "Mining gold from implicit models", arXiv:1805.12244; Stoye et al., ALICES,
+    arXiv:1808.00973).  The score term is measured in units of the spread of the training
+    thetas, so that alpha is dimensionless.
+
+    The trainer holds out a validation share, trains with Adam and a cosine schedule
+    (:meth:`train`), records the training loss and the validation loss of the ratio term alone
+    (the quantity with and without the score term have in common), shows a tqdm bar, plots its
+    curves (:meth:`plot`), and with ``checkpoint`` resumes an interrupted training bit for bit.
+
+    Parameters
+    ----------
+    x : array_like
+        Observables, shape (n, d), or (n,) for one observable; finite.
+    theta : array_like
+        The parameter of every event, shape (n,).
+    label : array_like
+        y = 0 for events drawn at theta, 1 for those drawn at theta_ref, shape (n,).
+    log_r : array_like
+        The joint log ratios, shape (n,).
+    score : array_like
+        The joint scores, shape (n,).
+    method : str, optional
+        The loss, a key of ``METHODS`` (see :func:`ratio_loss`; default ``"alices+score"``).
+    alpha : float, optional
+        The weight of the score term (default 1).
+    hidden : sequence of int, optional
+        The estimator's hidden widths (default (64, 64, 64)).
+    lr : float, optional
+        Adam's initial learning rate (default 1e-3).
+    batch_size : int, optional
+        Events per step (default 256).
+    validation : float, optional
+        The share of the events held out for validation (default 0.2).
+    seed : int, optional
+        Seed of the split, the initial weights and the batches (default 0).
+    checkpoint : str or pathlib.Path, optional
+        A file that saves the training every ``checkpoint_every`` steps and at the end; a
+        trainer with the same settings and path resumes from it.
+    checkpoint_every : int, optional
+        Steps between checkpoints (default 500).
+
+    Attributes
+    ----------
+    estimator : RatioEstimator
+        The estimator being trained.
+    history : TrainingHistory
+        Per step the training loss (``train_loss``); at the validation steps (``step``) the
+        validation ratio loss (``validation_ratio_loss``) and the monitor's values
+        (``monitor``).
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is unknown, the arrays' shapes do not fit, a value is not finite, or the
+        checkpoint holds a training of other settings.
+
+    Examples
+    --------
+    >>> import numhep.torch as nt
+    >>> rng = np.random.default_rng(0)
+    >>> theta = rng.uniform(-1.0, 1.0, 200)
+    >>> x = rng.normal(theta[:, None], 1.0, (200, 2))
+    >>> label, log_r, score = rng.integers(0, 2, 200), rng.normal(0.0, 0.1, 200), rng.normal(0.0, 1.0, 200)
+    >>> trainer = nt.RatioTrainer(x, theta, label, log_r, score, hidden=(8,), batch_size=32)
+    >>> history = trainer.train(3, validate_every=1, progress=False)
+    >>> len(history.train_loss), history.step
+    (3, [0, 1, 2, 3])
+    """
 
     def __init__(self, x, theta, label, log_r, score, *, method: str = "alices+score", alpha: float = 1.0,
                  hidden=(64, 64, 64), lr: float = 1e-3, batch_size: int = 256, validation: float = 0.2,
@@ -181,7 +394,13 @@ class RatioTrainer:
                           self.alpha, self.theta_scale)
 
     def validation_ratio_loss(self) -> float:
-        """The ratio term of the loss on the held-out events."""
+        """The ratio term of the loss on the held-out events.
+
+        Returns
+        -------
+        float
+            The validation ratio loss.
+        """
         rows = torch.as_tensor(self._val)
         with torch.no_grad():
             term = METHODS[self.method][0]
@@ -189,10 +408,25 @@ class RatioTrainer:
             return float(ratio_loss(term, log_r_hat, self._y[rows], self._log_r[rows])[0])
 
     def train(self, steps: int, validate_every: int = 50, progress: bool = True, monitor=None) -> TrainingHistory:
-        """Train up to ``steps`` steps in all (a resumed training does the rest).  Every
-        ``validate_every`` steps the history records the validation ratio loss and, with
-        ``monitor`` (a function of the estimator giving a number: the distance to a known
-        ratio, say), its value."""
+        """Train up to ``steps`` steps in all (a resumed training does the rest).
+
+        Parameters
+        ----------
+        steps : int
+            The total number of steps.
+        validate_every : int, optional
+            Every so many steps (and at the start and the end) the history records the
+            validation ratio loss and the monitor's value (default 50).
+        progress : bool, optional
+            Show a progress bar (default True).
+        monitor : callable, optional
+            A function of the estimator giving a number (the distance to a known ratio, say).
+
+        Returns
+        -------
+        TrainingHistory
+            The history: ``step``, ``train_loss``, ``validation_ratio_loss`` and ``monitor``.
+        """
         total = int(steps)
         bar = None
         if progress:
@@ -236,8 +470,21 @@ class RatioTrainer:
         return self.history
 
     def plot(self, path) -> Path:
-        """Save the training loss per step and the validation ratio loss (and the monitor,
-        when one was given) as a PNG at ``path``."""
+        """Save the training curves as a PNG.
+
+        The training loss per step and the validation ratio loss (and the monitor, when one
+        was given).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The PNG file to write.
+
+        Returns
+        -------
+        pathlib.Path
+            The file.
+        """
         h = self.history
         panels = [("training loss", np.arange(1, len(h.train_loss) + 1), h.train_loss, False),
                   ("validation ratio loss", h.step, h.validation_ratio_loss, False)]

@@ -96,6 +96,43 @@ __all__ = ["IntegrationResult", "NeuralIntegrator"]
 
 @dataclass
 class IntegrationResult:
+    """The integral that :meth:`NeuralIntegrator.integrate` estimates from the trained flows.
+
+    The points are stratified over the channel groups: group r gets a fraction P_r of them
+    (in proportion to its running sigma_r), its estimate of its own integral m_r I_r is the
+    mean of its weights times P_r, and the integral is the sum of the groups' estimates with
+    their errors added in quadrature.  ``quality`` measures the weights of the whole sample,
+    each an estimate of the whole integral (:func:`numhep.integration.metrics.sampler_quality`),
+    so that sigma/I and the unweighting efficiency compare with every other sampler numhep
+    drives.
+
+    Parameters
+    ----------
+    mean : float
+        The integral, in the integrand's units (pb for numhep's cross sections).
+    error : float
+        Its standard error (stratified over the groups).
+    quality : SamplerQuality
+        sigma/I and unweighting efficiency of the sample's weights
+        (:class:`~numhep.integration.metrics.SamplerQuality`).
+    groups : list of tuple of float, optional
+        Per channel group: (m_r I_r, error), its share of the integral and that share's error;
+        (0.0, 0.0) for a dropped group or one without points.
+    n_points : int, optional
+        The number of points of the estimate.
+    group_quality : list of SamplerQuality or None, optional
+        Per channel group: sigma/I and unweighting efficiency of its weights (None for a
+        dropped group or one with fewer than two points).
+
+    Examples
+    --------
+    >>> from numhep.integration import sampler_quality
+    >>> import numhep.torch as nt
+    >>> result = nt.IntegrationResult(1.0, 0.01, sampler_quality(np.ones(4)), n_points=4)
+    >>> print(result)
+    1 +- 0.01 (I = 1 +- 0, sigma/I = 0, unweighting efficiency 100 % (4 points))
+    """
+
     mean: float
     error: float
     quality: SamplerQuality  # sigma/I and unweighting efficiency of the sample's weights
@@ -104,16 +141,179 @@ class IntegrationResult:
     group_quality: list = field(default_factory=list)  # per channel group: sigma/I and efficiency of its weights
 
     def __str__(self):
+        """The integral with its error and the sample's quality, as one line."""
         return f"{self.mean:.6g} +- {self.error:.2g} ({self.quality})"
 
 
 class NeuralIntegrator:
-    """MadNIS on an integrand (see the module docstring).
+    r"""MadNIS: neural multi-channel importance sampling of an integrand.
 
-    ``f``: a numhep :class:`~numhep.integration.integrands.Integrand` (flat, or with
-    ``channel="diagrams"``), or a function of numpy points (n, dim): ``f(u)`` for one channel,
-    ``f(u, channel)`` returning f, (f, prior) or (f, features, prior) with ``channels`` (and
-    optionally ``groups``, a group index per channel) for several.
+    The integral is split over channels i with channel weights :math:`\alpha_i(x)` and each
+    channel gets its own flow :math:`g_i` (Heimel, Winterhalder, Butter, Isaacson, Krause,
+    Maltoni, Mattelaer & Plehn, arXiv:2212.06172 and arXiv:2311.01548; T. Heimel, "The Flow of
+    LHC Events", PhD thesis, Heidelberg 2024, Eq. 5.11):
+
+    .. math::
+
+        I = \sum_i \left\langle \frac{\alpha_i(x) f(x)}{g_i(x)} \right\rangle_{x \sim g_i}.
+
+    The flows (:class:`HypercubeFlow`) live on the unit hypercube in front of the integrand's
+    channel maps, so that f / g_i is numhep's weight without channel weight divided by the flow
+    density.  Channels that are permutations of identical particles form a group with one flow
+    and one sigma in the loss (the thesis Sec. 5.1.2); a point of group r picks one of the
+    group's m_r channels uniformly and carries the factor m_r.  The channel weights are
+    numhep's prior (propagator or SDE weights), or that prior corrected by the channel-weight
+    network (:class:`ChannelWeightNetwork`, the thesis Eq. 5.8).
+
+    Training (the thesis Sec. 5.1.2) goes one step at a time: draw ``batch_size`` points from
+    the flows, evaluate the integrand, take an optimiser step on the loss and keep the points
+    with their density in a buffer for buffered training; the parameters below switch on the
+    refinements of MadNIS and MADNIS-Lite (Heimel, Mattelaer, Plehn & Winterhalder,
+    arXiv:2408.01486).  The learning rate falls from ``learning_rate`` to
+    ``learning_rate * final_lr_ratio`` on a cosine over all optimiser steps.
+
+    Integration (:meth:`integrate`) allocates points as training does: group r gets points in
+    proportion to sigma_r (at least ``min_share`` of an even share), which makes the error of
+    the integral smallest.  Unweighted events are drawn with P_r proportional to the group's
+    largest weight W_r (``allocation="unweighting"`` in :meth:`draw` and :meth:`sample`): the
+    sample's largest weight max_r W_r / P_r is then smallest, and the efficiency
+    sum_r I_r / sum_r W_r is the average of the groups' efficiencies weighted by their W_r,
+    never below the worst group's as with P_r ~ I_r, and without the well-learned groups'
+    weights towering over the rest as with P_r ~ sigma_r.  W_r is the median of replica
+    maxima (the thesis Sec. 2.2.5) of the group's weights in the training buffer, evaluated
+    with the final channel weights (:meth:`peak_weights`).  Either way a point's weight
+    m_r alpha_c f / (g_r P_r), P_r its group's fraction of the points, estimates the whole
+    integral, so that sigma/I and the unweighting efficiency
+    (:func:`numhep.integration.metrics.sampler_quality`) compare with every other sampler numhep
+    drives.
+
+    Parameters
+    ----------
+    f : Integrand or callable
+        A numhep :class:`~numhep.integration.integrands.Integrand` (flat, or with
+        ``channel="diagrams"``), or a function of numpy points u (n, dim) in the unit
+        hypercube: ``f(u)`` for one channel, ``f(u, channel)`` returning f, (f, prior) or
+        (f, features, prior) for several (f the weight without channel weight, (n,); prior
+        (n, channels); features (n, k)).
+    dim : int, optional
+        The number of dimensions of a plain function (a numhep integrand knows its own).
+    channels : int, optional
+        The number of channels of a plain function (None: one).
+    groups : sequence of int, optional
+        A plain function's group index per channel, 0, 1, ... without gaps (default: every
+        channel its own group).
+    steps : int, optional
+        The number of online training steps (default 1000).
+    batch_size : int, optional
+        Points per online step, at least 2 (default 1024).
+    loss : str, optional
+        The training loss, a key of :data:`numhep.torch.losses.LOSSES`: ``"stratified"`` (the
+        default; (sum_r sigma_r)^2, the thesis Eq. 5.20), ``"multichannel_variance"``,
+        ``"variance"``, ``"kl"`` or ``"rkl"``.
+    learning_rate : float, optional
+        Adam's initial learning rate (default 3e-3).
+    final_lr_ratio : float, optional
+        The final learning rate over the initial one, reached on a cosine (default 0.01).
+    learn_channel_weights : bool, optional
+        Whether a :class:`ChannelWeightNetwork` learns the channel weights (default: yes with
+        several channels and forward training; inverse training needs False).
+    training : {"forward", "inverse"}, optional
+        Forward training (the default) on points drawn without gradient, or inverse training
+        (MADNIS-Lite, arXiv:2408.01486, Eq. 22): the points x = G^-1(z) keep their gradient,
+        and the loss is differentiated through the flows, the channel maps and the integrand
+        (numhep's adjoints) with the prior channel weights.
+    derivative_matching : float, optional
+        The weight lambda of derivative matching (MADNIS-Lite Eq. 30): forward training adds
+        lambda < (d log f/du - d log g/du)^2 > over the points inside the cuts, d log f/du from
+        numhep's adjoints (the integrand with its prior channel weights).  Default 0: off.
+    flows : {"coupling", "bilinear"}, optional
+        ``"coupling"`` (the default): a :class:`HypercubeFlow` per group.  ``"bilinear"``
+        (MADNIS-Lite, arXiv:2408.01486, Sec. 4.2): bilinear spline flows in front of every
+        block of numhep's channel maps, shared by all channels
+        (:class:`TrainableChannelMaps`); needs a numhep integrand with
+        ``channel="diagrams"`` and the CPU.
+    defensive_share : float, optional
+        A share a in [0, 1) of every batch, of training, integration and events alike, drawn
+        uniformly on the cube, every point's density the mixture (1 - a) g + a, which caps the
+        weights where a flow has starved a region (Hesterberg's defensive importance sampling).
+        Default 0.
+    bins : int, optional
+        Spline bins of the coupling flows (default 10).
+    layers : int, optional
+        Layers of the flows' sub-networks and of the channel-weight network (default 3).
+    units : int, optional
+        Width of their hidden layers (default 32).
+    vegas_init : bool, optional
+        Whether numhep's multi-channel VEGAS adapts a grid per group first and the flows start
+        from them (the thesis Eqs. 5.21-5.23).  Default False.
+    vegas_points : int, optional
+        Points per VEGAS iteration of the initialisation (default 10000).
+    vegas_iterations : int, optional
+        VEGAS iterations of the initialisation (default 5).
+    buffered_steps : int, optional
+        Optimiser steps on batches replayed from the buffer after each online step, with their
+        stored densities q (the thesis Eq. 5.13): R = 1 + ``buffered_steps`` times the updates
+        per integrand call.  Default 0.
+    buffer_batches : int, optional
+        The buffer's capacity in batches (default 20).
+    uniform_fraction : float, optional
+        The fraction in [0, 1] of every batch spread evenly over the groups, the rest in
+        proportion to their running sigma_r (stratified training, the thesis Eq. 5.19).
+        Default 1: all evenly.
+    stratified_after : int, optional
+        The step from which batches are stratified (default 20).
+    drop_threshold : float, optional
+        Groups whose share of the integral is below it are switched off every
+        ``drop_interval`` steps (their weight goes to the others, so that the integral stays
+        unbiased).  Default 0: none.
+    drop_interval : int, optional
+        Steps between channel dropping (default 100).
+    min_share : float, optional
+        The least share of an even share of the points that every active group gets in
+        :meth:`integrate`, :meth:`draw` and :meth:`sample` (default 0.1).
+    seed : int, optional
+        Seed of the networks' initial weights and of the random generator (default 0).
+    device : str or torch.device, optional
+        Where the networks live (default ``"cpu"``).
+    dtype : torch.dtype, optional
+        Floating-point type of the networks (default ``torch.float64``).
+    checkpoint : str or pathlib.Path, optional
+        A file that saves everything (networks, optimiser and schedule, buffer, running sigmas,
+        active groups, histories, the random generator) every ``checkpoint_every`` steps and at
+        the end.  A new NeuralIntegrator with the same settings and path resumes from it and
+        ends with the same parameters, bit for bit, as a run that was never interrupted.
+    checkpoint_every : int, optional
+        Steps between checkpoints (default 50).
+
+    Raises
+    ------
+    ValueError
+        If an option is out of range or options contradict each other (inverse training with
+        learned channel weights, buffered training, channel dropping, derivative matching or
+        defensive sampling; bilinear flows without a diagram-channel numhep integrand, off the
+        CPU or with ``vegas_init``), if a plain function's ``dim`` or ``groups`` is missing or
+        invalid, or if ``checkpoint`` holds a training of other settings (the message names the
+        settings that differ).
+
+    See Also
+    --------
+    IntegrationResult : what :meth:`integrate` returns.
+    numhep.multichannel_vegas : multi-channel VEGAS, which :meth:`vegas_on_top` runs on the
+        trained flows.
+
+    Examples
+    --------
+    >>> import numhep.torch as nt
+    >>> ni = nt.NeuralIntegrator(lambda u: 3.0 * u[:, 0] ** 2, dim=2, steps=3, batch_size=256, bins=4,
+    ...                          layers=1, units=8)
+    >>> ni.train(progress=False).step
+    3
+    >>> result = ni.integrate(4000)
+    >>> result.n_points, abs(result.mean - 1.0) < 5 * result.error
+    (4000, True)
+    >>> u, channel, weight = ni.sample(10)
+    >>> u.shape, channel, weight.shape
+    ((10, 2), None, (10,))
     """
 
     def __init__(
@@ -275,8 +475,17 @@ class NeuralIntegrator:
         return counts
 
     def peak_weights(self) -> np.ndarray | None:
-        """W_r per group: the median of replica maxima of its weights m_r alpha_c f / g in the
-        training buffer, with the current channel weights (None without a buffer)."""
+        """The largest weight W_r of every channel group, for the unweighting allocation.
+
+        W_r is the median of replica maxima (T. Heimel, PhD thesis, Heidelberg 2024,
+        Sec. 2.2.5) of the group's weights m_r alpha_c f / g in the training buffer, with the
+        current channel weights.
+
+        Returns
+        -------
+        numpy.ndarray or None
+            W_r per group, shape (groups,); None without a buffer.
+        """
         if self.buffer is None:
             return None
         if self._peaks is not None and self._peaks[0] == self.step:
@@ -346,7 +555,20 @@ class NeuralIntegrator:
         return torch.as_tensor(self.active[self.target.group_of], device=self.device)
 
     def channel_weights(self, features, prior):
-        """alpha (n, channels): the network's (Eq. 5.8) or the prior's, over the active channels."""
+        """The channel weights alpha: the network's (the thesis Eq. 5.8) or the prior's, over the active channels.
+
+        Parameters
+        ----------
+        features : torch.Tensor
+            The points' features, shape (n, k).
+        prior : torch.Tensor
+            The prior channel weights, shape (n, channels).
+
+        Returns
+        -------
+        torch.Tensor
+            alpha, shape (n, channels), summing to one over the active channels.
+        """
         if self.cwnet is not None:
             return self.cwnet(features, prior, self._channel_mask())
         return normalised_weights(prior, self._channel_mask())
@@ -458,7 +680,13 @@ class NeuralIntegrator:
         return loss, f, g.detach(), group
 
     def train_step(self) -> float:
-        """One online step and its buffered replays; returns the online loss."""
+        """Take one online training step and its buffered replays.
+
+        Returns
+        -------
+        float
+            The online step's loss.
+        """
         s = self.settings
         counts = self._allocation(s["batch_size"], s["uniform_fraction"])
         if s["training"] == "inverse":
@@ -486,8 +714,23 @@ class NeuralIntegrator:
         return loss
 
     def train(self, progress: bool = True, callback=None) -> "NeuralIntegrator":
-        """Train up to ``steps`` (from a checkpoint: the steps left).  ``callback(integrator)``
-        runs after every step; a progress bar shows the loss, sigma/I and efficiency."""
+        """Train up to ``steps`` steps (from a checkpoint: the steps left).
+
+        Runs the VEGAS initialisation first when ``vegas_init`` asks for it, and saves the
+        checkpoint at the end.
+
+        Parameters
+        ----------
+        progress : bool, optional
+            Show a progress bar with the loss, sigma/I and unweighting efficiency (default True).
+        callback : callable, optional
+            ``callback(integrator)`` runs after every step.
+
+        Returns
+        -------
+        NeuralIntegrator
+            The integrator itself.
+        """
         if not self.vegas_done:
             self._vegas_start()
             self.save_checkpoint()
@@ -517,11 +760,40 @@ class NeuralIntegrator:
     # ------------------------------------------------------------------ using the trained flows
 
     def draw(self, n: int, generator: torch.Generator | None = None, allocation: str = "sigma"):
-        """n points of the trained flows as numpy arrays (u, channel, group, density q, P): the
-        groups get their points by their running sigma or, with ``allocation="unweighting"``,
-        by their largest weights (at least ``min_share`` of an even share; see the module
-        docstring), each point one of its group's channels uniformly, and P is the fraction of
-        the points in the point's group."""
+        """Draw n points of the trained flows, without evaluating the integrand.
+
+        The groups get their points by their running sigma or, with
+        ``allocation="unweighting"``, by their largest weights (:meth:`peak_weights`), at least
+        ``min_share`` of an even share each; each point is one of its group's channels,
+        picked uniformly.
+
+        Parameters
+        ----------
+        n : int
+            Number of points.
+        generator : torch.Generator, optional
+            The random generator (default: the integrator's own).
+        allocation : {"sigma", "unweighting"}, optional
+            How the points are shared among the groups (default ``"sigma"``).
+
+        Returns
+        -------
+        u : numpy.ndarray
+            The points, shape (n, dim).
+        channel : numpy.ndarray
+            Their channels, shape (n,).
+        group : numpy.ndarray
+            Their groups, shape (n,).
+        q : numpy.ndarray
+            The density they were drawn from, shape (n,).
+        fraction : numpy.ndarray
+            P, the fraction of the points in the point's group, shape (n,).
+
+        Raises
+        ------
+        ValueError
+            If ``allocation`` is neither ``"sigma"`` nor ``"unweighting"``.
+        """
         if allocation not in ("sigma", "unweighting"):
             raise ValueError(f"allocation: expected 'sigma' or 'unweighting', got {allocation!r}")
         counts = (self._event_allocation(n) if allocation == "unweighting"
@@ -532,9 +804,26 @@ class NeuralIntegrator:
         return u.cpu().numpy(), channel.cpu().numpy(), g, q.cpu().numpy(), (counts / counts.sum())[g]
 
     def sample(self, n: int, generator: torch.Generator | None = None, allocation: str = "sigma"):
-        """(u, channel, weight): n points of the trained flows, their channels (None with one
-        channel) and their weights m_r alpha_c f / (g_r P_r), whose mean is the integral
-        (``allocation`` as in :meth:`draw`)."""
+        """Draw n weighted points of the trained flows.
+
+        Parameters
+        ----------
+        n : int
+            Number of points.
+        generator : torch.Generator, optional
+            The random generator (default: the integrator's own).
+        allocation : {"sigma", "unweighting"}, optional
+            How the points are shared among the groups, as in :meth:`draw`.
+
+        Returns
+        -------
+        u : numpy.ndarray
+            The points, shape (n, dim).
+        channel : numpy.ndarray or None
+            Their channels, shape (n,); None with one channel.
+        weight : numpy.ndarray
+            Their weights m_r alpha_c f / (g_r P_r), shape (n,), whose mean is the integral.
+        """
         u, channel, group, q, frac = self.draw(n, generator, allocation)
         bare, prior, feats, _ = self._evaluate(self._tensor(u), torch.as_tensor(channel))
         with torch.no_grad():
@@ -544,7 +833,20 @@ class NeuralIntegrator:
         return u, channel if self.target.multi else None, w
 
     def integrate(self, n: int = 100_000, generator: torch.Generator | None = None) -> IntegrationResult:
-        """The integral from n points of the trained flows, stratified over the groups."""
+        """Estimate the integral from n points of the trained flows, stratified over the groups.
+
+        Parameters
+        ----------
+        n : int, optional
+            Number of points (default 100000).
+        generator : torch.Generator, optional
+            The random generator (default: the integrator's own).
+
+        Returns
+        -------
+        IntegrationResult
+            The integral, its error and the sample's quality, in total and per group.
+        """
         u, channel, w = self.sample(n, generator)
         counts = self._allocation(n, self.settings["min_share"])
         frac = counts / counts.sum()
@@ -563,9 +865,23 @@ class NeuralIntegrator:
         return IntegrationResult(mean, error, sampler_quality(w), per, int(w.size), quality)
 
     def latent_weights(self, z, channel):
-        """alpha_c f / g_c at u = G_r^-1(z) times |du/dz| for latent points z (n, dim) of
-        channel ``channel`` (one index; r its group), with the prior channel weights: the
-        integrand that VEGAS refines on top of the flows."""
+        """The integrand on the flows' latent cube, which VEGAS refines on top of the flows.
+
+        That is alpha_c f / g_c at u = G_r^-1(z) times the Jacobian ``|du/dz|``, with the prior
+        channel weights, r the channel's group.
+
+        Parameters
+        ----------
+        z : numpy.ndarray
+            Latent points, shape (n, dim).
+        channel : int
+            The channel (one index).
+
+        Returns
+        -------
+        numpy.ndarray
+            The weights, shape (n,).
+        """
         t = self.target
         c = int(channel)
         with torch.no_grad():
@@ -575,10 +891,22 @@ class NeuralIntegrator:
         return t.prior_weighted(u.cpu().numpy(), c) * np.exp(log_jac.cpu().numpy())
 
     def vegas_on_top(self, **options):
-        """numhep's multi-channel VEGAS on the latent cube of the trained flows (MADNIS-Lite's
-        "trained + VEGAS"; with no training, VEGAS on the flows' starting point) of
-        :meth:`latent_weights`, a grid per group's representative channel weighted by the group's
-        size.  ``options`` go to :func:`numhep.multichannel_vegas`; returns its result."""
+        """Run numhep's multi-channel VEGAS on the latent cube of the trained flows.
+
+        MADNIS-Lite's "trained + VEGAS" (arXiv:2408.01486); with no training, VEGAS on the
+        flows' starting point.  VEGAS integrates :meth:`latent_weights` with a grid per group's
+        representative channel, weighted by the group's size.
+
+        Parameters
+        ----------
+        **options
+            Go to :func:`numhep.multichannel_vegas` (``n_points``, ``n_iterations``, ...).
+
+        Returns
+        -------
+        MultiChannelResult
+            The result of :func:`numhep.multichannel_vegas`.
+        """
         t = self.target
         reps = [int(m[0]) for m in t.members]
         return multichannel_vegas(self.latent_weights, t.n_channels, t.dim, channels=reps, multiplicity=t.sizes,
@@ -616,11 +944,33 @@ class NeuralIntegrator:
         self.buffer = None if buf is None else [None if b is None else b.to(self.device) for b in buf]
 
     def save(self, path) -> None:
-        """Write the whole training state to ``path`` (atomically)."""
+        """Write the whole training state to ``path`` (atomically).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file to write.
+        """
         save_state(path, self.state_dict())
 
     def load(self, path) -> "NeuralIntegrator":
-        """Continue from a state written by :meth:`save` (the settings must match)."""
+        """Continue from a state written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file that :meth:`save` wrote.
+
+        Returns
+        -------
+        NeuralIntegrator
+            The integrator itself.
+
+        Raises
+        ------
+        ValueError
+            If the state belongs to a training with other settings.
+        """
         self.load_state_dict(load_state(path, self.device))
         return self
 
@@ -629,8 +979,27 @@ class NeuralIntegrator:
             self.save(self.checkpoint)
 
     def plot(self, directory) -> list[Path]:
-        """Save the training curves (loss, sigma/I, efficiency, learning rate against the step)
-        and the weight distribution of a fresh sample as PNG files in ``directory``."""
+        """Save the training curves and the weight distribution of a fresh sample as PNG files.
+
+        The curves are the loss, sigma/I, efficiency and learning rate against the step
+        (``training.png``); the weights those of 20 batches of a fresh sample over their mean
+        (``weights.png``).
+
+        Parameters
+        ----------
+        directory : str or pathlib.Path
+            Where the files go (created if needed).
+
+        Returns
+        -------
+        list of pathlib.Path
+            The two files.
+
+        Raises
+        ------
+        ImportError
+            Without matplotlib.
+        """
         try:
             import matplotlib
 

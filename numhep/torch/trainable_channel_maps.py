@@ -152,8 +152,56 @@ class _TorchTape:
 
 
 class TrainableChannelMaps(torch.nn.Module):
-    """One bilinear spline flow per block kind (:data:`KINDS`), shared by every channel map it
-    is applied to; ``bins`` spline bins (6 in MADNIS-Lite)."""
+    """MADNIS-Lite's trainable channel maps: a bilinear spline flow in front of every block of numhep's channel maps.
+
+    One :class:`BilinearSplineFlow` per block kind (Heimel, Mattelaer, Plehn & Winterhalder,
+    arXiv:2408.01486, Sec. 4.2, Fig. 4, Table 1), shared by every channel map it is applied to
+    and by the blocks of one kind, so that the parameters do not grow with the process (and a
+    map trained on one process can serve another).  The kinds, with the numbers each flow
+    transforms and the conditions it sees (the block's physical features, computed during the
+    map, each invariant v entering as sqrt(v / s_lab)), are
+
+    - time-like invariants with massless and with massive propagators and the pseudo-particle
+      invariants of t-channel chains: one number, conditioned on s_hat and the invariant's
+      lower and upper bounds;
+    - 2 -> 2 scatterings: z_t and z_phi correlated, conditioned on s_hat, the scattering's
+      (p1 + p2)^2 and the virtualities k1^2, k2^2;
+    - 1 -> 2 decays: z_theta and z_phi correlated, conditioned on s_hat and the decaying
+      invariant;
+    - the luminosity: z_tau and z_x correlated, without conditions.
+
+    A channel map (:class:`~numhep.phasespace.diagram_channels.ChannelMap`) turns numbers in
+    [0, 1]^dim into momenta block by block; :meth:`generate` runs the same composition on
+    torch tensors (every block is numhep's kernel with its hand-derived adjoint, bridged to
+    autograd), the numbers r a block takes first passing through its kind's flow: the block
+    numbers are x = G^-1(r; W c_hat) and the map's weight gains the Jacobian of r -> x, so that
+    for r drawn uniformly the weight stays the phase-space measure of the point.  Zero flows
+    (the start) reproduce numhep's map exactly.
+
+    Parameters
+    ----------
+    bins : int, optional
+        Spline bins of every flow (default 6, as in MADNIS-Lite).
+    dtype : torch.dtype, optional
+        Floating-point type of the flows' weights (default ``torch.float64``).
+
+    See Also
+    --------
+    NeuralIntegrator : trains them with ``flows="bilinear"``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import numhep.torch as nt
+    >>> maps = nt.TrainableChannelMaps()
+    >>> maps.n_parameters  # 3 x 190 + 798 + 380 + 114, Table 1
+    1862
+    >>> f = numhep.integrand("e+ e- > mu+ mu-", 91.188, channel="diagrams")
+    >>> channel_map, arguments = f.channel_map(1)  # the Z-propagator channel
+    >>> x, p, weight = maps.generate(channel_map, torch.rand(4, f.dim, dtype=torch.float64), arguments["s_lab"])
+    >>> x is None, p.shape, weight.shape  # no parton momentum fractions at a lepton collider
+    (True, torch.Size([4, 4, 4]), torch.Size([4]))
+    """
 
     def __init__(self, bins: int = 6, dtype=torch.float64):
         super().__init__()
@@ -162,11 +210,37 @@ class TrainableChannelMaps(torch.nn.Module):
 
     @property
     def n_parameters(self) -> int:
+        """The number of trainable parameters of all the flows."""
         return sum(p.numel() for p in self.parameters())
 
     def generate(self, channel_map, r, s_lab: float, beam_masses=(0.0, 0.0), tau_min=None, tau_max=None):
-        """(x or None, momenta, weight) of ``channel_map`` at latent numbers r (n, dim), the
-        flows in front of its blocks; differentiable in r and in the flows' parameters."""
+        """Run ``channel_map`` at latent numbers r with the flows in front of its blocks.
+
+        The result is differentiable in r and in the flows' parameters.
+
+        Parameters
+        ----------
+        channel_map : ChannelMap
+            A numhep :class:`~numhep.phasespace.diagram_channels.ChannelMap`.
+        r : torch.Tensor or numpy.ndarray
+            Latent numbers in [0, 1], shape (n, dim).
+        s_lab : float
+            The squared collider energy, GeV^2.
+        beam_masses : tuple of float, optional
+            The masses of the two beam particles, GeV (default massless).
+        tau_min, tau_max : float or numpy.ndarray, optional
+            Bounds of tau = s_hat / s_lab for the luminosity block, numbers or (n,) arrays;
+            needed at hadron colliders.
+
+        Returns
+        -------
+        x : torch.Tensor or None
+            The partons' momentum fractions, shape (n, 2), at a hadron collider; None otherwise.
+        momenta : torch.Tensor
+            The momenta in the partonic frame, beams first, shape (n, 2 + n_final, 4), GeV.
+        weight : torch.Tensor
+            The phase-space weight of every point, shape (n,).
+        """
         if not isinstance(r, torch.Tensor):
             r = torch.as_tensor(np.asarray(r, dtype=np.float64))
         tape = _TorchTape({kind: self.flows[kind.replace(" ", "_")] for kind in KINDS})
