@@ -21,12 +21,14 @@ REQUIRED = {"GL08", "SS01", "PR01", "PR02", "RT01", "EX01"}
 
 
 def public_objects():
+    """The public functions and classes, each once (data such as the registries is described
+    by its class and its ``#:`` comment)."""
     seen, names = set(), []
     for package, _ in runpy.run_path(str(DOCS / "conf.py"))["PUBLIC"]:
         module = importlib.import_module(package)
         for attr in module.__all__:
             obj = getattr(module, attr)
-            if id(obj) not in seen:
+            if callable(obj) and id(obj) not in seen:
                 seen.add(id(obj))
                 names.append(f"{package}.{attr}")
     return names

@@ -1,4 +1,4 @@
-"""Amplitudes: the process compiler, the runtime that runs its programs, |M|^2 and its
+"""Amplitudes: the process compiler, the runtime that runs its programs, ``|M|^2`` and its
 gradients, process groups, Catani-Seymour dipoles and colour flows.
 
 :mod:`~numhep.amplitudes.compiler` turns a process string into an amplitude program (data);

@@ -35,7 +35,70 @@ __all__ = ["CompiledProcess", "ProcessSyntaxError", "compile_process"]
 
 
 class CompiledProcess(Process):
-    """A process compiled from a string; ``numhep.me`` evaluates it like any other."""
+    """A process compiled from a string in MadGraph syntax; :func:`numhep.me` evaluates it like any other.
+
+    The string is parsed (``initial > final [ORDER=n ...] [, (X > a b, ...)]``: coupling
+    orders as upper bounds and decay chains, as in MadGraph), every tree diagram is built
+    from shared off-shell currents, colour is decomposed exactly on a basis with a colour
+    matrix, and the amplitude program (data, not code) is written that one generic
+    interpreter runs for every process: the CUDA tape kernel (one thread per event) or its
+    SIMD lowering on the CPU (blocks of events).  Nothing is compiled per process;
+    vanishing helicity configurations are dropped once, on a few random phase-space points.
+    Programs are cached on disk, and a pickled CompiledProcess (sent to a Dask worker, say)
+    carries its program as data.  Use :func:`compile_process`, which also caches per
+    interpreter, rather than the constructor.  The attributes of :class:`numhep.Process`
+    hold too: ``legs`` (PDG codes, the two incoming first, then the fully expanded final
+    state), ``masses`` (GeV, under the model's default parameters) and ``parameters`` (the
+    model inputs, what ``params=`` and ``grad=`` may name).
+
+    Parameters
+    ----------
+    text : str
+        The process in MadGraph syntax, e.g. ``"g g > t t~"``, ``"e+ e- > u u~ g QED<=2"`` or
+        ``"g g > t t~, t > b w+, t~ > b~ w-"`` (2 -> n only).
+    model : str or Model, optional
+        The model: a registered name (default ``"sm"``) or a :class:`numhep.Model`.
+    name : str, optional
+        The process's name (default ``text``).
+    program : tuple, optional
+        A compiled ``(program, n_diagrams, n_colour)`` to use instead of compiling (how an
+        unpickled process is rebuilt); default None: from the disk cache or compiled.
+
+    Attributes
+    ----------
+    text : str
+        The process string.
+    program : numhep.amplitudes.compiler.program.Program
+        The amplitude program (instruction tape, couplings, helicities, colour matrix) the
+        tape kernels run.
+    n_diagrams : int
+        The number of tree diagrams.
+    n_colour : int
+        The size of the colour basis.
+    preparation_seconds : float
+        Wall time of the construction (compiling or loading the program).
+
+    Raises
+    ------
+    ProcessSyntaxError
+        If ``text`` cannot be read, names a particle the model does not know, or has no
+        tree-level diagrams in the model (the message says which conservation law forbids
+        it, where one does).
+
+    See Also
+    --------
+    compile_process : the cached constructor.
+    numhep.me : evaluate ``|M|^2`` and its gradients.
+
+    Examples
+    --------
+    >>> proc = numhep.amplitudes.CompiledProcess("g g > t t~")
+    >>> proc.legs, proc.n_diagrams, proc.n_colour
+    ((21, 21, 6, -6), 3, 2)
+    >>> p, _ = numhep.rambo(2, 1000.0, proc.masses, seed=1)
+    >>> numhep.me(p, proc).shape
+    (2,)
+    """
 
     def __init__(self, text: str, model="sm", name: str | None = None, program=None):
         mdl = model_registry.get(model) if isinstance(model, str) else model
@@ -141,6 +204,30 @@ class CompiledProcess(Process):
         return arrays.device_copies(self, key, lambda: self.program_arrays(params, dtype), xp)
 
     def evaluate(self, p, xp, params, grad):
+        """``|M|^2`` (and its gradients) on checked momenta: what :func:`numhep.me` calls.
+
+        Parameters
+        ----------
+        p : ndarray, shape ``(n, legs, 4)``
+            Momenta in GeV, energy first, float64 or float32 (the kernels run in that
+            precision), C-contiguous, of the array library ``xp``.
+        xp : module
+            ``numpy`` (CPU blocks) or ``cupy`` (the CUDA tape kernel).
+        params : dict or None
+            Model inputs overriding the model's values.
+        grad : bool or tuple of str
+            False: the values only.  True: also the gradient in the momenta.  A tuple of
+            model input names: also the gradient in the parameter vector, filled for those
+            inputs (the other columns are zero).
+
+        Returns
+        -------
+        me : ndarray, shape ``(n,)``
+            ``|M|^2``, without ``grad``.
+        me, dp, dparams : tuple of ndarray
+            With ``grad``: ``|M|^2`` (n,), ``d|M|^2/dp^mu`` (n, legs, 4) and
+            ``d|M|^2/d parameter`` (n, len(parameters)).
+        """
         arrays_on = self._arrays_on(xp, params, p.dtype)
         if not grad:
             return runtime.value(self.program, p, xp, arrays_on)
@@ -155,10 +242,25 @@ class CompiledProcess(Process):
         return runtime.value_and_gradients(self.program, p, xp, arrays_on, chains, len(self.parameters))
 
     def diagram_weights(self, p, params=None):
-        """(n, n_diagrams) helicity-summed |A_d|^2 of each diagram alone, for single-diagram
-        enhanced channel weights (Heimel, PhD thesis, Heidelberg 2024, Eq. 2.56).  They are a
+        """Helicity-summed ``|A_d|^2`` of each diagram alone, for single-diagram-enhanced channel weights.
+
+        The weights of single-diagram-enhanced multi-channel integration (Maltoni & Stelzer,
+        arXiv:hep-ph/0208156; Heimel, PhD thesis, Heidelberg 2024, Eq. 2.56).  They are a
         partition heuristic, not a physical quantity; :meth:`diagram_weights_vjp` is their
-        adjoint in the momenta."""
+        adjoint in the momenta.
+
+        Parameters
+        ----------
+        p : array_like, shape ``(n, legs, 4)``
+            Momenta in GeV, energy first (converted to float64).
+        params : dict, optional
+            Model inputs overriding the model's values.
+
+        Returns
+        -------
+        ndarray, shape (n, n_diagrams)
+            ``|A_d|^2`` per event and diagram, in the order of :meth:`diagram_set`.
+        """
         p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
         ops, couplings, reals, helicities = self.program_arrays(params)[:4]
         nd = self.n_diagrams
@@ -172,11 +274,31 @@ class CompiledProcess(Process):
         return out
 
     def diagram_weights_vjp(self, p, g, params=None):
-        """(n, legs, 4) d/dp of sum_d g[:, d] |A_d|^2 (g: (n, n_diagrams)), the adjoint of
-        :meth:`diagram_weights`.  |A_d|^2 summed over helicities is the tape's |M|^2 with
-        diagram d alone in its own colour flow, colour matrix e_d e_d^T and no averaging
-        factor, so each diagram with a non-zero cotangent costs one reverse sweep of the
-        amplitude tape."""
+        """The adjoint of :meth:`diagram_weights`: d/dp of ``sum_d g[:, d] |A_d|^2``.
+
+        ``|A_d|^2`` summed over helicities is the tape's ``|M|^2`` with diagram d alone in
+        its own colour flow, colour matrix ``e_d e_d^T`` and no averaging factor, so each
+        diagram with a non-zero cotangent costs one reverse sweep of the amplitude tape.
+
+        Parameters
+        ----------
+        p : array_like, shape ``(n, legs, 4)``
+            Momenta in GeV, energy first.
+        g : array_like, shape ``(n, n_diagrams)``
+            The cotangent of the diagram weights.
+        params : dict, optional
+            Model inputs overriding the model's values.
+
+        Returns
+        -------
+        ndarray, shape (n, legs, 4)
+            The gradient in the momenta (upper-index components).
+
+        Raises
+        ------
+        ValueError
+            If ``g`` is not of shape (n, n_diagrams).
+        """
         p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
         g = np.asarray(g, dtype=np.float64)
         nd = self.n_diagrams
@@ -204,11 +326,27 @@ class CompiledProcess(Process):
         return gp
 
     def colour_correlations(self, p, params=None):
-        """(n, legs, legs) colour-correlated |M|^2: <M|T_a.T_b|M> off the diagonal and
-        C_a |M|^2 on it (C_F or C_A; 0 for colourless legs), averaged and symmetrised like
-        |M|^2, legs in the process's order with incoming legs crossed to outgoing.  Colour
-        conservation makes every row sum to zero; the Catani-Seymour dipoles of the real
-        emission need these of the Born (:func:`numhep.amplitudes.catani_seymour.dipole_sum`)."""
+        """Colour-correlated ``|M|^2`` of every pair of legs.
+
+        ``<M|T_a.T_b|M>`` off the diagonal and ``C_a |M|^2`` on it (C_F or C_A; 0 for
+        colourless legs), averaged and symmetrised like ``|M|^2``, legs in the process's order
+        with incoming legs crossed to outgoing.  Colour conservation makes every row sum to
+        zero; the Catani-Seymour dipoles of the real emission (Catani & Seymour,
+        arXiv:hep-ph/9605323) need these of the Born
+        (:func:`numhep.amplitudes.catani_seymour.dipole_sum`).
+
+        Parameters
+        ----------
+        p : array_like, shape ``(n, legs, 4)``
+            Momenta in GeV, energy first.
+        params : dict, optional
+            Model inputs overriding the model's values.
+
+        Returns
+        -------
+        ndarray, shape (n, legs, legs)
+            The colour-correlated squared matrix elements, symmetric in the two legs.
+        """
         p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
         legs = len(self.legs)
         out = np.zeros((p.shape[0], legs, legs))
@@ -219,7 +357,27 @@ class CompiledProcess(Process):
         return out
 
     def colour_correlation(self, p, a: int, b: int, params=None):
-        """(n,) <M|T_a.T_b|M> of one pair of coloured legs a != b (one tape run)."""
+        """``<M|T_a.T_b|M>`` of one pair of coloured legs a != b (one tape run).
+
+        Parameters
+        ----------
+        p : array_like, shape ``(n, legs, 4)``
+            Momenta in GeV, energy first.
+        a, b : int
+            Two different coloured legs, indices in the process's order.
+        params : dict, optional
+            Model inputs overriding the model's values.
+
+        Returns
+        -------
+        ndarray, shape (n,)
+            The colour-correlated squared matrix element.
+
+        Raises
+        ------
+        ValueError
+            If legs ``a`` and ``b`` are not two different coloured legs.
+        """
         matrices = self._colour_correlation_matrices()
         key = (min(a, b), max(a, b))
         if key not in matrices:
@@ -240,7 +398,22 @@ class CompiledProcess(Process):
         return self._correlation_matrices
 
     def helicity_contributions(self, p, params=None):
-        """(n, n_helicities) colour-summed |M_h|^2 before averaging (one tape run per helicity)."""
+        """Colour-summed ``|M_h|^2`` of every helicity configuration, before averaging.
+
+        One tape run per helicity configuration kept in the program.
+
+        Parameters
+        ----------
+        p : ndarray, shape ``(n, legs, 4)``
+            Momenta in GeV, energy first, float64.
+        params : dict, optional
+            Model inputs overriding the model's values.
+
+        Returns
+        -------
+        ndarray, shape (n, n_helicities)
+            ``|M_h|^2`` per event and helicity configuration.
+        """
         arrays = list(_tape.tape_arrays(self.program_arrays(params)))
         hels = arrays[3].copy()
         hels[:, -1] = -1  # one configuration per run: everything is recomputed
@@ -292,7 +465,42 @@ def _received(text, model, name, program) -> CompiledProcess:
 
 
 def compile_process(text: str, model="sm", name: str | None = None) -> CompiledProcess:
-    """Compile (or fetch from this interpreter's cache) the process ``text``."""
+    """Compile (or fetch from this interpreter's cache) the process ``text``.
+
+    The cached constructor of :class:`CompiledProcess`: the same ``text`` (up to whitespace),
+    model and name give the same object within an interpreter, and the amplitude program is
+    also kept on disk, so that a later interpreter loads it instead of compiling.
+    :func:`numhep.process` and :func:`numhep.me` call this for any string with ``>``.
+
+    Parameters
+    ----------
+    text : str
+        The process in MadGraph syntax, e.g. ``"g g > t t~"``, with optional coupling orders
+        (``QCD=0``, ``QED<=4``: upper bounds) and decay chains (``", t > b w+"``).
+    model : str or Model, optional
+        The model: a registered name (default ``"sm"``) or a :class:`numhep.Model`.
+    name : str, optional
+        The process's name (default ``text``).
+
+    Returns
+    -------
+    CompiledProcess
+        The compiled process.
+
+    Raises
+    ------
+    ProcessSyntaxError
+        If ``text`` cannot be read, names a particle the model does not know, or has no
+        tree-level diagrams in the model.
+
+    Examples
+    --------
+    >>> proc = numhep.amplitudes.compile_process("e+ e- > mu+ mu-")
+    >>> proc.n_diagrams, proc.parameters[:3]
+    (2, ('aEWM1', 'Gf', 'aS'))
+    >>> numhep.amplitudes.compile_process("e+  e- > mu+ mu-") is proc
+    True
+    """
     key = (model if isinstance(model, str) else id(model), " ".join(text.split()), name)
     if key not in _CACHE:
         _CACHE[key] = CompiledProcess(text, model, name)

@@ -39,8 +39,37 @@ MULTIPARTICLES = {
 
 @dataclass
 class Subprocess:
-    """One partonic channel of a group: ``process`` evaluated with the incoming legs
-    exchanged when ``swapped``; ``legs`` are the PDG codes in the group's leg order."""
+    """One partonic subprocess of a :class:`ProcessGroup`.
+
+    ``process`` is evaluated with the two incoming momenta exchanged when ``swapped``: a
+    subprocess whose initial state mirrors a compiled one (``u~ u`` of ``u u~``) reuses
+    that one's program, as MadGraph does.
+
+    Parameters
+    ----------
+    process : Process
+        The compiled process that evaluates this subprocess.
+    legs : tuple of int
+        PDG codes in the group's leg order (the incoming two exchanged with respect to
+        ``process.legs`` when ``swapped``).
+    swapped : bool
+        Whether the incoming legs are exchanged with respect to ``process``.
+
+    Attributes
+    ----------
+    name : str
+        The process's name, with ``" (beams exchanged)"`` when ``swapped``.
+
+    Examples
+    --------
+    >>> group = numhep.process_group("p p > t t~")
+    >>> sub = group.subprocesses[5]
+    >>> sub.name, sub.legs, sub.swapped
+    ('u u~ > t t~ (beams exchanged)', (-2, 2, 6, -6), True)
+    >>> p, _ = numhep.rambo(2, 1000.0, group.masses, seed=1)
+    >>> sub.me(p).shape
+    (2,)
+    """
 
     process: object
     legs: tuple
@@ -51,8 +80,26 @@ class Subprocess:
         return self.process.name if not self.swapped else f"{self.process.name} (beams exchanged)"
 
     def me(self, p, params=None, grad=False):
-        """|M|^2 at momenta ``p`` in the group's leg order; ``grad`` as :func:`numhep.me` takes
-        it, with d|M|^2/dp in the same leg order."""
+        """``|M|^2`` at momenta ``p`` in the group's leg order (the momenta are not checked).
+
+        Parameters
+        ----------
+        p : array_like, shape ``(n, legs, 4)``
+            Momenta in GeV, energy first, in the group's leg order.
+        params : dict, optional
+            Model inputs overriding the model's values.
+        grad : bool, str or tuple of str, optional
+            As :func:`numhep.me` takes it; gradients in the momenta come in the group's leg
+            order too.
+
+        Returns
+        -------
+        me : ndarray, shape ``(n,)``
+            ``|M|^2``.
+        gradient : ndarray or dict
+            With ``grad``: ``d|M|^2/dp`` (n, legs, 4), or a dict of the gradients named in
+            ``grad``, as :func:`numhep.me` returns them.
+        """
         order = [1, 0, *range(2, p.shape[1])] if self.swapped else slice(None)
         if grad is False:
             return me(p[:, order], self.process, params=params, check=False)
@@ -64,6 +111,34 @@ class Subprocess:
 
 @dataclass
 class ProcessGroup:
+    """A process string with multiparticle labels as the sum of its partonic subprocesses.
+
+    Made by :func:`process_group`; every subprocess shares the final-state masses, so that
+    one phase-space point serves them all (:func:`numhep.integrand` sums them, weighted by
+    their parton luminosities).
+
+    Parameters
+    ----------
+    text : str
+        The process string, e.g. ``"p p > t t~"``.
+    subprocesses : list of Subprocess
+        The partonic subprocesses with tree-level diagrams, each final state once.
+    masses : tuple of float
+        The legs' masses in GeV, common to every subprocess.
+    model : Model
+        The model the subprocesses are compiled in.
+
+    Examples
+    --------
+    >>> group = numhep.process_group("p p > t t~")
+    >>> group
+    <numhep process group 'p p > t t~': 9 subprocesses>
+    >>> group.n_legs, group.legs_table.shape
+    (4, (9, 4))
+    >>> group.select(lambda sub: sub.legs[0] == 21).subprocesses[0].name
+    'g g > t t~'
+    """
+
     text: str
     subprocesses: list
     masses: tuple  # per leg, common to every subprocess
@@ -74,10 +149,27 @@ class ProcessGroup:
 
     @property
     def n_legs(self) -> int:
+        """The number of legs, the two incoming included."""
         return len(self.masses)
 
     def select(self, keep) -> "ProcessGroup":
-        """The group restricted to the subprocesses for which ``keep(subprocess)`` holds."""
+        """The group restricted to the subprocesses for which ``keep(subprocess)`` holds.
+
+        Parameters
+        ----------
+        keep : callable
+            ``keep(subprocess) -> bool`` for each :class:`Subprocess`.
+
+        Returns
+        -------
+        ProcessGroup
+            A new group of the same text, masses and model.
+
+        Raises
+        ------
+        ValueError
+            If no subprocess is kept.
+        """
         subs = [s for s in self.subprocesses if keep(s)]
         if not subs:
             raise ValueError(f"{self.text!r}: no subprocess left after the selection")
@@ -108,7 +200,45 @@ def is_group(text: str) -> bool:
 
 
 def process_group(text: str, model="sm") -> ProcessGroup:
-    """Expand ``text`` over its multiparticle labels and compile every subprocess."""
+    """Expand ``text`` over its multiparticle labels and compile every subprocess.
+
+    MadGraph's default labels: ``p = j = g u c d s u~ c~ d~ s~`` (four light flavours; with
+    a massless b, as in the model ``sm_no_b_mass``, also ``b b~``), ``l+ = e+ mu+``,
+    ``l- = e- mu-``, ``vl = ve vm vt``, ``vl~ = ve~ vm~ vt~``.  Every assignment of the
+    labels is a candidate subprocess; those without tree-level diagrams are dropped, final
+    states that differ only by order are kept once, and a subprocess whose initial state
+    mirrors a compiled one (``u~ u`` of ``u u~``) is evaluated by that one with the incoming
+    momenta exchanged, as MadGraph does.
+
+    Parameters
+    ----------
+    text : str
+        A 2 -> n process string with multiparticle labels and optional coupling orders, e.g.
+        ``"p p > t t~"`` or ``"p p > e+ e- QCD=0"`` (decay chains are not supported here).
+    model : str or Model, optional
+        The model: a registered name (default ``"sm"``) or a :class:`numhep.Model`.
+
+    Returns
+    -------
+    ProcessGroup
+        The group of every subprocess with tree-level diagrams.
+
+    Raises
+    ------
+    ProcessSyntaxError
+        If ``text`` holds a decay chain, cannot be read, or no subprocess has tree-level
+        diagrams.
+    ValueError
+        If the subprocesses have different final-state masses (integrate them separately).
+
+    Examples
+    --------
+    >>> group = numhep.process_group("p p > t t~")
+    >>> [sub.name for sub in group.subprocesses[:3]]
+    ['g g > t t~', 'u u~ > t t~', 'c c~ > t t~']
+    >>> group.masses
+    (0.0, 0.0, 173.0, 173.0)
+    """
     mdl = resolve_model(model)
     labels = dict(MULTIPARTICLES)
     if mdl.parameters()[mdl.particle(5).mass] == 0.0:

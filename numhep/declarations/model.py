@@ -91,16 +91,51 @@ def sqrt(v):
 
 
 def cos(v):
+    """Cosine for floats and :class:`Dual` numbers (use it in ``derive``)."""
     return v.cos() if isinstance(v, Dual) else math.cos(v)
 
 
 def sin(v):
+    """Sine for floats and :class:`Dual` numbers (use it in ``derive``)."""
     return v.sin() if isinstance(v, Dual) else math.sin(v)
 
 
 @dataclass(frozen=True)
 class Particle:
-    """A particle species (its antiparticle has PDG code -pdg unless self-conjugate)."""
+    """A particle species of a model.
+
+    Its antiparticle has PDG code -pdg unless it is self-conjugate (``name == antiname``).
+
+    Parameters
+    ----------
+    pdg : int
+        PDG code of the particle (positive).
+    name : str
+        Name in MadGraph's spelling (``"u"``, ``"e-"``, ``"w+"``).
+    antiname : str
+        Name of the antiparticle (equal to ``name`` for a self-conjugate particle).
+    spin : int
+        2s + 1: 1 scalar, 2 fermion, 3 vector.
+    colour : int
+        Colour representation: 1, 3 (the antiparticle 3bar) or 8.
+    mass : str or None, optional
+        Name of the model parameter holding its mass (None: massless).
+    width : str or None, optional
+        Name of the model parameter holding its width (None: stable).
+    charge : float, optional
+        Electric charge in units of e (default 0).
+
+    Attributes
+    ----------
+    self_conjugate : bool
+        Whether the particle is its own antiparticle.
+
+    Examples
+    --------
+    >>> top = numhep.model("sm").particle(6)
+    >>> top.name, top.antiname, top.mass, top.width, top.self_conjugate
+    ('t', 't~', 'MT', 'WT', False)
+    """
 
     pdg: int
     name: str
@@ -113,20 +148,43 @@ class Particle:
 
     @property
     def self_conjugate(self) -> bool:
+        """bool: Whether the particle is its own antiparticle."""
         return self.name == self.antiname
 
 
 @dataclass(frozen=True)
 class Vertex:
-    """An interaction; ``particles`` are outgoing PDG codes in the Lorentz structure's leg order.
+    """An interaction vertex of a model: its particles, Lorentz and colour structure, couplings.
 
-    lorentz: "FFV" (antifermion, fermion, vector), "FFS", "VVV", "VVVV", "VVS", "VVSS" (vectors
-             first), "SSS", "SSSS".
-    colour:  "none", "delta" (delta_ij of the fermion and antifermion), "T" (T^a_{ij}:
-             vector a, fermion i, antifermion j), "f" (f^{abc} in
-             leg order), or "ff:abe,cde"-style products for four gluons.
-    couplings(params) -> tuple of complex: (cL, cR) for FFV/FFS; (c,) for VVV, VVS, SSS;
-             (c x1, c x2, c x3) for VVVV with x the coefficients of g12 g34, g13 g24, g14 g23.
+    Parameters
+    ----------
+    particles : tuple of int
+        Outgoing PDG codes in the Lorentz structure's leg order.
+    lorentz : str
+        ``"FFV"`` (antifermion, fermion, vector), ``"FFS"``, ``"VVV"``, ``"VVVV"``,
+        ``"VVS"``, ``"VVSS"`` (vectors first), ``"SSS"`` or ``"SSSS"``
+        (:mod:`numhep.kernels.vertices`).
+    colour : str
+        ``"none"``, ``"delta"`` (delta_ij of the fermion and antifermion), ``"T"``
+        (T^a_ij: vector a, fermion i, antifermion j), ``"f"`` (f^abc in leg order), or
+        ``"ff:abe,cde"``-style products for four gluons.
+    orders : tuple of (str, int)
+        Coupling orders, e.g. ``(("QCD", 1),)``.
+    couplings : callable
+        ``couplings(params) -> tuple of complex`` (including the i of the Feynman rule):
+        (cL, cR) for FFV and FFS; (c,) for VVV, VVS and SSS; (c x1, c x2, c x3) for VVVV with
+        x the coefficients of g12 g34, g13 g24, g14 g23.
+    name : str, optional
+        A name for messages.
+
+    Examples
+    --------
+    >>> sm = numhep.model("sm")
+    >>> vertex = sm.vertices[0]
+    >>> vertex.name, vertex.particles, vertex.lorentz, vertex.colour, vertex.orders
+    ('ddg', (-1, 1, 21), 'FFV', 'T', (('QCD', 1),))
+    >>> len(vertex.couplings(sm.parameters()))
+    2
     """
 
     particles: tuple
@@ -139,6 +197,44 @@ class Vertex:
 
 @dataclass
 class Model:
+    """A model as data: input parameters, derived parameters, particles and vertices.
+
+    The derived parameters are computed by ``derive`` from the inputs; :meth:`jacobian` gives
+    d(derived)/d(inputs) exactly, by forward-mode differentiation with :class:`Dual`
+    numbers, which chains parameter gradients from couplings to inputs.  The Standard Model
+    in MadGraph's ``sm`` conventions is ``numhep.model("sm")``.
+
+    Parameters
+    ----------
+    name : str
+        The model's name.
+    inputs : dict of str to float
+        Input parameters and their default values (GeV for masses and widths).
+    derive : callable
+        ``derive(values) -> dict`` of derived parameters from a dict of inputs; written with
+        :func:`sqrt`, :func:`cos`, :func:`sin` and arithmetic, so that it also takes
+        :class:`Dual` numbers.
+    description : str, optional
+        One line of text.
+    units : dict, optional
+        Units of parameters, for display.
+    particles : dict of int to Particle, optional
+        The particles by positive PDG code, for the process compiler.
+    vertices : tuple of Vertex, optional
+        The vertices, for the process compiler.
+
+    Examples
+    --------
+    >>> from numhep.declarations import Model
+    >>> toy = Model("toy", {"M": 2.0}, lambda v: {"M2": v["M"] ** 2})
+    >>> toy.parameters()
+    {'M': 2.0, 'M2': 4.0}
+    >>> toy.parameters({"M": 3.0})["M2"]
+    9.0
+    >>> toy.jacobian()
+    {'M2': {'M': 4.0}}
+    """
+
     name: str
     inputs: dict
     derive: Callable[[dict], dict]
@@ -148,10 +244,43 @@ class Model:
     vertices: tuple = ()
 
     def particle(self, pdg: int) -> Particle:
+        """The particle with PDG code ``pdg`` (or its antiparticle, -pdg).
+
+        Parameters
+        ----------
+        pdg : int
+            PDG code, of either sign.
+
+        Returns
+        -------
+        Particle
+            The particle species (listed under its positive code).
+
+        Raises
+        ------
+        KeyError
+            If the model has no such particle.
+        """
         return self.particles[abs(pdg)]
 
     def lookup(self, name: str) -> int:
-        """PDG code of a particle named in MadGraph's spelling (``u``, ``u~``, ``w+``, ``a``)."""
+        """The PDG code of a particle named in MadGraph's spelling.
+
+        Parameters
+        ----------
+        name : str
+            A particle or antiparticle name (``u``, ``u~``, ``w+``, ``a``).
+
+        Returns
+        -------
+        int
+            Its PDG code (negative for an antiparticle).
+
+        Raises
+        ------
+        KeyError
+            If no particle has that name; the message lists the known names.
+        """
         for p in self.particles.values():
             if name == p.name:
                 return p.pdg
@@ -161,16 +290,58 @@ class Model:
         raise KeyError(f"unknown particle {name!r} in model {self.name!r}; known: {' '.join(known)}")
 
     def name_of(self, pdg: int) -> str:
+        """The name of the particle with PDG code ``pdg``.
+
+        Parameters
+        ----------
+        pdg : int
+            PDG code, negative for an antiparticle.
+
+        Returns
+        -------
+        str
+            The particle's or antiparticle's name.
+        """
         p = self.particle(pdg)
         return p.name if pdg > 0 or p.self_conjugate else p.antiname
 
     def anti(self, pdg: int) -> int:
+        """The PDG code of the antiparticle.
+
+        Parameters
+        ----------
+        pdg : int
+            PDG code.
+
+        Returns
+        -------
+        int
+            -pdg, or pdg for a self-conjugate particle.
+        """
         return pdg if self.particle(pdg).self_conjugate else -pdg
 
     def parameters(self, overrides: dict | None = None) -> dict:
-        """Inputs (with overrides) and every derived parameter, as floats.  An override must
-        be a finite number, and masses and widths (the particles' parameters) non-negative;
-        a set of inputs the derived parameters cannot be computed from is an error naming it."""
+        """The inputs (with overrides) and every derived parameter, as floats.
+
+        Parameters
+        ----------
+        overrides : dict, optional
+            New values of input parameters; each must be finite, and masses and widths (the
+            particles' parameters) non-negative.
+
+        Returns
+        -------
+        dict of str to float
+            Every input and derived parameter.
+
+        Raises
+        ------
+        KeyError
+            If an override names no input parameter.
+        ValueError
+            If an override is not finite, a mass or width is negative, or the derived
+            parameters cannot be computed from the inputs (or are not finite).
+        """
         values = dict(self.inputs)
         for key, val in (overrides or {}).items():
             if key not in self.inputs:
@@ -198,7 +369,26 @@ class Model:
         return frozenset(name for p in self.particles.values() for name in (p.mass, p.width) if name)
 
     def seeded(self, wrt: str, overrides: dict | None = None) -> dict:
-        """Every parameter as a :class:`Dual` carrying its derivative with respect to input ``wrt``."""
+        """Every parameter as a :class:`Dual` carrying its derivative in one input.
+
+        Parameters
+        ----------
+        wrt : str
+            The input parameter to differentiate in.
+        overrides : dict, optional
+            New values of input parameters, as for :meth:`parameters`.
+
+        Returns
+        -------
+        dict
+            Inputs and derived parameters as :class:`Dual` (or plain numbers for derived
+            parameters that do not depend on the inputs).
+
+        Raises
+        ------
+        ValueError
+            If the derivative cannot be taken at these parameters.
+        """
         base = self.parameters(overrides)
         seeded = {k: Dual(base[k], 1.0 if k == wrt else 0.0) for k in self.inputs}
         try:
@@ -208,7 +398,23 @@ class Model:
                              f"({type(exc).__name__}: {exc})") from None
 
     def jacobian(self, overrides: dict | None = None) -> dict:
-        """{derived name: {input name: d derived / d input}} by dual numbers."""
+        """The derivatives of the derived parameters in the inputs, by dual numbers.
+
+        Parameters
+        ----------
+        overrides : dict, optional
+            New values of input parameters, as for :meth:`parameters`.
+
+        Returns
+        -------
+        dict
+            ``{derived name: {input name: d derived / d input}}``.
+
+        Raises
+        ------
+        ValueError
+            If a derivative cannot be taken at these parameters.
+        """
         base = self.parameters(overrides)
         jac: dict = {}
         for wrt in self.inputs:

@@ -63,8 +63,28 @@ def d_cut_fraction(y_cut: float) -> float:
 
 
 def pair_invariants(final):
-    """(y, s): y_ij = s_ij / s (n, m, m) for every pair of final-state partons (n, m, 4), and
-    s (n,) the squared invariant mass of them all."""
+    """The pair invariants ``y_ij = s_ij / s`` of final-state partons, and s.
+
+    Parameters
+    ----------
+    final : array_like
+        Shape (n, m, 4): the final-state partons' momenta in GeV, energy first.
+
+    Returns
+    -------
+    y : ndarray
+        Shape (n, m, m): ``y_ij = 2 p_i.p_j / s`` for every pair (zero on the diagonal for
+        massless partons).
+    s : ndarray
+        Shape (n,): the squared invariant mass of all the partons, GeV^2.
+
+    Examples
+    --------
+    >>> p, _ = numhep.rambo(2, 1000.0, [0.0] * 5, seed=1)
+    >>> y, s = numhep.dipole_dataset.pair_invariants(p[:, 2:])
+    >>> y.shape, np.round(s, 6).tolist(), bool(np.allclose(y.sum(axis=(1, 2)), 2.0))
+    ((2, 3, 3), [1000000.0, 1000000.0], True)
+    """
     final = np.asarray(final, dtype=np.float64)
     total = final.sum(axis=1)
     s = total[:, 0] ** 2 - (total[:, 1:] ** 2).sum(axis=1)
@@ -73,7 +93,39 @@ def pair_invariants(final):
 
 
 def jet_selection(final, y_cut: float):
-    """Boolean mask of points (n, partons, 4) that pass the selection of the module docstring."""
+    """Which points pass the emulator study's selection (Maitre & Truong, arXiv:2107.06625, Sec. 2.3).
+
+    A point passes when ``y_ij = s_ij / s >= y_cut`` for every pair of partons (the global
+    cut), and FastJet's exclusive e+e- k_t (Durham) algorithm at
+    ``d_cut = max(2 y_cut, 0.01) s`` gives at least m - 1 jets from its m partons: at most
+    one pair of partons is unresolved (single-unresolved limits).
+
+    Parameters
+    ----------
+    final : array_like
+        Shape (n, m, 4): the final-state partons' momenta in GeV, energy first, all at one
+        centre-of-mass energy.
+    y_cut : float
+        The global cut on every y_ij.
+
+    Returns
+    -------
+    ndarray of bool
+        Shape (n,): the points that pass.
+
+    Raises
+    ------
+    ValueError
+        If the points do not share one centre-of-mass energy.
+    ImportError
+        If FastJet is not installed (``pip install 'numhep[emulator]'``).
+
+    Examples
+    --------
+    >>> p, _ = numhep.rambo(5, 1000.0, [0.0] * 5, seed=1)
+    >>> numhep.dipole_dataset.jet_selection(p[:, 2:], 1e-3).shape
+    (5,)
+    """
     import awkward as ak
 
     fastjet = _fastjet()
@@ -99,7 +151,49 @@ def jet_selection(final, y_cut: float):
 
 @dataclass
 class DipoleDataset:
-    """An HDF5 file written by :func:`generate_dipole_dataset`."""
+    """An HDF5 file written by :func:`generate_dipole_dataset`: the dipole emulator's training data.
+
+    The file holds, per accepted point, the final-state partons' ``momenta``, numhep's
+    ``|M|^2`` (``me``), the recoil factors ``y`` (y_ij,k), ``z`` (z_i), the dipoles
+    D_ij,k (``dipoles``) of the rows of
+    :func:`numhep.catani_seymour.relevant_dipoles`, the ``azimuth`` (sin 2phi, cos 2phi) of
+    every gluon pair, and the ``split``: row r is in the training, validation or test split
+    as r mod 6 is 0-3, 4 or 5 (4:1:1).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The HDF5 file.
+
+    Attributes
+    ----------
+    attrs : dict
+        The file's attributes: the configuration (``n_jets``, ``y_cut``, ``sqrt_s``,
+        ``seed``, ``chunk``, ``alpha_s``, ``process``) and the bookkeeping.
+    table : ndarray of int64
+        Shape (r, 4): the dipoles' rows (i, j, k, kind).
+    gluon_pairs : ndarray of int64
+        Shape (q, 2): the gluon pairs of ``azimuth``.
+    rows : int
+        The number of finished rows.
+    n_jets : int
+        The number of jets (partons).
+    y_cut : float
+        The global cut.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> data = numhep.dipole_dataset.generate_dipole_dataset(d / "ee3j.h5", n_jets=3, n_points=300, chunk=2000,
+    ...                                                       progress=False)
+    >>> data = numhep.dipole_dataset.DipoleDataset(d / "ee3j.h5")
+    >>> data.rows, data.n_jets, data.table.shape
+    (300, 3, (2, 4))
+    >>> train = data.split("train")
+    >>> train["momenta"].shape, train["dipoles"].shape
+    ((200, 3, 4), (200, 2))
+    """
 
     path: Path
 
@@ -122,14 +216,44 @@ class DipoleDataset:
         return float(self.attrs["y_cut"])
 
     def arrays(self, columns=_COLUMNS):
-        """Every finished row of the given columns."""
+        """Every finished row of the given columns.
+
+        Parameters
+        ----------
+        columns : sequence of str, optional
+            Column names (default: ``momenta``, ``me``, ``y``, ``z``, ``dipoles``,
+            ``azimuth``).
+
+        Returns
+        -------
+        dict of str to ndarray
+            Each column's finished rows.
+        """
         import h5py
 
         with h5py.File(self.path, "r") as f:
             return {c: f[c][: self.rows] for c in columns}
 
     def split(self, name: str, columns=_COLUMNS):
-        """The rows of split ``name`` ("train", "validation" or "test")."""
+        """The rows of split ``name``: rows r with r mod 6 in 0-3 (train), 4 (validation) or 5 (test).
+
+        Parameters
+        ----------
+        name : {"train", "validation", "test"}
+            The split.
+        columns : sequence of str, optional
+            Column names (default: every data column).
+
+        Returns
+        -------
+        dict of str to ndarray
+            Each column's rows of the split.
+
+        Raises
+        ------
+        ValueError
+            If ``name`` is not a split.
+        """
         if name not in SPLITS:
             raise ValueError(f"split: one of {sorted(SPLITS)}, got {name!r}")
         data = self.arrays(columns)
@@ -137,9 +261,24 @@ class DipoleDataset:
         return {c: v[keep] for c, v in data.items()}
 
     def cross_section(self, me=None):
-        """(sigma, MC error) in pb: flux 1/(2s) times the mean over every RAMBO point tried of
-        weight x |M|^2 (zero for rejected points).  ``me`` replaces numhep's |M|^2 for the
-        stored rows (e.g. an emulator's prediction on them)."""
+        """The cross section of the selection and its Monte Carlo error, in pb.
+
+        The flux 1/(2s) times the mean over every RAMBO point tried of weight x ``|M|^2``
+        (zero for rejected points).
+
+        Parameters
+        ----------
+        me : array_like, optional
+            Shape (rows,): values that replace numhep's ``|M|^2`` for the stored rows (e.g.
+            an emulator's prediction on them); default: numhep's.
+
+        Returns
+        -------
+        sigma : float
+            The cross section in pb.
+        error : float
+            Its Monte Carlo error in pb.
+        """
         values = self.arrays(("me",))["me"] if me is None else np.asarray(me, dtype=np.float64)
         tried = int(self.attrs["n_generated"])
         s = float(self.attrs["sqrt_s"]) ** 2
@@ -152,7 +291,63 @@ class DipoleDataset:
 def generate_dipole_dataset(path, n_jets: int, n_points: int, y_cut: float = 1e-3, *, sqrt_s: float = 1000.0,
                             seed: int = 1, chunk: int = 50_000, alpha_s: float = ALPHA_S,
                             progress: bool = True) -> DipoleDataset:
-    """Write (or resume) the data set of ``n_points`` accepted points for e+e- -> n_jets jets."""
+    """Write (or resume) the dipole emulator's data set of ``n_points`` accepted points for e+e- -> n_jets jets.
+
+    e+e- -> q q~ + 1, 2, 3 gluons (``ee_uug``, ``ee_uugg``, ``ee_uuggg``; Maitre & Truong,
+    arXiv:2107.06625, Sec. 2.3).  For each chunk of RAMBO points: keep the points that pass
+    :func:`jet_selection` (y_ij >= y_cut for every pair, and at least n_jets - 1 Durham jets
+    at ``d_cut = max(2 y_cut, 0.01) s``: single-unresolved limits only), then compute
+    numhep's ``|M|^2``, the recoil factors y_ij,k, z_i and Catani-Seymour dipoles D_ij,k
+    (Catani & Seymour, arXiv:hep-ph/9605323) of
+    :func:`numhep.catani_seymour.relevant_dipoles`, and (sin 2phi, cos 2phi) for every gluon
+    pair.  Chunk c uses the random stream (seed, c), and the file records the rows and
+    RAMBO points of every finished chunk, so an interrupted run resumes where it stopped (or
+    grows a finished file to more points) and gives the same file as one uninterrupted run.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The HDF5 file; an existing one of the same configuration is resumed or grown.
+    n_jets : {3, 4, 5}
+        The number of partons (q q~ + 1..3 gluons).
+    n_points : int
+        The number of accepted points the file holds when done.
+    y_cut : float, optional
+        The global cut on every y_ij, in (0, 1/3) (default 1e-3).
+    sqrt_s : float, optional
+        The collider energy in GeV (default 1000).
+    seed : int, optional
+        The seed of the chunks' random streams (default 1).
+    chunk : int, optional
+        RAMBO points per chunk (default 50000).
+    alpha_s : float, optional
+        alpha_s of the dipoles (default 0.118).
+    progress : bool, optional
+        Show a progress bar (tqdm); default True.
+
+    Returns
+    -------
+    DipoleDataset
+        The data set.
+
+    Raises
+    ------
+    ValueError
+        If ``n_jets``, ``y_cut``, ``n_points`` or ``chunk`` is out of range, or the file
+        was written with another configuration.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> data = numhep.dipole_dataset.generate_dipole_dataset(d / "ee3j.h5", n_jets=3, n_points=300, chunk=2000,
+    ...                                                       progress=False)
+    >>> data.rows, sorted(data.arrays())
+    (300, ['azimuth', 'dipoles', 'me', 'momenta', 'y', 'z'])
+    >>> sigma, error = data.cross_section()
+    >>> bool(sigma > 0 and error > 0)
+    True
+    """
     import h5py
 
     if n_jets not in PROCESSES:

@@ -76,6 +76,47 @@ def unweight(weights, w_max: float, rng):
 
 @dataclass
 class GenerationResult:
+    """What :func:`numhep.generate` reports: the cross section, the events and the cost.
+
+    Parameters
+    ----------
+    sigma : float
+        The cross section in pb (VEGAS's combined estimate, or the pilot sample's mean
+        weight with an external sampler).
+    error : float
+        Its standard error in pb.
+    chi2_dof : float
+        chi^2 per degree of freedom of VEGAS's iterations (0 with an external sampler).
+    n_events : int
+        The number of unweighted events written.
+    w_max : float
+        The maximum weight the events were unweighted against (pb): the median of the
+        maxima of ``replicas`` sub-samples of the pilot sample.
+    efficiency : float
+        The unweighting efficiency ``<w> / w_max`` over the trials.
+    overweight_fraction : float
+        The fraction of trials with w > w_max (kept with weight max(w, w_max)).
+    n_trials : int
+        The points drawn in the event loop.
+    integrand_calls : int, optional
+        Every integrand call of the run: VEGAS or training, the pilot sample and the trials.
+    subprocess_sigma : dict of str to float, optional
+        Each subprocess's cross section in pb, from the trials.
+    channel_sigma : dict of str to float, optional
+        With diagram channels: each channel group's cross section in pb (VEGAS), by the
+        group's propagators.
+    files : dict of str to str, optional
+        The event files: ``{"lhe": path, "hdf5": path}`` (``hdf5`` when written).
+
+    Examples
+    --------
+    >>> from numhep.events import GenerationResult
+    >>> result = GenerationResult(sigma=2099.5, error=0.6, chi2_dof=0.8, n_events=200, w_max=2403.0,
+    ...                           efficiency=0.87, overweight_fraction=0.002, n_trials=2000)
+    >>> result.n_events / result.n_trials
+    0.1
+    """
+
     sigma: float
     error: float
     chi2_dof: float
@@ -222,27 +263,117 @@ def generate(
     client=None,
     **integrand_options,
 ) -> GenerationResult:
-    """Integrate ``process`` and write ``n_events`` unweighted events (see module docstring).
+    """Integrate ``process`` and write ``n_events`` unweighted events to LHE (and HDF5) files.
 
-    ``channel="diagrams"`` (an integrand option) samples the diagram channels with a
-    VEGAS grid each; the default is the flat map with one grid.  ``sampler`` draws the points
-    instead of numhep's VEGAS: a trained madnis ``Integrator``, a ``vegas.Integrator``, a
-    function ``(rng, n) -> (u, density)`` (:mod:`numhep.events.external_samplers`), or
-    a name from the ``numhep.samplers`` entry points: ``"madnis"`` is numhep's MadNIS
-    (:class:`numhep.torch.NeuralIntegrator`, flat or on the diagram channels with learned channel
-    weights) trained here with the calls VEGAS would use and saved beside the events
-    (``<lhe>.madnis.pt``, a killed training resumes from it).  sigma is then the mean weight of
-    the pilot sample, and a resume needs the same sampler again.  ``integrand_calls`` in the result counts every
-    call, VEGAS or training included, so that samplers compare on the same work.
+    1. VEGAS adapts a grid to the integrand and gives sigma (Lepage, J. Comput. Phys. 27
+       (1978) 192; Heimel, PhD thesis, Heidelberg 2024, Eqs. 2.32-2.41).  With
+       ``channel="diagrams"`` (an integrand option) it is multi-channel VEGAS, a grid per
+       channel group (Kleiss & Pittau, arXiv:hep-ph/9405257), and every point first draws
+       its channel: a group r with probability P_r proportional to its share of sigma (2 %
+       spread uniformly), then one of the group's channels uniformly.
+    2. A pilot sample from the frozen grid fixes w_max as the median of the maxima of
+       ``replicas`` sub-samples (Sec. 2.2.5): a single outlier does not set it.
+    3. Points are drawn from the frozen grid, ``w = f(x) * jacobian``, and accepted with
+       probability ``min(1, w/w_max)`` (Eqs. 2.64-2.66).  Overweight events are kept with
+       the weight ratio: an accepted event carries ``max(w, w_max) * eps_pilot`` with
+       ``eps_pilot = <min(1, w/w_max)>`` over the pilot, so the mean event weight estimates
+       sigma.
+    4. Each accepted event picks its subprocess with probability ``w_k/w`` and a colour
+       flow, and goes to the files batch by batch.
 
-    ``client`` (a ``distributed.Client``) runs the VEGAS iterations, the pilot sample and
-    the event batches (``batch_size`` points each) on the cluster's workers (a trained sampler, numhep's
-    MadNIS say, travels to them with the integrand); each finished event batch is left by
-    its worker in ``<lhe>.parts-<run>/`` and merged here into the LHE and HDF5 files in batch
-    order.  Every batch draws from its own random stream, so the events are the same as
-    those of a run without a client with the same seed, on any number of workers; a killed
-    worker's batch is run again elsewhere, and a killed client resumes without running the
-    finished batches again."""
+    ``sampler`` draws the points instead of numhep's VEGAS: a trained madnis
+    ``Integrator``, a ``vegas.Integrator``, a function ``(rng, n) -> (u, density)``, or a
+    name from the ``numhep.samplers`` entry points: ``"madnis"`` is numhep's MadNIS
+    (:class:`numhep.torch.NeuralIntegrator`, flat or on the diagram channels with learned
+    channel weights) trained here with the calls VEGAS would use and saved beside the
+    events (``<lhe>.madnis.pt``, a killed training resumes from it).  sigma is then the mean
+    weight of the pilot sample, and a resume needs the same sampler again.
+
+    Batches: the pilot sample and the event loop are cut into batches of ``batch_size``
+    points, each with its own random stream: the events are a function of the seed and the
+    batch size only, the same in one process and on a Dask cluster (``client``) of any size;
+    there each finished batch is left by its worker in ``<lhe>.parts-<run>/`` and merged
+    here in batch order, a killed worker's batch is run again elsewhere.
+
+    Resuming: a state file ``<lhe>.state.npz`` holds the grid(s), w_max, the number of
+    events written and the next batch.  Calling ``generate`` again after a kill with the
+    same files reopens them after their last complete event and continues: nothing written
+    is lost and nothing is duplicated.  A call whose settings differ (process, energy, cuts,
+    PDF, scales, seed, number of events, files, sampler) is refused.  A killed VEGAS stage
+    resumes from ``<lhe>.vegas-<fingerprint>.npz``.
+
+    Parameters
+    ----------
+    process : str, Process or ProcessGroup
+        The process, as :func:`numhep.integrand` takes it (ignored with ``integrand``).
+    sqrt_s : float, optional
+        The collider energy in GeV (not needed with ``integrand``).
+    n_events : int, optional
+        The number of unweighted events to write (default 1000).
+    lhe : str or path-like, optional
+        The Les Houches event file (default ``"events.lhe"``); also names the state file.
+    hdf5 : str or path-like, optional
+        An HDF5 event file to write too, with the momenta, weights, raw weights, subprocess,
+        channel, PDG codes, u and x of every event (default None: none).
+    integrand : Integrand, optional
+        An integrand already made, instead of ``process``, ``sqrt_s`` and the options.
+    n_points : int, optional
+        VEGAS's integrand calls per iteration (default 20000).
+    n_iterations : int, optional
+        VEGAS iterations, warm-up included (default 10).
+    n_warmup : int, optional
+        VEGAS iterations left out of sigma (default 3).
+    pilot_points : int, optional
+        The size of the pilot sample that fixes w_max (default 100000).
+    replicas : int, optional
+        The number of pilot sub-samples whose maxima's median is w_max (default 20).
+    batch_size : int, optional
+        Points per batch of the pilot sample and the event loop, and per VEGAS task
+        (default 20000); the events depend on it (with the seed).
+    seed : int, optional
+        Seed of the random streams (default 1).
+    progress : bool, optional
+        Show progress bars (tqdm); default True.
+    sampler : object or str, optional
+        A sampler that draws the points instead of numhep's VEGAS (see above); the
+        integrand must then be flat (``channel=None``) unless the sampler handles channels.
+    client : distributed.Client, optional
+        Run VEGAS, the pilot sample and the event batches on a Dask cluster.
+    **integrand_options
+        Options of :func:`numhep.integrand` (``pdf``, ``cuts``, ``scale``, ``channel``, ...).
+
+    Returns
+    -------
+    GenerationResult
+        sigma and its error (pb), chi^2/dof, the events written, w_max, the unweighting
+        efficiency, the overweight fraction, the trials, the integrand calls of the whole run
+        (VEGAS or training included, so that samplers compare on the same work), the
+        subprocess and channel cross sections and the files.
+
+    Raises
+    ------
+    ValueError
+        If a count is not a positive whole number, ``n_iterations`` does not exceed
+        ``n_warmup`` (with VEGAS), the integrand samples a single diagram channel, no pilot
+        point passes the cuts, ``sampler`` names no registered sampler, or the state file
+        belongs to a run with other settings.
+
+    See Also
+    --------
+    numhep.integrate : the cross section alone.
+    numhep.joint_likelihood_data : events with joint likelihood ratios and scores.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> result = numhep.generate("e+ e- > mu+ mu-", 91.188, n_events=200, lhe=d / "ee.lhe", n_points=2000,
+    ...                          n_iterations=4, n_warmup=1, pilot_points=2000, batch_size=2000, progress=False)
+    >>> result.n_events, f"{result.sigma:.4g} pb", sorted(p.name for p in d.iterdir())
+    (200, '2100 pb', ['ee.lhe'])
+    >>> bool(0.5 < result.efficiency <= 1.0)
+    True
+    """
     check_counts(n_events=n_events, n_points=n_points, pilot_points=pilot_points, replicas=replicas,
                  batch_size=batch_size)
     if sampler is None:  # VEGAS adapts: it needs an iteration after the warm-up

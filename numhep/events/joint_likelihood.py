@@ -69,8 +69,61 @@ _COLUMNS = (("momenta", None, "f8"), ("subprocess", (), "i4"), ("theta", (), "f8
 
 @dataclass
 class JointLikelihoodData:
-    """Events with their joint likelihood ratio against theta_ref and joint score (see the
-    module docstring); ``sigma`` etc. tabulate the cross section over ``thetas``."""
+    """Events with their joint likelihood ratio against theta_ref and their joint score.
+
+    The training data of likelihood-ratio estimators ("mining gold", Brehmer, Louppe,
+    Pavez & Cranmer, arXiv:1805.12244): for an event with parton-level state z (momenta and
+    subprocess k), ``log r(x, z | theta, theta_ref) = log |M_k(z; theta)|^2 -
+    log |M_k(z; theta_ref)|^2 - log sigma(theta) + log sigma(theta_ref)`` and
+    ``t(x, z | theta) = (d|M_k|^2/d theta) / |M_k|^2 - (d sigma/d theta) / sigma``.  Written
+    by :func:`numhep.joint_likelihood_data`, read by
+    :func:`numhep.load_joint_likelihood_data`; ``sigma`` etc. tabulate the cross section over
+    ``thetas``.  ``len(data)`` is the number of events.
+
+    Parameters
+    ----------
+    momenta : ndarray, shape ``(n, legs, 4)``
+        Lab-frame momenta in GeV, energy first.
+    subprocess : ndarray of int, shape ``(n,)``
+        The subprocess of each event, an index into the process group.
+    theta : ndarray, shape ``(n,)``
+        The theta of each event's ``log_r`` and ``score``.
+    label : ndarray of int, shape ``(n,)``
+        0: drawn at theta; 1: drawn at the reference.
+    log_r : ndarray, shape ``(n,)``
+        The joint log likelihood ratio ``log r(x, z | theta, reference)``.
+    score : ndarray, shape ``(n,)``
+        The joint score ``t(x, z | theta)``, per unit of theta.
+    parameter : str
+        The model input theta is (``"Gf"``, ``"MZ"``, ...).
+    reference : float
+        theta_ref.
+    thetas : ndarray, shape ``(T,)``
+        The grid of theta values.
+    sigma : ndarray, shape ``(T,)``
+        sigma(theta) on the grid, pb.
+    sigma_error : ndarray, shape ``(T,)``
+        Its standard error, pb.
+    dsigma : ndarray, shape ``(T,)``
+        d sigma/d theta on the grid, pb per unit of theta.
+    dsigma_error : ndarray, shape ``(T,)``
+        Its standard error.
+    process : str, optional
+        The process string.
+    path : str, optional
+        The HDF5 file the data came from.
+
+    Examples
+    --------
+    >>> from numhep.events.joint_likelihood import JointLikelihoodData
+    >>> data = JointLikelihoodData(momenta=np.zeros((2, 4, 4)), subprocess=np.zeros(2, int),
+    ...                            theta=np.array([91.0, 91.0]), label=np.array([0, 1]), log_r=np.zeros(2),
+    ...                            score=np.zeros(2), parameter="MZ", reference=91.188, thetas=np.array([91.0]),
+    ...                            sigma=np.ones(1), sigma_error=np.zeros(1), dsigma=np.zeros(1),
+    ...                            dsigma_error=np.zeros(1))
+    >>> len(data), data.at(91.0).tolist(), data.at(91.0, label=1).tolist()
+    (2, [0], [1])
+    """
 
     momenta: np.ndarray  # (n, legs, 4) lab frame
     subprocess: np.ndarray  # (n,)
@@ -92,12 +145,60 @@ class JointLikelihoodData:
         return self.theta.shape[0]
 
     def at(self, theta, label=0) -> np.ndarray:
-        """Indices of the events of grid value ``theta`` with ``label``."""
+        """Indices of the events of grid value ``theta`` with ``label``.
+
+        Parameters
+        ----------
+        theta : float
+            A value of the grid (compared to relative 1e-12).
+        label : int, optional
+            0 (default): the events drawn at theta; 1: the reference events evaluated at it.
+
+        Returns
+        -------
+        ndarray of int
+            The indices of those events.
+        """
         return np.nonzero(np.isclose(self.theta, theta, rtol=1e-12, atol=0.0) & (self.label == label))[0]
 
 
 def load_joint_likelihood_data(path) -> JointLikelihoodData:
-    """The data set of a file written by :func:`joint_likelihood_data`."""
+    """The data set of a file written by :func:`numhep.joint_likelihood_data`.
+
+    The file holds the columns ``momenta`` (n, legs, 4), ``subprocess``, ``theta``,
+    ``label``, ``log_r`` and ``score`` (n,), and the group ``cross_sections`` with
+    ``theta``, ``sigma``, ``sigma_error``, ``dsigma`` and ``dsigma_error`` over the grid;
+    the events of an unfinished file up to its last complete batch are read.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The HDF5 file.
+
+    Returns
+    -------
+    JointLikelihoodData
+        The events, their joint log likelihood ratios and scores, and the cross-section
+        table.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a joint-likelihood data file.
+    OSError
+        If the file cannot be opened.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mz.h5"
+    >>> _ = numhep.joint_likelihood_data("e+ e- > mu+ mu-", 91.188, parameter="MZ", thetas=[91.0, 91.4],
+    ...                                  n_events=50, path=path, n_points=1000, n_iterations=3, n_warmup=1,
+    ...                                  pilot_points=2000, batch_size=1000, progress=False)
+    >>> data = numhep.load_joint_likelihood_data(path)
+    >>> len(data), data.parameter, data.thetas.tolist()
+    (200, 'MZ', [91.0, 91.4])
+    """
     import h5py
 
     with h5py.File(path, "r") as f:
@@ -269,12 +370,109 @@ def joint_likelihood_data(
     adapt_to: str = "reference",
     **integrand_options,
 ) -> JointLikelihoodData:
-    """Write the events of every ``thetas`` value (``n_events`` each) and of the reference
-    (as many as all of those together) with their joint likelihood ratios and scores to
-    ``path`` (see the module docstring), and return them.  ``reference`` defaults to the
-    model's value of ``parameter``; ``thetas`` is a 1-d grid of values (default: the reference
-    +- 10 % in 11 steps).  ``adapt_to`` is ``"reference"`` or ``"mixture"`` (see the module
-    docstring).  The rest as for :func:`numhep.generate`."""
+    r"""Unweighted events with their joint likelihood ratios and scores, for likelihood-ratio estimators.
+
+    Writes the events of every ``thetas`` value (``n_events`` each, label 0) and of the
+    reference (as many as all of those together, label 1) to ``path`` and returns them
+    ("mining gold", Brehmer, Louppe, Pavez & Cranmer, arXiv:1805.12244; Brehmer, Cranmer,
+    Louppe & Pavez, arXiv:1805.00013 and arXiv:1805.00020; with differentiable matrix
+    elements, Heinrich & Kagan, MadJax, arXiv:2203.00057, Sec. 3.1).  An event x
+    comes with its parton-level state z (momenta and subprocess k); for a model input theta
+    that ``|M|^2`` depends on and that moves no external mass,
+    ``p(x, z | theta) = p(x | z) L_k |M_k(z; theta)|^2 dPhi / sigma(theta)``, so
+
+    .. math::
+
+        \log r(x, z | \theta, \theta_\mathrm{ref}) = \log |M_k(z; \theta)|^2
+        - \log |M_k(z; \theta_\mathrm{ref})|^2 - \log \sigma(\theta) + \log \sigma(\theta_\mathrm{ref}),
+
+        t(x, z | \theta) = \frac{\partial_\theta |M_k|^2}{|M_k|^2} - \frac{\partial_\theta \sigma}{\sigma},
+
+    the derivative of ``|M|^2`` from the amplitude's reverse sweep.  Regressing a function of
+    x on them gives the marginal ratio and score (:mod:`numhep.torch.likelihood_ratio`).
+
+    One sampler (VEGAS, or multi-channel VEGAS with ``channel="diagrams"``) is adapted at
+    theta_ref, or with ``adapt_to="mixture"`` to the mean of the weights over the grid (for a
+    parameter that moves a narrow peak by more than its width).  A pilot sample from it
+    gives sigma(theta), d sigma/d theta with their errors and w_max(theta) for every theta,
+    all from the same points, by reweighting per subprocess:
+    ``w(theta) = sum_k W_k(theta_ref) |M_k(theta)|^2 / |M_k(theta_ref)|^2``.  The event loop
+    unweights every batch once per theta and once at theta_ref (the j-th reference event
+    evaluated at the j-th theta in turn).  Batch b draws from its own stream: a killed run
+    called again with the same file resumes after its last complete batch and gives the
+    same file as an uninterrupted one; a call with other settings is refused, and a
+    finished file of the same settings is read, not written again.
+
+    Parameters
+    ----------
+    process : str, Process or ProcessGroup
+        The process, as :func:`numhep.integrand` takes it (ignored with ``integrand``).
+    sqrt_s : float, optional
+        The collider energy in GeV (not needed with ``integrand``).
+    parameter : str, optional
+        The model input theta (default ``"Gf"``); it must not move an external mass (let
+        such a particle decay, so that the parameter enters through propagators).
+    thetas : array_like, optional
+        A 1-d grid of theta values (default: the reference +- 10 % in 11 steps).
+    reference : float, optional
+        theta_ref (default: the model's value of ``parameter``).
+    n_events : int, optional
+        Events per theta of the grid (default 1000); the reference gets ``n_events`` times
+        the grid's size.
+    path : str or path-like, optional
+        The HDF5 file (default ``"joint_likelihood.h5"``).
+    integrand : Integrand, optional
+        An integrand already made, instead of ``process``, ``sqrt_s`` and the options.
+    n_points : int, optional
+        VEGAS's integrand calls per iteration (default 20000).
+    n_iterations : int, optional
+        VEGAS iterations, warm-up included (default 10).
+    n_warmup : int, optional
+        VEGAS warm-up iterations (default 3).
+    pilot_points : int, optional
+        The size of the pilot sample (default 100000).
+    replicas : int, optional
+        The number of pilot sub-samples whose maxima's median is w_max (default 20).
+    batch_size : int, optional
+        Points per batch (default 20000).
+    seed : int, optional
+        Seed of the random streams (default 1).
+    progress : bool, optional
+        Show progress bars (tqdm); default True.
+    client : distributed.Client, optional
+        Run VEGAS and the pilot sample on a Dask cluster.
+    adapt_to : {"reference", "mixture"}, optional
+        What the sampler adapts to (default ``"reference"``).
+    **integrand_options
+        Options of :func:`numhep.integrand` (``pdf``, ``cuts``, ``channel``, ...).
+
+    Returns
+    -------
+    JointLikelihoodData
+        The events with ``theta``, ``label``, ``log_r`` and ``score``, and the cross section
+        and its derivative over the grid.
+
+    Raises
+    ------
+    ValueError
+        If a count is not a positive whole number, ``n_iterations`` does not exceed
+        ``n_warmup``, ``adapt_to`` is unknown, the integrand samples a single diagram
+        channel, ``parameter`` is not a model input or moves an external mass, ``thetas``
+        is not a 1-d grid of finite values, no pilot point passes the cuts, or ``path`` holds
+        a data set of other settings.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> data = numhep.joint_likelihood_data("e+ e- > mu+ mu-", 91.188, parameter="MZ", thetas=[91.0, 91.4],
+    ...                                     n_events=50, path=d / "mz.h5", n_points=1000, n_iterations=3,
+    ...                                     n_warmup=1, pilot_points=2000, batch_size=1000, progress=False)
+    >>> len(data), int(data.label.sum()), data.momenta.shape[1:]
+    (200, 100, (4, 4))
+    >>> data.sigma.shape, bool(np.all(np.isfinite(data.log_r)))
+    ((2,), True)
+    """
     import h5py
 
     check_counts(n_events=n_events, n_points=n_points, pilot_points=pilot_points, replicas=replicas,

@@ -58,7 +58,41 @@ _SCALES = ("ht/2", "ht", "shat")
 
 @dataclass
 class IntegrandPoints:
-    """Everything :meth:`Integrand.evaluate` knows about a batch of points."""
+    """Everything :meth:`Integrand.evaluate` knows about a batch of points.
+
+    Parameters
+    ----------
+    weight : ndarray, shape ``(n,)``
+        The integrand's weights in pb (with diagram channels ``alpha_c f / g_c``); zero for
+        points outside the cuts or the unit cube.
+    momenta : ndarray, shape ``(n, legs, 4)``
+        Lab-frame momenta in GeV, energy first, incoming partons first.
+    subprocess_weight : ndarray, shape ``(n, n_subprocesses)``
+        Each subprocess's part of ``weight`` in pb (summing to it), in the order of the
+        integrand's process group.
+    x : ndarray or None
+        Shape (n, 2): the momentum fractions (x1, x2) at hadron colliders; None at lepton
+        colliders.
+    scale : ndarray, shape ``(n,)``
+        The scale mu_F = mu_R in GeV (zero where the weight is zero).
+    alpha_s : ndarray, shape ``(n,)``
+        alpha_s(mu_R) the weight was computed with.
+    channel_weights : ndarray, optional
+        Shape (n, n_channels): the channel weights alpha_i with diagram channels (uniform
+        where a point fails the cuts); None without.
+    weight_without_alpha : ndarray, optional
+        Shape (n,): ``f / g_c`` without the channel weight, what madnis multiplies by its
+        own alpha; None without diagram channels.
+    gradient : ndarray, optional
+        Shape (n, dim): ``d weight / du``, from ``evaluate(..., gradient=True)``; else None.
+
+    Examples
+    --------
+    >>> f = numhep.integrand("e+ e- > mu+ mu-", 91.188)
+    >>> pts = f.evaluate(np.full((3, f.dim), 0.5))
+    >>> pts.weight.shape, pts.momenta.shape, pts.subprocess_weight.shape, pts.x
+    ((3,), (3, 4, 4), (3, 1), None)
+    """
 
     weight: np.ndarray  # (n,) pb
     momenta: np.ndarray  # (n, legs, 4) lab frame (incoming partons first)
@@ -104,7 +138,122 @@ def qcd_power(proc) -> int | None:
 
 
 class Integrand:
-    """See the module docstring."""
+    r"""The cross section of a process as an integrand on the unit hypercube, in pb.
+
+    ``f(u)`` maps points u (n, dim) of [0, 1]^dim to weights (n,) in pb whose mean over
+    uniform u is the cross section sigma.  At hadron colliders (Heimel et al.,
+    arXiv:2408.01486, Eqs. 32, 47-48), summed over the subprocesses ab of a process group,
+
+    .. math::
+
+        \sigma = \sum_{ab} \int dx_1 dx_2 \, f_a(x_1, \mu_F) f_b(x_2, \mu_F) \frac{1}{2 \hat s}
+        \int d\Phi_n \, |M_{ab}|^2(\alpha_s(\mu_R)) \, \Theta_\mathrm{cuts},
+
+    with (x1, x2) from the luminosity map (u[:, :2], tau between the mass or cut threshold
+    and 1), dPhi_n from RAMBO on diet (u[:, 2:], 3n - 4 numbers) in the partonic
+    centre-of-mass frame, and the momenta boosted to the lab frame (rapidity ln(x1/x2)/2)
+    for cuts, scales and events.  Lepton colliders (``pdf=None``, the default for
+    non-coloured beams) use u = RAMBO on diet's numbers at fixed sqrt(s) and the flux
+    ``2 sqrt(lambda(s, m1^2, m2^2))``.  With ``channel="diagrams"`` the points of channel c come
+    from its diagram's phase-space map (Heimel et al., arXiv:2408.01486, Sec. 4.1) and the
+    weight is ``alpha_c f / g_c``, summing over channels to the cross section (multi-channel,
+    Kleiss & Pittau, arXiv:hep-ph/9405257).
+
+    alpha_s: ``|M|^2`` of a process of fixed QCD order n scales as alpha_s^n (n is measured
+    once per subprocess), so the matrix element computed with the model's aS is rescaled by
+    (alpha_s(mu_R)/aS)^n per event.
+
+    The integrand is a plain batch function of numpy arrays: it works with numhep's VEGAS,
+    the ``vegas`` package (``vegas.batchintegrand``), scipy's samplers, and madnis (see
+    :meth:`torch`); torch tensors give tensors that autograd differentiates through numhep's
+    adjoints.  :meth:`evaluate` returns everything an event needs.  :func:`numhep.integrand`
+    is the same constructor.
+
+    Parameters
+    ----------
+    process : str, Process or ProcessGroup
+        The process: a registered name, a process string (``"g g > t t~"``), a group string
+        with multiparticle labels (``"p p > t t~"``, summed over its subprocesses), a
+        :class:`numhep.Process` or a :class:`~numhep.amplitudes.ProcessGroup`.
+    sqrt_s : float
+        The collider energy in GeV (hadronic at hadron colliders).
+    pdf : str, PDFSet or None, optional
+        The parton densities: ``"default"`` (NNPDF31_lo_as_0118 when both beams are
+        partons, else None), an LHAPDF set name, a :class:`numhep.PDFSet`, or None for a
+        lepton collider at fixed energy.
+    cuts : dict or Cuts, optional
+        Generator-level cuts with MadGraph's run-card names, e.g. ``{"ptj": 20.0,
+        "drjj": 0.4}`` or ``{"ycut": 0.01}`` (see :class:`numhep.phasespace.Cuts`); default
+        none.  A massless final state at a hadron collider needs a cut that bounds the
+        partonic s from below.
+    scale : float, str or callable, optional
+        mu_F = mu_R: a number (GeV, fixed), ``"ht/2"`` (default: half the sum of final-state
+        transverse masses, MadGraph's dynamical choice 3), ``"ht"``, ``"shat"`` (sqrt of the
+        partonic s), or a callable of the lab-frame final-state momenta (n, k, 4) -> (n,).
+    alpha_s : "default", "pdf", float or None, optional
+        ``"pdf"`` runs with the PDF set's alpha_s (the default with PDFs), a number fixes
+        it, None keeps the model's value (the default without PDFs).
+    params : dict, optional
+        Model inputs overriding the model's values, ``{"MT": 172.5}``.
+    model : str or Model, optional
+        The model process strings are compiled in (default ``"sm"``).
+    clip_negative_pdf : bool, optional
+        Set negative parton densities to zero (default False: used as they are).
+    channel : None, "diagrams" or int, optional
+        None (default): RAMBO on diet's flat map.  ``"diagrams"``: the diagram channels,
+        each point's channel given at evaluation.  An integer: that one diagram channel
+        (covers only its part of the cross section).
+    channel_weights : {"propagator", "sde"}, optional
+        The channel weights with diagram channels: ``"propagator"`` (default),
+        ``alpha_i = P_i / sum_j P_j`` with ``P_i = prod 1/|q^2 - m^2 - i m Gamma|^2``, or
+        ``"sde"``, single-diagram enhanced (Maltoni & Stelzer, arXiv:hep-ph/0208156),
+        ``alpha_i = sum_{d in i} |A_d|^2 / sum_d |A_d|^2`` per subprocess, weighted by each
+        subprocess's share of the integrand in a group.
+    nu : float, optional
+        The power of the channel maps' power-law map for massless propagators (default 1.4,
+        Heimel et al., arXiv:2408.01486, Eq. 40).
+    device : {"cpu", "cuda"}, optional
+        Where ``|M|^2`` is evaluated: ``"cuda"`` runs the CUDA kernels on CuPy copies of the
+        momenta (the current CuPy device), the rest stays on the CPU.  Default ``"cpu"``.
+
+    Attributes
+    ----------
+    dim : int
+        The dimension of the unit hypercube: 3 n_final - 4, plus 2 at hadron colliders.
+    group : ProcessGroup
+        The process as a group of subprocesses (one for a single process).
+    hadronic : bool
+        Whether the beams are protons (PDFs).
+    masses : tuple of float
+        The legs' masses in GeV.
+    channels : list or None
+        The diagram channels (None without).
+    n_channels : int
+        The number of diagram channels (1 without).
+
+    Raises
+    ------
+    ValueError
+        If an option is invalid (``device``, ``alpha_s``, ``scale``, ``channel``,
+        ``channel_weights``), ``alpha_s="pdf"`` is given without PDFs, ``sqrt_s`` is below
+        the threshold, the process has fewer than two final-state particles, a hadronic
+        massless final state has no cut bounding the partonic s, or a running alpha_s is
+        asked of a process that mixes QCD orders.
+
+    See Also
+    --------
+    numhep.integrate : its cross section with VEGAS.
+    numhep.generate : its unweighted events.
+
+    Examples
+    --------
+    >>> f = numhep.integration.Integrand("e+ e- > mu+ mu-", 91.188)
+    >>> f.dim, f.hadronic
+    (2, False)
+    >>> w = f(np.random.default_rng(1).random((20_000, f.dim)))
+    >>> w.shape, bool(abs(w.mean() / 2099.5 - 1) < 0.01)
+    ((20000,), True)
+    """
 
     def __init__(
         self,
@@ -125,7 +274,7 @@ class Integrand:
     ):
         if device not in ("cpu", "cuda"):
             raise ValueError(f"device: expected 'cpu' or 'cuda', got {device!r}")
-        #: where |M|^2 is evaluated: "cuda" runs the CUDA kernels on CuPy copies of the momenta
+        #: where ``|M|^2`` is evaluated: "cuda" runs the CUDA kernels on CuPy copies of the momenta
         #: (the current CuPy device: a Dask worker's GPU under dask-cuda), the rest stays on the CPU
         self.device = device
         self.group = as_group(process, model)
@@ -333,9 +482,17 @@ class Integrand:
         return x, p, w, np.ones(n, dtype=bool), pullback
 
     def fingerprint(self) -> dict:
-        """Everything that sets this integrand's weights, as text (process, energy, cuts, PDF,
-        scale, alpha_s, parameters, channels, their weights and the maps' power nu): what a resumed generation
-        or training checks it is continuing with."""
+        """Everything that sets this integrand's weights, as text.
+
+        The process, energy, cuts, PDF, scale, alpha_s, parameters, channels, their weights
+        and the maps' power nu: what a resumed generation or training checks it is
+        continuing with.
+
+        Returns
+        -------
+        dict of str to str
+            One entry per setting.
+        """
         return {
             "process": self.group.text,
             "subprocesses": ", ".join(s.name for s in self.group.subprocesses),
@@ -604,12 +761,35 @@ class Integrand:
         return np.where(inside[:, None], u, 0.5), inside
 
     def evaluate(self, u, channel=None, gradient: bool = False) -> IntegrandPoints:
-        """Everything about the points u (n, dim); with diagram channels, ``channel`` (a number
-        or (n,) indices) says which channel's map produced each point and the weight is
-        alpha_c f / g_c, whose sum over channels integrates to the cross section.  Points
-        outside the unit cube or on the boundary of the physical region get weight 0.
-        ``gradient=True`` also gives d weight / du per point through numhep's adjoints (as a
-        torch tensor input would)."""
+        """Everything about the points u: weights, momenta, subprocess weights, scales.
+
+        With diagram channels the weight is ``alpha_c f / g_c``, whose sum over channels
+        integrates to the cross section.  Points outside the unit cube or on the boundary of
+        the physical region get weight 0.
+
+        Parameters
+        ----------
+        u : array_like, shape ``(n, dim)``
+            Points of the unit hypercube.
+        channel : int or array_like of int, optional
+            With diagram channels: the channel whose map produced each point (a number or
+            (n,) indices); required with ``channel="diagrams"``, not allowed without channels.
+        gradient : bool, optional
+            Also compute ``d weight / du`` per point through numhep's adjoints (as a torch
+            tensor input would); default False.
+
+        Returns
+        -------
+        IntegrandPoints
+            The weights in pb, lab-frame momenta, subprocess weights, momentum fractions,
+            scales, alpha_s, channel weights and (with ``gradient``) the gradient.
+
+        Raises
+        ------
+        ValueError
+            If ``u`` is not of shape (n, dim), or ``channel`` is missing, out of range or
+            given to an integrand without diagram channels.
+        """
         points, pullback = self._evaluate(u, channel, gradient)
         if gradient:
             points.gradient = pullback(np.ones(points.weight.shape[0]))
@@ -952,5 +1132,50 @@ class Integrand:
 
 
 def integrand(process, sqrt_s: float, **options) -> Integrand:
-    """A drop-in integrand for samplers on the unit hypercube (see the module docstring)."""
+    """A drop-in integrand for samplers on the unit hypercube: the cross section in pb.
+
+    ``f = numhep.integrand(process, sqrt_s)`` is an :class:`~numhep.integration.Integrand`:
+    ``f(u)`` maps points u (n, f.dim) of [0, 1]^dim to weights (n,) in pb whose mean is the
+    cross section.  At hadron colliders the parton densities, luminosity map (x1, x2) and
+    RAMBO on diet's partonic phase space are composed (Heimel et al., arXiv:2408.01486,
+    Eqs. 32, 47-48) and summed over the subprocesses of a group; at lepton colliders
+    (``pdf=None``, the default for non-coloured beams) u are RAMBO on diet's numbers at fixed
+    sqrt(s).  ``channel="diagrams"`` samples the diagram channels instead (multi-channel,
+    Kleiss & Pittau, arXiv:hep-ph/9405257), for :func:`numhep.multichannel_vegas`.  It works
+    with numhep's VEGAS, the ``vegas`` package, scipy's samplers and madnis.
+
+    Parameters
+    ----------
+    process : str, Process or ProcessGroup
+        A registered name, a process string (``"g g > t t~"``), a group string with
+        multiparticle labels (``"p p > t t~"``), a Process or a ProcessGroup.
+    sqrt_s : float
+        The collider energy in GeV.
+    **options
+        The keyword options of :class:`~numhep.integration.Integrand`: ``pdf``, ``cuts``,
+        ``scale``, ``alpha_s``, ``params``, ``model``, ``clip_negative_pdf``, ``channel``,
+        ``channel_weights``, ``nu``, ``device``.
+
+    Returns
+    -------
+    Integrand
+        The integrand, of dimension ``f.dim``, weights in pb.
+
+    Raises
+    ------
+    ValueError
+        As :class:`~numhep.integration.Integrand` raises it, e.g. for ``sqrt_s`` below the
+        threshold or a hadronic massless final state without a cut on the partonic s.
+
+    Examples
+    --------
+    >>> f = numhep.integrand("e+ e- > mu+ mu-", sqrt_s=91.188)
+    >>> f.dim
+    2
+    >>> f(np.full((4, f.dim), 0.5)).shape
+    (4,)
+    >>> g = numhep.integrand("p p > t t~", 13000.0)   # PDFs: NNPDF31_lo_as_0118
+    >>> g.dim, len(g.group.subprocesses)
+    (4, 9)
+    """
     return Integrand(process, sqrt_s, **options)

@@ -41,7 +41,45 @@ __all__ = ["VegasGrid", "VegasResult", "allocate_points", "check_counts", "check
 
 
 class VegasGrid:
-    """Bin edges per dimension and the map u -> x they define."""
+    """A VEGAS grid: bin edges per dimension and the piecewise-linear map u -> x they define.
+
+    Each dimension d of [0, 1] is cut into K bins of widths w_k; a point u_d in the k-th of
+    K equal steps maps linearly into bin k, ``dx_d/du_d = K w_k`` (Lepage, J. Comput. Phys.
+    27 (1978) 192; Heimel, PhD thesis, Heidelberg 2024, Eq. 2.35), and the Jacobian is the
+    product over dimensions.  :meth:`adapt` refines the edges from per-bin sums of
+    ``(f jac)^2``: smoothed with Lepage's (1, 6, 1)/8 stencil, normalised, damped as
+    ``((1 - d)/ln(1/d))^alpha`` and cut so that each new bin holds an equal share.  A new grid
+    is the identity map.  :func:`numhep.vegas_integrate` adapts it.
+
+    Parameters
+    ----------
+    dims : int
+        The number of dimensions, at least 1.
+    bins : int, optional
+        Bins per dimension, at least 2 (default 64).
+    alpha : float, optional
+        The damping exponent of the adaptation (default 0.7, Heimel et al.,
+        arXiv:2408.01486, Table 3; 0 freezes the grid).
+    edges : array_like, optional
+        Shape (dims, bins + 1): the bin edges, from 0 to 1 (default: equal bins).
+
+    Attributes
+    ----------
+    edges : ndarray
+        Shape (dims, bins + 1), float64: the current bin edges.
+
+    Raises
+    ------
+    ValueError
+        If ``dims < 1``, ``bins < 2`` or ``edges`` is not of shape (dims, bins + 1).
+
+    Examples
+    --------
+    >>> grid = numhep.VegasGrid(2, bins=8)
+    >>> x, jac, bins = grid.map(np.array([[0.1, 0.5], [0.9, 0.25]]))
+    >>> x.tolist(), jac.tolist(), bins.tolist()
+    ([[0.1, 0.5], [0.9, 0.25]], [1.0, 1.0], [[0, 4], [7, 2]])
+    """
 
     def __init__(self, dims: int, bins: int = 64, alpha: float = 0.7, edges=None):
         if dims < 1 or bins < 2:
@@ -55,7 +93,20 @@ class VegasGrid:
 
     @classmethod
     def from_edges(cls, edges, alpha: float = 0.7) -> "VegasGrid":
-        """The grid of saved edges (dims, bins + 1), e.g. from a checkpoint."""
+        """The grid of saved edges, e.g. from a checkpoint.
+
+        Parameters
+        ----------
+        edges : array_like
+            Shape (dims, bins + 1): the bin edges.
+        alpha : float, optional
+            The damping exponent of the adaptation (default 0.7).
+
+        Returns
+        -------
+        VegasGrid
+            The grid with these edges.
+        """
         e = np.ascontiguousarray(edges, dtype=np.float64)
         return cls(e.shape[0], e.shape[1] - 1, alpha, e)
 
@@ -66,7 +117,27 @@ class VegasGrid:
         return ab.device_copies(self, self.edges.tobytes(), lambda: (self.edges,), xp, keep=2)[0]
 
     def map(self, u):
-        """(x, jacobian, bins) for points u (n, dims) in the unit hypercube (numpy or CuPy)."""
+        """The map at points u of the unit hypercube, with the bins it used.
+
+        Parameters
+        ----------
+        u : array_like, shape ``(n, dims)``
+            Points of the unit hypercube (numpy or CuPy).
+
+        Returns
+        -------
+        x : ndarray, shape ``(n, dims)``
+            The mapped points.
+        jacobian : ndarray, shape ``(n,)``
+            ``prod_d dx_d/du_d``.
+        bins : ndarray of int64, shape ``(n, dims)``
+            The bin of each point in each dimension.
+
+        Raises
+        ------
+        ValueError
+            If ``u`` is not of shape (n, dims).
+        """
         return self._map_on(ab.namespace(u), u)
 
     def _map_on(self, xp, u):
@@ -84,13 +155,36 @@ class VegasGrid:
         return vegas_map(self, u)
 
     def bin_sums(self, bins, fw2):
-        """sum of (f jac)^2 per dimension and bin."""
+        """The sums of ``(f jac)^2`` per dimension and bin, what :meth:`adapt` takes.
+
+        Parameters
+        ----------
+        bins : ndarray of int64, shape ``(n, dims)``
+            The bins of the points, from :meth:`map`.
+        fw2 : array_like, shape ``(n,)``
+            ``(f jac)^2`` of each point.
+
+        Returns
+        -------
+        ndarray, shape (dims, bins)
+            The sums.
+        """
         sums = np.zeros((self.dims, self.bins))
         _k.accumulate(sums, bins, np.ascontiguousarray(fw2))
         return sums
 
     def adapt(self, sums):
-        """Refine the edges from per-bin sums of (f jac)^2 (Lepage's smoothing and damping)."""
+        """Refine the edges in place from per-bin sums of ``(f jac)^2``.
+
+        Lepage's smoothing with the (1, 6, 1)/8 stencil, normalisation, damping as
+        ``((1 - d)/ln(1/d))^alpha``, then new edges that give each bin an equal share of the
+        damped sums.  A dimension whose sums are all zero keeps its edges.
+
+        Parameters
+        ----------
+        sums : array_like, shape ``(dims, bins)``
+            Per-bin sums of ``(f jac)^2``, e.g. from :meth:`bin_sums`.
+        """
         new = np.empty_like(self.edges)
         for d in range(self.dims):
             s = sums[d]
@@ -128,9 +222,43 @@ def _vegas_map_vjp(xp, grid, u, grad_x, grad_jacobian):
 
 
 def _vegas_map(xp, grid, u):
-    """(x, jacobian) of the VEGAS grid ``grid`` at u (n, dims): the piecewise-linear map
-    dx_d/du_d = K w_k in the bin of u_d (T. Heimel, The Flow of LHC Events, PhD thesis,
-    Heidelberg 2024, Eq. 2.35), differentiable in u; the Jacobian is piecewise constant."""
+    """The VEGAS map of a grid: points of the unit hypercube to x, with the Jacobian.
+
+    Each dimension of [0, 1] is cut into K equal steps; u_d in step k maps linearly into bin
+    k of the grid, of width w_k, so dx_d/du_d = K w_k (Lepage, J. Comput. Phys. 27 (1978)
+    192, arXiv:2009.05112; T. Heimel, The Flow of LHC Events, PhD thesis, Heidelberg 2024,
+    Eq. 2.35), and the Jacobian is the product over dimensions.  Differentiable in u; the
+    Jacobian is piecewise constant, so its derivative is zero almost everywhere (torch
+    returns it without a gradient).
+
+    Parameters
+    ----------
+    grid : VegasGrid
+        The grid (its edges are read, not changed).
+    u : array of float64, shape (n, dims)
+        Points of the unit hypercube.
+
+    Returns
+    -------
+    x : array of float64, shape (n, dims)
+        The mapped points.
+    jacobian : array of float64, shape (n,)
+        prod_d dx_d/du_d.
+
+    Raises
+    ------
+    ValueError
+        If ``u`` is not of shape (n, dims).
+
+    Examples
+    --------
+    >>> grid = numhep.VegasGrid(1, bins=2, edges=np.array([[0.0, 0.2, 1.0]]))
+    >>> x, jac = numhep.vegas_map(grid, np.array([[0.25], [0.75]]))
+    >>> x.ravel().round(12).tolist(), jac.tolist()
+    ([0.1, 0.6], [0.4, 1.6])
+    >>> numhep.vegas_map.vjp(grid, np.array([[0.25], [0.75]]), np.ones((2, 1)), 0.0)[0].ravel().tolist()
+    [0.4, 1.6]
+    """
 
 
 vegas_map = ops.Op(_vegas_map_forward, _vegas_map_vjp, signature=_vegas_map, differentiable=("u",), n_outputs=2,
@@ -139,7 +267,33 @@ vegas_map = ops.Op(_vegas_map_forward, _vegas_map_vjp, signature=_vegas_map, dif
 
 @dataclass
 class VegasResult:
-    """Weighted average of the iterations after the warm-up."""
+    """The result of :func:`numhep.vegas_integrate`: the iterations after the warm-up, combined.
+
+    The iterations are combined weighted by their inverse variances,
+    ``mean = sum_i m_i / s_i^2 / sum_i 1/s_i^2`` and ``sdev = (sum_i 1/s_i^2)^(-1/2)``, with
+    ``chi2/dof = sum_i (m_i - mean)^2 / s_i^2 / (N - 1)`` as the consistency check.
+
+    Parameters
+    ----------
+    mean : float
+        The combined integral (pb for a cross section).
+    sdev : float
+        Its standard error.
+    chi2_dof : float
+        chi^2 per degree of freedom of the combined iterations (0 for one).
+    iterations : list of tuple of float, optional
+        (mean, sdev) of every iteration, warm-up included.
+    n_evaluations : int, optional
+        Integrand calls, warm-up included.
+    n_warmup : int, optional
+        The number of warm-up iterations left out of the result.
+
+    Examples
+    --------
+    >>> result = numhep.VegasResult(1.0, 0.1, 0.5, [(1.2, 0.3), (1.0, 0.1)], 2000, 1)
+    >>> print(result)
+    1 +- 0.1 (chi2/dof = 0.50, 1 iterations combined after 1 warm-up, 2000 calls)
+    """
 
     mean: float
     sdev: float
@@ -289,16 +443,85 @@ def vegas_integrate(
     client=None,
     batch_size: int = 10_000,
 ) -> VegasResult:
-    """Integrate ``f`` over the unit hypercube with VEGAS (see module docstring).
+    """Integrate ``f`` over the unit hypercube with VEGAS adaptive importance sampling.
 
-    n_points is the target number of integrand calls per iteration (the hypercube
-    allocation can round it up by a few).  Each iteration is cut into tasks of at most
-    ``batch_size`` points with random streams of their own
-    (:mod:`numhep.integration.task_runners`), evaluated here or, given a ``distributed.Client``
-    as ``client``, on its workers, with the same result for the same ``seed`` and
-    ``batch_size``; the sums are reduced and the grid adapted here.  With a checkpoint, the
-    tasks of an unfinished iteration that had finished are kept in ``<checkpoint>.tasks/``
-    and not evaluated again on a resume.
+    VEGAS (Lepage, J. Comput. Phys. 27 (1978) 192; Heimel, PhD thesis, Heidelberg 2024,
+    Eqs. 2.32-2.41): each iteration samples the current map of ``grid``, estimates the
+    integral and its variance, accumulates ``(f jac)^2`` per bin and refines the grid
+    (:meth:`VegasGrid.adapt`).  Stratification (VEGAS+, Lepage, arXiv:2009.05112): u-space
+    is also cut into n_s^d hypercubes (``n_s = floor((N/2)^(1/d))``, at least two points
+    each); within a hypercube h of volume ``V_h = n_s^-d`` with n_h points the estimate is
+    ``I = sum_h V_h <w>_h`` with variance ``sum_h V_h^2 s_h^2 / n_h``, and after every
+    iteration the points are redistributed as ``n_h ~ (V_h s_h)^beta``.  Samples enter the
+    grid adaptation weighted by their inverse sampling density.  Iterations after the
+    warm-up are combined weighted by their inverse variances, with chi^2/dof as the
+    consistency check.
+
+    Each iteration is cut into tasks of at most ``batch_size`` points with random streams of
+    their own, evaluated here or, given a ``distributed.Client`` as ``client``, on its
+    workers, with the same result for the same ``seed`` and ``batch_size``; the sums are
+    reduced and the grid adapted here.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x)`` of points x (n, dims) in the unit hypercube, returning (n,) finite values
+        (an :class:`~numhep.integration.Integrand`, say).
+    grid : VegasGrid
+        The grid to sample and adapt (in place).
+    n_points : int, optional
+        The target number of integrand calls per iteration (default 10000; the hypercube
+        allocation can round it up by a few).
+    n_iterations : int, optional
+        Iterations in all, warm-up included (default 10).
+    n_warmup : int, optional
+        Iterations that only adapt and are left out of the result (default 0).
+    seed : int, optional
+        Seed of the random streams (default None: fresh entropy).
+    adapt : bool, optional
+        Adapt the grid and the stratification after every iteration (default True).
+    stratify : bool, optional
+        Stratified sampling in hypercubes of u-space (default True).
+    beta : float, optional
+        The exponent of the points' redistribution over the hypercubes (default 0.75;
+        0 keeps them uniform).
+    progress : bool, optional
+        Show a progress bar (tqdm); default False.
+    checkpoint : str or path-like, optional
+        A file that holds the grid and the iterations' results after every iteration; a
+        later call with the same path resumes.  The finished tasks of an unfinished
+        iteration are kept in ``<checkpoint>.tasks/`` and not evaluated again.
+    client : distributed.Client, optional
+        Evaluate the tasks on a Dask cluster.
+    batch_size : int, optional
+        Points per task (default 10000).
+
+    Returns
+    -------
+    VegasResult
+        The combined integral ``mean``, its error ``sdev``, ``chi2_dof``, every iteration's
+        (mean, sdev) and the number of integrand calls.
+
+    Raises
+    ------
+    ValueError
+        If ``n_iterations`` does not exceed ``n_warmup``, ``batch_size`` is not positive, or
+        ``f`` returns a wrong number of values or NaN or infinity.
+
+    See Also
+    --------
+    numhep.multichannel_vegas : one grid per channel.
+    numhep.integrate : the cross section of a process.
+
+    Examples
+    --------
+    >>> def f(x):
+    ...     return 6.0 * x[:, 0] ** 2 * x[:, 1]          # integral 1 over [0, 1]^2
+    >>> result = numhep.vegas_integrate(f, numhep.VegasGrid(2), n_points=2000, n_iterations=5, n_warmup=1, seed=1)
+    >>> round(result.mean, 2), result.n_evaluations
+    (1.0, 10000)
+    >>> bool(result.sdev < 0.001)
+    True
     """
     check_iterations(n_iterations, n_warmup)
     runner = runner_for(client)

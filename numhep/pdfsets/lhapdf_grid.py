@@ -25,7 +25,20 @@ N_PID_SLOTS = 14
 
 
 class PDFNotFoundError(LookupError):
-    """A PDF set name that none of the search locations holds."""
+    """A PDF set name that none of the search locations holds, or a member it lacks.
+
+    The message lists the folders searched (:func:`search_paths`) and close matches among
+    :func:`available_sets`.  A subclass of LookupError.
+
+    Examples
+    --------
+    >>> from numhep.pdfsets import PDFNotFoundError
+    >>> try:
+    ...     numhep.pdf("NNPDF31_lo_as_0118_nonexistent")
+    ... except PDFNotFoundError as exc:
+    ...     print("not found" in str(exc))
+    True
+    """
 
 
 def _pythia_pdfdata() -> Path | None:
@@ -46,7 +59,14 @@ def _pythia_pdfdata() -> Path | None:
 
 
 def search_paths() -> list[Path]:
-    """Folders searched for PDF sets, in order."""
+    """The folders searched for PDF sets, in order.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Every folder of ``LHAPDF_DATA_PATH``, then of ``LHAPDF_PATH``, then Pythia 8's
+        ``pdfdata`` folder where ``pythia8mc`` is installed (or ``PYTHIA8DATA`` points).
+    """
     paths = []
     for var in ("LHAPDF_DATA_PATH", "LHAPDF_PATH"):
         for part in os.environ.get(var, "").split(os.pathsep):
@@ -59,7 +79,22 @@ def search_paths() -> list[Path]:
 
 
 def available_sets() -> list[str]:
-    """Names of every set found in :func:`search_paths`."""
+    """The names of every PDF set found in the search folders.
+
+    A set is a folder ``<name>/<name>.info`` (LHAPDF's layout) or a flat
+    ``<name>_0000.dat`` file (Pythia 8's) in a folder of :func:`search_paths`.
+
+    Returns
+    -------
+    list of str
+        Sorted set names, each once.
+
+    Examples
+    --------
+    >>> from numhep.pdfsets import available_sets
+    >>> "NNPDF31_lo_as_0118" in available_sets()
+    True
+    """
     names = set()
     for base in search_paths():
         if not base.is_dir():
@@ -74,11 +109,40 @@ def available_sets() -> list[str]:
 
 @dataclass
 class SetFiles:
+    """Where the files of one PDF set lie.
+
+    Parameters
+    ----------
+    name : str
+        The set's name.
+    info : pathlib.Path or None
+        Its ``.info`` file (None for Pythia 8's flat grids, which have none).
+    folder : pathlib.Path
+        The folder holding its member files ``<name>_<member:04d>.dat``.
+    """
+
     name: str
     info: Path | None
     folder: Path
 
     def member(self, index: int) -> Path:
+        """The file of member ``index``.
+
+        Parameters
+        ----------
+        index : int
+            Member number (0 is the central member).
+
+        Returns
+        -------
+        pathlib.Path
+            ``<folder>/<name>_<index:04d>.dat``.
+
+        Raises
+        ------
+        PDFNotFoundError
+            If the set has no such member.
+        """
         path = self.folder / f"{self.name}_{index:04d}.dat"
         if not path.exists():
             raise PDFNotFoundError(f"PDF set {self.name!r} has no member {index} ({path} is missing)")
@@ -86,7 +150,24 @@ class SetFiles:
 
 
 def locate(name: str) -> SetFiles:
-    """Find the files of set ``name``; a clear error listing close names if absent."""
+    """Find the files of a PDF set.
+
+    Parameters
+    ----------
+    name : str
+        The set's name.
+
+    Returns
+    -------
+    SetFiles
+        Its ``.info`` file (if any) and member folder, from the first folder of
+        :func:`search_paths` that holds it.
+
+    Raises
+    ------
+    PDFNotFoundError
+        If no search folder holds the set; the message lists the folders and close names.
+    """
     for base in search_paths():
         folder = base / name
         if (folder / f"{name}.info").exists():
@@ -118,7 +199,26 @@ def _parse_value(text: str):
 
 
 def read_metadata(text: str) -> dict:
-    """Parse LHAPDF's flat YAML (``key: value`` lines, ``[a, b]`` lists)."""
+    """Parse LHAPDF's flat YAML metadata.
+
+    Parameters
+    ----------
+    text : str
+        ``key: value`` lines (``#`` comments, ``[a, b]`` lists, quoted strings).
+
+    Returns
+    -------
+    dict
+        Values as int, float, str or lists of them.
+
+    Examples
+    --------
+    >>> from numhep.pdfsets.lhapdf_grid import read_metadata
+    >>> read_metadata("Flavors: [21, 1, 2]  # partons")
+    {'Flavors': [21, 1, 2]}
+    >>> read_metadata("AlphaS_MZ: 0.118")
+    {'AlphaS_MZ': 0.118}
+    """
     meta = {}
     for line in text.splitlines():
         line = line.split("#", 1)[0].rstrip()
@@ -131,7 +231,31 @@ def read_metadata(text: str) -> dict:
 
 @dataclass
 class Grid:
-    """One member's grid as the arrays the interpolation kernel takes."""
+    """One member's grid as the arrays the interpolation kernel takes.
+
+    Subgrids (one per block of Q knots in the file) are padded to a common size.
+
+    Parameters
+    ----------
+    xs, logxs : numpy.ndarray, shape (nsub, nx)
+        x knots per subgrid and their logarithms (padding: inf).
+    q2s, logq2s : numpy.ndarray, shape (nsub, nq)
+        Q^2 knots in GeV^2 per subgrid and their logarithms (padding: inf).
+    shape : numpy.ndarray of int64, shape (nsub, 2)
+        Number of x and Q^2 knots of each subgrid.
+    xf : numpy.ndarray, shape (nsub, nx, nq, flavours)
+        x f(x, Q^2) at the knots.
+    dxf : numpy.ndarray, shape (nsub, nx, nq, flavours)
+        Knot derivatives d xf/d ln x (central inside, one-sided at the ends).
+    bounds : numpy.ndarray, shape (6,)
+        (x_min, second x knot, x_max, Q^2_min, second-to-last Q^2 knot, Q^2_max).
+    pid_column : numpy.ndarray of int64, shape (14,)
+        Column of ``xf`` of each flavour slot (:func:`pid_slots`), -1 where absent.
+    pids : tuple of int
+        PDG codes of the columns, as in the file.
+    metadata : dict, optional
+        The member file's header.
+    """
 
     xs: np.ndarray
     logxs: np.ndarray
@@ -147,7 +271,14 @@ class Grid:
     _table: np.ndarray | None = None
 
     def kernel_arrays(self):
-        """The arguments the interpolation kernel takes: the flat grid table."""
+        """The arguments the interpolation kernel takes: the flat grid table.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            One float64 array (built once and kept) in the layout of
+            :mod:`numhep.kernels.pdf_interpolation`.
+        """
         if self._table is None:
             nsub, nxm, nqm, nfl = self.xf.shape
             blocks = [
@@ -172,7 +303,24 @@ def _d_dlogx(logx: np.ndarray, xf: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=16)
 def read_grid(path: str) -> Grid:
-    """Read an ``lhagrid1`` member file."""
+    """Read an ``lhagrid1`` member file (cached: the last 16 files read are kept).
+
+    Parameters
+    ----------
+    path : str
+        The member file.
+
+    Returns
+    -------
+    Grid
+        The member's grid.
+
+    Raises
+    ------
+    ValueError
+        If the file is not in the ``lhagrid1`` format, a subgrid is malformed or has fewer
+        than 4 Q knots or 2 x knots, or subgrids list different flavours.
+    """
     text = Path(path).read_text()
     blocks = text.split("\n---")
     meta = read_metadata(blocks[0])
@@ -227,7 +375,24 @@ def read_grid(path: str) -> Grid:
 
 
 def pid_slots(pid: np.ndarray) -> np.ndarray:
-    """Map PDG codes to slot indices of :attr:`Grid.pid_column` (-1 for unknown codes)."""
+    """Map PDG codes to slot indices of :attr:`Grid.pid_column`.
+
+    Parameters
+    ----------
+    pid : array_like of int
+        PDG codes (quarks -6..6, 0 or 21 for the gluon, 22 for the photon).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        The slot of each code, -1 for codes a grid cannot hold.
+
+    Examples
+    --------
+    >>> from numhep.pdfsets.lhapdf_grid import pid_slots
+    >>> pid_slots([21, 0, 1, -1, 22, 23]).tolist()
+    [6, 6, 7, 5, 13, -1]
+    """
     lut = np.full(45, -1, dtype=np.int64)
     for p, slot in _PID_SLOTS.items():
         lut[p + 22] = slot

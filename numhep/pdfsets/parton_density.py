@@ -43,7 +43,67 @@ def _alphas_from_name(name: str):
 
 
 class PDFSet:
-    """One member of an LHAPDF set, evaluated by numhep's kernels."""
+    """One member of an LHAPDF set, evaluated by numhep's kernels.
+
+    The member's ``lhagrid1`` grid is interpolated log-bicubically in (x, Q^2) and
+    continued outside the grid as LHAPDF 6 does by default (:mod:`numhep.kernels.pdf_interpolation`),
+    so values agree with LHAPDF's; negative values are not clipped.  alpha_s is interpolated
+    from the set's table (``AlphaS_Type: ipol``) or run from alpha_s(M_Z) at the order the
+    set's ``.info`` (or, without one, its name) gives, with flavour thresholds at the quark
+    masses.  Method names follow LHAPDF's Python interface (``xfxQ2``, ``alphasQ2``, ...).
+    Derivatives come from the adjoint kernels (``grad=True``, or torch tensors through
+    :data:`numhep.torch.xfxQ2` and :data:`numhep.torch.alphasQ2`).  A set pickles by name
+    and member: the grid is read again where it is unpickled.
+
+    Parameters
+    ----------
+    name : str
+        Name of the LHAPDF set, looked up as :func:`numhep.pdfsets.available_sets` lists them
+        (``LHAPDF_DATA_PATH``, then the grids shipped with Pythia 8).
+    member : int, optional
+        Member of the set (default 0, the central member).
+    extrapolator : {'continuation', 'nearest'}, optional
+        Outside the grid: LHAPDF's continuation (default) or the value at the nearest grid
+        point (then with zero derivative in the clamped direction).
+    alphas_mz : float, optional
+        alpha_s(M_Z) overriding the set's; the coupling then runs from it.
+    alphas_order : int, optional
+        QCD order of the running (0 LO, 1 NLO, 2 NNLO) overriding the set's.
+
+    Attributes
+    ----------
+    name : str
+        The set's name.
+    member : int
+        The member.
+    info : dict
+        The set's ``.info`` metadata (empty when the set has none).
+    grid : numhep.pdfsets.lhapdf_grid.Grid
+        The member's grid.
+    alphas_mz : float
+        alpha_s(M_Z) in use.
+    alphas_order : int
+        QCD order of the running coupling in use.
+
+    Raises
+    ------
+    ValueError
+        If ``extrapolator`` is not one of 'continuation', 'nearest', or the grid file is not
+        a valid ``lhagrid1`` file.
+    numhep.pdfsets.PDFNotFoundError
+        If the set, or its member, is not found.
+
+    Examples
+    --------
+    >>> from numhep.pdfsets import PDFSet
+    >>> p = PDFSet("NNPDF31_lo_as_0118")
+    >>> p
+    PDFSet('NNPDF31_lo_as_0118', member=0)
+    >>> p.xfxQ2(21, np.array([0.01, 0.1]), 100.0).round(6)
+    array([7.713325, 1.146382])
+    >>> round(float(p.alphasQ2(91.1876**2)), 6)
+    0.118
+    """
 
     def __init__(
         self, name: str, member: int = 0, *, extrapolator: str = "continuation", alphas_mz=None, alphas_order=None
@@ -70,28 +130,64 @@ class PDFSet:
     # ---- metadata with LHAPDF's names --------------------------------------------------
     @property
     def xMin(self):
+        """float: The smallest x of the grid."""
         return float(self.grid.bounds[0])
 
     @property
     def xMax(self):
+        """float: The largest x of the grid."""
         return float(self.grid.bounds[2])
 
     @property
     def q2Min(self):
+        """float: The smallest Q^2 of the grid, in GeV^2."""
         return float(self.grid.bounds[3])
 
     @property
     def q2Max(self):
+        """float: The largest Q^2 of the grid, in GeV^2."""
         return float(self.grid.bounds[5])
 
     def flavors(self):
-        """PDG codes the grid holds (21 for the gluon)."""
+        """The PDG codes the grid holds.
+
+        Returns
+        -------
+        list of int
+            Sorted PDG codes (21 for the gluon).
+        """
         return sorted(self.grid.pids)
 
     def hasFlavor(self, pid: int) -> bool:
+        """Whether the grid holds parton ``pid``.
+
+        Parameters
+        ----------
+        pid : int
+            PDG code (0 and 21 both mean the gluon).
+
+        Returns
+        -------
+        bool
+            True if the grid has a column for it.
+        """
         return int(pid) in self.grid.pids or (int(pid) == 0 and 21 in self.grid.pids)
 
     def inRangeXQ2(self, x, q2):
+        """Whether (x, Q^2) lies inside the grid (where no extrapolation is needed).
+
+        Parameters
+        ----------
+        x : float or array_like
+            Momentum fractions.
+        q2 : float or array_like
+            Scales Q^2 in GeV^2 (broadcast against ``x``).
+
+        Returns
+        -------
+        bool or array of bool
+            True where xMin <= x <= xMax and q2Min <= q2 <= q2Max.
+        """
         x, q2 = np.asarray(x), np.asarray(q2)
         return (x >= self.xMin) & (x <= self.xMax) & (q2 >= self.q2Min) & (q2 <= self.q2Max)
 
@@ -126,11 +222,35 @@ class PDFSet:
         return xp, shape, col, x, q2
 
     def xfxQ2(self, pid, x=None, q2=None, *, grad: bool = False):
-        """x f(x, Q^2) for parton ``pid`` (PDG code, 0 or 21 = gluon); arrays broadcast.
+        """The momentum density x f(x, Q^2) of parton ``pid``.
 
-        ``xfxQ2(x, q2)`` (two arguments) returns a dict {pid: xf} for every flavour.
-        With ``grad=True`` returns (xf, d xf/dx, d xf/dQ^2).  Torch tensors x, q2 give a
-        tensor that autograd differentiates (the operation :data:`xfxq2`).
+        ``xfxQ2(x, q2)`` (two arguments) returns a dict {pid: xf} for every flavour.  Torch
+        tensors x, q2 give a tensor that autograd differentiates (the operation
+        :data:`numhep.torch.xfxQ2`).
+
+        Parameters
+        ----------
+        pid : int or array_like of int
+            PDG code (0 or 21 for the gluon); codes the set does not hold give 0.
+        x : float or array_like
+            Momentum fractions in (0, 1], at most the grid's last knot.
+        q2 : float or array_like
+            Scales Q^2 in GeV^2, positive and finite; ``pid``, ``x`` and ``q2`` broadcast.
+        grad : bool, optional
+            Also return the derivatives (default False).
+
+        Returns
+        -------
+        xf : array of float64
+            x f(x, Q^2) in the broadcast shape; with ``grad=True`` the tuple
+            (xf, d xf/dx, d xf/dQ^2), the last in GeV^-2.  With two arguments a dict of these
+            per PDG code.
+
+        Raises
+        ------
+        ValueError
+            If x leaves (0, 1] or exceeds the grid, Q^2 is not positive and finite, or
+            ``pid`` is not whole numbers.
         """
         if q2 is None:
             x, q2 = pid, x
@@ -142,7 +262,24 @@ class PDFSet:
         return xf, dx, dq2
 
     def xfxQ(self, pid, x=None, q=None, *, grad: bool = False):
-        """x f(x, Q) (Q, not Q^2)."""
+        """The momentum density x f(x, Q) at the scale Q (not Q^2): :meth:`xfxQ2` at Q^2.
+
+        Parameters
+        ----------
+        pid : int or array_like of int
+            PDG code (0 or 21 for the gluon); ``xfxQ(x, q)`` gives every flavour.
+        x : float or array_like
+            Momentum fractions in (0, 1].
+        q : float or array_like
+            Scales Q in GeV.
+        grad : bool, optional
+            Also return d xf/dx and d xf/dQ^2 (derivative in Q^2, as :meth:`xfxQ2`).
+
+        Returns
+        -------
+        array of float64, tuple or dict
+            As :meth:`xfxQ2`.
+        """
         if q is None:
             return self.xfxQ2(pid, np.asarray(x) ** 2, grad=grad)
         return self.xfxQ2(pid, x, np.asarray(q) ** 2, grad=grad)
@@ -173,8 +310,29 @@ class PDFSet:
         self.alphas_order = order
 
     def alphasQ2(self, q2, *, grad: bool = False):
-        """alpha_s(Q^2); with ``grad=True`` also d alpha_s/dQ^2.  Torch tensors give a tensor
-        that autograd differentiates (the operation :data:`alphas_q2`)."""
+        """The strong coupling alpha_s(Q^2) of the set.
+
+        Torch tensors give a tensor that autograd differentiates (the operation
+        :data:`numhep.torch.alphasQ2`).
+
+        Parameters
+        ----------
+        q2 : float or array_like
+            Scales Q^2 in GeV^2, positive (and above the Landau pole of the running).
+        grad : bool, optional
+            Also return d alpha_s/dQ^2 (default False).
+
+        Returns
+        -------
+        array of float64
+            alpha_s in the shape of ``q2``; with ``grad=True`` the tuple
+            (alpha_s, d alpha_s/dQ^2), the derivative in GeV^-2.
+
+        Raises
+        ------
+        ValueError
+            If a scale is not positive, or at or below the Landau pole of the running.
+        """
         if not grad:
             return alphas_q2(self, q2)
         value, derivative = _alphas_with_derivative(ab.namespace(q2), self, q2)
@@ -189,6 +347,20 @@ class PDFSet:
         return kern, q2a, tuple(xp.asarray(a) for a in tables)
 
     def alphasQ(self, q, *, grad: bool = False):
+        """The strong coupling alpha_s at the scale Q (not Q^2): :meth:`alphasQ2` at Q^2.
+
+        Parameters
+        ----------
+        q : float or array_like
+            Scales Q in GeV.
+        grad : bool, optional
+            Also return d alpha_s/dQ^2 (the derivative in Q^2, as :meth:`alphasQ2`).
+
+        Returns
+        -------
+        array of float64 or tuple
+            As :meth:`alphasQ2`.
+        """
         return self.alphasQ2(np.asarray(q) ** 2, grad=grad)
 
 
@@ -227,8 +399,47 @@ def _xfxq2_with_derivatives(xp, pdf, pid, x, q2):
 
 
 def _xfxq2_signature(xp, pdf, pid, x, q2):
-    """x f(x, Q^2) of parton ``pid`` from the set ``pdf`` (a :class:`PDFSet`), x and q2
-    broadcast; differentiable in x and q2 through the adjoint of the grid interpolation."""
+    """The momentum density x f(x, Q^2) of a PDF set, differentiable in x and Q^2.
+
+    The value of :meth:`PDFSet.xfxQ2`: LHAPDF 6's default log-bicubic interpolation of the
+    set's grid (cubic Hermite in ln x, then in ln Q^2, with finite-difference knot
+    derivatives) and its continuation extrapolation outside it (Buckley et al., LHAPDF6,
+    arXiv:1412.7420), differentiable in x and q2 through the adjoint of the interpolation
+    kernel (:mod:`numhep.adjoint.pdf_interpolation`).  This is the function
+    that :mod:`numhep.torch` exports as ``xfxQ2``.
+
+    Parameters
+    ----------
+    pdf : PDFSet
+        The PDF set member.
+    pid : int or array_like of int
+        PDG code (0 or 21 for the gluon); codes the set does not hold give 0.
+    x : float or array of float64
+        Momentum fractions in (0, 1].
+    q2 : float or array of float64
+        Scales Q^2 in GeV^2, positive and finite; ``pid``, ``x`` and ``q2`` broadcast.
+
+    Returns
+    -------
+    array of float64
+        x f(x, Q^2) in the broadcast shape.
+
+    Raises
+    ------
+    ValueError
+        If x leaves (0, 1] or exceeds the grid, Q^2 is not positive and finite, or ``pid``
+        is not whole numbers.
+
+    Examples
+    --------
+    >>> from numhep.pdfsets.parton_density import xfxq2
+    >>> p = numhep.pdf("NNPDF31_lo_as_0118")
+    >>> xfxq2(p, 21, np.array([0.1]), np.array([100.0])).round(6)
+    array([1.146382])
+    >>> d_x, d_q2 = xfxq2.vjp(p, 21, np.array([0.1]), np.array([100.0]), 1.0)
+    >>> d_x.round(4)
+    array([-13.9568])
+    """
 
 
 def _xfxq2_linearize(xp, pdf, pid, x, q2):
@@ -291,7 +502,41 @@ def _alphas_linearize(xp, pdf, q2):
 
 
 def _alphas_signature(xp, pdf, q2):
-    """alpha_s(Q^2) of the set ``pdf``; differentiable in q2."""
+    """The strong coupling alpha_s(Q^2) of a PDF set, differentiable in Q^2.
+
+    The value of :meth:`PDFSet.alphasQ2`: interpolated from the set's table where it has one
+    (``AlphaS_Type: ipol``, cubic Hermite in ln Q^2 as LHAPDF 6's AlphaS_Ipol), else the
+    solution of the QCD renormalisation-group equation
+    d alpha_s/d ln Q^2 = -alpha_s^2/(4 pi) [b0 + b1 alpha_s/(4 pi) + b2 (alpha_s/(4 pi))^2],
+    truncated at the set's order and started from alpha_s(M_Z), continuous across the
+    flavour thresholds at the heavy-quark masses.  This is the function that :mod:`numhep.torch` exports as ``alphasQ2``.
+
+    Parameters
+    ----------
+    pdf : PDFSet
+        The PDF set member.
+    q2 : float or array of float64
+        Scales Q^2 in GeV^2, positive.
+
+    Returns
+    -------
+    array of float64
+        alpha_s(Q^2) in the shape of ``q2``.
+
+    Raises
+    ------
+    ValueError
+        If a scale is not positive, or at or below the Landau pole of the running.
+
+    Examples
+    --------
+    >>> from numhep.pdfsets.parton_density import alphas_q2
+    >>> p = numhep.pdf("NNPDF31_lo_as_0118")
+    >>> alphas_q2(p, np.array([91.1876**2, 100.0])).round(6)
+    array([0.118   , 0.173084])
+    >>> alphas_q2.vjp(p, np.array([100.0]), 1.0)[0].round(8)
+    array([-0.00018277])
+    """
 
 
 alphas_q2 = ops.Op(_alphas_forward, _alphas_vjp, linearize=_alphas_linearize, signature=_alphas_signature,
@@ -339,10 +584,45 @@ class _LHAPDFBackend:
 
 
 def pdf(name: str = "NNPDF31_lo_as_0118", member: int = 0, *, backend: str = "numhep", **kwargs):
-    """Open member ``member`` of PDF set ``name`` (default: the built-in NNPDF3.1 LO set).
+    """Open a member of an LHAPDF set.
 
-    backend: "numhep" (numba kernels with adjoints, CPU or CUDA) or "lhapdf" (the
-    ``lhapdf`` module, when installed; values only).
+    Parameters
+    ----------
+    name : str, optional
+        Name of the set (default ``"NNPDF31_lo_as_0118"``, the NNPDF3.1 LO set shipped with
+        Pythia 8).
+    member : int, optional
+        Member of the set (default 0, the central member).
+    backend : {'numhep', 'lhapdf'}, optional
+        ``"numhep"`` (default): numba kernels with adjoints, on CPU or CUDA arrays;
+        ``"lhapdf"``: the ``lhapdf`` Python module, when installed (values only, no
+        derivatives, numpy only).
+    **kwargs
+        Options of :class:`PDFSet` (``extrapolator``, ``alphas_mz``, ``alphas_order``);
+        only with the numhep backend.
+
+    Returns
+    -------
+    PDFSet
+        The set member (with ``backend="lhapdf"`` an object with the same ``xfxQ2`` and
+        ``alphasQ2`` methods).
+
+    Raises
+    ------
+    ValueError
+        If ``backend`` is unknown.
+    ImportError
+        If ``backend="lhapdf"`` and the ``lhapdf`` module is not installed.
+    numhep.pdfsets.PDFNotFoundError
+        If the set is not found.
+
+    Examples
+    --------
+    >>> p = numhep.pdf()
+    >>> p.name, p.member
+    ('NNPDF31_lo_as_0118', 0)
+    >>> round(float(p.xfxQ2(2, 0.1, 100.0)), 6)
+    0.578725
     """
     if backend == "numhep":
         return PDFSet(name, member, **kwargs)

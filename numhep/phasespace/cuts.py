@@ -32,7 +32,25 @@ _KNOWN = {
 
 
 def particle_class(pdg: int) -> str:
-    """'j' (gluon, light quark), 'l' (charged lepton), 'a' (photon) or '' (anything else)."""
+    """The class of a particle that the cuts act on.
+
+    Parameters
+    ----------
+    pdg : int
+        PDG code.
+
+    Returns
+    -------
+    str
+        ``'j'`` (gluon, light quark: ``|PDG|`` <= 4), ``'l'`` (charged lepton), ``'a'``
+        (photon) or ``''`` (anything else, which no cut touches).
+
+    Examples
+    --------
+    >>> from numhep.phasespace.cuts import particle_class
+    >>> [particle_class(p) for p in (21, -2, 11, 22, 6)]
+    ['j', 'j', 'l', 'a', '']
+    """
     a = abs(int(pdg))
     if a == 21 or 1 <= a <= 4:
         return "j"
@@ -44,8 +62,31 @@ def particle_class(pdg: int) -> str:
 
 
 def cluster_minimum(pair_min, masses, members) -> float:
-    """Lower bound on s_S = (sum_{i in S} p_i)^2 from lower bounds on the pair invariants:
-    s_S = sum_i m_i^2 + sum_{i<j} (s_ij - m_i^2 - m_j^2), each s_ij at least pair_min[i, j]."""
+    """A lower bound on the invariant mass squared of a cluster of final-state particles.
+
+    s_S = (sum_{i in S} p_i)^2 = sum_i m_i^2 + sum_{i<j} (s_ij - m_i^2 - m_j^2), each s_ij
+    at least ``pair_min[i, j]``; the bound is never below (sum_i m_i)^2.
+
+    Parameters
+    ----------
+    pair_min : array of float64, shape (k, k)
+        Lower bounds on the pair invariants s_ij in GeV^2 (:meth:`Cuts.pair_minima`).
+    masses : sequence of float, length k
+        Final-state masses in GeV.
+    members : iterable of int
+        Indices of the cluster's particles.
+
+    Returns
+    -------
+    float
+        The lower bound on s_S in GeV^2.
+
+    Examples
+    --------
+    >>> from numhep.phasespace.cuts import cluster_minimum
+    >>> float(cluster_minimum(np.full((3, 3), 100.0), [0.0, 0.0, 0.0], [0, 1, 2]))
+    300.0
+    """
     idx = sorted(members)
     m = np.asarray(masses, dtype=np.float64)
     lo = float(sum(m[i] for i in idx)) ** 2
@@ -57,10 +98,31 @@ def cluster_minimum(pair_min, masses, members) -> float:
 
 
 def bound_slopes(bound, masses) -> np.ndarray:
-    """d bound/d(each mass) of a phase-space bound computed from the masses (a threshold, a
-    cluster minimum).  Such bounds are piecewise quadratic in the masses (sums of masses and
-    cut bounds, squared, under max), so a central difference is exact to rounding away from
-    the kinks where two pieces meet; a mass at 0 takes a one-sided difference."""
+    """The derivatives of a phase-space bound with respect to each mass.
+
+    The bound is computed from the masses (a threshold, a cluster minimum).  Such bounds are
+    piecewise quadratic in the masses (sums of masses and cut bounds, squared, under max),
+    so a central difference is exact to rounding away from the kinks where two pieces meet;
+    a mass at 0 takes a one-sided difference.
+
+    Parameters
+    ----------
+    bound : callable
+        ``bound(masses)``: the bound (GeV^2) as a function of an array of masses.
+    masses : sequence of float
+        The masses in GeV at which to differentiate.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (len(masses),)
+        d bound / d m_l in GeV.
+
+    Examples
+    --------
+    >>> from numhep.phasespace.cuts import bound_slopes
+    >>> bound_slopes(lambda m: (m[0] + m[1]) ** 2, [1.0, 2.0]).round(9)
+    array([6., 6.])
+    """
     m = np.asarray(masses, dtype=np.float64)
     slopes = np.zeros(m.size)
     for l in range(m.size):
@@ -73,6 +135,48 @@ def bound_slopes(bound, masses) -> np.ndarray:
 
 
 class Cuts:
+    """Generator-level cuts with MadGraph's run-card names.
+
+    Jets are gluons and light quarks (``|PDG|`` <= 4), leptons the charged leptons, photons
+    PDG 22.  The names: ``ptj ptl pta`` (minimum pT, GeV), ``etaj etal etaa`` (maximum
+    ``|eta|``), ``drjj drll drjl`` (minimum Delta R), ``mmjj mmll`` and ``mmjjmax mmllmax``
+    (invariant-mass window of every pair of that kind, GeV), ``ycut`` (minimum Durham
+    y_ij = 2 min(E_i, E_j)^2 (1 - cos theta_ij) / s of every pair of jets, with s the
+    squared total energy of the final state).  Cuts act on lab-frame momenta; they are step
+    functions, so they have no adjoint.  Phase-space maps start their invariants where the
+    cuts allow the first events (:meth:`pair_minima`), as MadEvent does.  A ``Cuts`` is
+    false when it holds no cut.
+
+    Parameters
+    ----------
+    cuts : dict, optional
+        ``{name: value}`` with the names above and non-negative finite values (default: no
+        cuts).
+
+    Attributes
+    ----------
+    values : dict of str to float
+        The cuts given.
+
+    Raises
+    ------
+    KeyError
+        If a name is not one of the known cuts.
+    ValueError
+        If a value is not a non-negative finite number.
+
+    Examples
+    --------
+    >>> from numhep.phasespace import Cuts
+    >>> cuts = Cuts({"ptj": 20.0, "etaj": 5.0, "drjj": 0.4})
+    >>> p = np.array([[[50.0, 30.0, 0.0, 40.0], [50.0, -30.0, 0.0, -40.0]],
+    ...               [[50.0, 14.0, 0.0, 48.0], [50.0, -14.0, 0.0, -48.0]]])
+    >>> cuts.passes(p, [21, 21]).tolist()
+    [True, False]
+    >>> bool(Cuts())
+    False
+    """
+
     def __init__(self, cuts: dict | None = None):
         cuts = dict(cuts or {})
         unknown = set(cuts) - _KNOWN
@@ -90,7 +194,22 @@ class Cuts:
         return f"Cuts({self.values})"
 
     def s_hat_range(self, final_pdgs, final_masses) -> tuple[float, float]:
-        """Bounds on the partonic s implied by masses and cuts (exact for a lone pair)."""
+        """Bounds on the partonic s implied by the masses and the cuts.
+
+        Exact for a lone pair of jets or leptons (whose invariant-mass window it is).
+
+        Parameters
+        ----------
+        final_pdgs : sequence of int
+            PDG codes of the final state.
+        final_masses : sequence of float
+            Their masses in GeV.
+
+        Returns
+        -------
+        lo, hi : float
+            Lower and upper bound on s_hat in GeV^2 (``hi`` is inf without an upper cut).
+        """
         lo = cluster_minimum(self.pair_minima(final_pdgs, final_masses), final_masses, range(len(final_pdgs)))
         hi = math.inf
         classes = [particle_class(p) for p in final_pdgs]
@@ -100,13 +219,27 @@ class Cuts:
         return lo, hi
 
     def pair_minima(self, final_pdgs, final_masses, s_total: float = 0.0) -> np.ndarray:
-        """(k, k) lower bounds on s_ij = (p_i + p_j)^2 that every event passing the cuts obeys.
+        """Lower bounds on s_ij = (p_i + p_j)^2 that every event passing the cuts obeys.
 
         (m_i + m_j)^2 always; mm_jj^2 (mm_ll^2) for pairs of jets (leptons); for massless
         pairs with a Delta R cut, s_ij = 2 pT_i pT_j (cosh d_eta - cos d_phi) >=
         2 pT_i^min pT_j^min (1 - cos R), the minimum over Delta R >= R (R <= pi) lying at
-        d_eta = 0; y_cut for massless jets: s_ij = 2 E_i E_j (1 - cos th) >= y_ij s >= y_cut s,
-        with s_total the smallest total s of the final state (0 when it is not fixed).
+        d_eta = 0; y_cut for massless jets: s_ij = 2 E_i E_j (1 - cos th) >= y_ij s >= y_cut s.
+
+        Parameters
+        ----------
+        final_pdgs : sequence of int
+            PDG codes of the k final-state particles.
+        final_masses : sequence of float
+            Their masses in GeV.
+        s_total : float, optional
+            The smallest total s of the final state in GeV^2, for ``ycut`` (0 when it is
+            not fixed).
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape (k, k)
+            The bounds in GeV^2 (symmetric; the diagonal is (2 m_i)^2 and unused).
         """
         m = np.asarray(final_masses, dtype=np.float64)
         k = len(m)
@@ -132,7 +265,22 @@ class Cuts:
         return out
 
     def passes(self, p, final_pdgs, xp=np):
-        """Boolean mask over events of final-state lab momenta p (n, k, 4)."""
+        """Which events pass the cuts.
+
+        Parameters
+        ----------
+        p : array of float64, shape (n, k, 4)
+            Final-state momenta in the lab frame, in GeV.
+        final_pdgs : sequence of int
+            PDG codes of the k final-state particles.
+        xp : module, optional
+            The array module of ``p`` (numpy, default, or cupy).
+
+        Returns
+        -------
+        array of bool, shape (n,)
+            True for the events that pass every cut.
+        """
         n = p.shape[0]
         keep = xp.ones(n, dtype=bool)
         if not self.values:

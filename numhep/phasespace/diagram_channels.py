@@ -67,7 +67,28 @@ DEFAULT_NU = 1.4
 
 @dataclass(frozen=True)
 class Propagator:
-    """One internal line as seen from the final state (indices count final-state particles)."""
+    """One internal line of a diagram as seen from the final state.
+
+    Parameters
+    ----------
+    final : frozenset of int
+        For an s-channel line the final-state particles it decays into; for a t-channel
+        line those on beam 1's side (its momentum is q = p_a - sum_F k).  Indices count
+        final-state particles from 0.
+    spacelike : bool
+        True for a t-channel (space-like) line.
+    mass : float
+        Mass of the particle on the line in GeV.
+    width : float
+        Its width in GeV (0 for t-channel lines).
+
+    Examples
+    --------
+    >>> from numhep.phasespace.diagram_channels import Propagator
+    >>> z = Propagator(frozenset({0, 1}), False, 91.188, 2.441)
+    >>> sorted(z.permuted((1, 2, 0)).final)
+    [1, 2]
+    """
 
     final: frozenset
     spacelike: bool
@@ -75,6 +96,18 @@ class Propagator:
     width: float
 
     def permuted(self, perm) -> "Propagator":
+        """The same line with its final-state particles relabelled.
+
+        Parameters
+        ----------
+        perm : sequence of int
+            ``perm[j]``: the new index of final-state particle j.
+
+        Returns
+        -------
+        Propagator
+            The relabelled line.
+        """
         return Propagator(frozenset(perm[j] for j in self.final), self.spacelike, self.mass, self.width)
 
 
@@ -96,10 +129,22 @@ def _crossed_final(mask: int, n_legs: int, swapped: bool) -> tuple[frozenset, bo
 
 
 def diagram_topologies(process, swapped: bool = False, params=None) -> list[frozenset]:
-    """Per diagram of a compiled process (in program order), its set of :class:`Propagator`.
+    """The propagators of every diagram of a compiled process.
 
-    ``swapped``: the process is evaluated with its beams exchanged (a mirrored subprocess
-    of a group), so beam 1 is its second incoming leg.
+    Parameters
+    ----------
+    process : numhep.amplitudes.CompiledProcess
+        The compiled process.
+    swapped : bool, optional
+        The process is evaluated with its beams exchanged (a mirrored subprocess of a
+        group), so beam 1 is its second incoming leg (default False).
+    params : dict, optional
+        Model parameter overrides, for the propagators' masses and widths.
+
+    Returns
+    -------
+    list of frozenset of Propagator
+        Per diagram, in program order, its set of :class:`Propagator`.
     """
     ds = process.diagram_set()
     model = process.model
@@ -137,19 +182,68 @@ class _Node:
 
 
 class ChannelMap:
-    """u in [0, 1]^dim -> (x1, x2), momenta in the partonic frame and the weight, for one topology.
+    """The phase-space map of one diagram topology: u in [0, 1]^dim to momenta and weight.
 
-    ``masses``: final-state masses; ``hadronic``: the first two numbers go to (x1, x2);
-    ``pair_minima``: (k, k) lower bounds on the pair invariants s_ij (from the cuts,
-    :meth:`numhep.phasespace.cuts.Cuts.pair_minima`; default (m_i + m_j)^2), or a function of
-    the final-state masses giving them: every invariant of a cluster starts at the bound they
-    imply (:func:`numhep.phasespace.cuts.cluster_minimum`).
+    The decomposition of Heimel, Mattelaer, Plehn & Winterhalder, arXiv:2408.01486, Eq. 70
+    (Sec. 4.1 and App. C): the final state is split into blobs along the t-channel line;
+    blob invariants come from the Breit-Wigner map (Eq. 39) for propagators with a width and
+    the power-law map (Eq. 40) for those without; the t-channel line is cut into 2 -> 2
+    blocks (Eqs. 41-44); composite blobs decay isotropically (Eq. 46); at hadron colliders
+    (x1, x2) come from the luminosity map (Eqs. 47-48).  The weight is
+    (2 pi)^(4 - 3n) / prod(g) with the block densities g, the normalisation of RAMBO on diet.
 
-    Masses.  The final-state masses enter the map through these bounds and the legs' own
+    The final-state masses enter the map through the pair bounds and the legs' own
     invariants s_j = m_j^2 (and, at hadron colliders, tau_min); the propagators' masses and
     widths only shape the sampling.  :meth:`generate_with_pullback` with ``track_masses``
     also gives the derivative in the final-state masses at fixed u, the bounds' slopes from
     :func:`numhep.phasespace.cuts.bound_slopes`.
+
+    Parameters
+    ----------
+    topology : frozenset of Propagator
+        The channel's propagators (:attr:`Channel.topology`).
+    masses : sequence of float, length k
+        Final-state masses in GeV.
+    hadronic : bool
+        Hadron collider: the first two numbers of u go to (x1, x2).
+    nu : float, optional
+        Power of the power-law maps (default 1.4).
+    pair_minima : array_like of shape (k, k) or callable, optional
+        Lower bounds on the pair invariants s_ij in GeV^2 (from the cuts,
+        :meth:`numhep.phasespace.cuts.Cuts.pair_minima`; default (m_i + m_j)^2), or a
+        function of the final-state masses giving them: every invariant of a cluster starts
+        at the bound they imply (:func:`numhep.phasespace.cuts.cluster_minimum`).
+
+    Attributes
+    ----------
+    dim : int
+        Number of random numbers per event: 3k - 4, plus 2 when hadronic.
+    n_final : int
+        Number k of final-state particles.
+    masses : numpy.ndarray
+        The final-state masses.
+    pair_minima : numpy.ndarray, shape (k, k)
+        The pair bounds at these masses.
+
+    Raises
+    ------
+    ValueError
+        If ``pair_minima`` does not have the shape (k, k).
+
+    Examples
+    --------
+    >>> from numhep.phasespace import ChannelMap, diagram_channels
+    >>> channels = diagram_channels(numhep.process_group("e+ e- > mu+ mu-"))
+    >>> [c.describe() for c in channels]
+    ['s12(0)', 's12(91.188)']
+    >>> cmap = ChannelMap(channels[1].topology, [0.0, 0.0], hadronic=False)
+    >>> u = np.random.default_rng(1).random((3, cmap.dim))
+    >>> x, p, w = cmap.generate(u, 100.0**2)
+    >>> x is None, p.shape, np.allclose(w, 1 / (8 * np.pi))
+    (True, (3, 4, 4), True)
+    >>> u_back, w_back = cmap.inverse(p)
+    >>> np.allclose(u_back, u)
+    True
     """
 
     def __init__(self, topology: frozenset, masses, hadronic: bool, nu: float = DEFAULT_NU, pair_minima=None):
@@ -204,7 +298,18 @@ class ChannelMap:
         return [self._node(f, s_props) for f in sorted(parts, key=min)]
 
     def min_mass(self, final: frozenset) -> float:
-        """The smallest invariant mass of the final-state particles ``final`` that passes the cuts."""
+        """The smallest invariant mass of a set of final-state particles that passes the cuts.
+
+        Parameters
+        ----------
+        final : frozenset of int
+            Final-state particle indices.
+
+        Returns
+        -------
+        float
+            The mass in GeV (cached per set).
+        """
         if final not in self._cluster_min:
             self._cluster_min[final] = math.sqrt(cluster_minimum(self.pair_minima, self.masses, final))
         return self._cluster_min[final]
@@ -372,12 +477,31 @@ class ChannelMap:
         return tape, u, x, p, weight
 
     def generate(self, u, s_lab: float, beam_masses=(0.0, 0.0), tau_min=None, tau_max=None):
-        """(x or None, momenta (n, 2 + n_final, 4) in the partonic frame, weight).
+        """Momenta and weights from points of the unit hypercube.
 
-        ``beam_masses`` are the incoming masses (the beams are along +-z); hadron colliders
-        need ``tau_min``, ``tau_max`` (arrays or numbers).  A torch tensor u gives tensors that
-        autograd differentiates through the map's reverse sweep (one operation for the whole
-        channel, its adjoint the chain of the blocks' adjoints).
+        A torch tensor u gives tensors that autograd differentiates through the map's reverse
+        sweep (one operation for the whole channel, its adjoint the chain of the blocks'
+        adjoints).
+
+        Parameters
+        ----------
+        u : array of float64 or torch.Tensor, shape (n, dim)
+            Points of [0, 1]^dim.
+        s_lab : float
+            Squared collision energy in GeV^2 (the partonic s_hat unless hadronic).
+        beam_masses : tuple of float, optional
+            Incoming masses in GeV (default massless); the beams are along +-z.
+        tau_min, tau_max : float or array of float64, shape (n,), optional
+            Bounds of tau = s_hat / s_lab, needed at hadron colliders.
+
+        Returns
+        -------
+        x : array of float64, shape (n, 2), or None
+            Momentum fractions (x1, x2); None unless hadronic.
+        momenta : array of float64, shape (n, 2 + n_final, 4)
+            Every leg's momentum in GeV in the partonic centre-of-mass frame, incoming first.
+        weight : array of float64, shape (n,)
+            The weight of dPhi_n (times dx1 dx2 when hadronic), in GeV^(2 n_final - 4).
         """
         if ab.kind(u) == "torch":
             return self._generate_tensors(u, s_lab, beam_masses, tau_min, tau_max)
@@ -398,10 +522,28 @@ class ChannelMap:
 
     def generate_with_pullback(self, u, s_lab: float, beam_masses=(0.0, 0.0), tau_min=None, tau_max=None,
                                track_masses: bool = False, tau_min_slopes=None):
-        """:meth:`generate` and ``pullback(g_x, g_p, g_w) -> d/du`` of <g_x, x> + <g_p, p> +
-        <g_w, weight>: the reverse sweep through every block's adjoint (:mod:`numhep.phasespace.tape`).
-        With ``track_masses`` the pullback gives (d/du, d/d(final-state masses) (n, k)) at
-        fixed u, tau_min moving with the masses as ``tau_min_slopes`` (d tau_min/d m) says."""
+        """:meth:`generate` together with its pullback.
+
+        The pullback is the reverse sweep through every block's adjoint
+        (:mod:`numhep.phasespace.tape`).
+
+        Parameters
+        ----------
+        u, s_lab, beam_masses, tau_min, tau_max
+            As for :meth:`generate` (u a numpy array).
+        track_masses : bool, optional
+            Also differentiate in the final-state masses at fixed u (default False).
+        tau_min_slopes : array_like, shape (k,), optional
+            d tau_min / d m_j, how tau_min moves with the masses when ``track_masses``.
+
+        Returns
+        -------
+        x, momenta, weight
+            As :meth:`generate`.
+        pullback : callable
+            ``pullback(g_x, g_p, g_w)``: d/du (n, dim) of <g_x, x> + <g_p, p> + <g_w, weight>;
+            with ``track_masses`` the pair (d/du, d/d(final-state masses) (n, k)).
+        """
         tape = Tape()
         u = np.ascontiguousarray(u, dtype=np.float64)
         if track_masses:
@@ -420,22 +562,58 @@ class ChannelMap:
 
     # -- the inverse: momenta -> u, block by block in the order the map used the numbers ------
     def inverse(self, p, x=None, s_lab: float | None = None, tau_min=None, tau_max=None):
-        """(u, weight) of partonic-frame momenta p (n, 2 + n_final, 4) in this map's particle
-        order (incoming along +-z, as :meth:`generate` makes them) and, for hadron colliders,
-        their momentum fractions x (n, 2) with ``s_lab``, ``tau_min``, ``tau_max``: the numbers
-        that :meth:`generate` turns into these momenta, and its weight there.  Every block is
-        inverted by its inverse kernel (invariants from the momenta, angles from the decay and
-        scattering products).  Momenta outside the map's region (below a cut's bound) give u
-        outside [0, 1].  Torch tensors p (and x) give tensors that autograd differentiates
-        through the inverse kernels' adjoints (one operation for the whole map)."""
+        """The inverse of :meth:`generate`: the numbers u and the weight of given momenta.
+
+        Every block is inverted by its inverse kernel (invariants from the momenta, angles
+        from the decay and scattering products).  Momenta outside the map's region (below a
+        cut's bound) give u outside [0, 1].  Torch tensors p (and x) give tensors that
+        autograd differentiates through the inverse kernels' adjoints (one operation for the
+        whole map).
+
+        Parameters
+        ----------
+        p : array of float64 or torch.Tensor, shape (n, 2 + n_final, 4)
+            Partonic-frame momenta in GeV in this map's particle order (incoming along +-z,
+            as :meth:`generate` makes them).
+        x : array of float64, shape (n, 2), optional
+            Momentum fractions, for hadron colliders.
+        s_lab : float, optional
+            Squared collision energy in GeV^2, for hadron colliders.
+        tau_min, tau_max : float or array of float64, shape (n,), optional
+            Bounds of tau, for hadron colliders.
+
+        Returns
+        -------
+        u : array of float64, shape (n, dim)
+            The numbers that :meth:`generate` turns into these momenta.
+        weight : array of float64, shape (n,)
+            Its weight there.
+
+        Raises
+        ------
+        ValueError
+            If ``p`` does not have the shape (n, 2 + n_final, 4).
+        """
         if ab.kind(p, x) == "torch":
             return self._inverse_tensors(p, x, s_lab, tau_min, tau_max)
         _, _, _, u, weight = self._inverse_run(p, x, s_lab, tau_min, tau_max)
         return u.value, weight.value
 
     def inverse_with_pullback(self, p, x=None, s_lab: float | None = None, tau_min=None, tau_max=None):
-        """:meth:`inverse` and ``pullback(g_u, g_w) -> (d/dp, d/dx or None)`` of <g_u, u> +
-        <g_w, weight>, the reverse sweep through the inverse kernels' adjoints."""
+        """:meth:`inverse` together with its pullback through the inverse kernels' adjoints.
+
+        Parameters
+        ----------
+        p, x, s_lab, tau_min, tau_max
+            As for :meth:`inverse` (numpy arrays).
+
+        Returns
+        -------
+        u, weight
+            As :meth:`inverse`.
+        pullback : callable
+            ``pullback(g_u, g_w)``: (d/dp, d/dx or None) of <g_u, u> + <g_w, weight>.
+        """
         tape, p_var, x_var, u, weight = self._inverse_run(p, x, s_lab, tau_min, tau_max)
 
         def pullback(g_u, g_w):
@@ -617,8 +795,30 @@ def _events(a) -> int:
 
 @dataclass
 class Channel:
-    """One diagram topology; ``representative`` indexes the channel whose map it uses,
-    ``permutation[j]`` is where that map's final-state particle j goes."""
+    """One phase-space channel of a process group: a diagram topology and its diagrams.
+
+    Channels related by a permutation of identical final-state particles share one map
+    (:class:`ChannelMap` of the representative's topology); a member samples with it and
+    relabels the final state.
+
+    Parameters
+    ----------
+    topology : frozenset of Propagator
+        The propagators that define the channel.
+    representative : int
+        Index of the channel whose map this one uses (its own index for a representative).
+    permutation : tuple of int
+        ``permutation[j]``: where the representative map's final-state particle j goes.
+    diagrams : dict of int to list of int
+        Subprocess index -> indices of its diagrams with this topology.
+
+    Examples
+    --------
+    >>> from numhep.phasespace import diagram_channels
+    >>> channel = diagram_channels(numhep.process_group("e+ e- > mu+ mu-"))[1]
+    >>> channel.describe(), channel.representative, channel.diagrams
+    ('s12(91.188)', 1, {0: [1]})
+    """
 
     topology: frozenset
     representative: int
@@ -626,6 +826,14 @@ class Channel:
     diagrams: dict  # subprocess index -> diagram indices with this topology
 
     def describe(self) -> str:
+        """A short text naming the channel's propagators.
+
+        Returns
+        -------
+        str
+            ``s`` or ``t``, the final-state particles (counted from 1) and the mass per
+            propagator, e.g. ``"s12(91.188)"``; ``"contact"`` for none.
+        """
         parts = []
         for p in sorted(self.topology, key=lambda p: (p.spacelike, sorted(p.final))):
             kind = "t" if p.spacelike else "s"
@@ -648,8 +856,33 @@ def _identical_permutations(pdgs):
 
 
 def diagram_channels(group, params=None) -> list[Channel]:
-    """The channels of a process group: one per distinct topology over all subprocesses,
-    grouped under permutations of identical final-state particles."""
+    """The phase-space channels of a process group, one per diagram topology.
+
+    Heimel, Mattelaer, Plehn & Winterhalder, arXiv:2408.01486, Sec. 4.1: a topology is the
+    set of propagators (kind, final-state particles, mass, width) of a diagram; diagrams
+    that differ only by a particle with the same mass and width share a channel, over all
+    subprocesses.  Channels related by a permutation of identical final-state particles are
+    grouped under one representative.
+
+    Parameters
+    ----------
+    group : numhep.amplitudes.ProcessGroup
+        The process group (:func:`numhep.process_group`).
+    params : dict, optional
+        Model parameter overrides, for the propagators' masses and widths.
+
+    Returns
+    -------
+    list of Channel
+        The channels, in order of first appearance.
+
+    Examples
+    --------
+    >>> from numhep.phasespace import diagram_channels
+    >>> channels = diagram_channels(numhep.process_group("e+ e- > mu+ mu-"))
+    >>> [(c.describe(), c.representative) for c in channels]
+    [('s12(0)', 0), ('s12(91.188)', 1)]
+    """
     index = {}
     channels: list[Channel] = []
     for k, sp in enumerate(group.subprocesses):
@@ -692,9 +925,26 @@ def _denominators(channels, p_final, p_a):
 
 
 def propagator_weights(channels, p_final, p_a):
-    """(n, n_channels) alpha_i = P_i / sum_j P_j with P_i the product of channel i's
-    propagators 1/|q^2 - m^2 + i m Gamma|^2 (Heimel, PhD thesis, Heidelberg 2024, Eq. 2.60),
-    in log space."""
+    """Channel weights from the channels' propagators.
+
+    alpha_i = P_i / sum_j P_j with P_i the product of channel i's propagators
+    ``1/|q^2 - m^2 + i m Gamma|^2`` (Heimel, PhD thesis, Heidelberg 2024, Eq. 2.60),
+    computed in log space.
+
+    Parameters
+    ----------
+    channels : list of Channel
+        The channels.
+    p_final : numpy.ndarray, shape (n, k, 4)
+        Final-state momenta in GeV.
+    p_a : numpy.ndarray, shape (n, 4)
+        The momentum of beam 1 in GeV (for t-channel lines).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n_channels)
+        The weights alpha_i, summing to one per event.
+    """
     d = _denominators(channels, p_final, p_a)
     logs = np.zeros((p_final.shape[0], len(channels)))
     for c, ch in enumerate(channels):
@@ -706,9 +956,27 @@ def propagator_weights(channels, p_final, p_a):
 
 
 def propagator_weights_vjp(channels, p_final, p_a, alpha, grad_alpha):
-    """(d/dp_final, d/dp_a) of <grad_alpha, alpha> for alpha = :func:`propagator_weights`:
-    with l_i = log P_i, dL/dl_i = alpha_i (g_i - sum_j alpha_j g_j), and each denominator
-    d = (q^2 - m^2)^2 + (m Gamma)^2 feeds back through q^2 = q.q into its momenta."""
+    """Reverse-mode derivative of :func:`propagator_weights`.
+
+    With l_i = log P_i, dL/dl_i = alpha_i (g_i - sum_j alpha_j g_j), and each denominator
+    d = (q^2 - m^2)^2 + (m Gamma)^2 feeds back through q^2 = q.q into its momenta.
+
+    Parameters
+    ----------
+    channels, p_final, p_a
+        As for :func:`propagator_weights`.
+    alpha : numpy.ndarray, shape (n, n_channels)
+        The weights :func:`propagator_weights` returned.
+    grad_alpha : numpy.ndarray, shape (n, n_channels)
+        Cotangent of the weights.
+
+    Returns
+    -------
+    g_final : numpy.ndarray, shape (n, k, 4)
+        d/dp_final of <grad_alpha, alpha>.
+    g_a : numpy.ndarray, shape (n, 4)
+        d/dp_a of <grad_alpha, alpha>.
+    """
     g_log = alpha * (grad_alpha - (alpha * grad_alpha).sum(axis=1, keepdims=True))
     d = _denominators(channels, p_final, p_a)
     g_d = {prop: np.zeros(p_final.shape[0]) for prop in d}

@@ -28,38 +28,173 @@ __all__ = ["PluginWarning", "Registry", "UnknownNameError", "model_registry", "p
 
 
 def validate_process(obj, name):
-    """``obj`` if it is a :class:`numhep.Process`, else a TypeError naming the entry point."""
+    """Check that an entry point gave a process.
+
+    Parameters
+    ----------
+    obj : object
+        What the entry point gave.
+    name : str
+        The entry point's name, for the message.
+
+    Returns
+    -------
+    numhep.Process
+        ``obj``.
+
+    Raises
+    ------
+    TypeError
+        If ``obj`` is not a :class:`numhep.Process`.
+
+    Examples
+    --------
+    >>> from numhep.registry import validate_process
+    >>> proc = numhep.process("ee_mumu_analytic")
+    >>> validate_process(proc, "ee_mumu_analytic") is proc
+    True
+    """
     if not isinstance(obj, Process):
         raise TypeError(f"entry point {name!r} gave {type(obj).__name__}, not a numhep.Process")
     return obj
 
 
 def validate_model(obj, name):
-    """``obj`` if it is a :class:`numhep.Model`, else a TypeError naming the entry point."""
+    """Check that an entry point gave a model.
+
+    Parameters
+    ----------
+    obj : object
+        What the entry point gave.
+    name : str
+        The entry point's name, for the message.
+
+    Returns
+    -------
+    numhep.Model
+        ``obj``.
+
+    Raises
+    ------
+    TypeError
+        If ``obj`` is not a :class:`numhep.Model`.
+
+    Examples
+    --------
+    >>> from numhep.registry import validate_model
+    >>> try:
+    ...     validate_model("sm", "my_model")
+    ... except TypeError as exc:
+    ...     print(exc)
+    entry point 'my_model' gave str, not a numhep.Model
+    """
     if not isinstance(obj, Model):
         raise TypeError(f"entry point {name!r} gave {type(obj).__name__}, not a numhep.Model")
     return obj
 
 
 def validate_sampler(obj, name):
-    """``obj`` if it is callable (a trainer), else a TypeError naming the entry point."""
+    """Check that an entry point gave a sampler trainer (a callable).
+
+    Parameters
+    ----------
+    obj : object
+        What the entry point gave: a trainer
+        ``(integrand, path, *, calls, seed, progress) -> (point source, calls)``.
+    name : str
+        The entry point's name, for the message.
+
+    Returns
+    -------
+    callable
+        ``obj``.
+
+    Raises
+    ------
+    TypeError
+        If ``obj`` is not callable.
+
+    Examples
+    --------
+    >>> from numhep.registry import validate_sampler
+    >>> validate_sampler(print, "printer") is print
+    True
+    """
     if not callable(obj):
         raise TypeError(f"entry point {name!r} gave {type(obj).__name__}, not a sampler trainer")
     return obj
 
 
+#: The processes: entry-point group ``numhep.processes``, what ``numhep.process(name)`` and
+#: ``numhep.processes()`` look up (a :class:`Registry` of :class:`numhep.Process`).
 process_registry = Registry("numhep.processes", "process", validate_process)
+#: The models: entry-point group ``numhep.models``, what ``numhep.model(name)`` looks up (a
+#: :class:`Registry` of :class:`numhep.Model`).
 model_registry = Registry("numhep.models", "model", validate_model)
+#: The samplers: entry-point group ``numhep.samplers``, what ``numhep.generate(...,
+#: sampler=name)`` trains and samples with (a :class:`Registry` of trainers).
 sampler_registry = Registry("numhep.samplers", "sampler", validate_sampler)
 
 
 def registered_model(name: str) -> Model:
-    """The model registered as ``name`` (how a pickled registered model comes back)."""
+    """The model registered as ``name``: how a pickled registered model comes back.
+
+    Registered models pickle by name, so a worker process looks them up in its own registry
+    instead of receiving their coupling functions.
+
+    Parameters
+    ----------
+    name : str
+        The registered name.
+
+    Returns
+    -------
+    numhep.Model
+        The model.
+
+    Raises
+    ------
+    UnknownNameError
+        If no model is registered under ``name``.
+
+    Examples
+    --------
+    >>> from numhep.registry import registered_model
+    >>> registered_model("sm").name
+    'sm'
+    """
     return model_registry.get(name)
 
 
 def registered_process(name: str) -> Process:
-    """The process registered as ``name`` (how a pickled registered process comes back)."""
+    """The process registered as ``name``: how a pickled registered process comes back.
+
+    Registered processes pickle by name, so a worker process looks them up in its own
+    registry instead of receiving their kernels.
+
+    Parameters
+    ----------
+    name : str
+        The registered name.
+
+    Returns
+    -------
+    numhep.Process
+        The process.
+
+    Raises
+    ------
+    UnknownNameError
+        If no process is registered under ``name``.
+
+    Examples
+    --------
+    >>> import pickle
+    >>> from numhep.registry import registered_process
+    >>> proc = registered_process("ee_mumu_analytic")
+    >>> pickle.loads(pickle.dumps(proc)) is proc
+    True
+    """
     return process_registry.get(name)
 
 

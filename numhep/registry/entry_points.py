@@ -19,11 +19,36 @@ import warnings
 
 
 class UnknownNameError(LookupError):
-    """A name that is neither registered nor provided by an installed plugin."""
+    """A name that is neither registered nor provided by an installed plugin.
+
+    Also raised for a name whose plugin failed to load or to build, or that several plugins
+    declare; the message says which, and lists close registered names.
+
+    Examples
+    --------
+    >>> from numhep.registry import UnknownNameError, process_registry
+    >>> try:
+    ...     process_registry.get("ee_mumu_typo")
+    ... except UnknownNameError as exc:
+    ...     print("Did you mean" in str(exc))
+    True
+    """
 
 
 class PluginWarning(UserWarning):
-    """A plugin that could not be loaded."""
+    """A plugin that could not be loaded, or a name that several plugins declare.
+
+    Issued once, when a registry first looks at its entry points; the other plugins still
+    load.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from numhep.registry import PluginWarning
+    >>> issubclass(PluginWarning, UserWarning)
+    True
+    >>> warnings.simplefilter("ignore", PluginWarning)  # silence broken plugins
+    """
 
 
 def _distribution(ep) -> str:
@@ -32,6 +57,46 @@ def _distribution(ep) -> str:
 
 
 class Registry:
+    """A registry of named objects filled from a Python entry-point group.
+
+    Discovery is lazy (on the first lookup) and forgiving: a plugin that fails to import is
+    reported with a :class:`PluginWarning` naming it, and the others still load.  Two
+    installed plugins that declare the same name clash: neither is used, and asking for the
+    name is an error naming both.  Names registered in the session (:meth:`register`) take
+    precedence over entry points.  An entry point may name the object itself or a
+    zero-argument factory, which runs on the first :meth:`get` of its name.
+
+    Parameters
+    ----------
+    group : str
+        The entry-point group, e.g. ``"numhep.processes"``.
+    kind : str
+        What the registry holds, for messages (``"process"``).
+    validate : callable
+        ``validate(obj, name)``: returns the object, or raises TypeError for an object of
+        the wrong kind.
+
+    Attributes
+    ----------
+    group : str
+        The entry-point group.
+    kind : str
+        What the registry holds.
+    broken : dict of str to str
+        Names whose plugin failed to load or build, with the error.
+    clashes : dict of str to list of str
+        Names declared by several plugins, with the providers.
+
+    Examples
+    --------
+    >>> from numhep.registry import Registry
+    >>> widgets = Registry("numhep.example_widgets", "widget", lambda obj, name: obj)
+    >>> widgets.register(3.5, "pi_ish")
+    3.5
+    >>> widgets.names(), widgets.get("pi_ish")
+    (['pi_ish'], 3.5)
+    """
+
     def __init__(self, group: str, kind: str, validate):
         self.group = group
         self.kind = kind
@@ -74,16 +139,46 @@ class Registry:
                 )
 
     def refresh(self):
-        """Look at the entry points again (session registrations are kept)."""
+        """Look at the entry points again on the next lookup (session registrations are kept).
+
+        Returns
+        -------
+        None
+        """
         self._discovered = False
         self.broken.clear()
         self.clashes.clear()
 
     def names(self) -> list[str]:
+        """The names available, registered or provided by plugins.
+
+        Returns
+        -------
+        list of str
+            Sorted names (a factory's name is listed before it is built).
+        """
         self._discover()
         return sorted(set(self._items) | set(self._factories))
 
     def get(self, name: str):
+        """The object registered as ``name``, built by its factory on the first call.
+
+        Parameters
+        ----------
+        name : str
+            The name.
+
+        Returns
+        -------
+        object
+            The registered object.
+
+        Raises
+        ------
+        UnknownNameError
+            If the name is unknown (the message lists close names), its plugin failed to
+            load or build, or several plugins declare it.
+        """
         self._discover()
         if name in self._items:
             return self._items[name]
@@ -110,10 +205,44 @@ class Registry:
         )
 
     def name_of(self, obj) -> str | None:
-        """The name under which this very object is registered (loaded already), or None."""
+        """The name under which this very object is registered.
+
+        Parameters
+        ----------
+        obj : object
+            The object.
+
+        Returns
+        -------
+        str or None
+            Its name, if it is registered (and loaded already), else None.
+        """
         return next((name for name, item in self._items.items() if item is obj), None)
 
     def register(self, obj, name: str | None = None, *, replace: bool = False):
+        """Register an object for this session; it takes precedence over entry points.
+
+        Parameters
+        ----------
+        obj : object
+            The object, checked by the registry's ``validate``.
+        name : str, optional
+            The name; default ``obj.name``.
+        replace : bool, optional
+            Replace an object registered under the same name (default False).
+
+        Returns
+        -------
+        object
+            The registered object.
+
+        Raises
+        ------
+        ValueError
+            If there is no name, or the name is taken and ``replace`` is False.
+        TypeError
+            If ``validate`` rejects the object.
+        """
         self._discover()
         name = name or getattr(obj, "name", None)
         if not name:

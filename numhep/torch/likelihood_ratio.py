@@ -4,8 +4,10 @@ An estimator learns log r_hat(x | theta) ~ log p(x | theta) / p(x | theta_ref) a
 the observables x and the parameter theta; its score t_hat(x | theta) = d log r_hat/d theta
 comes from autograd.  The labels are the joint ratio r(x, z | theta, theta_ref) and joint
 score t(x, z | theta) of :func:`numhep.joint_likelihood_data` (from numhep's |M|^2 and its
-parameter derivative), and the losses of Brehmer, Louppe, Pavez & Cranmer, "Mining gold",
-arXiv:1805.00020 (Eqs. 15-20), and Stoye et al., ALICES, arXiv:1808.00973 (Eq. 11).  With
+parameter derivative), and the losses of Brehmer, Cranmer, Louppe & Pavez, "A guide to
+constraining effective field theories with machine learning", arXiv:1805.00020 (Eqs. 15-20;
+Brehmer, Louppe, Pavez & Cranmer, "Mining gold", arXiv:1805.12244), and Stoye et al., ALICES,
+arXiv:1808.00973 (Eq. 11).  With
 y = 0 for events drawn at theta and y = 1 for those drawn at theta_ref, and the decision
 function s_hat = 1 / (1 + r_hat):
 

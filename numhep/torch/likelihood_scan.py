@@ -5,7 +5,7 @@ For n independent observations x_i, log p(x | theta) = sum_i log r_hat(x_i | the
 free of theta), so q(theta) = -2 sum_i log r_hat(x_i | theta) minus its minimum over the grid
 is the likelihood-ratio test statistic, and by Wilks' theorem (one parameter) the interval
 {theta : q(theta) <= F^-1_chi2(1)(level)} covers the true value with probability ``level``
-asymptotically (Brehmer, Louppe, Pavez & Cranmer, arXiv:1805.00020, Sec. 2; the calibration
+asymptotically (Brehmer, Cranmer, Louppe & Pavez, arXiv:1805.00020, Sec. 2; the calibration
 over pseudo-experiments is ``benchmarks/sbi_calibration.py``).
 """
 

@@ -18,7 +18,23 @@ ORDER = re.compile(r"^([A-Za-z]+)(<=|==|=)(\d+)$")
 
 
 class ProcessSyntaxError(ValueError):
-    """A process string numhep cannot read."""
+    """A process string numhep cannot read or compile.
+
+    Raised by :func:`numhep.process`, :func:`numhep.amplitudes.compile_process` and
+    :func:`numhep.process_group` for a string that is not MadGraph syntax
+    (``initial > final [ORDER=n ...] [, (X > a b, ...)]``, 2 -> n), that names a particle
+    the model does not know, or whose process has no tree-level diagrams in the model (the
+    message says which conservation law forbids it, where one does).  A subclass of
+    ValueError.
+
+    Examples
+    --------
+    >>> try:
+    ...     numhep.process("e+ e- > mu+ mu+")
+    ... except numhep.amplitudes.ProcessSyntaxError as exc:
+    ...     print(exc)
+    'e+ e- > mu+ mu+': no tree-level diagrams in model 'sm': electric charge is not conserved (final minus initial: +2)
+    """
 
 
 @dataclass
