@@ -31,7 +31,7 @@ LAYERS = (
     ("numhep.adjoint",),
     ("numhep.ops", "numhep.autograd"),
     ("numhep.declarations",),
-    ("numhep.registry",),
+    ("numhep.registry", "numhep.plugin"),
     ("numhep.phasespace",),
     ("numhep.pdfsets",),
     ("numhep.amplitudes",),

@@ -1,6 +1,6 @@
 """UFO models: numhep's reader (which never executes a UFO file) on a test model written in the
 repository in UFO's own syntax, the Standard Model in unitary gauge with MadGraph's sm
-conventions plus a Z' (tests/data/ufo/sm_zp).  Its SM part gives numhep's built-in sm to
+conventions plus a Z' (the example plugin's folder, plugins/numhep-zprime/numhep_zprime/sm_zp).  Its SM part gives numhep's built-in sm to
 1e-12, parameter gradients run through its expressions, MadGraph's restriction rules apply,
 and bad folders get errors that name the file and the item."""
 
@@ -17,7 +17,7 @@ import numhep
 from numhep.declarations.slha import AUTO, read_param_card, write_param_card
 from numhep.declarations.ufo import UFOError, load_ufo
 
-UFO = Path(__file__).resolve().parent / "data" / "ufo" / "sm_zp"
+UFO = Path(__file__).resolve().parent.parent / "plugins" / "numhep-zprime" / "numhep_zprime" / "sm_zp"
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,11 @@ never imports it).
 """
 
 import copyreg
+import os
 
 from numhep.declarations.model import Model
 from numhep.declarations.process import Process
+from numhep.declarations.ufo import is_ufo_folder, load_ufo
 from numhep.registry.entry_points import PluginWarning, Registry, UnknownNameError
 
 __all__ = ["PluginWarning", "Registry", "UnknownNameError", "model_registry", "process_registry",
@@ -60,24 +62,25 @@ def validate_process(obj, name):
 
 
 def validate_model(obj, name):
-    """Check that an entry point gave a model.
+    """Check that an entry point gave a model, and read it when it gave a UFO folder.
 
     Parameters
     ----------
     obj : object
-        What the entry point gave.
+        What the entry point gave: a :class:`numhep.Model`, or a :class:`~pathlib.Path` to a
+        UFO folder, read by :func:`numhep.plugin.load_ufo` with its default restriction.
     name : str
         The entry point's name, for the message.
 
     Returns
     -------
     numhep.Model
-        ``obj``.
+        ``obj``, or the model read from the folder.
 
     Raises
     ------
     TypeError
-        If ``obj`` is not a :class:`numhep.Model`.
+        If ``obj`` is neither a :class:`numhep.Model` nor the path of a UFO folder.
 
     Examples
     --------
@@ -86,10 +89,12 @@ def validate_model(obj, name):
     ...     validate_model("sm", "my_model")
     ... except TypeError as exc:
     ...     print(exc)
-    entry point 'my_model' gave str, not a numhep.Model
+    entry point 'my_model' gave str, not a numhep.Model or a UFO folder's path
     """
+    if isinstance(obj, os.PathLike) and is_ufo_folder(obj):
+        return load_ufo(obj)
     if not isinstance(obj, Model):
-        raise TypeError(f"entry point {name!r} gave {type(obj).__name__}, not a numhep.Model")
+        raise TypeError(f"entry point {name!r} gave {type(obj).__name__}, not a numhep.Model or a UFO folder's path")
     return obj
 
 
