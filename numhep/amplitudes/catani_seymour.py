@@ -153,9 +153,9 @@ def _dipoles(xp, p, table, alpha_s: float = ALPHA_S):
 
     Parameters
     ----------
-    p : array of float64, shape (n, m, 4)
+    p : array of float64, shape ``(n, m, 4)``
         Momenta of the m final-state partons in GeV.
-    table : array_like of int, shape (r, 4)
+    table : array_like of int, shape ``(r, 4)``
         Rows (i, j, k, kind): parton indices into ``p`` (three different ones) and the
         splitting kind, 0 (q -> q g), 1 (g -> g g) or 2 (g -> q q~); as
         :func:`relevant_dipoles` builds it.
@@ -164,11 +164,11 @@ def _dipoles(xp, p, table, alpha_s: float = ALPHA_S):
 
     Returns
     -------
-    y : array of float64, shape (n, r)
+    y : array of float64, shape ``(n, r)``
         The recoil variables y_ij,k.
-    z : array of float64, shape (n, r)
+    z : array of float64, shape ``(n, r)``
         The momentum fractions z_i.
-    d : array of float64, shape (n, r)
+    d : array of float64, shape ``(n, r)``
         The dipoles D_ij,k in GeV^-2.
 
     Raises
@@ -217,9 +217,9 @@ def _splitting_azimuths(xp, p, pairs):
 
     Parameters
     ----------
-    p : array of float64, shape (n, m, 4)
+    p : array of float64, shape ``(n, m, 4)``
         Momenta of the m final-state partons in GeV.
-    pairs : array_like of int, shape (q, 2)
+    pairs : array_like of int, shape ``(q, 2)``
         Two different parton indices per row, as :func:`relevant_dipoles` returns the
         gluon pairs.
 

@@ -55,11 +55,6 @@ class Subprocess:
     swapped : bool
         Whether the incoming legs are exchanged with respect to ``process``.
 
-    Attributes
-    ----------
-    name : str
-        The process's name, with ``" (beams exchanged)"`` when ``swapped``.
-
     Examples
     --------
     >>> group = numhep.process_group("p p > t t~")
@@ -77,6 +72,7 @@ class Subprocess:
 
     @property
     def name(self) -> str:
+        """The process's name, with ``" (beams exchanged)"`` when ``swapped``."""
         return self.process.name if not self.swapped else f"{self.process.name} (beams exchanged)"
 
     def me(self, p, params=None, grad=False):

@@ -7,7 +7,7 @@ For each chunk of RAMBO points at sqrt(s) = 1000 GeV:
    one pair of partons is unresolved (single-unresolved limits; double-unresolved
    configurations are left out, as in the emulator study);
 2. keep points with y_ij = s_ij / s >= y_cut for every pair (the global cut);
-3. compute numhep's |M|^2, the recoil factors y_ij,k, z_i and dipoles D_ij,k of
+3. compute numhep's ``|M|^2``, the recoil factors y_ij,k, z_i and dipoles D_ij,k of
    :func:`numhep.amplitudes.catani_seymour.relevant_dipoles`, and (sin 2phi, cos 2phi) for every gluon pair.
 
 Everything goes to one HDF5 file (``momenta`` of the final-state partons, ``me``, ``y``,
@@ -16,7 +16,7 @@ as r mod 6 is 0-3, 4 or 5 (4:1:1).  Chunk c uses the random stream (seed, c), an
 records the rows and RAMBO points of every finished chunk, so an interrupted run resumes
 where it stopped (or grows a finished file to more points) and gives the same file as one
 uninterrupted run.  The matrix elements and
-dipoles run in numba's parallel kernels over all cores.
+dipoles run in numba's parallel kernels over all cores. ::
 
     data = generate_dipole_dataset("ee_5j.h5", n_jets=5, n_points=100_000, y_cut=1e-3)
     train = data.split("train")            # dict of arrays

@@ -228,8 +228,6 @@ class Integrand:
         The legs' masses in GeV.
     channels : list or None
         The diagram channels (None without).
-    n_channels : int
-        The number of diagram channels (1 without).
 
     Raises
     ------
@@ -373,6 +371,7 @@ class Integrand:
 
     @property
     def n_channels(self) -> int:
+        """The number of diagram channels (1 without diagram channels)."""
         return len(self.channels) if self.channels is not None else 1
 
     def _tau_range(self, final_masses):

@@ -235,14 +235,14 @@ def _vegas_map(xp, grid, u):
     ----------
     grid : VegasGrid
         The grid (its edges are read, not changed).
-    u : array of float64, shape (n, dims)
+    u : array of float64, shape ``(n, dims)``
         Points of the unit hypercube.
 
     Returns
     -------
-    x : array of float64, shape (n, dims)
+    x : array of float64, shape ``(n, dims)``
         The mapped points.
-    jacobian : array of float64, shape (n,)
+    jacobian : array of float64, shape ``(n,)``
         prod_d dx_d/du_d.
 
     Raises
