@@ -12,11 +12,33 @@ import numpy as np
 
 
 def kind(*objects) -> str:
-    """``"numpy"``, ``"cupy"`` or ``"torch"``: the array library of the arrays among
-    ``objects`` (anything else, numbers, lists, a PDF set or a grid, is neutral; numpy when
-    there is no array).  A mixture of CuPy and numpy arrays is an error, and so is one of torch
-    tensors and CuPy arrays; torch tensors may meet numpy arrays and plain numbers, which
-    autograd treats as constants."""
+    """The array library of the arrays among ``objects``.
+
+    Anything else (numbers, lists, a PDF set or a grid) is neutral.  Torch tensors may meet
+    numpy arrays and plain numbers, which autograd treats as constants.
+
+    Parameters
+    ----------
+    *objects : object
+        The arguments of a call.
+
+    Returns
+    -------
+    str
+        ``"torch"`` if any is a torch tensor, ``"cupy"`` if they are CuPy arrays (anything
+        with ``__cuda_array_interface__``), else ``"numpy"`` (also when there is no array).
+
+    Raises
+    ------
+    TypeError
+        For a mixture of CuPy and numpy arrays, or of torch tensors and CuPy arrays.
+
+    Examples
+    --------
+    >>> from numhep import arrays
+    >>> arrays.kind(np.zeros(3), 2.0, [1, 2])
+    'numpy'
+    """
     kinds = {_kind(a) for a in objects} - {None}
     if "torch" in kinds:
         if "cupy" in kinds:
@@ -30,8 +52,23 @@ def kind(*objects) -> str:
 
 
 def module(kind_name: str):
-    """The array module of a :func:`kind`: numpy or cupy (torch tensors are handled by the
-    caller, :mod:`numhep.ops`)."""
+    """The array module of a :func:`kind`.
+
+    Parameters
+    ----------
+    kind_name : {'numpy', 'cupy'}
+        An array library; torch tensors are handled by the caller (:mod:`numhep.ops`).
+
+    Returns
+    -------
+    module
+        numpy or cupy.
+
+    Raises
+    ------
+    TypeError
+        For ``"torch"``: numhep's differentiable functions take tensors, not this level.
+    """
     if kind_name == "numpy":
         return np
     if kind_name == "cupy":
@@ -43,7 +80,23 @@ def module(kind_name: str):
 
 
 def namespace(*arrays):
-    """Return ``numpy`` or ``cupy`` for the given arrays; reject mixtures and torch tensors."""
+    """The array module (numpy or cupy) of the given arrays.
+
+    Parameters
+    ----------
+    *arrays : object
+        The arrays (other objects are neutral).
+
+    Returns
+    -------
+    module
+        numpy or cupy.
+
+    Raises
+    ------
+    TypeError
+        For mixtures of libraries, and for torch tensors.
+    """
     return module(kind(*arrays))
 
 
@@ -58,7 +111,27 @@ def _kind(a) -> str | None:
 
 
 def as_float64(x, name: str, xp=np):
-    """C-contiguous float64 array of ``x``; a clear error for other kinds."""
+    """``x`` as a C-contiguous float64 array of ``xp``.
+
+    Parameters
+    ----------
+    x : array_like
+        Real numbers (float, int or unsigned dtypes).
+    name : str
+        The argument's name, for the error message.
+    xp : module, optional
+        The array module (default numpy).
+
+    Returns
+    -------
+    array of float64
+        ``x`` converted (not copied when it already is one).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not real numbers (complex, bool, strings, objects).
+    """
     arr = xp.asarray(x)
     if arr.dtype.kind not in "fiu":
         raise TypeError(f"{name}: expected a real floating array, got dtype {arr.dtype}")
@@ -68,8 +141,31 @@ def as_float64(x, name: str, xp=np):
 
 
 def momenta(p, name: str = "p", xp=np, single: bool = False):
-    """Validate momenta of shape (..., 4) and return them as float64 (float32 momenta stay
-    float32 when ``single``: the caller computes in single precision)."""
+    """Validate four-momenta and return them as float64.
+
+    Parameters
+    ----------
+    p : array_like, shape ``(..., 4)``
+        Momenta, at least two-dimensional: (n, 4) or (n, legs, 4).
+    name : str, optional
+        The argument's name, for error messages (default ``"p"``).
+    xp : module, optional
+        The array module (default numpy).
+    single : bool, optional
+        Keep float32 momenta in float32 (the caller computes in single precision).
+
+    Returns
+    -------
+    array
+        C-contiguous momenta in float64 (or float32 with ``single``).
+
+    Raises
+    ------
+    ValueError
+        If the shape is not (..., 4) with at least two axes, or a value is not finite.
+    TypeError
+        If the momenta are not real numbers.
+    """
     arr = xp.asarray(p)
     if single and arr.dtype == xp.float32:
         arr = arr if arr.flags.c_contiguous else xp.ascontiguousarray(arr)
@@ -85,28 +181,83 @@ def momenta(p, name: str = "p", xp=np, single: bool = False):
 
 
 def workspace(xp, shape, dtype=np.float64):
-    """An uninitialised per-event kernel workspace of ``shape`` (events first, as kernels
-    index it).  On the host it is C-ordered: one event's data is contiguous for the cache.
-    On a device the events are innermost in memory, a strided view with the same indexing:
-    the threads of a warp then read consecutive addresses for the same slot, one coalesced
-    access instead of a cache line per thread."""
+    """An uninitialised per-event kernel workspace, events first as kernels index it.
+
+    On the host it is C-ordered: one event's data is contiguous for the cache.  On a device
+    the events are innermost in memory, a strided view with the same indexing: the threads
+    of a warp then read consecutive addresses for the same slot, one coalesced access
+    instead of a cache line per thread.
+
+    Parameters
+    ----------
+    xp : module
+        The array module (numpy or cupy).
+    shape : tuple of int
+        The shape, events first.
+    dtype : dtype, optional
+        The dtype (default float64).
+
+    Returns
+    -------
+    array
+        The workspace.
+    """
     if xp is np:
         return np.empty(shape, dtype=dtype)
     return xp.moveaxis(xp.empty(tuple(shape[1:]) + (shape[0],), dtype=dtype), -1, 0)
 
 
 def event_ranges(n: int, per_chunk: int):
-    """(start, stop) of consecutive chunks of at most ``per_chunk`` of ``n`` events: how a
-    kernel whose workspaces grow with the events goes through them within a memory budget."""
+    """Consecutive chunks of events, for kernels whose workspaces grow with the events.
+
+    Parameters
+    ----------
+    n : int
+        Number of events.
+    per_chunk : int
+        Most events per chunk (at least 1 is used).
+
+    Yields
+    ------
+    tuple of int
+        (start, stop) of each chunk.
+
+    Examples
+    --------
+    >>> from numhep import arrays
+    >>> list(arrays.event_ranges(5, 2))
+    [(0, 2), (2, 4), (4, 5)]
+    """
     per_chunk = max(1, int(per_chunk))
     for start in range(0, n, per_chunk):
         yield start, min(n, start + per_chunk)
 
 
 def device_copies(owner, key, make, xp, keep: int = 16):
-    """The host arrays ``make()`` as arrays of ``xp`` on its current device, copied once per
-    (device, ``key``) and kept on ``owner``, so that repeated calls move nothing to the
-    device.  At most ``keep`` sets are kept (a parameter scan must not pile up memory)."""
+    """Host arrays copied to the current device once and kept.
+
+    Copied once per (device, ``key``) and kept on ``owner``, so that repeated calls move
+    nothing to the device.  At most ``keep`` sets are kept (a parameter scan must not pile
+    up memory).
+
+    Parameters
+    ----------
+    owner : object
+        The object that keeps the copies (in its ``__dict__``).
+    key : hashable
+        What identifies the arrays' contents.
+    make : callable
+        ``make()``: the host arrays, called only when a copy is made.
+    xp : module
+        cupy.
+    keep : int, optional
+        Most sets kept (default 16).
+
+    Returns
+    -------
+    tuple of arrays
+        The arrays on the current device.
+    """
     cache = owner.__dict__.setdefault("_device_copies", {})
     key = (xp.cuda.Device().id, key)
     if key not in cache:
@@ -117,5 +268,16 @@ def device_copies(owner, key, make, xp, keep: int = 16):
 
 
 def to_host(a):
-    """A numpy copy of any array (CuPy's ``.get()``)."""
+    """A numpy copy of any array (CuPy's ``.get()``).
+
+    Parameters
+    ----------
+    a : array_like
+        A numpy or CuPy array (or anything ``np.asarray`` takes).
+
+    Returns
+    -------
+    numpy.ndarray
+        The array on the host.
+    """
     return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else np.asarray(a)

@@ -299,7 +299,7 @@ def kernel_op(kernel, *, signature, outputs, shapes, differentiable, scratch=Non
         What wraps the outputs (see :class:`Op`).
     per_event : sequence of str, optional
         Differentiable inputs shared by all events (a list of masses, say): each gets one
-        cotangent per event, shaped (n_events, \*its shape), as the gradient convention
+        cotangent per event, shaped (n_events,) + its shape, as the gradient convention
         asks; the kernel writes row i of it.
 
     Returns
@@ -408,8 +408,8 @@ def _with_array_note(doc, name, params, differentiable):
         "kernel on their device, and torch tensors (the operations are re-exported by :mod:`numhep.torch`; "
         "the same function, not a copy) give torch tensors that autograd differentiates through the "
         f"hand-derived adjoint kernel.  On numpy or CuPy arrays, ``{name}.vjp({args}, *output_cotangents)`` "
-        f"returns the cotangents of {', '.join(f'``{d}``' for d in differentiable)}, one value per event "
-        "each (reverse mode).", width=88, break_on_hyphens=False, break_long_words=False)
+        f"returns the cotangents of {', '.join(f'``{d}``' for d in differentiable)}, each with one row per "
+        "event (reverse mode).", width=88, break_on_hyphens=False, break_long_words=False)
     header = re.search(r"^Notes\n-----\n", text, flags=re.M)
     if header:
         return f"{text[:header.end()]}{note}\n\n{text[header.end():]}"

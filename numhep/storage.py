@@ -23,7 +23,26 @@ __all__ = ["atomic_write", "cache_dir", "restore_rng", "rng_state", "save_arrays
 
 
 def cache_dir(*parts: str, create: bool = False) -> Path:
-    """``$NUMHEP_CACHE_DIR`` (default ``~/.cache/numhep``) joined with ``parts``."""
+    """numhep's cache directory, or a path below it.
+
+    Parameters
+    ----------
+    *parts : str
+        Path components below the cache directory.
+    create : bool, optional
+        Create the directory (and its parents) if missing (default False).
+
+    Returns
+    -------
+    pathlib.Path
+        ``$NUMHEP_CACHE_DIR`` (default ``~/.cache/numhep``) joined with ``parts``.
+
+    Examples
+    --------
+    >>> from numhep.storage import cache_dir
+    >>> cache_dir("launchers").name
+    'launchers'
+    """
     base = os.environ.get("NUMHEP_CACHE_DIR")
     path = (Path(base) if base else Path.home() / ".cache" / "numhep").joinpath(*parts)
     if create:
@@ -33,10 +52,34 @@ def cache_dir(*parts: str, create: bool = False) -> Path:
 
 @contextmanager
 def atomic_write(path):
-    """Yield a temporary path next to ``path``; on success it replaces ``path`` at once.
+    """Write a file atomically: yield a temporary path that replaces ``path`` on success.
 
     The temporary name keeps ``path``'s suffix (``np.savez`` and ``torch.save`` look at it)
-    and carries the process id, so two processes never write the same temporary file."""
+    and carries the process id, so two processes never write the same temporary file.  A
+    process killed mid-write leaves the previous file intact; on an exception the temporary
+    file is removed and ``path`` is untouched.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file to write.
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary path to write to.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from numhep.storage import atomic_write
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     target = pathlib.Path(d) / "note.txt"
+    ...     with atomic_write(target) as tmp:
+    ...         _ = tmp.write_text("done")
+    ...     print(target.read_text())
+    done
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
@@ -48,18 +91,63 @@ def atomic_write(path):
 
 
 def save_arrays(path, **arrays) -> None:
-    """``np.savez(path, **arrays)`` atomically (the name is used as given, no ``.npz`` added)."""
+    """Save arrays with ``np.savez`` atomically (:func:`atomic_write`).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file; the name is used as given (no ``.npz`` is added).
+    **arrays : array_like
+        The arrays, by name.
+
+    Returns
+    -------
+    None
+    """
     with atomic_write(path) as tmp:
         with open(tmp, "wb") as fh:
             np.savez(fh, **arrays)
 
 
 def rng_state(rng: np.random.Generator) -> str:
-    """The state of ``rng`` as text, for a checkpoint."""
+    """The state of a numpy Generator as text, for a checkpoint.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The generator.
+
+    Returns
+    -------
+    str
+        Its bit generator's state; :func:`restore_rng` brings it back.
+
+    Examples
+    --------
+    >>> from numhep.storage import restore_rng, rng_state
+    >>> rng = np.random.default_rng(7)
+    >>> saved = rng_state(rng)
+    >>> first = rng.random()
+    >>> restore_rng(np.random.default_rng(), saved).random() == first
+    True
+    """
     return repr(rng.bit_generator.state)
 
 
 def restore_rng(rng: np.random.Generator, text) -> np.random.Generator:
-    """Set ``rng`` to a state written by :func:`rng_state`; returns ``rng``."""
+    """Set a numpy Generator to a state written by :func:`rng_state`.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The generator to set (its bit generator must be of the saved kind).
+    text : str
+        The state, from :func:`rng_state`.
+
+    Returns
+    -------
+    numpy.random.Generator
+        ``rng``, which now draws the numbers the saved one would have drawn.
+    """
     rng.bit_generator.state = ast.literal_eval(str(text))
     return rng

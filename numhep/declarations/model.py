@@ -125,11 +125,6 @@ class Particle:
     charge : float, optional
         Electric charge in units of e (default 0).
 
-    Attributes
-    ----------
-    self_conjugate : bool
-        Whether the particle is its own antiparticle.
-
     Examples
     --------
     >>> top = numhep.model("sm").particle(6)

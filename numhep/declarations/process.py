@@ -50,11 +50,6 @@ class Process:
     meta : dict, optional
         Free-form metadata.
 
-    Attributes
-    ----------
-    n_legs : int
-        Number of legs.
-
     Raises
     ------
     ValueError
@@ -161,7 +156,7 @@ class Process:
 
         Parameters
         ----------
-        p : array, shape (n, legs, 4)
+        p : array, shape ``(n, legs, 4)``
             Momenta in GeV, checked by the caller; float32 momenta run in single precision.
         xp : module
             The array module of ``p`` (numpy or cupy).

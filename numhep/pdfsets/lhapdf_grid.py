@@ -237,19 +237,19 @@ class Grid:
 
     Parameters
     ----------
-    xs, logxs : numpy.ndarray, shape (nsub, nx)
+    xs, logxs : numpy.ndarray, shape ``(nsub, nx)``
         x knots per subgrid and their logarithms (padding: inf).
-    q2s, logq2s : numpy.ndarray, shape (nsub, nq)
+    q2s, logq2s : numpy.ndarray, shape ``(nsub, nq)``
         Q^2 knots in GeV^2 per subgrid and their logarithms (padding: inf).
-    shape : numpy.ndarray of int64, shape (nsub, 2)
+    shape : numpy.ndarray of int64, shape ``(nsub, 2)``
         Number of x and Q^2 knots of each subgrid.
-    xf : numpy.ndarray, shape (nsub, nx, nq, flavours)
+    xf : numpy.ndarray, shape ``(nsub, nx, nq, flavours)``
         x f(x, Q^2) at the knots.
-    dxf : numpy.ndarray, shape (nsub, nx, nq, flavours)
+    dxf : numpy.ndarray, shape ``(nsub, nx, nq, flavours)``
         Knot derivatives d xf/d ln x (central inside, one-sided at the ends).
-    bounds : numpy.ndarray, shape (6,)
+    bounds : numpy.ndarray, shape ``(6,)``
         (x_min, second x knot, x_max, Q^2_min, second-to-last Q^2 knot, Q^2_max).
-    pid_column : numpy.ndarray of int64, shape (14,)
+    pid_column : numpy.ndarray of int64, shape ``(14,)``
         Column of ``xf`` of each flavour slot (:func:`pid_slots`), -1 where absent.
     pids : tuple of int
         PDG codes of the columns, as in the file.

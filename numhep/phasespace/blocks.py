@@ -105,20 +105,20 @@ def _breit_wigner_map(xp, z, mass, width, s_min, s_max):
 
     Parameters
     ----------
-    z : array of float64, shape (n,)
+    z : array of float64, shape ``(n,)``
         Random numbers in [0, 1].
     mass : float
         Mass m of the propagator in GeV, positive.
     width : float
         Width Gamma of the propagator in GeV, positive.
-    s_min, s_max : float or array of float64, shape (n,)
+    s_min, s_max : float or array of float64, shape ``(n,)``
         Bounds of s in GeV^2 (s_max > s_min in every event).
 
     Returns
     -------
-    s : array of float64, shape (n,)
+    s : array of float64, shape ``(n,)``
         The invariant in GeV^2.
-    density : array of float64, shape (n,)
+    density : array of float64, shape ``(n,)``
         g(s) = dz/ds in GeV^-2 (the weight of the point is 1/g).
 
     Raises
@@ -157,20 +157,20 @@ def _breit_wigner_map_inverse(xp, s, mass, width, s_min, s_max):
 
     Parameters
     ----------
-    s : array of float64, shape (n,)
+    s : array of float64, shape ``(n,)``
         Invariants in GeV^2.
     mass : float
         Mass m of the propagator in GeV, positive.
     width : float
         Width Gamma of the propagator in GeV, positive.
-    s_min, s_max : float or array of float64, shape (n,)
+    s_min, s_max : float or array of float64, shape ``(n,)``
         Bounds of s in GeV^2 (s_max > s_min in every event).
 
     Returns
     -------
-    z : array of float64, shape (n,)
+    z : array of float64, shape ``(n,)``
         The random numbers that :func:`breit_wigner_map` maps to ``s``.
-    density : array of float64, shape (n,)
+    density : array of float64, shape ``(n,)``
         g(s) = dz/ds in GeV^-2.
 
     Raises
@@ -209,9 +209,9 @@ def _power_law_map(xp, z, s_min, s_max, nu: float = 1.4, pole: float = 0.0):
 
     Parameters
     ----------
-    z : array of float64, shape (n,)
+    z : array of float64, shape ``(n,)``
         Random numbers in [0, 1].
-    s_min, s_max : float or array of float64, shape (n,)
+    s_min, s_max : float or array of float64, shape ``(n,)``
         Bounds of s in GeV^2 (s_max > s_min > ``pole`` in every event).
     nu : float, optional
         Power of the density, finite (default 1.4, the paper's choice).
@@ -220,9 +220,9 @@ def _power_law_map(xp, z, s_min, s_max, nu: float = 1.4, pole: float = 0.0):
 
     Returns
     -------
-    s : array of float64, shape (n,)
+    s : array of float64, shape ``(n,)``
         The invariant in GeV^2.
-    density : array of float64, shape (n,)
+    density : array of float64, shape ``(n,)``
         g(s) = dz/ds in GeV^-2.
 
     Raises
@@ -263,9 +263,9 @@ def _power_law_map_inverse(xp, s, s_min, s_max, nu: float = 1.4, pole: float = 0
 
     Parameters
     ----------
-    s : array of float64, shape (n,)
+    s : array of float64, shape ``(n,)``
         Invariants in GeV^2.
-    s_min, s_max : float or array of float64, shape (n,)
+    s_min, s_max : float or array of float64, shape ``(n,)``
         Bounds of s in GeV^2 (s_max > s_min > ``pole`` in every event).
     nu : float, optional
         Power of the density, finite (default 1.4).
@@ -274,9 +274,9 @@ def _power_law_map_inverse(xp, s, s_min, s_max, nu: float = 1.4, pole: float = 0
 
     Returns
     -------
-    z : array of float64, shape (n,)
+    z : array of float64, shape ``(n,)``
         The random numbers that :func:`power_law_map` maps to ``s``.
-    density : array of float64, shape (n,)
+    density : array of float64, shape ``(n,)``
         g(s) = dz/ds in GeV^-2.
 
     Raises
@@ -335,19 +335,19 @@ def _two_body_decay(xp, p, s1, s2, z):
 
     Parameters
     ----------
-    p : array of float64, shape (n, 4)
+    p : array of float64, shape ``(n, 4)``
         Momentum of the decaying system in GeV.
-    s1, s2 : float or array of float64, shape (n,)
+    s1, s2 : float or array of float64, shape ``(n,)``
         Virtualities k1^2 and k2^2 in GeV^2, non-negative, with
         sqrt(s1) + sqrt(s2) < sqrt(p^2).
-    z : array of float64, shape (n, 2)
+    z : array of float64, shape ``(n, 2)``
         Random numbers (z_theta, z_phi) in [0, 1].
 
     Returns
     -------
-    k1, k2 : array of float64, shape (n, 4)
+    k1, k2 : array of float64, shape ``(n, 4)``
         The decay products' momenta in GeV.
-    density : array of float64, shape (n,)
+    density : array of float64, shape ``(n,)``
         g_decay (dimensionless).
 
     Raises
@@ -387,14 +387,14 @@ def _two_body_decay_inverse(xp, k1, k2):
 
     Parameters
     ----------
-    k1, k2 : array of float64, shape (n, 4)
+    k1, k2 : array of float64, shape ``(n, 4)``
         The decay products' momenta in GeV.
 
     Returns
     -------
-    z : array of float64, shape (n, 2)
+    z : array of float64, shape ``(n, 2)``
         (z_theta, z_phi) that :func:`two_body_decay` maps to ``k1``, ``k2``.
-    density : array of float64, shape (n,)
+    density : array of float64, shape ``(n,)``
         g_decay (dimensionless).
 
     Raises
@@ -451,12 +451,12 @@ def _t_channel_scattering(xp, p1, p2, s1, s2, z, mass: float = 0.0, nu: float = 
 
     Parameters
     ----------
-    p1, p2 : array of float64, shape (n, 4)
+    p1, p2 : array of float64, shape ``(n, 4)``
         Incoming momenta in GeV.
-    s1, s2 : float or array of float64, shape (n,)
+    s1, s2 : float or array of float64, shape ``(n,)``
         Virtualities k1^2 and k2^2 in GeV^2, non-negative, with
         sqrt(s1) + sqrt(s2) < sqrt((p1 + p2)^2).
-    z : array of float64, shape (n, 2)
+    z : array of float64, shape ``(n, 2)``
         Random numbers (z_t, z_phi) in [0, 1].
     mass : float, optional
         Mass m of the exchanged propagator in GeV (default 0).
@@ -465,9 +465,9 @@ def _t_channel_scattering(xp, p1, p2, s1, s2, z, mass: float = 0.0, nu: float = 
 
     Returns
     -------
-    k1, k2 : array of float64, shape (n, 4)
+    k1, k2 : array of float64, shape ``(n, 4)``
         The outgoing momenta in GeV, k1 + k2 = p1 + p2.
-    density : array of float64, shape (n,)
+    density : array of float64, shape ``(n,)``
         g_2->2, dimensionless (sqrt(lambda) in GeV^2 times g_prop = ``dz_t/d|t|`` in GeV^-2).
 
     Raises
@@ -508,9 +508,9 @@ def _t_channel_scattering_inverse(xp, p1, p2, k1, mass: float = 0.0, nu: float =
 
     Parameters
     ----------
-    p1, p2 : array of float64, shape (n, 4)
+    p1, p2 : array of float64, shape ``(n, 4)``
         Incoming momenta in GeV.
-    k1 : array of float64, shape (n, 4)
+    k1 : array of float64, shape ``(n, 4)``
         The first outgoing momentum in GeV (k2 = p1 + p2 - k1).
     mass : float, optional
         Mass m of the exchanged propagator in GeV (default 0).
@@ -519,9 +519,9 @@ def _t_channel_scattering_inverse(xp, p1, p2, k1, mass: float = 0.0, nu: float =
 
     Returns
     -------
-    z : array of float64, shape (n, 2)
+    z : array of float64, shape ``(n, 2)``
         (z_t, z_phi) that :func:`t_channel_scattering` maps to ``k1``.
-    density : array of float64, shape (n,)
+    density : array of float64, shape ``(n,)``
         g_2->2 (dimensionless).
 
     Raises
@@ -570,18 +570,18 @@ def _luminosity_map(xp, z, tau_min, tau_max=1.0):
 
     Parameters
     ----------
-    z : array of float64, shape (n, 2)
+    z : array of float64, shape ``(n, 2)``
         Random numbers (z_tau, z_x) in [0, 1].
-    tau_min : float or array of float64, shape (n,)
+    tau_min : float or array of float64, shape ``(n,)``
         Lower bound of tau = x1 x2 = s_hat / s, in (0, tau_max).
-    tau_max : float or array of float64, shape (n,), optional
+    tau_max : float or array of float64, shape ``(n,)``, optional
         Upper bound of tau, at most 1 (default 1).
 
     Returns
     -------
-    x : array of float64, shape (n, 2)
+    x : array of float64, shape ``(n, 2)``
         The momentum fractions (x1, x2).
-    density : array of float64, shape (n,)
+    density : array of float64, shape ``(n,)``
         g_lumi (dimensionless).
 
     Raises
@@ -620,18 +620,18 @@ def _luminosity_map_inverse(xp, x, tau_min, tau_max=1.0):
 
     Parameters
     ----------
-    x : array of float64, shape (n, 2)
+    x : array of float64, shape ``(n, 2)``
         Momentum fractions (x1, x2) in (0, 1].
-    tau_min : float or array of float64, shape (n,)
+    tau_min : float or array of float64, shape ``(n,)``
         Lower bound of tau = x1 x2, in (0, tau_max).
-    tau_max : float or array of float64, shape (n,), optional
+    tau_max : float or array of float64, shape ``(n,)``, optional
         Upper bound of tau, at most 1 (default 1).
 
     Returns
     -------
-    z : array of float64, shape (n, 2)
+    z : array of float64, shape ``(n, 2)``
         (z_tau, z_x) that :func:`luminosity_map` maps to ``x``.
-    density : array of float64, shape (n,)
+    density : array of float64, shape ``(n,)``
         g_lumi (dimensionless).
 
     Raises

@@ -69,9 +69,9 @@ def cluster_minimum(pair_min, masses, members) -> float:
 
     Parameters
     ----------
-    pair_min : array of float64, shape (k, k)
+    pair_min : array of float64, shape ``(k, k)``
         Lower bounds on the pair invariants s_ij in GeV^2 (:meth:`Cuts.pair_minima`).
-    masses : sequence of float, length k
+    masses : sequence of float, length ``k``
         Final-state masses in GeV.
     members : iterable of int
         Indices of the cluster's particles.
@@ -269,7 +269,7 @@ class Cuts:
 
         Parameters
         ----------
-        p : array of float64, shape (n, k, 4)
+        p : array of float64, shape ``(n, k, 4)``
             Final-state momenta in the lab frame, in GeV.
         final_pdgs : sequence of int
             PDG codes of the k final-state particles.

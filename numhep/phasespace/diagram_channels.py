@@ -202,13 +202,13 @@ class ChannelMap:
     ----------
     topology : frozenset of Propagator
         The channel's propagators (:attr:`Channel.topology`).
-    masses : sequence of float, length k
+    masses : sequence of float, length ``k``
         Final-state masses in GeV.
     hadronic : bool
         Hadron collider: the first two numbers of u go to (x1, x2).
     nu : float, optional
         Power of the power-law maps (default 1.4).
-    pair_minima : array_like of shape (k, k) or callable, optional
+    pair_minima : array_like of shape ``(k, k)`` or callable, optional
         Lower bounds on the pair invariants s_ij in GeV^2 (from the cuts,
         :meth:`numhep.phasespace.cuts.Cuts.pair_minima`; default (m_i + m_j)^2), or a
         function of the final-state masses giving them: every invariant of a cluster starts
@@ -222,7 +222,7 @@ class ChannelMap:
         Number k of final-state particles.
     masses : numpy.ndarray
         The final-state masses.
-    pair_minima : numpy.ndarray, shape (k, k)
+    pair_minima : numpy.ndarray, shape ``(k, k)``
         The pair bounds at these masses.
 
     Raises
@@ -485,22 +485,22 @@ class ChannelMap:
 
         Parameters
         ----------
-        u : array of float64 or torch.Tensor, shape (n, dim)
+        u : array of float64 or torch.Tensor, shape ``(n, dim)``
             Points of [0, 1]^dim.
         s_lab : float
             Squared collision energy in GeV^2 (the partonic s_hat unless hadronic).
         beam_masses : tuple of float, optional
             Incoming masses in GeV (default massless); the beams are along +-z.
-        tau_min, tau_max : float or array of float64, shape (n,), optional
+        tau_min, tau_max : float or array of float64, shape ``(n,)``, optional
             Bounds of tau = s_hat / s_lab, needed at hadron colliders.
 
         Returns
         -------
-        x : array of float64, shape (n, 2), or None
+        x : array of float64, shape ``(n, 2)``, or None
             Momentum fractions (x1, x2); None unless hadronic.
-        momenta : array of float64, shape (n, 2 + n_final, 4)
+        momenta : array of float64, shape ``(n, 2 + n_final, 4)``
             Every leg's momentum in GeV in the partonic centre-of-mass frame, incoming first.
-        weight : array of float64, shape (n,)
+        weight : array of float64, shape ``(n,)``
             The weight of dPhi_n (times dx1 dx2 when hadronic), in GeV^(2 n_final - 4).
         """
         if ab.kind(u) == "torch":
@@ -533,7 +533,7 @@ class ChannelMap:
             As for :meth:`generate` (u a numpy array).
         track_masses : bool, optional
             Also differentiate in the final-state masses at fixed u (default False).
-        tau_min_slopes : array_like, shape (k,), optional
+        tau_min_slopes : array_like, shape ``(k,)``, optional
             d tau_min / d m_j, how tau_min moves with the masses when ``track_masses``.
 
         Returns
@@ -572,21 +572,21 @@ class ChannelMap:
 
         Parameters
         ----------
-        p : array of float64 or torch.Tensor, shape (n, 2 + n_final, 4)
+        p : array of float64 or torch.Tensor, shape ``(n, 2 + n_final, 4)``
             Partonic-frame momenta in GeV in this map's particle order (incoming along +-z,
             as :meth:`generate` makes them).
-        x : array of float64, shape (n, 2), optional
+        x : array of float64, shape ``(n, 2)``, optional
             Momentum fractions, for hadron colliders.
         s_lab : float, optional
             Squared collision energy in GeV^2, for hadron colliders.
-        tau_min, tau_max : float or array of float64, shape (n,), optional
+        tau_min, tau_max : float or array of float64, shape ``(n,)``, optional
             Bounds of tau, for hadron colliders.
 
         Returns
         -------
-        u : array of float64, shape (n, dim)
+        u : array of float64, shape ``(n, dim)``
             The numbers that :meth:`generate` turns into these momenta.
-        weight : array of float64, shape (n,)
+        weight : array of float64, shape ``(n,)``
             Its weight there.
 
         Raises
@@ -935,9 +935,9 @@ def propagator_weights(channels, p_final, p_a):
     ----------
     channels : list of Channel
         The channels.
-    p_final : numpy.ndarray, shape (n, k, 4)
+    p_final : numpy.ndarray, shape ``(n, k, 4)``
         Final-state momenta in GeV.
-    p_a : numpy.ndarray, shape (n, 4)
+    p_a : numpy.ndarray, shape ``(n, 4)``
         The momentum of beam 1 in GeV (for t-channel lines).
 
     Returns
@@ -965,16 +965,16 @@ def propagator_weights_vjp(channels, p_final, p_a, alpha, grad_alpha):
     ----------
     channels, p_final, p_a
         As for :func:`propagator_weights`.
-    alpha : numpy.ndarray, shape (n, n_channels)
+    alpha : numpy.ndarray, shape ``(n, n_channels)``
         The weights :func:`propagator_weights` returned.
-    grad_alpha : numpy.ndarray, shape (n, n_channels)
+    grad_alpha : numpy.ndarray, shape ``(n, n_channels)``
         Cotangent of the weights.
 
     Returns
     -------
-    g_final : numpy.ndarray, shape (n, k, 4)
+    g_final : numpy.ndarray, shape ``(n, k, 4)``
         d/dp_final of <grad_alpha, alpha>.
-    g_a : numpy.ndarray, shape (n, 4)
+    g_a : numpy.ndarray, shape ``(n, 4)``
         d/dp_a of <grad_alpha, alpha>.
     """
     g_log = alpha * (grad_alpha - (alpha * grad_alpha).sum(axis=1, keepdims=True))

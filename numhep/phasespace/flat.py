@@ -43,9 +43,9 @@ class PhaseSpacePoints(NamedTuple):
 
     Parameters
     ----------
-    momenta : array of float64, shape (n, legs, 4)
+    momenta : array of float64, shape ``(n, legs, 4)``
         Four-momenta (E, px, py, pz) in GeV, per event and leg.
-    weight : array of float64, shape (n,)
+    weight : array of float64, shape ``(n,)``
         Phase-space weight of each event, in GeV^(2k - 4) for k final-state particles.
 
     Examples
@@ -114,14 +114,14 @@ def _beams(xp, rs, m1: float, m2: float):
 
     Parameters
     ----------
-    rs : float or array of float64, shape (...)
+    rs : float or array of float64, shape ``(...)``
         Centre-of-mass energy sqrt(s) in GeV.
     m1, m2 : float
         Masses of the incoming particles along +z and -z, in GeV.
 
     Returns
     -------
-    p_a, p_b : array of float64, shape (..., 4)
+    p_a, p_b : array of float64, shape ``(..., 4)``
         The two four-momenta (E, px, py, pz) in GeV.
 
     Examples
@@ -150,9 +150,9 @@ def rambo(n_events: int, sqrt_s, masses, seed=None) -> PhaseSpacePoints:
     ----------
     n_events : int
         Number of events, a non-negative whole number.
-    sqrt_s : float or array of float64, shape (n_events,)
+    sqrt_s : float or array of float64, shape ``(n_events,)``
         Centre-of-mass energy in GeV, above the sum of the final-state masses.
-    masses : sequence of float, length legs >= 4
+    masses : sequence of float, length ``legs >= 4``
         Mass of every leg in GeV, the two incoming first.
     seed : int, numpy.random.Generator or None, optional
         Seed of ``numpy.random.default_rng``; None draws a fresh one.
@@ -234,11 +234,11 @@ def _rambo_map(xp, r, sqrt_s, masses):
 
     Parameters
     ----------
-    r : array of float64, shape (n, legs - 2, 4)
+    r : array of float64, shape ``(n, legs - 2, 4)``
         Uniform numbers in (0, 1] (0 is excluded: RAMBO takes their logarithm).
-    sqrt_s : float or array of float64, shape (n,)
+    sqrt_s : float or array of float64, shape ``(n,)``
         Centre-of-mass energy in GeV.
-    masses : sequence of float, length legs >= 4
+    masses : sequence of float, length ``legs >= 4``
         Mass of every leg in GeV, the two incoming first.
 
     Returns
@@ -313,12 +313,12 @@ def _rambo_on_diet(xp, u, sqrt_s, masses):
 
     Parameters
     ----------
-    u : array of float64, shape (n, 3k - 4)
+    u : array of float64, shape ``(n, 3k - 4)``
         Points of the unit hypercube [0, 1]^(3k - 4).
-    sqrt_s : float or array of float64, shape (n,)
+    sqrt_s : float or array of float64, shape ``(n,)``
         Total energy in the rest frame of the final state, in GeV, above the sum of the
         masses.
-    masses : sequence of float, length k >= 2
+    masses : sequence of float, length ``k >= 2``
         Final-state masses in GeV.
 
     Returns
@@ -375,16 +375,16 @@ def _rambo_on_diet_inverse(xp, p, masses):
 
     Parameters
     ----------
-    p : array of float64, shape (n, k, 4)
+    p : array of float64, shape ``(n, k, 4)``
         Final-state momenta in GeV, in their rest frame, with positive energies.
-    masses : sequence of float, length k >= 2
+    masses : sequence of float, length ``k >= 2``
         Final-state masses in GeV.
 
     Returns
     -------
-    u : array of float64, shape (n, 3k - 4)
+    u : array of float64, shape ``(n, 3k - 4)``
         The point of the unit hypercube that :func:`rambo_on_diet` maps to ``p``.
-    weight : array of float64, shape (n,)
+    weight : array of float64, shape ``(n,)``
         The phase-space weight there, in GeV^(2k - 4).
 
     Raises
@@ -432,9 +432,9 @@ def rambo_on_diet_vjp(u, sqrt_s, masses, grad_momenta, grad_weight):
     ----------
     u, sqrt_s, masses
         The arguments of :func:`rambo_on_diet`.
-    grad_momenta : float or array of float64, shape (n, k, 4)
+    grad_momenta : float or array of float64, shape ``(n, k, 4)``
         Cotangent of the momenta (a scalar broadcasts).
-    grad_weight : float or array of float64, shape (n,)
+    grad_weight : float or array of float64, shape ``(n,)``
         Cotangent of the weights.
 
     Returns
@@ -472,9 +472,9 @@ def rambo_on_diet_inverse_vjp(p, masses, grad_u, grad_weight):
     ----------
     p, masses
         The arguments of :func:`rambo_on_diet_inverse`.
-    grad_u : float or array of float64, shape (n, 3k - 4)
+    grad_u : float or array of float64, shape ``(n, 3k - 4)``
         Cotangent of u (a scalar broadcasts).
-    grad_weight : float or array of float64, shape (n,)
+    grad_weight : float or array of float64, shape ``(n,)``
         Cotangent of the weights.
 
     Returns

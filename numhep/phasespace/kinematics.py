@@ -30,7 +30,35 @@ def _scalar_of(kernel, p):
 
 
 def minkowski_dot(p, q):
-    """p.q with metric (+,-,-,-) over the last axis."""
+    """The Minkowski product p.q = p0 q0 - p1 q1 - p2 q2 - p3 q3, metric (+,-,-,-).
+
+    Parameters
+    ----------
+    p : array of float64, shape ``(..., 4)``
+        Four-momenta (E, px, py, pz) in GeV, at least two-dimensional (one momentum is
+        shape (1, 4)); numpy or CuPy.
+    q : array of float64, shape ``(..., 4)``
+        Four-momenta in GeV, broadcast against ``p``.
+
+    Returns
+    -------
+    array of float64, shape (...)
+        p.q in GeV^2.
+
+    Raises
+    ------
+    ValueError
+        If the momenta are not of shape (..., 4) with at least two axes, or not finite.
+    TypeError
+        If they are not real numbers.
+
+    Examples
+    --------
+    >>> from numhep.phasespace import kinematics
+    >>> p = np.array([[5.0, 3.0, 0.0, 0.0], [10.0, 0.0, 6.0, 8.0]])
+    >>> kinematics.minkowski_dot(p, p)
+    array([16.,  0.])
+    """
     xp = ab.namespace(p, q)
     p, q = ab.momenta(p, xp=xp), ab.momenta(q, "q", xp=xp)
     p, q = xp.broadcast_arrays(p, q)
@@ -41,27 +69,156 @@ def minkowski_dot(p, q):
 
 
 def invariant_mass(p):
-    """sign(p^2) sqrt(|p^2|)."""
+    """The invariant mass sign(p^2) sqrt(``|p^2|``), negative for space-like momenta.
+
+    Parameters
+    ----------
+    p : array of float64, shape ``(..., 4)``
+        Four-momenta (E, px, py, pz) in GeV, at least two-dimensional (one momentum is
+        shape (1, 4)); numpy or CuPy.
+
+    Returns
+    -------
+    array of float64, shape (...)
+        The invariant mass in GeV.
+
+    Raises
+    ------
+    ValueError
+        If the momenta are not of shape (..., 4) with at least two axes, or not finite.
+    TypeError
+        If they are not real numbers.
+
+    Examples
+    --------
+    >>> from numhep.phasespace import kinematics
+    >>> p = np.array([[5.0, 3.0, 0.0, 0.0], [10.0, 0.0, 6.0, 8.0]])
+    >>> kinematics.invariant_mass(p)
+    array([4., 0.])
+    """
     return _scalar_of(K.invariant_mass, p)
 
 
 def transverse_momentum(p):
-    """sqrt(px^2 + py^2)."""
+    """The transverse momentum sqrt(px^2 + py^2) with respect to the beam (z) axis.
+
+    Parameters
+    ----------
+    p : array of float64, shape ``(..., 4)``
+        Four-momenta (E, px, py, pz) in GeV, at least two-dimensional (one momentum is
+        shape (1, 4)); numpy or CuPy.
+
+    Returns
+    -------
+    array of float64, shape (...)
+        pT in GeV.
+
+    Raises
+    ------
+    ValueError
+        If the momenta are not of shape (..., 4) with at least two axes, or not finite.
+    TypeError
+        If they are not real numbers.
+
+    Examples
+    --------
+    >>> from numhep.phasespace import kinematics
+    >>> p = np.array([[5.0, 3.0, 0.0, 0.0], [10.0, 0.0, 6.0, 8.0]])
+    >>> kinematics.transverse_momentum(p)
+    array([3., 6.])
+    """
     return _scalar_of(K.transverse_momentum, p)
 
 
 def rapidity(p):
-    """1/2 ln((E + pz)/(E - pz))."""
+    """The rapidity y = 1/2 ln((E + pz) / (E - pz)).
+
+    Parameters
+    ----------
+    p : array of float64, shape ``(..., 4)``
+        Four-momenta (E, px, py, pz) in GeV, at least two-dimensional (one momentum is
+        shape (1, 4)); numpy or CuPy.
+
+    Returns
+    -------
+    array of float64, shape (...)
+        The rapidity.
+
+    Raises
+    ------
+    ValueError
+        If the momenta are not of shape (..., 4) with at least two axes, or not finite.
+    TypeError
+        If they are not real numbers.
+
+    Examples
+    --------
+    >>> from numhep.phasespace import kinematics
+    >>> p = np.array([[5.0, 3.0, 0.0, 0.0], [10.0, 0.0, 6.0, 8.0]])
+    >>> kinematics.rapidity(p).round(6)
+    array([0.      , 1.098612])
+    """
     return _scalar_of(K.rapidity, p)
 
 
 def pseudorapidity(p):
-    """asinh(pz / pT)."""
+    """The pseudorapidity eta = asinh(pz / pT) = -ln tan(theta / 2).
+
+    Parameters
+    ----------
+    p : array of float64, shape ``(..., 4)``
+        Four-momenta (E, px, py, pz) in GeV, at least two-dimensional (one momentum is
+        shape (1, 4)); numpy or CuPy.
+
+    Returns
+    -------
+    array of float64, shape (...)
+        The pseudorapidity.
+
+    Raises
+    ------
+    ValueError
+        If the momenta are not of shape (..., 4) with at least two axes, or not finite.
+    TypeError
+        If they are not real numbers.
+
+    Examples
+    --------
+    >>> from numhep.phasespace import kinematics
+    >>> p = np.array([[5.0, 3.0, 0.0, 0.0], [10.0, 0.0, 6.0, 8.0]])
+    >>> kinematics.pseudorapidity(p).round(6)
+    array([0.      , 1.098612])
+    """
     return _scalar_of(K.pseudorapidity, p)
 
 
 def boost(p, beta):
-    """Boost momenta ``p`` (..., 4) by velocities ``beta`` (..., 3), broadcast."""
+    """Lorentz-boost momenta by velocities beta.
+
+    Parameters
+    ----------
+    p : array of float64, shape ``(..., 4)``
+        Four-momenta (E, px, py, pz) in GeV, at least two-dimensional (one momentum is
+        shape (1, 4)); numpy or CuPy.
+    beta : array of float64, shape ``(..., 3)``
+        Boost velocities (in units of c), ``|beta|`` < 1, broadcast against ``p``.
+
+    Returns
+    -------
+    array of float64, shape (broadcast, 4)
+        The boosted momenta in GeV.
+
+    Raises
+    ------
+    ValueError
+        If the shapes are wrong or a velocity has ``|beta|`` >= 1.
+
+    Examples
+    --------
+    >>> from numhep.phasespace import kinematics
+    >>> kinematics.boost(np.array([[1.0, 0.0, 0.0, 0.0]]), np.array([[0.0, 0.0, 0.6]]))
+    array([[1.25, 0.  , 0.  , 0.75]])
+    """
     xp = ab.namespace(p, beta)
     p = ab.momenta(p, xp=xp)
     beta = ab.as_float64(beta, "beta", xp)
@@ -78,7 +235,33 @@ def boost(p, beta):
 
 
 def rotate(p, r):
-    """Rotate the spatial part of ``p`` (..., 4) by matrices ``r`` (..., 3, 3)."""
+    """Rotate the spatial part of momenta by rotation matrices.
+
+    Parameters
+    ----------
+    p : array of float64, shape ``(..., 4)``
+        Four-momenta (E, px, py, pz) in GeV, at least two-dimensional (one momentum is
+        shape (1, 4)); numpy or CuPy.
+    r : array of float64, shape ``(..., 3, 3)``
+        Rotation matrices acting on (px, py, pz), broadcast against ``p``.
+
+    Returns
+    -------
+    array of float64, shape (broadcast, 4)
+        The rotated momenta in GeV (energies unchanged).
+
+    Raises
+    ------
+    ValueError
+        If the shapes are wrong.
+
+    Examples
+    --------
+    >>> from numhep.phasespace import kinematics
+    >>> r = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    >>> kinematics.rotate(np.array([[5.0, 3.0, 0.0, 4.0]]), r)
+    array([[5., 0., 3., 4.]])
+    """
     xp = ab.namespace(p, r)
     p = ab.momenta(p, xp=xp)
     r = ab.as_float64(r, "r", xp)

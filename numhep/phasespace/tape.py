@@ -22,7 +22,20 @@ __all__ = ["Tape", "Var"]
 
 
 class Var:
-    """A value on the tape; ``grad`` holds its cotangent after :meth:`Tape.backward`."""
+    """A value on the tape, which takes part in the derivative.
+
+    Parameters
+    ----------
+    value : numpy.ndarray
+        The value, events first.
+
+    Attributes
+    ----------
+    value : numpy.ndarray
+        The value.
+    grad : numpy.ndarray or None
+        Its cotangent after :meth:`Tape.backward` (None until a sweep reaches it).
+    """
 
     __slots__ = ("value", "grad")
 
@@ -50,7 +63,31 @@ def _reduce_to(g, shape):
 
 
 class Tape:
-    """A record of a forward pass: see the module docstring."""
+    """A record of a forward pass, swept backwards for reverse-mode derivatives.
+
+    Every step (a kernel with its adjoint, a :class:`numhep.ops.Op`, a bit of arithmetic) is
+    recorded with the vector-Jacobian product it needs; :meth:`backward` runs them in
+    reverse order.  A step none of whose inputs is a :class:`Var` is a constant and is not
+    recorded.  The subgradient of max(a, b) goes to the larger argument (to ``a`` on a tie);
+    that of sqrt at 0 is 0.
+
+    Attributes
+    ----------
+    frame : tuple or None
+        (s_hat, s_lab) of the map being run, once known.
+    masses : Var or None
+        The final-state masses (n, k) when the map's dependence on them is wanted.
+
+    Examples
+    --------
+    >>> from numhep.phasespace.tape import Tape
+    >>> tape = Tape()
+    >>> x = tape.leaf([1.0, 4.0])
+    >>> y = tape.mul(tape.sqrt(x), 3.0)
+    >>> tape.backward([(y, 1.0)])
+    >>> y.value.tolist(), x.grad.tolist()
+    ([3.0, 6.0], [1.5, 0.75])
+    """
 
     #: this tape takes the random numbers of a block as they are (:meth:`numbers`)
     wants_conditions = False
@@ -67,6 +104,18 @@ class Tape:
         return outputs
 
     def leaf(self, value) -> Var:
+        """A new input of the derivative.
+
+        Parameters
+        ----------
+        value : array_like
+            The value, events first.
+
+        Returns
+        -------
+        Var
+            The value as a C-contiguous float64 :class:`Var`.
+        """
         return Var(np.ascontiguousarray(value, dtype=np.float64))
 
     def numbers(self, u, start: int, stop: int, kind: str, condition):
