@@ -29,7 +29,8 @@ entry point in ``numhep.models`` may name a :class:`~pathlib.Path` to the folder
 README's "Write your own process" and "Add a model" sections walk through it.
 """
 
-from numhep.declarations.model import Dual, Model, Particle, Vertex, cos, sin, sqrt
+from numhep.declarations.dual_numbers import Dual, cos, sin, sqrt
+from numhep.declarations.model import Model, Particle, Vertex
 from numhep.declarations.process import Process
 from numhep.declarations.ufo import UFOError, load_ufo
 from numhep.kernels._target import adjoint_of, device, kernel

@@ -139,3 +139,69 @@ def test_a_param_card_round_trips(zp, tmp_path):
     back = read_param_card(card, zp.lha)
     assert back == values
     assert read_param_card(Path(__file__).parent / "data" / "mg5" / "param_card.dat", zp.lha)["MZ"] == 91.188
+
+
+def cross_section(proc, sqrt_s, params):
+    """sigma(e+ e- -> mu+ mu-) in GeV^-2 from |M|^2: <|M|^2>_angles / (16 pi s), the angular
+    average by Gauss-Legendre (|M|^2 is quadratic in cos theta for s-channel vectors)."""
+    nodes, weights = np.polynomial.legendre.leggauss(4)
+    e = sqrt_s / 2
+    sin = np.sqrt(1 - nodes**2)
+    p = np.zeros((4, 4, 4))
+    p[:, 0] = [e, 0, 0, e]
+    p[:, 1] = [e, 0, 0, -e]
+    p[:, 2] = np.stack([np.full(4, e), e * sin, np.zeros(4), e * nodes], axis=1)
+    p[:, 3] = np.stack([np.full(4, e), -e * sin, np.zeros(4), -e * nodes], axis=1)
+    average = (weights * numhep.me(p, proc, params=params)).sum() / 2
+    return average / (16 * np.pi * sqrt_s**2)
+
+
+def test_the_zprime_peak_has_the_breit_wigner_shape_of_the_computed_width():
+    model = numhep.model(UFO)
+    proc = numhep.process("e+ e- > mu+ mu-", model=UFO)
+    auto = {"WZp": "auto"}
+    gamma, mass = model.width("Zp"), model.inputs["MZp"]
+    assert model.parameters(auto)["WZp"] == gamma
+    partial = model.partial_widths("Zp")
+    # Gamma(Z' -> l+ l-) = gzp^2 M / (12 pi) for a vector coupling to massless leptons
+    assert partial[("mu+", "mu-")] == pytest.approx(0.2**2 * mass / (12 * np.pi), rel=1e-12)
+
+    def signal(sqrt_s):  # the background's amplitude is real where the Z' one is imaginary
+        return cross_section(proc, sqrt_s, auto) - cross_section(proc, sqrt_s, {"gzp": 0.0})
+
+    peak = 12 * np.pi * partial[("e+", "e-")] * partial[("mu+", "mu-")] / (mass**2 * gamma**2)
+    assert signal(mass) == pytest.approx(peak, rel=1e-4)
+    # half the peak at s = M^2 +- M Gamma (sigma ~ s |D|^2; the interference cancels in the sum)
+    s_up, s_down = mass**2 + mass * gamma, mass**2 - mass * gamma
+    half = (signal(np.sqrt(s_up)) * mass**2 / s_up + signal(np.sqrt(s_down)) * mass**2 / s_down) / 2
+    assert half == pytest.approx(peak / 2, rel=3e-3)
+
+
+def test_a_param_card_with_an_automatic_width(tmp_path):
+    model = numhep.model(UFO)
+    card = tmp_path / "param_card.dat"
+    write_param_card(card, model.lha, {**model.inputs, "MZp": 2000.0, "WZp": AUTO})
+    values = model.parameters(card)
+    assert values["MZp"] == 2000.0 and values["WZp"] == pytest.approx(model.width("Zp", {"MZp": 2000.0}), rel=1e-14)
+    proc = numhep.process("e+ e- > mu+ mu-", model=model)
+    p, _ = numhep.rambo(2, 1990.0, [0.0] * 4, seed=1)
+    np.testing.assert_allclose(numhep.me(p, proc, params=card),
+                               numhep.me(p, proc, params={"MZp": 2000.0, "WZp": values["WZp"]}), rtol=1e-14)
+    # the automatic width moves with the mass in a parameter gradient
+    _, grads = numhep.me(p, proc, params={"WZp": "auto"}, grad=("MZp",))
+    x, h = model.inputs["MZp"], 1e-3
+    fd = (numhep.me(p, proc, params={"MZp": x + h, "WZp": "auto"}) -
+          numhep.me(p, proc, params={"MZp": x - h, "WZp": "auto"})) / (2 * h)
+    np.testing.assert_allclose(grads["MZp"], fd, rtol=1e-6)
+
+
+def test_the_model_by_its_folder_and_its_values():
+    model = numhep.model(UFO)
+    assert numhep.model(str(UFO)) is model  # read once
+    assert numhep.model(UFO, restrict=None) is not model
+    assert model.value("MW") == pytest.approx(80.41900244575616, rel=1e-14)
+    assert model.value("GC_11") == pytest.approx(1j * model.value("ee") ** 2, rel=1e-14)
+    with pytest.raises(KeyError, match="GC_999"):
+        model.value("GC_999")
+    with pytest.raises(ValueError, match="restrictions apply to UFO folders"):
+        numhep.model("sm", restrict=None)

@@ -9,8 +9,13 @@ any other string is looked up among the registered processes (an error lists clo
 
 from __future__ import annotations
 
+import functools
+import os
+from pathlib import Path
+
 from numhep.amplitudes.compiled_process import compile_process
 from numhep.declarations.process import Process
+from numhep.declarations.ufo import is_ufo_folder, load_ufo
 from numhep.registry import model_registry, process_registry
 
 __all__ = ["model", "models", "process", "processes", "register_model", "register_process", "resolve",
@@ -68,19 +73,26 @@ def process(name, model="sm") -> Process:
         return name
     if isinstance(name, str):
         if ">" in name:
-            return compile_process(name, model=model)
+            ufo = isinstance(model, (str, os.PathLike)) and is_ufo_folder(model)
+            return compile_process(name, model=resolve_model(model) if ufo else model)
         return process_registry.get(name)
     raise TypeError(f"process: expected a name or a numhep.Process, got {type(name).__name__}")
 
 
-def model(name="sm"):
-    """The model that ``name`` (a registered name or a Model) names.
+def model(name="sm", restrict="default"):
+    """The model that ``name`` (a registered name, a UFO folder or a Model) names.
 
     Parameters
     ----------
-    name : str or Model, optional
+    name : str, os.PathLike or Model, optional
         A registered model name (default ``"sm"``, the Standard Model as MadGraph's ``sm``;
-        see :func:`models`) or a :class:`numhep.Model`, which is returned unchanged.
+        see :func:`models`), the path of a UFO folder (read by :func:`numhep.plugin.load_ufo`,
+        once per interpreter and again when a file in it changes), or a
+        :class:`numhep.Model`, which is returned unchanged.
+    restrict : str, os.PathLike or None, optional
+        For a UFO folder: ``"default"`` applies its ``restrict_default.dat`` when it has one,
+        as MadGraph's ``import model`` does; a file name applies that restriction card;
+        ``None`` reads the full model.
 
     Returns
     -------
@@ -90,8 +102,12 @@ def model(name="sm"):
     Raises
     ------
     numhep.registry.UnknownNameError
-        If ``name`` is a string that is neither registered nor provided by a plugin (the
-        message lists close matches).
+        If ``name`` is a string that is neither registered nor provided by a plugin nor a
+        UFO folder (the message lists close matches).
+    numhep.plugin.UFOError
+        If the UFO folder cannot be read (the message names the file and the item).
+    ValueError
+        If ``restrict`` is given for a model that is not a UFO folder.
 
     Examples
     --------
@@ -99,7 +115,19 @@ def model(name="sm"):
     >>> sm.name, sm.inputs["MZ"]
     ('sm', 91.188)
     """
+    if isinstance(name, (str, os.PathLike)) and is_ufo_folder(name):
+        folder = Path(name).resolve()
+        stamp = tuple(sorted((f.name, f.stat().st_mtime_ns) for f in folder.iterdir() if f.is_file()))
+        return _read_ufo(str(folder), None if restrict is None else str(restrict), stamp)
+    if restrict != "default":
+        raise ValueError(f"restrict={restrict!r}: restrictions apply to UFO folders, and {name!r} is not one")
     return model_registry.get(name) if isinstance(name, str) else name
+
+
+@functools.lru_cache(maxsize=32)
+def _read_ufo(folder: str, restrict, stamp):
+    # one Model object per folder state: compiled processes are cached per model object
+    return load_ufo(folder, restrict=restrict)
 
 
 #: the names the package's own callers use for :func:`process` and :func:`model`

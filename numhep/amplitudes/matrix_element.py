@@ -36,6 +36,8 @@ differentiates with the same adjoint sweep (:mod:`numhep.autograd`).
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from numhep import arrays as ab
@@ -151,8 +153,10 @@ def me(p, process, *, params: dict | None = None, grad=False, check: bool = True
     process : str or Process
         A registered name (``"gg_tt"``), a process string (``"e+ e- > mu+ mu-"``) or a
         Process, as :func:`numhep.process` takes it.
-    params : dict, optional
-        Model input parameters overriding the model's values, ``{"MZ": 91.2}``; with torch
+    params : dict, str or os.PathLike, optional
+        Model input parameters overriding the model's values, ``{"MZ": 91.2}``, or the path
+        of a param card (SLHA); a width given as ``"auto"`` (``DECAY 6 auto`` in a card) is
+        computed from the model's vertices (:meth:`numhep.Model.width`).  With torch
         momenta, values given as 0-d tensors receive gradients from autograd.  Momenta made
         with other masses than the model's need those masses here.
     grad : bool, str or tuple of str, optional
@@ -208,7 +212,11 @@ def me(p, process, *, params: dict | None = None, grad=False, check: bool = True
     (['MZ', 'p'], (3,))
     """
     proc = resolve(process)
-    kind = ab.kind(p, *(params or {}).values())
+    if isinstance(params, (str, os.PathLike)):  # a param card
+        if proc.model is None:
+            raise ValueError(f"params={str(params)!r}: process {proc.name!r} has no model to read a param card for")
+        params = proc.model.as_overrides(params)
+    kind = ab.kind(p, *(v for v in (params or {}).values() if not isinstance(v, str)))
     if kind == "torch":
         if grad is not False:
             raise ValueError("grad: torch tensors get their gradients from autograd (call .backward())")

@@ -22,7 +22,7 @@ colour dimension, and the helicity sums of the vertex kernels' Lorentz structure
 
 These are the textbook traces (e.g. Peskin & Schroeder, Sec. 20.2 and Problem 21.4 for
 Z and W decays; the top width of Jezabek & Kuhn, Nucl. Phys. B314 (1989) 1 at tree level).
-All of it runs on :class:`~numhep.declarations.model.Dual` numbers, so the widths have
+All of it runs on :class:`~numhep.declarations.dual_numbers.Dual` numbers, so the widths have
 exact derivatives in the model's inputs.  It is how ``DECAY pdg auto`` in a param card is
 filled, as MadGraph fills it (Alwall et al., arXiv:1402.1178).
 """
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 
-from numhep.declarations.model import Dual, sqrt
+from numhep.declarations.dual_numbers import Dual, sqrt
 from numhep.declarations.ufo_expressions import complexconjugate, re
 
 __all__ = ["partial_widths", "total_width"]

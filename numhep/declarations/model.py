@@ -17,87 +17,14 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Callable
 
-
-class Dual:
-    """a + b eps with eps^2 = 0: exact first derivatives of scalar formulas (real or complex)."""
-
-    __slots__ = ("a", "b")
-
-    def __init__(self, a, b=0.0):
-        self.a, self.b = a, b
-
-    @staticmethod
-    def lift(v):
-        return v if isinstance(v, Dual) else Dual(v)
-
-    def __add__(self, o):
-        o = Dual.lift(o)
-        return Dual(self.a + o.a, self.b + o.b)
-
-    __radd__ = __add__
-
-    def __sub__(self, o):
-        o = Dual.lift(o)
-        return Dual(self.a - o.a, self.b - o.b)
-
-    def __rsub__(self, o):
-        return Dual.lift(o) - self
-
-    def __mul__(self, o):
-        o = Dual.lift(o)
-        return Dual(self.a * o.a, self.a * o.b + self.b * o.a)
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, o):
-        o = Dual.lift(o)
-        return Dual(self.a / o.a, (self.b * o.a - self.a * o.b) / (o.a * o.a))
-
-    def __rtruediv__(self, o):
-        return Dual.lift(o) / self
-
-    def __neg__(self):
-        return Dual(-self.a, -self.b)
-
-    def __pow__(self, k):
-        if isinstance(k, Dual):
-            raise TypeError("Dual ** Dual is not supported")
-        return Dual(self.a**k, k * self.a ** (k - 1) * self.b)
-
-    def sqrt(self):
-        r = math.sqrt(self.a)
-        if self.b == 0:  # a constant, even at 0 (aS = 0 while differentiating in MZ)
-            return Dual(r, 0.0)
-        if r == 0:
-            raise ValueError("the derivative of sqrt at 0 is infinite")
-        return Dual(r, self.b / (2.0 * r))
-
-    def __float__(self):
-        return float(self.a)
-
-    def cos(self):
-        return Dual(math.cos(self.a), -math.sin(self.a) * self.b)
-
-    def sin(self):
-        return Dual(math.sin(self.a), math.cos(self.a) * self.b)
-
-
-def sqrt(v):
-    """Square root for floats and :class:`Dual` numbers (use it in ``derive``)."""
-    return v.sqrt() if isinstance(v, Dual) else math.sqrt(v)
-
-
-def cos(v):
-    """Cosine for floats and :class:`Dual` numbers (use it in ``derive``)."""
-    return v.cos() if isinstance(v, Dual) else math.cos(v)
-
-
-def sin(v):
-    """Sine for floats and :class:`Dual` numbers (use it in ``derive``)."""
-    return v.sin() if isinstance(v, Dual) else math.sin(v)
+from numhep.declarations.decay_widths import partial_widths, total_width
+from numhep.declarations.dual_numbers import Dual
+from numhep.declarations.slha import AUTO, read_param_card
+from numhep.declarations.ufo_expressions import compile_expression, evaluate
 
 
 @dataclass(frozen=True)
@@ -217,6 +144,11 @@ class Model:
         The particles by positive PDG code, for the process compiler.
     vertices : tuple of Vertex, optional
         The vertices, for the process compiler.
+    lha : dict, optional
+        ``{input name: (block, codes)}``: where each input sits in a param card (SLHA), so
+        that ``params="param_card.dat"`` works and cards can be written.
+    couplings : dict, optional
+        A UFO model's couplings, ``{name: (expression, where)}``, for :meth:`value`.
 
     Examples
     --------
@@ -237,6 +169,8 @@ class Model:
     units: dict = field(default_factory=dict)
     particles: dict = field(default_factory=dict)  # pdg -> Particle (positive codes)
     vertices: tuple = ()
+    lha: dict = field(default_factory=dict)  # input name -> (SLHA block, codes), for param cards
+    couplings: dict = field(default_factory=dict)  # a UFO model's couplings: name -> (expression, where)
 
     def particle(self, pdg: int) -> Particle:
         """The particle with PDG code ``pdg`` (or its antiparticle, -pdg).
@@ -264,7 +198,8 @@ class Model:
         Parameters
         ----------
         name : str
-            A particle or antiparticle name (``u``, ``u~``, ``w+``, ``a``).
+            A particle or antiparticle name (``u``, ``u~``, ``w+``, ``a``); when no name matches
+            exactly, a match regardless of case (MadGraph's ``W+`` for a model's ``w+``).
 
         Returns
         -------
@@ -276,11 +211,13 @@ class Model:
         KeyError
             If no particle has that name; the message lists the known names.
         """
-        for p in self.particles.values():
-            if name == p.name:
-                return p.pdg
-            if name == p.antiname:
-                return p.pdg if p.self_conjugate else -p.pdg
+        for spelling in (name, name.lower()):
+            for p in self.particles.values():
+                names = (p.name, p.antiname) if spelling == name else (p.name.lower(), p.antiname.lower())
+                if spelling == names[0]:
+                    return p.pdg
+                if spelling == names[1]:
+                    return p.pdg if p.self_conjugate else -p.pdg
         known = sorted({p.name for p in self.particles.values()} | {p.antiname for p in self.particles.values()})
         raise KeyError(f"unknown particle {name!r} in model {self.name!r}; known: {' '.join(known)}")
 
@@ -337,26 +274,169 @@ class Model:
             If an override is not finite, a mass or width is negative, or the derived
             parameters cannot be computed from the inputs (or are not finite).
         """
+        overrides = self.as_overrides(overrides)
         values = dict(self.inputs)
-        for key, val in (overrides or {}).items():
+        for key, val in overrides.items():
             if key not in self.inputs:
                 raise KeyError(f"{self.name}: {key!r} is not an input parameter (inputs: {', '.join(self.inputs)})")
+            if isinstance(val, str) and val.lower() == AUTO:
+                if key not in self._width_of:
+                    raise ValueError(f"params[{key!r}]: 'auto' computes a particle's width; {key} is not one")
+                values[key] = 0.0
+                continue
             value = float(val)
             if not math.isfinite(value):
                 raise ValueError(f"params[{key!r}]: must be finite, got {value}")
             if key in self._masses_and_widths and value < 0:
                 raise ValueError(f"params[{key!r}]: a mass or width must not be negative, got {value}")
             values[key] = value
+        full = self._derived(values, overrides)
+        auto = self._auto(overrides)
+        if auto:  # the widths follow from the other parameters, which do not depend on them
+            for key in auto:
+                values[key] = float(total_width(self, self._width_of[key], full))
+            full = self._derived(values, overrides)
+        return full
+
+    def _derived(self, values: dict, overrides: dict) -> dict:
         try:
             derived = self.derive(values)
         except (ArithmeticError, ValueError) as exc:
-            changed = ", ".join(f"{k}={v}" for k, v in (overrides or {}).items())
+            changed = ", ".join(f"{k}={v}" for k, v in overrides.items())
             raise ValueError(f"{self.name}: the derived parameters cannot be computed from {changed} "
                              f"({type(exc).__name__}: {exc})") from None
         bad = [k for k, v in derived.items() if isinstance(v, (int, float)) and not math.isfinite(v)]
         if bad:
             raise ValueError(f"{self.name}: the inputs give non-finite derived parameters {', '.join(bad)}")
         return {**values, **derived}
+
+    def _auto(self, overrides: dict) -> list:
+        return [k for k, v in overrides.items() if isinstance(v, str) and v.lower() == AUTO]
+
+    @functools.cached_property
+    def _width_of(self) -> dict:
+        """{width parameter: PDG code of its particle}."""
+        return {p.width: p.pdg for p in self.particles.values() if p.width}
+
+    def as_overrides(self, params) -> dict:
+        """``params`` as a dict of input overrides: a dict as it is, a param card's path read.
+
+        Parameters
+        ----------
+        params : dict, str, os.PathLike or None
+            Overrides by name, or the path of a param card (SLHA) whose blocks this model's
+            ``lha`` maps to its inputs; a width may be ``auto`` in either.
+
+        Returns
+        -------
+        dict
+            The overrides.
+
+        Raises
+        ------
+        ValueError
+            If a card is given to a model that knows no SLHA blocks, or cannot be read.
+        """
+        if params is None:
+            return {}
+        if isinstance(params, (str, os.PathLike)):
+            if not self.lha:
+                raise ValueError(f"params={str(params)!r}: model {self.name!r} maps no input to a param card block")
+            return read_param_card(params, self.lha)
+        return dict(params)
+
+    def value(self, name: str, params=None):
+        """The value of any parameter or coupling of the model.
+
+        Parameters
+        ----------
+        name : str
+            An input (``MZ``), a derived parameter (``MW``, ``sw2``) or, for a UFO model, a
+            coupling (``GC_11``).
+        params : dict, str or os.PathLike, optional
+            Input overrides or a param card, as for :meth:`parameters`.
+
+        Returns
+        -------
+        float or complex
+            The value.
+
+        Raises
+        ------
+        KeyError
+            If the model has nothing of that name.
+
+        Examples
+        --------
+        >>> sm = numhep.model("sm")
+        >>> round(sm.value("MW"), 4), round(sm.value("MW", {"MZ": 91.0}), 4)
+        (80.419, 80.1866)
+        """
+        values = self.parameters(params)
+        if name in values:
+            return values[name]
+        if name in self.couplings:
+            text, where = self.couplings[name]
+            return evaluate(compile_expression(text, where)[0], values, where)
+        raise KeyError(f"{self.name}: no parameter or coupling named {name!r}")
+
+    def partial_widths(self, particle, params=None) -> dict:
+        """The tree-level two-body partial widths of a particle, computed from the vertices.
+
+        See :mod:`numhep.declarations.decay_widths` for the formulas.
+
+        Parameters
+        ----------
+        particle : str or int
+            The particle's name or PDG code.
+        params : dict, str or os.PathLike, optional
+            Input overrides or a param card, as for :meth:`parameters`.
+
+        Returns
+        -------
+        dict
+            ``{(name, name): width in GeV}`` for every open channel.
+
+        Examples
+        --------
+        >>> numhep.model("sm").partial_widths("t")
+        {('b', 'w+'): 1.4914721439113912}
+        """
+        return {k: float(v) for k, v in partial_widths(self, particle, self.parameters(params)).items()}
+
+    def width(self, particle, params=None, grad: tuple = ()):
+        """The tree-level two-body width of a particle (GeV), and its derivatives.
+
+        What ``DECAY pdg auto`` in a param card, or ``params={"WT": "auto"}``, puts in the
+        width parameter.
+
+        Parameters
+        ----------
+        particle : str or int
+            The particle's name or PDG code.
+        params : dict, str or os.PathLike, optional
+            Input overrides or a param card, as for :meth:`parameters`.
+        grad : tuple of str, optional
+            Inputs to differentiate in.
+
+        Returns
+        -------
+        float or tuple
+            The width; with ``grad``, ``(width, {input: d width / d input})``.
+
+        Examples
+        --------
+        >>> sm = numhep.model("sm")
+        >>> round(sm.width("z"), 6)
+        2.441755
+        >>> gamma, d = sm.width("t", grad=("MT",))
+        >>> round(d["MT"], 5)
+        0.03023
+        """
+        gamma = float(total_width(self, particle, self.parameters(params)))
+        if not grad:
+            return gamma
+        return gamma, {wrt: float(Dual.lift(total_width(self, particle, self.seeded(wrt, params))).b) for wrt in grad}
 
     @functools.cached_property
     def _masses_and_widths(self) -> frozenset:
@@ -384,10 +464,19 @@ class Model:
         ValueError
             If the derivative cannot be taken at these parameters.
         """
+        return self._seeded(wrt, self.as_overrides(overrides))
+
+    def _seeded(self, wrt: str, overrides: dict) -> dict:
         base = self.parameters(overrides)
         seeded = {k: Dual(base[k], 1.0 if k == wrt else 0.0) for k in self.inputs}
         try:
-            return {**seeded, **self.derive(seeded)}
+            full = {**seeded, **self.derive(seeded)}
+            auto = self._auto(overrides)
+            if auto:  # an automatic width moves with what it is computed from
+                for key in auto:
+                    seeded[key] = Dual.lift(total_width(self, self._width_of[key], full))
+                full = {**seeded, **self.derive(seeded)}
+            return full
         except (ArithmeticError, ValueError) as exc:
             raise ValueError(f"{self.name}: the derivative in {wrt} cannot be taken at these parameters "
                              f"({type(exc).__name__}: {exc})") from None
@@ -410,15 +499,12 @@ class Model:
         ValueError
             If a derivative cannot be taken at these parameters.
         """
-        base = self.parameters(overrides)
+        overrides = self.as_overrides(overrides)
+        auto = set(self._auto(overrides))
         jac: dict = {}
         for wrt in self.inputs:
-            seeded = {k: Dual(base[k], 1.0 if k == wrt else 0.0) for k in self.inputs}
-            try:
-                derived = self.derive(seeded)
-            except (ArithmeticError, ValueError) as exc:
-                raise ValueError(f"{self.name}: the derivative in {wrt} cannot be taken at these parameters "
-                                 f"({type(exc).__name__}: {exc})") from None
-            for name, val in derived.items():
-                jac.setdefault(name, {})[wrt] = val.b if isinstance(val, Dual) else 0.0
+            full = self._seeded(wrt, overrides)
+            for name, val in full.items():
+                if name not in self.inputs or name in auto:
+                    jac.setdefault(name, {})[wrt] = val.b if isinstance(val, Dual) else 0.0
         return jac

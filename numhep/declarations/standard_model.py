@@ -14,7 +14,8 @@ Registered as the model ``sm`` through numhep's own ``numhep.models`` entry poin
 
 import math
 
-from numhep.declarations.model import Model, cos, sin, sqrt
+from numhep.declarations.dual_numbers import cos, sin, sqrt
+from numhep.declarations.model import Model
 
 INPUTS = {
     "aEWM1": 132.507,
@@ -64,11 +65,20 @@ def derive(v: dict) -> dict:
     }
 
 
+#: where MadGraph's sm param card holds each input (SLHA block, codes)
+LHA = {
+    "aEWM1": ("sminputs", (1,)), "Gf": ("sminputs", (2,)), "aS": ("sminputs", (3,)),
+    "MB": ("mass", (5,)), "MT": ("mass", (6,)), "MTA": ("mass", (15,)), "MZ": ("mass", (23,)), "MH": ("mass", (25,)),
+    "ymb": ("yukawa", (5,)), "ymt": ("yukawa", (6,)), "ymtau": ("yukawa", (15,)),
+    "WT": ("decay", (6,)), "WZ": ("decay", (23,)), "WW": ("decay", (24,)), "WH": ("decay", (25,)),
+}
+
 sm = Model(
     name="sm",
     inputs=INPUTS,
     derive=derive,
     description="Standard Model, MadGraph sm conventions (G_mu scheme, restrict_default)",
+    lha=LHA,
 )
 
 
@@ -206,6 +216,7 @@ sm_cpv = Model(
     "tbar gamma5 t] H (Heimel, PhD thesis, Heidelberg 2024, Eq. 6.2); a = kappa_a = 1, b = kappa_b = 2/3, alpha = alpha_cp",
     particles=PARTICLES,
     vertices=_cpv_vertices(),
+    lha={**LHA, "alpha_cp": ("cpv", (1,)), "kappa_a": ("cpv", (2,)), "kappa_b": ("cpv", (3,))},
 )
 
 
@@ -217,4 +228,5 @@ sm_no_b_mass = Model(
     description="Standard Model with a massless b (MadGraph's sm-no_b_mass): p and j include b b~",
     particles=PARTICLES,
     vertices=sm.vertices,
+    lha=LHA,
 )

@@ -32,8 +32,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from numhep.declarations.model import Dual, Model, Particle, Vertex
-from numhep.declarations.slha import read_param_card
+from numhep.declarations.dual_numbers import Dual
+from numhep.declarations.model import Model, Particle, Vertex
+from numhep.declarations.slha import AUTO, read_param_card
 from numhep.declarations.ufo_expressions import UFOError, compile_expression, evaluate
 from numhep.declarations.ufo_structures import colour_structure, lorentz_coefficients, lorentz_kind
 
@@ -249,7 +250,7 @@ def load_ufo(path, restrict="default") -> Model:
     if restriction is not None:
         card = read_param_card(restriction, lha)
         for name, value in card.items():
-            if name in external:
+            if name in external and value != AUTO:  # an automatic width keeps the folder's value
                 external[name] = value
         fixed = {name: external.pop(name) for name in list(external) if external[name] in (0.0, 1.0)}
     derive = UFODerivedParameters(internal, fixed)
@@ -313,10 +314,7 @@ def load_ufo(path, restrict="default") -> Model:
     model = Model(name=model_name, inputs=external, derive=derive,
                   description=f"UFO model {folder.resolve()}" + (f", restricted by {restriction.name}" if restriction
                                                                 else ""),
-                  particles=particles, vertices=tuple(vertices))
-    model.lha = lha
-    model.couplings = numhep_couplings
-    model.ufo_path = str(folder.resolve())
+                  particles=particles, vertices=tuple(vertices), lha=lha, couplings=numhep_couplings)
     return model
 
 

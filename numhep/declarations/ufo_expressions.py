@@ -8,7 +8,7 @@ model's names, ``cmath``, ``complex(0,1)`` and a small function library
 Universal FeynRules Output", arXiv:1108.2040, Sec. 3.  numhep never executes a UFO file: an
 expression is parsed with :mod:`ast`, checked to hold only numbers, names, arithmetic and calls
 of that library (anything else is an error naming the file and the item), and evaluated on
-floats, complex numbers or :class:`~numhep.declarations.model.Dual` numbers.  On duals each
+floats, complex numbers or :class:`~numhep.declarations.dual_numbers.Dual` numbers.  On duals each
 function carries its derivative, f(a + b eps) = f(a) + f'(a) b eps, which is how parameter
 gradients reach the inputs through the model's expressions.
 """
@@ -19,7 +19,7 @@ import ast
 import cmath
 import math
 
-from numhep.declarations.model import Dual
+from numhep.declarations.dual_numbers import Dual
 
 __all__ = ["UFOError", "compile_expression", "evaluate"]
 
