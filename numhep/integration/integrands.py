@@ -193,10 +193,11 @@ class Integrand:
     alpha_s : "default", "pdf", float or None, optional
         ``"pdf"`` runs with the PDF set's alpha_s (the default with PDFs), a number fixes
         it, None keeps the model's value (the default without PDFs).
-    params : dict, optional
-        Model inputs overriding the model's values, ``{"MT": 172.5}``.
-    model : str or Model, optional
-        The model process strings are compiled in (default ``"sm"``).
+    params : dict, str or os.PathLike, optional
+        Model inputs overriding the model's values, ``{"MT": 172.5}``, or the path of a param
+        card; a width may be ``"auto"`` (computed from the model's vertices).
+    model : str, os.PathLike or Model, optional
+        The model process strings are compiled in (default ``"sm"``; a UFO folder's path).
     clip_negative_pdf : bool, optional
         Set negative parton densities to zero (default False: used as they are).
     channel : None, "diagrams" or int, optional
@@ -277,7 +278,9 @@ class Integrand:
         self.device = device
         self.group = as_group(process, model)
         self.sqrt_s = float(sqrt_s)
-        self.params = dict(params or {})
+        model_of = self.group.subprocesses[0].process.model
+        # a param card is read once here, so that the run's fingerprint holds its values
+        self.params = model_of.as_overrides(params) if model_of is not None else dict(params or {})
         self.cuts = cuts if isinstance(cuts, Cuts) else Cuts(cuts)
         self.clip_negative_pdf = bool(clip_negative_pdf)
         first = self.group.subprocesses[0]

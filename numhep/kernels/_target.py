@@ -696,8 +696,12 @@ def kernel(fn=None, *, shared: str | None = None) -> Kernel:
     """
     if fn is None:
         return lambda f: kernel(f, shared=shared)
+    home = sys.modules.get(fn.__module__)
+    if getattr(home, "__file__", None) is None:
+        raise TypeError(f"kernel: {fn.__name__} is defined outside a module file ({fn.__module__}); numhep's "
+                        "launchers import kernels by module name, so write it in a .py file and import it")
     k = Kernel(fn, shared)
-    setattr(sys.modules[fn.__module__], f"_event_{fn.__name__}", k.event)
+    setattr(home, f"_event_{fn.__name__}", k.event)
     return k
 
 
