@@ -205,3 +205,65 @@ def test_the_model_by_its_folder_and_its_values():
         model.value("GC_999")
     with pytest.raises(ValueError, match="restrictions apply to UFO folders"):
         numhep.model("sm", restrict=None)
+
+
+def test_a_two_to_one_process_at_a_hadron_collider():
+    """p p > Zp on the delta-function phase space: sigma = sum_ab pi |M|^2 / (M^2 s)
+    int dy f_a(x1) f_b(x2), x1,2 = (M / sqrt s) e^(+-y), with the luminosity integrated here
+    by scipy from the PDF set directly."""
+    from scipy.integrate import quad
+
+    from numhep.units import GEV2_TO_PB
+
+    model = numhep.model(UFO)
+    mass, s = model.inputs["MZp"], 13000.0**2
+    uu = numhep.process("u u~ > Zp", model=model)
+    p = numhep.phasespace.resonance_momenta(3, uu.masses, seed=2)
+    # q q~ -> V, vector coupling g = gzp xq: |M|^2 = g^2 M^2 / 3 (spins and colours averaged)
+    np.testing.assert_allclose(numhep.me(p, uu), (0.2 * 0.5) ** 2 * mass**2 / 3, rtol=1e-13)
+    f = numhep.integrand("p p > Zp", 13000.0, model=model)
+    assert f.dim == 1
+    nodes, weights = np.polynomial.legendre.leggauss(400)  # x -> 1 at the ends of the rapidity range
+    sigma = (weights * f(((nodes + 1) / 2)[:, None])).sum() / 2
+    pdf, mu2 = numhep.pdf(), (mass / 2) ** 2  # mu = H_T / 2 = M / 2
+    y_max = np.log(np.sqrt(s) / mass)
+
+    def density(pid, x):
+        return float(pdf.xfxQ2(pid, np.array([x]), np.array([mu2]))[0]) / x
+
+    expected = 0.0
+    for q in (1, 2, 3, 4):  # b b~ is not in the proton of a massive-b model
+        def luminosity(y):
+            x1, x2 = mass / np.sqrt(s) * np.exp(y), mass / np.sqrt(s) * np.exp(-y)
+            return density(q, x1) * density(-q, x2) + density(-q, x1) * density(q, x2)
+
+        expected += np.pi * float(numhep.me(p[:1], uu)[0]) / (mass**2 * s) * quad(
+            luminosity, -y_max, y_max, epsrel=1e-10, limit=200)[0] * GEV2_TO_PB
+    assert sigma == pytest.approx(expected, rel=1e-6)  # both quadratures limited by the grid interpolation
+
+
+def test_a_two_to_one_integrand_is_differentiable_in_u_and_in_the_mass():
+    torch = pytest.importorskip("torch")
+    f = numhep.integrand("p p > Zp", 13000.0, model=numhep.model(UFO))
+    u = torch.tensor(np.random.default_rng(3).uniform(0.05, 0.95, (5, 1)), requires_grad=True)
+    mass = torch.tensor(1500.0, dtype=torch.float64, requires_grad=True)
+    scale = float(np.abs(f(u.detach().numpy())).max())
+    assert torch.autograd.gradcheck(lambda v, m: f(v, params={"MZp": m}) / scale, (u, mass),
+                                    eps=1e-5, atol=1e-6, rtol=1e-4)
+
+
+def test_two_to_one_refusals():
+    model = numhep.model(UFO)
+    with pytest.raises(ValueError, match="delta function in sqrt_s"):
+        numhep.integrand("u u~ > Zp", 1500.0, model=model, pdf=None)
+    with pytest.raises(ValueError, match="no phase space to map"):
+        numhep.integrand("p p > Zp", 13000.0, model=model, channel="diagrams")
+
+
+def test_the_inverse_of_a_two_to_one_map():
+    f = numhep.integrand("p p > Zp", 13000.0, model=numhep.model(UFO))
+    u = np.random.default_rng(8).uniform(0.02, 0.98, (6, 1))
+    points = f.evaluate(u)
+    back, w = f.inverse(points.momenta, x=points.x)
+    np.testing.assert_allclose(back, u, rtol=1e-12)
+    assert np.all(w > 0)

@@ -28,7 +28,7 @@ from numhep.amplitudes.compiler import program as _program
 from numhep.amplitudes.compiler.process_syntax import ProcessSyntaxError, parse
 from numhep.declarations.process import Process
 from numhep.kernels import amplitude_tape as _tape
-from numhep.phasespace.flat import rambo
+from numhep.phasespace.flat import rambo, resonance_momenta
 from numhep.registry import model_registry
 
 __all__ = ["CompiledProcess", "ProcessSyntaxError", "compile_process"]
@@ -430,8 +430,11 @@ class CompiledProcess(Process):
 
     def _drop_vanishing_helicities(self):
         m = np.array(self.masses)
-        sqrt_s = max(1000.0, 2.0 * (m[:2].sum() + m[2:].sum()))
-        p, _ = rambo(4, sqrt_s, m, seed=20261122)
+        if m.size == 3:
+            p = resonance_momenta(4, m, seed=20261122)
+        else:
+            sqrt_s = max(1000.0, 2.0 * (m[:2].sum() + m[2:].sum()))
+            p, _ = rambo(4, sqrt_s, m, seed=20261122)
         contrib = self.helicity_contributions(p)
         peak = contrib.max()
         keep = contrib.max(axis=0) > 1e-15 * peak if peak > 0 else np.ones(contrib.shape[1], bool)
@@ -439,6 +442,7 @@ class CompiledProcess(Process):
 
 
 _CACHE: dict = {}
+
 
 
 def _forbidden_by(model, legs_out) -> str:

@@ -47,7 +47,7 @@ from numhep.phasespace.diagram_channels import (
     propagator_weights,
     propagator_weights_vjp,
 )
-from numhep.phasespace.flat import beams, rambo, rambo_on_diet, rambo_on_diet_inverse
+from numhep.phasespace.flat import beams, rambo, rambo_on_diet, rambo_on_diet_inverse, resonance_momenta
 from numhep.units import GEV2_TO_PB
 
 __all__ = ["Integrand", "IntegrandPoints", "integrand"]
@@ -126,7 +126,7 @@ def qcd_power(proc) -> int | None:
         return 0
 
     m = proc.masses
-    p, _ = rambo(2, sqrt_s=2.0 * sum(m) + 300.0, masses=m, seed=7)
+    p = resonance_momenta(2, m, seed=7) if len(m) == 3 else rambo(2, sqrt_s=2.0 * sum(m) + 300.0, masses=m, seed=7)[0]
     a0 = proc.model.inputs["aS"]
     lo = me(p, proc, check=False)
     hi = me(p, proc, params={"aS": 2.0 * a0}, check=False)
@@ -304,8 +304,10 @@ class Integrand:
         self.final_masses = self.masses[2:]
         self.final_pdgs = first.legs[2:]
         nf = len(self.final_masses)
-        if nf < 2:
-            raise ValueError(f"integrand: {self.group.text!r} has fewer than two final-state particles")
+        if nf == 1:
+            self._check_resonance(pdf, channel)
+        elif nf < 1:
+            raise ValueError(f"integrand: {self.group.text!r} has no final-state particle")
         threshold = sum(self.final_masses)
         if self.sqrt_s <= threshold:
             raise ValueError(f"sqrt_s: {sqrt_s} GeV is below the threshold of {self.group.text!r} ({threshold} GeV)")
@@ -396,6 +398,59 @@ class Integrand:
         """d tau_min / d(each final-state mass) (:func:`numhep.phasespace.cuts.bound_slopes`)."""
         return bound_slopes(lambda m: self._tau_range(m)[0], final_masses)
 
+    def _check_resonance(self, pdf, channel):
+        """A 2 -> 1 process is integrable at a hadron collider only, on flat phase space, and
+        needs a massive final particle."""
+        text = self.group.text
+        if pdf is None:
+            raise ValueError(f"integrand: {text!r} is 2 -> 1: at a fixed sqrt_s its cross section is a delta "
+                             "function in sqrt_s; integrate it at a hadron collider (a PDF)")
+        if channel is not None:
+            raise ValueError(f"channel: {text!r} is 2 -> 1 and has no phase space to map; use channel=None")
+        if self.final_masses[0] <= 0.0:
+            raise ValueError(f"integrand: {text!r} is 2 -> 1 into a massless particle, which has no phase space")
+
+    def _resonance_points(self, u, m1, m2, big_m):
+        """2 -> 1 at a hadron collider: the final particle on its mass shell, s_hat = M^2.
+
+        sigma = sum_ab int dx1 dx2 f_a f_b |M|^2 / (2 s_hat) 2 pi delta(x1 x2 s - M^2); with
+        x1,2 = sqrt(tau) e^(+-y), tau = M^2 / s and dx1 dx2 = dtau dy, the weight for
+        dx1 dx2 dPhi_1 is 2 pi / s times the rapidity range 2 Y, Y = ln(sqrt s / M), over
+        which y = (2 u - 1) Y runs.  Returns what :meth:`_flat_points` returns."""
+        n = u.shape[0]
+        s = self.sqrt_s**2
+        y_max = math.log(self.sqrt_s / big_m)
+        t = 2.0 * u[:, 0] - 1.0
+        r = big_m / self.sqrt_s
+        x = np.stack([r ** (1.0 - t), r ** (1.0 + t)], axis=1)  # r e^(+-t Y)
+        rs = np.full(n, big_m)
+        p = np.zeros((n, 3, 4))
+        p[:, 0], p[:, 1] = beams.forward(np, rs, m1, m2)
+        p[:, 2, 0] = big_m
+        w = np.full(n, 4.0 * math.pi * y_max / s)
+
+        def pullback(g_p, g_x, g_w):
+            g_u = ((g_x[:, 0] * x[:, 0] - g_x[:, 1] * x[:, 1]) * 2.0 * y_max)[:, None]
+            # x1 = r^(1-t), x2 = r^(1+t), w = 4 pi ln(sqrt s / M) / s, the beams at sqrt(s_hat) = M
+            g_m = (g_x[:, 0] * (1.0 - t) * x[:, 0] + g_x[:, 1] * (1.0 + t) * x[:, 1]) / big_m
+            g_m = g_m - g_w * 4.0 * math.pi / (big_m * s) + g_p[:, 2, 0]
+            g_m = g_m + beams.vjp(rs, m1, m2, g_p[:, 0], g_p[:, 1])[0]
+            return g_u, g_m[:, None]
+
+        return x, p, w, np.ones(n, dtype=bool), pullback
+
+    def _resonance_inverse(self, x):
+        """The inverse of :meth:`_resonance_points`: u = (y / Y + 1) / 2 with y = ln(x1/x2)/2,
+        the weight 4 pi Y / s, and the sweep g_u -> d/dx."""
+        y_max = math.log(self.sqrt_s / self.final_masses[0])
+        u = ((0.25 * np.log(x[:, 0] / x[:, 1]) / y_max + 0.5))[:, None]
+        w = np.full(x.shape[0], 4.0 * math.pi * y_max / self.sqrt_s**2)
+
+        def sweep(g_u):
+            return np.stack([g_u[:, 0] / (4.0 * y_max * x[:, 0]), -g_u[:, 0] / (4.0 * y_max * x[:, 1])], axis=1)
+
+        return u, w, sweep
+
     def _flat_points(self, u, masses=None):
         """Flat phase space by RAMBO on diet: (x, partonic momenta, phase-space weight for
         dx1 dx2 dPhi_n or dPhi_n, ok, pullback).  ``ok`` marks the points inside the physical
@@ -408,6 +463,8 @@ class Integrand:
         masses = self.masses if masses is None else masses
         m1, m2 = masses[:2]
         masses = tuple(masses[2:])
+        if len(masses) == 1:
+            return self._resonance_points(u, m1, m2, masses[0])
         msum = float(sum(masses))
         if self.hadronic:
             tau_min, tau_max = self._tau_bounds(masses)
@@ -585,6 +642,10 @@ class Integrand:
             if channel is not None:
                 raise ValueError("channel: this integrand has no diagram channels (give channel='diagrams')")
             final = np.ascontiguousarray(p[:, 2:])
+            if len(self.final_masses) == 1:
+                u, w, sweep = self._resonance_inverse(x)
+                return (u, w, None) if not want_pullback else (u, w, lambda g_u, g_w: boost_back(
+                    np.zeros_like(p), sweep(np.asarray(g_u, dtype=np.float64))))
             ur, w0 = rambo_on_diet_inverse.forward(np, final, self.final_masses)
             if self.hadronic:
                 z, g_lumi = luminosity_map_inverse.forward(np, x, self.tau_min, self.tau_max)

@@ -24,6 +24,7 @@ from numhep.kernels import rambo_on_diet as _diet
 __all__ = [
     "PhaseSpacePoints",
     "rambo",
+    "resonance_momenta",
     "beams",
     "rambo_map",
     "rambo_on_diet",
@@ -134,6 +135,56 @@ def _beams(xp, rs, m1: float, m2: float):
 
 
 beams = ops.Op(_beams_forward, _beams_vjp, signature=_beams, differentiable=("rs",), n_outputs=2)
+
+
+def resonance_momenta(n_events: int, masses, seed=None) -> np.ndarray:
+    """Momenta of a 2 -> 1 process in the final particle's rest frame, the beams along random axes.
+
+    The incoming momenta are back to back with |p| = sqrt(lambda(M^2, m1^2, m2^2)) / (2 M) and
+    the final particle at rest, so sqrt(s) = M: the only kinematics a 2 -> 1 process has, up
+    to the rotation drawn per event.
+
+    Parameters
+    ----------
+    n_events : int
+        Number of events.
+    masses : sequence of 3 floats
+        The incoming and the final particle's masses (GeV).
+    seed : int or numpy.random.Generator, optional
+        Seed of the random axes.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_events, 3, 4)`` momenta (GeV), E first.
+
+    Raises
+    ------
+    ValueError
+        If there are not three masses or the final particle is not heavier than the two
+        incoming ones together.
+
+    Examples
+    --------
+    >>> p = numhep.phasespace.resonance_momenta(2, [0.0, 0.0, 91.188], seed=1)
+    >>> p.shape, bool(np.allclose(p[:, 0] + p[:, 1], p[:, 2]))
+    ((2, 3, 4), True)
+    """
+    m = np.asarray(masses, dtype=np.float64)
+    if m.shape != (3,):
+        raise ValueError(f"masses: expected the three masses of a 2 -> 1 process, got shape {m.shape}")
+    big = m[2]
+    lam = (big * big - (m[0] + m[1]) ** 2) * (big * big - (m[0] - m[1]) ** 2)
+    if big <= m[0] + m[1] or lam <= 0:
+        raise ValueError(f"masses: a 2 -> 1 process needs a final particle heavier than the incoming ones, got {tuple(m)}")
+    k = np.sqrt(lam) / (2.0 * big)
+    axis = np.random.default_rng(seed).standard_normal((int(n_events), 3))
+    axis /= np.linalg.norm(axis, axis=1, keepdims=True)
+    p = np.zeros((int(n_events), 3, 4))
+    p[:, 0, 0], p[:, 0, 1:] = np.hypot(k, m[0]), k * axis
+    p[:, 1, 0], p[:, 1, 1:] = np.hypot(k, m[1]), -k * axis
+    p[:, 2, 0] = big
+    return p
 
 
 def rambo(n_events: int, sqrt_s, masses, seed=None) -> PhaseSpacePoints:
