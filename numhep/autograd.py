@@ -118,6 +118,10 @@ def apply(linearize, *tensors, constant=()):
     the backward pass; the outputs numbered in ``constant`` carry no gradient."""
     if not tensors:
         raise TypeError("numhep.autograd: give at least one tensor")
+    # an array beside the tensors (numpy momenta with a tensor parameter) joins them as a constant
+    device = next((t.device for t in tensors if isinstance(t, torch.Tensor)), torch.device("cpu"))
+    tensors = tuple(t if isinstance(t, torch.Tensor) else torch.as_tensor(np.asarray(t), device=device)
+                    for t in tensors)
     return _Operation.apply(linearize, tuple(constant), _check(tensors), *tensors)
 
 

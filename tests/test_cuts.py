@@ -5,6 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
+import numhep
+
 from numhep.phasespace.cuts import Cuts, cluster_minimum
 from numhep.phasespace.flat import rambo_on_diet
 
@@ -51,3 +53,16 @@ def test_massive_pairs_and_the_partonic_threshold():
     # a lone pair of jets: the partonic threshold is mmjj^2, as for the s_hat range
     assert c.s_hat_range((21, 21), (0.0, 0.0)) == (2500.0, np.inf)
     assert cluster_minimum(low, (173.0, 173.0, 0.0), (0, 1, 2)) == pytest.approx(346.0**2)
+
+
+def test_a_lepton_pt_cut_bounds_s_hat_so_that_w_production_integrates():
+    """sqrt(s_hat) >= sum pT >= 2 max pT: a ptl cut alone makes p p > e+ ve integrable, and the
+    bound never cuts an event that passes the cut."""
+    f = numhep.integrand("p p > e+ ve", 13000.0, cuts={"ptl": 20.0})
+    assert f.tau_min * 13000.0**2 == pytest.approx(40.0**2)
+    points = f.evaluate(np.random.default_rng(2).uniform(size=(4000, f.dim)))
+    kept = points.weight > 0
+    pt = np.hypot(points.momenta[kept, 2, 1], points.momenta[kept, 2, 2])
+    assert kept.sum() > 1000 and np.all(pt >= 20.0)
+    s_hat = 13000.0**2 * points.x[:, 0] * points.x[:, 1]
+    assert np.all(s_hat >= 40.0**2)

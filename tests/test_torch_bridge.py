@@ -211,3 +211,14 @@ def test_bridge_errors():
     ref_v, ref_g = numhep.me(p.detach().numpy(), "gg_tt", grad=True)
     np.testing.assert_allclose(g.numpy(), ref_g, rtol=1e-12)
     assert math.isfinite(float(loss.detach()))
+
+
+def test_numpy_momenta_with_a_tensor_parameter():
+    """The momenta a user holds as numpy, a parameter as a tensor: |M|^2 is a tensor whose
+    gradient in the parameter is numhep's own."""
+    p, _ = numhep.rambo(3, 200.0, [0.0] * 4, seed=1)
+    mz = torch.tensor(91.188, dtype=torch.float64, requires_grad=True)
+    m2 = numhep.me(p, "e+ e- > mu+ mu-", params={"MZ": mz})
+    m2.sum().backward()
+    _, grads = numhep.me(p, "e+ e- > mu+ mu-", grad=("MZ",))
+    np.testing.assert_allclose(mz.grad.item(), grads["MZ"].sum(), rtol=1e-12)

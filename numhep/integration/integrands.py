@@ -318,7 +318,7 @@ class Integrand:
             if lo <= 0.0:
                 raise ValueError(
                     f"integrand: {self.group.text!r} has a massless final state; give a cut that bounds "
-                    "the partonic s from below (e.g. mmll, mmjj or ptj)"
+                    "the partonic s from below (e.g. mmll, mmjj, ptj or ptl)"
                 )
             self.dim = 2 + 3 * nf - 4
         else:

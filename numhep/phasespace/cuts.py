@@ -196,7 +196,9 @@ class Cuts:
     def s_hat_range(self, final_pdgs, final_masses) -> tuple[float, float]:
         """Bounds on the partonic s implied by the masses and the cuts.
 
-        Exact for a lone pair of jets or leptons (whose invariant-mass window it is).
+        Exact for a lone pair of jets or leptons (whose invariant-mass window it is); a pT cut
+        on any final particle gives s_hat >= (2 pT_min)^2, since sqrt(s_hat) >= sum_i pT_i >=
+        2 max_i pT_i.
 
         Parameters
         ----------
@@ -213,6 +215,10 @@ class Cuts:
         lo = cluster_minimum(self.pair_minima(final_pdgs, final_masses), final_masses, range(len(final_pdgs)))
         hi = math.inf
         classes = [particle_class(p) for p in final_pdgs]
+        # sqrt(s_hat) >= sum_i E_i >= sum_i pT_i >= 2 max_i pT_i (the transverse momenta balance),
+        # so a pT cut on any final particle bounds s_hat: W production with a lepton pT cut
+        pt_cuts = [self.values.get(f"pt{c}", 0.0) for c in set(classes) if c]
+        lo = max(lo, (2.0 * max(pt_cuts, default=0.0)) ** 2)
         if len(classes) == 2 and classes[0] == classes[1] and classes[0] in ("j", "l"):
             kind = classes[0]
             hi = self.values.get(f"mm{kind}{kind}max", math.inf) ** 2
