@@ -36,6 +36,7 @@ PUBLIC = [
     ("numhep.integration", "Integrands, VEGAS, multi-channel VEGAS and sampler metrics"),
     ("numhep.events", "Unweighted events, event files and data sets"),
     ("numhep.registry", "Plugins: the process, model and sampler registries"),
+    ("numhep.plugin", "Writing plugins: process kernels with their adjoints, models and UFO folders"),
     ("numhep.torch", "The torch layer: flows, neural importance sampling, emulators and inference"),
 ]
 

@@ -12,7 +12,25 @@ __all__ = ["Dual", "cos", "sin", "sqrt"]
 
 
 class Dual:
-    """a + b eps with eps^2 = 0: exact first derivatives of scalar formulas (real or complex)."""
+    """a + b eps with eps^2 = 0: exact first derivatives of scalar formulas (real or complex).
+
+    Arithmetic follows f(a + b eps) = f(a) + f'(a) b eps, so a formula evaluated on
+    ``Dual(x, 1)`` returns its value and its derivative in x.
+
+    Parameters
+    ----------
+    a : float or complex
+        The value.
+    b : float or complex, optional
+        The derivative (default 0: a constant).
+
+    Examples
+    --------
+    >>> from numhep.plugin import Dual, sqrt
+    >>> y = sqrt(Dual(4.0, 1.0)) * 3.0 + 1.0     # 3 sqrt(x) + 1 at x = 4
+    >>> y.a, y.b                                 # its value and 3 / (2 sqrt(x))
+    (7.0, 0.75)
+    """
 
     __slots__ = ("a", "b")
 
@@ -76,15 +94,66 @@ class Dual:
 
 
 def sqrt(v):
-    """Square root for floats and :class:`Dual` numbers (use it in ``derive``)."""
+    """Square root for floats and :class:`Dual` numbers (use it in a model's ``derive``).
+
+    Parameters
+    ----------
+    v : float or Dual
+        The argument.
+
+    Returns
+    -------
+    float or Dual
+        The square root, with its derivative for a dual number.
+
+    Examples
+    --------
+    >>> from numhep.plugin import Dual, sqrt
+    >>> sqrt(Dual(9.0, 1.0)).b
+    0.16666666666666666
+    """
     return v.sqrt() if isinstance(v, Dual) else math.sqrt(v)
 
 
 def cos(v):
-    """Cosine for floats and :class:`Dual` numbers (use it in ``derive``)."""
+    """Cosine for floats and :class:`Dual` numbers (use it in a model's ``derive``).
+
+    Parameters
+    ----------
+    v : float or Dual
+        The argument.
+
+    Returns
+    -------
+    float or Dual
+        The cosine, with its derivative for a dual number.
+
+    Examples
+    --------
+    >>> from numhep.plugin import Dual, cos
+    >>> cos(Dual(0.0, 1.0)).a
+    1.0
+    """
     return v.cos() if isinstance(v, Dual) else math.cos(v)
 
 
 def sin(v):
-    """Sine for floats and :class:`Dual` numbers (use it in ``derive``)."""
+    """Sine for floats and :class:`Dual` numbers (use it in a model's ``derive``).
+
+    Parameters
+    ----------
+    v : float or Dual
+        The argument.
+
+    Returns
+    -------
+    float or Dual
+        The sine, with its derivative for a dual number.
+
+    Examples
+    --------
+    >>> from numhep.plugin import Dual, sin
+    >>> sin(Dual(0.0, 1.0)).b
+    1.0
+    """
     return v.sin() if isinstance(v, Dual) else math.sin(v)

@@ -213,6 +213,16 @@ def load_ufo(path, restrict="default") -> Model:
         For a missing file, an expression that cannot be read, a name no file defines, a
         Lorentz or colour structure numhep has no kernel for: the message names the file
         and the item.
+
+    Examples
+    --------
+    >>> from numhep_zprime import SM_ZP       # the example plugin's UFO folder
+    >>> from numhep.plugin import load_ufo
+    >>> zp = load_ufo(SM_ZP)
+    >>> zp.name, zp.particle(32).name, sorted(zp.inputs)[:3]
+    ('sm_zp', 'Zp', ['Gf', 'MB', 'MH'])
+    >>> "MC" in load_ufo(SM_ZP, restrict=None).inputs    # fixed at 0 by restrict_default.dat
+    True
     """
     folder = Path(path)
     if not folder.is_dir():

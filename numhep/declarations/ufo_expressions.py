@@ -25,7 +25,17 @@ __all__ = ["UFOError", "compile_expression", "evaluate"]
 
 
 class UFOError(ValueError):
-    """A UFO folder that cannot be read: the message names the file and the item."""
+    """A UFO folder that cannot be read: the message names the file and the item.
+
+    Examples
+    --------
+    >>> from numhep.plugin import UFOError, load_ufo
+    >>> try:
+    ...     load_ufo("no/such/folder")
+    ... except UFOError as exc:
+    ...     print(exc)
+    no/such/folder: not a UFO folder (no such directory)
+    """
 
 
 def _unary(f, df):

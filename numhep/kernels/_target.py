@@ -404,12 +404,30 @@ def _relink(fn, target: str, precision: str):
 def device(fn=None, *, inline: bool = False):
     """Mark a scalar helper usable from kernels on both targets.
 
-    Returns the CPU ``njit`` dispatcher (callable from Python and from other
-    numba functions); its CUDA twin is linked in automatically by CUDA builds.
-    ``@device(inline=True)`` inlines a small leaf helper into its callers at numba's
-    IR level: calls that pass several arrays cost far more than the arithmetic of a
-    short helper, but inlining large helpers multiplies compile time, so keep it
-    for leaves.
+    Its CUDA twin (and its single-precision builds) are linked in automatically when a
+    kernel that calls it is built for CUDA.  Import it by name where it is used: the CUDA
+    build re-links only names it sees as globals.
+
+    Parameters
+    ----------
+    fn : function, optional
+        The helper: scalar arguments in, a scalar or a tuple out.  Without it, ``device``
+        returns the decorator (``@device(inline=True)``).
+    inline : bool, optional
+        Inline the helper into its callers at numba's IR level.  Calls that pass several
+        arrays cost far more than the arithmetic of a short helper, but inlining large
+        helpers multiplies compile time: keep it for leaves.
+
+    Returns
+    -------
+    numba dispatcher
+        The CPU ``njit`` dispatcher, callable from Python and from other numba functions.
+
+    Examples
+    --------
+    >>> from numhep.plugin import mdot      # a device helper: the Minkowski product
+    >>> float(mdot(2.0, 1.0, 0.0, 0.0, 3.0, 1.0, 0.0, 0.0))
+    5.0
     """
     if fn is None:
         return lambda f: _Device(f, inline).cpu
@@ -685,14 +703,43 @@ def _build_cuda_launcher(event, nargs, staged=None, max_registers=None):
 
 
 def kernel(fn=None, *, shared: str | None = None) -> Kernel:
-    """Declare an event function as a numhep kernel (see module docstring).
+    """Declare an event function as a numhep kernel: one source, a parallel CPU loop and a
+    CUDA kernel (see :mod:`numhep.kernels._target`).
 
-    The module that defines it gets a module-level alias ``_event_<name>`` to
-    the jitted event function, which the generated CPU launcher imports.
+    The event function ``fn(i, *arrays)`` reads event ``i`` of its inputs and writes event
+    ``i`` of its outputs.  The module that defines it gets a module-level alias
+    ``_event_<name>`` to the jitted event function, which the generated CPU launcher imports,
+    so a kernel must be written in a module file.
 
-    ``shared`` names a read-only one-dimensional argument that every event reads in full (a
-    flattened colour matrix): the CUDA build copies it into each block's shared memory when
-    it is contiguous and at most CUDA_SHARED_STAGING_BYTES.
+    Parameters
+    ----------
+    fn : function, optional
+        The event function.  Without it, ``kernel`` returns the decorator.
+    shared : str, optional
+        A read-only one-dimensional argument every event reads in full (a flattened colour
+        matrix): the CUDA build copies it into each block's shared memory when it is
+        contiguous and at most ``CUDA_SHARED_STAGING_BYTES``.
+
+    Returns
+    -------
+    Kernel
+        Called as ``k(*arrays)``: numpy arrays run the CPU loop over the first axis, arrays
+        with ``__cuda_array_interface__`` the CUDA kernel; ``k.vjp`` is its adjoint once
+        :func:`adjoint_of` declared one.
+
+    Raises
+    ------
+    TypeError
+        If ``fn`` is defined outside a module file (in a notebook cell or by ``exec``).
+
+    Examples
+    --------
+    >>> from numhep.kernels.lorentz import minkowski_dot   # @kernel def minkowski_dot(i, p, q, out)
+    >>> p = np.array([[2.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]])
+    >>> out = np.empty(2)
+    >>> minkowski_dot(p, p, out)
+    >>> out
+    array([3., 1.])
     """
     if fn is None:
         return lambda f: kernel(f, shared=shared)
@@ -708,9 +755,31 @@ def kernel(fn=None, *, shared: str | None = None) -> Kernel:
 def adjoint_of(forward: Kernel, *, shared: str | None = None):
     """Declare the hand-derived vector-Jacobian product of ``forward``.
 
-    The VJP is itself a kernel (``shared`` as for :func:`kernel`); it is attached as
+    The VJP is itself a kernel: it takes the forward kernel's arguments, then the cotangent
+    of each output and the arrays the inputs' cotangents are written to.  It is attached as
     ``forward.vjp`` so that the forward rule and its derivative rule travel together, the
     way JAX pairs a primitive with its transpose.
+
+    Parameters
+    ----------
+    forward : Kernel
+        The kernel it differentiates.
+    shared : str, optional
+        As for :func:`kernel`.
+
+    Returns
+    -------
+    callable
+        The decorator for the VJP's event function; it returns the VJP kernel.
+
+    Examples
+    --------
+    >>> from numhep.kernels.lorentz import minkowski_dot   # its VJP: (p, q, g, gp, gq)
+    >>> p = np.array([[2.0, 1.0, 0.0, 0.0]])
+    >>> gp, gq = np.empty((1, 4)), np.empty((1, 4))
+    >>> minkowski_dot.vjp(p, p, np.ones(1), gp, gq)
+    >>> gp          # d(p.q)/dp = eta q
+    array([[ 2., -1., -0., -0.]])
     """
 
     def register(fn):

@@ -12,7 +12,26 @@ from numhep.kernels._target import device, kernel
 
 @device
 def mdot(a0, a1, a2, a3, b0, b1, b2, b3):
-    """Minkowski product a.b = a0 b0 - a1 b1 - a2 b2 - a3 b3."""
+    """Minkowski product a.b = a0 b0 - a1 b1 - a2 b2 - a3 b3, a device helper for kernels.
+
+    Parameters
+    ----------
+    a0, a1, a2, a3 : float
+        The components of a (E first).
+    b0, b1, b2, b3 : float
+        The components of b.
+
+    Returns
+    -------
+    float
+        a.b with the metric (+, -, -, -).
+
+    Examples
+    --------
+    >>> from numhep.plugin import mdot
+    >>> float(mdot(5.0, 0.0, 0.0, 3.0, 5.0, 0.0, 0.0, 3.0))    # a mass of 4, squared
+    16.0
+    """
     return a0 * b0 - a1 * b1 - a2 * b2 - a3 * b3
 
 

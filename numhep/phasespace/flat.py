@@ -140,7 +140,7 @@ beams = ops.Op(_beams_forward, _beams_vjp, signature=_beams, differentiable=("rs
 def resonance_momenta(n_events: int, masses, seed=None) -> np.ndarray:
     """Momenta of a 2 -> 1 process in the final particle's rest frame, the beams along random axes.
 
-    The incoming momenta are back to back with |p| = sqrt(lambda(M^2, m1^2, m2^2)) / (2 M) and
+    The incoming momenta are back to back with ``|p| = sqrt(lambda(M^2, m1^2, m2^2)) / (2 M)`` and
     the final particle at rest, so sqrt(s) = M: the only kinematics a 2 -> 1 process has, up
     to the rotation drawn per event.
 
