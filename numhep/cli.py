@@ -27,6 +27,7 @@ import time
 
 import numpy as np
 
+from numhep.amplitudes.lookup import resolve_model
 from numhep.events.generation import generate
 from numhep.events.plots import plot_distributions
 from numhep.integration.cross_section import integrate
@@ -93,8 +94,9 @@ def _generate(args) -> int:
     _default_energy(args)
     _check_points(args)
     t0 = time.perf_counter()
-    f = integrand(args.process, args.sqrt_s, cuts=_cuts(args.cut), scale=_scale(args.scale),
-                  channel="diagrams" if args.channels == "diagrams" else None, channel_weights=args.channel_weights)
+    f = integrand(args.process, args.sqrt_s, cuts=_cuts(args.cut), scale=_scale(args.scale), model=args.model,
+                  params=args.params, channel="diagrams" if args.channels == "diagrams" else None,
+                  channel_weights=args.channel_weights)
     with _cluster(args) as client:
         res = generate(
             args.process, n_events=args.events, lhe=args.output, hdf5=args.hdf5, integrand=f,
@@ -168,7 +170,7 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
 def _default_energy(args):
     """13 TeV for a hadron collider (partons in the initial state), MZ otherwise."""
     if args.sqrt_s is None:
-        first = as_group(args.process, "sm").subprocesses[0]
+        first = as_group(args.process, resolve_model(args.model)).subprocesses[0]
         args.sqrt_s = LHC_ENERGY if all(abs(q) <= 6 or q == 21 for q in first.legs[:2]) else Z_MASS
 
 
@@ -199,8 +201,8 @@ def _integrate(args) -> int:
     _default_energy(args)
     _check_points(args)
     channel = "diagrams" if args.channels == "diagrams" else None
-    f = integrand(args.process, args.sqrt_s, cuts=_cuts(args.cut), scale=_scale(args.scale),
-                  channel=channel, channel_weights=args.channel_weights)
+    f = integrand(args.process, args.sqrt_s, cuts=_cuts(args.cut), scale=_scale(args.scale), model=args.model,
+                  params=args.params, channel=channel, channel_weights=args.channel_weights)
     t0 = time.perf_counter()
     with _cluster(args) as client:
         res = integrate(integrand=f, n_points=args.points, n_iterations=args.iterations, n_warmup=args.warmup,
@@ -235,6 +237,14 @@ def _integrate(args) -> int:
     return 0
 
 
+def _model_options(parser):
+    parser.add_argument("--model", default="sm",
+                        help="a registered model (numhep processes lists what plugins add) or the path of a UFO folder "
+                             "(its restrict_default.dat applied, as MadGraph does)")
+    parser.add_argument("--params", metavar="PARAM_CARD",
+                        help="a param card (SLHA) with the model's inputs; DECAY pdg auto computes that width")
+
+
 def _channel_options(parser):
     parser.add_argument("--channels", choices=("flat", "diagrams"), default="flat",
                         help="phase space: RAMBO on diet (flat) or one channel per diagram topology")
@@ -260,6 +270,7 @@ def main(argv=None) -> int:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--cut", action="append", help="a cut NAME=VALUE in MadGraph's names (ptj=20, mmll=60 ...)")
     p.add_argument("--scale", default="ht/2", help="mu_F = mu_R: GeV, ht/2, ht or shat")
+    _model_options(p)
     _channel_options(p)
     _distributed_options(p)
     g = sub.add_parser("generate", help="cross section and unweighted events (LHE, HDF5); a killed run resumes "
@@ -283,6 +294,7 @@ def main(argv=None) -> int:
                         "same calls, scrambled Sobol points, or numhep's MadNIS (flows and, with --channels diagrams, "
                         "learned channel weights; needs the torch extra) trained with the same calls and kept beside "
                         "the events")
+    _model_options(g)
     _channel_options(g)
     _distributed_options(g)
     sub.add_parser("processes", help="list registered processes")

@@ -2,8 +2,10 @@
 
 import importlib.metadata
 
+import numpy as np
 import pytest
 
+import numhep
 from numhep.cli import main
 
 
@@ -88,3 +90,22 @@ def test_results_that_cannot_be_trusted_say_so(tmp_path, capsys):
     assert main(["integrate", "e+ e- > mu+ mu-", "--points", "4000", "--iterations", "4", "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "not to be trusted" not in out and "iterations disagree" not in out
+
+
+def test_a_ufo_model_and_a_param_card_from_the_command_line(tmp_path, capsys):
+    from pathlib import Path
+
+    from numhep.declarations.slha import write_param_card
+
+    folder = Path(__file__).resolve().parent.parent / "plugins" / "numhep-zprime" / "numhep_zprime" / "sm_zp"
+    model = numhep.model(folder)
+    card = tmp_path / "param_card.dat"
+    write_param_card(card, model.lha, {**model.inputs, "MZp": 2000.0, "WZp": "auto"})
+    assert main(["integrate", "p p > Zp", "--model", str(folder), "--params", str(card), "--points", "1000",
+                 "--iterations", "3", "--warmup", "1", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    sigma = float(out.split("sigma (numhep VEGAS)")[1].split()[0])
+    heavier = numhep.integrand("p p > Zp", 13000.0, model=model, params=card)
+    lighter = numhep.integrand("p p > Zp", 13000.0, model=model)
+    u = np.linspace(0.01, 0.99, 99)[:, None]
+    assert sigma == pytest.approx(heavier(u).mean(), rel=0.02) and sigma < 0.5 * lighter(u).mean()
