@@ -246,6 +246,18 @@ def _integrate(args) -> int:
     return 0
 
 
+#: what ``numhep --help`` says of the bare command and of resuming
+MAIN_JOB_HELP = """\
+With no command, numhep runs the main job, as "numhep generate" with its defaults: the
+top-pair cross section at the 13 TeV LHC (p p > t t~, NNPDF3.1 LO) by VEGAS and 10,000
+unweighted events in ttbar.lhe.  Options after it go to generate: numhep -n 500 --quiet.
+The first run compiles numhep's kernels for this machine (about a minute; cached after).
+
+A killed generate resumes when rerun with the same output file; a run with other settings
+is refused, naming what differs.  "numhep integrate --help" and "numhep generate --help"
+list every option with its default."""
+
+
 def _model_options(parser):
     parser.add_argument("--model", default="sm",
                         help="a registered model (numhep processes lists what plugins add) or the path of a UFO folder "
@@ -263,7 +275,10 @@ def _channel_options(parser):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="numhep", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="numhep", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Cross sections and unweighted events from numhep's matrix elements.",
+        epilog=MAIN_JOB_HELP)
     parser.add_argument("--version", action="version", version=f"numhep {importlib.metadata.version('numhep')}")
     sub = parser.add_subparsers(dest="command")
     p = sub.add_parser("integrate", help="cross section of a process at fixed sqrt(s)", formatter_class=_Help)

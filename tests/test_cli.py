@@ -120,3 +120,22 @@ def test_chi2_per_dof_is_printed_with_its_p_value():
     assert "Q = 0.0091" in _chi2_text(2.84, 7) and "disagree" not in _chi2_text(2.84, 7)
     assert "iterations disagree beyond chance" in _chi2_text(6.0, 7)
     assert "no test" in _chi2_text(0.0, 1)
+
+
+def test_the_help_describes_the_main_job_in_plain_text(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "With no command, numhep runs the main job" in text and "ttbar.lhe" in text
+    assert "``" not in text  # no raw reStructuredText
+
+
+def test_every_printed_number_says_what_it_is(tmp_path, capsys):
+    assert main(["generate", "e+ e- > mu+ mu-", "--sqrt-s", "91.188", "-n", "200", "--points", "2000",
+                 "--iterations", "4", "--warmup", "1", "--quiet", "-o", str(tmp_path / "z.lhe")]) == 0
+    out = capsys.readouterr().out
+    assert "sigma (numhep VEGAS)" in out and "Q = " in out
+    # the subprocess rows come from the event sample, not from the VEGAS sigma above them
+    assert "their share of the events' sample (statistically independent of sigma above)" in out
+    assert "unweighting efficiency" in out and "overweight fraction" in out
+    assert "(sampler setup, pilot sample and trials)" in out
