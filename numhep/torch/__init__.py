@@ -6,9 +6,11 @@ differentiates through the hand-derived adjoints (one autograd Function for all 
 are re-exported here so that a training script finds them in one place::
 
     import numhep.torch as nt
-    u = torch.rand(1000, 8, dtype=torch.float64, requires_grad=True)
-    p, w = nt.rambo_on_diet(u, 1000.0, [173.0, 173.0, 0.0, 0.0])
-    loss = nt.me(p_full, process="gg_tt").log().mean(); loss.backward()
+    u = torch.rand(1000, 2, dtype=torch.float64, requires_grad=True)
+    fin, w = nt.rambo_on_diet(u, 1000.0, [173.0, 173.0])        # t t~ in the centre-of-mass frame
+    beams = torch.tensor([[500.0, 0, 0, 500.0], [500.0, 0, 0, -500.0]], dtype=torch.float64)
+    p = torch.cat([beams.expand(1000, 2, 4), fin], dim=1)
+    loss = -(nt.me(p, process="gg_tt") * w).log().mean(); loss.backward()   # d loss / du in u.grad
 
 CPU tensors are shared with the kernels without copies, CUDA tensors go to the CUDA kernels
 through DLPack and CuPy.  The networks: MadNIS neural importance sampling
