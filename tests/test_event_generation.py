@@ -372,3 +372,22 @@ def test_a_damaged_event_file_is_reconciled_without_loss_or_duplicates(tmp_path,
         assert set(got) == set(want)
         for name in want:
             np.testing.assert_array_equal(got[name][:], want[name][:])
+
+
+def test_a_new_run_never_overwrites_the_events_of_another(tmp_path):
+    """A finished run's files at the paths of a run with other settings are kept as .1 (with a
+    warning); the same run again rewrites them identically, with no warning."""
+    import warnings
+
+    opts = {**SMALL, "n_events": 200, "batch_size": 100}
+    lhe, h5 = tmp_path / "z.lhe", tmp_path / "z.h5"
+    generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, hdf5=h5, **opts)
+    first = lhe.read_text()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, hdf5=h5, **opts)
+    assert lhe.read_text() == first
+    with pytest.warns(RuntimeWarning, match=r"another run.*z.lhe.1.*z.h5.1"):
+        generate("e+ e- > mu+ mu-", 91.188, lhe=lhe, hdf5=h5, **{**opts, "seed": 8})
+    assert (tmp_path / "z.lhe.1").read_text() == first and (tmp_path / "z.h5.1").exists()
+    assert lhe.read_text().split("</init>")[1] != first.split("</init>")[1]

@@ -47,6 +47,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -390,6 +391,8 @@ def generate(
     run = _run_fingerprint(f, n_events=n_events, hdf5=hdf5, n_points=n_points, n_iterations=n_iterations,
                            n_warmup=n_warmup, pilot_points=pilot_points, replicas=replicas, batch_size=batch_size,
                            seed=seed, sampler=sampler)
+    if not resuming:
+        _keep_finished_files(lhe, hdf5, run)
     setup_calls = 0
     if isinstance(sampler, str):
         try:
@@ -465,7 +468,8 @@ def generate(
         beams, energies, pdf_id = _beams(f)
         writer = LHEWriter(lhe, beams=beams, energies=energies, pdf_id=pdf_id, sigma=sigma, error=error,
                            max_weight=w_max * eps_pilot,
-                           header=f"numhep {f.group.text} at sqrt(s) = {f.sqrt_s} GeV\nsigma = {sigma} +- {error} pb")
+                           header=f"numhep {f.group.text} at sqrt(s) = {f.sqrt_s} GeV\nsigma = {sigma} +- {error} pb\n"
+                                  f"{_RUN_LINE}{_run_key(run)}")
         h5 = _hdf5_writer(hdf5, f, sigma, error) if hdf5 is not None else None
         sub_sums = np.zeros(len(f.group.subprocesses))
         total, overweight = 0.0, 0.0
@@ -596,6 +600,31 @@ def _run_fingerprint(f: Integrand, sampler, **settings) -> dict:
 
 def _run_key(run: dict) -> str:
     return hashlib.sha256(json.dumps(run, sort_keys=True).encode()).hexdigest()[:12]
+
+
+#: the LHE header line that records which run wrote the file
+_RUN_LINE = "numhep run fingerprint "
+
+
+def _keep_finished_files(lhe, hdf5, run: dict) -> None:
+    """Files at a new run's paths that another run wrote (a finished run with other settings,
+    or a file numhep did not write) are kept as ``<file>.1``, ``.2``, ... with a warning: a
+    new run never overwrites events it did not make.  The same run again rewrites them."""
+    lhe = Path(lhe)
+    if not lhe.exists():
+        return
+    with open(lhe, errors="replace") as fh:
+        head = [next(fh, "") for _ in range(40)]
+    if any(line.strip() == _RUN_LINE + _run_key(run) for line in head):
+        return
+    paths = [lhe] + ([Path(hdf5)] if hdf5 is not None and Path(hdf5).exists() else [])
+    k = 1
+    while any(Path(f"{q}.{k}").exists() for q in paths):
+        k += 1
+    for q in paths:
+        os.replace(q, f"{q}.{k}")
+    warnings.warn(f"{lhe}: holds the events of another run (other settings, or not numhep's); kept as "
+                  f"{', '.join(f'{q}.{k}' for q in paths)}", RuntimeWarning, stacklevel=3)
 
 
 def _parts_directory(lhe, run: dict) -> Path:
