@@ -24,6 +24,7 @@ was killed reads those files instead of resubmitting the tasks.
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -65,8 +66,11 @@ class _Stored:
 
     def __call__(self, key, *args):
         result = self.fn(*args)
-        if self.store is not None:
-            save_arrays(self.store / f"{key}.npz", **result)
+        if self.store is not None and self.store.is_dir():
+            try:
+                save_arrays(self.store / f"{key}.npz", **result)
+            except FileNotFoundError:  # a task cancelled while running, its stage already forgotten
+                pass
         return result
 
 
@@ -188,13 +192,12 @@ def task_store(checkpoint) -> Path | None:
 
 def forget_results(store: Path | None) -> None:
     """Drop the stored tasks of a stage once the run's checkpoint holds the stage."""
-    if store is not None and store.is_dir():
-        for path in store.glob("*.npz"):
-            path.unlink(missing_ok=True)
-        try:
-            store.rmdir()
-        except OSError:
-            pass
+    # a cancelled task may still be running on a worker and write its file meanwhile: remove
+    # what is there until the directory is gone (such a task finds no directory to write to)
+    for _ in range(5):
+        if store is None or not store.is_dir():
+            return
+        shutil.rmtree(store, ignore_errors=True)
 
 
 def _prepare(store) -> Path | None:
