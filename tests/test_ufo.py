@@ -207,6 +207,8 @@ def test_the_model_by_its_folder_and_its_values():
         numhep.model("sm", restrict=None)
 
 
+# the PDF grid's piecewise interpolation limits quad's accuracy to ~1e-8, as it says
+@pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")
 def test_a_two_to_one_process_at_a_hadron_collider():
     """p p > Zp on the delta-function phase space: sigma = sum_ab pi |M|^2 / (M^2 s)
     int dy f_a(x1) f_b(x2), x1,2 = (M / sqrt s) e^(+-y), with the luminosity integrated here
