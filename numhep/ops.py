@@ -36,7 +36,7 @@ import textwrap
 
 from numhep import arrays
 
-__all__ = ["Op", "call_kernel", "call_vjp", "kernel_op"]
+__all__ = ["Op", "call_kernel", "call_vjp", "cotangent", "kernel_op"]
 
 
 class Op:
@@ -323,7 +323,7 @@ def kernel_op(kernel, *, signature, outputs, shapes, differentiable, scratch=Non
     def vjp(xp, *args, **kwargs):
         n_args = len(args) - len(names)
         inputs, grads = signature(xp, *args[:n_args], **kwargs)
-        cotangents = tuple(_cotangent(c, shape, name, xp)
+        cotangents = tuple(cotangent(c, shape, name, xp)
                            for c, (shape, _), name in zip(args[n_args:], shapes(inputs), names))
         positions = [grads[name] for name in differentiable]
         n = shapes(inputs)[0][0][0]
@@ -418,8 +418,9 @@ def _with_array_note(doc, name, params, differentiable):
     return f"{text[:at].rstrip()}\n\nNotes\n-----\n{note}\n\n{text[at:]}".rstrip() + "\n"
 
 
-def _cotangent(c, shape, name, xp):
-    """A cotangent as a C-contiguous float64 array of the output's shape (scalars broadcast)."""
+def cotangent(c, shape, name, xp):
+    """A cotangent as a C-contiguous float64 array of the output's shape (scalars broadcast);
+    an error naming ``name`` when it does not broadcast to ``shape``."""
     a = arrays.as_float64(c, name, xp)
     try:
         return xp.ascontiguousarray(xp.broadcast_to(a, shape))

@@ -133,3 +133,19 @@ def test_the_deprecated_vjp_names_warn_and_agree():
         old = numhep.rambo_on_diet_vjp(u, 500.0, masses, g, 1.0)
     for a, b in zip(old, numhep.rambo_on_diet.vjp(u, 500.0, masses, g, 1.0)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_scalar_cotangents_broadcast_in_the_hand_registered_ops_too():
+    """rambo_map and vegas_map register their own VJPs: a scalar cotangent broadcasts there as
+    in every kernel_op, and gives what the full array gives."""
+    r = 1.0 - np.random.default_rng(1).random((3, 2, 4))
+    full = numhep.rambo_map.vjp(r, 500.0, [0.0] * 4, np.full((3, 4, 4), 0.5), np.ones(3))
+    scalar = numhep.rambo_map.vjp(r, 500.0, [0.0] * 4, 0.5, 1.0)
+    for a, b in zip(full, scalar):
+        np.testing.assert_array_equal(a, b)
+    grid = numhep.VegasGrid(2)
+    u = np.random.default_rng(2).random((4, 2))
+    np.testing.assert_array_equal(numhep.vegas_map.vjp(grid, u, 1.0, 0.0)[0],
+                                  numhep.vegas_map.vjp(grid, u, np.ones((4, 2)), np.zeros(4))[0])
+    with pytest.raises(ValueError, match="grad_momenta: expected shape"):
+        numhep.rambo_map.vjp(r, 500.0, [0.0] * 4, np.ones(2), 1.0)

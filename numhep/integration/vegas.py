@@ -217,7 +217,7 @@ def _vegas_map_vjp(xp, grid, u, grad_x, grad_jacobian):
     u = ab.as_float64(u, "u", xp)
     _, _, bins = grid._map_on(xp, u)
     gu = xp.empty_like(u)
-    _k.vegas_map.vjp(u, grid._edges_on(xp), bins, ab.as_float64(grad_x, "grad_x", xp), xp.zeros(len(u)), gu)
+    _k.vegas_map.vjp(u, grid._edges_on(xp), bins, ops.cotangent(grad_x, u.shape, "grad_x", xp), xp.zeros(len(u)), gu)
     return (gu,)
 
 

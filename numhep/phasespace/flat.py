@@ -261,10 +261,8 @@ def _rambo_map_vjp(xp, r, sqrt_s, masses, grad_momenta, grad_weight):
     m = _masses(masses, 4)
     r, rs = _check_r(r, sqrt_s, m, xp)
     n = r.shape[0]
-    gp = ab.as_float64(grad_momenta, "grad_momenta", xp)
-    if gp.shape != (n, m.size, 4):
-        raise ValueError(f"grad_momenta: expected shape {(n, m.size, 4)}, got {tuple(gp.shape)}")
-    gw = xp.ascontiguousarray(xp.broadcast_to(ab.as_float64(grad_weight, "grad_weight", xp), (n,)))
+    gp = ops.cotangent(grad_momenta, (n, m.size, 4), "grad_momenta", xp)
+    gw = ops.cotangent(grad_weight, (n,), "grad_weight", xp)
     gr = xp.empty_like(r)
     gs = xp.empty(n)
     _kse.rambo.vjp(r, rs, xp.asarray(m[2:]), xp.ascontiguousarray(gp[:, 2:]), gw,
