@@ -17,7 +17,7 @@ through DLPack and CuPy.  The networks: MadNIS neural importance sampling
 (:class:`NeuralIntegrator` with its :class:`HypercubeFlow` flows, :class:`ChannelWeightNetwork`
 and :mod:`numhep.torch.losses`), MADNIS-Lite's :class:`BilinearSplineFlow` in front of every
 block of the diagram channels (:class:`TrainableChannelMaps`), the dipole emulator
-(:mod:`numhep.torch.dipole_emulator`) and likelihood-ratio estimators trained on joint ratios and scores (:class:`RatioEstimator`,
+(:class:`DipoleEmulator`, trained by :func:`train_emulator`) and likelihood-ratio estimators trained on joint ratios and scores (:class:`RatioEstimator`,
 :class:`RatioTrainer`, :func:`likelihood_scan`) and flows for the density of events trained with
 matrix-element gradients (:class:`DensityFlowTrainer`).
 """
@@ -43,6 +43,7 @@ from numhep.phasespace.flat import rambo_map, rambo_on_diet, rambo_on_diet_inver
 from numhep.torch.bilinear_flows import BilinearSplineFlow
 from numhep.torch.channel_weights import ChannelWeightNetwork
 from numhep.torch.density_flow import DensityFlowTrainer
+from numhep.torch.dipole_emulator import DipoleEmulator, EmulatedProcess, TrainingConfig, train_emulator
 from numhep.torch.flows import HypercubeFlow
 from numhep.torch.likelihood_ratio import RatioEstimator, RatioTrainer, ratio_loss
 from numhep.torch.likelihood_scan import confidence_interval, likelihood_scan
@@ -53,12 +54,15 @@ __all__ = [
     "BilinearSplineFlow",
     "ChannelWeightNetwork",
     "DensityFlowTrainer",
+    "DipoleEmulator",
+    "EmulatedProcess",
     "HypercubeFlow",
     "IntegrationResult",
     "NeuralIntegrator",
     "RatioEstimator",
     "RatioTrainer",
     "TrainableChannelMaps",
+    "TrainingConfig",
     "alphasQ2",
     "breit_wigner_map",
     "breit_wigner_map_inverse",
@@ -77,6 +81,7 @@ __all__ = [
     "splitting_azimuths",
     "t_channel_scattering",
     "t_channel_scattering_inverse",
+    "train_emulator",
     "two_body_decay",
     "two_body_decay_inverse",
     "vegas_map",

@@ -52,7 +52,62 @@ PAPER_HIDDEN = (64, 128, 256, 512, 768, 386, 128, 64)
 
 @dataclass
 class TrainingConfig:
-    """Architecture and schedule (Maitre & Truong, arXiv:2107.06625, Sec. 2.4.2 by default)."""
+    """Architecture and schedule of :func:`train_emulator`, by default those of Maitre & Truong.
+
+    The defaults are those of Sec. 2.4.2 of Maitre & Truong, arXiv:2107.06625: hidden layers
+    (64, 128, 256, 512, 768, 386, 128, 64) with tanh, Adam at 1e-3, batches of 4096, the
+    learning rate times 0.7 after 20 epochs without a better validation loss, a stop after 40
+    (the best weights are kept), and ensembles of 20 whose mean is the prediction and whose
+    standard error is its uncertainty.  The loss is the MSE of the transformed ``|M|^2``
+    (Eq. 2.7) plus ``penalty`` times the sparsity penalty of Eq. 2.8 (see
+    :class:`DipoleEmulator`).
+
+    Parameters
+    ----------
+    members : int, optional
+        The number of networks in the ensemble (default 20); at least 1.
+    hidden : sequence of int, optional
+        The widths of the hidden layers (default (64, 128, 256, 512, 768, 386, 128, 64));
+        stored as a tuple of int, not empty.
+    max_epochs : int, optional
+        The most epochs per member (default 2000); at least 1.
+    batch_size : int, optional
+        Training points per Adam step (default 4096); at least 1.
+    learning_rate : float, optional
+        Adam's initial learning rate (default 1e-3).
+    lr_factor : float, optional
+        The factor applied to the learning rate on a plateau (default 0.7).
+    lr_patience : int, optional
+        Epochs without a better validation loss before the learning rate drops (default 20).
+    stop_patience : int, optional
+        Epochs without a better validation loss before a member stops (default 40); the
+        member keeps the weights of its best epoch.
+    penalty : float, optional
+        J of Eq. 2.8, the weight of the sparsity penalty, dimensionless (default 1e-3).
+    plain : bool, optional
+        Train the baseline of the same size instead: one output, the standardised target
+        itself, no dipoles (default False).
+    seed : int, optional
+        Seed of the members' initial weights and batch order (default 1).
+
+    Raises
+    ------
+    ValueError
+        If ``members``, ``max_epochs`` or ``batch_size`` is below 1 or ``hidden`` is empty.
+
+    See Also
+    --------
+    train_emulator : trains with it; its keyword arguments override the fields.
+
+    Examples
+    --------
+    >>> from numhep.torch import TrainingConfig
+    >>> config = TrainingConfig(members=2, hidden=[16, 16], max_epochs=3)
+    >>> config.members, config.hidden, config.batch_size, config.penalty
+    (2, (16, 16), 4096, 0.001)
+    >>> TrainingConfig().hidden
+    (64, 128, 256, 512, 768, 386, 128, 64)
+    """
 
     members: int = 20
     hidden: tuple = PAPER_HIDDEN
@@ -82,7 +137,97 @@ def _mlp(n_in, hidden, n_out):
 
 
 class DipoleEmulator(torch.nn.Module):
-    """An ensemble of networks for e+e- -> q q~ + (n_jets - 2) g (see the module docstring)."""
+    """An ensemble of networks for e+e- -> q q~ + (n_jets - 2) g: the factorisation-aware emulator of ``|M|^2``.
+
+    The emulator of Maitre & Truong, arXiv:2107.06625.  Each network sees the standardised
+    momenta of the final-state partons and the standardised ln y_ij,k of every relevant dipole
+    (Sec. 2.4.1) and returns raw outputs c; the prediction is ::
+
+        |M|^2 = sum_ijk C_ijk D_ijk + sum_(ab) [S_ab sin 2phi_ab + C_ab cos 2phi_ab] G_ab,
+        C = S_coef sinh(c)   (Eq. 2.5),   S_coef = S_pred / S_dipole,
+
+    with S_pred the smallest ``|M|^2`` and S_dipole the mean dipole of the training set, and
+    D the spin-averaged Catani-Seymour dipoles (:func:`numhep.torch.dipoles`, Catani &
+    Seymour, arXiv:hep-ph/9605323).  Eq. 2.4 leaves the scale of the azimuthal terms open;
+    here they multiply G_ab, the sum of the g -> g g dipoles of the gluon pair (a, b), so that
+    they carry the 1/s_ab of the spin correlation they model.  Targets and predictions enter
+    the loss as T(x) = (arcsinh(x / S_pred) - mean)/std (Eq. 2.6, :meth:`transform`), and the
+    loss is the MSE of Eq. 2.7 plus the sparsity penalty of Eq. 2.8, ::
+
+        L_pen = J < sum_i w_i |C_i D_i| / |M|^2 >,   w_i = D_i^-2 / sum_j D_j^-2,
+
+    divided here by the true ``|M|^2`` of the point so that J is dimensionless and the same for
+    every multiplicity.  The weights are Glorot-uniform (:meth:`reset_member`).  The ensemble's
+    mean is the prediction and its standard error the uncertainty (:meth:`predict`).
+    ``plain=True`` builds the baseline of the same size: one output, the standardised target
+    itself, no dipoles.  :func:`train_emulator` builds and trains one from a data set; a
+    trained emulator saves and loads (:meth:`save`, :meth:`load`), and :meth:`as_process` makes
+    it a numhep process for ``numhep.me``.
+
+    ``|M|^2`` is in numhep's units, GeV^(-2 (n_jets - 2)), and momenta are in GeV.
+
+    Parameters
+    ----------
+    n_jets : int
+        The number of final-state partons (3, 4 or 5: q q~ + 1..3 gluons).
+    table : array_like of int
+        Shape (r, 4): the dipoles' rows (i, j, k, kind) of
+        :func:`numhep.catani_seymour.relevant_dipoles` (a data set's ``table``).
+    gluon_pairs : array_like of int
+        Shape (q, 2): the gluon pairs (a, b) with azimuthal terms (a data set's
+        ``gluon_pairs``).
+    scales : dict of str to float or array_like
+        The standardisation, from the training split, each registered as a buffer of that
+        name: ``mom_mean`` and ``mom_std`` (shape (4 n_jets,), GeV) of the flattened momenta,
+        ``logy_mean`` and ``logy_std`` (shape (r,)) of ln y_ij,k, ``s_pred`` (S_pred, the
+        smallest ``|M|^2``), ``s_coef`` (S_coef = S_pred / S_dipole), ``t_mean`` and
+        ``t_std`` (mean and standard deviation of arcsinh(``|M|^2`` / S_pred)) and
+        ``c_start`` (the raw output that makes every C_ijk the median of ``|M|^2`` / sum D;
+        the start of the dipole outputs' biases).
+    hidden : sequence of int, optional
+        The widths of the hidden layers (tanh); default (64, 128, 256, 512, 768, 386, 128, 64).
+    members : int, optional
+        The number of networks in the ensemble (default 20).
+    plain : bool, optional
+        Build the baseline without dipoles (default False).
+    alpha_s : float, optional
+        alpha_s of the dipoles (default 0.118).
+    process : str, optional
+        The name of the process the data come from (e.g. ``"ee_uug"``), for
+        :meth:`as_process`.
+
+    Attributes
+    ----------
+    members : torch.nn.ModuleList
+        The networks: input 4 n_jets + r, output r + 2 q (1 when plain).
+    history : list of tuple
+        Set by :func:`train_emulator`: (member, epoch, validation loss, validation MSE) of
+        every epoch.
+
+    See Also
+    --------
+    train_emulator : builds and trains one.
+    EmulatedProcess : the emulator behind ``numhep.me``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from numhep.torch import DipoleEmulator, train_emulator
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> data = numhep.dipole_dataset.generate_dipole_dataset(d / "ee3j.h5", n_jets=3, n_points=300, chunk=2000,
+    ...                                                       progress=False)
+    >>> emu = train_emulator(data, members=2, hidden=(16,), max_epochs=3, batch_size=64, progress=False)
+    >>> len(emu.members), emu.table.shape, emu.gluon_pairs.shape
+    (2, (2, 4), (0, 2))
+    >>> test = data.split("test")
+    >>> mean, error = emu.predict(test["momenta"])  # ensemble mean and standard error
+    >>> mean.shape, error.shape
+    ((50,), (50,))
+    >>> emu.save(d / "emu.pt")
+    >>> again = DipoleEmulator.load(d / "emu.pt")
+    >>> bool(np.allclose(again.predict(test["momenta"])[0], mean))
+    True
+    """
 
     def __init__(self, n_jets, table, gluon_pairs, scales, hidden=PAPER_HIDDEN, members=20, plain=False,
                  alpha_s=_cs.ALPHA_S, process=None):
@@ -107,8 +252,17 @@ class DipoleEmulator(torch.nn.Module):
             self.reset_member(k)
 
     def reset_member(self, k):
-        """Glorot-uniform weights and zero biases for member k; the dipole outputs' biases
-        start at ``c_start`` (every C_ijk at the training set's median |M|^2 / sum D)."""
+        """Glorot-uniform weights and zero biases for member ``k``, in place.
+
+        The dipole outputs' biases start at ``c_start`` (every C_ijk at the training set's
+        median ``|M|^2`` / sum D), so that the network starts from the constant-coefficient
+        dipole model instead of C = 0.
+
+        Parameters
+        ----------
+        k : int
+            The member's index in :attr:`members`.
+        """
         net = self.members[k]
         for m in net:
             if isinstance(m, torch.nn.Linear):
@@ -120,17 +274,58 @@ class DipoleEmulator(torch.nn.Module):
 
     # ---- features and the ansatz ---------------------------------------------------------
     def features(self, final, y):
-        """Standardised network input (n, 4 n_jets + r) from momenta (n, m, 4) and y (n, r)."""
+        """The standardised network input from the momenta and the recoil factors y_ij,k.
+
+        Parameters
+        ----------
+        final : torch.Tensor
+            Final-state momenta in GeV, shape (n, n_jets, 4).
+        y : torch.Tensor
+            The y_ij,k of the dipoles' rows, shape (n, r).
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n, 4 n_jets + r), in the networks' dtype.
+        """
         x = (final.reshape(final.shape[0], -1) - self.mom_mean) / self.mom_std
         ly = (torch.log(y) - self.logy_mean) / self.logy_std
         return torch.cat([x, ly], dim=1).to(self.members[0][0].weight.dtype)
 
     def transform(self, value):
-        """T(x) of Eq. 2.6: standardised arcsinh(x / S_pred)."""
+        """T(x) of Eq. 2.6: the standardised arcsinh(x / S_pred).
+
+        Parameters
+        ----------
+        value : torch.Tensor
+            ``|M|^2`` values, any shape.
+
+        Returns
+        -------
+        torch.Tensor
+            (arcsinh(value / S_pred) - t_mean) / t_std, same shape.
+        """
         return (torch.asinh(value / self.s_pred) - self.t_mean) / self.t_std
 
     def combine(self, raw, d, azimuth):
-        """|M|^2 (n,) and the coefficients C (n, r) from raw outputs, dipoles and azimuths."""
+        """``|M|^2`` and the coefficients C from the raw outputs, the dipoles and the azimuths.
+
+        Parameters
+        ----------
+        raw : torch.Tensor
+            One network's raw outputs c, shape (n, r + 2 q) (shape (n, 1) when plain).
+        d : torch.Tensor
+            The dipoles D_ij,k, shape (n, r).
+        azimuth : torch.Tensor
+            (sin 2phi, cos 2phi) of every gluon pair, shape (n, q, 2).
+
+        Returns
+        -------
+        value : torch.Tensor
+            ``|M|^2``, shape (n,), float64.
+        coef : torch.Tensor or None
+            The coefficients C_ijk, shape (n, r); None when plain.
+        """
         raw = raw.double()
         if self.plain:
             return self.s_pred * torch.sinh(raw[:, 0] * self.t_std + self.t_mean), None
@@ -144,18 +339,53 @@ class DipoleEmulator(torch.nn.Module):
         return value, coef[:, :r]
 
     def member_values(self, final):
-        """(members, n) |M|^2 of every member at final-state momenta (n, n_jets, 4) (tensor)."""
+        """``|M|^2`` of every member at the final-state momenta.
+
+        Parameters
+        ----------
+        final : torch.Tensor
+            Final-state momenta in GeV, shape (n, n_jets, 4), float64.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (members, n).
+        """
         y, _, d = _cs.dipoles(final, self.table, self.alpha_s)
         az = _cs.splitting_azimuths(final, self.gluon_pairs)
         x = self.features(final, y)
         return torch.stack([self.combine(net(x), d, az)[0] for net in self.members])
 
     def forward(self, final):
-        """Ensemble mean |M|^2 (n,) at final-state momenta (n, n_jets, 4)."""
+        """The ensemble's mean ``|M|^2`` at the final-state momenta (differentiable).
+
+        Parameters
+        ----------
+        final : torch.Tensor
+            Final-state momenta in GeV, shape (n, n_jets, 4), float64.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n,).
+        """
         return self.member_values(final).mean(dim=0)
 
     def predict(self, final):
-        """(mean, standard error) as numpy arrays, for numpy momenta (n, n_jets, 4)."""
+        """The ensemble's mean ``|M|^2`` and its standard error, without gradients.
+
+        Parameters
+        ----------
+        final : array_like
+            Final-state momenta in GeV, shape (n, n_jets, 4).
+
+        Returns
+        -------
+        mean : ndarray
+            Shape (n,): the ensemble mean.
+        error : ndarray
+            Shape (n,): its standard error (zero for one member).
+        """
         with torch.no_grad():
             v = self.member_values(torch.as_tensor(np.asarray(final, dtype=np.float64)))
         k = v.shape[0]
@@ -170,24 +400,89 @@ class DipoleEmulator(torch.nn.Module):
                     process=self.process_name)
 
     def save(self, path):
-        """Write the emulator (architecture, scales and weights) to ``path``."""
+        """Write the emulator (architecture, scales and weights) to a file.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file; :meth:`load` reads it back.
+        """
         save_state(path, {"meta": self._meta(), "state": self.state_dict()})
 
     @classmethod
     def load(cls, path):
+        """The emulator written by :meth:`save`, on the CPU.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file.
+
+        Returns
+        -------
+        DipoleEmulator
+            The emulator.
+        """
         blob = load_state(path, "cpu")
         emu = cls(**blob["meta"])
         emu.load_state_dict(blob["state"])
         return emu
 
     def as_process(self):
-        """This emulator as a numhep process (legs of the process it was trained on)."""
+        """This emulator as a numhep process, with the legs of the process it was trained on.
+
+        Returns
+        -------
+        EmulatedProcess
+            The process, for ``numhep.me(p, process=...)``.
+        """
         return EmulatedProcess(self)
 
 
 class EmulatedProcess(Process):
-    """A :class:`DipoleEmulator` behind ``numhep.me``: |M|^2 depends on the final-state
-    momenta only, so d|M|^2/dp of the incoming legs is zero."""
+    """A :class:`DipoleEmulator` behind ``numhep.me``: a numhep process whose ``|M|^2`` is the emulator's.
+
+    The process has the legs and masses of the process the emulator was trained on and is
+    named ``"emulator of <name>"``.  ``numhep.me(p, process=proc)`` takes momenta
+    (n, 2 + n_jets, 4) in GeV as numpy arrays or CPU torch tensors and returns the ensemble's
+    mean ``|M|^2``; with ``grad=True`` the derivative in the momenta comes from torch's
+    autograd through the network and the dipoles' adjoints.  ``|M|^2`` depends on the
+    final-state momenta only, so ``d|M|^2/dp`` of the incoming legs is zero; the emulator
+    has no model parameters.  :meth:`DipoleEmulator.as_process` makes one.
+
+    Parameters
+    ----------
+    emulator : DipoleEmulator
+        A (trained) emulator whose ``process_name`` names a registered process.
+
+    Raises
+    ------
+    numhep.registry.UnknownNameError
+        If the emulator's process is not a registered process.
+    TypeError
+        If the emulator has no process name (built with ``process=None``).
+
+    See Also
+    --------
+    DipoleEmulator.as_process : the same from the emulator.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from numhep.torch import EmulatedProcess, train_emulator
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> data = numhep.dipole_dataset.generate_dipole_dataset(d / "ee3j.h5", n_jets=3, n_points=300, chunk=2000,
+    ...                                                       progress=False)
+    >>> emu = train_emulator(data, members=1, hidden=(16,), max_epochs=2, batch_size=64, progress=False)
+    >>> proc = EmulatedProcess(emu)
+    >>> proc.name, proc.legs
+    ('emulator of ee_uug', (-11, 11, 2, -2, 21))
+    >>> beams = np.broadcast_to([[500.0, 0, 0, 500.0], [500.0, 0, 0, -500.0]], (5, 2, 4))
+    >>> p = np.concatenate([beams, data.split("test")["momenta"][:5]], axis=1)
+    >>> value, grad = numhep.me(p, process=proc, grad=True)
+    >>> value.shape, grad.shape, bool((grad[:, :2] == 0).all())
+    ((5,), (5, 5, 4), True)
+    """
 
     def __init__(self, emulator: DipoleEmulator):
         seed = resolve(emulator.process_name)
@@ -196,6 +491,32 @@ class EmulatedProcess(Process):
                          description=f"dipole emulator ({len(emulator.members)} members) of {seed.name}")
 
     def evaluate(self, p, xp, params, grad):
+        """The emulated ``|M|^2`` on checked momenta, with its derivatives (called by ``numhep.me``).
+
+        Parameters
+        ----------
+        p : ndarray
+            Momenta in GeV, shape (n, 2 + n_jets, 4), checked by the caller.
+        xp : module
+            The array module of ``p``; numpy only.
+        params : dict or None
+            Overrides of model parameters; must be empty.
+        grad : bool or sequence of str
+            Whether to return the derivatives.
+
+        Returns
+        -------
+        ndarray or tuple
+            ``|M|^2`` (n,); with ``grad`` the tuple (``|M|^2``, ``d|M|^2/dp`` (n, 2 + n_jets, 4),
+            zeros (n, 1)).
+
+        Raises
+        ------
+        KeyError
+            If ``params`` overrides anything.
+        TypeError
+            If ``p`` is not a host array.
+        """
         if params:
             raise KeyError(f"process {self.name!r} has no model parameters to override")
         if xp is not np:
@@ -243,14 +564,77 @@ def _loss(emu, net, batch, penalty):
 
 def train_emulator(data, config: TrainingConfig | None = None, *, checkpoint=None, progress=True,
                    on_epoch=None, device=None, **overrides) -> DipoleEmulator:
-    """Train an emulator on a :class:`numhep.events.dipole_dataset.DipoleDataset` (train and
-    validation splits); keyword arguments override fields of ``config``.  ``checkpoint``: a
-    file written after every epoch; a run started with an existing checkpoint of the same
-    set-up continues from it and ends with the same weights as an uninterrupted run.
-    ``on_epoch(member, epoch, validation_loss)`` is called after every epoch (after the
-    checkpoint is written).  ``device``: where to train (default: the GPU when torch sees
-    one, else the CPU); the returned emulator lives on the CPU, and a checkpoint written on
-    one device resumes on another."""
+    """Train a :class:`DipoleEmulator` on a dipole data set (Maitre & Truong, arXiv:2107.06625).
+
+    Builds the emulator from the data set's dipole table and the standardisation of its
+    train split, then trains the members one after the other with Adam on the loss of Eqs.
+    2.7-2.8 (see :class:`DipoleEmulator`), the learning rate reduced on plateaus of the
+    validation loss and early stopping; each member keeps the weights of its best epoch.
+    Member k starts from seed ``config.seed * 1000 + k``, so a run is reproducible.  With
+    ``checkpoint`` the state is written after every epoch, and a run started with an
+    existing checkpoint of the same set-up continues from it and ends with the same weights
+    as an uninterrupted run.
+
+    Parameters
+    ----------
+    data : numhep.dipole_dataset.DipoleDataset
+        The data set (:func:`numhep.dipole_dataset.generate_dipole_dataset`); its train
+        split trains and its validation split selects the best epoch.
+    config : TrainingConfig, optional
+        Architecture and schedule (default: ``TrainingConfig()``, the paper's).
+    checkpoint : str or path-like, optional
+        A file written after every epoch and resumed from when it exists (default: none).
+    progress : bool, optional
+        Show a tqdm bar over the members with the epoch and the losses (default True).
+    on_epoch : callable, optional
+        ``on_epoch(member, epoch, validation_loss)``, called after every epoch (after the
+        checkpoint is written).
+    device : str or torch.device, optional
+        Where to train (default: the GPU when torch sees one, else the CPU); a checkpoint
+        written on one device resumes on another.
+    **overrides
+        Fields of :class:`TrainingConfig` that replace those of ``config`` (e.g.
+        ``members=2``).
+
+    Returns
+    -------
+    DipoleEmulator
+        The trained emulator, on the CPU; its ``history`` lists (member, epoch, validation
+        loss, validation MSE) of every epoch.
+
+    Raises
+    ------
+    ValueError
+        If the train split has fewer than 2 points or the validation split none, if
+        ``checkpoint`` belongs to another set-up (configuration or data set), or if the
+        configuration is invalid.
+    TypeError
+        If an override is not a field of :class:`TrainingConfig`.
+
+    See Also
+    --------
+    TrainingConfig : the fields ``config`` and ``overrides`` set.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from numhep.torch import TrainingConfig, train_emulator
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> data = numhep.dipole_dataset.generate_dipole_dataset(d / "ee3j.h5", n_jets=3, n_points=300, chunk=2000,
+    ...                                                       progress=False)
+    >>> config = TrainingConfig(members=1, hidden=(16,), max_epochs=3, batch_size=64)
+    >>> epochs = []
+    >>> emu = train_emulator(data, config, checkpoint=d / "ck.pt", progress=False,
+    ...                      on_epoch=lambda member, epoch, loss: epochs.append((member, epoch)))
+    >>> epochs
+    [(0, 1), (0, 2), (0, 3)]
+    >>> len(emu.history), emu.hidden
+    (3, (16,))
+    >>> again = train_emulator(data, config, checkpoint=d / "ck.pt", progress=False)  # finished: no epochs
+    >>> bool(np.array_equal(again.predict(data.split("test")["momenta"])[0],
+    ...                     emu.predict(data.split("test")["momenta"])[0]))
+    True
+    """
     config = TrainingConfig(**{**asdict(config or TrainingConfig()), **overrides})
     train, valid = data.split("train"), data.split("validation")
     if len(train["me"]) < 2 or len(valid["me"]) < 1:
