@@ -176,10 +176,6 @@ class DipoleDataset:
         Shape (q, 2): the gluon pairs of ``azimuth``.
     rows : int
         The number of finished rows.
-    n_jets : int
-        The number of jets (partons).
-    y_cut : float
-        The global cut.
 
     Examples
     --------
@@ -209,10 +205,12 @@ class DipoleDataset:
 
     @property
     def n_jets(self) -> int:
+        """The number of jets (partons) of the data set's process."""
         return int(self.attrs["n_jets"])
 
     @property
     def y_cut(self) -> float:
+        """The global cut y_cut of the jet selection."""
         return float(self.attrs["y_cut"])
 
     def arrays(self, columns=_COLUMNS):
