@@ -56,3 +56,23 @@ def test_width_derivatives_in_the_inputs(sm, particle, wrt):
     fd = (total_width(sm, particle, sm.parameters({wrt: x + h})) -
           total_width(sm, particle, sm.parameters({wrt: x - h}))) / (2 * h)
     assert exact == pytest.approx(fd, rel=1e-6)
+
+
+@pytest.mark.parametrize("mass", [200.0, 1000.0, 3000.0])
+def test_a_heavy_vector_into_w_pairs_through_the_yang_mills_vertex(mass):
+    """V -> W+ W- through g [g12 (k1 - k2)_3 + ...]: Gamma = g^2 M / (192 pi) (M / MW)^4
+    beta^3 (1 + 20 x + 12 x^2), x = MW^2 / M^2, beta^2 = 1 - 4 x (the growth the equivalence
+    theorem predicts); its derivative in M against finite differences."""
+    from numhep.declarations.model import Model, Particle, Vertex
+
+    toy = Model("toy", {"MV": mass, "WV": 10.0, "g": 0.3, "MW": 80.0, "WW": 2.0}, lambda v: {},
+                particles={24: Particle(24, "w+", "w-", 3, 1, "MW", "WW", 1.0),
+                           9000001: Particle(9000001, "vp", "vp", 3, 1, "MV", "WV", 0.0)},
+                vertices=(Vertex((-24, 24, 9000001), "VVV", "none", (("QED", 1),), lambda v: (1j * v["g"],), "wwv"),))
+    x = 80.0**2 / mass**2
+    expected = 0.3**2 * mass / (192 * math.pi) * (mass / 80.0) ** 4 * (1 - 4 * x) ** 1.5 * (1 + 20 * x + 12 * x * x)
+    assert toy.partial_widths("vp") == {("w+", "w-"): pytest.approx(expected, rel=1e-12)}
+    gamma, d = toy.width("vp", grad=("MV",))
+    h = 1e-5 * mass
+    fd = (toy.width("vp", {"MV": mass + h}) - toy.width("vp", {"MV": mass - h})) / (2 * h)
+    assert d["MV"] == pytest.approx(fd, rel=1e-6)

@@ -18,6 +18,8 @@ colour dimension, and the helicity sums of the vertex kernels' Lorentz structure
 * scalar -> f fbar' (FFS): sum |M|^2 = 2 A q1.q2 - 4 m1 m2 R; fermion -> f' scalar:
   2 A q1.q2 + 4 m1 m2 R;
 * scalar -> V V and V -> V' S (VVS, coupling c g^{mu nu}): |c|^2 [2 + (k1.k2)^2 / (M1^2 M2^2)];
+* vector -> V V (VVV, the Yang-Mills structure): |c|^2 times the polarisation sums
+  P_ab(k) = -g_ab + k_a k_b / m^2 contracted with the vertex tensor, in the rest frame;
 * scalar -> S S (SSS): |c|^2.
 
 These are the textbook traces (e.g. Peskin & Schroeder, Sec. 20.2 and Problem 21.4 for
@@ -69,8 +71,9 @@ def partial_widths(model, particle, params: dict) -> dict:
     ------
     KeyError
         If the model has no such particle.
-    NotImplementedError
-        For an open channel through a vertex kind without a width formula here (VVV).
+    ValueError
+        For an open channel through a VVS vertex with a massless vector, which has no
+        gauge-invariant width.
     """
     pdg = model.lookup(particle) if isinstance(particle, str) else int(particle)
     part = model.particle(pdg)
@@ -145,12 +148,61 @@ def _helicity_sum(kind, x, legs, c, big_m, masses, model):
     if kind == "VVS":
         v1, v2 = 0, 1
         if _value(m[v1]) <= 0 or _value(m[v2]) <= 0:
-            raise NotImplementedError("a width into a massless vector through VVS")
+            # c g^{mu nu} with a massless vector is not gauge invariant: no physical width
+            raise ValueError(f"a VVS vertex ({' '.join(map(str, legs))}) with a massless vector has no gauge-invariant "
+                             "width")
         k1k2 = dot(v1, v2)
         return _abs2(c[0]) * (2.0 + k1k2 * k1k2 / (m[v1] * m[v1] * m[v2] * m[v2]))
+    if kind == "VVV":
+        return _abs2(c[0]) * _yang_mills_sum(x, rest, big_m, m)
     if kind == "SSS":
         return _abs2(c[0])
-    raise NotImplementedError(f"no two-body width formula for a {kind} vertex ({' '.join(map(str, legs))})")
+    raise ValueError(f"a {kind} vertex ({' '.join(map(str, legs))}) has four legs: no two-body decay")
+
+
+_METRIC = (1.0, -1.0, -1.0, -1.0)
+
+
+def _yang_mills_sum(x, rest, big_m, m):
+    """sum over polarisations of |V^{abc} e_a e_b e_c|^2 for the Yang-Mills vertex
+    V^{abc} = g^{ab} (k1 - k2)^c + g^{bc} (k2 - k3)^a + g^{ca} (k3 - k1)^b (all momenta
+    outgoing, legs in the vertex's order), contracted with the polarisation sums
+    P_ab(k) = -g_ab + k_a k_b / m^2 (-g_ab for a massless leg), in the decaying leg's rest
+    frame with the products along +-z; runs on dual numbers."""
+    ma, mb = m[rest[0]], m[rest[1]]
+    e_a = (big_m * big_m + ma * ma - mb * mb) / (2.0 * big_m)
+    e_b = (big_m * big_m + mb * mb - ma * ma) / (2.0 * big_m)
+    q = sqrt((big_m * big_m - (ma + mb) ** 2) * (big_m * big_m - (ma - mb) ** 2)) / (2.0 * big_m)
+    k = {x: (-big_m, 0.0, 0.0, 0.0), rest[0]: (e_a, 0.0, 0.0, q), rest[1]: (e_b, 0.0, 0.0, -q)}
+
+    def vertex(a, b, c):  # upper indices
+        out = 0.0
+        for (i, j, l, u, v) in ((a, b, c, 0, 1), (b, c, a, 1, 2), (c, a, b, 2, 0)):
+            if i == j:
+                out = out + _METRIC[i] * (k[u][l] - k[v][l])
+        return out
+
+    def polarisation_sum(leg):  # lower indices
+        mass = m[leg]
+        kl = [_METRIC[i] * k[leg][i] for i in range(4)]
+        return [[(-_METRIC[i] if i == j else 0.0) + (kl[i] * kl[j] / (mass * mass) if _value(mass) > 0 else 0.0)
+                 for j in range(4)] for i in range(4)]
+
+    p0, p1, p2 = (polarisation_sum(leg) for leg in range(3))
+    v = {(a, b, c): vertex(a, b, c) for a in range(4) for b in range(4) for c in range(4)}
+    total = 0.0
+    for (a, b, c), vabc in v.items():
+        if _value(vabc) == 0:
+            continue
+        for (a2, b2, c2), v2 in v.items():
+            w = p0[a][a2]
+            if _value(v2) == 0 or _value(w) == 0:
+                continue
+            w = w * p1[b][b2]
+            if _value(w) == 0:
+                continue
+            total = total + vabc * v2 * w * p2[c][c2]
+    return total
 
 
 def total_width(model, particle, params: dict):
