@@ -466,8 +466,8 @@ class Model:
         """
         return self._seeded(wrt, self.as_overrides(overrides))
 
-    def _seeded(self, wrt: str, overrides: dict) -> dict:
-        base = self.parameters(overrides)
+    def _seeded(self, wrt: str, overrides: dict, base: dict | None = None) -> dict:
+        base = self.parameters(overrides) if base is None else base
         seeded = {k: Dual(base[k], 1.0 if k == wrt else 0.0) for k in self.inputs}
         try:
             full = {**seeded, **self.derive(seeded)}
@@ -501,9 +501,10 @@ class Model:
         """
         overrides = self.as_overrides(overrides)
         auto = set(self._auto(overrides))
+        base = self.parameters(overrides)
         jac: dict = {}
         for wrt in self.inputs:
-            full = self._seeded(wrt, overrides)
+            full = self._seeded(wrt, overrides, base)
             for name, val in full.items():
                 if name not in self.inputs or name in auto:
                     jac.setdefault(name, {})[wrt] = val.b if isinstance(val, Dual) else 0.0
