@@ -102,3 +102,17 @@ def test_vertex_vjps():
     x, c, pq, g = cplx(8), cplx(1), list(rng.normal(size=8) * 100), cplx(4)
     r = AV.vvv_vector_vjp(*x, *pq, *c, *g)
     assert_vjp(lambda *a: V.vvv_vector(*a[:8], *a[9:], a[8]), x + c, pq, g, list(r[:8]) + [r[16]] + list(r[8:16]))
+
+
+def test_effective_vertex_vjps():
+    """The S F_munu F^munu vertex (VVS_EFF): complex inputs first, then the real momenta."""
+    x, y, c, g = cplx(4), cplx(4), cplx(1), cplx(1)
+    pq = list(rng.normal(size=8) * 100)
+    r = AV.vvs_eff_scalar_vjp(*x, *y, *pq, *c, *g)
+    assert_vjp(lambda *a: V.vvs_eff_scalar(*a[:8], *a[9:], a[8]), x + y + c, pq, g,
+               list(r[:8]) + [r[16]] + list(r[8:16]))
+    y, s, c, g = cplx(4), cplx(1), cplx(1), cplx(4)
+    q, k = list(rng.normal(size=4) * 100), list(rng.normal(size=4) * 100)
+    r = AV.vvs_eff_vector_vjp(*y, *q, *s, *k, *c, *g)
+    assert_vjp(lambda *a: V.vvs_eff_vector(*a[:4], *a[6:10], a[4], *a[10:], a[5]), y + s + c, q + k, g,
+               list(r[:4]) + [r[8], r[13]] + list(r[4:8]) + list(r[9:13]))

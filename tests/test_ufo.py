@@ -114,9 +114,19 @@ def test_a_missing_file_is_named(tmp_path):
 
 
 def test_an_unknown_lorentz_structure_names_the_vertex_and_the_structure(tmp_path):
-    folder = broken_copy(tmp_path, "lorentz.py", "structure = 'Metric(1,2)')", "structure = 'P(1,2)*P(2,1) - P(-1,1)*P(-1,2)*Metric(1,2)')")
-    with pytest.raises(UFOError, match=r"vertices.py: V_\d+ .*VVS1.*no vertex kernel.*P\(1,2\)\*P\(2,1\)"):
-        load_ufo(folder)
+    """The model loads (a UFO may hold vertices a process never needs); a process that needs
+    the vertex is refused with the vertex and the structure named."""
+    folder = broken_copy(tmp_path, "lorentz.py", "structure = 'Metric(1,2)')",
+                         "structure = 'Epsilon(1,2,-1,-2)*P(-1,1)*P(-2,2)')")
+    model = load_ufo(folder)
+    assert np.all(numhep.me(*_ee_mumu(model)) > 0)  # untouched by the Z Z H vertex
+    with pytest.raises(UFOError, match=r"vertices.py: V_\d+ .*VVS1.*no vertex kernel.*Epsilon\(1,2,-1,-2\).*needs it"):
+        numhep.process("e+ e- > Z H", model=model)
+
+
+def _ee_mumu(model):
+    proc = numhep.process("e+ e- > mu+ mu-", model=model)
+    return numhep.rambo(2, 500.0, list(proc.masses), seed=1)[0], proc
 
 
 def test_a_parameter_that_refers_to_an_undefined_name_is_named(tmp_path):

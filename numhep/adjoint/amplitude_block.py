@@ -32,6 +32,8 @@ from numhep.adjoint.vertices import (
     ffv_psi_vjp,
     ffv_psibar_vjp,
     ffv_vector_vjp,
+    vvs_eff_scalar_vjp,
+    vvs_eff_vector_vjp,
     vvv_vector_vjp,
     vvvv_vector_vjp,
 )
@@ -68,6 +70,8 @@ from numhep.kernels.isa import (
     SSS_S,
     VVSS_S,
     VVSS_V,
+    VVS_EFF_S,
+    VVS_EFF_V,
     VVS_S,
     VVS_V,
     VVVV_V,
@@ -101,6 +105,8 @@ _ffs_scalar_vjp = inlined(ffs_scalar_vjp)
 _ffs_spinor_vjp = inlined(ffs_spinor_vjp)
 _vvv_vector_vjp = inlined(vvv_vector_vjp)
 _vvvv_vector_vjp = inlined(vvvv_vector_vjp)
+_vvs_eff_scalar_vjp = inlined(vvs_eff_scalar_vjp)
+_vvs_eff_vector_vjp = inlined(vvs_eff_vector_vjp)
 _vector_propagator_vjp = inlined(vector_propagator_vjp)
 _psi_propagator_vjp = inlined(psi_propagator_vjp)
 _psibar_propagator_vjp = inlined(psibar_propagator_vjp)
@@ -205,7 +211,7 @@ def vjp_shape(op):
         return 1, 0, 2, False
     if op == FFV_V or op == FFV_PSIBAR or op == FFV_PSI or op == FFS_S or op == FFS_PSIBAR:
         return 4, 0, 2, False
-    if op == VVV_V:
+    if op == VVV_V or op == VVS_EFF_V or op == VVS_EFF_S:
         return 4, 0, 1, True
     if op == VVVV_V:
         return 4, 4, 3, False
@@ -333,6 +339,49 @@ def block_vertex_vjp(i, op, a, b, c, c0, c1, c2, W, X, G, track):
             store_row(X, i, ROW_A, e, f * y0, -f * y1, -f * y2, -f * y3)
             add_to_slot_at(G, i, b, e, f * x0, -f * x1, -f * x2, -f * x3)
             store_couplings(X, i, e, track, g0 * (x0 * y0 - x1 * y1 - x2 * y2 - x3 * y3), zero, zero)
+    elif op == VVS_EFF_V:
+        # out = c s [(q.k) y - (k.y) q], k = q + r: the vector y (momentum q) is input a,
+        # the scalar s (momentum r) input b
+        for e in range(BLOCK):
+            r = _vvs_eff_vector_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e),
+                                    momentum(W, i, a, 0, e), momentum(W, i, a, 1, e),
+                                    momentum(W, i, a, 2, e), momentum(W, i, a, 3, e),
+                                    load(W, i, b, 0, e), momentum(W, i, b, 0, e), momentum(W, i, b, 1, e),
+                                    momentum(W, i, b, 2, e), momentum(W, i, b, 3, e), c0,
+                                    load_row(X, i, ROW_T, 0, e), load_row(X, i, ROW_T, 1, e),
+                                    load_row(X, i, ROW_T, 2, e), load_row(X, i, ROW_T, 3, e))
+            store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
+            X[i, ROW_KA * BLOCK + e] = 2.0 * r[4].real
+            X[i, (ROW_KA + 1) * BLOCK + e] = 2.0 * r[5].real
+            X[i, (ROW_KA + 2) * BLOCK + e] = 2.0 * r[6].real
+            X[i, (ROW_KA + 3) * BLOCK + e] = 2.0 * r[7].real
+            add_scalar_to_slot_at(G, i, b, e, r[8])
+            G[i, b, ROW_MOM * BLOCK + e] += 2.0 * r[9].real
+            G[i, b, (ROW_MOM + 1) * BLOCK + e] += 2.0 * r[10].real
+            G[i, b, (ROW_MOM + 2) * BLOCK + e] += 2.0 * r[11].real
+            G[i, b, (ROW_MOM + 3) * BLOCK + e] += 2.0 * r[12].real
+            store_couplings(X, i, e, track, r[13], zero, zero)
+    elif op == VVS_EFF_S:
+        # out = c [(x.q)(y.p) - (p.q)(x.y)]: x (momentum p) input a, y (momentum q) input b
+        for e in range(BLOCK):
+            r = _vvs_eff_scalar_vjp(load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e),
+                                    load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e),
+                                    momentum(W, i, a, 0, e), momentum(W, i, a, 1, e),
+                                    momentum(W, i, a, 2, e), momentum(W, i, a, 3, e),
+                                    momentum(W, i, b, 0, e), momentum(W, i, b, 1, e),
+                                    momentum(W, i, b, 2, e), momentum(W, i, b, 3, e), c0,
+                                    load_row(X, i, ROW_T, 0, e))
+            store_row(X, i, ROW_A, e, r[0], r[1], r[2], r[3])
+            add_to_slot_at(G, i, b, e, r[4], r[5], r[6], r[7])
+            X[i, ROW_KA * BLOCK + e] = 2.0 * r[8].real
+            X[i, (ROW_KA + 1) * BLOCK + e] = 2.0 * r[9].real
+            X[i, (ROW_KA + 2) * BLOCK + e] = 2.0 * r[10].real
+            X[i, (ROW_KA + 3) * BLOCK + e] = 2.0 * r[11].real
+            G[i, b, ROW_MOM * BLOCK + e] += 2.0 * r[12].real
+            G[i, b, (ROW_MOM + 1) * BLOCK + e] += 2.0 * r[13].real
+            G[i, b, (ROW_MOM + 2) * BLOCK + e] += 2.0 * r[14].real
+            G[i, b, (ROW_MOM + 3) * BLOCK + e] += 2.0 * r[15].real
+            store_couplings(X, i, e, track, r[16], zero, zero)
     elif op == VVSS_V:
         for e in range(BLOCK):
             g0 = load_row(X, i, ROW_T, 0, e)

@@ -34,6 +34,8 @@ from numhep.adjoint.vertices import (
     ffv_psi_vjp,
     ffv_psibar_vjp,
     ffv_vector_vjp,
+    vvs_eff_scalar_vjp,
+    vvs_eff_vector_vjp,
     vvv_vector_vjp,
     vvvv_vector_vjp,
 )
@@ -68,6 +70,8 @@ from numhep.kernels.isa import (
     SSS_S,
     VVSS_S,
     VVSS_V,
+    VVS_EFF_S,
+    VVS_EFF_V,
     VVS_S,
     VVS_V,
     VVVV_V,
@@ -189,6 +193,29 @@ def vertex_current_vjp(i, op, a, b, c, row, couplings, w, k, g0, g1, g2, g3, gw,
         if track:
             gcoup[i, row, 0] += g0 * (w[i, a, 0] * w[i, b, 0] - w[i, a, 1] * w[i, b, 1]
                                       - w[i, a, 2] * w[i, b, 2] - w[i, a, 3] * w[i, b, 3])
+    elif op == VVS_EFF_V:
+        r = vvs_eff_vector_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                               k[i, a, 0], k[i, a, 1], k[i, a, 2], k[i, a, 3],
+                               w[i, b, 0], k[i, b, 0], k[i, b, 1], k[i, b, 2], k[i, b, 3], c0, g0, g1, g2, g3)
+        add4(gw, i, a, r[0], r[1], r[2], r[3])
+        gw[i, b, 0] += r[8]
+        for q in range(4):
+            gk[i, a, q] += 2.0 * r[4 + q].real
+            gk[i, b, q] += 2.0 * r[9 + q].real
+        if track:
+            gcoup[i, row, 0] += r[13]
+    elif op == VVS_EFF_S:
+        r = vvs_eff_scalar_vjp(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                               w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3],
+                               k[i, a, 0], k[i, a, 1], k[i, a, 2], k[i, a, 3],
+                               k[i, b, 0], k[i, b, 1], k[i, b, 2], k[i, b, 3], c0, g0)
+        add4(gw, i, a, r[0], r[1], r[2], r[3])
+        add4(gw, i, b, r[4], r[5], r[6], r[7])
+        for q in range(4):
+            gk[i, a, q] += 2.0 * r[8 + q].real
+            gk[i, b, q] += 2.0 * r[12 + q].real
+        if track:
+            gcoup[i, row, 0] += r[16]
     elif op == SSS_S:
         gw[i, a, 0] += c0 * g0 * w[i, b, 0]
         gw[i, b, 0] += c0 * g0 * w[i, a, 0]

@@ -5,7 +5,8 @@ is the same contraction with one operand replaced by the output's cotangent g.  
 M(V) = V0 - V.sigma and Mbar(V) = V0 + V.sigma:
     sum_mu g_mu sigmabar^mu = M(g),   sum_mu g_mu sigma^mu = Mbar(g)   (plain components),
 and eta(z) = (z0, -z1, -z2, -z3) lowers an index.  VVV also returns the complex
-sums for its two input momenta (callers take 2 Re).
+sums for its two input momenta (callers take 2 Re), as do the two currents of the effective
+vertex VVS_EFF.
 """
 
 from numhep.adjoint.propagators import sandwich
@@ -136,4 +137,44 @@ def vvvv_vector_vjp(x0, x1, x2, x3, y0, y1, y2, y3, z0, z1, z2, z3, c1, c2, c3, 
         c1 * xy * g2 - c2 * gy * x2 - c3 * gx * y2,
         c1 * xy * g3 - c2 * gy * x3 - c3 * gx * y3,
         xy * gz, xz * gy, yz * gx,
+    )
+
+
+@device
+def vvs_eff_scalar_vjp(x0, x1, x2, x3, y0, y1, y2, y3, p0, p1, p2, p3, q0, q1, q2, q3, c, g):
+    """s = c [(x.q)(y.p) - (p.q)(x.y)]: (dx..., dy..., dp..., dq..., dc) for the cotangent g,
+    each d(a.b)/da = eta(b)."""
+    xq = dot(x0, x1, x2, x3, q0, q1, q2, q3)
+    yp = dot(y0, y1, y2, y3, p0, p1, p2, p3)
+    pq = dot(p0, p1, p2, p3, q0, q1, q2, q3)
+    xy = dot(x0, x1, x2, x3, y0, y1, y2, y3)
+    f = c * g
+    return (
+        f * (q0 * yp - pq * y0), -f * (q1 * yp - pq * y1), -f * (q2 * yp - pq * y2), -f * (q3 * yp - pq * y3),
+        f * (p0 * xq - pq * x0), -f * (p1 * xq - pq * x1), -f * (p2 * xq - pq * x2), -f * (p3 * xq - pq * x3),
+        f * (y0 * xq - q0 * xy), -f * (y1 * xq - q1 * xy), -f * (y2 * xq - q2 * xy), -f * (y3 * xq - q3 * xy),
+        f * (x0 * yp - p0 * xy), -f * (x1 * yp - p1 * xy), -f * (x2 * yp - p2 * xy), -f * (x3 * yp - p3 * xy),
+        g * (xq * yp - pq * xy),
+    )
+
+
+@device
+def vvs_eff_vector_vjp(y0, y1, y2, y3, q0, q1, q2, q3, s, r0, r1, r2, r3, c, g0, g1, g2, g3):
+    """v = c s [(q.k) y - (k.y) q], k = q + r: (dy..., dq..., ds, dr..., dc) for the
+    cotangent g, with G.a = sum_mu g_mu a_mu (no metric)."""
+    k0, k1, k2, k3 = q0 + r0, q1 + r1, q2 + r2, q3 + r3
+    qk = dot(q0, q1, q2, q3, k0, k1, k2, k3)
+    ky = dot(k0, k1, k2, k3, y0, y1, y2, y3)
+    gy = g0 * y0 + g1 * y1 + g2 * y2 + g3 * y3
+    gq = g0 * q0 + g1 * q1 + g2 * q2 + g3 * q3
+    bracket = qk * gy - ky * gq
+    f = c * s
+    return (
+        f * (qk * g0 - k0 * gq), f * (qk * g1 + k1 * gq), f * (qk * g2 + k2 * gq), f * (qk * g3 + k3 * gq),
+        # d(q.k)/dq = eta(k + q), d(k.y)/dq = eta(y), d(G.q)/dq = g
+        f * ((k0 + q0) * gy - y0 * gq - ky * g0), f * (-(k1 + q1) * gy + y1 * gq - ky * g1),
+        f * (-(k2 + q2) * gy + y2 * gq - ky * g2), f * (-(k3 + q3) * gy + y3 * gq - ky * g3),
+        c * bracket,
+        f * (q0 * gy - y0 * gq), f * (-q1 * gy + y1 * gq), f * (-q2 * gy + y2 * gq), f * (-q3 * gy + y3 * gq),
+        s * bracket,
     )

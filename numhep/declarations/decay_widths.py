@@ -7,7 +7,8 @@ X -> a b (masses m_a, m_b, M > m_a + m_b) has
     |p| = sqrt(lambda(M^2, m_a^2, m_b^2)) / (2 M),
 
 with S = 1/2 for identical a and b, C the colour sum of the vertex's colour tensor squared
-over X's colour states (1, N_c = 3 for a delta, C_F N_c = 4 for T, 24 for f) divided by X's
+over X's colour states (1, N_c = 3 for a delta of quarks, 8 for one of gluons, C_F N_c = 4 for
+T, 24 for f, 40/3 for d, 6 for epsilon) divided by X's
 colour dimension, and the helicity sums of the vertex kernels' Lorentz structures
 (coefficients c_L, c_R of gamma^mu P_L,R or P_L,R; A = |c_L|^2 + |c_R|^2, R = Re c_L c_R*):
 
@@ -18,6 +19,11 @@ colour dimension, and the helicity sums of the vertex kernels' Lorentz structure
 * scalar -> f fbar' (FFS): sum |M|^2 = 2 A q1.q2 - 4 m1 m2 R; fermion -> f' scalar:
   2 A q1.q2 + 4 m1 m2 R;
 * scalar -> V V and V -> V' S (VVS, coupling c g^{mu nu}): |c|^2 [2 + (k1.k2)^2 / (M1^2 M2^2)];
+  through field strengths (VVS_EFF, c [k2^mu k1^nu - (k1.k2) g^{mu nu}], transverse to both
+  momenta, so the k k / M^2 terms of the polarisation sums drop out):
+  |c|^2 [2 (k1.k2)^2 + M1^2 M2^2], e.g. H -> g g in the heavy-top limit, G_F alpha_s^2
+  M_H^3 / (36 sqrt 2 pi^3) at leading order (Spira, Djouadi, Graudenz & Zerwas,
+  arXiv:hep-ph/9504378);
 * vector -> V V (VVV, the Yang-Mills structure): |c|^2 times the polarisation sums
   P_ab(k) = -g_ab + k_a k_b / m^2 contracted with the vertex tensor, in the rest frame;
 * scalar -> S S (SSS): |c|^2.
@@ -38,7 +44,7 @@ from numhep.declarations.ufo_expressions import complexconjugate, re
 
 __all__ = ["partial_widths", "total_width"]
 
-_COLOUR_SUM = {"none": 1.0, "delta": 3.0, "T": 4.0, "f": 24.0}
+_COLOUR_SUM = {"none": 1.0, "delta": 3.0, "T": 4.0, "f": 24.0, "d": 40.0 / 3.0, "eps": 6.0, "epsbar": 6.0}
 
 
 def _abs2(c):
@@ -108,6 +114,8 @@ def partial_widths(model, particle, params: dict) -> dict:
             colour = _COLOUR_SUM.get(vertex.colour.split(":")[0], None)
             if colour is None:  # ff: colour sums belong to four-point vertices only
                 continue
+            if vertex.colour == "delta" and model.particle(legs[0]).colour == 8:
+                colour = 8.0  # delta^ab of two gluons
             colour /= {1: 1, 3: 3, 8: 8}[part.colour]
             symmetry = 0.5 if products[0] == products[1] else 1.0
             spin = {1: 1.0, 2: 2.0, 3: 3.0}[part.spin]
@@ -153,6 +161,9 @@ def _helicity_sum(kind, x, legs, c, big_m, masses, model):
                              "width")
         k1k2 = dot(v1, v2)
         return _abs2(c[0]) * (2.0 + k1k2 * k1k2 / (m[v1] * m[v1] * m[v2] * m[v2]))
+    if kind == "VVS_EFF":
+        k1k2 = dot(0, 1)
+        return _abs2(c[0]) * (2.0 * k1k2 * k1k2 + m[0] * m[0] * m[1] * m[1])
     if kind == "VVV":
         return _abs2(c[0]) * _yang_mills_sum(x, rest, big_m, m)
     if kind == "SSS":

@@ -84,17 +84,18 @@ class Vertex:
         Outgoing PDG codes in the Lorentz structure's leg order.
     lorentz : str
         ``"FFV"`` (antifermion, fermion, vector), ``"FFS"``, ``"VVV"``, ``"VVVV"``,
-        ``"VVS"``, ``"VVSS"`` (vectors first), ``"SSS"`` or ``"SSSS"``
+        ``"VVS"``, ``"VVS_EFF"`` (a scalar coupled to two field strengths, the effective
+        g g H vertex), ``"VVSS"`` (vectors first), ``"SSS"`` or ``"SSSS"``
         (:mod:`numhep.kernels.vertices`).
     colour : str
-        ``"none"``, ``"delta"`` (delta_ij of the fermion and antifermion), ``"T"``
+        ``"none"``, ``"delta"`` (delta_ij of the fermion and antifermion, or delta^ab of two gluons), ``"T"``
         (T^a_ij: vector a, fermion i, antifermion j), ``"f"`` (f^abc in leg order), or
         ``"ff:abe,cde"``-style products for four gluons.
     orders : tuple of (str, int)
         Coupling orders, e.g. ``(("QCD", 1),)``.
     couplings : callable
         ``couplings(params) -> tuple of complex`` (including the i of the Feynman rule):
-        (cL, cR) for FFV and FFS; (c,) for VVV, VVS and SSS; (c x1, c x2, c x3) for VVVV with
+        (cL, cR) for FFV and FFS; (c,) for VVV, VVS, VVS_EFF and SSS; (c x1, c x2, c x3) for VVVV with
         x the coefficients of g12 g34, g13 g24, g14 g23.
     name : str, optional
         A name for messages.
@@ -149,6 +150,14 @@ class Model:
         that ``params="param_card.dat"`` works and cards can be written.
     couplings : dict, optional
         A UFO model's couplings, ``{name: (expression, where)}``, for :meth:`value`.
+    coupling_orders : dict, optional
+        ``{order: (hierarchy, expansion order)}`` as a UFO's ``coupling_orders.py`` declares
+        them: MadGraph's default for a process keeps the diagrams of least
+        WEIGHTED = sum of hierarchy x order, each order at most its expansion order.  Empty
+        means QCD 1 and QED 2, the SM's.
+    unsupported_vertices : tuple, optional
+        ``(particles, orders, message)`` of each vertex the model declares but numhep has
+        no kernel for; a process that could use one is refused with its message.
 
     Examples
     --------
@@ -171,6 +180,8 @@ class Model:
     vertices: tuple = ()
     lha: dict = field(default_factory=dict)  # input name -> (SLHA block, codes), for param cards
     couplings: dict = field(default_factory=dict)  # a UFO model's couplings: name -> (expression, where)
+    coupling_orders: dict = field(default_factory=dict)  # order -> (hierarchy, expansion order)
+    unsupported_vertices: tuple = ()  # (particles, orders, message)
 
     def particle(self, pdg: int) -> Particle:
         """The particle with PDG code ``pdg`` (or its antiparticle, -pdg).

@@ -36,7 +36,7 @@ from numhep.declarations.dual_numbers import Dual
 from numhep.declarations.model import Model, Particle, Vertex
 from numhep.declarations.slha import AUTO, read_param_card
 from numhep.declarations.ufo_expressions import UFOError, compile_expression, evaluate
-from numhep.declarations.ufo_structures import colour_structure, lorentz_coefficients, lorentz_kind
+from numhep.declarations.ufo_structures import colour_structure, lorentz_coefficients, lorentz_kind, refined_kind
 
 __all__ = ["UFOError", "load_ufo"]
 
@@ -314,17 +314,25 @@ def load_ufo(path, restrict="default") -> Model:
     # ---- vertices ------------------------------------------------------------------------------
     lorentz = {obj: rec for obj, rec in files["lorentz"].items() if isinstance(rec, _Record)}
     lorentz.update({rec["name"]: rec for rec in list(lorentz.values())})
-    vertices = []
+    vertices, unsupported = [], []
     for rec in files["vertices"].values():
         if not isinstance(rec, _Record) or rec.kind != "Vertex":
             continue
-        vertices.extend(_vertices(rec, by_object, dropped, particles, lorentz, couplings))
+        try:
+            vertices.extend(_vertices(rec, by_object, dropped, particles, lorentz, couplings))
+        except _UnsupportedVertex as exc:
+            unsupported.append((exc.particles, exc.orders, str(exc)))
+    orders = {}
+    for rec in files["coupling_orders"].values():
+        if isinstance(rec, _Record) and rec.kind == "CouplingOrder":
+            orders[str(rec["name"])] = (int(rec.get("hierarchy", 1)), int(rec.get("expansion_order", 99)))
 
     numhep_couplings = {k: (text, where) for k, (text, where, _) in couplings.items()}
     model = Model(name=model_name, inputs=external, derive=derive,
                   description=f"UFO model {folder.resolve()}" + (f", restricted by {restriction.name}" if restriction
                                                                 else ""),
-                  particles=particles, vertices=tuple(vertices), lha=lha, couplings=numhep_couplings)
+                  particles=particles, vertices=tuple(vertices), lha=lha, couplings=numhep_couplings,
+                  coupling_orders=orders, unsupported_vertices=tuple(unsupported))
     return model
 
 
@@ -350,8 +358,19 @@ def _param_name(ref, zero_names):
     return None if name in zero_names or name == "ZERO" else name
 
 
+class _UnsupportedVertex(UFOError):
+    """A vertex whose Lorentz or colour structure (or number of legs) numhep has no kernel
+    for.  The model still loads: the vertex is kept in ``Model.unsupported_vertices``, and
+    compiling a process that could use it is refused with this message (MadGraph's heft, for
+    one, has ggg H and gggg H vertices beside the gg H one that ``p p > h`` needs)."""
+
+    def __init__(self, message, particles, orders):
+        super().__init__(message)
+        self.particles, self.orders = particles, orders
+
+
 def _vertices(rec, by_object, dropped, particles, lorentz, couplings):
-    """numhep vertices for one UFO vertex: one per colour structure and coupling order."""
+    """numhep vertices for one UFO vertex: one per kernel, colour structure and coupling order."""
     refs = rec["particles"]
     if any(r.name in dropped for r in refs):
         return []
@@ -359,31 +378,44 @@ def _vertices(rec, by_object, dropped, particles, lorentz, couplings):
     if missing:
         raise UFOError(f"{rec.where}: particle {missing[0]!r} is not defined in particles.py")
     pdgs = tuple(by_object[r.name] for r in refs)
+    live = {}
+    for key, gref in rec["couplings"].items():
+        gname = gref.name if isinstance(gref, _Ref) else str(gref)
+        if gname in couplings:  # else it vanishes under the restriction
+            live[key] = gname
+    if not live:
+        return []
+    all_orders = tuple(sorted({o for g in live.values() for o in couplings[g][2]}))
     spins = tuple(particles[abs(p)].spin for p in pdgs)
-    kind = lorentz_kind(spins)
-    if kind is None:
-        raise UFOError(f"{rec.where}: numhep has no vertex kernel for particles of spins {spins} "
-                       f"({', '.join(r.name for r in refs)})")
+    family = lorentz_kind(spins)
+    if family is None:
+        raise _UnsupportedVertex(f"{rec.where}: numhep has no vertex kernel for particles of spins {spins} "
+                                f"({', '.join(r.name for r in refs)})", pdgs, all_orders)
     colours = tuple(particles[abs(p)].colour * (-1 if p < 0 and particles[abs(p)].colour == 3 else 1) for p in pdgs)
     groups = {}
-    for (ci, li), gref in rec["couplings"].items():
-        gname = gref.name if isinstance(gref, _Ref) else str(gref)
-        if gname not in couplings:
-            continue  # vanishes under the restriction
+    for (ci, li), gname in live.items():
         lref = rec["lorentz"][li]
         lname = lref.name if isinstance(lref, _Ref) else str(lref)
         if lname not in lorentz:
             raise UFOError(f"{rec.where}: Lorentz structure {lname!r} is not defined in lorentz.py")
         structure = lorentz[lname]["structure"]
-        coeffs = lorentz_coefficients(kind, structure, f"{rec.where}, {lname}")
-        colour, sign = colour_structure(str(rec["color"][ci]), colours, f"{rec.where}, colour {rec['color'][ci]!r}")
+        where = f"{rec.where}, {lname}"
+        try:
+            kind = refined_kind(family, structure, where)
+            coeffs = lorentz_coefficients(kind, structure, where)
+            colour, sign = colour_structure(str(rec["color"][ci]), colours,
+                                            f"{rec.where}, colour {rec['color'][ci]!r}")
+        except UFOError as exc:
+            if "cannot read" in str(exc):
+                raise
+            raise _UnsupportedVertex(str(exc), pdgs, all_orders) from None
         orders = couplings[gname][2]
-        groups.setdefault((colour, orders), []).append((gname, tuple(sign * c for c in coeffs)))
+        groups.setdefault((kind, colour, orders), []).append((gname, tuple(sign * c for c in coeffs)))
     out = []
-    for (colour, orders), terms in groups.items():
+    for (kind, colour, orders), terms in groups.items():
         text_terms = {g: couplings[g][:2] for g, _ in terms}
         out.append(Vertex(pdgs, kind, colour, orders, UFOVertexCouplings(terms, text_terms),
-                          f"{rec['name']}" + (f" ({colour})" if len(groups) > 1 else "")))
+                          f"{rec['name']}" + (f" ({kind}, {colour})" if len(groups) > 1 else "")))
     return out
 
 

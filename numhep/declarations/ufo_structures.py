@@ -14,17 +14,21 @@ FFS     ``ProjM(2,1)``, ``ProjP(2,1)``, ``Identity(2,1)``                (c_L, c
 VVV     the Yang-Mills structure of MadGraph's ``VVV1``                   its multiple
 VVVV    ``Metric(1,2)*Metric(3,4)``, ``Metric(1,3)*...``, ``Metric(1,4)*...``  (x_12,34, x_13,24, x_14,23)
 VVS     ``Metric(1,2)``                                                   1
+VVS_EFF ``P(1,2)*P(2,1) - P(-1,1)*P(-1,2)*Metric(1,2)`` (S F_munu F^munu)  its multiple
 VVSS    ``Metric(1,2)``                                                   1
 SSS     ``1``                                                             1
 SSSS    ``1``                                                             1
 ======  ==============================================================  =========================
 
-so FFV1-FFV5 (any chiral combination), FFS1-FFS4, VVV1, VVVV1-VVVV5, VVS1, VVSS1, SSS1 and
-SSSS1 all map, and a structure with another shape (momenta in a fermion current, an
-effective ``P(1,2)*P(2,1) - P(-1,1)*P(-1,2)*Metric(1,2)`` Higgs-gluon vertex, ``Epsilon``)
-is an error naming the vertex and the structure.  Colour: ``1``, ``Identity(1,2)``,
-``T(3,2,1)``, ``f(a,b,c)`` and products ``f(.,.,e)*f(.,.,e)`` (the four-gluon vertex), with
-the sign of a permuted ``f`` folded into the coupling.
+so FFV1-FFV5 (any chiral combination), FFS1-FFS4, VVV1, VVVV1-VVVV5, VVS1, VVSS1, SSS1,
+SSSS1 and the effective scalar-vector-vector vertex of MadGraph's ``heft`` (its ``VVS3``, the
+gluon-gluon-Higgs coupling of the heavy-top limit) all map, and a structure with another shape
+(momenta in a fermion current, ``Epsilon``) is an error naming the vertex and the structure.
+Colour: ``1``, ``Identity(1,2)`` (a quark pair or two gluons), ``T(3,2,1)``, ``f(a,b,c)``,
+``d(a,b,c)``, ``Epsilon(i,j,k)`` and ``EpsilonBar(i,j,k)`` (three triplets or antitriplets, e.g.
+the baryon-number-violating couplings of R-parity-violating SUSY) and products
+``f(.,.,e)*f(.,.,e)`` (the four-gluon vertex), with the sign of a permuted ``f`` or epsilon
+folded into the coupling.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import itertools
 
 from numhep.declarations.ufo_expressions import UFOError
 
-__all__ = ["colour_structure", "lorentz_coefficients", "lorentz_kind"]
+__all__ = ["colour_structure", "lorentz_coefficients", "lorentz_kind", "refined_kind"]
 
 
 def _polynomial(text: str, where: str) -> dict:
@@ -81,6 +85,9 @@ def _polynomial(text: str, where: str) -> dict:
     return {m: c for m, c in expand(tree).items() if c != 0}
 
 
+#: the scalar coupling to two field strengths, S F_munu F^munu: k2^mu1 k1^mu2 - (k1.k2) g^mu1mu2
+_VVS_EFF = _polynomial("P(1,2)*P(2,1) - P(-1,1)*P(-1,2)*Metric(1,2)", "VVS_EFF")
+
 #: the Yang-Mills structure of three vectors (all momenta outgoing), MadGraph's VVV1
 _VVV1 = _polynomial("P(3,1)*Metric(1,2) - P(3,2)*Metric(1,2) - P(2,1)*Metric(1,3) + P(2,3)*Metric(1,3)"
                     " + P(1,2)*Metric(2,3) - P(1,3)*Metric(2,3)", "VVV1")
@@ -90,6 +97,14 @@ def lorentz_kind(spins) -> str | None:
     """numhep's kernel family for a vertex of these UFO spins (2s+1), or None."""
     return {(2, 2, 3): "FFV", (2, 2, 1): "FFS", (3, 3, 3): "VVV", (3, 3, 3, 3): "VVVV", (3, 3, 1): "VVS",
             (3, 3, 1, 1): "VVSS", (1, 1, 1): "SSS", (1, 1, 1, 1): "SSSS"}.get(tuple(spins))
+
+
+def refined_kind(kind: str, structure: str, where: str) -> str:
+    """The kernel for a structure of the spin family ``kind``: ``"VVS_EFF"`` for a VVS
+    vertex through field strengths (momenta in it), else ``kind``."""
+    if kind == "VVS" and any(f == "P" for mono in _polynomial(structure, where) for f, _ in mono):
+        return "VVS_EFF"
+    return kind
 
 
 def _metric(a, b):
@@ -178,6 +193,14 @@ def lorentz_coefficients(kind: str, structure: str, where: str) -> tuple:
                 raise fail()
             x[slots[mono]] += c
         return tuple(x)
+    if kind == "VVS_EFF":
+        ref = _canonical(_VVS_EFF)
+        if set(poly) != set(ref):
+            raise fail()
+        ratios = [poly[m] / ref[m] for m in ref]
+        if max(abs(r - ratios[0]) for r in ratios) > 1e-12 * abs(ratios[0]):
+            raise fail()
+        return (ratios[0],)
     if kind in ("VVS", "VVSS"):
         if poly.keys() != {(_metric(1, 2),)}:
             raise fail()
@@ -214,19 +237,20 @@ def colour_structure(text: str, colours: tuple, where: str) -> tuple[str, float]
     Returns
     -------
     tuple
-        ``(code, sign)`` with code one of ``"none"``, ``"delta"``, ``"T"``, ``"f"``,
-        ``"ff:ab,cd"``; the coupling is multiplied by ``sign``.
+        ``(code, sign)`` with code one of ``"none"``, ``"delta"``, ``"T"``, ``"f"``, ``"d"``,
+        ``"eps"``, ``"epsbar"``, ``"ff:ab,cd"``; the coupling is multiplied by ``sign``.
 
     Raises
     ------
     UFOError
-        For a colour structure numhep does not support (``d``, ``Epsilon``, sextets...).
+        For a colour structure numhep does not support (sextets, products other than the
+        four-gluon vertex's ...).
     """
     poly = _polynomial(text, where)
 
     def fail():
         return UFOError(f"{where}: colour structure {text!r} is not supported (numhep has 1, Identity(1,2), "
-                        "T(3,2,1), f(a,b,c) and f(a,b,e)*f(c,d,e))")
+                        "T(3,2,1), f(a,b,c), d(a,b,c), Epsilon(i,j,k), EpsilonBar(i,j,k) and f(a,b,e)*f(c,d,e))")
 
     if len(poly) != 1:
         raise fail()
@@ -237,12 +261,20 @@ def colour_structure(text: str, colours: tuple, where: str) -> tuple[str, float]
             raise fail()
         return "none", coefficient
     names = [f for f, _ in mono]
-    if mono == (("Identity", (1, 2)),) and sorted(colours[:2]) == [-3, 3] and all(c == 1 for c in colours[2:]):
+    if mono == (("Identity", (1, 2)),) and (sorted(colours[:2]) in ([-3, 3], [8, 8])) and all(
+            c == 1 for c in colours[2:]):
         return "delta", coefficient
     if mono == (("T", (3, 2, 1)),) and len(colours) == 3 and colours[2] == 8:
         return "T", coefficient
     if names == ["f"] and len(colours) == 3 and sorted(mono[0][1]) == [1, 2, 3]:
         return "f", coefficient * _permutation_sign(mono[0][1])
+    if names == ["d"] and colours == (8, 8, 8) and sorted(mono[0][1]) == [1, 2, 3]:
+        return "d", coefficient  # totally symmetric
+    if names in (["Epsilon"], ["EpsilonBar"]) and len(colours) == 3 and sorted(mono[0][1]) == [1, 2, 3]:
+        triplet = 3 if names == ["Epsilon"] else -3
+        if colours != (triplet,) * 3:
+            raise fail()
+        return ("eps" if triplet == 3 else "epsbar"), coefficient * _permutation_sign(mono[0][1])
     if names == ["f", "f"] and len(colours) == 4:
         first, second = (args for _, args in mono)
         dummies = [i for i in first if i in second and not (isinstance(i, int) and i > 0)]

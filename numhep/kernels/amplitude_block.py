@@ -59,6 +59,8 @@ from numhep.kernels.isa import (
     SSSS_S,
     VVSS_S,
     VVSS_V,
+    VVS_EFF_S,
+    VVS_EFF_V,
     VVS_S,
     VVS_V,
     VVVV_V,
@@ -67,7 +69,18 @@ from numhep.kernels.isa import (
     output_kind,
 )
 from numhep.kernels.propagators import psi_propagator, psibar_propagator, scalar_propagator, vector_propagator
-from numhep.kernels.vertices import ffs_psi, ffs_psibar, ffs_scalar, ffv_psi, ffv_psibar, ffv_vector, vvv_vector, vvvv_vector
+from numhep.kernels.vertices import (
+    ffs_psi,
+    ffs_psibar,
+    ffs_scalar,
+    ffv_psi,
+    ffv_psibar,
+    ffv_vector,
+    vvs_eff_scalar,
+    vvs_eff_vector,
+    vvv_vector,
+    vvvv_vector,
+)
 
 #: the helicity algebra is compiled with fast math (numhep.kernels._target)
 FAST_MATH = True
@@ -95,6 +108,8 @@ _ffs_psibar = inlined(ffs_psibar)
 _ffs_psi = inlined(ffs_psi)
 _vvv_vector = inlined(vvv_vector)
 _vvvv_vector = inlined(vvvv_vector)
+_vvs_eff_scalar = inlined(vvs_eff_scalar)
+_vvs_eff_vector = inlined(vvs_eff_vector)
 _vector_propagator = inlined(vector_propagator)
 _psi_propagator = inlined(psi_propagator)
 _psibar_propagator = inlined(psibar_propagator)
@@ -215,6 +230,22 @@ def block_vertex_current(i, op, a, b, c, c0, c1, c2, W, X):
                       - load(W, i, a, 1, e) * load(W, i, b, 1, e)
                       - load(W, i, a, 2, e) * load(W, i, b, 2, e)
                       - load(W, i, a, 3, e) * load(W, i, b, 3, e))
+            store_row(X, i, ROW_V, e, s, zero, zero, zero)
+    elif op == VVS_EFF_V:
+        for e in range(BLOCK):
+            v0, v1, v2, v3 = _vvs_eff_vector(load(W, i, a, 0, e), load(W, i, a, 1, e),
+                                             load(W, i, a, 2, e), load(W, i, a, 3, e),
+                                             momentum(W, i, a, 0, e), momentum(W, i, a, 1, e),
+                                             momentum(W, i, a, 2, e), momentum(W, i, a, 3, e),
+                                             load(W, i, b, 0, e), momentum(W, i, b, 0, e), momentum(W, i, b, 1, e),
+                                             momentum(W, i, b, 2, e), momentum(W, i, b, 3, e), c0)
+            store_row(X, i, ROW_V, e, v0, v1, v2, v3)
+    elif op == VVS_EFF_S:
+        for e in range(BLOCK):
+            s = _vvs_eff_scalar(load(W, i, a, 0, e), load(W, i, a, 1, e), load(W, i, a, 2, e), load(W, i, a, 3, e),
+                                load(W, i, b, 0, e), load(W, i, b, 1, e), load(W, i, b, 2, e), load(W, i, b, 3, e),
+                                momentum(W, i, a, 0, e), momentum(W, i, a, 1, e), momentum(W, i, a, 2, e), momentum(W, i, a, 3, e),
+                                momentum(W, i, b, 0, e), momentum(W, i, b, 1, e), momentum(W, i, b, 2, e), momentum(W, i, b, 3, e), c0)
             store_row(X, i, ROW_V, e, s, zero, zero, zero)
     elif op == VVSS_V:
         for e in range(BLOCK):

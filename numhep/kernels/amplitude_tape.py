@@ -64,6 +64,8 @@ from numhep.kernels.isa import (
     SSSS_S,
     VVSS_S,
     VVSS_V,
+    VVS_EFF_S,
+    VVS_EFF_V,
     VVS_S,
     VVS_V,
     VVVV_V,
@@ -79,6 +81,8 @@ from numhep.kernels.vertices import (
     ffv_psi,
     ffv_psibar,
     ffv_vector,
+    vvs_eff_scalar,
+    vvs_eff_vector,
     vvv_vector,
     vvvv_vector,
 )
@@ -137,6 +141,16 @@ def vertex_current(i, op, a, b, c, c0, c1, c2, w, k):
     if op == VVS_S:
         s = c0 * (w[i, a, 0] * w[i, b, 0] - w[i, a, 1] * w[i, b, 1]
                      - w[i, a, 2] * w[i, b, 2] - w[i, a, 3] * w[i, b, 3])
+        return s, zero, zero, zero
+    if op == VVS_EFF_V:
+        return vvs_eff_vector(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                              k[i, a, 0], k[i, a, 1], k[i, a, 2], k[i, a, 3],
+                              w[i, b, 0], k[i, b, 0], k[i, b, 1], k[i, b, 2], k[i, b, 3], c0)
+    if op == VVS_EFF_S:
+        s = vvs_eff_scalar(w[i, a, 0], w[i, a, 1], w[i, a, 2], w[i, a, 3],
+                           w[i, b, 0], w[i, b, 1], w[i, b, 2], w[i, b, 3],
+                           k[i, a, 0], k[i, a, 1], k[i, a, 2], k[i, a, 3],
+                           k[i, b, 0], k[i, b, 1], k[i, b, 2], k[i, b, 3], c0)
         return s, zero, zero, zero
     if op == VVSS_V:
         # c S S V: the vector a, the scalars b and c

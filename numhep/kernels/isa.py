@@ -33,6 +33,8 @@ VVV_V = 30
 VVVV_V = 31
 VVS_V = 40
 VVS_S = 41
+VVS_EFF_V = 42  # c [k2^mu k1^nu - (k1.k2) g^munu] S: the vector current
+VVS_EFF_S = 43  # and the scalar one
 SSS_S = 50
 VVSS_V = 60
 VVSS_S = 61
@@ -55,7 +57,7 @@ def output_kind(op):
         return KIND_PSIBAR
     if op == FFV_PSI or op == FFS_PSI:
         return KIND_PSI
-    if op == FFS_S or op == VVS_S or op == SSS_S or op == VVSS_S or op == SSSS_S:
+    if op == FFS_S or op == VVS_S or op == VVS_EFF_S or op == SSS_S or op == VVSS_S or op == SSSS_S:
         return KIND_SCALAR
     return KIND_VECTOR
 

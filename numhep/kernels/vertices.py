@@ -7,7 +7,9 @@ Feynman rule; vectors are contravariant, contracted with g = diag(1, -1, -1, -1)
     VVV  c [g12 (k1 - k2)_3 + g23 (k2 - k3)_1 + g31 (k3 - k1)_2]
     VVVV c [x1 g12 g34 + x2 g13 g24 + x3 g14 g23]        (x's folded into c1, c2, c3)
     VVS  c g12 S,   VVSS c g12 S S,   SSS c,   SSSS c   (the scalar ones are written out
-    in :mod:`numhep.kernels.amplitude_tape`).
+    in :mod:`numhep.kernels.amplitude_tape`)
+    VVS_EFF  c [k2^mu1 k1^mu2 - (k1.k2) g^mu1mu2] S  (S F_munu F^munu, e.g. the effective
+    gluon-gluon-Higgs vertex of the heavy-top limit; both field strengths transverse).
 A current leaves out one leg (the last), an amplitude contracts all of them.
 With P_L = diag(1,1,0,0): psibar gamma^mu P_L psi = psibar_R sigmabar^mu psi_L and
 gamma.V = [[0, M], [Mbar, 0]], M = V0 - V.sigma, Mbar = V0 + V.sigma.
@@ -117,3 +119,27 @@ def vvvv_vector(x0, x1, x2, x3, y0, y1, y2, y3, z0, z1, z2, z3, c1, c2, c3):
         c1 * xy * z2 + c2 * xz * y2 + c3 * yz * x2,
         c1 * xy * z3 + c2 * xz * y3 + c3 * yz * x3,
     )
+
+
+@device
+def vvs_eff_scalar(x0, x1, x2, x3, y0, y1, y2, y3, p0, p1, p2, p3, q0, q1, q2, q3, c):
+    """The scalar current of the effective vertex c [k2^mu k1^nu - (k1.k2) g^munu] from
+    vectors x (momentum p) and y (momentum q): c [(x.q)(y.p) - (p.q)(x.y)].  The vertex is
+    bilinear in the momenta, so their sign convention (in or out) drops out."""
+    xq = dot(x0, x1, x2, x3, q0, q1, q2, q3)
+    yp = dot(y0, y1, y2, y3, p0, p1, p2, p3)
+    pq = dot(p0, p1, p2, p3, q0, q1, q2, q3)
+    xy = dot(x0, x1, x2, x3, y0, y1, y2, y3)
+    return c * (xq * yp - pq * xy)
+
+
+@device
+def vvs_eff_vector(y0, y1, y2, y3, q0, q1, q2, q3, s, r0, r1, r2, r3, c):
+    """The vector current of the effective vertex from vector y (momentum q) and scalar s
+    (momentum r): the output leg has k = -(q + r), so c s [(q.k) y - (k.y) q] with the
+    signs of the bilinear form, k -> q + r."""
+    k0, k1, k2, k3 = q0 + r0, q1 + r1, q2 + r2, q3 + r3
+    qk = dot(q0, q1, q2, q3, k0, k1, k2, k3)
+    ky = dot(k0, k1, k2, k3, y0, y1, y2, y3)
+    f = c * s
+    return f * (qk * y0 - ky * q0), f * (qk * y1 - ky * q1), f * (qk * y2 - ky * q2), f * (qk * y3 - ky * q3)

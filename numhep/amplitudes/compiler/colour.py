@@ -1,7 +1,8 @@
 """Exact colour sums through a colour basis and a colour matrix, computed numerically.
 
 No symbolic colour algebra: every vertex's colour factor is an explicit SU(3) tensor
-(delta_ij, T^a_ij = lambda^a_ij / 2 with the Gell-Mann matrices, f^abc, f^abe f^cde),
+(delta_ij, T^a_ij = lambda^a_ij / 2 with the Gell-Mann matrices, f^abc, d^abc, epsilon_ijk,
+f^abe f^cde),
 internal lines identify indices (delta propagators), and a diagram's colour factor is
 the contraction of its vertices' tensors, a tensor over the external legs' indices.
 
@@ -58,12 +59,24 @@ def _vertex_tensor(kind: str, dims: tuple):
     if kind == "none":
         return np.ones(dims, dtype=complex)
     if kind == "delta":
-        # positions (antifermion j, fermion i, colourless): delta_ij
-        return np.eye(3, dtype=complex).T.reshape(3, 3, 1)
+        # positions (antifermion j, fermion i, colourless...): delta_ij, or delta^ab of two
+        # gluons (the effective gluon-gluon-Higgs vertex)
+        d = dims[0]
+        return np.eye(d, dtype=complex).T.reshape((d, d) + (1,) * (len(dims) - 2))
     if kind == "T":
         return np.einsum("aij->jia", t)  # positions (j, i, a)
     if kind == "f":
         return f.astype(complex)
+    if kind == "d":
+        # d^abc = 2 Tr({T^a, T^b} T^c)
+        return 2.0 * (np.einsum("aij,bjk,cki->abc", t, t, t) + np.einsum("bij,ajk,cki->abc", t, t, t))
+    if kind in ("eps", "epsbar"):
+        # epsilon_ijk of three triplets (epsilon^ijk of three antitriplets: the same numbers)
+        eps = np.zeros((3, 3, 3), dtype=complex)
+        for (i, j, k), sign in (((0, 1, 2), 1), ((1, 2, 0), 1), ((2, 0, 1), 1),
+                                ((0, 2, 1), -1), ((2, 1, 0), -1), ((1, 0, 2), -1)):
+            eps[i, j, k] = sign
+        return eps
     if kind.startswith("ff:"):
         (p, q), (r, s) = kind[3:].split(",")
         letters = "abcd"

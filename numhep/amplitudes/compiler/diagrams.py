@@ -27,6 +27,8 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from numhep.declarations.ufo_expressions import UFOError
+
 
 @dataclass
 class Current:
@@ -70,9 +72,17 @@ def _add_orders(*orders):
     return tuple(sorted(total.items()))
 
 
-def _weighted(orders) -> int:
-    d = dict(orders)
-    return 2 * d.get("QED", 0) + d.get("QCD", 0)
+def _weighted(orders, hierarchy) -> int:
+    """MadGraph's WEIGHTED: sum of hierarchy x order (QCD 1 and QED 2 unless the model says)."""
+    return sum(hierarchy.get(k, 2 if k == "QED" else 1) * v for k, v in orders)
+
+
+def _order_limits(model, max_orders):
+    """The orders' upper limits: the user's, and each model order's expansion order (HIG <= 1
+    in MadGraph's heft) where the user gives none."""
+    limits = {k: e for k, (_, e) in model.coupling_orders.items() if e < 99}
+    limits.update(max_orders or {})
+    return limits or None
 
 
 def _parity(seq) -> int:
@@ -84,17 +94,17 @@ def _parity(seq) -> int:
 class _VertexIndex:
     """(sorted input particles) -> [(vertex index, output position, input positions)]."""
 
-    def __init__(self, model):
-        self.model = model
+    def __init__(self, vertex_particles):
+        self.vertex_particles = list(vertex_particles)
         self.by_inputs = defaultdict(list)
-        for vi, v in enumerate(model.vertices):
+        for vi, particles in enumerate(self.vertex_particles):
             seen_out = set()
-            for o, out in enumerate(v.particles):
+            for o, out in enumerate(particles):
                 if out in seen_out:
                     continue  # identical legs: the Feynman rule is already symmetric
                 seen_out.add(out)
-                rest = [q for q in range(len(v.particles)) if q != o]
-                key = tuple(sorted(v.particles[q] for q in rest))
+                rest = [q for q in range(len(particles)) if q != o]
+                key = tuple(sorted(particles[q] for q in rest))
                 self.by_inputs[key].append((vi, o, tuple(rest)))
 
     def matches(self, children_particles):
@@ -102,7 +112,7 @@ class _VertexIndex:
         key = tuple(sorted(children_particles))
         out = []
         for vi, o, rest in self.by_inputs.get(key, ()):
-            parts = self.model.vertices[vi].particles
+            parts = self.vertex_particles[vi]
             for perm in itertools.permutations(rest):
                 if all(parts[pos] == x for pos, x in zip(perm, children_particles)):
                     out.append((vi, o, perm))
@@ -143,9 +153,15 @@ def generate(model, legs, *, max_orders=None, resonances=(), reference=None):
     ref = n - 1 if reference is None else int(reference)
     if not 0 <= ref < n:
         raise ValueError(f"reference leg {reference} is not one of the {n} legs")
-    index = _VertexIndex(model)
+    # vertices the model has but numhep cannot run take part in the generation; a diagram
+    # that keeps one after the order selection refuses the process, others are dropped
+    vertices = list(model.vertices) + [_Unsupported(*u) for u in model.unsupported_vertices]
+    for particles, _, message in model.unsupported_vertices:
+        if len(particles) > 4 and n >= len(particles):  # the recursion builds 3- and 4-point vertices only
+            raise UFOError(f"{message}; a process with {n} legs could need this {len(particles)}-point vertex")
+    index = _VertexIndex(v.particles for v in vertices)
     ds = DiagramSet(tuple(legs), ref)
-    fermion = {p: model.particle(p).spin == 2 for p in set(legs) | {q for v in model.vertices for q in v.particles}}
+    fermion = {p: model.particle(p).spin == 2 for p in set(legs) | {q for v in vertices for q in v.particles}}
     full = (1 << n) - 1
     # a resonance containing the reference leg is the same line seen from its complement
     res = []
@@ -164,11 +180,14 @@ def generate(model, legs, *, max_orders=None, resonances=(), reference=None):
                 return False
         return True
 
+    limits = _order_limits(model, max_orders)
+    hierarchy = {k: h for k, (h, _) in model.coupling_orders.items()}
+
     def within(orders):
-        if max_orders is None:
+        if limits is None:
             return True
         d = dict(orders)
-        return all(d.get(k, 0) <= v for k, v in max_orders.items())
+        return all(d.get(k, 0) <= v for k, v in limits.items())
 
     currents_of = defaultdict(lambda: defaultdict(list))  # mask -> particle -> ids
     for leg in (q for q in range(n) if q != ref):
@@ -177,7 +196,7 @@ def generate(model, legs, *, max_orders=None, resonances=(), reference=None):
         currents_of[1 << leg][legs[leg]].append(c.id)
 
     def combine(vi, o, positions, child_ids, mask):
-        v = model.vertices[vi]
+        v = vertices[vi]
         kids = [ds.currents[c] for c in child_ids]
         orders = _add_orders(v.orders, *[k.orders for k in kids])
         if not within(orders):
@@ -205,7 +224,7 @@ def generate(model, legs, *, max_orders=None, resonances=(), reference=None):
                     continue
                 for parts in itertools.product(*[list(p) for p in pools]):
                     for vi, o, positions in index.matches(parts):
-                        new = model.anti(model.vertices[vi].particles[o])
+                        new = model.anti(vertices[vi].particles[o])
                         if not allowed(mask, new):
                             continue
                         for ids in itertools.product(*[pool[x] for pool, x in zip(pools, parts)]):
@@ -227,26 +246,52 @@ def generate(model, legs, *, max_orders=None, resonances=(), reference=None):
                 continue
             for parts in itertools.product(*[list(p) for p in pools]):
                 for vi, o, positions in index.matches(parts):
-                    if model.vertices[vi].particles[o] != ref_particle:
+                    if vertices[vi].particles[o] != ref_particle:
                         continue
                     for ids in itertools.product(*[pool[x] for pool, x in zip(pools, parts)]):
                         got = combine(vi, o, positions, ids, rest)
                         if got is None:
                             continue
                         orders, pairs, open_leg = got
-                        if model.vertices[vi].lorentz in ("FFV", "FFS") and o != 2:
+                        if vertices[vi].lorentz in ("FFV", "FFS") and o != 2:
                             pairs += ((open_leg, ref) if o == 0 else (ref, open_leg),)
                         diagrams.append(Diagram(vi, o, ids, positions, orders, pairs))
     if res:
         diagrams = [d for d in diagrams if _realises(ds, d, res)]
     if max_orders is None and diagrams:
-        best = min(_weighted(d.orders) for d in diagrams)
-        diagrams = [d for d in diagrams if _weighted(d.orders) == best]
+        best = min(_weighted(d.orders, hierarchy) for d in diagrams)
+        diagrams = [d for d in diagrams if _weighted(d.orders, hierarchy) == best]
+    for d in diagrams:
+        stack = [d.vertex, *(ds.currents[c].vertex for c in _tree(ds, d))]
+        for vi in stack:
+            if vi >= len(model.vertices):
+                raise UFOError(f"{vertices[vi].message}; a diagram of this process needs it")
     for d in diagrams:
         seq = [leg for pair in d.pairs for leg in pair]
         d.sign = _parity(seq)
     ds.diagrams = diagrams
     return ds
+
+
+@dataclass(frozen=True)
+class _Unsupported:
+    """A vertex of the model numhep has no kernel for, standing in the diagram generation."""
+
+    particles: tuple
+    orders: tuple
+    message: str
+    lorentz: str = "unsupported"
+
+
+def _tree(ds, diagram):
+    """Ids of the currents below a diagram."""
+    seen, stack = set(), list(diagram.children)
+    while stack:
+        c = stack.pop()
+        if c not in seen:
+            seen.add(c)
+            stack.extend(ds.currents[c].children)
+    return seen
 
 
 def _realises(ds, diagram, res) -> bool:

@@ -49,6 +49,10 @@ def _layout(vertex, out_pos):
         if out_pos == 2:
             return T.VVS_S, (0, 1), None
         return T.VVS_V, (1 - out_pos, 2), None
+    if lor == "VVS_EFF":
+        if out_pos == 2:
+            return T.VVS_EFF_S, (0, 1), None
+        return T.VVS_EFF_V, (1 - out_pos, 2), None
     if lor == "SSS":
         return T.SSS_S, tuple(q for q in range(3) if q != out_pos), None
     if lor == "VVSS":
