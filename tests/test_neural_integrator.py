@@ -251,3 +251,26 @@ def test_events_are_drawn_by_the_groups_largest_weights_and_stay_unbiased():
     assert abs(q.integral - 1.0) < 4 * q.error
     with pytest.raises(ValueError, match="allocation"):
         ni.draw(10, allocation="uniform")
+
+
+def test_the_buffer_keeps_the_largest_prior_weights_and_each_points_own_channel():
+    """The thesis's top-m prior storage (Sec. 5.1.2): (points x m) weights and channels in the
+    buffer, the rest zero on replay; integration never sees it, so it stays unbiased."""
+    f = numhep.integrand("e+ e- > u u~ g", 1000.0, cuts={"ycut": 0.01}, channel="diagrams")
+    ni = NeuralIntegrator(f, steps=8, batch_size=256, buffered_steps=1, buffer_prior_channels=2, seed=3)
+    assert ni.target.n_channels > 2
+    ni.train(progress=False)
+    u, channel, values, index = ni.buffer[0], ni.buffer[2], ni.buffer[5], ni.buffer[6]
+    assert values.shape == index.shape == (u.shape[0], 2)
+    assert bool((index == channel[:, None]).any(dim=1).all())
+    _, dense, _, _ = ni.target(u.numpy(), channel.numpy())
+    dense = torch.as_tensor(dense)
+    torch.testing.assert_close(values, dense.gather(1, index), rtol=0, atol=0)
+    dropped = dense.scatter(1, index, -1.0)
+    other = torch.where(index == channel[:, None], torch.inf, values).min(dim=1).values
+    assert bool((other >= dropped.max(dim=1).values).all())
+    ref = f.multichannel_vegas(n_points=20_000, n_iterations=6, seed=1)
+    res = ni.integrate(20_000)
+    assert abs(res.mean - ref.mean) < 4 * math.hypot(res.error, ref.sdev)
+    with pytest.raises(ValueError, match="buffer_prior_channels"):
+        NeuralIntegrator(f, buffer_prior_channels=0)

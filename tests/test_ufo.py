@@ -279,3 +279,17 @@ def test_the_inverse_of_a_two_to_one_map():
     back, w = f.inverse(points.momenta, x=points.x)
     np.testing.assert_allclose(back, u, rtol=1e-12)
     assert np.all(w > 0)
+
+
+def test_particle_names_match_regardless_of_case_when_none_matches_exactly():
+    """MadGraph's heft spells the gluon and the Higgs G and H; 'g g > h' finds them, while an
+    exact name wins (a model with both H and h1 keeps them apart)."""
+    from numhep.declarations.model import Model, Particle
+
+    toy = Model("toy", {}, lambda v: {}, particles={21: Particle(21, "G", "G", 3, 8, None, None, 0.0),
+                                                   25: Particle(25, "H", "H", 1, 1, None, None, 0.0),
+                                                   35: Particle(35, "h1", "h1", 1, 1, None, None, 0.0),
+                                                   24: Particle(24, "W+", "W-", 3, 1, None, None, 1.0)})
+    assert [toy.lookup(n) for n in ("g", "G", "h", "H", "h1", "w-", "W-")] == [21, 21, 25, 25, 35, -24, -24]
+    with pytest.raises(KeyError, match="unknown particle 'h2'"):
+        toy.lookup("h2")

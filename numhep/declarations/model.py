@@ -222,9 +222,9 @@ class Model:
         KeyError
             If no particle has that name; the message lists the known names.
         """
-        for spelling in (name, name.lower()):
+        for exact, spelling in ((True, name), (False, name.lower())):
             for p in self.particles.values():
-                names = (p.name, p.antiname) if spelling == name else (p.name.lower(), p.antiname.lower())
+                names = (p.name, p.antiname) if exact else (p.name.lower(), p.antiname.lower())
                 if spelling == names[0]:
                     return p.pdg
                 if spelling == names[1]:

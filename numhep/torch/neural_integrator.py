@@ -26,7 +26,9 @@ Training (the thesis Sec. 5.1.2), one step at a time:
   5.20) and keep the points with their density in a buffer;
 * buffered: after each online step, ``buffered_steps`` more optimiser steps on batches replayed
   from the buffer with their stored densities q (Eq. 5.13): R = 1 + ``buffered_steps`` times the
-  updates per integrand call;
+  updates per integrand call; ``buffer_prior_channels=m`` stores only each point's m largest
+  prior channel weights (its own channel always among them), the thesis's memory saving for
+  processes with many channels;
 * stratified: a fraction ``uniform_fraction`` of every batch spread evenly over the groups,
   the rest in proportion to their running sigma_r (Eq. 5.19), after ``stratified_after`` steps;
 * channel dropping: every ``drop_interval`` steps, groups whose share of the integral is below
@@ -256,6 +258,13 @@ class NeuralIntegrator:
         per integrand call.  Default 0.
     buffer_batches : int, optional
         The buffer's capacity in batches (default 20).
+    buffer_prior_channels : int, optional
+        Keep only the m largest prior channel weights of a buffered point, with their channel
+        indices, the point's own channel always among them (the thesis Sec. 5.1.2): replayed
+        points get zero prior weight elsewhere and the channel weights are normalised over
+        what is kept.  It cuts the buffer's memory from (points x channels) to (points x 2m)
+        and touches only buffered steps, never online training, integration or sampling, so
+        no bias.  Default None: all channels.
     uniform_fraction : float, optional
         The fraction in [0, 1] of every batch spread evenly over the groups, the rest in
         proportion to their running sigma_r (stratified training, the thesis Eq. 5.19).
@@ -341,6 +350,7 @@ class NeuralIntegrator:
         vegas_iterations: int = 5,
         buffered_steps: int = 0,
         buffer_batches: int = 20,
+        buffer_prior_channels: int | None = None,
         uniform_fraction: float = 1.0,
         stratified_after: int = 20,
         drop_threshold: float = 0.0,
@@ -390,6 +400,10 @@ class NeuralIntegrator:
                              f"got {steps}, {batch_size}, {buffered_steps}, {buffer_batches}")
         self.target = TrainingTarget(f, dim, channels, groups)
         t = self.target
+        if buffer_prior_channels is not None and not 1 <= int(buffer_prior_channels):
+            raise ValueError(f"buffer_prior_channels: expected a positive number of channels, got {buffer_prior_channels}")
+        top_m = None if buffer_prior_channels is None or int(buffer_prior_channels) >= t.n_channels else int(
+            buffer_prior_channels)
         self.settings = dict(
             integrand=f.fingerprint() if t.numhep else getattr(f, "__qualname__", type(f).__name__),
             dim=t.dim, channels=t.n_channels, groups=t.group_of.tolist(), steps=int(steps),
@@ -400,6 +414,7 @@ class NeuralIntegrator:
             bins=int(bins), layers=int(layers), units=int(units), vegas_init=bool(vegas_init),
             vegas_points=int(vegas_points), vegas_iterations=int(vegas_iterations),
             buffered_steps=int(buffered_steps), buffer_batches=int(buffer_batches),
+            **({} if top_m is None else {"buffer_prior_channels": top_m}),
             uniform_fraction=float(uniform_fraction), stratified_after=int(stratified_after),
             drop_threshold=float(drop_threshold), drop_interval=int(drop_interval), min_share=float(min_share),
             seed=int(seed), dtype=str(dtype),
@@ -490,7 +505,7 @@ class NeuralIntegrator:
             return None
         if self._peaks is not None and self._peaks[0] == self.step:
             return self._peaks[1]
-        u, group, channel, q, bare, prior, feats, _ = self.buffer
+        u, group, channel, q, bare, prior, feats, _ = self._expanded(self.buffer)
         with torch.no_grad():
             w = (self._integrand_share(bare, prior, feats, channel, group) / q).cpu().numpy()
         g = group.cpu().numpy()
@@ -622,8 +637,12 @@ class NeuralIntegrator:
 
     def _remember(self, batch):
         cap = self.settings["buffer_batches"] * self.settings["batch_size"]
+        batch = list(batch)
+        m = self.settings.get("buffer_prior_channels")
+        if m is not None and batch[5] is not None:
+            batch[5:6] = _top_prior(batch[5], batch[2], m)
         if self.buffer is None:
-            self.buffer = list(batch)
+            self.buffer = batch
         else:
             self.buffer = [torch.cat([b, x])[-cap:] if b is not None else None for b, x in zip(self.buffer, batch)]
 
@@ -631,7 +650,15 @@ class NeuralIntegrator:
         n_buf = self.buffer[0].shape[0]
         idx = torch.randint(n_buf, (min(self.settings["batch_size"], n_buf),), generator=self.generator)
         idx = idx.to(self.device)
-        return [None if b is None else b[idx] for b in self.buffer]
+        return self._expanded([None if b is None else b[idx] for b in self.buffer])
+
+    def _expanded(self, batch):
+        """A buffered batch with its prior as (n, channels) again: zero where not kept."""
+        if len(batch) > 8:  # the prior as the m largest weights and their channels
+            values, index = batch[5], batch[6]
+            prior = torch.zeros((values.shape[0], self.target.n_channels), dtype=values.dtype, device=values.device)
+            batch = batch[:5] + [prior.scatter(1, index, values)] + batch[7:]
+        return batch
 
     def _update_moments(self, w, group, counts):
         """Running mean and second moment of each group's estimate of its integral (groups
@@ -1041,3 +1068,12 @@ class NeuralIntegrator:
 def _recent(values, k: int = 20) -> float:
     tail = [v for v in values[-k:] if np.isfinite(v)]
     return float(np.mean(tail)) if tail else float("nan")
+
+
+def _top_prior(prior, channel, m):
+    """[values, channels] of the m largest prior weights of each point (n, m), the point's own
+    channel always among them (the thesis Sec. 5.1.2)."""
+    rank = prior.clone()
+    rank.scatter_(1, channel[:, None], torch.inf)
+    index = torch.topk(rank, m, dim=1).indices
+    return [prior.gather(1, index), index]
