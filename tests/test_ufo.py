@@ -78,11 +78,13 @@ def test_the_reader_agrees_with_executing_the_folder(zp, tmp_path):
     script = f"""
 import cmath, json, sys
 sys.path.insert(0, {str(UFO)!r})
-import parameters, particles, vertices
+import decays, parameters, particles, vertices
 values = {{}}
 for p in parameters.all_parameters:
     values[p.name] = p.value if p.nature == 'external' else eval(p.value, {{'cmath': cmath, **vars(parameters)}}, values)
-print(json.dumps({{"MW": abs(values["MW"]), "vev": abs(values["vev"]), "G": abs(values["G"]),
+zp = [d for d in decays.all_decays if d.particle.name == 'Zp'][0]
+gamma = sum(eval(w, {{'cmath': cmath}}, values).real for w in zp.partial_widths.values())
+print(json.dumps({{"MW": abs(values["MW"]), "vev": abs(values["vev"]), "G": abs(values["G"]), "WZp": gamma,
     "particles": sorted([p.pdg_code, p.name, p.mass.name] for p in particles.all_particles if p.pdg_code > 0),
     "vertices": len(vertices.all_vertices)}}))
 """
@@ -92,6 +94,7 @@ print(json.dumps({{"MW": abs(values["MW"]), "vev": abs(values["vev"]), "G": abs(
     values = full.parameters()
     for name in ("MW", "vev", "G"):
         assert values[name] == pytest.approx(out[name], rel=1e-14)
+    assert sum(full.partial_widths("Zp", source="ufo").values()) == pytest.approx(out["WZp"], rel=1e-14)
     assert sorted([p.pdg, p.name, p.mass or "ZERO"] for p in full.particles.values()) == out["particles"]
 
 
@@ -293,3 +296,25 @@ def test_particle_names_match_regardless_of_case_when_none_matches_exactly():
     assert [toy.lookup(n) for n in ("g", "G", "h", "H", "h1", "w-", "W-")] == [21, 21, 25, 25, 35, -24, -24]
     with pytest.raises(KeyError, match="unknown particle 'h2'"):
         toy.lookup("h2")
+
+
+def test_the_computed_widths_agree_with_the_folders_decays_py(zp):
+    """numhep's widths from the vertices against the analytic ones the UFO's decays.py declares
+    (vector, left-handed and massive-fermion Z' channels, t -> b W+)."""
+    for particle in ("Zp", "t"):
+        computed, declared = zp.partial_widths(particle), zp.partial_widths(particle, source="ufo")
+        assert computed.keys() == declared.keys()
+        for channel, width in computed.items():
+            assert width == pytest.approx(declared[channel], rel=1e-12), channel
+    heavier = {"MZp": 2500.0, "gzp": 0.3}
+    assert sum(zp.partial_widths("Zp", heavier, source="ufo").values()) == pytest.approx(zp.width("Zp", heavier), rel=1e-12)
+    with pytest.raises(ValueError, match="no decays.py widths for 'H'"):
+        zp.partial_widths("H", source="ufo")
+    with pytest.raises(ValueError, match="source: expected"):
+        zp.partial_widths("Zp", source="madgraph")
+
+
+def test_a_width_that_refers_to_an_undefined_name_is_named(tmp_path):
+    folder = broken_copy(tmp_path, "decays.py", "(gzp**2*MZp)/(24.*cmath.pi)", "(gzp**2*MZp)/(24.*cmath.pi*kappa)")
+    with pytest.raises(UFOError, match=r"decays.py: Decay_Zp \(line \d+\): a width refers to 'kappa'"):
+        load_ufo(folder)

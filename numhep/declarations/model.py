@@ -155,6 +155,9 @@ class Model:
         them: MadGraph's default for a process keeps the diagrams of least
         WEIGHTED = sum of hierarchy x order, each order at most its expansion order.  Empty
         means QCD 1 and QED 2, the SM's.
+    decays : dict, optional
+        A UFO folder's ``decays.py``: ``{pdg: {(name, name): (expression, where)}}``, the
+        analytic partial widths it declares (:meth:`partial_widths` with ``source="ufo"``).
     unsupported_vertices : tuple, optional
         ``(particles, orders, message)`` of each vertex the model declares but numhep has
         no kernel for; a process that could use one is refused with its message.
@@ -181,6 +184,7 @@ class Model:
     lha: dict = field(default_factory=dict)  # input name -> (SLHA block, codes), for param cards
     couplings: dict = field(default_factory=dict)  # a UFO model's couplings: name -> (expression, where)
     coupling_orders: dict = field(default_factory=dict)  # order -> (hierarchy, expansion order)
+    decays: dict = field(default_factory=dict)  # a UFO's decays.py: pdg -> {(a, b): (expression, where)}
     unsupported_vertices: tuple = ()  # (particles, orders, message)
 
     def particle(self, pdg: int) -> Particle:
@@ -391,7 +395,7 @@ class Model:
             return evaluate(compile_expression(text, where)[0], values, where)
         raise KeyError(f"{self.name}: no parameter or coupling named {name!r}")
 
-    def partial_widths(self, particle, params=None) -> dict:
+    def partial_widths(self, particle, params=None, source: str = "vertices") -> dict:
         """The tree-level two-body partial widths of a particle, computed from the vertices.
 
         See :mod:`numhep.declarations.decay_widths` for the formulas.
@@ -402,18 +406,43 @@ class Model:
             The particle's name or PDG code.
         params : dict, str or os.PathLike, optional
             Input overrides or a param card, as for :meth:`parameters`.
+        source : str, optional
+            ``"vertices"`` (default): computed by numhep from the model's vertices;
+            ``"ufo"``: the analytic expressions of a UFO folder's ``decays.py``, evaluated at
+            the same parameters (channels the restriction closes give 0), a cross-check of the
+            first.
 
         Returns
         -------
         dict
-            ``{(name, name): width in GeV}`` for every open channel.
+            ``{(name, name): width in GeV}`` for every open channel (names sorted).
+
+        Raises
+        ------
+        ValueError
+            For ``source="ufo"`` when the model has no ``decays.py`` entry for the particle,
+            or an unknown ``source``.
 
         Examples
         --------
         >>> numhep.model("sm").partial_widths("t")
         {('b', 'w+'): 1.4914721439113912}
         """
-        return {k: float(v) for k, v in partial_widths(self, particle, self.parameters(params)).items()}
+        if source == "vertices":
+            return {k: float(v) for k, v in partial_widths(self, particle, self.parameters(params)).items()}
+        if source != "ufo":
+            raise ValueError(f"source: expected 'vertices' or 'ufo', got {source!r}")
+        pdg = abs(self.lookup(particle) if isinstance(particle, str) else int(particle))
+        if pdg not in self.decays:
+            raise ValueError(f"{self.name}: no decays.py widths for {self.particle(pdg).name!r}")
+        values = self.parameters(params)
+        out = {}
+        for products, (text, where) in self.decays[pdg].items():
+            width = evaluate(compile_expression(text, where)[0], values, where)
+            width = float(width.real if isinstance(width, complex) else width)
+            if width != 0.0:
+                out[products] = width
+        return out
 
     def width(self, particle, params=None, grad: tuple = ()):
         """The tree-level two-body width of a particle (GeV), and its derivatives.

@@ -15,8 +15,14 @@ What the model becomes:
   on floats or dual numbers, so that parameter gradients run through the UFO expressions;
 * particles keep their UFO names and PDG codes; ghosts and Goldstone bosons are dropped with
   every vertex that holds one (numhep works in unitary gauge);
-* each vertex becomes one numhep vertex per colour structure and coupling order, its Lorentz
-  structures mapped onto numhep's kernels by :mod:`numhep.declarations.ufo_structures`.
+* each vertex becomes one numhep vertex per kernel, colour structure and coupling order, its
+  Lorentz structures mapped onto numhep's kernels by :mod:`numhep.declarations.ufo_structures`;
+  a vertex numhep has no kernel for is kept aside (``Model.unsupported_vertices``) and refuses
+  only the processes whose diagrams need it;
+* ``coupling_orders.py`` gives each order its hierarchy and expansion order, used by the
+  default (least WEIGHTED) choice of diagrams;
+* ``decays.py``, where present, gives analytic partial widths, evaluated by
+  ``model.partial_widths(particle, source="ufo")`` beside numhep's own from the vertices.
 
 Restrictions are applied as MadGraph applies them when it imports a model: by default the
 folder's ``restrict_default.dat`` (when it has one) sets the external parameters' values;
@@ -322,6 +328,7 @@ def load_ufo(path, restrict="default") -> Model:
             vertices.extend(_vertices(rec, by_object, dropped, particles, lorentz, couplings))
         except _UnsupportedVertex as exc:
             unsupported.append((exc.particles, exc.orders, str(exc)))
+    decays = _decays(files["decays"], by_object, dropped, particles, defined)
     orders = {}
     for rec in files["coupling_orders"].values():
         if isinstance(rec, _Record) and rec.kind == "CouplingOrder":
@@ -332,8 +339,38 @@ def load_ufo(path, restrict="default") -> Model:
                   description=f"UFO model {folder.resolve()}" + (f", restricted by {restriction.name}" if restriction
                                                                 else ""),
                   particles=particles, vertices=tuple(vertices), lha=lha, couplings=numhep_couplings,
-                  coupling_orders=orders, unsupported_vertices=tuple(unsupported))
+                  coupling_orders=orders, unsupported_vertices=tuple(unsupported), decays=decays)
     return model
+
+
+def _decays(records, by_object, dropped, particles, defined) -> dict:
+    """decays.py: {pdg: {(name, name): (expression, where)}} of the particles numhep keeps."""
+
+    def name(ref, where):
+        if ref.name not in by_object:
+            raise UFOError(f"{where}: particle {ref.name!r} is not defined in particles.py")
+        q = by_object[ref.name]
+        part = particles[abs(q)]
+        return part.name if q > 0 or part.self_conjugate else part.antiname
+
+    out = {}
+    for rec in records.values():
+        if not isinstance(rec, _Record) or rec.kind != "Decay" or rec["particle"].name in dropped:
+            continue
+        where = rec.where
+        name(rec["particle"], where)  # an undefined particle is an error naming it
+        pdg = abs(by_object[rec["particle"].name])
+        for products, text in rec.get("partial_widths", {}).items():
+            refs = products if isinstance(products, tuple) else (products,)
+            if any(r.name in dropped for r in refs):
+                continue
+            _, names = compile_expression(str(text), where)
+            missing = sorted(names - defined)
+            if missing:
+                raise UFOError(f"{where}: a width refers to {', '.join(repr(m) for m in missing)}, which no parameter "
+                               "defines")
+            out.setdefault(pdg, {})[tuple(sorted(name(r, where) for r in refs))] = (str(text), where)
+    return out
 
 
 def _restriction(folder: Path, restrict):

@@ -6,6 +6,7 @@ import lorentz
 import parameters
 import vertices
 import coupling_orders
+import decays
 
 all_particles = particles.all_particles
 all_vertices = vertices.all_vertices
@@ -13,6 +14,7 @@ all_couplings = couplings.all_couplings
 all_lorentz = lorentz.all_lorentz
 all_parameters = parameters.all_parameters
 all_orders = coupling_orders.all_orders
+all_decays = decays.all_decays
 
 gauge = [1]
 __author__ = "numhep"
