@@ -378,3 +378,13 @@ def test_four_higgs_amplitude_is_analytic():
     s, t, u = inv(0, 1), inv(0, 2), inv(0, 3)
     amp = 6 * lam + 36 * lam**2 * vev**2 * (1 / (s - m2) + 1 / (t - m2) + 1 / (u - m2))
     np.testing.assert_allclose(numhep.me(p, proc, params={"WH": 0.0}), amp**2 / 2, rtol=1e-11)
+
+
+@pytest.mark.parametrize("text", ["g g > t t~ g", "u d~ > w+ w+ w-"])
+def test_helicity_contributions_add_up_to_the_squared_amplitude(text):
+    """Each configuration run alone (as the preparation finds the vanishing ones) sums, with
+    the spin and colour average, to |M|^2 of the grouped helicity sum."""
+    proc = compile_process(text)
+    p, _ = numhep.rambo(3, 1000.0, proc.masses, seed=8)
+    norm = proc.program_arrays()[2][0]
+    np.testing.assert_allclose(proc.helicity_contributions(p).sum(axis=1) * norm, numhep.me(p, proc), rtol=1e-12)

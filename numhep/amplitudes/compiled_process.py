@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from numhep import arrays
-from numhep.amplitudes import program_cache, runtime
+from numhep.amplitudes import event_blocks, program_cache, runtime
 from numhep.amplitudes.compiler import colour as _colour
 from numhep.amplitudes.compiler import diagrams as _diagrams
 from numhep.amplitudes.compiler import program as _program
@@ -400,7 +400,9 @@ class CompiledProcess(Process):
     def helicity_contributions(self, p, params=None):
         """Colour-summed ``|M_h|^2`` of every helicity configuration, before averaging.
 
-        One tape run per helicity configuration kept in the program.
+        One run of the CPU block kernel per helicity configuration kept in the program: the
+        kernel :func:`numhep.me` runs anyway, so that preparing a process compiles nothing
+        that its first evaluation does not need.
 
         Parameters
         ----------
@@ -414,18 +416,16 @@ class CompiledProcess(Process):
         ndarray, shape (n, n_helicities)
             ``|M_h|^2`` per event and helicity configuration.
         """
-        arrays = list(_tape.tape_arrays(self.program_arrays(params)))
+        arrays = list(self.program_arrays(params))
         hels = arrays[3].copy()
         hels[:, -1] = -1  # one configuration per run: everything is recomputed
         arrays[2] = arrays[2].copy()
         arrays[2][0] = 1.0  # no averaging
-        n = p.shape[0]
-        out = np.empty((n, hels.shape[0]))
-        shapes = _tape.workspace_shapes(n, self.program.n_slots, max(self.program.colour.shape[0], 1))
-        w, k, jamp = (np.empty(shape, kind) for shape, kind in shapes)
+        p = np.ascontiguousarray(p, dtype=np.float64)
+        out = np.empty((p.shape[0], hels.shape[0]))
         for h in range(hels.shape[0]):
             arrays[3] = np.ascontiguousarray(hels[h : h + 1])
-            _tape.tape_me(np.ascontiguousarray(p), *arrays, w, k, jamp, out[:, h])
+            out[:, h] = event_blocks.value(p, arrays, self.program, runtime.WORKSPACE_BYTES)
         return out
 
     def _drop_vanishing_helicities(self):
