@@ -226,3 +226,28 @@ def test_bad_input_is_named():
         numhep.rambo_on_diet(np.full((2, 2), 1.5), 100.0, [0, 0])
     with pytest.raises(ValueError, match="3n-4"):
         numhep.rambo_on_diet(np.full((2, 3), 0.5), 100.0, [0, 0])
+
+
+def test_the_tabulated_mass_solve_equals_the_bracketed_newton():
+    """RAMBO on diet's masses: Newton from the inverse-CDF table and from the asymptotes give
+    the same root of (k+1) x^k - k x^(k+1) = u, to rounding, for every k and u (the ends included)."""
+    from numhep.kernels import rambo_on_diet as R
+
+    u = np.concatenate([np.random.default_rng(5).random(3000), np.linspace(1e-6, 1 - 1e-6, 3001),
+                        np.geomspace(1e-300, 1e-2, 200), 1 - np.geomspace(1e-16, 1e-2, 200)])
+    for k in range(2, R.TABLE_K + 3):
+        fast = np.array([R.solve_mass_cdf(x, k) for x in u])
+        slow = np.array([R.solve_mass_cdf_bracketed(x, k) for x in u])
+        np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-14, err_msg=f"k = {k}")
+
+
+def test_the_massless_weight_is_the_phase_space_volume():
+    """Massless RAMBO on diet returns the n-body volume as its weight: equal to RAMBO's
+    (Kleiss, Stirling & Ellis) and to the product of its own step factors (masses 1e-300)."""
+    for n in (2, 3, 5, 8):
+        u = np.random.default_rng(n).random((4, 3 * n - 4))
+        _, w = numhep.rambo_on_diet(u, 700.0, [0.0] * n)
+        _, w_steps = numhep.rambo_on_diet(u, 700.0, [1e-300] * n)
+        _, w_kse = numhep.rambo(4, 700.0, [0.0] * (n + 2), seed=1)  # the incoming legs first
+        np.testing.assert_allclose(w, w_steps, rtol=1e-14)
+        np.testing.assert_allclose(w, w_kse, rtol=1e-14)

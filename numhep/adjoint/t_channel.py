@@ -28,7 +28,7 @@ from numhep.adjoint.lorentz import boost_from_rest_vjp, rotate_from_z_vjp
 from numhep.kernels import t_channel as fwd
 from numhep.kernels._target import adjoint_of, device
 from numhep.kernels.invariant_maps import power_law_s, power_law_z
-from numhep.kernels.lorentz import boost_from_rest, rotate_from_z
+from numhep.kernels.lorentz import boost_from_rest, cos_sin_turns, rotate_from_z
 from numhep.kernels.t_channel import (
     POLE_OFFSET,
     collision_frame,
@@ -107,9 +107,7 @@ def t_channel_momentum_vjp(a0, a1, a2, a3, b0, b1, b2, b3, s1, s2, m2, nu, zt, z
     c_raw = (2.0 * big_s * (t - s1 - p1sq) + big_a) / big_b
     c = min(1.0, max(-1.0, c_raw))
     sn = math.sqrt(max(1.0 - c * c, 0.0))
-    phi = 2.0 * math.pi * zphi
-    cp = math.cos(phi)
-    sp = math.sin(phi)
+    cp, sp = cos_sin_turns(zphi)
     lam_k = kallen(big_s, s1, s2)
     lam_p = kallen(big_s, p1sq, p2sq)
     kk = math.sqrt(max(lam_k, 0.0)) / (2.0 * m)

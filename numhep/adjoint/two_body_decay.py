@@ -21,7 +21,7 @@ import math
 from numhep.adjoint.lorentz import boost_from_rest_vjp
 from numhep.kernels import two_body_decay as fwd
 from numhep.kernels._target import adjoint_of, device
-from numhep.kernels.lorentz import boost_from_rest, mdot
+from numhep.kernels.lorentz import boost_from_rest, cos_sin_turns, mdot
 from numhep.kernels.two_body_decay import kallen
 
 
@@ -35,9 +35,7 @@ def decay_momentum_vjp(p0, p1, p2, p3, s1, s2, zc, zphi, g0, g1, g2, g3, gg):
     ps = math.sqrt(lam) / (2.0 * m)
     c = 2.0 * zc - 1.0
     sn = math.sqrt(max(1.0 - c * c, 0.0))
-    phi = 2.0 * math.pi * zphi
-    cp = math.cos(phi)
-    sp = math.sin(phi)
+    cp, sp = cos_sin_turns(zphi)
     e = math.sqrt(ps * ps + s1)
     r = boost_from_rest_vjp(e, ps * sn * cp, ps * sn * sp, ps * c, p0, p1, p2, p3, m, g0, g1, g2, g3)
     ge, gbx, gby, gbz = r[0], r[1], r[2], r[3]

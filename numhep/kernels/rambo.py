@@ -20,7 +20,7 @@ Adjoint: :mod:`numhep.adjoint.rambo`.
 import math
 
 from numhep.kernels._target import device, kernel
-from numhep.kernels.lorentz import boost_from_rest
+from numhep.kernels.lorentz import boost_from_rest, cos_sin_turns
 
 
 @device
@@ -39,8 +39,8 @@ def log_massless_volume(n, sqrt_s):
 def isotropic(r, i, j):
     """Particle j's massless energy and direction: (q0, cos theta, sin theta, cos phi, sin phi)."""
     c = 2.0 * r[i, j, 0] - 1.0
-    phi = 2.0 * math.pi * r[i, j, 1]
-    return -math.log(r[i, j, 2] * r[i, j, 3]), c, math.sqrt(1.0 - c * c), math.cos(phi), math.sin(phi)
+    cp, sp = cos_sin_turns(r[i, j, 1])
+    return -math.log(r[i, j, 2] * r[i, j, 3]), c, math.sqrt(1.0 - c * c), cp, sp
 
 
 @device

@@ -22,7 +22,7 @@ import math
 
 from numhep.kernels._target import device, kernel
 from numhep.kernels.invariant_maps import power_law_s, power_law_z
-from numhep.kernels.lorentz import boost_from_rest, mdot, rotate_from_z
+from numhep.kernels.lorentz import boost_from_rest, cos_sin_turns, mdot, rotate_from_z
 from numhep.kernels.two_body_decay import kallen
 
 #: where the pole of the |t| map lies when -m^2 is not below the kinematic minimum of |t|,
@@ -75,10 +75,10 @@ def t_channel_momentum(a0, a1, a2, a3, b0, b1, b2, b3, s1, s2, m2, nu, zt, zphi)
     c = (2.0 * big_s * (t - s1 - p1sq) + big_a) / big_b
     c = min(1.0, max(-1.0, c))
     sn = math.sqrt(max(1.0 - c * c, 0.0))
-    phi = 2.0 * math.pi * zphi
+    cp, sp = cos_sin_turns(zphi)
     kk = math.sqrt(max(kallen(big_s, s1, s2), 0.0)) / (2.0 * m)
     nx, ny, nz, _ = rest_direction(a0, a1, a2, a3, q0, q1, q2, q3, m)
-    x, y, z = rotate_from_z(kk * sn * math.cos(phi), kk * sn * math.sin(phi), kk * c, nx, ny, nz, False)
+    x, y, z = rotate_from_z(kk * sn * cp, kk * sn * sp, kk * c, nx, ny, nz, False)
     e = math.sqrt(kk * kk + s1)
     k0, k1, k2, k3 = boost_from_rest(e, x, y, z, q0, q1, q2, q3, m)
     lam_p = kallen(big_s, p1sq, p2sq)

@@ -16,7 +16,7 @@ Adjoint: :mod:`numhep.adjoint.two_body_decay`.
 import math
 
 from numhep.kernels._target import device, kernel
-from numhep.kernels.lorentz import boost_from_rest, mdot
+from numhep.kernels.lorentz import boost_from_rest, cos_sin_turns, mdot
 
 
 @device(inline=True)
@@ -35,11 +35,9 @@ def decay_momentum(p0, p1, p2, p3, s1, s2, zc, zphi):
     ps = math.sqrt(max(lam, 0.0)) / (2.0 * m)
     c = 2.0 * zc - 1.0
     sn = math.sqrt(max(1.0 - c * c, 0.0))
-    phi = 2.0 * math.pi * zphi
+    cp, sp = cos_sin_turns(zphi)
     e = math.sqrt(ps * ps + s1)
-    k0, k1, k2, k3 = boost_from_rest(
-        e, ps * sn * math.cos(phi), ps * sn * math.sin(phi), ps * c, p0, p1, p2, p3, m
-    )
+    k0, k1, k2, k3 = boost_from_rest(e, ps * sn * cp, ps * sn * sp, ps * c, p0, p1, p2, p3, m)
     return k0, k1, k2, k3, 2.0 * big_s / (math.pi * math.sqrt(lam))
 
 
