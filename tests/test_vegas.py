@@ -189,3 +189,24 @@ def test_allocate_points_is_exact_with_a_floor():
         n = allocate_points(share, total, 2)
         assert n.sum() == total and n.min() >= 2
         assert np.all(np.abs(n - 2 - share / share.sum() * (total - 2 * share.size)) < 1.0 + 1e-9)
+
+
+def test_points_are_allocated_by_largest_remainders_with_ties_in_index_order():
+    """allocate_points's partition picks what a stable sort of the remainders picks: the
+    largest remainders, ties broken by position, so the same share gives the same points."""
+    from numhep.integration.vegas import allocate_points
+
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        k = int(rng.integers(1, 500))
+        share = rng.random(k) ** int(rng.integers(1, 5))
+        if trial % 3 == 0:
+            share = np.round(share * 4) + 1  # many equal remainders
+        total = int(rng.integers(2 * k, 40 * k))
+        extra = total - 2 * k
+        ideal = share / share.sum() * extra
+        n = np.floor(ideal).astype(np.int64)
+        n[np.argsort(n - ideal, kind="stable")[: extra - int(n.sum())]] += 1
+        got = allocate_points(share, total, 2)
+        np.testing.assert_array_equal(got, n + 2)
+        assert got.sum() == total

@@ -320,7 +320,13 @@ def allocate_points(share, total: int, minimum: int):
     n = np.floor(ideal).astype(np.int64)
     short = extra - int(n.sum())
     if short > 0:
-        n[np.argsort(n - ideal, kind="stable")[:short]] += 1
+        # the `short` largest remainders, ties in index order (a stable sort's first `short`),
+        # by a partition: linear in the number of cubes, where a sort was a third of an iteration
+        rest = n - ideal
+        kth = np.partition(rest, short - 1)[short - 1]
+        below = np.flatnonzero(rest < kth)
+        n[below] += 1
+        n[np.flatnonzero(rest == kth)[: short - below.size]] += 1
     return n + minimum
 
 
@@ -392,12 +398,17 @@ def point_batches(total: int, batch_size: int) -> list[tuple[int, int]]:
     return [(a, min(a + batch_size, total)) for a in range(0, total, batch_size)]
 
 
-def _vegas_batch(f, edges, alloc, per_dim, entropy, iteration, start, stop):
-    """Points [start, stop) of an iteration (in the order of their hypercubes), their weights
-    f * jacobian and what they add to the per-cube sums and the grid's per-bin sums."""
-    count, dims = alloc.size, edges.shape[0]
-    # the hypercube of each of the batch's points (points are numbered cube by cube)
-    cube = np.searchsorted(np.cumsum(alloc), np.arange(start, stop), side="right")
+def _vegas_batch(f, edges, ends, per_dim, entropy, iteration, start, stop):
+    """Points [start, stop) of an iteration (in the order of their hypercubes, the points of
+    cube h ending at ``ends[h]``), their weights f * jacobian and what they add to the
+    per-cube sums and the grid's per-bin sums."""
+    count, dims = ends.size, edges.shape[0]
+    # the hypercube of each of the batch's points: the cubes that overlap [start, stop),
+    # repeated by their points there
+    lo, hi = np.searchsorted(ends, [start, stop - 1], side="right") if stop > start else (0, -1)
+    alloc = np.diff(ends[lo:hi + 1], prepend=ends[lo - 1] if lo > 0 else 0)
+    counts = np.minimum(ends[lo:hi + 1], stop) - np.maximum(ends[lo:hi + 1] - alloc, start)
+    cube = np.repeat(np.arange(lo, hi + 1), counts)
     rng = task_rng(entropy, _VEGAS_STREAM, iteration, start)
     u = rng.random((cube.size, dims))
     if per_dim > 1:
@@ -415,14 +426,15 @@ def _vegas_batch(f, edges, alloc, per_dim, entropy, iteration, start, stop):
     if not np.all(np.isfinite(fx)):
         raise ValueError("integrand returned NaN or infinity")
     w = fx * jac
-    first = int(cube[0]) if cube.size else 0
-    local = cube - first
-    span = int(local.max()) + 1 if cube.size else 0
+    w2 = w * w
+    # the batch's points come cube by cube: per-cube sums over runs of them
+    offsets = np.concatenate(([0], np.cumsum(counts)[:-1])) if counts.size else counts
     # points enter the grid's adaptation weighted by their inverse sampling density
-    density_weight = alloc.sum() / (count * alloc[cube])
-    return {"first": np.int64(first), "s1": np.bincount(local, weights=w, minlength=span),
-            "s2": np.bincount(local, weights=w * w, minlength=span),
-            "bin_sums": grid.bin_sums(bins, w * w * density_weight), "n": np.int64(u.shape[0])}
+    density_weight = np.repeat(ends[-1] / (count * alloc), counts)
+    return {"first": np.int64(lo if cube.size else 0),
+            "s1": np.add.reduceat(w, offsets) if cube.size else np.zeros(0),
+            "s2": np.add.reduceat(w2, offsets) if cube.size else np.zeros(0),
+            "bin_sums": grid.bin_sums(bins, w2 * density_weight), "n": np.int64(u.shape[0])}
 
 
 _VEGAS_STREAM = 0
@@ -546,7 +558,7 @@ def vegas_integrate(
     for it in range(done, n_iterations):
         batches = point_batches(int(strata.alloc.sum()), batch_size)
         store = task_store(checkpoint)
-        results = runner.map(_vegas_batch, (f, grid.edges, strata.alloc),
+        results = runner.map(_vegas_batch, (f, grid.edges, np.cumsum(strata.alloc)),
                              [(strata.per_dim, entropy, it, a, b) for a, b in batches],
                              [f"vegas-it{it}-{a}" for a, _ in batches], store=store)
         s1, s2 = np.zeros(strata.count), np.zeros(strata.count)
