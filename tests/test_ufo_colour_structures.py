@@ -181,3 +181,26 @@ def test_a_colour_structure_numhep_lacks_is_named(tmp_path):
     model = load_ufo(folder, restrict=None)
     with pytest.raises(UFOError, match=r"V_OOO.*colour structure 'K6\(1,2,3\)' is not supported.*needs it"):
         numhep.process("O O > O2", model=model)
+
+
+def test_a_fermion_number_violating_vertex_waits_and_refuses_what_needs_it(tmp_path):
+    """u d X with epsilon colour (an R-parity-violating coupling) joins two fermions: numhep's
+    fermion lines have no charge-conjugate spinors, so the model loads and 'u d > X~' is refused
+    instead of computed as if one quark were an antiquark."""
+    folder = tmp_path / "rpv"
+    shutil.copytree(UFO, folder)
+    extra = dict(TOY)
+    extra["vertices.py"] = TOY["vertices.py"] + """
+V_UDX = Vertex(name = 'V_UDX',
+               particles = [ P.u, P.d, P.X ],
+               color = [ 'Epsilon(1,2,3)' ],
+               lorentz = [ L.FFS4 ],
+               couplings = {(0,0):C.GC_X})
+"""
+    for name, body in extra.items():
+        with open(folder / name, "a") as f:
+            f.write(body)
+    model = load_ufo(folder, restrict=None)
+    assert any("V_UDX" in message for _, _, message in model.unsupported_vertices)
+    with pytest.raises(UFOError, match=r"V_UDX.*two fermions.*charge-conjugate spinors.*needs it"):
+        numhep.process("u~ d~ > X", model=model)

@@ -428,6 +428,12 @@ def _vertices(rec, by_object, dropped, particles, lorentz, couplings):
     if family is None:
         raise _UnsupportedVertex(f"{rec.where}: numhep has no vertex kernel for particles of spins {spins} "
                                 f"({', '.join(r.name for r in refs)})", pdgs, all_orders)
+    if family in ("FFV", "FFS") and not (pdgs[0] < 0 < pdgs[1]):
+        # numhep's fermion lines run from a fermion to its antifermion partner; two fermions (or
+        # a Majorana one) at a vertex need charge-conjugate spinors, which it does not have
+        raise _UnsupportedVertex(f"{rec.where}: a vertex of two fermions or two antifermions, or of a Majorana "
+                                 f"fermion ({', '.join(r.name for r in refs)}): numhep's fermion flow has no "
+                                 "charge-conjugate spinors", pdgs, all_orders)
     colours = tuple(particles[abs(p)].colour * (-1 if p < 0 and particles[abs(p)].colour == 3 else 1) for p in pdgs)
     groups = {}
     for (ci, li), gname in live.items():
