@@ -210,3 +210,34 @@ def test_points_are_allocated_by_largest_remainders_with_ties_in_index_order():
         got = allocate_points(share, total, 2)
         np.testing.assert_array_equal(got, n + 2)
         assert got.sum() == total
+
+
+def test_the_hypercube_bookkeeping_kernels():
+    """stratum_points moves each cube's points into it (digits base n_s, the first dimension
+    fastest); stratum_sums gives each cube's sums of w and w^2 and the density-weighted w^2 per
+    point, as numpy computes them; both the same on the CUDA build."""
+    from kernel_checks import check_cuda_matches_cpu
+
+    from numhep.kernels import vegas_grid as K
+
+    rng = np.random.default_rng(4)
+    per_dim, dims, first = 5, 3, 7
+    counts = rng.integers(2, 6, 40)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    u0 = rng.random((counts.sum(), dims))
+    u = check_cuda_matches_cpu(K.stratum_points, [counts, starts, np.array([first]), np.array([per_dim])], [u0])[0]
+    cube = np.repeat(first + np.arange(counts.size), counts)
+    digits = np.stack([(cube // per_dim**d) % per_dim for d in range(dims)], axis=1)
+    np.testing.assert_array_equal(np.floor(u * per_dim), digits)
+    np.testing.assert_allclose(u * per_dim - digits, u0, rtol=0, atol=1e-14)
+    w, density = rng.normal(size=counts.sum()), rng.random(counts.size)
+    s1, s2, fw2 = np.zeros(40), np.zeros(40), np.zeros(counts.sum())
+    K.stratum_sums.cpu(s1, s2, counts, starts, density, w, fw2)
+    on_cuda = [np.zeros(40), np.zeros(40), counts, starts, density, w, np.zeros(counts.sum())]
+    K.stratum_sums.cuda(*on_cuda)
+    for a, b in zip((s1, s2, fw2), (on_cuda[0], on_cuda[1], on_cuda[6])):
+        np.testing.assert_array_equal(b, a)
+    local = np.repeat(np.arange(40), counts)
+    np.testing.assert_allclose(s1, np.bincount(local, w), rtol=1e-14)
+    np.testing.assert_allclose(s2, np.bincount(local, w * w), rtol=1e-14)
+    np.testing.assert_allclose(fw2, w * w * density[local], rtol=1e-15)

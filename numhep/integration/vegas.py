@@ -408,16 +408,12 @@ def _vegas_batch(f, edges, ends, per_dim, entropy, iteration, start, stop):
     lo, hi = np.searchsorted(ends, [start, stop - 1], side="right") if stop > start else (0, -1)
     alloc = np.diff(ends[lo:hi + 1], prepend=ends[lo - 1] if lo > 0 else 0)
     counts = np.minimum(ends[lo:hi + 1], stop) - np.maximum(ends[lo:hi + 1] - alloc, start)
-    cube = np.repeat(np.arange(lo, hi + 1), counts)
+    n = int(counts.sum())
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1])) if counts.size else counts
     rng = task_rng(entropy, _VEGAS_STREAM, iteration, start)
-    u = rng.random((cube.size, dims))
+    u = rng.random((n, dims))
     if per_dim > 1:
-        # hypercube coordinates digit by digit (base per_dim), added in place
-        rest = cube.copy()
-        for d in range(dims):
-            u[:, d] += rest % per_dim
-            rest //= per_dim
-        u /= per_dim
+        _k.stratum_points(counts, starts, np.array([lo], dtype=np.int64), np.array([per_dim], dtype=np.int64), u)
     grid = VegasGrid.from_edges(edges)
     x, jac, bins = grid.map(u)
     fx = np.asarray(f(x), dtype=np.float64).reshape(-1)
@@ -426,15 +422,12 @@ def _vegas_batch(f, edges, ends, per_dim, entropy, iteration, start, stop):
     if not np.all(np.isfinite(fx)):
         raise ValueError("integrand returned NaN or infinity")
     w = fx * jac
-    w2 = w * w
-    # the batch's points come cube by cube: per-cube sums over runs of them
-    offsets = np.concatenate(([0], np.cumsum(counts)[:-1])) if counts.size else counts
-    # points enter the grid's adaptation weighted by their inverse sampling density
-    density_weight = np.repeat(ends[-1] / (count * alloc), counts)
-    return {"first": np.int64(lo if cube.size else 0),
-            "s1": np.add.reduceat(w, offsets) if cube.size else np.zeros(0),
-            "s2": np.add.reduceat(w2, offsets) if cube.size else np.zeros(0),
-            "bin_sums": grid.bin_sums(bins, w2 * density_weight), "n": np.int64(u.shape[0])}
+    # per-cube sums over the runs of points; the grid's bins take the points weighted by their
+    # inverse sampling density
+    s1, s2, fw2 = np.empty(counts.size), np.empty(counts.size), np.empty(n)
+    _k.stratum_sums(s1, s2, counts, starts, ends[-1] / (count * alloc), w, fw2)
+    return {"first": np.int64(lo if n else 0), "s1": s1, "s2": s2,
+            "bin_sums": grid.bin_sums(bins, fw2), "n": np.int64(n)}
 
 
 _VEGAS_STREAM = 0

@@ -5,7 +5,9 @@ w_k = W_k - W_{k-1} (Eqs. 2.33-2.34).  A uniform u falls in bin k = floor(u K) a
 to x = W_k + (u K - k) w_k: the inverse of the CDF G of Eq. 2.38, so x is distributed
 with the piecewise-constant density g(x) = 1/(K w_k) of Eq. 2.35 and the Jacobian
 dx/du = prod_dims K w_k.  :func:`accumulate` sums (f * jac)^2 per bin, the
-ingredient of the adaptation target d_k of Eq. 2.41.
+ingredient of the adaptation target d_k of Eq. 2.41; :func:`stratum_points` and
+:func:`stratum_sums` are the hypercube bookkeeping of stratified sampling (integer indexing
+and sums of weights, nothing to differentiate).
 Adjoint: :mod:`numhep.adjoint.vegas_grid`.
 """
 
@@ -41,3 +43,30 @@ def accumulate(i, sums, bins, fw2):
     """
     for e in range(bins.shape[0]):
         sums[i, bins[e, i]] += fw2[e]
+
+
+@kernel
+def stratum_points(i, counts, starts, first, per_dim, u):
+    """Move the uniform points of hypercube first[0] + i (rows starts[i] .. starts[i] + counts[i]
+    of u) into that cube: u_d <- (u_d + c_d) / per_dim with c the cube's digits in base
+    per_dim[0], the first dimension the fastest (VEGAS+ stratification, Lepage, arXiv:2009.05112)."""
+    rest = first[0] + i
+    for d in range(u.shape[1]):
+        c = rest % per_dim[0]  # the cube's digit, shared by its points
+        rest //= per_dim[0]
+        for e in range(starts[i], starts[i] + counts[i]):
+            u[e, d] = (u[e, d] + c) / per_dim[0]
+
+
+@kernel
+def stratum_sums(i, s1, s2, counts, starts, density, w, fw2):
+    """Hypercube i's sums of w and w^2 over its run of points, and each point's (f jac)^2
+    times its cube's inverse sampling density (what the grid's bins accumulate)."""
+    a = 0.0
+    b = 0.0
+    for e in range(starts[i], starts[i] + counts[i]):
+        a += w[e]
+        b += w[e] * w[e]
+        fw2[e] = w[e] * w[e] * density[i]
+    s1[i] = a
+    s2[i] = b
