@@ -12,6 +12,19 @@ from numhep.amplitudes.compiler import ProcessSyntaxError
 from numhep.amplitudes.lookup import resolve, resolve_model
 from numhep.amplitudes.matrix_element import me
 from numhep.amplitudes.groups import ProcessGroup, Subprocess, process_group
+from numhep.amplitudes.cp_factorised import cp_components, me_components, me_from_components
 
-__all__ = ["CompiledProcess", "ProcessGroup", "ProcessSyntaxError", "Subprocess", "compile_process", "me",
-           "process_group", "resolve", "resolve_model"]
+__all__ = [
+    "CompiledProcess",
+    "ProcessGroup",
+    "ProcessSyntaxError",
+    "Subprocess",
+    "compile_process",
+    "cp_components",
+    "me",
+    "me_components",
+    "me_from_components",
+    "process_group",
+    "resolve",
+    "resolve_model",
+]

@@ -230,3 +230,15 @@ sm_no_b_mass = Model(
     vertices=sm.vertices,
     lha=LHA,
 )
+
+
+# ---- the CP-violating top Yukawa in five flavours: tHj (Heimel, PhD thesis, Heidelberg 2024, Sec. 6.1) ----
+sm_cpv_no_b_mass = Model(
+    name="sm_cpv_no_b_mass",
+    inputs={**sm_cpv.inputs, "MB": 0.0, "ymb": 0.0},
+    derive=derive,
+    description=sm_cpv.description + "; a massless b (MadGraph's no_b_mass restriction): p and j include b b~",
+    particles=PARTICLES,
+    vertices=sm_cpv.vertices,
+    lha=sm_cpv.lha,
+)

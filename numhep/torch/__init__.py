@@ -19,7 +19,10 @@ and :mod:`numhep.torch.losses`), MADNIS-Lite's :class:`BilinearSplineFlow` in fr
 block of the diagram channels (:class:`TrainableChannelMaps`), the dipole emulator
 (:class:`DipoleEmulator`, trained by :func:`train_emulator`) and likelihood-ratio estimators trained on joint ratios and scores (:class:`RatioEstimator`,
 :class:`RatioTrainer`, :func:`likelihood_scan`) and flows for the density of events trained with
-matrix-element gradients (:class:`DensityFlowTrainer`).
+matrix-element gradients (:class:`DensityFlowTrainer`), and the generative surrogate of Z + jets
+events: the (Bayesian) INN chain :class:`ZJetsGenerator` (:func:`train_generator`) with its
+uncertainty bands (:func:`replica_histograms`) and the classifier metric
+(:func:`train_classifier`).
 """
 
 from numhep.amplitudes.catani_seymour import dipoles, splitting_azimuths
@@ -49,25 +52,49 @@ from numhep.torch.likelihood_ratio import RatioEstimator, RatioTrainer, ratio_lo
 from numhep.torch.likelihood_scan import confidence_interval, likelihood_scan
 from numhep.torch.neural_integrator import IntegrationResult, NeuralIntegrator
 from numhep.torch.trainable_channel_maps import TrainableChannelMaps
+from numhep.torch.acceptance_classifier import AcceptanceClassifier
+from numhep.torch.mem_integral import MEMIntegral, MEMResult
+from numhep.torch.sampling_network import SamplingNetwork
+from numhep.torch.transfer_network import TransferNetwork
+from numhep.torch.transfer_cfm import TransferCFM
+from numhep.torch.bayesian_layers import BayesianLinear
+from numhep.torch.classifier_metric import ClassifierResult, train_classifier
+from numhep.torch.event_generator import GeneratorConfig, ZJetsGenerator, train_generator
+from numhep.torch.event_preprocessing import EventPreprocessing
+from numhep.torch.replica_histograms import histogram_uncertainties, replica_histograms
+from numhep.torch.rotated_spline_flow import RotatedSplineFlow
 
 __all__ = [
+    "AcceptanceClassifier",
+    "BayesianLinear",
     "BilinearSplineFlow",
     "ChannelWeightNetwork",
+    "ClassifierResult",
     "DensityFlowTrainer",
     "DipoleEmulator",
     "EmulatedProcess",
+    "EventPreprocessing",
+    "GeneratorConfig",
     "HypercubeFlow",
     "IntegrationResult",
+    "MEMIntegral",
+    "MEMResult",
     "NeuralIntegrator",
     "RatioEstimator",
     "RatioTrainer",
+    "RotatedSplineFlow",
+    "SamplingNetwork",
     "TrainableChannelMaps",
     "TrainingConfig",
+    "TransferCFM",
+    "TransferNetwork",
+    "ZJetsGenerator",
     "alphasQ2",
     "breit_wigner_map",
     "breit_wigner_map_inverse",
     "confidence_interval",
     "dipoles",
+    "histogram_uncertainties",
     "likelihood_scan",
     "luminosity_map",
     "luminosity_map_inverse",
@@ -78,10 +105,13 @@ __all__ = [
     "rambo_on_diet",
     "rambo_on_diet_inverse",
     "ratio_loss",
+    "replica_histograms",
     "splitting_azimuths",
     "t_channel_scattering",
     "t_channel_scattering_inverse",
+    "train_classifier",
     "train_emulator",
+    "train_generator",
     "two_body_decay",
     "two_body_decay_inverse",
     "vegas_map",

@@ -1,0 +1,317 @@
+r"""The matrix-element-method integral with three networks, single-pass over the CP phase.
+
+Heimel, PhD thesis, Heidelberg 2024, Eq. 6.39 (three networks) and Eq. 6.29 (its Monte Carlo
+form with the sampling network):
+
+.. math::
+
+    p(x_\text{reco} | \alpha) = \frac{1}{\sigma_\text{fid}(\alpha)} \Big\langle
+        \frac{1}{q_\varphi(u | x_\text{reco}, \alpha^{(j)})}
+        \frac{d\sigma(\alpha)}{du}\, \epsilon_\psi(x_\text{hard}(u))\,
+        p_\theta(x_\text{reco} | x_\text{hard}(u)) \Big\rangle_{u \sim q_\varphi(\cdot | x_\text{reco}, \alpha^{(j)})}
+
+evaluated single-pass (Sec. 6.4.1): every sample draws its alpha^{(j)} from the scan's grid,
+and the same samples give the integral at every alpha of the grid through the factorised
+dsigma/du = sum_i f_i(alpha) g_i(u) (Eqs. 6.33-6.35), which numhep computes
+(:class:`~numhep.integration.cp_factorised_integrand.CPFactorisedIntegrand`); the networks
+give q, p_theta and epsilon only.  Batches are added until the integral's relative error is
+below a target at every alpha (iterative integration); bootstrap replicas of the samples give
+the correlated integration error of the likelihood curve.  With an acceptance network the same
+samples also give the two-network integral of Eq. 6.30 (epsilon left out), so that the two
+setups are compared on equal terms.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from numhep.amplitudes.cp_factorised import cp_monomials
+from numhep.events.thj_dataset import hard_features as thj_hard_features
+from numhep.torch.likelihood_scan import confidence_interval
+
+__all__ = ["MEMIntegral", "MEMResult", "pull"]
+
+
+@dataclass
+class MEMResult:
+    """Per-event reco-level log-likelihoods on a grid of CP phases.
+
+    Parameters
+    ----------
+    alphas : ndarray, shape ``(k,)``
+        The grid (radians).
+    log_likelihood : ndarray, shape ``(n, k)``
+        log p(x_reco | alpha) of every event (three networks, or two without an acceptance network).
+    replicas : ndarray, shape ``(n, m, k)``
+        Bootstrap replicas of ``log_likelihood``.
+    relative_error : ndarray, shape ``(n, k)``
+        The Monte Carlo integral's relative standard error.
+    samples : ndarray, shape ``(n,)``
+        Samples used per event.
+    seconds : float
+        Wall-clock time of the integration.
+    log_likelihood_two_networks : ndarray, optional
+        Shape (n, k): the same samples without the acceptance (Eq. 6.30); None without an acceptance network.
+    replicas_two_networks : ndarray, optional
+        Its bootstrap replicas, shape (n, m, k).
+
+    Examples
+    --------
+    >>> from numhep.torch.mem_integral import MEMResult
+    >>> r = MEMResult(np.array([0.0, 1.0, 2.0]), np.log([[0.2, 0.5, 0.3]]), np.zeros((1, 2, 3)), np.zeros((1, 3)),
+    ...               np.array([100]), 1.0)
+    >>> r.q().round(3).tolist()
+    [1.833, 0.0, 1.022]
+    """
+
+    alphas: np.ndarray
+    log_likelihood: np.ndarray
+    replicas: np.ndarray
+    relative_error: np.ndarray
+    samples: np.ndarray
+    seconds: float
+    log_likelihood_two_networks: np.ndarray | None = None
+    replicas_two_networks: np.ndarray | None = None
+
+    def q(self, events=None, *, two_networks: bool = False) -> np.ndarray:
+        """q(alpha) = -2 sum_events log p(x_reco | alpha), minus its minimum over the grid.
+
+        Parameters
+        ----------
+        events : array_like, optional
+            Indices (or a mask) of the events to combine (default all).
+        two_networks : bool, optional
+            Use the two-network likelihood (default False).
+
+        Returns
+        -------
+        ndarray, shape ``(k,)``
+            The test statistic of :func:`numhep.torch.confidence_interval`.
+        """
+        ll = self.log_likelihood_two_networks if two_networks else self.log_likelihood
+        if ll is None:
+            raise ValueError("q: no two-network likelihood (integrate with an acceptance network)")
+        total = -2.0 * (ll if events is None else ll[events]).sum(axis=0)
+        return total - total.min()
+
+    def q_error(self, events=None, *, two_networks: bool = False) -> np.ndarray:
+        """The bootstrap standard deviation of :meth:`q` at every alpha, shape (k,).
+
+        Parameters
+        ----------
+        events : array_like, optional
+            Indices (or a mask) of the events to combine (default all).
+        two_networks : bool, optional
+            Use the two-network likelihood (default False).
+
+        Returns
+        -------
+        ndarray
+            The integration error of q.
+        """
+        reps = self.replicas_two_networks if two_networks else self.replicas
+        total = -2.0 * (reps if events is None else reps[events]).sum(axis=0)  # (m, k)
+        total = total - total.min(axis=1, keepdims=True)
+        return total.std(axis=0)
+
+
+def pull(alphas, q, truth: float):
+    """The pull (alpha_hat - alpha_truth) / sigma of a likelihood curve (Heimel, PhD thesis, Heidelberg 2024, Fig. 6.14).
+
+    alpha_hat and the 68 % interval come from :func:`numhep.torch.confidence_interval`; sigma
+    is the interval's half on the side of the truth.
+
+    Parameters
+    ----------
+    alphas : array_like, shape ``(k,)``
+        The grid, increasing.
+    q : array_like, shape ``(k,)``
+        The test statistic.
+    truth : float
+        The true value.
+
+    Returns
+    -------
+    tuple of float
+        (pull, alpha_hat, sigma); the pull is nan when the interval does not close on that side.
+
+    Examples
+    --------
+    >>> from numhep.torch.mem_integral import pull
+    >>> a = np.linspace(-2, 2, 81)
+    >>> [round(v, 3) for v in pull(a, (a - 0.5) ** 2 / 0.25, 0.0)]
+    [1.0, 0.5, 0.5]
+    """
+    low, best, high = confidence_interval(alphas, q)
+    sigma = (high - best) if truth > best else (best - low)
+    if not np.isfinite(sigma) or sigma <= 0:
+        return math.nan, best, sigma
+    return (best - truth) / sigma, best, sigma
+
+
+def _thj_features(points, u):
+    return thj_hard_features(points.momenta[:, 2:5])
+
+
+class MEMIntegral:
+    """The single-pass MEM integral of Eqs. 6.29/6.39 (see the module text).
+
+    Parameters
+    ----------
+    integrand : CPFactorisedIntegrand
+        numhep's factorised dsigma/du of the hard process.
+    sampler : SamplingNetwork or object
+        ``sampler.sample(reco, alpha, generator) -> (u, q(u))`` (torch tensors).
+    transfer : TransferNetwork or object
+        ``transfer.log_prob(reco, hard_features) -> log p_theta`` (torch tensors).
+    sigma_fid : array_like, shape ``(6,)``
+        The fiducial cross section's components (pb): sigma_fid(alpha) = sigma_fid . f(alpha).
+    acceptance : AcceptanceClassifier or callable, optional
+        ``acceptance(hard_features) -> epsilon`` (torch); None for the two-network setup.
+    hard_features : callable, optional
+        ``hard_features(points, u) -> (n, d)`` numpy features of the hard events the transfer
+        and acceptance networks take (default: Eq. 6.31's seven features of t, H, j).
+    kappa_a, kappa_b : float, optional
+        The CP-even and CP-odd strengths (defaults 1 and 2/3).
+
+    Examples
+    --------
+    >>> from numhep.torch.mem_integral import MEMIntegral
+    >>> MEMIntegral.__name__
+    'MEMIntegral'
+    """
+
+    def __init__(self, integrand, sampler, transfer, sigma_fid, *, acceptance=None, hard_features=None,
+                 kappa_a: float = 1.0, kappa_b: float = 2.0 / 3.0):
+        self.integrand, self.sampler, self.transfer, self.acceptance = integrand, sampler, transfer, acceptance
+        self.sigma_fid = np.asarray(sigma_fid, dtype=np.float64)
+        if self.sigma_fid.shape != (6,):
+            raise ValueError(f"sigma_fid: expected the six components, shape (6,), got {self.sigma_fid.shape}")
+        self.hard_features = hard_features or _thj_features
+        self.kappa = (float(kappa_a), float(kappa_b))
+
+    def _integrand_values(self, reco_rows, alpha_rows, basis, gen):
+        """(n_rows, k) values of the MEM integrand with and without epsilon, for one batch."""
+        with torch.no_grad():
+            u, q = self.sampler.sample(reco_rows, alpha_rows, generator=gen)
+        u_np = u.detach().cpu().numpy()
+        pts = self.integrand.evaluate(u_np)
+        weights = pts.components @ basis.T  # (n, k) dsigma/du at every alpha
+        feats = np.asarray(self.hard_features(pts, u_np), dtype=np.float64)
+        feats = np.where(pts.inside[:, None], feats, 0.0)
+        with torch.no_grad():
+            hard = torch.from_numpy(feats)
+            log_t = self.transfer.log_prob(reco_rows, hard).cpu().numpy()
+            eps = (self.acceptance(hard).cpu().numpy() if self.acceptance is not None else None)
+        q_np = q.detach().cpu().numpy()
+        ok = pts.inside & np.isfinite(log_t) & (q_np > 0)
+        factor = np.where(ok, np.exp(np.where(ok, log_t, 0.0)) / np.where(ok, q_np, 1.0), 0.0)
+        two = weights * factor[:, None]
+        three = two * eps[:, None] if eps is not None else None
+        return two, three
+
+    def __call__(self, reco, alphas, *, batch_size: int = 1000, min_iterations: int = 2, max_iterations: int = 10,
+                 target: float = 0.02, bootstrap: int = 50, chunk: int = 8, seed: int = 1,
+                 progress: bool = False) -> MEMResult:
+        """log p(x_reco | alpha) of every event at every alpha of the grid.
+
+        Parameters
+        ----------
+        reco : array_like, shape ``(n, d)``
+            The events' reco features (what the transfer and sampling networks take).
+        alphas : array_like, shape ``(k,)``
+            The CP phases of the scan (radians).
+        batch_size : int, optional
+            Samples per event and iteration (default 1000; the thesis's 10000).
+        min_iterations, max_iterations : int, optional
+            Iterations at least and at most (defaults 2 and 10; the thesis's 2 and 15).
+        target : float, optional
+            The relative error at which an event stops (default 0.02, the thesis's 2 %).
+        bootstrap : int, optional
+            Bootstrap replicas (default 50).
+        chunk : int, optional
+            Events integrated together (default 8).
+        seed : int, optional
+            The seed of the samples and the replicas (default 1).
+        progress : bool, optional
+            Show a tqdm bar over the events (default False).
+
+        Returns
+        -------
+        MEMResult
+            The log-likelihoods, their replicas and errors.
+
+        Raises
+        ------
+        ValueError
+            If the shapes or counts are invalid.
+        """
+        reco = torch.as_tensor(np.asarray(reco, dtype=np.float64))
+        alphas = np.asarray(alphas, dtype=np.float64)
+        if reco.ndim != 2 or alphas.ndim != 1 or alphas.size < 1:
+            raise ValueError(f"reco, alphas: expected (n, d) and (k,), got {tuple(reco.shape)}, {alphas.shape}")
+        if not (1 <= min_iterations <= max_iterations) or batch_size < 2 or bootstrap < 1:
+            raise ValueError("need 1 <= min_iterations <= max_iterations, batch_size >= 2 and bootstrap >= 1")
+        n, k = reco.shape[0], alphas.size
+        basis = cp_monomials(alphas, *self.kappa)
+        log_sigma = np.log(basis @ self.sigma_fid)
+        with_eps = self.acceptance is not None
+        out = {name: np.zeros((n, k)) for name in ("ll", "err", "ll2")}
+        reps = np.zeros((n, bootstrap, k))
+        reps2 = np.zeros((n, bootstrap, k)) if with_eps else None
+        samples = np.zeros(n, dtype=np.int64)
+        gen = torch.Generator().manual_seed(int(seed))
+        rng = np.random.default_rng(int(seed))
+        start = time.perf_counter()
+        chunks = range(0, n, int(chunk))
+        if progress:
+            from tqdm.auto import tqdm
+
+            chunks = tqdm(chunks, desc="MEM integral", unit="chunk")
+        for lo in chunks:
+            idx = np.arange(lo, min(n, lo + int(chunk)))
+            store_two = [[] for _ in idx]
+            store_three = [[] for _ in idx]
+            active = idx.copy()
+            for it in range(int(max_iterations)):
+                reco_rows = reco[np.repeat(active, batch_size)]
+                alpha_rows = torch.from_numpy(alphas[rng.integers(k, size=active.size * batch_size)])
+                two, three = self._integrand_values(reco_rows, alpha_rows, basis, gen)
+                for pos, e in enumerate(active):
+                    rows = slice(pos * batch_size, (pos + 1) * batch_size)
+                    store_two[e - lo].append(two[rows])
+                    if with_eps:
+                        store_three[e - lo].append(three[rows])
+                still = []
+                for e in active:
+                    values = np.concatenate((store_three if with_eps else store_two)[e - lo])
+                    mean = values.mean(axis=0)
+                    err = values.std(axis=0) / math.sqrt(values.shape[0])
+                    rel = np.where(mean > 0, err / np.where(mean > 0, mean, 1.0), np.inf)
+                    if it + 1 < min_iterations or rel.max() > target:
+                        still.append(e)
+                active = np.array(still, dtype=np.int64)
+                if active.size == 0:
+                    break
+            for e in idx:
+                main = np.concatenate((store_three if with_eps else store_two)[e - lo])
+                m = main.shape[0]
+                samples[e] = m
+                counts = rng.multinomial(m, np.full(m, 1.0 / m), size=bootstrap) / m  # (bootstrap, m)
+                mean = main.mean(axis=0)
+                out["err"][e] = np.where(mean > 0, main.std(axis=0) / math.sqrt(m) / np.where(mean > 0, mean, 1.0),
+                                         np.inf)
+                with np.errstate(divide="ignore"):
+                    out["ll"][e] = np.log(mean) - log_sigma
+                    reps[e] = np.log(counts @ main) - log_sigma
+                    if with_eps:
+                        second = np.concatenate(store_two[e - lo])
+                        out["ll2"][e] = np.log(second.mean(axis=0)) - log_sigma
+                        reps2[e] = np.log(counts @ second) - log_sigma
+        return MEMResult(alphas, out["ll"], reps, out["err"], samples, time.perf_counter() - start,
+                         out["ll2"] if with_eps else None, reps2)

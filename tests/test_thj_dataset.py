@@ -1,0 +1,129 @@
+"""Paired (alpha, x_hard, x_reco) tHj data (Heimel, PhD thesis, Heidelberg 2024, Sec. 6.2)."""
+
+import h5py
+import numpy as np
+import pytest
+
+import numhep
+from numhep.amplitudes.compiled_process import compile_process
+from numhep.events.thj_dataset import (
+    build_thj_dataset,
+    decay_thj,
+    fiducial_basis,
+    fiducial_fit,
+    hard_features,
+    load_thj_dataset,
+    reco_features,
+    thj_integrand,
+)
+
+SMALL = dict(n_points=1000, n_iterations=3, n_warmup=1, pilot_points=1000, batch_size=1000, progress=False)
+
+
+def _mass2(p):
+    return p[..., 0] ** 2 - (p[..., 1:] ** 2).sum(axis=-1)
+
+
+@pytest.fixture(scope="module")
+def hard_events():
+    f = thj_integrand(np.radians(45.0))
+    pts = f.evaluate(np.random.default_rng(3).random((400, f.dim)))
+    ok = pts.weight > 0
+    return f, pts.momenta[ok][:60], pts.subprocess_weight[ok][:60].argmax(axis=1)
+
+
+def test_decays_conserve_momentum_and_are_on_shell(hard_events):
+    f, p, sub = hard_events
+    final, r_max, over = decay_thj(p, sub, f.group, np.radians(45.0), np.random.default_rng(1))
+    np.testing.assert_allclose(final[:, :3].sum(axis=1), p[:, 2], atol=1e-8)  # t = b mu+ vm
+    np.testing.assert_allclose(final[:, 3:5].sum(axis=1), p[:, 3], atol=1e-8)  # H = a a
+    mw = numhep.model("sm_cpv_no_b_mass").parameters()["MW"]
+    np.testing.assert_allclose(_mass2(final[:, 1:3].sum(axis=1)), mw**2, rtol=1e-9)
+    np.testing.assert_allclose(_mass2(final[:, [0, 1, 2, 3, 4]]), 0.0, atol=1e-6)
+    assert over == 0.0 and r_max > 0
+
+
+def test_narrow_width_ratio_is_the_same_for_every_event(hard_events):
+    # averaged over the decay angles |M_chain|^2 / |M_prod|^2 is one number (the t > b l nu
+    # decay factor): the spin correlations only move the angles, which the rejection keeps
+    f, p, sub = hard_events
+    sub0 = f.group.subprocesses[0]
+    sel = np.flatnonzero(sub == 0)[:3]
+    chain = compile_process(f"{sub0.process.name}, (t > b w+, w+ > mu+ vm)", model="sm_cpv_no_b_mass")
+    mw2 = numhep.model("sm_cpv_no_b_mass").parameters()["MW"] ** 2
+    rng = np.random.default_rng(2)
+    means = []
+    for e in sel:
+        m = 4000
+        t = np.repeat(p[e:e + 1, 2], m, axis=0)
+        b, w, _ = numhep.phasespace.two_body_decay(t, 0.0, mw2, rng.random((m, 2)))
+        mu, nu, _ = numhep.phasespace.two_body_decay(w, 0.0, 0.0, rng.random((m, 2)))
+        rest = np.repeat(p[e:e + 1], m, axis=0)
+        full = np.concatenate([rest[:, :2], b[:, None], mu[:, None], nu[:, None], rest[:, 3:]], axis=1)
+        params = {"alpha_cp": np.radians(45.0)}
+        ratio = numhep.me(full, chain, params=params, check=False) / numhep.me(p[e:e + 1], sub0.process,
+                                                                               params=params, check=False)
+        means.append(ratio.mean())
+        assert ratio.std() / ratio.mean() > 0.1  # the angles matter ...
+    np.testing.assert_allclose(means, means[0], rtol=0.03)  # ... their average does not
+
+
+def test_dataset_is_built_resumed_and_fitted(tmp_path):
+    path = tmp_path / "thj.h5"
+    data = build_thj_dataset(path, alphas_deg=(0.0, 90.0), n_events=60, **SMALL)
+    assert data.x_hard.shape == (120, 3, 4) and data.x_reco.shape == (120, 5, 4)
+    np.testing.assert_allclose(_mass2(data.x_hard[:, 0]), 173.0**2, rtol=1e-9)
+    assert 0.0 < data.accepted.mean() < 0.6
+    assert not data.x_reco[~data.accepted].any()
+    # u_hard is x_hard's point of the integrand's cube
+    u, _ = thj_integrand(0.0).inverse(np.concatenate([np.zeros((120, 2, 4)), data.x_hard], axis=1)[:5] +
+                                      _beams(data.x[:5]), x=data.x[:5])
+    np.testing.assert_allclose(u, data.u_hard[:5], atol=1e-9)
+    with h5py.File(path, "r") as fh:
+        stamp = fh["alpha_+0.000"]["x_reco"][:].copy()
+    again = build_thj_dataset(path, alphas_deg=(0.0, 90.0, 45.0), n_events=60, **SMALL)  # resumes, adds one
+    np.testing.assert_array_equal(again.select(np.isclose(again.alpha, 0.0)).x_reco, stamp)
+    assert sorted(again.sigma) == [0.0, 45.0, 90.0]
+    with pytest.raises(ValueError, match="decay"):
+        build_thj_dataset(path, alphas_deg=(0.0,), n_events=60, decay="hadronic", **SMALL)
+    alphas, sigma, error = load_thj_dataset(path).fiducial_sigma()
+    assert sigma.shape == (3,) and np.all(error > 0)
+    assert hard_features(again.x_hard).shape == (180, 7)
+    assert reco_features(again.x_reco, again.reco_names).shape == (180, 17)
+
+
+def _beams(x):
+    out = np.zeros((x.shape[0], 5, 4))
+    out[:, 0] = 6500.0 * x[:, :1] * np.array([1.0, 0, 0, 1.0])
+    out[:, 1] = 6500.0 * x[:, 1:] * np.array([1.0, 0, 0, -1.0])
+    return out
+
+
+def test_hadronic_set_has_the_thesis_objects(tmp_path):
+    data = build_thj_dataset(tmp_path / "had.h5", alphas_deg=(45.0,), n_events=40, decay="hadronic", **SMALL)
+    assert data.reco_names == ("a1", "a2", "b", "j1", "j2", "j3")
+    assert reco_features(data.x_reco, data.reco_names).shape == (40, 22)
+
+
+def test_fiducial_fit_recovers_eq_6_3():
+    alphas = np.radians([-180.0, -90.0, -45.0, 0.0, 22.5, 45.0, 90.0, 135.0, 180.0])
+    truth = np.array([4.07e-4, 2.37e-3, -1.22e-3, 1.86e-6, -2.90e-7])  # the thesis's leptonic fit, Table 6.2
+    np.testing.assert_allclose(fiducial_fit(alphas, fiducial_basis(alphas) @ truth), truth, rtol=1e-9, atol=1e-15)
+    with pytest.raises(ValueError, match="five"):
+        fiducial_fit(alphas[:3], np.ones(3))
+
+
+def test_showered_path_finds_the_hard_photons(tmp_path):
+    pytest.importorskip("pythia8mc")
+    pytest.importorskip("fastjet")
+    data = build_thj_dataset(tmp_path / "sh.h5", alphas_deg=(45.0,), n_events=20, shower=True, **SMALL)
+    assert (tmp_path / "sh.alpha+45.0.decayed.lhe").exists()
+    with h5py.File(tmp_path / "sh.h5", "r") as fh:
+        decayed = fh["alpha_+45.000"]["decayed"][:]
+    acc = np.flatnonzero(data.accepted)
+    assert acc.size > 0
+    for e in acc:  # the leading measured photon is one of the two from the H decay
+        a = data.x_reco[e, 0]
+        truth = decayed[e, 3:5]
+        cos = (truth[:, 1:] @ a[1:]) / (np.linalg.norm(truth[:, 1:], axis=1) * np.linalg.norm(a[1:]))
+        assert cos.max() > 0.999
