@@ -16,8 +16,20 @@ selection), red (some y_ij below y_cut), pink (two separate pairs clustered at d
 purple (three partons in one jet), blue (both); the regions come from FastJet's exclusive
 clustering as in the paper, and the q q~ pair does not count.  Plots go to --out as PNG.
 
+--scan is the learning curve: for every multiplicity and every --scan-points (training points;
+the data set holds 1.5 times as many, 4:1:1), a dipole and a plain ensemble of --scan-members,
+scored on the test split with the first member alone and with the whole ensemble; it prints the
+fraction of test points within 1 % and 0.1 %, the training wall time and points/s, and plots
+the fractions against the training points (learning_curve.png).  Every rung keeps its data set,
+checkpoint and trained emulator in --out, so an interrupted scan continues where it stopped.
+--ablation trains 4-jet dipole models that differ from the default in one choice each (Sec. 2.4
+of the paper against this implementation) and a plain model, at --points and --max-epochs.
+
     python benchmarks/dipole_emulator_study.py --points 60000 --members 2 --max-epochs 150
-    python benchmarks/dipole_emulator_study.py --paper      # Sec. 2.4.2 networks, 20 members (GPU)
+    python benchmarks/dipole_emulator_study.py --scan                  # 6e4 .. 2e6 training points, 4 members
+    python benchmarks/dipole_emulator_study.py --scan --scan-points 60000 --jets 3 4 --max-epochs 100
+    python benchmarks/dipole_emulator_study.py --ablation --points 60000 --members 1 --max-epochs 200 --threads 1
+    python benchmarks/dipole_emulator_study.py --paper      # Sec. 2.4.2 networks, 20 members, 40M training points (GPU)
 """
 
 from __future__ import annotations
@@ -84,6 +96,145 @@ def min_pair_invariant(final):
     return y[:, iu[0], iu[1]].min(axis=1)
 
 
+def _predict(emu, momenta, batch=200_000):
+    """The ensemble mean in batches (the paper-scale test split has 10M points)."""
+    return np.concatenate([emu.predict(momenta[s:s + batch])[0] for s in range(0, len(momenta), batch)])
+
+
+def _members_errors(emu, test, batch=200_000):
+    """|emulated / true - 1| on the test split for every member (members, n) and the ensemble mean (n,)."""
+    import torch
+
+    vals = []
+    with torch.no_grad():
+        for start in range(0, len(test["me"]), batch):
+            vals.append(emu.member_values(torch.as_tensor(test["momenta"][start:start + batch])).numpy())
+    v = np.concatenate(vals, axis=1)
+    return np.abs(v / test["me"] - 1), np.abs(v.mean(0) / test["me"] - 1)
+
+
+def _train_timed(data, out_file, checkpoint, **options):
+    """Train (or load the finished emulator from ``out_file``); returns the emulator and (wall
+    time of the first member, of all members, median training points/s).  A loaded emulator
+    has no ``history``."""
+    from numhep.torch.dipole_emulator import DipoleEmulator, train_emulator
+
+    if out_file.exists():
+        return DipoleEmulator.load(out_file), _load_timing(out_file)
+    t0, marks = time.perf_counter(), {}
+
+    def mark(member, epoch, loss):
+        marks[member] = time.perf_counter() - t0
+
+    emu = train_emulator(data, checkpoint=checkpoint, on_epoch=mark, **options)
+    rate = float(np.median([h[4] for h in emu.history])) if emu.history else float("nan")
+    timing = (marks.get(0, float("nan")), time.perf_counter() - t0, rate)
+    np.save(out_file.with_suffix(".timing.npy"), np.array(timing))
+    emu.save(out_file)
+    return emu, timing
+
+
+def _load_timing(out_file):
+    blob = out_file.with_suffix(".timing.npy")
+    return tuple(np.load(blob)) if blob.exists() else (float("nan"),) * 3
+
+
+def scan(args):
+    """The learning curve: fractions within 1 % and 0.1 % against training points (see the module doc)."""
+    import matplotlib.pyplot as plt
+
+    rows = []
+    for nj in args.jets:
+        for n_train in args.scan_points:
+            n_total = int(round(1.5 * n_train))
+            data = generate_dipole_dataset(args.out / f"ee_{nj}j_ycut{args.y_cut:g}_{n_total}.h5", nj, n_total,
+                                           args.y_cut, chunk=max(10_000, min(n_total // 4, 500_000)))
+            test = data.split("test", ("momenta", "me"))
+            for name in ("dipole", "plain"):
+                tag = f"{nj}j_{n_train}_{name}_{args.scan_members}m"
+                out_file = args.out / f"emulator_{tag}.pt"
+                emu, timing = _train_timed(data, out_file, args.out / f"ck_{tag}.pt", members=args.scan_members,
+                                           hidden=tuple(args.hidden), max_epochs=args.max_epochs,
+                                           batch_size=args.batch_size, plain=name == "plain", device=args.device)
+                per_member, ensemble = _members_errors(emu, test)
+                for members, rel, wall in ((1, per_member[0], timing[0]), (args.scan_members, ensemble, timing[1])):
+                    rows.append(dict(jets=nj, points=n_train, model=name, members=members, within1=(rel < 0.01).mean(),
+                                     within01=(rel < 0.001).mean(), median=float(np.median(rel)), wall=wall,
+                                     rate=timing[2], ntest=len(rel)))
+                    if args.scan_members == 1:
+                        break
+    print(f"\nlearning curve: e+e- -> jets at sqrt(s) = 1000 GeV, y_cut = {args.y_cut:g}; networks {tuple(args.hidden)}, "
+          f"batch {args.batch_size}, <= {args.max_epochs} epochs; 1 member = the ensemble's first\n")
+    print("| jets | training points | model | members | test points | < 1 % | < 0.1 % | median error | "
+          "train wall s | train points/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['jets']} | {r['points']:.0e} | {r['model']} | {r['members']} | {r['ntest']} | "
+              f"{100 * r['within1']:.1f} % | {100 * r['within01']:.1f} % | {r['median']:.2e} | {r['wall']:.3g} | "
+              f"{r['rate']:.3g} |")
+    fig, axes = plt.subplots(1, len(args.jets), figsize=(4.5 * len(args.jets), 3.6), squeeze=False)
+    for col, nj in enumerate(args.jets):
+        ax = axes[0, col]
+        for name, colour in (("dipole", "C0"), ("plain", "C1")):
+            for members, marker in sorted({(r["members"], "o" if r["members"] == 1 else "s") for r in rows}):
+                sel = [r for r in rows if r["jets"] == nj and r["model"] == name and r["members"] == members]
+                x = [r["points"] for r in sel]
+                ax.plot(x, [100 * r["within1"] for r in sel], "-" + marker, color=colour,
+                        label=f"{name}, {members} member{'s' if members > 1 else ''}, < 1 %")
+                ax.plot(x, [100 * r["within01"] for r in sel], "--" + marker, color=colour, mfc="none",
+                        label=f"{name}, {members} member{'s' if members > 1 else ''}, < 0.1 %")
+                for r in sel:  # the training wall time beside each point
+                    ax.annotate(f"{r['wall']:.3g} s", (r["points"], 100 * r["within1"]), fontsize=5, color=colour,
+                                xytext=(3, 3 if members == 1 else -8), textcoords="offset points")
+        ax.set(xscale="log", xlabel="training points", ylabel="test points within [%]", ylim=(0, 100),
+               title=f"{nj} jets, y_cut = {args.y_cut:g}")
+    axes[0, 0].legend(fontsize=6)
+    fig.tight_layout()
+    fig.savefig(args.out / "learning_curve.png", dpi=120)
+    print(f"\nplot: {args.out}/learning_curve.png")
+    return rows
+
+
+ABLATION = (
+    ("default", {}),
+    ("zero output biases (paper's Keras start)", {"median_start": False}),
+    ("no penalty (J = 0)", {"penalty": 0.0}),
+    ("J = 0.1", {"penalty": 0.1}),
+    ("batch 4096 (paper)", {"batch_size": 4096}),
+    ("plain network", {"plain": True}),
+)
+
+
+def ablation(args):
+    """4-jet dipole models that differ from the default in one choice each, and a plain one."""
+    nj = 4
+    data = generate_dipole_dataset(args.out / f"ee_{nj}j_ycut{args.y_cut:g}.h5", nj, args.points, args.y_cut,
+                                   chunk=max(10_000, min(args.points // 4, 500_000)))
+    test = data.split("test", ("momenta", "me"))
+    rows = []
+    for k, (label, change) in enumerate(ABLATION):
+        out_file = args.out / f"ablation_{k}.pt"
+        options = dict(members=args.members, hidden=tuple(args.hidden), max_epochs=args.max_epochs,
+                       batch_size=args.batch_size, device=args.device)
+        options.update(change)
+        emu, timing = _train_timed(data, out_file, args.out / f"ck_ablation_{k}.pt", **options)
+        _, rel = _members_errors(emu, test)
+        hist = getattr(emu, "history", None)
+        if hist:
+            best = min(hist, key=lambda h: h[2])
+            extra = (len(hist), (best[2] - best[3]) / best[3])
+        else:
+            extra = (float("nan"), float("nan"))
+        rows.append((label, (rel < 0.01).mean(), (rel < 0.001).mean(), float(np.median(rel)), *extra, timing[1]))
+    print(f"\nablation: e+e- -> 4 jets, y_cut = {args.y_cut:g}, {args.points} points (4:1:1), {args.members} member(s) "
+          f"of {tuple(args.hidden)}, batch {args.batch_size}, <= {args.max_epochs} epochs\n")
+    print("| model | < 1 % | < 0.1 % | median error | epochs | L_pen / L_MSE at the best epoch | train wall s |")
+    print("|---|---|---|---|---|---|---|")
+    for label, f1, f01, med, epochs, ratio, wall in rows:
+        print(f"| {label} | {100 * f1:.1f} % | {100 * f01:.1f} % | {med:.2e} | {epochs} | {ratio:.2g} | {wall:.0f} |")
+    return rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--points", type=int, default=60_000, help="accepted points per multiplicity (4:1:1 split)")
@@ -97,12 +248,22 @@ def main(argv=None):
                     help="global cut of the extrapolation points (default y_cut / 10)")
     ap.add_argument("--trajectories", type=int, default=50)
     ap.add_argument("--steps", type=int, default=200, help="points per trajectory")
-    ap.add_argument("--paper", action="store_true", help="Sec. 2.4.2 networks, 20 members, batch 4096, no epoch cap")
+    ap.add_argument("--paper", action="store_true",
+                    help="Sec. 2.4.2 networks, 20 members, batch 4096, no epoch cap, 60M points (40M training)")
+    ap.add_argument("--scan", action="store_true", help="the learning curve over --scan-points (see above)")
+    ap.add_argument("--scan-points", type=float, nargs="+", default=[6e4, 2e5, 6e5, 2e6],
+                    help="training points per rung of --scan")
+    ap.add_argument("--scan-members", type=int, default=4, help="ensemble size of --scan (1 member: the first)")
+    ap.add_argument("--ablation", action="store_true", help="4-jet one-change-at-a-time comparison (see above)")
     ap.add_argument("--out", type=Path, default=Path("emulator_study"))
     ap.add_argument("--device", default=None, help="torch device for training (default: cuda when available)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch CPU threads (default: torch's; 1 is faster on a machine shared with other jobs)")
     args = ap.parse_args(argv)
     if args.paper:
         args.members, args.hidden, args.batch_size, args.max_epochs = 20, [64, 128, 256, 512, 768, 386, 128, 64], 4096, 10_000
+        args.points = 60_000_000  # Sec. 2.4.1: 40M training, 10M validation, 10M test
+    args.scan_points = [int(n) for n in args.scan_points]
 
     import matplotlib
 
@@ -113,14 +274,18 @@ def main(argv=None):
     import numhep
     from numhep.torch.dipole_emulator import train_emulator
 
-    torch.set_num_threads(torch.get_num_threads())
+    torch.set_num_threads(args.threads or torch.get_num_threads())
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.scan:
+        return scan(args)
+    if args.ablation:
+        return ablation(args)
     rows, emulators, errors = [], {}, {}
     fig, axes = plt.subplots(len(args.jets), 2, figsize=(10, 3.2 * len(args.jets)), squeeze=False)
     for row, nj in enumerate(args.jets):
         t0 = time.perf_counter()
         data = generate_dipole_dataset(args.out / f"ee_{nj}j_ycut{args.y_cut:g}.h5", nj, args.points, args.y_cut,
-                                       chunk=max(10_000, args.points // 4))
+                                       chunk=max(10_000, min(args.points // 4, 500_000)))
         t_data = time.perf_counter() - t0
         test = data.split("test")
         true_sigma = data.cross_section()
@@ -132,12 +297,12 @@ def main(argv=None):
                                  checkpoint=args.out / f"ck_{nj}j_{name}.pt", device=args.device)
             emu.save(args.out / f"emulator_{nj}j_{name}.pt")
             emulators[(nj, name)] = emu
-            pred, _ = emu.predict(test["momenta"])
+            pred = _predict(emu, test["momenta"])
             rel = np.abs(pred / test["me"] - 1)
             errors[(nj, name)] = rel
             # sigma from the emulator on every stored row (the rejected points contribute 0 either way)
             all_rows = data.arrays(("momenta",))["momenta"]
-            sigma = data.cross_section(me=emu.predict(all_rows)[0])
+            sigma = data.cross_section(me=_predict(emu, all_rows))
             rows.append((nj, name, len(test["me"]), (rel < 0.01).mean(), (rel < 0.001).mean(), np.median(rel),
                          sigma[0], true_sigma, time.perf_counter() - t0, t_data))
             axes[row, 0].hist(100 * rel, bins=np.logspace(-4, 2, 60), histtype="step", label=name, density=False)
@@ -165,11 +330,11 @@ def main(argv=None):
     fig, axes = plt.subplots(1, len(args.jets), figsize=(4.5 * len(args.jets), 3.2), squeeze=False)
     for col, nj in enumerate(args.jets):
         low = generate_dipole_dataset(args.out / f"ee_{nj}j_ycut{y_low:g}.h5", nj, args.points, y_low,
-                                      chunk=max(10_000, args.points // 4)).arrays(("momenta", "me"))
+                                      chunk=max(10_000, min(args.points // 4, 500_000))).arrays(("momenta", "me"))
         outside = min_pair_invariant(low["momenta"]) < args.y_cut
         p, true = low["momenta"][outside], low["me"][outside]
         for name in ("dipole", "plain"):
-            rel = np.abs(emulators[(nj, name)].predict(p)[0] / true - 1)
+            rel = np.abs(_predict(emulators[(nj, name)], p) / true - 1)
             print(f"| {nj} | {name} | {len(rel)} | {100 * (rel < 0.01).mean():.1f} % | {100 * (rel < 0.001).mean():.1f} % "
                   f"| {100 * (rel > 0.05).mean():.1f} % | {np.median(rel):.2e} |")
             axes[0, col].hist(100 * rel, bins=np.logspace(-4, 2, 60), histtype="step", label=name)

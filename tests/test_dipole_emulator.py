@@ -107,3 +107,62 @@ def test_emulator_saves_loads_resumes_and_runs_as_a_process(three_jets, tmp_path
         fd = (numhep.me(p + dp, process=proc, check=False) - numhep.me(p - dp, process=proc, check=False)) / (2 * h)
         np.testing.assert_allclose(grad[:, leg, comp], fd, rtol=1e-5, atol=1e-12 * np.abs(value).max())
     assert (grad[:, :2] == 0).all()
+
+
+def test_loss_terms_match_a_hand_computation():
+    """The MSE of Eq. 2.7 on T(x) = (arcsinh(x / S_pred) - mean) / std (Eq. 2.6) and J times the penalty of Eq. 2.8
+    (divided by the true |M|^2), from the raw network outputs, recomputed with numpy on a batch of 5 points of
+    e+e- -> u u~ g g (10 dipoles, one gluon pair with its azimuthal terms)."""
+    from numhep.amplitudes.catani_seymour import relevant_dipoles
+    from numhep.torch.dipole_emulator import _chunked_loss, _loss, _prepared
+
+    table, pairs = relevant_dipoles([2, -2, 21, 21])
+    r, q = len(table), len(pairs)
+    rng = np.random.default_rng(5)
+    scales = dict(mom_mean=rng.normal(0, 50, 16), mom_std=rng.uniform(50, 300, 16), logy_mean=rng.normal(-3, 1, r),
+                  logy_std=rng.uniform(0.5, 2, r), s_pred=2e-7, s_coef=3e-3, t_mean=1.5, t_std=0.8, c_start=0.2)
+    emu = DipoleEmulator(4, table, pairs, scales, hidden=(8, 8), members=1).double()
+    n = 5
+    split = dict(momenta=rng.normal(0, 300, (n, 4, 4)), y=rng.uniform(1e-3, 1, (n, r)),
+                 dipoles=10 ** rng.uniform(-9, -4, (n, r)), azimuth=rng.uniform(-1, 1, (n, q, 2)),
+                 me=10 ** rng.uniform(-7, -4, n))
+    batch = _prepared(emu, split, "cpu")
+    net = emu.members[0]
+    J = 0.05
+    loss, mse, pen = (v.item() for v in _loss(emu, net, batch, J))
+
+    # by hand: standardised inputs, the tanh network, C = S_coef sinh(c) (Eq. 2.5), the ansatz with G_ab
+    x = np.concatenate([(split["momenta"].reshape(n, -1) - scales["mom_mean"]) / scales["mom_std"],
+                        (np.log(split["y"]) - scales["logy_mean"]) / scales["logy_std"]], axis=1)
+    lin = [m for m in net if isinstance(m, torch.nn.Linear)]
+    h = x
+    for layer in lin[:-1]:
+        h = np.tanh(h @ layer.weight.detach().numpy().T + layer.bias.detach().numpy())
+    c = h @ lin[-1].weight.detach().numpy().T + lin[-1].bias.detach().numpy()
+    coef = scales["s_coef"] * np.sinh(c)
+    d = split["dipoles"]
+    value = (coef[:, :r] * d).sum(1)
+    (a, b), = pairs
+    gg = (table[:, 3] == 1) & (np.sort(table[:, :2], axis=1) == [a, b]).all(1)
+    assert gg.sum() == 2  # g_a -> g_a g_b with either quark as spectator
+    g_ab = d[:, gg].sum(1)
+    value += (coef[:, r] * split["azimuth"][:, 0, 0] + coef[:, r + 1] * split["azimuth"][:, 0, 1]) * g_ab
+
+    def t(v):
+        return (np.arcsinh(v / scales["s_pred"]) - scales["t_mean"]) / scales["t_std"]
+
+    mse_hand = np.mean((t(value) - t(split["me"])) ** 2)
+    w = d**-2 / (d**-2).sum(1, keepdims=True)
+    pen_hand = J * np.mean((w * np.abs(coef[:, :r] * d)).sum(1) / split["me"])
+    np.testing.assert_allclose(mse, mse_hand, rtol=1e-12)
+    np.testing.assert_allclose(pen, pen_hand, rtol=1e-12)
+    np.testing.assert_allclose(loss, mse_hand + pen_hand, rtol=1e-12)
+    assert pen > 0 and mse > 0
+    # the validation loss in chunks of 2 (sizes 2, 2, 1) is the same mean
+    np.testing.assert_allclose(_chunked_loss(emu, net, batch, J, chunk=2).numpy(), [loss, mse, pen], rtol=1e-12)
+    # without the penalty, and for the plain network (T of its output is the raw output itself)
+    assert _loss(emu, net, batch, 0.0)[0].item() == pytest.approx(mse_hand, rel=1e-12)
+    plain = DipoleEmulator(4, table, pairs, scales, hidden=(8,), members=1, plain=True).double()
+    raw = plain.members[0](batch["x"]).detach().numpy()[:, 0]
+    np.testing.assert_allclose(_loss(plain, plain.members[0], batch, J)[0].item(),
+                               np.mean((raw - t(split["me"])) ** 2), rtol=1e-10)
