@@ -261,11 +261,11 @@ def generate(model, legs, *, max_orders=None, resonances=(), reference=None):
     if max_orders is None and diagrams:
         best = min(_weighted(d.orders, hierarchy) for d in diagrams)
         diagrams = [d for d in diagrams if _weighted(d.orders, hierarchy) == best]
-    for d in diagrams:
-        stack = [d.vertex, *(ds.currents[c].vertex for c in _tree(ds, d))]
-        for vi in stack:
-            if vi >= len(model.vertices):
-                raise UFOError(f"{vertices[vi].message}; a diagram of this process needs it")
+    if model.unsupported_vertices:
+        for d in diagrams:
+            for vi in (d.vertex, *(ds.currents[c].vertex for c in _tree(ds, d))):
+                if vi >= len(model.vertices):
+                    raise UFOError(f"{vertices[vi].message}; a diagram of this process needs it")
     for d in diagrams:
         seq = [leg for pair in d.pairs for leg in pair]
         d.sign = _parity(seq)
@@ -295,12 +295,7 @@ def _tree(ds, diagram):
 
 
 def _realises(ds, diagram, res) -> bool:
-    seen = set()
-    stack = list(diagram.children)
-    while stack:
-        c = ds.currents[stack.pop()]
-        seen.add((c.mask, c.particle))
-        stack.extend(c.children)
+    seen = {(ds.currents[c].mask, ds.currents[c].particle) for c in _tree(ds, diagram)}
     return all(r in seen for r in res)
 
 
