@@ -44,7 +44,16 @@ from numhep.declarations.ufo_expressions import complexconjugate, re
 
 __all__ = ["partial_widths", "total_width"]
 
-_COLOUR_SUM = {"none": 1.0, "delta": 3.0, "T": 4.0, "f": 24.0, "d": 40.0 / 3.0, "eps": 6.0, "epsbar": 6.0}
+_COLOUR_SUM = {"none": 1.0, "T": 4.0, "f": 24.0, "d": 40.0 / 3.0, "eps": 6.0, "epsbar": 6.0}
+
+
+def _colour_sum(vertex, model):
+    """The sum over colours of the vertex's colour tensor squared (None for four-point ones): a
+    delta sums to its legs' dimension, 3 for quarks and 8 for two gluons."""
+    kind = vertex.colour.split(":")[0]
+    if kind == "delta":
+        return float(model.particle(vertex.particles[0]).colour)
+    return _COLOUR_SUM.get(kind)
 
 
 def _abs2(c):
@@ -111,11 +120,9 @@ def partial_widths(model, particle, params: dict) -> dict:
             m2 = _helicity_sum(vertex.lorentz, x, legs, c, big_m, {rest[0]: ma, rest[1]: mb}, model)
             lam = (big_m * big_m - (ma + mb) ** 2) * (big_m * big_m - (ma - mb) ** 2)
             momentum = sqrt(lam) / (2.0 * big_m)
-            colour = _COLOUR_SUM.get(vertex.colour.split(":")[0], None)
+            colour = _colour_sum(vertex, model)
             if colour is None:  # ff: colour sums belong to four-point vertices only
                 continue
-            if vertex.colour == "delta" and model.particle(legs[0]).colour == 8:
-                colour = 8.0  # delta^ab of two gluons
             colour /= {1: 1, 3: 3, 8: 8}[part.colour]
             symmetry = 0.5 if products[0] == products[1] else 1.0
             spin = {1: 1.0, 2: 2.0, 3: 3.0}[part.spin]
