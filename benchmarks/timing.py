@@ -19,6 +19,20 @@ def best_time(fn, repeats: int = 5) -> float:
     return best
 
 
+def interleaved_best_times(fns, repeats: int = 20) -> list:
+    """Smallest wall time of each of ``fns`` over ``repeats`` rounds that call them in turn
+    (after one warm-up call each), so that a load that comes and goes hits them alike."""
+    for fn in fns:
+        fn()
+    best = [float("inf")] * len(fns)
+    for _ in range(repeats):
+        for k, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            best[k] = min(best[k], time.perf_counter() - t0)
+    return best
+
+
 def one_core():
     """Pin numba to one thread so the comparison is per core."""
     import numba
