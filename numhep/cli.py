@@ -4,6 +4,7 @@
                      [--scheduler ADDRESS | --workers N]
     numhep generate [PROCESS] [--sqrt-s E] [-n N] [-o events.lhe] [--hdf5 events.h5] [--plot plots.png]
                     [--channels diagrams] [--scheduler ADDRESS | --workers N]
+    numhep surrogate data|train|generate [options]
 
 ``integrate`` prints a cross section with its error (next to the process's analytic
 value where it declares one), and with ``--channels diagrams`` the contribution of every
@@ -15,6 +16,8 @@ With no arguments it runs the main job: the top-pair cross section at 13 TeV and
 10,000 unweighted events in ``ttbar.lhe``.  A killed ``generate`` resumes when rerun
 with the same output file.  ``--scheduler ADDRESS`` runs the batches on a Dask cluster,
 ``--workers N`` on a local one of N processes, with the numbers of a run without them.
+``surrogate`` is the Z + jets generative surrogate's command line
+(:mod:`numhep.torch.surrogate_cli`, the torch extra).
 """
 
 from __future__ import annotations
@@ -246,6 +249,24 @@ def _integrate(args) -> int:
     return 0
 
 
+def _surrogate(argv) -> int:
+    """``numhep surrogate ...``: the rest of the command line goes to the surrogate's own
+    (numhep.torch.surrogate_cli), which owns its subcommands and options."""
+    # numhep.torch imports torch: it loads when the command runs, so that numhep works
+    # without the torch extra
+    try:
+        from numhep.torch import surrogate_cli
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "torch":
+            raise
+        raise ValueError("numhep surrogate needs PyTorch: pip install 'numhep[torch]'") from None
+    except ImportError as exc:
+        if "numhep[torch]" not in str(exc):  # madnis, the rest of the extra, names it itself
+            raise
+        raise ValueError(f"numhep surrogate: {exc}") from None
+    return surrogate_cli.main(argv, prog="numhep surrogate")
+
+
 #: what ``numhep --help`` says of the bare command and of resuming
 MAIN_JOB_HELP = """\
 With no command, numhep runs the main job, as "numhep generate" with its defaults: the
@@ -322,11 +343,17 @@ def main(argv=None) -> int:
     _channel_options(g)
     _distributed_options(g)
     sub.add_parser("processes", help="list registered processes")
+    # listed here for numhep --help; what follows it is the surrogate's own command line
+    sub.add_parser("surrogate", add_help=False,
+                   help="the Z + jets generative surrogate (torch extra): data, train, generate; "
+                        "numhep surrogate --help lists them")
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in (*sub.choices, "-h", "--help", "--version"):
         argv = ["generate", *argv]  # the main job takes generate's options: numhep --quiet -n 500
-    args = parser.parse_args(argv)
+    args = None if argv[0] == "surrogate" else parser.parse_args(argv)
     try:
+        if args is None:
+            return _surrogate(argv[1:])
         if args.command == "processes":
             for name in process_registry.names():
                 print(name)

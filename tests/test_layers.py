@@ -44,7 +44,7 @@ LAYERS = (
 
 #: modules that import an optional dependency at their top: imported inside the functions
 #: that need them, so that numhep imports without the extra
-OPTIONAL = {"numhep.autograd": "torch"}
+OPTIONAL = {"numhep.autograd": "torch", "numhep.torch.surrogate_cli": "torch"}
 
 
 def _modules() -> dict[str, Path]:

@@ -80,3 +80,116 @@ def test_bad_arguments_are_named(tmp_path, zj, monkeypatch):
         shower(zj[0], seed=0)
     with pytest.raises(ValueError, match="n_events"):
         shower(zj[0], n_events=-1)
+
+
+def _edit_event(text, k, edit):
+    """The LHE text with the particle lines of its k-th event (from 1) passed through edit(rows),
+    rows as lists of fields (strings)."""
+    blocks = text.split("<event>\n")
+    lines = blocks[k].split("\n")
+    n = int(lines[0].split()[0])
+    rows = [line.split() for line in lines[1:1 + n]]
+    edit(rows)
+    lines[1:1 + n] = [" " + " ".join(r) for r in rows]
+    blocks[k] = "\n".join(lines)
+    return "<event>\n".join(blocks)
+
+
+def _final(rows):
+    return [r for r in rows if r[1] == "1"]
+
+
+def _nan_momentum(rows):
+    _final(rows)[0][6] = "nan"
+
+
+def _unknown_pdg(rows):
+    _final(rows)[0][0] = "9999999"
+
+
+def _momentum_lost(rows):
+    r = _final(rows)[0]
+    r[6] = repr(float(r[6]) + 500.0)
+
+
+def _open_colour(rows):
+    parton = next(r for r in _final(rows) if r[4] != "0" or r[5] != "0")
+    slot = 4 if parton[4] != "0" else 5
+    parton[slot] = "777"
+
+
+@pytest.mark.parametrize("edit, fault", [
+    (_nan_momentum, "a momentum is not a finite number"),
+    (_unknown_pdg, "PDG code 9999999 is unknown to Pythia"),
+    (_momentum_lost, r"energy-momentum not conserved: incoming minus outgoing \(E, px, py, pz\) = \(0, -500,"),
+    (_open_colour, "colour lines .*777.* do not close"),
+])
+def test_an_event_pythia_cannot_shower_comes_back_with_weight_zero_and_is_named(zj, tmp_path, edit, fault):
+    bad = tmp_path / "bad.lhe"
+    bad.write_text(_edit_event(zj[0].read_text(), 2, edit))
+    good = list(shower(zj[0], hadronisation=False, progress=False))
+    with pytest.warns(RuntimeWarning, match=rf"could not shower 1 of 6 events of {bad}.*\(event 2: {fault}"):
+        events = list(shower(bad, hadronisation=False, progress=False))
+    assert len(events) == 6
+    assert events[1].weight == 0.0 and len(events[1].momenta) == 0 and len(events[1].hard_pid) == 3
+    # the other events are showered, those after the bad one too (a "nan" once ended the run)
+    for e, g in zip(events[:1] + events[2:], good[:1] + good[2:]):
+        assert e.weight == g.weight > 0 and len(e.momenta) > 3
+        np.testing.assert_allclose(e.momenta.sum(0), [SQRT_S, 0, 0, 0], rtol=0, atol=1e-6 * SQRT_S)
+    np.testing.assert_array_equal(events[0].momenta, good[0].momenta)  # same seed, same first event
+
+
+def test_a_block_that_is_no_les_houches_record_is_named(zj, tmp_path):
+    text = zj[0].read_text()
+    bad = tmp_path / "count.lhe"
+    bad.write_text(text.replace("<event>\n 5 ", "<event>\n 7 ", 3).replace("<event>\n 7 ", "<event>\n 5 ", 2))
+    with pytest.raises(ValueError, match=rf"{bad}, event 3 \(line \d+\): expected a particle line of 13 numbers "
+                                         r"\(the event line declares 7 particles\), got '</event>'"):
+        list(shower(bad, hadronisation=False, progress=False))
+    bad = tmp_path / "word.lhe"
+    bad.write_text(_edit_event(text, 4, lambda rows: rows[0].__setitem__(8, "abc")))
+    with pytest.raises(ValueError, match=rf"{bad}, event 4 \(line \d+\): expected a particle line.*got '.* abc "):
+        list(shower(bad, hadronisation=False, progress=False))
+
+
+def test_a_file_that_ends_inside_an_event_is_showered_to_its_last_complete_event(zj, tmp_path):
+    text = zj[0].read_text()
+    cut = tmp_path / "cut.lhe"
+    start = [i for i in range(len(text)) if text.startswith("<event>", i)][3]
+    cut.write_text(text[:start + 60])  # inside the fourth event's event line or first particle
+    with pytest.warns(RuntimeWarning, match=rf"{cut} ends inside event 4 .*its 3 complete events are showered"):
+        events = list(shower(cut, seed=4, progress=False))
+    full = list(shower(zj[0], n_events=3, seed=4, progress=False))
+    assert len(events) == 3
+    for e, f in zip(events, full):
+        assert e.weight == f.weight > 0
+        np.testing.assert_array_equal(e.momenta, f.momenta)
+
+
+def test_a_path_with_blanks_reaches_pythia_whole(zj, tmp_path):
+    # Pythia's readString keeps a word up to its first blank: "dir with blanks" once became "dir"
+    spaced = tmp_path / "dir with blanks" / "z j.lhe"
+    spaced.parent.mkdir()
+    spaced.write_text(zj[0].read_text())
+    for a, b in zip(shower(spaced, n_events=3, hadronisation=False, progress=False),
+                    shower(zj[0], n_events=3, hadronisation=False, progress=False)):
+        assert a.weight == b.weight > 0
+        np.testing.assert_array_equal(a.momenta, b.momenta)
+
+
+def test_pythia_settings_are_read_and_a_bad_one_is_named(zj, tmp_path):
+    # without hadron decays the pi0s stay and no neutrino takes momentum away
+    with_decays = list(shower(zj[0], n_events=3, progress=False))
+    stable = list(shower(zj[0], n_events=3, settings=["HadronLevel:Decay = off"], progress=False))
+    assert not any(111 in e.pid for e in with_decays) and all(111 in e.pid for e in stable)
+    for e in stable:
+        np.testing.assert_allclose(e.momenta.sum(0), [SQRT_S, 0, 0, 0], rtol=0, atol=1e-6 * SQRT_S)
+    for setting in ("TimeShower:pTmin = -5", "Beams:noSuchSetting = 3"):
+        with pytest.raises(ValueError, match=rf"Pythia rejected the setting '{setting}'"):
+            list(shower(zj[0], settings=[setting], progress=False))
+    with pytest.raises(ValueError, match="'Random:seed = 3' is set by shower's argument seed"):
+        shower(zj[0], settings=["Random:seed = 3"])
+    garbage = tmp_path / "notes.lhe"
+    garbage.write_text("a shopping list, not events\n")
+    with pytest.raises(RuntimeError, match=rf"Pythia failed to initialise on {garbage}: .*<init> block"):
+        list(shower(garbage, progress=False))

@@ -4,7 +4,8 @@ hadronisation, one :class:`ShoweredEvent` per LHE event.
 Pythia 8 (Bierlich et al., arXiv:2203.11601) reads the LHE file itself (``Beams:frameType = 4``,
 ``Beams:LHEF``); the hard record and the event weight are read from the same file beside it, so
 that every LHE event gives exactly one showered event, in file order: an event Pythia cannot
-shower (it then moves on to the next LHE event) comes back with weight 0 and no particles.
+shower (it then moves on to the next LHE event) comes back with weight 0 and no particles, and a
+warning at the end of the file names each such event and what is wrong with its record.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import sysconfig
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,14 @@ __all__ = ["ShoweredEvent", "shower"]
 _NEUTRINOS = (12, 14, 16)
 #: Pythia's largest seed (``Random:seed``); 0 would seed from the clock
 _MAX_SEED = 900_000_000
+#: the settings :func:`shower` owns, with the argument that sets them
+_OWN_SETTINGS = {"beams:frametype": "lhe_path", "beams:lhef": "lhe_path", "random:setseed": "seed",
+                 "random:seed": "seed", "partonlevel:isr": "isr", "partonlevel:fsr": "fsr",
+                 "partonlevel:mpi": "mpi", "hadronlevel:all": "hadronisation"}
+#: Pythia's own energy-momentum check (``Check:epTolErr``), relative to the incoming energy
+_EP_TOLERANCE = 1e-4
+#: failed events named one by one in the warning; the rest are counted
+_NAMED_FAILURES = 10
 
 
 @dataclass(frozen=True)
@@ -88,19 +98,69 @@ def _xmldoc() -> str:
 
 
 def _lhe_events(path):
-    """(weight, incoming pz (2,), final momenta (m, 4) as E,px,py,pz, final pids (m,)) per
-    ``<event>`` block, streamed."""
+    """(weight, pid (n,), status (n,), momenta (n, 4) as E,px,py,pz, colours (n, 2)) per
+    ``<event>`` block, streamed; a block that is no Les Houches record (Alwall et al.,
+    hep-ph/0609017: an event line NUP IDPRUP XWGTUP SCALUP AQEDUP AQCDUP, then NUP particle
+    lines of 13 numbers) raises ValueError naming the file, the event and the line."""
     with open(path) as fh:
+        number = line_no = 0
         for line in fh:
+            line_no += 1
             if line.strip() != "<event>":
                 continue
-            head = fh.readline().split()
-            n, weight = int(head[0]), float(head[2])
-            rows = [fh.readline().split() for _ in range(n)]
-            status = np.array([int(r[1]) for r in rows])
-            pid = np.array([int(r[0]) for r in rows])
-            mom = np.array([[float(r[9]), float(r[6]), float(r[7]), float(r[8])] for r in rows])
-            yield weight, mom[status == -1, 3], mom[status == 1], pid[status == 1]
+            number += 1
+            head = fh.readline()
+            line_no += 1
+            try:
+                n, weight = int(head.split()[0]), float(head.split()[2])
+            except (IndexError, ValueError):
+                raise _corrupt(path, number, line_no, "expected the event line NUP IDPRUP XWGTUP SCALUP AQEDUP "
+                               "AQCDUP", head) from None
+            rows = []
+            for _ in range(n):
+                text = fh.readline()
+                line_no += 1
+                fields = text.split()
+                try:
+                    if len(fields) != 13:
+                        raise ValueError
+                    rows.append([float(x) for x in fields])
+                except ValueError:
+                    raise _corrupt(path, number, line_no, f"expected a particle line of 13 numbers (the event "
+                                   f"line declares {n} particles)", text) from None
+            rows = np.array(rows, dtype=np.float64).reshape(-1, 13)
+            yield (weight, rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64), rows[:, [9, 6, 7, 8]],
+                   rows[:, 4:6].astype(np.int64))
+
+
+def _corrupt(path, number, line_no, expected, text) -> ValueError:
+    found = f"got {text.strip()!r}" if text else "the file ends"
+    return ValueError(f"{path}, event {number} (line {line_no}): {expected}, {found}")
+
+
+def _fault(pid, status, momenta, colours, particle_data) -> str:
+    """What is wrong with an LHE record that Pythia could not shower, as far as the record
+    shows: non-finite momenta, a PDG code Pythia does not know, energy-momentum not conserved
+    between the incoming (status -1) and final (status 1) particles, or a colour line that
+    does not close (every colour tag leaves the final state as often as it enters it)."""
+    if not np.isfinite(momenta).all():
+        return "a momentum is not a finite number"
+    unknown = [int(i) for i in pid if not particle_data.isParticle(int(i))]
+    if unknown:
+        return f"PDG code {unknown[0]} is unknown to Pythia"
+    lost = momenta[status == -1].sum(0) - momenta[status == 1].sum(0)
+    if np.abs(lost).max() > _EP_TOLERANCE * momenta[status == -1, 0].sum():
+        return ("energy-momentum not conserved: incoming minus outgoing (E, px, py, pz) = "
+                f"({', '.join(f'{round(x, 3) + 0.0:g}' for x in lost)}) GeV")  # to the MeV, no -0
+    net = {}
+    for sign, rows in ((1, colours[status == 1]), (-1, colours[status == -1])):
+        for col, acol in rows:
+            net[col] = net.get(col, 0) + sign
+            net[acol] = net.get(acol, 0) - sign
+    open_lines = sorted(int(c) for c, v in net.items() if c and v)
+    if open_lines:
+        return f"colour lines {', '.join(map(str, open_lines))} do not close"
+    return "no fault in the record; Pythia's shower or its checks of the event failed"
 
 
 def _record(event, select):
@@ -110,7 +170,7 @@ def _record(event, select):
 
 
 def shower(lhe_path, *, n_events=None, isr: bool = True, fsr: bool = True, hadronisation: bool = True,
-           mpi: bool = False, seed: int = 1, progress: bool = True):
+           mpi: bool = False, seed: int = 1, settings=(), progress: bool = True):
     """Shower and hadronise the events of an LHE file with Pythia 8, event by event.
 
     Pythia 8.3 (Bierlich et al., arXiv:2203.11601) reads ``lhe_path`` itself with
@@ -123,6 +183,15 @@ def shower(lhe_path, *, n_events=None, isr: bool = True, fsr: bool = True, hadro
     (``LesHouches:setLeptonMass``, ``setQuarkMass``).  The same file and seed give the same
     events.  Beam remnants are always added, so the final state (neutrinos included) carries
     the two beams' momentum.
+
+    Failures: an event Pythia cannot shower (a momentum that is not a number, a PDG code it
+    does not know, energy-momentum not conserved, a colour line that does not close, or a
+    shower that fails its checks) comes back with weight 0 and no particles, and the events
+    after it are showered; when the file is done a ``RuntimeWarning`` names the file, each
+    failed event (numbered from 1 in file order) and what is wrong with its record.  A file
+    that ends inside an event (a generation still writing it, or killed) is showered up to
+    its last complete event, with a warning.  A block that is no Les Houches record, a
+    setting Pythia rejects and a file Pythia cannot initialise on raise errors naming them.
 
     Parameters
     ----------
@@ -141,6 +210,12 @@ def shower(lhe_path, *, n_events=None, isr: bool = True, fsr: bool = True, hadro
         Multiple parton interactions, the underlying event (default False).
     seed : int, optional
         Pythia's random seed, 1 to 900000000 (default 1).
+    settings : sequence of str, optional
+        More Pythia settings, read after the ones above (e.g. ``["Tune:pp = 14"]``, or
+        ``["Print:quiet = off"]`` to see Pythia's messages); the settings the other
+        arguments own (``Beams:frameType``, ``Beams:LHEF``, ``Random:seed``,
+        ``Random:setSeed``, ``PartonLevel:ISR``, ``FSR``, ``MPI``, ``HadronLevel:all``) are
+        refused.
     progress : bool, optional
         Show a tqdm progress bar (default True).
 
@@ -157,9 +232,18 @@ def shower(lhe_path, *, n_events=None, isr: bool = True, fsr: bool = True, hadro
     FileNotFoundError
         If ``lhe_path`` does not exist.
     ValueError
-        If ``seed`` or ``n_events`` is out of range.
+        If ``seed`` or ``n_events`` is out of range, Pythia rejects one of ``settings`` or
+        ``settings`` holds one the arguments own; when the events are read, if an
+        ``<event>`` block is no Les Houches record (the message names the file, the event
+        and the line).
     RuntimeError
-        If Pythia rejects a setting or fails to initialise.
+        If Pythia fails to initialise on the file.
+
+    Warns
+    -----
+    RuntimeWarning
+        After the last event, if Pythia could not shower some events (naming them and their
+        faults); at the call, if the file ends inside an event.
 
     Examples
     --------
@@ -180,22 +264,36 @@ def shower(lhe_path, *, n_events=None, isr: bool = True, fsr: bool = True, hadro
         raise FileNotFoundError(f"shower: no LHE file at {lhe_path}")
     if not (isinstance(seed, (int, np.integer)) and 1 <= seed <= _MAX_SEED):
         raise ValueError(f"shower: seed must be a whole number in [1, {_MAX_SEED}], got {seed!r}")
-    total = count_lhe_events(lhe_path)
+    if isinstance(settings, str):
+        settings = [settings]
+    for line in settings:
+        key = str(line).partition("=")[0].strip().lower()
+        if key in _OWN_SETTINGS:
+            raise ValueError(f"shower: the setting {line!r} is set by shower's argument {_OWN_SETTINGS[key]}")
+    complete = count_lhe_events(lhe_path)
+    total = complete
     if n_events is not None:
         if not (isinstance(n_events, (int, np.integer)) and n_events >= 0):
             raise ValueError(f"shower: n_events must be a non-negative whole number, got {n_events!r}")
         total = min(total, int(n_events))
-    return _showered(_pythia8(), lhe_path, total, isr, fsr, hadronisation, mpi, int(seed), progress)
+    if total == complete and _opened_events(lhe_path) > complete:
+        warnings.warn(f"shower: {lhe_path} ends inside event {complete + 1} (a generation still writing it, or "
+                      f"killed): its {complete} complete events are showered", RuntimeWarning, stacklevel=2)
+    return _showered(_pythia8(), lhe_path, total, isr, fsr, hadronisation, mpi, int(seed), list(settings), progress)
 
 
-def _showered(pythia8mc, lhe_path, total, isr, fsr, hadronisation, mpi, seed, progress):
+def _opened_events(path) -> int:
+    with open(path) as fh:
+        return sum(line.strip() == "<event>" for line in fh)
+
+
+def _showered(pythia8mc, lhe_path, total, isr, fsr, hadronisation, mpi, seed, extra, progress):
     py = pythia8mc.Pythia(_xmldoc(), False)
     on = {True: "on", False: "off"}
     settings = [
         "Print:quiet = on",
         "Next:numberCount = 0",
         "Beams:frameType = 4",
-        f"Beams:LHEF = {lhe_path}",
         f"PartonLevel:ISR = {on[bool(isr)]}",
         f"PartonLevel:FSR = {on[bool(fsr)]}",
         f"PartonLevel:MPI = {on[bool(mpi)]}",
@@ -205,41 +303,51 @@ def _showered(pythia8mc, lhe_path, total, isr, fsr, hadronisation, mpi, seed, pr
     ]
     for line in settings:
         if not py.readString(line):
-            raise RuntimeError(f"Pythia rejected the setting {line!r}")
+            raise RuntimeError(f"Pythia rejected numhep's setting {line!r} (pythia8mc==8.317.2 expected)")
+    # readString keeps a word up to its first blank: a path with spaces would be cut
+    py.settings.word("Beams:LHEF", str(lhe_path))
+    for line in extra:
+        if not py.readString(str(line)):
+            raise ValueError(f"shower: Pythia rejected the setting {line!r} (an unknown name, or a value "
+                             "its type or range does not allow)")
     if not py.init():
-        raise RuntimeError(f"Pythia failed to initialise on {lhe_path} (run with Print:quiet off to see why)")
+        raise RuntimeError(f"Pythia failed to initialise on {lhe_path}: is it a Les Houches event file with an "
+                           "<init> block? (settings=['Print:quiet = off'] shows Pythia's reason)")
     from tqdm.auto import tqdm
 
     bar = tqdm(total=total, desc="shower", unit="ev", disable=not progress)
     empty_p, empty_id = np.zeros((0, 4)), np.zeros(0, dtype=np.int64)
     lhe = _lhe_events(lhe_path)
+    failed = []  # (event number from 1, fault)
     done = 0
     try:
         while done < total:
+            # Pythia moves on to the next LHE event when one fails, and it reports a record it
+            # cannot read (a "nan") as the end of the file, yet reads on at the next call: only
+            # the file's own count ends the run, and the hard record's incoming momenta, matched
+            # to the file's, say which events it skipped (weight 0)
             ok = py.next()
-            if not ok and py.infoPython().atEndOfFile():
-                break
-            # Pythia moves on to the next LHE event when one fails: match its hard record's
-            # incoming momenta to the file's to give the skipped ones weight 0
             pz_in = (_record(py.process, lambda q: q.status() == -21)[0][:, 3]) if ok else None
-            for weight, lhe_pz, hard_p, hard_id in lhe:
+            while done < total:
+                weight, pid, status, mom, colours = next(lhe)
+                done += 1
+                lhe_pz = mom[status == -1, 3]
                 match = ok and len(lhe_pz) == len(pz_in) and np.allclose(
                     np.sort(lhe_pz), np.sort(pz_in), rtol=1e-7, atol=1e-9)
+                hard_p, hard_id = mom[status == 1], pid[status == 1]
                 if match:
-                    p, pid = _record(py.event, lambda q: q.isFinal() and abs(q.id()) not in _NEUTRINOS)
-                    yield ShoweredEvent(p, pid, weight, hard_p, hard_id)
+                    p, p_id = _record(py.event, lambda q: q.isFinal() and abs(q.id()) not in _NEUTRINOS)
+                    yield ShoweredEvent(p, p_id, weight, hard_p, hard_id)
                 else:
+                    failed.append((done, _fault(pid, status, mom, colours, py.particleData)))
                     yield ShoweredEvent(empty_p, empty_id, 0.0, hard_p, hard_id)
-                done += 1
                 bar.update(1)
-                if match or done >= total or not ok:
+                if match or not ok:
                     break
-        # a file Pythia stopped reading early: the rest are unshowered
-        for weight, _, hard_p, hard_id in lhe:
-            if done >= total:
-                break
-            yield ShoweredEvent(empty_p, empty_id, 0.0, hard_p, hard_id)
-            done += 1
-            bar.update(1)
     finally:
         bar.close()
+    if failed:
+        named = "; ".join(f"event {k}: {why}" for k, why in failed[:_NAMED_FAILURES])
+        more = f"; and {len(failed) - _NAMED_FAILURES} more" if len(failed) > _NAMED_FAILURES else ""
+        warnings.warn(f"shower: Pythia could not shower {len(failed)} of {total} events of {lhe_path}; they have "
+                      f"weight 0 and no particles ({named}{more})", RuntimeWarning, stacklevel=2)

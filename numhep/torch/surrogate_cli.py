@@ -1,9 +1,11 @@
 """Command line of the Z + jets generative surrogate: make the data set, train a generator
 (resumable), generate events into the data set's HDF5 layout.
 
-    python -m numhep.torch.surrogate_cli data zjets --events 30000
-    python -m numhep.torch.surrogate_cli train zjets/train.h5 inn.pt --epochs 60 [--bayesian] [--no-magic]
-    python -m numhep.torch.surrogate_cli generate inn.pt generated.h5 -n 100000
+    numhep surrogate data zjets --events 30000
+    numhep surrogate train zjets/train.h5 inn.pt --epochs 60 [--bayesian] [--no-magic]
+    numhep surrogate generate inn.pt generated.h5 -n 100000
+
+The same commands run as python -m numhep.torch.surrogate_cli data|train|generate.
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ from numhep.torch.event_generator import (
 __all__ = ["main"]
 
 
-def main(argv=None) -> int:
-    """Run the surrogate command line.
+def main(argv=None, prog: str = "python -m numhep.torch.surrogate_cli") -> int:
+    """Run the surrogate command line (``numhep surrogate`` hands its arguments to it).
 
     Parameters
     ----------
     argv : list of str, optional
         The arguments (default ``sys.argv[1:]``).
+    prog : str, optional
+        The command's name in usage lines and error messages.
 
     Returns
     -------
@@ -39,7 +43,7 @@ def main(argv=None) -> int:
     --------
     >>> main(["generate", "--help"])  # doctest: +SKIP
     """
-    p = argparse.ArgumentParser(prog="python -m numhep.torch.surrogate_cli", description=__doc__,
+    p = argparse.ArgumentParser(prog=prog, description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
     d = sub.add_parser("data", help="write train.h5 and test.h5 (numhep LO + Pythia 8 + anti-kT jets)")
