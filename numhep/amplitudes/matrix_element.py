@@ -42,6 +42,7 @@ import numpy as np
 
 from numhep import arrays as ab
 from numhep.amplitudes.lookup import resolve
+from numhep.kernels.momentum_checks import CONSERVATION, ENERGY, NEAR_LIMIT, SHELL, momentum_flags
 
 #: relative tolerance of the energy-momentum conservation check
 CONSERVATION_TOLERANCE = 1e-8
@@ -63,60 +64,46 @@ def check_shape(p, proc):
 
 def check_momenta(p, proc, xp=np, params: dict | None = None):
     """Shape, finiteness, positive incoming energies, energy-momentum conservation and the
-    legs' mass shells (masses under ``params``), with errors naming the problem and the event."""
+    legs' mass shells (masses under ``params``), with errors naming the problem and the event;
+    events near a soft or collinear limit counted in a warning.  One kernel pass
+    (:func:`numhep.kernels.momentum_checks.momentum_flags`) flags every event."""
     check_shape(p, proc)
-    k = proc.n_incoming
-    energy = p[:, :k, 0]
-    low = ~(energy > 0).all(axis=1)  # NaN fails too
-    if bool(xp.any(low)):
-        first = int(xp.argmax(low))
-        raise ValueError(f"p: incoming energies must be positive (event {first}: "
-                         f"{ab.to_host(energy[first]).tolist()} GeV)")
-    balance = p[:, :k].sum(axis=1) - p[:, k:].sum(axis=1)
-    scale = energy.sum(axis=1)
-    # float32 momenta conserve only to their own rounding
-    tolerance = max(CONSERVATION_TOLERANCE, 100 * float(xp.finfo(p.dtype).eps))
-    bad = xp.abs(balance).max(axis=1) > tolerance * scale
-    if bool(xp.any(bad)):
-        first = int(xp.argmax(bad))
-        raise ValueError(
-            f"p: momenta do not conserve energy-momentum (event {first}: "
-            f"incoming - outgoing = {ab.to_host(balance[first]).tolist()})"
-        )
-    masses = xp.asarray(proc.leg_masses(params), dtype=p.dtype)
-    p2 = p[..., 0] ** 2 - (p[..., 1:] ** 2).sum(axis=-1)
-    # a mass shell holds to the rounding of E^2 (momenta rescaled by 1e-150 leave it far behind)
-    off = xp.abs(p2 - masses**2) > max(SHELL_TOLERANCE, 1000 * float(xp.finfo(p.dtype).eps)) * (
-        p[..., 0] ** 2 + masses**2)
-    if bool(xp.any(off)):
-        event, leg = (int(v) for v in np.unravel_index(int(xp.argmax(off.reshape(-1))), off.shape))
-        raise ValueError(f"p: leg {leg} of event {event} is off its mass shell (p^2 = {float(p2[event, leg]):.6g} "
-                         f"GeV^2, m^2 = {float(masses[leg]) ** 2:.6g} GeV^2); momenta made with other masses "
-                         f"need those masses as params (params={{'MT': 172.5}}, say)")
-    _warn_near_limits(p, proc, xp)
-
-
-def _warn_near_limits(p, proc, xp):
-    """Count the events within :data:`DEGENERATE` of a soft or collinear limit (the smallest
-    |2 p_i.p_j| over all pairs of legs, over s) in a warning."""
-    limit = DEGENERATE.get(np.dtype(p.dtype))
-    if limit is None or p.shape[0] == 0:
+    n, k = p.shape[0], proc.n_incoming
+    if n == 0:
         return
-    k = proc.n_incoming
-    s = p[:, :k, 0].sum(axis=1) ** 2 - (p[:, :k, 1:].sum(axis=1) ** 2).sum(axis=-1)
-    smallest = xp.full(p.shape[0], xp.inf, dtype=p.dtype)
-    legs = p.shape[1]
-    for i in range(legs):  # pair by pair: memory of one (n,) array, whatever the batch
-        for j in range(i + 1, legs):
-            dot = p[:, i, 0] * p[:, j, 0] - (p[:, i, 1:] * p[:, j, 1:]).sum(axis=-1)
-            smallest = xp.minimum(smallest, xp.abs(2.0 * dot))
-    near = (smallest < limit * xp.abs(s)).sum()
-    if int(near):
+    masses = xp.asarray(proc.leg_masses(params), dtype=p.dtype)
+    eps = float(xp.finfo(p.dtype).eps)
+    # float32 momenta conserve only to their own rounding; a mass shell holds to the rounding
+    # of E^2 (momenta rescaled by 1e-150 leave it far behind)
+    settings = xp.asarray([k, max(CONSERVATION_TOLERANCE, 100 * eps), max(SHELL_TOLERANCE, 1000 * eps),
+                           DEGENERATE.get(np.dtype(p.dtype), 0.0)], dtype=p.dtype)
+    flags = xp.empty(n, dtype=np.int64)
+    leg = xp.empty(n, dtype=np.int64)
+    momentum_flags(p, masses, settings, flags, leg)
+    energy, conservation, shell, near = ((flags & bit) != 0 for bit in (ENERGY, CONSERVATION, SHELL, NEAR_LIMIT))
+    if bool(energy.any()):
+        first = int(xp.argmax(energy))
+        raise ValueError(f"p: incoming energies must be positive (event {first}: "
+                         f"{ab.to_host(p[first, :k, 0]).tolist()} GeV)")
+    if bool(conservation.any()):
+        first = int(xp.argmax(conservation))
+        balance = p[first, :k].sum(axis=0) - p[first, k:].sum(axis=0)
+        raise ValueError(f"p: momenta do not conserve energy-momentum (event {first}: "
+                         f"incoming - outgoing = {ab.to_host(balance).tolist()})")
+    if bool(shell.any()):
+        event = int(xp.argmax(shell))
+        bad = int(leg[event])
+        e, m = float(p[event, bad, 0]), float(masses[bad])
+        p2 = e * e - float((p[event, bad, 1:] ** 2).sum())
+        raise ValueError(f"p: leg {bad} of event {event} is off its mass shell (p^2 = {p2:.6g} GeV^2, m^2 = "
+                         f"{m ** 2:.6g} GeV^2); momenta made with other masses need those masses as params "
+                         "(params={'MT': 172.5}, say)")
+    if bool(near.any()):
         import warnings
 
-        warnings.warn(f"numhep.me: {int(near)} of {p.shape[0]} events lie within {limit:g} of a soft or collinear "
-                      f"limit (a pair invariant over s), where {np.dtype(p.dtype).name} momenta lose digits of |M|^2"
-                      + ("; use float64" if p.dtype == np.float32 else ""), RuntimeWarning, stacklevel=4)
+        warnings.warn(f"numhep.me: {int(near.sum())} of {n} events lie within {DEGENERATE[np.dtype(p.dtype)]:g} of a soft or "
+                      f"collinear limit (a pair invariant over s), where {np.dtype(p.dtype).name} momenta lose digits "
+                      "of |M|^2" + ("; use float64" if p.dtype == np.float32 else ""), RuntimeWarning, stacklevel=3)
 
 
 def me(p, process, *, params: dict | None = None, grad=False, check: bool = True):
