@@ -166,3 +166,63 @@ def test_loss_terms_match_a_hand_computation():
     raw = plain.members[0](batch["x"]).detach().numpy()[:, 0]
     np.testing.assert_allclose(_loss(plain, plain.members[0], batch, J)[0].item(),
                                np.mean((raw - t(split["me"])) ** 2), rtol=1e-10)
+
+
+def test_penalty_defaults_per_multiplicity_and_resolves_before_the_checkpoint_identity(three_jets, tmp_path):
+    """J = None takes default_penalty(n_jets), the documented per-multiplicity J; an explicit J is used as
+    given (J = 0: the loss is the MSE); a checkpoint of the default resumes under the same J given explicitly
+    and refuses another azimuthal scale."""
+    from numhep.torch.dipole_emulator import PENALTY_BY_JETS, TrainingConfig, default_penalty
+
+    assert TrainingConfig().penalty is None
+    assert [default_penalty(n) for n in (3, 4, 5)] == [PENALTY_BY_JETS[n] for n in (3, 4, 5)]
+    assert default_penalty(4) == 1e-3  # the 4-jet J that the ablation favoured is kept
+    assert default_penalty(3) < default_penalty(4) < default_penalty(5)
+    with pytest.raises(ValueError, match="6 jets"):
+        default_penalty(6)
+    with pytest.raises(ValueError, match="penalty"):
+        TrainingConfig(penalty=-1.0)
+    opts = dict(SMALL, max_epochs=2)
+    ck = tmp_path / "ck.pt"
+    train_emulator(three_jets, checkpoint=ck, **opts)
+    from numhep.torch.training_checkpoint import load_state
+
+    assert load_state(ck, "cpu")["ident"]["config"]["penalty"] == default_penalty(3)
+    again = train_emulator(three_jets, checkpoint=ck, penalty=default_penalty(3), **opts)
+    assert len(again.history) == 2  # resumed the finished run: no new epochs
+    with pytest.raises(ValueError, match="another set-up"):
+        train_emulator(three_jets, checkpoint=ck, azimuthal_scale="pair_invariant", **opts)
+    free = train_emulator(three_jets, penalty=0.0, **opts)
+    assert all(h[2] == h[3] for h in free.history)  # validation loss == validation MSE
+
+
+def test_azimuthal_scale_of_the_authors_code_on_a_hand_computed_point(tmp_path):
+    """pair_scale: 16 pi alpha_s C_A / s_ab with s_ab = 2 p_a.p_b for "pair_invariant", the sum of the pair's
+    g -> g g dipoles for "dipoles"; an emulator with the authors' scale trains, saves and loads."""
+    from numhep.amplitudes.catani_seymour import dipoles, relevant_dipoles
+
+    table, pairs = relevant_dipoles([2, -2, 21, 21])
+    r = len(table)
+    scales = dict(mom_mean=np.zeros(16), mom_std=np.ones(16), logy_mean=np.zeros(r), logy_std=np.ones(r),
+                  s_pred=1e-7, s_coef=1e-3, t_mean=0.0, t_std=1.0, c_start=0.0)
+    # q, q~, g, g with p_g1.p_g2 = 100 * 50 - 0 = 5000 GeV^2, so s_34 = 1e4 GeV^2
+    final = torch.tensor([[[300.0, 0, 0, 300], [300.0, 0, 0, -300], [100.0, 100, 0, 0], [50.0, 0, 50, 0]]],
+                         dtype=torch.float64)
+    with pytest.raises(ValueError, match="azimuthal_scale"):
+        DipoleEmulator(4, table, pairs, scales, hidden=(4,), members=1, azimuthal_scale="s_ab")
+    authors = DipoleEmulator(4, table, pairs, scales, hidden=(4,), members=1, azimuthal_scale="pair_invariant")
+    _, _, d = dipoles(final, table)
+    np.testing.assert_allclose(authors.pair_scale(final, d).numpy(), [[16 * np.pi * 0.118 * 3 / 1e4]], rtol=1e-14)
+    ours = DipoleEmulator(4, table, pairs, scales, hidden=(4,), members=1)
+    gg = (table[:, 3] == 1) & (np.sort(table[:, :2], axis=1) == pairs[0]).all(1)
+    np.testing.assert_allclose(ours.pair_scale(final, d).numpy()[:, 0], d.numpy()[:, gg].sum(1), rtol=1e-14)
+
+    data = generate_dipole_dataset(tmp_path / "ee_4j.h5", n_jets=4, n_points=600, y_cut=1e-3, chunk=600,
+                                   progress=False)
+    emu = train_emulator(data, azimuthal_scale="pair_invariant", **dict(SMALL, max_epochs=2, hidden=(8,)))
+    assert emu.azimuthal_scale == "pair_invariant"
+    emu.save(tmp_path / "emu.pt")
+    again = DipoleEmulator.load(tmp_path / "emu.pt")
+    test = data.split("test")["momenta"][:20]
+    assert again.azimuthal_scale == "pair_invariant"
+    np.testing.assert_allclose(again.predict(test)[0], emu.predict(test)[0], rtol=1e-12)

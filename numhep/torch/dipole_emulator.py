@@ -9,18 +9,20 @@ ln y_ij,k of every relevant dipole (Sec. 2.4.1) and returns raw outputs c; the p
 with S_pred the smallest |M|^2 and S_dipole the mean dipole of the training set, and D the
 spin-averaged Catani-Seymour dipoles (:mod:`numhep.amplitudes.catani_seymour`).  Eq. 2.4 leaves the
 scale of the azimuthal terms open; here they multiply G_ab, the sum of the g -> g g dipoles
-of the gluon pair (a, b), so that they carry the 1/s_ab of the spin correlation they model.
+of the gluon pair (a, b), so that they carry the 1/s_ab of the spin correlation they model
+(``azimuthal_scale="pair_invariant"`` takes 16 pi alpha_s C_A / s_ab, the authors' code's choice).
 Targets and predictions enter the loss as T(x) = (arcsinh(x / S_pred) - mean)/std (Eq. 2.6),
 and the loss is the MSE of Eq. 2.7 plus the sparsity penalty of Eq. 2.8,
 
     L_pen = J < sum_i w_i |C_i D_i| / |M|^2 >,   w_i = D_i^-2 / sum_j D_j^-2,
 
-divided here by the true |M|^2 of the point so that J is dimensionless and the same for
-every multiplicity.  The defaults are those of Sec. 2.4.2: hidden layers (64, 128, 256,
-512, 768, 386, 128, 64) with tanh, Glorot-uniform weights, Adam at 1e-3, batches of 4096,
-the learning rate times 0.7 after 20 epochs without a better validation loss, a stop after
-40 (the best weights are kept), and ensembles of 20 whose mean is the prediction and whose
-standard error is its uncertainty.
+divided here by the true |M|^2 of the point so that J is dimensionless. Sec. 2.4.2 tunes J
+so that L_pen < L_MSE; both terms change with the multiplicity, so the default J does too
+(:func:`default_penalty`). The other defaults are those of Sec. 2.4.2: hidden layers (64,
+128, 256, 512, 768, 386, 128, 64) with tanh, Glorot-uniform weights, Adam at 1e-3, batches
+of 4096, the learning rate times 0.7 after 20 epochs without a better validation loss, a
+stop after 40 (the best weights are kept), and ensembles of 20 whose mean is the prediction
+and whose standard error is its uncertainty.
 
 ``plain=True`` builds the baseline of the same size: one output, the standardised target
 itself, no dipoles.
@@ -35,7 +37,7 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,12 +45,58 @@ import torch
 
 from numhep.amplitudes import catani_seymour as _cs
 from numhep.amplitudes.lookup import resolve
+from numhep.kernels.catani_seymour import C_A
 from numhep.declarations.process import Process
 from numhep.torch.training_checkpoint import load_state, save_state
 
-__all__ = ["DipoleEmulator", "EmulatedProcess", "TrainingConfig", "train_emulator"]
+__all__ = ["DipoleEmulator", "EmulatedProcess", "TrainingConfig", "default_penalty", "train_emulator"]
 
 PAPER_HIDDEN = (64, 128, 256, 512, 768, 386, 128, 64)
+
+#: what multiplies the azimuthal terms of gluon pair (a, b): G_ab, the pair's g -> g g dipoles, or
+#: 16 pi alpha_s C_A / s_ab, the scale of Maitre & Truong's own code
+AZIMUTHAL_SCALES = ("dipoles", "pair_invariant")
+
+#: J of Eq. 2.8 per multiplicity, the default of TrainingConfig.penalty (see default_penalty)
+PENALTY_BY_JETS = {3: 5e-6, 4: 1e-3, 5: 3e-2}
+
+
+def default_penalty(n_jets):
+    """The default J of Eq. 2.8 for ``n_jets`` final-state partons: 5e-6, 1e-3, 3e-2 for 3, 4, 5.
+
+    Maitre & Truong (arXiv:2107.06625, Sec. 2.4.2) tune J so that L_pen < L_MSE.  Here the
+    penalty is divided by ``|M|^2`` (J is dimensionless), but its size and the MSE the network
+    reaches still change with the multiplicity: at one J = 1e-3, L_pen / L_MSE at the best
+    epoch was 12.5, 0.17 and 0.006 for 3, 4 and 5 jets (60k points, one member of
+    (64, 128, 128, 64), 200 epochs).  The defaults give the same L_pen / L_MSE of about 0.15
+    at every multiplicity (measured 0.17, 0.17, 0.12), the 4-jet value, where J = 1e-3 beat
+    both J = 0 and J = 0.1.  Larger training sets lower L_MSE and raise the ratio; at another
+    scale J should be re-tuned the paper's way, e.g. with the benchmark's ``--penalty-check``.
+
+    Parameters
+    ----------
+    n_jets : int
+        3, 4 or 5.
+
+    Returns
+    -------
+    float
+        J.
+
+    Raises
+    ------
+    ValueError
+        If there is no default for ``n_jets``.
+
+    Examples
+    --------
+    >>> from numhep.torch.dipole_emulator import default_penalty
+    >>> [default_penalty(n) for n in (3, 4, 5)]
+    [5e-06, 0.001, 0.03]
+    """
+    if int(n_jets) not in PENALTY_BY_JETS:
+        raise ValueError(f"default_penalty: no default J for {n_jets} jets (known: {sorted(PENALTY_BY_JETS)})")
+    return PENALTY_BY_JETS[int(n_jets)]
 
 
 @dataclass
@@ -83,8 +131,9 @@ class TrainingConfig:
     stop_patience : int, optional
         Epochs without a better validation loss before a member stops (default 40); the
         member keeps the weights of its best epoch.
-    penalty : float, optional
-        J of Eq. 2.8, the weight of the sparsity penalty, dimensionless (default 1e-3).
+    penalty : float or None, optional
+        J of Eq. 2.8, the weight of the sparsity penalty, dimensionless; None (the default)
+        takes :func:`default_penalty` of the data set's multiplicity.
     plain : bool, optional
         Train the baseline of the same size instead: one output, the standardised target
         itself, no dipoles (default False).
@@ -92,13 +141,18 @@ class TrainingConfig:
         Start the dipole outputs' biases at ``c_start``, every C_ijk at the training set's
         median ``|M|^2`` / sum D (default True); False starts them at zero, Keras' default
         that Maitre & Truong use.
+    azimuthal_scale : str, optional
+        What multiplies the azimuthal terms of Eq. 2.4 (:meth:`DipoleEmulator.pair_scale`):
+        ``"dipoles"`` (the default), the pair's g -> g g dipoles, or ``"pair_invariant"``,
+        16 pi alpha_s C_A / s_ab as in Maitre & Truong's code.
     seed : int, optional
         Seed of the members' initial weights and batch order (default 1).
 
     Raises
     ------
     ValueError
-        If ``members``, ``max_epochs`` or ``batch_size`` is below 1 or ``hidden`` is empty.
+        If ``members``, ``max_epochs`` or ``batch_size`` is below 1, ``hidden`` is empty,
+        ``penalty`` is negative or ``azimuthal_scale`` is unknown.
 
     See Also
     --------
@@ -109,7 +163,7 @@ class TrainingConfig:
     >>> from numhep.torch import TrainingConfig
     >>> config = TrainingConfig(members=2, hidden=[16, 16], max_epochs=3)
     >>> config.members, config.hidden, config.batch_size, config.penalty
-    (2, (16, 16), 4096, 0.001)
+    (2, (16, 16), 4096, None)
     >>> TrainingConfig().hidden
     (64, 128, 256, 512, 768, 386, 128, 64)
     """
@@ -122,15 +176,24 @@ class TrainingConfig:
     lr_factor: float = 0.7
     lr_patience: int = 20
     stop_patience: int = 40
-    penalty: float = 1e-3  # J of Eq. 2.8
+    penalty: float | None = None  # J of Eq. 2.8; None: default_penalty(n_jets)
     plain: bool = False
     median_start: bool = True
     seed: int = 1
+    azimuthal_scale: str = "dipoles"
 
     def __post_init__(self):
         self.hidden = tuple(int(h) for h in self.hidden)
         if self.members < 1 or self.max_epochs < 1 or self.batch_size < 1 or not self.hidden:
             raise ValueError("members, max_epochs, batch_size and hidden must be positive")
+        if self.penalty is not None and not self.penalty >= 0:
+            raise ValueError(f"penalty (J of Eq. 2.8) must be >= 0 or None, got {self.penalty}")
+        if self.azimuthal_scale not in AZIMUTHAL_SCALES:
+            raise ValueError(f"azimuthal_scale must be one of {AZIMUTHAL_SCALES}, got {self.azimuthal_scale!r}")
+
+
+# fields added to TrainingConfig after checkpoints were written, with the value that reproduces those checkpoints
+_ADDED_FIELDS = {"azimuthal_scale": "dipoles"}
 
 
 def _mlp(n_in, hidden, n_out):
@@ -156,19 +219,21 @@ class DipoleEmulator(torch.nn.Module):
     D the spin-averaged Catani-Seymour dipoles (:func:`numhep.torch.dipoles`, Catani &
     Seymour, arXiv:hep-ph/9605323).  Eq. 2.4 leaves the scale of the azimuthal terms open;
     here they multiply G_ab, the sum of the g -> g g dipoles of the gluon pair (a, b), so that
-    they carry the 1/s_ab of the spin correlation they model.  Targets and predictions enter
+    they carry the 1/s_ab of the spin correlation they model, or with
+    ``azimuthal_scale="pair_invariant"`` 16 pi alpha_s C_A / s_ab, the choice of the authors'
+    code (:meth:`pair_scale`).  Targets and predictions enter
     the loss as T(x) = (arcsinh(x / S_pred) - mean)/std (Eq. 2.6, :meth:`transform`), and the
     loss is the MSE of Eq. 2.7 plus the sparsity penalty of Eq. 2.8, ::
 
         L_pen = J < sum_i w_i |C_i D_i| / |M|^2 >,   w_i = D_i^-2 / sum_j D_j^-2,
 
-    divided here by the true ``|M|^2`` of the point so that J is dimensionless and the same for
-    every multiplicity.  The weights are Glorot-uniform (:meth:`reset_member`).  The ensemble's
-    mean is the prediction and its standard error the uncertainty (:meth:`predict`).
-    ``plain=True`` builds the baseline of the same size: one output, the standardised target
-    itself, no dipoles.  :func:`train_emulator` builds and trains one from a data set; a
-    trained emulator saves and loads (:meth:`save`, :meth:`load`), and :meth:`as_process` makes
-    it a numhep process for ``numhep.me``.
+    divided here by the true ``|M|^2`` of the point so that J is dimensionless; its default
+    depends on the multiplicity (:func:`default_penalty`). The weights are Glorot-uniform
+    (:meth:`reset_member`). The ensemble's mean is the prediction and its standard error the
+    uncertainty (:meth:`predict`). ``plain=True`` builds the baseline of the same size: one
+    output, the standardised target itself, no dipoles. :func:`train_emulator` builds and
+    trains one from a data set; a trained emulator saves and loads (:meth:`save`,
+    :meth:`load`), and :meth:`as_process` makes it a numhep process for ``numhep.me``.
 
     ``|M|^2`` is in numhep's units, GeV^(-2 (n_jets - 2)), and momenta are in GeV.
 
@@ -201,6 +266,9 @@ class DipoleEmulator(torch.nn.Module):
     process : str, optional
         The name of the process the data come from (e.g. ``"ee_uug"``), for
         :meth:`as_process`.
+    azimuthal_scale : str, optional
+        G_ab of the azimuthal terms (:meth:`pair_scale`): ``"dipoles"`` (default), the
+        pair's g -> g g dipoles, or ``"pair_invariant"``, 16 pi alpha_s C_A / s_ab.
 
     Attributes
     ----------
@@ -209,6 +277,11 @@ class DipoleEmulator(torch.nn.Module):
     history : list of tuple
         Set by :func:`train_emulator`: (member, epoch, validation loss, validation MSE,
         training points per second) of every epoch.
+
+    Raises
+    ------
+    ValueError
+        If ``azimuthal_scale`` is not one of ``"dipoles"``, ``"pair_invariant"``.
 
     See Also
     --------
@@ -236,9 +309,12 @@ class DipoleEmulator(torch.nn.Module):
     """
 
     def __init__(self, n_jets, table, gluon_pairs, scales, hidden=PAPER_HIDDEN, members=20, plain=False,
-                 alpha_s=_cs.ALPHA_S, process=None):
+                 alpha_s=_cs.ALPHA_S, process=None, azimuthal_scale="dipoles"):
         super().__init__()
+        if azimuthal_scale not in AZIMUTHAL_SCALES:
+            raise ValueError(f"azimuthal_scale must be one of {AZIMUTHAL_SCALES}, got {azimuthal_scale!r}")
         self.n_jets, self.plain, self.alpha_s = int(n_jets), bool(plain), float(alpha_s)
+        self.azimuthal_scale = azimuthal_scale
         self.process_name = process
         self.table = np.asarray(table, dtype=np.int64).reshape(-1, 4)
         self.gluon_pairs = np.asarray(gluon_pairs, dtype=np.int64).reshape(-1, 2)
@@ -315,7 +391,34 @@ class DipoleEmulator(torch.nn.Module):
         """
         return (torch.asinh(value / self.s_pred) - self.t_mean) / self.t_std
 
-    def combine(self, raw, d, azimuth):
+    def pair_scale(self, final, d):
+        """G_ab, the scale of the azimuthal terms of every gluon pair (a, b) (Eq. 2.4).
+
+        With ``azimuthal_scale="dipoles"`` G_ab is the sum of the g -> g g dipoles D_ab,k of
+        the pair; with ``"pair_invariant"`` it is 16 pi alpha_s C_A / s_ab, s_ab = 2 p_a.p_b,
+        the choice of Maitre & Truong's own code (arXiv:2107.06625 leaves the scale open).
+
+        Parameters
+        ----------
+        final : torch.Tensor
+            Final-state momenta in GeV, shape (n, n_jets, 4), float64.
+        d : torch.Tensor
+            The dipoles D_ij,k of the rows of :attr:`table`, shape (n, r).
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n, q), GeV^-2.
+        """
+        if self.azimuthal_scale == "dipoles":
+            return d @ self.pair_rows.T
+        a, b = (torch.as_tensor(self.gluon_pairs[:, k], device=final.device) for k in (0, 1))
+        pa, pb = final[:, a], final[:, b]
+        # s_ab written out in torch: numhep's minkowski_dot has no torch twin, and autograd must reach the momenta
+        s_ab = 2 * (pa[..., 0] * pb[..., 0] - (pa[..., 1:] * pb[..., 1:]).sum(dim=-1))
+        return 16 * np.pi * self.alpha_s * C_A / s_ab
+
+    def combine(self, raw, d, azimuth, scale):
         """``|M|^2`` and the coefficients C from the raw outputs, the dipoles and the azimuths.
 
         Parameters
@@ -326,6 +429,8 @@ class DipoleEmulator(torch.nn.Module):
             The dipoles D_ij,k, shape (n, r).
         azimuth : torch.Tensor
             (sin 2phi, cos 2phi) of every gluon pair, shape (n, q, 2).
+        scale : torch.Tensor
+            G_ab of every gluon pair (:meth:`pair_scale`), shape (n, q).
 
         Returns
         -------
@@ -341,9 +446,8 @@ class DipoleEmulator(torch.nn.Module):
         coef = self.s_coef * torch.sinh(raw)
         value = (coef[:, :r] * d).sum(dim=1)
         if azimuth.shape[1]:
-            g = d @ self.pair_rows.T  # (n, q)
             sc = coef[:, r:].reshape(-1, azimuth.shape[1], 2)
-            value = value + ((sc * azimuth).sum(dim=2) * g).sum(dim=1)
+            value = value + ((sc * azimuth).sum(dim=2) * scale).sum(dim=1)
         return value, coef[:, :r]
 
     def member_values(self, final):
@@ -362,7 +466,8 @@ class DipoleEmulator(torch.nn.Module):
         y, _, d = _cs.dipoles(final, self.table, self.alpha_s)
         az = _cs.splitting_azimuths(final, self.gluon_pairs)
         x = self.features(final, y)
-        return torch.stack([self.combine(net(x), d, az)[0] for net in self.members])
+        g = self.pair_scale(final, d)
+        return torch.stack([self.combine(net(x), d, az, g)[0] for net in self.members])
 
     def forward(self, final):
         """The ensemble's mean ``|M|^2`` at the final-state momenta (differentiable).
@@ -405,7 +510,7 @@ class DipoleEmulator(torch.nn.Module):
         scales = {k: v.numpy() for k, v in self.named_buffers() if k != "pair_rows"}
         return dict(n_jets=self.n_jets, table=self.table, gluon_pairs=self.gluon_pairs, scales=scales,
                     hidden=self.hidden, members=len(self.members), plain=self.plain, alpha_s=self.alpha_s,
-                    process=self.process_name)
+                    process=self.process_name, azimuthal_scale=self.azimuthal_scale)
 
     def save(self, path):
         """Write the emulator (architecture, scales and weights) to a file.
@@ -561,15 +666,16 @@ def _prepared(emu, split, device):
     t = {k: torch.as_tensor(np.ascontiguousarray(split[k]), device=device) for k in ("momenta", "y", "dipoles",
                                                                                    "azimuth", "me")}
     with torch.no_grad():
-        x = emu.features(t.pop("momenta"), t.pop("y"))
-        t.update(x=x.contiguous(), target=emu.transform(t["me"]))
+        final = t.pop("momenta")
+        x = emu.features(final, t.pop("y"))
+        t.update(x=x.contiguous(), target=emu.transform(t["me"]), scale=emu.pair_scale(final, t["dipoles"]))
     return t
 
 
 def _loss(emu, net, batch, penalty):
     """(loss, MSE, penalty term) of one network on a prepared batch (:func:`_prepared`): the
     MSE of Eq. 2.7 on T(|M|^2) and J times the Eq. 2.8 penalty divided by the true |M|^2."""
-    value, coef = emu.combine(net(batch["x"]), batch["dipoles"], batch["azimuth"])
+    value, coef = emu.combine(net(batch["x"]), batch["dipoles"], batch["azimuth"], batch["scale"])
     mse = ((emu.transform(value) - batch["target"]) ** 2).mean()
     if coef is None or penalty == 0:
         return mse, mse, torch.zeros_like(mse)
@@ -668,15 +774,21 @@ def train_emulator(data, config: TrainingConfig | None = None, *, checkpoint=Non
     True
     """
     config = TrainingConfig(**{**asdict(config or TrainingConfig()), **overrides})
+    if config.penalty is None:
+        config = replace(config, penalty=default_penalty(data.n_jets))
     train, valid = data.split("train"), data.split("validation")
     if len(train["me"]) < 2 or len(valid["me"]) < 1:
         raise ValueError(f"{data.path}: too few points to train ({len(train['me'])} train, {len(valid['me'])} validation)")
     emu = DipoleEmulator(data.n_jets, data.table, data.gluon_pairs, _scales(train), config.hidden,
-                         config.members, config.plain, float(data.attrs["alpha_s"]), str(data.attrs["process"]))
+                         config.members, config.plain, float(data.attrs["alpha_s"]), str(data.attrs["process"]),
+                         config.azimuthal_scale)
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     emu.to(device)
     state = dict(member=0, finished=[], history=[])
-    ident = dict(config=asdict(config), data=str(Path(data.path).resolve()), rows=data.rows)
+    # J enters resolved, and a field added after checkpoints were written only when it is not at the value
+    # that reproduces them, so that those checkpoints still resume
+    ident_config = {k: v for k, v in asdict(config).items() if not (k in _ADDED_FIELDS and _ADDED_FIELDS[k] == v)}
+    ident = dict(config=ident_config, data=str(Path(data.path).resolve()), rows=data.rows)
     if checkpoint is not None and Path(checkpoint).exists():
         blob = load_state(checkpoint, "cpu")
         if blob["ident"] != ident:
