@@ -5,6 +5,7 @@
     numhep generate [PROCESS] [--sqrt-s E] [-n N] [-o events.lhe] [--hdf5 events.h5] [--plot plots.png]
                     [--channels diagrams] [--scheduler ADDRESS | --workers N]
     numhep surrogate data|train|generate [options]
+    numhep precompile
 
 ``integrate`` prints a cross section with its error (next to the process's analytic
 value where it declares one), and with ``--channels diagrams`` the contribution of every
@@ -17,7 +18,9 @@ With no arguments it runs the main job: the top-pair cross section at 13 TeV and
 with the same output file.  ``--scheduler ADDRESS`` runs the batches on a Dask cluster,
 ``--workers N`` on a local one of N processes, with the numbers of a run without them.
 ``surrogate`` is the Z + jets generative surrogate's command line
-(:mod:`numhep.torch.surrogate_cli`, the torch extra).
+(:mod:`numhep.torch.surrogate_cli`, the torch extra).  ``precompile`` compiles, in parallel
+processes, the kernels of the main job and of |M|^2 gradients for this machine, as the
+README's install command does, so that first calls find them cached.
 """
 
 from __future__ import annotations
@@ -25,7 +28,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.metadata
+import os
+import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -267,6 +273,41 @@ def _surrogate(argv) -> int:
     return surrogate_cli.main(argv, prog="numhep surrogate")
 
 
+#: what ``numhep precompile`` runs, each in a process of its own so that their kernels compile
+#: in parallel: the main job (PDFs, phase space, VEGAS, unweighting and the amplitude value
+#: kernels) and a gradient of |M|^2 (the amplitude VJP kernels).  A kernel called once is
+#: cached for every argument size (numhep.kernels._target.Kernel.cpu).
+_PRECOMPILE_JOBS = (
+    ("the main job", ["-m", "numhep", "generate", "--quiet", "-n", "100", "-o", "{tmp}/ttbar.lhe"]),
+    ("|M|^2 gradients", ["-c", "import numhep; proc = numhep.process('gg_tt'); "
+                               "p, _ = numhep.rambo(8, 1000.0, proc.masses, seed=1); numhep.me(p, proc, grad=True)"]),
+)
+
+
+def _precompile() -> int:
+    """Compile the kernels a newcomer meets first, in parallel processes, once."""
+    from numhep.kernels._target import launcher_directory
+
+    started = time.perf_counter()
+    print(f"numhep: compiling kernels for this machine in {len(_PRECOMPILE_JOBS)} processes, once (cached in "
+          f"{launcher_directory().parent}); about a minute on 2 cores", flush=True)
+    with tempfile.TemporaryDirectory(prefix="numhep-precompile-") as tmp:
+        jobs = [(label, subprocess.Popen([sys.executable, *(a.format(tmp=tmp) for a in args)],
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp,
+                                         env=dict(os.environ, PYTHONWARNINGS="ignore")))
+                for label, args in _PRECOMPILE_JOBS]
+        failed = []
+        for label, job in jobs:
+            out, _ = job.communicate()
+            if job.returncode:
+                failed.append(f"{label} (exit {job.returncode}):\n{out.strip()}")
+    if failed:
+        print("numhep: error: precompiling failed in " + "\n".join(failed), file=sys.stderr)
+        return 1
+    print(f"numhep: kernels compiled in {time.perf_counter() - started:.0f} s", flush=True)
+    return 0
+
+
 #: what ``numhep --help`` says of the bare command and of resuming
 MAIN_JOB_HELP = """\
 With no command, numhep runs the main job, as "numhep generate" with its defaults: the
@@ -343,6 +384,8 @@ def main(argv=None) -> int:
     _channel_options(g)
     _distributed_options(g)
     sub.add_parser("processes", help="list registered processes")
+    sub.add_parser("precompile", help="compile the kernels of the main job and of |M|^2 gradients for this "
+                                      "machine, in parallel processes (the README's install command runs it)")
     # listed here for numhep --help; what follows it is the surrogate's own command line
     sub.add_parser("surrogate", add_help=False,
                    help="the Z + jets generative surrogate (torch extra): data, train, generate; "
@@ -358,6 +401,8 @@ def main(argv=None) -> int:
             for name in process_registry.names():
                 print(name)
             return 0
+        if args.command == "precompile":
+            return _precompile()
         return _generate(args) if args.command == "generate" else _integrate(args)
     except (LookupError, ValueError) as exc:
         # a KeyError's str() quotes its message; the message itself is what the user reads

@@ -139,3 +139,15 @@ def test_every_printed_number_says_what_it_is(tmp_path, capsys):
     assert "their share of the events' sample (statistically independent of sigma above)" in out
     assert "unweighting efficiency" in out and "overweight fraction" in out
     assert "(sampler setup, pilot sample and trials)" in out
+
+
+def test_precompile_runs_its_jobs_in_parallel_and_names_a_failed_one(monkeypatch, capsys):
+    from numhep import cli
+
+    monkeypatch.setattr(cli, "_PRECOMPILE_JOBS", (("a job", ["-c", "open('{tmp}/a', 'w').write('x')"]),
+                                                  ("another", ["-c", "import sys; print('boom'); sys.exit(3)"])))
+    assert cli.main(["precompile"]) == 1
+    assert "precompiling failed in another (exit 3):\nboom" in capsys.readouterr().err
+    monkeypatch.setattr(cli, "_PRECOMPILE_JOBS", cli._PRECOMPILE_JOBS[:1])
+    assert cli.main(["precompile"]) == 0
+    assert "kernels compiled in" in capsys.readouterr().out

@@ -18,7 +18,8 @@ import pytest
 
 from numhep.kernels import _target
 
-# one event runs the serial launcher, 200 the parallel one: two entries of one kernel
+# one event runs the serial launcher, 200 the parallel one: two entries of one kernel (the first
+# call builds both launchers for its argument types, the second finds them)
 CALL = ("import numhep, numpy; u = numpy.tile([[0.2, 0.3, 0.4, 0.5, 0.6]], (200, 1)); "
         "one = numhep.rambo_on_diet(u[:1], 1000.0, [0, 0, 0]).weight[0]; "
         "many = numhep.rambo_on_diet(u, 1000.0, [0, 0, 0]).weight; "
@@ -107,7 +108,17 @@ def test_a_read_only_cache_is_copied_into_a_session_cache(tmp_path, monkeypatch)
     monkeypatch.setattr(_target, "_SESSION_CACHE", [])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        session = _target._cache_dir()
+        session = _target.launcher_directory()
     assert session != launchers and (session / "__pycache__" / "compiled.nbi").read_bytes() == b"kept"
     assert any("cannot be written" in str(w.message) for w in caught)
-    assert _target._cache_dir() == session  # one warning, one session directory
+    assert _target.launcher_directory() == session  # one warning, one session directory
+
+
+def test_a_first_call_caches_both_launchers(tmp_path):
+    # one event runs the serial launcher; the parallel one for the same argument types is built
+    # beside it, so that a later process calling with many events does not compile again
+    env = {**os.environ, "NUMHEP_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    call = "import numhep, numpy; numhep.rambo_on_diet(numpy.full((1, 5), 0.3), 1000.0, [0, 0, 0])"
+    subprocess.run([sys.executable, "-c", call], check=True, capture_output=True, env=env, timeout=600)
+    kinds = sorted(f.name.split(".")[1].split("-")[0] for f in entries(tmp_path, ".nbi"))
+    assert kinds == ["batch", "serial"]

@@ -522,9 +522,18 @@ def block_amplitude_seed(i, out, h, nk, ref_leg, helicities, kind, diag_ptr, dia
             j = k * nj + diag_jamp[q]
             cr = diag_coef[q].real
             ci = diag_coef[q].imag
-            for e in range(BLOCK):
-                X[i, ROW_GA * BLOCK + e] += gJ[i, j, e] * cr - gJ[i, j, BLOCK + e] * ci
-                X[i, (ROW_GA + 1) * BLOCK + e] += gJ[i, j, e] * ci + gJ[i, j, BLOCK + e] * cr
+            if ci == 0.0:  # QCD's coefficients are +-1 or +-i: two of the four multiplications
+                for e in range(BLOCK):
+                    X[i, ROW_GA * BLOCK + e] += gJ[i, j, e] * cr
+                    X[i, (ROW_GA + 1) * BLOCK + e] += gJ[i, j, BLOCK + e] * cr
+            elif cr == 0.0:
+                for e in range(BLOCK):
+                    X[i, ROW_GA * BLOCK + e] -= gJ[i, j, BLOCK + e] * ci
+                    X[i, (ROW_GA + 1) * BLOCK + e] += gJ[i, j, e] * ci
+            else:
+                for e in range(BLOCK):
+                    X[i, ROW_GA * BLOCK + e] += gJ[i, j, e] * cr - gJ[i, j, BLOCK + e] * ci
+                    X[i, (ROW_GA + 1) * BLOCK + e] += gJ[i, j, e] * ci + gJ[i, j, BLOCK + e] * cr
         w = state_slot(W, helicities[h + k, ref_leg])
         if k == 0:
             for e in range(BLOCK):

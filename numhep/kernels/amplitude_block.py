@@ -406,6 +406,31 @@ def accumulate_jamp(i, j, c, X, J):
             J[i, j, BLOCK + e] += cr * ai + ci * ar
 
 
+@device(inline=True)
+def accumulate_flow_current(i, j, c, X, U):
+    """U_j += c V (the vertex current V in scratch rows ROW_V), with the +-1 / +-i
+    coefficients of QCD in two multiplications of the four (:func:`accumulate_jamp`)."""
+    cr = c.real
+    ci = c.imag
+    if ci == 0.0:
+        for e in range(BLOCK):
+            for r in range(4):
+                U[i, j, r * BLOCK + e] += cr * X[i, (ROW_V + r) * BLOCK + e]
+                U[i, j, (4 + r) * BLOCK + e] += cr * X[i, (ROW_V + 4 + r) * BLOCK + e]
+    elif cr == 0.0:
+        for e in range(BLOCK):
+            for r in range(4):
+                U[i, j, r * BLOCK + e] -= ci * X[i, (ROW_V + 4 + r) * BLOCK + e]
+                U[i, j, (4 + r) * BLOCK + e] += ci * X[i, (ROW_V + r) * BLOCK + e]
+    else:
+        for e in range(BLOCK):
+            for r in range(4):
+                vr = X[i, (ROW_V + r) * BLOCK + e]
+                vi = X[i, (ROW_V + 4 + r) * BLOCK + e]
+                U[i, j, r * BLOCK + e] += cr * vr - ci * vi
+                U[i, j, (4 + r) * BLOCK + e] += cr * vi + ci * vr
+
+
 @device
 def run_tape_block(i, h, nk, reference, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
                    W, X, J, keep, V, U):
@@ -454,15 +479,7 @@ def run_tape_block(i, h, nk, reference, p, ops, couplings, reals, helicities, di
         block_vertex_current(i, op, a, b, c, couplings[row, 0], couplings[row, 1], couplings[row, 2], W, X)
         if ref >= 0 and keep:
             for q in range(diag_ptr[out], diag_ptr[out + 1]):
-                j = diag_jamp[q]
-                cr = diag_coef[q].real
-                ci = diag_coef[q].imag
-                for e in range(BLOCK):
-                    for r in range(4):
-                        vr = X[i, (ROW_V + r) * BLOCK + e]
-                        vi = X[i, (ROW_V + 4 + r) * BLOCK + e]
-                        U[i, j, r * BLOCK + e] += cr * vr - ci * vi
-                        U[i, j, (4 + r) * BLOCK + e] += cr * vi + ci * vr
+                accumulate_flow_current(i, diag_jamp[q], diag_coef[q], X, U)
             continue
         if ref >= 0:
             for k in range(nk):
