@@ -43,6 +43,7 @@ from numhep.events.plots import plot_distributions
 from numhep.integration.cross_section import integrate
 from numhep.integration.integrands import as_group, integrand
 from numhep.integration.task_runners import connect, local_client
+from numhep.kernels._target import launcher_directory
 from numhep.registry import process_registry
 
 LHC_ENERGY = 13000.0
@@ -286,8 +287,6 @@ _PRECOMPILE_JOBS = (
 
 def _precompile() -> int:
     """Compile the kernels a newcomer meets first, in parallel processes, once."""
-    from numhep.kernels._target import launcher_directory
-
     started = time.perf_counter()
     print(f"numhep: compiling kernels for this machine in {len(_PRECOMPILE_JOBS)} processes, once (cached in "
           f"{launcher_directory().parent}); about a minute on 2 cores", flush=True)
