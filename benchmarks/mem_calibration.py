@@ -24,10 +24,11 @@ PNGs: the fiducial cross section and its fit, likelihood curves of 400 events, p
 The default data are parton level with the detector smearing (the thesis's leptonic set
 without shower); ``--shower`` runs Pythia 8 (FSR) and anti-kT jets, ``--isr`` adds
 initial-state radiation (the thesis's third set, where the acceptance network matters most),
-``--decay hadronic`` the hadronic sets.
+``--decay hadronic`` the hadronic sets; ``--vegas`` refines the sampling network's latent space
+with a VEGAS grid per event (Sec. 6.4; its MEM results are cached apart from the plain ones).
 
     python benchmarks/mem_calibration.py [--out mem_out] [--paper | --quick | --tiny]
-                                         [--decay hadronic] [--shower] [--isr]
+                                         [--decay hadronic] [--shower] [--isr] [--vegas]
 
 The default scale ran in 33 minutes on 2 shared cores (then with 12 training epochs; 40 now).
 ``--paper`` is the thesis's scale (1.3M training events, 10000 samples per iteration) for a
@@ -139,7 +140,7 @@ def train_networks(train, out: Path, scale: dict):
     return transfer, clf, sampler
 
 
-def mem_pools(test, train, nets, out: Path, scale: dict):
+def mem_pools(test, train, nets, out: Path, scale: dict, vegas_refine: bool = False):
     from numhep.events.thj_dataset import reco_features
     from numhep.integration.cp_factorised_integrand import CPFactorisedIntegrand
     from numhep.torch.mem_integral import MEMIntegral
@@ -152,7 +153,7 @@ def mem_pools(test, train, nets, out: Path, scale: dict):
     mem = MEMIntegral(integrand, sampler, transfer, sigma_fid, acceptance=clf)
     pools = {}
     for deg in TRUTHS_DEG:
-        cache = out / f"mem_alpha{deg:+.0f}.npz"
+        cache = out / f"mem_alpha{deg:+.0f}{'_vegas' if vegas_refine else ''}.npz"
         sel = np.flatnonzero(test.accepted & np.isclose(test.alpha, math.radians(deg)))[:scale["pool"]]
         if cache.exists():
             pools[deg] = dict(np.load(cache))
@@ -160,7 +161,7 @@ def mem_pools(test, train, nets, out: Path, scale: dict):
         events = test.select(sel)
         reco = reco_features(events.x_reco, events.reco_names)
         res = mem(reco, grid, batch_size=scale["samples"], min_iterations=2, max_iterations=scale["max_iterations"],
-                  target=0.02, bootstrap=30, chunk=8, seed=int(deg) + 5, progress=True)
+                  target=0.02, bootstrap=30, chunk=8, seed=int(deg) + 5, vegas_refine=vegas_refine, progress=True)
         # accepted events follow p_fid = dsigma eps / sigma_fid (Eq. 6.18); eps does not depend on alpha
         hard_ll = integrand.log_likelihood(events.u_hard, grid, sigma_fid)
         pools[deg] = dict(grid=grid, three=res.log_likelihood, two=res.log_likelihood_two_networks, hard=hard_ll,
@@ -241,6 +242,8 @@ def main():
     parser.add_argument("--decay", default="leptonic", choices=("leptonic", "hadronic"), help="the top's W decay")
     parser.add_argument("--shower", action="store_true", help="Pythia 8 shower and anti-kT jets (FSR)")
     parser.add_argument("--isr", action="store_true", help="with --shower: initial-state radiation too")
+    parser.add_argument("--vegas", action="store_true",
+                        help="VEGAS refinement of the sampling network's latent space (thesis Sec. 6.4)")
     args = parser.parse_args()
     import torch
 
@@ -259,7 +262,7 @@ def main():
           f"accepted {train.accepted.mean() * 100:.1f} % (Table 6.1: 13.6 % of the leptonic set)")
     fiducial_report(train, out, args.decay, args.isr)
     nets = train_networks(train, out, scale)
-    pools = mem_pools(test, train, nets, out, scale)
+    pools = mem_pools(test, train, nets, out, scale, vegas_refine=args.vegas)
     pulls(pools, scale, out)
     print(f"\nPNGs in {out}/ (fiducial_cross_section.png, mem_calibration.png); total {time.time() - t0:.0f} s")
 

@@ -150,6 +150,41 @@ class VegasGrid:
         _k.vegas_map(u, self._edges_on(xp), x, jac, bins)
         return x, jac, bins
 
+    def density(self, x):
+        """The density of the mapped points at x: prod_d 1 / (K w_d), with w_d the width of
+        the bin of dimension d that holds x_d and K the number of bins, the inverse of
+        :meth:`map`'s Jacobian at the preimage of x (Lepage, J. Comput. Phys. 27 (1978) 192).
+
+        Parameters
+        ----------
+        x : array_like, shape ``(n, dims)``
+            Points of the unit hypercube (numpy).
+
+        Returns
+        -------
+        ndarray, shape ``(n,)``
+            The density; it integrates to 1 over the cube.
+
+        Raises
+        ------
+        ValueError
+            If ``x`` is not of shape (n, dims).
+
+        Examples
+        --------
+        >>> grid = numhep.VegasGrid(1, bins=2, edges=[[0.0, 0.2, 1.0]])
+        >>> grid.density(np.array([[0.1], [0.5]])).tolist()
+        [2.5, 0.625]
+        """
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != self.dims:
+            raise ValueError(f"x: expected shape (n, {self.dims}), got {tuple(x.shape)}")
+        density = np.ones(x.shape[0])
+        for d in range(self.dims):
+            k = np.clip(np.searchsorted(self.edges[d], x[:, d], side="right") - 1, 0, self.bins - 1)
+            density /= self.bins * np.diff(self.edges[d])[k]
+        return density
+
     def __call__(self, u):
         """(x, jacobian) at u: :data:`vegas_map` (differentiable in u; torch tensors give tensors)."""
         return vegas_map(self, u)

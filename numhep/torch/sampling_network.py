@@ -88,8 +88,13 @@ class SamplingNetwork(torch.nn.Module):
         """
         return self.flow.log_prob(torch.as_tensor(u, dtype=torch.float64), condition=self._condition(reco, alpha))
 
-    def density(self, u, reco, alpha):
+    def density(self, u, reco, alpha, latent_density=None):
         """q(u | x_reco, alpha) = (1 - lambda) g_phi + lambda, shape (n,).
+
+        With a refined latent space (the flow's uniform latent points z drawn from a density
+        p(z) on the unit cube instead, e.g. a VEGAS grid's), the flow's share has the density
+        p(G(u)) g_phi(u) (Heimel, PhD thesis, Heidelberg 2024, Eq. 6.28 with p_latent = p), so
+        q = (1 - lambda) p(G(u)) g_phi(u) + lambda.
 
         Parameters
         ----------
@@ -99,6 +104,9 @@ class SamplingNetwork(torch.nn.Module):
             Reco features, shape (n, d).
         alpha : torch.Tensor
             CP phases (radians), shape (n,) or a scalar.
+        latent_density : callable, optional
+            p: latent points (n, dim) -> densities (n,) (torch tensors); None (the default) for
+            the uniform latent density, p = 1.
 
         Returns
         -------
@@ -106,7 +114,67 @@ class SamplingNetwork(torch.nn.Module):
             The densities.
         """
         lam = self.uniform_share
-        return (1.0 - lam) * torch.exp(self.flow_log_prob(u, reco, alpha)) + lam
+        if latent_density is None:
+            return (1.0 - lam) * torch.exp(self.flow_log_prob(u, reco, alpha)) + lam
+        z, log_g = self.flow(torch.as_tensor(u, dtype=torch.float64), condition=self._condition(reco, alpha))
+        return (1.0 - lam) * torch.exp(log_g) * latent_density(z) + lam
+
+    def sample_latent(self, z, reco, alpha, latent_density=None, generator=None):
+        """Map latent points z to u ~ q(u | x_reco, alpha), one per row, with the density q.
+
+        On the flow's share 1 - lambda, u = G^-1(z); on the uniform share lambda, u is drawn
+        uniformly.  z drawn uniformly is :meth:`sample`; z drawn from a refined density p (a
+        VEGAS grid on the latent cube, Heimel, PhD thesis, Heidelberg 2024, Sec. 6.4) gives
+        q = (1 - lambda) p(G(u)) g_phi(u) + lambda (see :meth:`density`).
+
+        Parameters
+        ----------
+        z : torch.Tensor
+            Latent points of the unit cube, shape (n, dim), drawn from ``latent_density``.
+        reco : torch.Tensor
+            Reco features, shape (n, d).
+        alpha : torch.Tensor
+            CP phases (radians), shape (n,) or a scalar.
+        latent_density : callable, optional
+            The density p of z: latent points (n, dim) -> (n,) (torch); None for uniform z.
+        generator : torch.Generator, optional
+            The random stream of the uniform share.
+
+        Returns
+        -------
+        u : torch.Tensor
+            Shape (n, dim).
+        density : torch.Tensor
+            q(u), shape (n,).
+        from_flow : torch.Tensor
+            Shape (n,), bool: the rows mapped from their z (the others are uniform).
+
+        Raises
+        ------
+        ValueError
+            If ``z`` is not of shape (n, dim) with n the number of reco rows.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from numhep.torch.sampling_network import SamplingNetwork
+        >>> q = SamplingNetwork(2, torch.randn(8, 3, dtype=torch.float64), bins=4, layers=1, units=8)
+        >>> z = torch.full((3, 2), 0.25, dtype=torch.float64)
+        >>> u, density, flow = q.sample_latent(z, torch.zeros(3, 3, dtype=torch.float64), 0.0,
+        ...                                    latent_density=lambda v: torch.full((v.shape[0],), 2.0, dtype=torch.float64))
+        >>> density.tolist()  # untrained: the identity, so (1 - 0.05) 2 + 0.05
+        [1.95, 1.95, 1.95]
+        """
+        cond = self._condition(reco, alpha)
+        n = cond.shape[0]
+        z = torch.as_tensor(z, dtype=torch.float64).to(self.mean.device)
+        if z.shape != (n, self.dim):
+            raise ValueError(f"z: expected shape ({n}, {self.dim}), one latent point per reco row, got {tuple(z.shape)}")
+        u, _ = self.flow.inverse(z, condition=cond)
+        flat = torch.rand((n,), generator=generator, dtype=torch.float64) < self.uniform_share
+        if bool(flat.any()):
+            u = torch.where(flat[:, None], torch.rand((n, self.dim), generator=generator, dtype=torch.float64), u)
+        return u, self.density(u, reco, alpha, latent_density), ~flat
 
     def sample(self, reco, alpha, generator=None):
         """Draw u ~ q(u | x_reco, alpha), one per row, and its density q.
@@ -127,13 +195,10 @@ class SamplingNetwork(torch.nn.Module):
         density : torch.Tensor
             q(u), shape (n,).
         """
-        cond = self._condition(reco, alpha)
-        n = cond.shape[0]
-        u, _ = self.flow.sample(n, condition=cond, generator=generator)
-        flat = torch.rand((n,), generator=generator, dtype=torch.float64) < self.uniform_share
-        if bool(flat.any()):
-            u = torch.where(flat[:, None], torch.rand((n, self.dim), generator=generator, dtype=torch.float64), u)
-        return u, self.density(u, reco, alpha)
+        n = torch.as_tensor(reco).shape[0]
+        z = torch.rand((n, self.dim), generator=generator, dtype=torch.float64)
+        u, density, _ = self.sample_latent(z, reco, alpha, generator=generator)
+        return u, density
 
     def fit(self, u, reco, alpha, *, transfer=None, hard=None, **options) -> list:
         """Train by maximum likelihood on paired (u, x_reco, alpha) (Heimel, PhD thesis, Heidelberg 2024, Eq. 6.27).
