@@ -9,11 +9,14 @@ hadronisation, anti-kT jets; numhep.events.zjets_dataset), then
   training set against the test set, per multiplicity (Fig. 4.4);
 * the Bayesian INN (Sec. 4.3): error bands from network replicas, their coverage of the truth
   per bulk bin, the Poisson / predictive split (Fig. 4.6) and a training-size scan (Fig. 4.7);
-* the classifier metric (Sec. 4.4) for the standard (whitened) and the improved preprocessing,
-  both without the magic transformation: AUC and the width of the weight distribution per
-  multiplicity (Figs. 4.8, 4.10), M_mumu and Delta R_jj before and after reweighting (Fig. 4.9),
-  clustering in weight ranges (Fig. 4.11) and the mixed pull of the Bayesian generator (Eq. 4.18,
-  Fig. 4.13).
+* the classifier metric (Sec. 4.4) for the standard (per-multiplicity whitening, arXiv:2110.13632)
+  and the improved preprocessing (Eqs. 4.3-4.6 alone, the thesis's "state-of-the-art generator"),
+  both without the magic transformation: per multiplicity the AUC and the width of the weight
+  distribution (half the 16-84 % range of log w and the share with |log w| > 1, Figs. 4.8, 4.10),
+  M_mumu and Delta R_jj against held-out truth before and after reweighting with w (mean
+  |model/truth - 1| and chi2/ndf over well-populated bins, the generator's training set beside as
+  the truth-against-truth floor; Fig. 4.9), clustering in weight ranges (Fig. 4.11) and the mixed
+  pull of the Bayesian generator (Eq. 4.18, Fig. 4.13).
 
 Numbers are printed, figures go to --out as PNG.  The data set and every training are
 checkpointed: a killed run continues where it stopped.
@@ -32,10 +35,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from numhep.events.surrogate_plots import (percent_deviation, plot_classifier, plot_mixed_pull, plot_observable,
-                                           plot_weight_clusters)
+from numhep.events.surrogate_plots import (histogram_agreement, percent_deviation, plot_classifier, plot_log_weights,
+                                           plot_mixed_pull, plot_observable, plot_weight_clusters)
 from numhep.events.zjets_dataset import ZJetsEvents, generate_zjets_dataset
-from numhep.torch.classifier_metric import classifier_inputs, mixed_pull, train_classifier
+from numhep.torch.classifier_metric import classifier_inputs, mixed_pull, train_classifier, weight_spread
 from numhep.torch.event_generator import GeneratorConfig, ZJetsGenerator, train_generator
 from numhep.torch.replica_histograms import density_replicas, histogram_uncertainties, replica_histograms
 
@@ -102,37 +105,39 @@ def trained(path, train, config, label):
     return gen
 
 
-def classifier_study(out, tag, gen_events, test, args):
+def classifier_study(out, tag, gen_events, test, train, args):
+    """Classifier metric of one generator against held-out truth, per multiplicity: AUC, the width
+    of log w, and M_mumu / Delta R_j1j2 against truth before and after reweighting with w."""
     results = {}
-    print(f"\nclassifier metric, {tag}: AUC, weight width (16-84 % range of w on truth), "
-          "M_mumu / Delta R_j1j2 bulk deviation before -> after reweighting [%]")
+    print(f"\nclassifier metric, {tag} preprocessing (held-out halves of the generated and the test events)")
+    print(f"{'jets':>4} {'AUC':>7} {'hw log w':>9} {'|log w|>1':>9} {'hw log w':>9} {'|log w|>1':>9}"
+          f"   (first pair on truth, second on generated events)")
+    rows = []
     for k in (1, 2, 3):
         if (test.n_jets == k).sum() < 200 or (gen_events.n_jets == k).sum() < 200:
             continue
         xg, xt = classifier_inputs(gen_events, k), classifier_inputs(test, k)
-        wg = gen_events.select(k).weight
-        res = train_classifier(xg, xt, generated_weights=wg, epochs=args.classifier_epochs, progress=False,
-                               layers=args.classifier_layers, units=args.classifier_units, seed=k)
-        results[k] = res
-        q16, q84 = np.quantile(res.weights_truth, [0.16, 0.84])
         gsel, tsel = gen_events.select(k), test.select(k)
-        g_test = gsel.select(np.isin(np.arange(len(gsel)), res.test_generated))
-        t_test = tsel.select(np.isin(np.arange(len(tsel)), res.test_truth))
+        res = train_classifier(xg, xt, generated_weights=gsel.weight, epochs=args.classifier_epochs, progress=False,
+                               layers=args.classifier_layers, units=args.classifier_units, seed=k)
+        # the held-out events in the order of their weights
+        g_test, t_test = gsel.select(res.test_generated), tsel.select(res.test_truth)
+        results[k] = res
+        hw_t, tail_t = weight_spread(res.weights_truth)
+        hw_g, tail_g = weight_spread(res.weights_generated)
+        print(f"{k:>4} {res.auc:7.4f} {hw_t:9.4f} {tail_t:9.4f} {hw_g:9.4f} {tail_g:9.4f}")
         rew = ZJetsEvents(g_test.particles, g_test.n_jets, g_test.weight * res.weights_generated)
-        cells = []
         for name in ("m_mumu", "dr_j1j2"):
             if name == "dr_j1j2" and k < 2:
                 continue
             bins = OBSERVABLES[name][2]
-            b = bulk(values(t_test, name, k)[0], bins)
-            t = hist(t_test, name, k, bins)
-            before = np.nanmean(percent_deviation(hist(g_test, name, k, bins), t)[b])
-            after = np.nanmean(percent_deviation(hist(rew, name, k, bins), t)[b])
-            cells.append(f"{name} {before:.2f} -> {after:.2f}")
-            plot_observable(out / f"{tag}_reweighted_{name}_{k}j.png", bins, values(t_test, name, k),
-                            values(g_test, name, k), reweighted=values(rew, name, k), xlabel=OBSERVABLES[name][0],
+            truth = values(t_test, name, k)
+            agree = [histogram_agreement(values(ev, name, k), truth, bins, min_truth_events=args.min_truth_events)
+                     for ev in (g_test, rew, train)]
+            rows.append((k, name, agree))
+            plot_observable(out / f"{tag}_reweighted_{name}_{k}j.png", bins, truth, values(g_test, name, k),
+                            reweighted=values(rew, name, k), xlabel=OBSERVABLES[name][0],
                             title=f"Z + {k} jets, {tag}, classifier reweighting")
-        print(f"  {k} jets: AUC {res.auc:.4f}, w width {q84 - q16:.4f} ({q16:.3f}..{q84:.3f}); " + "; ".join(cells))
         plot_classifier(out / f"{tag}_classifier_{k}j.png", res.fpr, res.tpr, res.auc, res.weights_generated,
                         res.weights_truth, title=f"Z + {k} jets, {tag}",
                         generated_event_weights=g_test.weight)
@@ -142,6 +147,15 @@ def classifier_study(out, tag, gen_events, test, args):
             plot_weight_clusters(out / f"{tag}_clusters_{name}_{k}j.png", OBSERVABLES[name][2],
                                  values(g_test, name, k)[0], res.weights_generated, values(t_test, name, k)[0],
                                  res.weights_truth, xlabel=OBSERVABLES[name][0])
+    print(f"\n{tag}: agreement with the held-out truth in bins with >= {args.min_truth_events} truth events: "
+          "mean |model/truth - 1| [%] and chi2/ndf, before -> after reweighting; the generator's training set "
+          "(truth against truth) beside")
+    print(f"{'jets':>4} {'observable':>10} {'bins':>4} {'before':>7} {'after':>7} {'train':>7} "
+          f"{'chi2 before':>11} {'after':>7} {'train':>7}")
+    for k, name, (before, after, floor) in rows:
+        print(f"{k:>4} {name:>10} {before['bins']:>4} {100 * before['mean_abs_deviation']:7.2f} "
+              f"{100 * after['mean_abs_deviation']:7.2f} {100 * floor['mean_abs_deviation']:7.2f} "
+              f"{before['chi2_ndf']:11.2f} {after['chi2_ndf']:7.2f} {floor['chi2_ndf']:7.2f}")
     return results
 
 
@@ -208,10 +222,8 @@ def pull_study(out, gen, test, args):
         res = train_classifier(classifier_inputs(events, k), classifier_inputs(test, k),
                                generated_weights=events.select(k).weight, epochs=args.classifier_epochs,
                                progress=False, layers=args.classifier_layers, units=args.classifier_units, seed=k)
-        sel = events.select(k)
-        held = sel.select(np.isin(np.arange(len(sel)), res.test_generated))
-        n = min(len(held), 5000)
-        held = held.select(np.arange(len(held)) < n)
+        n = min(len(res.test_generated), 5000)
+        held = events.select(k).select(res.test_generated[:n])  # in the order of the weights
         w = res.weights_generated[:n]
         mu, sigma = density_replicas(gen, held, n_replicas=args.replicas, seed=k)
         t = mixed_pull(mu, sigma, w)
@@ -269,6 +281,8 @@ def main(argv=None):
     p.add_argument("--classifier-epochs", type=int, default=30)
     p.add_argument("--classifier-layers", type=int, default=4)
     p.add_argument("--classifier-units", type=int, default=128)
+    p.add_argument("--min-truth-events", type=int, default=50,
+                   help="least held-out truth events in a bin compared before and after reweighting")
     p.add_argument("--scan", type=float, nargs="*", default=[0.1, 0.3, 1.0], help="training fractions of the scan")
     p.add_argument("--multiplicities", type=int, nargs="+", default=[1, 2, 3])
     p.add_argument("--stages", nargs="+", default=["inn", "classifier", "bayes", "scan"],
@@ -305,10 +319,16 @@ def main(argv=None):
         plot_all(out, "inn", generated, train, test)
 
     if "classifier" in args.stages:
+        # standard: the per-multiplicity whitening of arXiv:2110.13632; improved: Eqs. 4.3-4.6 alone
+        # (the thesis's "state-of-the-art generator", arXiv:2305.16774); neither with the magic transformation
+        weights = {}
         for tag, whiten in (("standard", True), ("improved", False)):
             gen = trained(out / f"inn_{tag}.pt", train, replace(config, magic=False, whiten=whiten),
                           f"INN, {tag} preprocessing, no magic")
-            classifier_study(out, tag, gen.generate(args.generate, seed=5), test, args)
+            for k, res in classifier_study(out, tag, gen.generate(args.generate, seed=5), test, train, args).items():
+                weights.setdefault(k, {})[tag] = (res.weights_generated, res.weights_truth)
+        for k, samples in weights.items():
+            plot_log_weights(out / f"classifier_weights_{k}j.png", samples, title=f"Z + {k} jets")
 
     if "bayes" in args.stages:
         binn = trained(out / "binn.pt", train, bconfig, "Bayesian INN")

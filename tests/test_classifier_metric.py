@@ -10,6 +10,7 @@ from numhep.torch.classifier_metric import (
     mixed_pull,
     roc_auc,
     train_classifier,
+    weight_spread,
 )
 
 FAST = dict(layers=3, units=32, epochs=8, batch_size=256, progress=False)
@@ -65,3 +66,14 @@ def test_inputs_of_eq_4_17_and_the_mixed_pull():
     np.testing.assert_allclose(mixed_pull([2.0, 4.0], [0.5, 1.0], [1.5, 0.75]), [-2.0, 1.0])
     with pytest.raises(ValueError, match="same d|one d"):
         train_classifier(np.zeros((10, 2)), np.zeros((10, 3)))
+
+
+def test_weight_spread_of_log_normal_weights():
+    rng = np.random.default_rng(4)
+    half, tail = weight_spread(np.exp(rng.normal(0.0, 0.2, 20000)))
+    assert half == pytest.approx(0.2, rel=0.05) and tail < 1e-3
+    # sigma = 1: the 16-84 % half-width is 0.994 sigma, P(|log w| > 1) = 2 (1 - Phi(1)) = 0.3173
+    half, tail = weight_spread(np.exp(rng.normal(0.0, 1.0, 20000)))
+    assert half == pytest.approx(0.994, rel=0.05) and tail == pytest.approx(0.3173, abs=0.01)
+    with pytest.raises(ValueError, match="positive"):
+        weight_spread([1.0, 0.0])

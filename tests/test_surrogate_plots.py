@@ -4,8 +4,10 @@ weight clusters and the mixed pull; the deviation of Eq. 4.10."""
 import numpy as np
 
 from numhep.events.surrogate_plots import (
+    histogram_agreement,
     percent_deviation,
     plot_classifier,
+    plot_log_weights,
     plot_mixed_pull,
     plot_observable,
     plot_weight_clusters,
@@ -16,6 +18,23 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 def test_percent_deviation_is_eq_4_10():
     np.testing.assert_allclose(percent_deviation([0.9, 2.0], [1.0, 1.6]), [10.0, 25.0])
+
+
+def test_histogram_agreement_falls_to_the_noise_after_exact_reweighting():
+    rng = np.random.default_rng(3)
+    gen, truth = rng.normal(0.0, 1.0, 40000), rng.normal(0.3, 1.0, 40000)
+    bins = np.linspace(-3, 3, 25)
+    same = histogram_agreement((truth, None), (truth, None), bins)
+    assert same["mean_abs_deviation"] == 0.0 and same["chi2_ndf"] == 0.0
+    before = histogram_agreement((gen, None), (truth, None), bins)
+    after = histogram_agreement((gen, np.exp(0.3 * gen - 0.045)), (truth, None), bins)  # N(0.3, 1) / N(0, 1)
+    assert before["chi2_ndf"] > 20 and before["mean_abs_deviation"] > 0.1
+    # two independent samples of 40k events: chi2/ndf = 1 +- 0.3 over ~20 bins, delta a few percent
+    assert after["chi2_ndf"] < 2.0 and after["mean_abs_deviation"] < 0.05
+    # only the bins with enough truth events count
+    counts = np.histogram(truth, bins)[0]
+    assert before["bins"] == np.sum(counts >= 50)
+    assert histogram_agreement((gen, None), (truth, None), bins, min_truth_events=10**6)["bins"] == 0
 
 
 def test_the_plots_are_written(tmp_path):
@@ -29,6 +48,8 @@ def test_the_plots_are_written(tmp_path):
         plot_classifier(tmp_path / "c.png", [0, 0.3, 1], [0, 0.5, 1], 0.6, rng.uniform(0.5, 1.5, 100),
                         rng.uniform(0.5, 1.5, 100)),
         plot_weight_clusters(tmp_path / "w.png", bins, b, rng.uniform(0, 3, 800), a, rng.uniform(0, 3, 800)),
+        plot_log_weights(tmp_path / "l.png", {"a": (rng.lognormal(0, 0.3, 300), rng.lognormal(0, 0.2, 300)),
+                                              "b": (rng.lognormal(0, 0.1, 300), rng.lognormal(0, 0.1, 300))}),
         plot_mixed_pull(tmp_path / "t.png", rng.uniform(0, 2, 300), rng.uniform(0, 0.3, 300), rng.normal(size=300)),
     ]
     for f in files:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["percent_deviation", "plot_classifier", "plot_mixed_pull", "plot_observable", "plot_weight_clusters"]
+__all__ = ["histogram_agreement", "percent_deviation", "plot_classifier", "plot_log_weights", "plot_mixed_pull",
+           "plot_observable", "plot_weight_clusters"]
 
 
 def _pyplot():
@@ -59,6 +60,60 @@ def _density(values, weights, bins):
     h2 = np.histogram(values[ok], bins, weights=w[ok] ** 2)[0]
     norm = w[ok].sum() * np.diff(bins)
     return h / norm, np.sqrt(h2) / norm
+
+
+def histogram_agreement(model, truth, bins, *, min_truth_events: int = 50) -> dict:
+    """How well a model histogram agrees with the truth where the truth is well populated.
+
+    Both histograms are normalised to unit area over ``bins``; over the n bins holding at least
+    ``min_truth_events`` (unweighted) truth events
+
+        delta    = (1/n) sum_i |h_i / t_i - 1|     (the bulk mean of thesis Eq. 4.10, T. Heimel,
+                                                   PhD thesis, Heidelberg 2024),
+        chi2/ndf = sum_i (h_i - t_i)^2 / (s_h,i^2 + s_t,i^2) / (n - 1),
+
+    with s the statistical errors sqrt(sum w^2) of both histograms and one degree of freedom
+    taken by the common normalisation.  A reweighted model passes its weights, so a classifier
+    reweighting that moves the model onto the truth lowers both numbers.
+
+    Parameters
+    ----------
+    model : tuple
+        (values, weights or None) of the model's events.
+    truth : tuple
+        (values, weights or None) of the truth events.
+    bins : array_like
+        Bin edges.
+    min_truth_events : int, optional
+        Least truth events in a bin compared (default 50).
+
+    Returns
+    -------
+    dict
+        ``mean_abs_deviation`` (delta, a fraction), ``chi2_ndf`` and ``bins`` (n); NaN numbers
+        when fewer than two bins qualify.
+
+    Examples
+    --------
+    >>> from numhep.events.surrogate_plots import histogram_agreement
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.normal(size=4000)
+    >>> histogram_agreement((x, None), (x, None), np.linspace(-2, 2, 9))["chi2_ndf"]
+    0.0
+    """
+    bins = np.asarray(bins, dtype=np.float64)
+    h, h_err = _density(*model, bins)
+    t, t_err = _density(*truth, bins)
+    tv = np.asarray(truth[0], dtype=np.float64)
+    counts = np.histogram(tv[np.isfinite(tv)], bins)[0]
+    use = (counts >= min_truth_events) & (t > 0)
+    n = int(use.sum())
+    if n < 2:
+        return {"mean_abs_deviation": np.nan, "chi2_ndf": np.nan, "bins": n}
+    var = h_err[use] ** 2 + t_err[use] ** 2
+    chi2 = float(np.sum((h[use] - t[use]) ** 2 / var))
+    return {"mean_abs_deviation": float(np.mean(percent_deviation(h[use], t[use]))) / 100,
+            "chi2_ndf": chi2 / (n - 1), "bins": n}
 
 
 def plot_observable(path, bins, truth, model, *, train=None, reweighted=None, band=None, xlabel: str = "",
@@ -212,6 +267,52 @@ def plot_classifier(path, fpr, tpr, auc: float, weights_generated, weights_truth
     axes[2].set_xlabel("w(x)")
     if title:
         fig.suptitle(title, fontsize=13)
+    return _save(fig, plt, path)
+
+
+def plot_log_weights(path, samples, *, title: str | None = None) -> Path:
+    """Classifier weights of several generators on one logarithmic axis: for each, w(x) on its
+    generated events (dashed) and on the truth events (solid) (thesis Figs. 4.8 and 4.10 side by
+    side, e.g. the standard against the improved preprocessing).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The PNG file.
+    samples : dict
+        label -> (weights on generated events, weights on truth events).
+    title : str, optional
+        A title.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> from numhep.events.surrogate_plots import plot_log_weights
+    >>> import tempfile, pathlib
+    >>> w = np.exp(np.random.default_rng(1).normal(0, 0.3, 200))
+    >>> plot_log_weights(pathlib.Path(tempfile.mkdtemp()) / "w.png", {"a": (w, w)}).exists()
+    True
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 5))
+    logb = np.logspace(-2, 1.5, 71)
+    colors = ("tab:red", "tab:blue", "tab:green", "tab:purple")
+    for (label, (wg, wt)), color in zip(samples.items(), colors):
+        ax.hist(np.asarray(wg), logb, histtype="step", density=True, color=color, ls="--",
+                label=f"{label}, generated")
+        ax.hist(np.asarray(wt), logb, histtype="step", density=True, color=color, label=f"{label}, truth")
+    ax.axvline(1.0, color="gray", lw=0.6)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("w(x)")
+    ax.set_ylabel("normalised")
+    ax.legend(fontsize=10)
+    if title:
+        ax.set_title(title, fontsize=12)
     return _save(fig, plt, path)
 
 

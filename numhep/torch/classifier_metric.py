@@ -26,7 +26,7 @@ import torch
 
 from numhep.events.collider_coordinates import delta_phi
 
-__all__ = ["ClassifierResult", "classifier_inputs", "mixed_pull", "roc_auc", "train_classifier"]
+__all__ = ["ClassifierResult", "classifier_inputs", "mixed_pull", "roc_auc", "train_classifier", "weight_spread"]
 
 
 def classifier_inputs(events, n_jets: int, *, dr_cutoff: float = 0.2):
@@ -146,6 +146,37 @@ def mixed_pull(mu, sigma, w):
     mu, sigma, w = (np.asarray(a, dtype=np.float64) for a in (mu, sigma, w))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(sigma > 0, mu * (1 - w) / sigma, np.nan)
+
+
+def weight_spread(w):
+    """The width of a classifier weight distribution (thesis Sec. 4.4, Figs. 4.8, 4.10): half the
+    16-84 % range of log w, the Gaussian-equivalent sigma of log w for a good generator (0 for a
+    perfect one), and the share of events with |log w| > 1 (w outside 1/e .. e), the tails of the
+    failure modes.
+
+    Parameters
+    ----------
+    w : array_like
+        Classifier weights w(x) = C / (1 - C) (Eq. 4.16), all positive.
+
+    Returns
+    -------
+    tuple of float
+        The 16-84 % half-width of log w and the share with |log w| > 1.
+
+    Examples
+    --------
+    >>> from numhep.torch.classifier_metric import weight_spread
+    >>> half, tail = weight_spread(np.exp([-2.0, -0.1, 0.0, 0.1, 0.3]))
+    >>> round(half, 3), tail
+    (0.478, 0.2)
+    """
+    w = np.asarray(w, dtype=np.float64)
+    if w.ndim != 1 or len(w) == 0 or not (np.isfinite(w).all() and (w > 0).all()):
+        raise ValueError("weight_spread: w must be a non-empty (n,) array of positive finite weights")
+    lw = np.log(w)
+    q16, q84 = np.quantile(lw, [0.16, 0.84])
+    return float(q84 - q16) / 2, float(np.mean(np.abs(lw) > 1))
 
 
 @dataclass
