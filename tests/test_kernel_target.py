@@ -1,10 +1,16 @@
 """How kernels are built and launched (numhep.kernels._target): the per-kernel CUDA block
-size and the choice of precision from the arrays."""
+size, the choice of precision from the arrays, read-only arrays, and the vector width asked of
+numba on AVX-512 CPUs."""
 
 import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+from numba.core.codegen import get_host_cpu_features
 
 from numhep.kernels import _cuda_offline, _target
 
@@ -103,3 +109,47 @@ def test_the_first_compilation_is_announced_once(tmp_path):
     assert str(tmp_path) in first.stderr
     again = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert "compiling" not in again.stderr
+
+
+# numhep asks numba for full-width AVX-512 vectors where the CPU has them, and only then:
+# never over a user's own NUMBA_CPU_FEATURES, never after numba built its CPU target
+_ROOT = Path(__file__).resolve().parent.parent
+AVX512 = "+avx512f" in get_host_cpu_features().split(",")
+
+
+def features_after(code, **env):
+    environ = {k: v for k, v in os.environ.items() if k != "NUMBA_CPU_FEATURES"}
+    environ.update(env, PYTHONPATH=str(_ROOT))
+    out = subprocess.run([sys.executable, "-c", code + "; import numba; print(numba.config.CPU_FEATURES)"],
+                         capture_output=True, text=True, env=environ, check=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def test_512_bit_vectors_exactly_where_the_cpu_has_avx512():
+    features = features_after("import numhep")
+    if AVX512:
+        assert features.endswith(",-prefer-256-bit")
+        assert features[: -len(",-prefer-256-bit")] == get_host_cpu_features()
+    else:
+        assert features == "None"
+
+
+def test_a_users_numba_cpu_features_are_left_alone():
+    assert features_after("import numhep", NUMBA_CPU_FEATURES="+sse2") == "+sse2"
+
+
+def test_nothing_changes_after_numba_built_its_cpu_target():
+    assert features_after("import numba; numba.njit(lambda x: x)(1); import numhep") == "None"
+
+
+def test_read_only_inputs_run_and_a_read_only_output_is_an_error():
+    from numhep.kernels.lorentz import minkowski_dot
+
+    p = np.broadcast_to(np.array([2.0, 1.0, 0.0, 0.0]), (3, 4))  # a read-only broadcast
+    out = np.empty(3)
+    minkowski_dot(p, p, out)
+    assert out.tolist() == [3.0, 3.0, 3.0]
+    frozen = np.zeros(3)
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="argument 3 is read-only"):
+        minkowski_dot(p, p, frozen)

@@ -577,13 +577,18 @@ class Kernel:
         ``SERIAL_BELOW`` events run on the calling thread.
 
         The first call with new argument types also builds the other launcher (serial or
-        parallel) for them: it links the event function this process just compiled, which
-        costs little now, whereas a later process that needs it would compile the event
-        function again (only launchers are cached, see the module docstring)."""
+        parallel) for them, from the event function this process just compiled: a few
+        seconds for an amplitude interpreter (numba optimises and emits the linked code once
+        more), where a later process that needs it would compile the event function from
+        scratch (only launchers are cached, see the module docstring).
+
+        Read-only arrays (broadcasts, in practice) are passed as copies: numba types them
+        apart from writable ones and would compile the whole event function again.  A
+        read-only array the kernel writes to is an error, not a silently dropped result."""
         launch = self._launchers(self._check(args))
-        # numba types a read-only array apart from a writable one and would compile the whole
-        # event function again for it; read-only inputs are small broadcasts in practice
-        args = tuple(a.copy() if isinstance(a, np.ndarray) and not a.flags.writeable else a for a in args)
+        readonly = {k: a for k, a in enumerate(args) if isinstance(a, np.ndarray) and not a.flags.writeable}
+        if readonly:
+            args = tuple(a.copy() if k in readonly else a for k, a in enumerate(args))
         n = args[0].shape[0]
         chosen, other = ((launch.batch, launch.serial) if parallel and n >= SERIAL_BELOW
                          else (launch.serial, launch.batch))
@@ -591,6 +596,9 @@ class Kernel:
         chosen(n, *args)
         if len(chosen.overloads) > known:
             other.compile(chosen.signatures[-1])
+        for k, original in readonly.items():
+            if not np.array_equal(args[k], original, equal_nan=original.dtype.kind in "fc"):
+                raise ValueError(f"{self.__name__}: argument {k + 1} is read-only, but the kernel writes to it")
 
     def cuda_launcher(self, precision: str = DOUBLE, staged: bool = False):
         """The CUDA kernel (``numba.cuda.jit`` dispatcher) that runs this event function with
