@@ -98,7 +98,8 @@ _JIT_OPTIONS = dict(fastmath=False, error_model="numpy")
 
 
 def _full_width_vectors() -> None:
-    """Let LLVM use the whole width of AVX-512 registers on CPUs that have them.
+    """Let LLVM use the whole width of AVX-512 registers on CPUs that have them, and give the
+    processes numhep starts the features this one compiles with.
 
     LLVM's tuning for Intel's AVX-512 CPUs (Skylake-X to Sapphire Rapids) prefers 256-bit
     vectors, so numba's event loops use half of each register: the amplitude blocks run
@@ -107,18 +108,20 @@ def _full_width_vectors() -> None:
     target, so this runs before numhep creates its first kernel.  It leaves things alone when
     ``NUMBA_CPU_FEATURES`` is set (the user's choice, also the way to opt out) and when numba
     already compiled something before numhep was imported (its target cannot change then).
+
+    Either way the features in use are put into ``NUMBA_CPU_FEATURES`` for child processes
+    (Dask workers of a local cluster, ``numhep precompile``'s jobs): fast-math kernels sum in
+    an order that depends on the vector width, and a worker must give the numbers of the
+    process that started it to the last bit.
     """
-    if numba.config.CPU_FEATURES is not None:
-        return
+    from numba.core.codegen import get_host_cpu_features
     from numba.core.registry import cpu_target
 
-    if "_toplevel_target_context" in vars(cpu_target):
-        return
-    from numba.core.codegen import get_host_cpu_features
-
-    features = get_host_cpu_features()
-    if "+avx512f" in features.split(","):
-        numba.config.CPU_FEATURES = features + ",-prefer-256-bit"
+    if numba.config.CPU_FEATURES is None and "_toplevel_target_context" not in vars(cpu_target):
+        features = get_host_cpu_features()
+        if "+avx512f" in features.split(","):
+            numba.config.CPU_FEATURES = features + ",-prefer-256-bit"
+    os.environ.setdefault("NUMBA_CPU_FEATURES", numba.config.CPU_FEATURES or get_host_cpu_features())
 
 
 _full_width_vectors()
