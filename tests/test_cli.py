@@ -64,18 +64,29 @@ def test_help_shows_the_defaults_and_how_to_resume(capsys):
 
 
 def test_the_main_command_says_it_compiles_before_its_first_progress_bar(tmp_path):
-    """A newcomer's first run, in a fresh cache: the compile notice comes before any progress bar."""
+    """A newcomer's first run, in a fresh cache: the compile notice comes before any progress bar,
+    and a second run, on the cached kernels, writes the same events."""
     import os
     import subprocess
     import sys
 
     env = dict(os.environ, NUMHEP_CACHE_DIR=str(tmp_path / "cache"))
-    run = subprocess.run([sys.executable, "-m", "numhep", "-n", "200", "--points", "2000", "--iterations", "4",
-                          "-o", str(tmp_path / "tt.lhe")], capture_output=True, text=True, env=env, cwd=tmp_path,
-                         timeout=900)
-    assert run.returncode == 0, run.stderr[-2000:]
+
+    def main_job(out):
+        run = subprocess.run([sys.executable, "-m", "numhep", "-n", "200", "--points", "2000", "--iterations", "4",
+                              "-o", str(tmp_path / out)], capture_output=True, text=True, env=env, cwd=tmp_path,
+                             timeout=900)
+        assert run.returncode == 0, run.stderr[-2000:]
+        return run
+
+    run = main_job("first.lhe")
     assert "compiling" in run.stderr and run.stderr.index("compiling") < run.stderr.index("VEGAS")
     assert "unweighting efficiency" in run.stdout
+    # the process that compiled the kernels and one that loads them from the cache run the same
+    # machine code: the same seed gives the same file to the last digit
+    again = main_job("again.lhe")
+    assert "compiling" not in again.stderr
+    assert (tmp_path / "again.lhe").read_bytes() == (tmp_path / "first.lhe").read_bytes()
 
 
 def test_results_that_cannot_be_trusted_say_so(tmp_path, capsys):

@@ -126,6 +126,46 @@ def _full_width_vectors() -> None:
 
 _full_width_vectors()
 
+
+def _launchers_call_their_own_code() -> None:
+    """Bind every call inside a launcher to the launcher's own copy of the callee, so that a
+    kernel gives the same numbers, to the last bit, in the process that compiled it and in
+    every process that loads it from the cache.
+
+    numba links each callee (the event function, the device helpers) into a launcher's module
+    as ``linkonce_odr``, and optimises the linked module once more; the object code marks those
+    copies weak.  In the process that compiled the callees, their standalone builds, optimised
+    in their own modules, are already loaded, and the dynamic linker binds the launcher's calls
+    to them instead; under fast-math the two builds may round differently (a 1-ulp difference
+    in a few per cent of gg -> tt~ weights was enough to change which events the main job
+    kept).  A process that loads the launcher from the cache runs the launcher's copies.  Made
+    internal after optimisation, the copies are what runs everywhere: the machine code and the
+    numbers are those of the cached object, and the optimisation is unchanged.
+
+    Only numhep's launchers (``serial`` and ``batch`` of a ``_numhep_launch_`` module) are
+    touched; nothing links them into other code.
+    """
+    from llvmlite import binding as ll
+    from numba.core import codegen
+
+    optimise = codegen.CPUCodeLibrary._optimize_final_module
+    if getattr(optimise, "_numhep_internalises", False):
+        return
+
+    def _optimize_final_module(library):
+        optimise(library)
+        module = library._final_module
+        if library.name in ("serial", "batch") and any("_numhep_launch_" in f.name for f in module.functions):
+            for function in module.functions:
+                if not function.is_declaration and function.linkage == ll.Linkage.linkonce_odr:
+                    function.linkage = ll.Linkage.internal
+
+    _optimize_final_module._numhep_internalises = True
+    codegen.CPUCodeLibrary._optimize_final_module = _optimize_final_module
+
+
+_launchers_call_their_own_code()
+
 #: a kernel module that defines ``FAST_MATH = True`` has its CPU functions compiled with
 #: LLVM's fast-math flags (what MadGraph's -O3 -ffast-math build does): numba promotes a
 #: real factor to a complex one and multiplies in full, and only these flags let LLVM drop
