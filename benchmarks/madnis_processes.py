@@ -20,6 +20,7 @@ The ratios against the VEGAS row close each table: the unweighting-efficiency ga
 Heimel's thesis reports for its full setup (7-8x for W + 2, 3 jets, about 15x for VBS).
 
     python benchmarks/madnis_processes.py [--calls 200000] [--seeds 5] [--processes www,vbs,wjj] [--device cuda]
+                                          [--rows 1,4]
 """
 
 import argparse
@@ -88,7 +89,17 @@ def main():
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--processes", default="www,vbs,wjj")
     ap.add_argument("--device", default="cpu", help="where numhep's MadNIS trains (cpu or cuda)")
+    ap.add_argument("--rows", default="all", help="comma-separated row numbers to run, 1-5 in the order of the table "
+                    "(the VEGAS row, 1, always runs: the gains are relative to it); e.g. 1,4 for a long-budget study")
     args = ap.parse_args()
+    names = list(ROWS)
+    if args.rows == "all":
+        rows = names
+    else:
+        picked = {int(k) for k in args.rows.split(",")} | {1}
+        if not picked <= set(range(1, len(names) + 1)):
+            ap.error(f"--rows: numbers from 1 to {len(names)}, got {args.rows}")
+        rows = [names[k - 1] for k in sorted(picked)]
     for key in args.processes.split(","):
         text, options = PROCESSES[key]
         f = numhep.integrand(text, channel="diagrams", **options)
@@ -96,7 +107,8 @@ def main():
               f"adapt or train and {args.calls} to measure, {args.seeds} seeds (mean +- spread)")
         print(f"{'sampler':<30}{'sigma pb':>12}{'sigma/I':>16}{'unweighting eff. %':>22}{'s per seed':>12}")
         summary = {}
-        for name, run in ROWS.items():
+        for name in rows:
+            run = ROWS[name]
             qualities, seconds = [], []
             for seed in range(1, args.seeds + 1):
                 t0 = time.perf_counter()
