@@ -119,7 +119,8 @@ def classifier_study(out, tag, gen_events, test, train, args):
         xg, xt = classifier_inputs(gen_events, k), classifier_inputs(test, k)
         gsel, tsel = gen_events.select(k), test.select(k)
         res = train_classifier(xg, xt, generated_weights=gsel.weight, epochs=args.classifier_epochs, progress=False,
-                               layers=args.classifier_layers, units=args.classifier_units, seed=k)
+                               layers=args.classifier_layers, units=args.classifier_units,
+                               patience=args.classifier_patience, seed=k)
         # the held-out events in the order of their weights
         g_test, t_test = gsel.select(res.test_generated), tsel.select(res.test_truth)
         results[k] = res
@@ -221,7 +222,8 @@ def pull_study(out, gen, test, args):
             continue
         res = train_classifier(classifier_inputs(events, k), classifier_inputs(test, k),
                                generated_weights=events.select(k).weight, epochs=args.classifier_epochs,
-                               progress=False, layers=args.classifier_layers, units=args.classifier_units, seed=k)
+                               progress=False, layers=args.classifier_layers, units=args.classifier_units,
+                               patience=args.classifier_patience, seed=k)
         n = min(len(res.test_generated), 5000)
         held = events.select(k).select(res.test_generated[:n])  # in the order of the weights
         w = res.weights_generated[:n]
@@ -281,6 +283,8 @@ def main(argv=None):
     p.add_argument("--classifier-epochs", type=int, default=30)
     p.add_argument("--classifier-layers", type=int, default=4)
     p.add_argument("--classifier-units", type=int, default=128)
+    p.add_argument("--classifier-patience", type=int, default=5,
+                   help="epochs without a better validation loss before the classifier's learning rate is cut by 10")
     p.add_argument("--min-truth-events", type=int, default=50,
                    help="least held-out truth events in a bin compared before and after reweighting")
     p.add_argument("--scan", type=float, nargs="*", default=[0.1, 0.3, 1.0], help="training fractions of the scan")

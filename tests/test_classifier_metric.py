@@ -77,3 +77,27 @@ def test_weight_spread_of_log_normal_weights():
     assert half == pytest.approx(0.994, rel=0.05) and tail == pytest.approx(0.3173, abs=0.01)
     with pytest.raises(ValueError, match="positive"):
         weight_spread([1.0, 0.0])
+
+
+def test_patience_sets_when_the_learning_rate_is_cut(monkeypatch):
+    import torch
+
+    made = []
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau
+
+    def recording(*args, **kwargs):
+        made.append(plateau(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(torch.optim.lr_scheduler, "ReduceLROnPlateau", recording)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(600, 1))
+    # identical samples: the validation loss stops improving at once, so without patience the
+    # rate is cut after almost every epoch, and with more patience than epochs never
+    train_classifier(x, rng.normal(size=(600, 1)), **{**FAST, "epochs": 6}, patience=0)
+    train_classifier(x, rng.normal(size=(600, 1)), **{**FAST, "epochs": 6}, patience=10)
+    impatient, patient = (s.optimizer.param_groups[0]["lr"] for s in made)
+    assert made[0].patience == 0 and made[1].patience == 10
+    assert impatient < 1e-4 and patient == 1e-3
+    with pytest.raises(ValueError, match="patience"):
+        train_classifier(x, x, **FAST, patience=-1)

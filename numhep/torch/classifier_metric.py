@@ -267,16 +267,16 @@ def _network(n_in, layers, units, dropout):
 
 def train_classifier(generated, truth, *, generated_weights=None, layers: int = 4, units: int = 128,
                      dropout: float = 0.1, epochs: int = 30, batch_size: int = 1024, lr: float = 1e-3,
-                     test_fraction: float = 0.5, validation_fraction: float = 0.1, seed: int = 1,
-                     progress: bool = True):
+                     test_fraction: float = 0.5, validation_fraction: float = 0.1, patience: int = 5,
+                     seed: int = 1, progress: bool = True):
     """Train a classifier on generated (label 0) versus truth (label 1) inputs and evaluate it on
     held-out events (thesis Sec. 4.4).
 
     Binary cross-entropy with class weights N / (2 N_class), so that the optimum is
     C = p_data / (p_data + p_model) whatever the sample sizes and w = C / (1 - C) is the density
     ratio (Eq. 4.16); generated events may carry weights (e.g. the magic transformation's).  Adam
-    with the learning rate cut by 10 when the validation loss stalls for 5 epochs (Tab. A.2);
-    the network of the best validation epoch is kept.
+    with the learning rate cut by 10 when the validation loss stalls for ``patience`` epochs
+    (5, Tab. A.2); the network of the best validation epoch is kept.
 
     Parameters
     ----------
@@ -302,6 +302,10 @@ def train_classifier(generated, truth, *, generated_weights=None, layers: int = 
         Share of each set held out for the ROC curve and the weights (default 0.5).
     validation_fraction : float, optional
         Share of each set used for the validation loss (default 0.1).
+    patience : int, optional
+        Epochs without a better validation loss before the learning rate is cut by 10
+        (default 5, the thesis's).  The thesis's epochs have many steps; a small set with few
+        batches an epoch wants more patience, or it cuts the rate before the network learned.
     seed : int, optional
         Seed of the split, weights and batches (default 1).
     progress : bool, optional
@@ -330,6 +334,8 @@ def train_classifier(generated, truth, *, generated_weights=None, layers: int = 
         raise ValueError(f"train_classifier: generated_weights must have shape ({len(xg)},)")
     if not (np.isfinite(xg).all() and np.isfinite(xt).all()):
         raise ValueError("train_classifier: the inputs hold a non-finite number")
+    if patience < 0:
+        raise ValueError(f"train_classifier: patience must be a number of epochs >= 0, got {patience}")
     rng = np.random.default_rng([seed, 44])
 
     def split(n):
@@ -357,7 +363,7 @@ def train_classifier(generated, truth, *, generated_weights=None, layers: int = 
         torch.manual_seed(seed)
         net = _network(xg.shape[1], layers, units, dropout)
         opt = torch.optim.Adam(net.parameters(), lr=lr)
-        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.1, patience=5)
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.1, patience=patience)
         bce = torch.nn.functional.binary_cross_entropy_with_logits
         best, best_state, losses = math.inf, None, []
         for _ in tqdm(range(epochs), desc="train classifier", disable=not progress):
