@@ -35,8 +35,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from numhep.events.surrogate_plots import (histogram_agreement, percent_deviation, plot_classifier, plot_log_weights,
-                                           plot_mixed_pull, plot_observable, plot_weight_clusters)
+from numhep.events.surrogate_plots import (histogram_agreement, normalised_histogram, percent_deviation,
+                                           plot_classifier, plot_log_weights, plot_mixed_pull, plot_observable,
+                                           plot_weight_clusters)
 from numhep.events.zjets_dataset import ZJetsEvents, generate_zjets_dataset
 from numhep.torch.classifier_metric import classifier_inputs, mixed_pull, train_classifier, weight_spread
 from numhep.torch.event_generator import GeneratorConfig, ZJetsGenerator, train_generator
@@ -56,10 +57,7 @@ def values(events, name, k):
 
 
 def hist(events, name, k, bins):
-    v, w = values(events, name, k)
-    ok = np.isfinite(v)
-    h = np.histogram(v[ok], bins, weights=w[ok])[0]
-    return h / max(w[ok].sum(), 1e-300) / np.diff(bins)
+    return normalised_histogram(*values(events, name, k), bins)[0]
 
 
 def bulk(truth_values, bins):

@@ -5,6 +5,7 @@ import numpy as np
 
 from numhep.events.surrogate_plots import (
     histogram_agreement,
+    normalised_histogram,
     percent_deviation,
     plot_classifier,
     plot_log_weights,
@@ -18,6 +19,20 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 def test_percent_deviation_is_eq_4_10():
     np.testing.assert_allclose(percent_deviation([0.9, 2.0], [1.0, 1.6]), [10.0, 25.0])
+
+
+def test_normalised_histogram_has_unit_area_and_poisson_errors():
+    rng = np.random.default_rng(4)
+    values = np.r_[rng.normal(size=5000), np.nan]  # a missing observable counts nowhere
+    bins = np.array([-6.0, -1.0, 0.0, 0.5, 6.0])
+    h, err = normalised_histogram(values, None, bins)
+    assert abs(np.sum(h * np.diff(bins)) - 1) < 1e-14
+    counts = np.histogram(values[:-1], bins)[0]
+    np.testing.assert_allclose(err, np.sqrt(counts) / 5000 / np.diff(bins), rtol=1e-14)
+    # weights 2 everywhere: the same density, errors of weighted counts sqrt(sum w^2) / sum w
+    h2, err2 = normalised_histogram(values, np.full(values.size, 2.0), bins)
+    np.testing.assert_allclose(h2, h, rtol=1e-14)
+    np.testing.assert_allclose(err2, err, rtol=1e-14)
 
 
 def test_histogram_agreement_falls_to_the_noise_after_exact_reweighting():

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["histogram_agreement", "percent_deviation", "plot_classifier", "plot_log_weights", "plot_mixed_pull",
-           "plot_observable", "plot_weight_clusters"]
+__all__ = ["histogram_agreement", "normalised_histogram", "percent_deviation", "plot_classifier", "plot_log_weights",
+           "plot_mixed_pull", "plot_observable", "plot_weight_clusters"]
 
 
 def _pyplot():
@@ -52,7 +52,32 @@ def percent_deviation(model, truth):
         return np.where(truth > 0, 100 * np.abs(model - truth) / truth, np.nan)
 
 
-def _density(values, weights, bins):
+def normalised_histogram(values, weights, bins):
+    """A histogram normalised to unit area, h_i = sum_{x in bin i} w / (sum w * width_i), and
+    its statistical error sqrt(sum_{x in bin i} w^2) / (sum w * width_i).  Non-finite values
+    (an observable a multiplicity does not have, such as Delta R_j1j2 of a one-jet event) are
+    left out of both sums.
+
+    Parameters
+    ----------
+    values : array_like
+        (n,) values of the observable.
+    weights : array_like or None
+        (n,) event weights, or None for unit weights.
+    bins : array_like
+        Bin edges.
+
+    Returns
+    -------
+    density, error : ndarray
+        Each of shape (len(bins) - 1,).
+
+    Examples
+    --------
+    >>> h, err = normalised_histogram([0.5, 1.5, 1.5, np.nan], None, [0.0, 1.0, 2.0])
+    >>> h.round(3).tolist(), err.round(3).tolist()
+    ([0.333, 0.667], [0.333, 0.471])
+    """
     values = np.asarray(values, dtype=np.float64)
     w = np.ones_like(values) if weights is None else np.asarray(weights, dtype=np.float64)
     ok = np.isfinite(values)
@@ -102,8 +127,8 @@ def histogram_agreement(model, truth, bins, *, min_truth_events: int = 50) -> di
     0.0
     """
     bins = np.asarray(bins, dtype=np.float64)
-    h, h_err = _density(*model, bins)
-    t, t_err = _density(*truth, bins)
+    h, h_err = normalised_histogram(*model, bins)
+    t, t_err = normalised_histogram(*truth, bins)
     tv = np.asarray(truth[0], dtype=np.float64)
     counts = np.histogram(tv[np.isfinite(tv)], bins)[0]
     use = (counts >= min_truth_events) & (t > 0)
@@ -161,7 +186,7 @@ def plot_observable(path, bins, truth, model, *, train=None, reweighted=None, ba
     """
     plt = _pyplot()
     bins = np.asarray(bins, dtype=np.float64)
-    t, t_err = _density(*truth, bins)
+    t, t_err = normalised_histogram(*truth, bins)
     curves = [("Truth", truth, "black"), ("Model", model, "tab:red")]
     if train is not None:
         curves.insert(1, ("Train", train, "tab:blue"))
@@ -169,7 +194,7 @@ def plot_observable(path, bins, truth, model, *, train=None, reweighted=None, ba
         curves.append(("Reweighted", reweighted, "tab:green"))
     fig, axes = plt.subplots(3, 1, figsize=(7, 8), sharex=True, gridspec_kw={"height_ratios": [3, 1, 1]})
     for label, data, color in curves:
-        h, _ = _density(*data, bins)
+        h, _ = normalised_histogram(*data, bins)
         axes[0].stairs(h, bins, label=label, color=color)
         if label != "Truth":
             with np.errstate(divide="ignore", invalid="ignore"):
