@@ -147,6 +147,21 @@ def test_gradcheck_dipoles_and_splitting_azimuths():
         np.testing.assert_allclose(got.detach().numpy(), ref, rtol=1e-12)
 
 
+def test_gradcheck_minkowski_dot_with_broadcasting(rng):
+    from numhep.phasespace import kinematics
+
+    p, q = t64(rng.normal(size=(3, 2, 4))), t64(rng.normal(size=(1, 4)))
+    assert torch.autograd.gradcheck(kinematics.minkowski_dot, (p, q))
+    dot = kinematics.minkowski_dot(p, q)
+    eta = torch.tensor([1.0, -1.0, -1.0, -1.0], dtype=torch.float64)
+    assert dot.shape == (3, 2)
+    torch.testing.assert_close(dot, (p * eta * q).sum(-1), rtol=1e-14, atol=0)
+    # arrays: one cotangent per input after broadcasting (the gradient convention)
+    gp, gq = kinematics.minkowski_dot.vjp(p.detach().numpy(), q.detach().numpy(), np.ones((3, 2)))
+    assert gp.shape == gq.shape == (3, 2, 4)
+    np.testing.assert_allclose(gq, np.broadcast_to(p.detach().numpy() * eta.numpy(), (3, 2, 4)), rtol=1e-15)
+
+
 def test_one_graph_from_random_numbers_to_the_hadronic_weight(rng):
     """w(u) = f_g(x1) f_g(x2) |M|^2 dPhi / (g_lumi 2 s_hat) for g g > t t~ at 13 TeV:
     luminosity map -> RAMBO on diet -> PDFs -> |M|^2, differentiated by autograd."""

@@ -7,6 +7,8 @@ axes, run the kernel on the caller's device and restore the shape.
 from __future__ import annotations
 
 from numhep import arrays as ab
+from numhep import ops
+from numhep.adjoint import lorentz as _adjoint  # noqa: F401  (attaches .vjp)
 from numhep.kernels import lorentz as K
 
 __all__ = [
@@ -29,7 +31,7 @@ def _scalar_of(kernel, p):
     return out.reshape(p.shape[:-1])
 
 
-def minkowski_dot(p, q):
+def _minkowski_dot(xp, p, q):
     """The Minkowski product p.q = p0 q0 - p1 q1 - p2 q2 - p3 q3, metric (+,-,-,-).
 
     Parameters
@@ -43,7 +45,8 @@ def minkowski_dot(p, q):
     Returns
     -------
     array of float64, shape (...)
-        p.q in GeV^2.
+        p.q in GeV^2.  Differentiable in both momenta (``minkowski_dot.vjp``; torch tensors
+        through autograd, cotangents summed back over broadcast axes).
 
     Raises
     ------
@@ -59,13 +62,30 @@ def minkowski_dot(p, q):
     >>> kinematics.minkowski_dot(p, p)
     array([16.,  0.])
     """
-    xp = ab.namespace(p, q)
     p, q = ab.momenta(p, xp=xp), ab.momenta(q, "q", xp=xp)
     p, q = xp.broadcast_arrays(p, q)
-    fp, fq = xp.ascontiguousarray(p).reshape(-1, 4), xp.ascontiguousarray(q).reshape(-1, 4)
+    return xp.ascontiguousarray(p).reshape(-1, 4), xp.ascontiguousarray(q).reshape(-1, 4), p.shape[:-1]
+
+
+def _minkowski_dot_forward(xp, p, q):
+    fp, fq, shape = _minkowski_dot(xp, p, q)
     out = xp.empty(fp.shape[0])
     K.minkowski_dot(fp, fq, out)
-    return out.reshape(p.shape[:-1])
+    return (out.reshape(shape),)
+
+
+def _minkowski_dot_vjp(xp, p, q, g):
+    fp, fq, shape = _minkowski_dot(xp, p, q)
+    g = ops.cotangent(g, shape, "grad_dot", xp).reshape(-1)
+    gp, gq = xp.empty_like(fp), xp.empty_like(fq)
+    K.minkowski_dot.vjp(fp, fq, g, gp, gq)
+    return gp.reshape(*shape, 4), gq.reshape(*shape, 4)
+
+
+# an Op written out rather than kernel_op: the kernel runs on flattened (N, 4) momenta and the
+# result takes the broadcast shape (...) of p and q back
+minkowski_dot = ops.Op(_minkowski_dot_forward, _minkowski_dot_vjp, signature=_minkowski_dot,
+                       differentiable=("p", "q"), n_outputs=1, result=None)
 
 
 def invariant_mass(p):

@@ -47,6 +47,7 @@ from numhep.amplitudes import catani_seymour as _cs
 from numhep.amplitudes.lookup import resolve
 from numhep.kernels.catani_seymour import C_A
 from numhep.declarations.process import Process
+from numhep.phasespace.kinematics import minkowski_dot
 from numhep.torch.training_checkpoint import load_state, save_state
 
 __all__ = ["DipoleEmulator", "EmulatedProcess", "TrainingConfig", "default_penalty", "train_emulator"]
@@ -413,9 +414,7 @@ class DipoleEmulator(torch.nn.Module):
         if self.azimuthal_scale == "dipoles":
             return d @ self.pair_rows.T
         a, b = (torch.as_tensor(self.gluon_pairs[:, k], device=final.device) for k in (0, 1))
-        pa, pb = final[:, a], final[:, b]
-        # s_ab written out in torch: numhep's minkowski_dot has no torch twin, and autograd must reach the momenta
-        s_ab = 2 * (pa[..., 0] * pb[..., 0] - (pa[..., 1:] * pb[..., 1:]).sum(dim=-1))
+        s_ab = 2 * minkowski_dot(final[:, a], final[:, b])
         return 16 * np.pi * self.alpha_s * C_A / s_ab
 
     def combine(self, raw, d, azimuth, scale):
