@@ -77,17 +77,27 @@ def _compiled_functions(workdir):
                     m = re.match(r"\s*\[\s*(\d+)\]\s+(\S+)", line)
                     if m:
                         sections[m.group(1)] = m.group(2)
+                # the launcher's own copies of the kernels' functions are local symbols (numhep
+                # makes them internal, numhep.kernels._target), which the JIT does not look up:
+                # each section's load address comes from a global function in it
+                found, base = [], {}
                 for line in subprocess.run(["readelf", "-sW", path], capture_output=True, text=True).stdout.splitlines():
                     f = line.split()
                     if len(f) < 8 or f[3] != "FUNC" or not f[6].isdigit():
                         continue
                     size, name = int(f[2], 0) if f[2].startswith("0x") else int(f[2]), f[7]
-                    try:
-                        addr = library.get_pointer_to_function(name)
-                    except Exception:  # noqa: BLE001 - a symbol LLVM did not keep
-                        continue
-                    if addr and size:
-                        rows.append((addr, size, name, path, sections.get(f[6], ".text"), int(f[1], 16)))
+                    section, offset = sections.get(f[6], ".text"), int(f[1], 16)
+                    found.append((size, name, section, offset))
+                    if f[4] != "LOCAL" and section not in base:
+                        try:
+                            addr = library.get_pointer_to_function(name)
+                        except Exception:  # noqa: BLE001 - a symbol LLVM did not keep
+                            addr = 0
+                        if addr:
+                            base[section] = addr - offset
+                for size, name, section, offset in found:
+                    if size and section in base:
+                        rows.append((base[section] + offset, size, name, path, section, offset))
     rows.sort()
     return rows
 
