@@ -122,3 +122,27 @@ def test_a_first_call_caches_both_launchers(tmp_path):
     subprocess.run([sys.executable, "-c", call], check=True, capture_output=True, env=env, timeout=600)
     kinds = sorted(f.name.split(".")[1].split("-")[0] for f in entries(tmp_path, ".nbi"))
     assert kinds == ["batch", "serial"]
+
+
+def test_the_compiling_process_and_a_cached_one_give_the_same_bits(tmp_path):
+    # the process that compiles the amplitude kernels (fast math) runs the launchers' own copies
+    # of the event function, as every later process loading them from the cache does: the
+    # parallel launcher (>= SERIAL_BELOW blocks) and the gradient included
+    code = ("import hashlib, numpy, numhep; rng = numpy.random.default_rng(1); n = 9000; e = 45.594; "
+            "c = rng.uniform(-1, 1, n); s = numpy.sqrt(1 - c * c); f = rng.uniform(0, 6.28, n); "
+            "p = numpy.zeros((n, 4, 4)); p[:, 0] = [e, 0, 0, e]; p[:, 1] = [e, 0, 0, -e]; "
+            "p[:, 2] = numpy.stack([numpy.full(n, e), e * s * numpy.cos(f), e * s * numpy.sin(f), e * c], -1); "
+            "p[:, 3, 0] = e; p[:, 3, 1:] = -p[:, 2, 1:]; proc = numhep.process('e+ e- > mu+ mu-'); "
+            "m = numhep.me(p, proc); _, g = numhep.me(p, proc, grad=True); "
+            "print(hashlib.sha256(m.tobytes() + g.tobytes()).hexdigest())")
+    env = {**os.environ, "NUMHEP_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT), "NUMBA_NUM_THREADS": "2"}
+
+    def digest():
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=900)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.split()[-1], done.stderr
+
+    compiled, told = digest()
+    cached, quiet = digest()
+    assert "compiling kernels" in told and "compiling kernels" not in quiet
+    assert compiled == cached

@@ -151,13 +151,15 @@ def _launchers_call_their_own_code() -> None:
     optimise = codegen.CPUCodeLibrary._optimize_final_module
     if getattr(optimise, "_numhep_internalises", False):
         return
+    # linkonce_odr: the linked callees; weak_odr: the parallel launcher's gufunc wrapper
+    shared = (ll.Linkage.linkonce_odr, ll.Linkage.weak_odr)
 
     def _optimize_final_module(library):
         optimise(library)
         module = library._final_module
         if library.name in ("serial", "batch") and any("_numhep_launch_" in f.name for f in module.functions):
             for function in module.functions:
-                if not function.is_declaration and function.linkage == ll.Linkage.linkonce_odr:
+                if not function.is_declaration and function.linkage in shared:
                     function.linkage = ll.Linkage.internal
 
     _optimize_final_module._numhep_internalises = True
