@@ -233,6 +233,36 @@ def pulls(pools, scale: dict, out: Path):
     plt.close(fig)
 
 
+def sign_information(test, pools):
+    """How much of the information on the sign of alpha each level keeps.  The mean sign of the
+    triple product O (numhep.events.thj_dataset.cp_odd_triple_product) flips with
+    alpha -> -alpha; the likelihoods' q(-alpha_truth) - q(alpha_truth) over a whole pool is
+    positive when they prefer the true sign.  A wrong-sign minimum gives |pull| > 3."""
+    from numhep.events.thj_dataset import cp_odd_triple_product, visible_thj
+
+    print("\nsign of alpha: mean sign of the triple product O (hard: t, H, j; reco: visible top, photon pair, "
+          "forward jet), and q(-alpha) - q(alpha) of each likelihood over its pool (> 0: the true sign preferred)")
+    for deg, pool in pools.items():
+        events = test.select(np.isclose(test.alpha, math.radians(deg)))
+        acc = events.select(events.accepted)
+
+        def mean_sign(o):
+            return f"{np.mean(np.sign(o)):+.3f} +- {1 / math.sqrt(max(len(o), 1)):.3f}"
+
+        hard = cp_odd_triple_product(*(events.x_hard[:, k] for k in range(3)))
+        hard_acc = cp_odd_triple_product(*(acc.x_hard[:, k] for k in range(3)))
+        reco = cp_odd_triple_product(*visible_thj(acc.x_reco, acc.reco_names))
+        line = f"  alpha {deg:4.0f} deg: <sign O> hard {mean_sign(hard)}, accepted {mean_sign(hard_acc)}, reco {mean_sign(reco)}"
+        if deg != 0:
+            grid = pool["grid"]
+            for kind in ("hard", "three", "two"):
+                total = -2.0 * pool[kind].sum(axis=0)
+                dq = np.interp(-math.radians(deg), grid, total) - np.interp(math.radians(deg), grid, total)
+                line += f"; {kind} {dq:+.2f}"
+            line += f" ({pool['three'].shape[0]} events)"
+        print(line)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="mem_out", help="folder for data, checkpoints, results and PNGs")
@@ -264,6 +294,7 @@ def main():
     nets = train_networks(train, out, scale)
     pools = mem_pools(test, train, nets, out, scale, vegas_refine=args.vegas)
     pulls(pools, scale, out)
+    sign_information(test, pools)
     print(f"\nPNGs in {out}/ (fiducial_cross_section.png, mem_calibration.png); total {time.time() - t0:.0f} s")
 
 

@@ -8,6 +8,7 @@ import numhep
 from numhep.amplitudes.compiled_process import compile_process
 from numhep.events.thj_dataset import (
     build_thj_dataset,
+    cp_odd_triple_product,
     decay_thj,
     fiducial_basis,
     fiducial_fit,
@@ -15,6 +16,7 @@ from numhep.events.thj_dataset import (
     load_thj_dataset,
     reco_features,
     thj_integrand,
+    visible_thj,
 )
 
 SMALL = dict(n_points=1000, n_iterations=3, n_warmup=1, pilot_points=1000, batch_size=1000, progress=False)
@@ -127,3 +129,42 @@ def test_showered_path_finds_the_hard_photons(tmp_path):
         truth = decayed[e, 3:5]
         cos = (truth[:, 1:] @ a[1:]) / (np.linalg.norm(truth[:, 1:], axis=1) * np.linalg.norm(a[1:]))
         assert cos.max() > 0.999
+
+
+def test_the_cp_odd_part_of_the_yukawa_is_the_mirror_image():
+    # parity: with the propagator widths set to zero (they add absorptive phases), |M|^2 of
+    # u b > t h d at the mirror image of the momenta equals |M|^2 at -alpha, the CP-even SM
+    # (alpha = 0) is mirror-symmetric, and the triple product O flips sign: the sign of alpha
+    # can only show in observables odd under the mirror, such as O (the difference
+    # |M|^2(alpha) - |M|^2(-alpha) is odd under it)
+    proc = compile_process("u b > t h d", model="sm_cpv_no_b_mass")
+    p, _ = numhep.rambo(200, 1000.0, proc.masses, seed=4)
+    mirror = np.array([1.0, 1.0, -1.0, 1.0])  # y -> -y
+    no_widths = {"WT": 0.0, "WW": 0.0, "WZ": 0.0, "WH": 0.0}
+    alpha = np.radians(45.0)
+
+    def me(q, a):
+        return numhep.me(q, proc, params={"alpha_cp": a, **no_widths})
+
+    np.testing.assert_allclose(me(p * mirror, alpha), me(p, -alpha), rtol=1e-12)
+    np.testing.assert_allclose(me(p * mirror, 0.0), me(p, 0.0), rtol=1e-12)
+    assert np.max(np.abs(me(p, alpha) / me(p, -alpha) - 1)) > 0.1  # the sign of alpha matters event by event
+    o = cp_odd_triple_product(p[:, 2], p[:, 3], p[:, 4])
+    np.testing.assert_allclose(cp_odd_triple_product(*(p[:, k] * mirror for k in (2, 3, 4))), -o, rtol=1e-12)
+
+
+def test_triple_product_keeps_its_sign_under_beam_boosts_and_visible_objects_are_picked():
+    rng = np.random.default_rng(5)
+    t, h, j = (np.c_[rng.uniform(300, 500, 50), rng.normal(0, 80, (50, 3))] for _ in range(3))
+    y = 0.7  # a boost along the beam
+    boost = np.array([[np.cosh(y), 0, 0, np.sinh(y)], [0, 1, 0, 0], [0, 0, 1, 0], [np.sinh(y), 0, 0, np.cosh(y)]])
+    j[:, 3] = np.abs(j[:, 3])  # the jet stays on its beam side; O scales by e^-y
+    np.testing.assert_allclose(cp_odd_triple_product(t @ boost.T, h @ boost.T, j @ boost.T),
+                               np.exp(-y) * cp_odd_triple_product(t, h, j), rtol=1e-9)
+    # hadronic set: the most forward light jet is the spectator, the others join the b
+    x = np.zeros((1, 6, 4))
+    x[0, :, :] = [[50, 0, 30, 40], [50, 0, -30, -40], [80, 60, 0, 20], [40, 30, 0, 10], [90, 10, 0, 89], [45, 0, 40, 5]]
+    top, photons, jet = visible_thj(x, ("a1", "a2", "b", "j1", "j2", "j3"))
+    np.testing.assert_array_equal(jet[0], x[0, 4])
+    np.testing.assert_array_equal(top[0], x[0, 2] + x[0, 3] + x[0, 5])
+    np.testing.assert_array_equal(photons[0], x[0, 0] + x[0, 1])

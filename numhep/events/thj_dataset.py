@@ -46,8 +46,8 @@ from numhep.events.showering import shower as pythia_shower
 from numhep.integration.integrands import Integrand
 from numhep.phasespace.blocks import two_body_decay
 
-__all__ = ["ALPHAS_DEG", "THJDataset", "build_thj_dataset", "decay_thj", "fiducial_fit", "fiducial_basis",
-           "hard_features", "load_thj_dataset", "reco_features", "thj_integrand"]
+__all__ = ["ALPHAS_DEG", "THJDataset", "build_thj_dataset", "cp_odd_triple_product", "decay_thj", "fiducial_fit",
+           "fiducial_basis", "hard_features", "load_thj_dataset", "reco_features", "thj_integrand", "visible_thj"]
 
 #: the CP phases of the thesis's data sets, degrees (Sec. 6.2)
 ALPHAS_DEG = (-180.0, -90.0, -45.0, 0.0, 22.5, 45.0, 90.0, 135.0, 180.0)
@@ -340,6 +340,87 @@ def reco_features(x_reco, names) -> np.ndarray:
         raise ValueError(f"x_reco: expected shape (n, {len(names)}, 4) for {tuple(names)}, got {x.shape}")
     cols = [x[:, k, 1:] if (name.startswith("a") or name == "mu") else x[:, k] for k, name in enumerate(names)]
     return np.concatenate(cols, axis=1)
+
+
+def cp_odd_triple_product(top, higgs, jet) -> np.ndarray:
+    """The parity-odd triple product O = eps_{mu nu rho sigma} n^mu t^nu H^rho j^sigma of the top,
+    the Higgs and the light-quark jet, with n = (1, 0, 0, sign j_z) the beam the jet follows and
+    eps_{0123} = +1 on contravariant components (O is the determinant of the four rows
+    (E, p_x, p_y, p_z)).
+
+    The CP-odd part of the top Yukawa, sin(alpha) (Heimel, PhD thesis, Heidelberg 2024, Sec. 6.2),
+    enters |M|^2 of p p > t H j through terms linear in sin(alpha) that are odd in O, while the
+    fiducial cross section hardly depends on the sign of alpha (Eq. 6.3, its D and E terms are
+    small).  The mean sign of O therefore flips with alpha -> -alpha: it measures how much of the
+    information on the sign of alpha a set of events, or a reconstruction, keeps.  A boost of
+    rapidity y along the jet's beam scales O by e^-y (its sign stays); a mirror reflection
+    changes its sign.
+
+    Parameters
+    ----------
+    top, higgs, jet : array_like, shape ``(n, 4)``
+        Four-momenta (E, px, py, pz) in GeV: the top (or its visible decay products), the Higgs
+        (or the photon pair), the light jet.
+
+    Returns
+    -------
+    ndarray, shape ``(n,)``
+        O in GeV^3.
+
+    Examples
+    --------
+    >>> from numhep.events.thj_dataset import cp_odd_triple_product
+    >>> t, h, j = np.array([[200.0, 50, 0, 0]]), np.array([[150.0, 0, 60, 0]]), np.array([[100.0, 0, 0, 80]])
+    >>> mirror = np.array([1.0, 1.0, -1.0, 1.0])  # y -> -y
+    >>> [round(float(cp_odd_triple_product(*v)[0]), 6) for v in ((t, h, j), (t * mirror, h * mirror, j * mirror))]
+    [-60000.0, 60000.0]
+    """
+    t, h, j = (np.asarray(v, dtype=np.float64) for v in (top, higgs, jet))
+    if not t.shape == h.shape == j.shape or t.ndim != 2 or t.shape[1] != 4:
+        raise ValueError(f"top, higgs, jet: expected three (n, 4) arrays, got {t.shape}, {h.shape}, {j.shape}")
+    n = np.zeros_like(j)
+    n[:, 0] = 1.0
+    n[:, 3] = np.where(j[:, 3] < 0.0, -1.0, 1.0)
+    return np.linalg.det(np.stack([n, t, h, j], axis=1))
+
+
+def visible_thj(x_reco, names):
+    """The visible top, the photon pair and the spectator jet of reconstructed tHj events:
+    the b jet plus the muon (leptonic set) or plus the light jets other than the most forward
+    one (hadronic set), a1 + a2, and the most forward light jet.
+
+    Parameters
+    ----------
+    x_reco : array_like, shape ``(n, k, 4)``
+        The reconstructed objects (E, px, py, pz) in GeV.
+    names : sequence of str
+        Their names (``"a1"``, ``"a2"``, ``"b"``, ``"mu"``, ``"j1"``, ...).
+
+    Returns
+    -------
+    top, photons, jet : ndarray, each of shape ``(n, 4)``
+
+    Examples
+    --------
+    >>> from numhep.events.thj_dataset import visible_thj
+    >>> x = np.arange(20.0).reshape(1, 5, 4)
+    >>> [v.tolist() for v in visible_thj(x, ("a1", "a2", "b", "mu", "j1"))]
+    [[[20.0, 22.0, 24.0, 26.0]], [[4.0, 6.0, 8.0, 10.0]], [[16.0, 17.0, 18.0, 19.0]]]
+    """
+    x = np.asarray(x_reco, dtype=np.float64)
+    names = list(names)
+    if x.ndim != 3 or x.shape[1:] != (len(names), 4):
+        raise ValueError(f"x_reco: expected shape (n, {len(names)}, 4) for {tuple(names)}, got {x.shape}")
+    photons = sum(x[:, names.index(a)] for a in ("a1", "a2"))
+    light = [k for k, name in enumerate(names) if name.startswith("j")]
+    p = x[:, light]
+    pt = np.hypot(p[..., 1], p[..., 2])
+    forward = np.argmax(np.abs(np.arcsinh(p[..., 3] / np.where(pt > 0, pt, 1e-300))), axis=1)
+    jet = p[np.arange(len(x)), forward]
+    top = x[:, names.index("b")] + p.sum(axis=1) - jet
+    if "mu" in names:
+        top = top + x[:, names.index("mu")]
+    return top, photons, jet
 
 
 def fiducial_basis(alpha) -> np.ndarray:
