@@ -7,7 +7,7 @@ import pytest
 from test_integrand import TOP, agree, drell_yan_quadrature, integrate
 
 import numhep
-from numhep.phasespace.diagram_channels import ChannelMap, diagram_channels, propagator_weights
+from numhep.phasespace.diagram_channels import ChannelMap, diagram_channels, exchange_beams, propagator_weights
 from numhep.integration.integrands import as_group
 
 
@@ -34,6 +34,50 @@ def test_channels_are_grouped_by_identical_particle_permutations(ee_uugg):
     # every diagram of the process sits in exactly one channel
     n_diag = group.subprocesses[0].process.n_diagrams
     assert sorted(d for c in chans for d in c.diagrams[0]) == list(range(n_diag))
+
+
+def test_channels_related_by_exchanging_identical_beams_share_a_map():
+    # g g: every channel and its mirror under the beam exchange (t-channel lines seen from the
+    # other beam) are one group, as in MadGraph's channel symmetry (Heimel's thesis, Table 5.3);
+    # u d~ and e+ e- have no such symmetry, p p has it through its mirrored subprocesses
+    counts = {}
+    for text in ("g g > t t~ g", "g g > w+ d u~ g", "u d~ > w+ w+ w-", "e+ e- > u u~ g g", "p p > t t~"):
+        chans = diagram_channels(as_group(text, "sm"))
+        counts[text] = (len(chans), len({c.representative for c in chans}), sum(c.beams_exchanged for c in chans))
+        n_final = len(as_group(text, "sm").subprocesses[0].legs) - 2
+        for c in chans:
+            rep = chans[c.representative].topology
+            seen = frozenset(p.beams_exchanged(n_final) for p in rep) if c.beams_exchanged else rep
+            assert frozenset(p.permuted(c.permutation) for p in seen) == c.topology
+    assert counts == {"g g > t t~ g": (16, 10, 6), "g g > w+ d u~ g": (50, 30, 20), "u d~ > w+ w+ w-": (17, 9, 0),
+                      "e+ e- > u u~ g g": (16, 10, 0), "p p > t t~": (3, 2, 1)}
+
+
+def test_an_exchanged_member_is_the_mirror_of_its_representative(rng):
+    """A member's points are its representative's with the beams exchanged: the momenta turned
+    and relabelled, x swapped, its own channel weight equal to the representative's (the
+    invariants are those of the mirrored propagators) and, g g being symmetric, the same
+    weight; they map back to their points, and the multi-channel integral keeps the flat value."""
+    f = numhep.integrand("g g > t t~ g", 13000.0, channel="diagrams", cuts={"ptj": 20.0}, **TOP)
+    n = 2000
+    u = rng.uniform(0.02, 0.98, (n, f.dim))
+    exchanged = [c for c, ch in enumerate(f.channels) if ch.beams_exchanged]
+    assert exchanged
+    for c in exchanged:
+        r = f.channels[c].representative
+        member, rep = f.evaluate(u, np.full(n, c)), f.evaluate(u, np.full(n, r))
+        live = rep.weight > 0
+        assert live.sum() > 40  # the rest fail the cut or the threshold
+        np.testing.assert_allclose(member.momenta, exchange_beams(rep.momenta), rtol=1e-12, atol=1e-9)
+        np.testing.assert_array_equal(member.x, rep.x[:, ::-1])
+        np.testing.assert_allclose(f.channel_alphas(member.momenta, member.subprocess_weight)[live, c],
+                                   f.channel_alphas(rep.momenta, rep.subprocess_weight)[live, r], rtol=1e-9)
+        np.testing.assert_allclose(member.weight, rep.weight, rtol=1e-9)
+        back, _ = f.inverse(member.momenta, np.full(n, c), member.x)
+        np.testing.assert_allclose(back[live], u[live], atol=1e-10)
+    multi = multichannel(f)
+    flat = integrate(numhep.integrand("g g > t t~ g", 13000.0, cuts={"ptj": 20.0}, **TOP))
+    agree(multi.mean, multi.sdev, flat.mean, flat.sdev, rel=0.02)
 
 
 def test_channel_maps_are_physical_and_cover_the_phase_space_volume(ee_uugg, rng):

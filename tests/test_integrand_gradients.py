@@ -215,6 +215,8 @@ def test_evaluate_gives_the_gradient_of_every_weight():
 INVERSES = {
     "pp -> t t~, flat": ("p p > t t~", dict(sqrt_s=13000.0), None),
     "pp -> t t~, channel 1": ("p p > t t~", dict(sqrt_s=13000.0, channel="diagrams"), 1),
+    # channel 2 samples through channel 0's map with the beams exchanged
+    "pp -> t t~, channel 2 (beams exchanged)": ("p p > t t~", dict(sqrt_s=13000.0, channel="diagrams"), 2),
     "ee -> u u~ g, flat": ("e+ e- > u u~ g", dict(sqrt_s=1000.0, cuts={"ycut": 0.01}), None),
     "ee -> u u~ g, channel 2": ("e+ e- > u u~ g", dict(sqrt_s=1000.0, cuts={"ycut": 0.01}, channel="diagrams"), 2),
 }

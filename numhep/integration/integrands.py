@@ -44,6 +44,7 @@ from numhep.phasespace.cuts import Cuts, bound_slopes
 from numhep.phasespace.diagram_channels import (
     ChannelMap,
     diagram_channels,
+    exchange_beams,
     propagator_weights,
     propagator_weights_vjp,
 )
@@ -54,6 +55,11 @@ __all__ = ["Integrand", "IntegrandPoints", "integrand"]
 
 DEFAULT_PDF = "NNPDF31_lo_as_0118"
 _SCALES = ("ht/2", "ht", "shat")
+
+
+def _exchanged_fractions(x):
+    """(x1, x2) -> (x2, x1) with the beams (None at lepton colliders), contiguous for the kernels."""
+    return None if x is None else np.ascontiguousarray(x[:, ::-1])
 
 
 @dataclass
@@ -358,7 +364,8 @@ class Integrand:
         reps = sorted({c.representative for c in self.channels})
         self._maps = self._channel_maps(self.final_masses)
         self._maps_moved = None  # (final-state masses, maps) of the last call that moved them
-        #: representatives and how many channels each stands for (permutations of identical particles)
+        #: representatives and how many channels each stands for (permutations of identical
+        #: particles, exchanged identical beams)
         self.representatives = reps
         self.multiplicity = {r: sum(c.representative == r for c in self.channels) for r in reps}
 
@@ -520,18 +527,24 @@ class Integrand:
             idx = np.nonzero(channel == c)[0]
             xc, pc, wc, back = maps[ch.representative].generate_with_pullback(
                 u[idx], self.sqrt_s**2, masses[:2], tau_min, tau_max, track_masses, slopes)
+            if ch.beams_exchanged:
+                pc, xc = exchange_beams(pc), _exchanged_fractions(xc)
             # the map's final-state particle j is the process's 2 + permutation[j]
             order = np.concatenate([[0, 1], 2 + np.argsort(ch.permutation)])
             p[idx], w[idx] = pc[:, order], wc
             if x is not None:
                 x[idx] = xc
-            pieces.append((idx, order, np.asarray(ch.permutation), back))
+            pieces.append((idx, order, np.asarray(ch.permutation), ch.beams_exchanged, back))
 
         def pullback(g_p, g_x, g_w):
             g_u = np.zeros_like(u)
             g_m = np.zeros((n, len(final))) if track_masses else None
-            for idx, order, permutation, back in pieces:
-                result = back(None if x is None else g_x[idx], g_p[idx][:, np.argsort(order)], g_w[idx])
+            for idx, order, permutation, exchanged, back in pieces:
+                g_pc = g_p[idx][:, np.argsort(order)]
+                g_xc = None if x is None else g_x[idx]
+                if exchanged:  # the exchange is its own transpose
+                    g_pc, g_xc = exchange_beams(g_pc), _exchanged_fractions(g_xc)
+                result = back(g_xc, g_pc, g_w[idx])
                 if track_masses:
                     g_u[idx], g_m[idx[:, None], permutation[None, :]] = result
                 else:
@@ -570,7 +583,9 @@ class Integrand:
         """The :class:`~numhep.phasespace.diagram_channels.ChannelMap` that diagram channel
         ``channel`` samples with (its group representative's), and the keyword arguments of its
         ``generate``: ``s_lab``, ``beam_masses`` and, at hadron colliders, ``tau_min``, ``tau_max``.
-        The map's final-state particle j is the process's 2 + permutation[j] of the channel."""
+        The map's final-state particle j is the process's 2 + permutation[j] of the channel,
+        after :func:`~numhep.phasespace.diagram_channels.exchange_beams` for a channel with
+        ``beams_exchanged``."""
         if self.channels is None:
             raise ValueError("channel_map: this integrand has no diagram channels (give channel='diagrams')")
         arguments = dict(s_lab=self.sqrt_s**2, beam_masses=tuple(self.masses[:2]))
@@ -691,15 +706,19 @@ class Integrand:
             order = np.concatenate([[0, 1], 2 + np.argsort(ch.permutation)])
             pc = np.empty_like(p[idx])
             pc[:, order] = p[idx]  # the map's particle order (evaluate: p = pc[:, order])
+            xc = None if x is None else x[idx]
+            if ch.beams_exchanged:  # the exchange is its own inverse
+                pc, xc = exchange_beams(pc), _exchanged_fractions(xc)
             u[idx], w[idx], back = self._maps[ch.representative].inverse_with_pullback(
-                pc, None if x is None else x[idx], self.sqrt_s**2, getattr(self, "tau_min", None),
-                getattr(self, "tau_max", None))
-            pieces.append((idx, order, back))
+                pc, xc, self.sqrt_s**2, getattr(self, "tau_min", None), getattr(self, "tau_max", None))
+            pieces.append((idx, order, ch.beams_exchanged, back))
 
         def sweep(g_u, g_w, g_p):
             g_x = np.zeros((n, 2)) if self.hadronic else None
-            for idx, order, back in pieces:
+            for idx, order, exchanged, back in pieces:
                 g_pc, g_xc = back(g_u[idx], g_w[idx])
+                if exchanged:
+                    g_pc, g_xc = exchange_beams(g_pc), _exchanged_fractions(g_xc)
                 g_p[idx] = g_pc[:, order]
                 if g_x is not None:
                     g_x[idx] = g_xc

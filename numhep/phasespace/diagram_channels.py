@@ -29,9 +29,12 @@ kinematic minimum (``POLE_OFFSET`` of the range), as in :mod:`numhep.kernels.t_c
 The weight is (2 pi)^(4 - 3n) / prod(g) with the block densities g (for dx1 dx2 dPhi_n
 in hadron collisions), the normalisation of RAMBO on diet.
 
-Channels related by a permutation of identical final-state particles are grouped: one
-map per group (the *representative*); a member samples with it and relabels the final
-state.  Channel weights (Heimel, PhD thesis, Heidelberg 2024, Sec. 2.2.4): ``"propagator"``, alpha_i = P_i / sum_j P_j with
+Channels related by a permutation of identical final-state particles, or by exchanging
+identical beams (g g, or p p with both orders of each parton pair), are grouped: one map per
+group (the *representative*); a member samples with it, exchanges the beams if it must
+(:func:`exchange_beams`) and relabels the final state.  The beam exchange halves the groups of
+g g > W+ d u~ g and the like, as MadGraph's channel symmetry does (Heimel, PhD thesis,
+Heidelberg 2024, Table 5.3).  Channel weights (Heimel, PhD thesis, Heidelberg 2024, Sec. 2.2.4): ``"propagator"``, alpha_i = P_i / sum_j P_j with
 P_i = prod 1/|q^2 - m^2 - i m Gamma|^2 (Eq. 2.60), and ``"sde"``, alpha_i =
 sum_{d in i} |A_d|^2 / sum_d |A_d|^2 (Eq. 2.56), per subprocess, weighted by each
 subprocess's share of the integrand in a process group.
@@ -60,7 +63,7 @@ from numhep.phasespace.cuts import bound_slopes, cluster_minimum
 from numhep.phasespace.flat import beams
 from numhep.phasespace.tape import Tape, Var
 
-__all__ = ["Channel", "ChannelMap", "Propagator", "diagram_channels", "diagram_topologies"]
+__all__ = ["Channel", "ChannelMap", "Propagator", "diagram_channels", "diagram_topologies", "exchange_beams"]
 
 DEFAULT_NU = 1.4
 
@@ -109,6 +112,25 @@ class Propagator:
             The relabelled line.
         """
         return Propagator(frozenset(perm[j] for j in self.final), self.spacelike, self.mass, self.width)
+
+    def beams_exchanged(self, n_final: int) -> "Propagator":
+        """The same line seen with the beams exchanged: a t-channel line with F on beam 1's
+        side has q = p_b - sum_F k = -(p_a - sum over the other final-state particles), so the
+        other n_final - |F| particles are on the new beam 1's side; s-channel lines stay.
+
+        Parameters
+        ----------
+        n_final : int
+            The number of final-state particles.
+
+        Returns
+        -------
+        Propagator
+            The line after the exchange.
+        """
+        if not self.spacelike:
+            return self
+        return Propagator(frozenset(range(n_final)) - self.final, True, self.mass, self.width)
 
 
 def _crossed_final(mask: int, n_legs: int, swapped: bool) -> tuple[frozenset, bool]:
@@ -797,8 +819,9 @@ def _events(a) -> int:
 class Channel:
     """One phase-space channel of a process group: a diagram topology and its diagrams.
 
-    Channels related by a permutation of identical final-state particles share one map
-    (:class:`ChannelMap` of the representative's topology); a member samples with it and
+    Channels related by a permutation of identical final-state particles, or by exchanging
+    identical beams, share one map (:class:`ChannelMap` of the representative's topology); a
+    member samples with it, exchanges the beams if it must (:func:`exchange_beams`) and
     relabels the final state.
 
     Parameters
@@ -811,6 +834,9 @@ class Channel:
         ``permutation[j]``: where the representative map's final-state particle j goes.
     diagrams : dict of int to list of int
         Subprocess index -> indices of its diagrams with this topology.
+    beams_exchanged : bool, optional
+        The member's points are the representative's with the beams exchanged, then
+        relabelled (default False).
 
     Examples
     --------
@@ -824,6 +850,7 @@ class Channel:
     representative: int
     permutation: tuple
     diagrams: dict  # subprocess index -> diagram indices with this topology
+    beams_exchanged: bool = False
 
     def describe(self) -> str:
         """A short text naming the channel's propagators.
@@ -861,8 +888,8 @@ def diagram_channels(group, params=None) -> list[Channel]:
     Heimel, Mattelaer, Plehn & Winterhalder, arXiv:2408.01486, Sec. 4.1: a topology is the
     set of propagators (kind, final-state particles, mass, width) of a diagram; diagrams
     that differ only by a particle with the same mass and width share a channel, over all
-    subprocesses.  Channels related by a permutation of identical final-state particles are
-    grouped under one representative.
+    subprocesses.  Channels related by a permutation of identical final-state particles, or
+    by exchanging the beams of a beam-symmetric group, are grouped under one representative.
 
     Parameters
     ----------
@@ -894,17 +921,61 @@ def diagram_channels(group, params=None) -> list[Channel]:
             channels[index[top]].diagrams.setdefault(k, []).append(d)
     pdgs = group.subprocesses[0].legs[2:]
     perms = list(_identical_permutations(pdgs))
+    exchanges = (False, True) if _symmetric_beams(group) else (False,)
     for c, ch in enumerate(channels):
         if ch.representative >= 0:
             continue
         ch.representative, ch.permutation = c, tuple(range(len(pdgs)))
-        for perm in perms:
-            image = frozenset(p.permuted(perm) for p in ch.topology)
-            other = index.get(image)
-            if other is not None and channels[other].representative < 0:
-                channels[other].representative = c
-                channels[other].permutation = perm
+        for exchange in exchanges:
+            seen = (frozenset(p.beams_exchanged(len(pdgs)) for p in ch.topology) if exchange else ch.topology)
+            for perm in perms:
+                other = index.get(frozenset(p.permuted(perm) for p in seen))
+                if other is not None and channels[other].representative < 0:
+                    channels[other].representative = c
+                    channels[other].permutation = perm
+                    channels[other].beams_exchanged = exchange
     return channels
+
+
+def _symmetric_beams(group) -> bool:
+    """Whether exchanging the beams maps the process group onto itself: every subprocess's
+    incoming pair (a, b) has its mirror (b, a) among them as often, with equal beam masses
+    (g g, or p p with both orders of each parton pair; not u d~ alone, nor e+ e-)."""
+    pairs = [tuple(sp.legs[:2]) for sp in group.subprocesses]
+    if sorted(pairs) != sorted((b, a) for a, b in pairs):
+        return False
+    return all(sp.process.masses[0] == sp.process.masses[1] for sp in group.subprocesses)
+
+
+def exchange_beams(p) -> np.ndarray:
+    """Momenta (n, legs, 4) in the partonic centre-of-mass frame with the beams exchanged:
+    legs 0 and 1 swapped and every momentum turned by pi about the x axis (p_y, p_z -> -p_y,
+    -p_z), so that beam 1 still runs along +z.  A rotation and a relabelling of identical
+    beams: the phase-space weight and |M|^2 summed over a symmetric process group are
+    unchanged, and the map is its own inverse and its own transpose (the same map takes
+    momentum cotangents back).  At hadron colliders the momentum fractions swap with it.
+
+    Parameters
+    ----------
+    p : ndarray, shape ``(n, legs, 4)``
+        Momenta (E, px, py, pz).
+
+    Returns
+    -------
+    ndarray, shape ``(n, legs, 4)``
+        A new array.
+
+    Examples
+    --------
+    >>> from numhep.phasespace.diagram_channels import exchange_beams
+    >>> p = np.array([[[5.0, 0, 0, 5], [5, 0, 0, -5], [5, 1, 2, 3], [5, -1, -2, -3]]])
+    >>> exchange_beams(p)[0].tolist()
+    [[5.0, 0.0, 0.0, 5.0], [5.0, 0.0, 0.0, -5.0], [5.0, 1.0, -2.0, -3.0], [5.0, -1.0, 2.0, 3.0]]
+    """
+    out = np.array(p, dtype=np.float64)
+    out[:, [0, 1]] = out[:, [1, 0]]
+    out[..., 2:] = 0.0 - out[..., 2:]  # 0.0 - x: no negative zeros
+    return out
 
 
 def _propagator_momentum(prop, p_final, p_a):
