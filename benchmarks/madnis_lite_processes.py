@@ -96,9 +96,14 @@ def main():
                 trained_w3[seed] = ni.flow.maps.state_dict()
                 if seed == 1 and args.plot:
                     print(f"  Fig. 6: {ni.flow.plot_learned_maps(args.plot)}")
+            line = []
             for row, w in results.items():
-                rows.setdefault(row, []).append(sampler_quality(w))
-            print(f"  seed {seed}: {time.perf_counter() - t0:.0f} s", flush=True)
+                q = sampler_quality(w)
+                rows.setdefault(row, []).append(q)
+                line.append(f"{row} {q.relative_std:.3g} / {100 * q.efficiency:.3g} %")
+            # each seed's rows as they come: a long run that is stopped keeps what it measured
+            print(f"  seed {seed} ({time.perf_counter() - t0:.0f} s), sigma/I / efficiency: {'; '.join(line)}",
+                  flush=True)
         base = rows["untrained + VEGAS"]
         print(f"{'setup':<22}{'sigma/I':>16}{'eff. %':>16}{'sigma/I gain':>16}{'eff. gain':>14}")
         for row, qs in rows.items():
