@@ -557,15 +557,15 @@ class Integrand:
         """Everything that sets this integrand's weights, as text.
 
         The process, energy, cuts, PDF, scale, alpha_s, parameters, channels, their weights
-        and the maps' power nu: what a resumed generation or training checks it is
-        continuing with.
+        and the maps' power nu, and which channels share a map: what a resumed generation or
+        training checks it is continuing with.
 
         Returns
         -------
         dict of str to str
             One entry per setting.
         """
-        return {
+        run = {
             "process": self.group.text,
             "subprocesses": ", ".join(s.name for s in self.group.subprocesses),
             "sqrt_s": repr(self.sqrt_s),
@@ -578,6 +578,9 @@ class Integrand:
             "channel_weights": repr((getattr(self, "channel_weights", None), getattr(self, "nu", None))),
             "clip_negative_pdf": repr(self.clip_negative_pdf),
         }
+        if self.channels is not None:  # which channels share a map (the groups of VEGAS grids and flows)
+            run["channel_groups"] = repr([(c.representative, c.permutation, c.beams_exchanged) for c in self.channels])
+        return run
 
     def channel_map(self, channel: int):
         """The :class:`~numhep.phasespace.diagram_channels.ChannelMap` that diagram channel
