@@ -148,9 +148,9 @@ def _launchers_call_their_own_code() -> None:
     from llvmlite import binding as ll
     from numba.core import codegen
 
-    optimise = codegen.CPUCodeLibrary._optimize_final_module
-    if getattr(optimise, "_numhep_internalises", False):
-        return
+    optimise = getattr(codegen.CPUCodeLibrary, "_optimize_final_module", None)
+    if optimise is None or getattr(optimise, "_numhep_internalises", False):
+        return  # a numba without the hook (tests/test_kernel_cache.py then fails), or done already
     # linkonce_odr: the linked callees; weak_odr: the parallel launcher's gufunc wrapper
     shared = (ll.Linkage.linkonce_odr, ll.Linkage.weak_odr)
 
