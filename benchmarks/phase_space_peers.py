@@ -2,11 +2,11 @@
 
 1. RAMBO: numhep's RAMBO on diet against madspace's FastRamboMapping, forward maps,
    massless, n = 3..6 final-state particles (million events/s).
-2. Diagram-based multi-channel mapping of g g > t t~ g at 13 TeV (16 channels, with the
+2. Diagram-based multi-channel mapping of g g > t t~ g at 13 TeV (15 channels, with the
    PDF luminosity map): numhep's ChannelMap and madspace's PhaseSpaceMapping built from
    the same diagrams (propagator t-channel mode), every channel mapping the same number of
-   points (million events/s over all channels; the channels of the four-gluon vertex are left
-   out because madspace 0.2.1 builds no topology for them).
+   points (million events/s over all channels; numhep, like MadGraph, builds no channel for
+   the four-gluon vertex, and madspace 0.2.1 no topology).
 3. Integrating the same numhep integrand (g g > t t~, 13 TeV, NNPDF31_lo, mu = 173 GeV)
    with numhep's VEGAS, with numhep's multi-channel VEGAS on the diagram channels and with
    the ``vegas`` package (batch mode, its defaults), equal calls per iteration and

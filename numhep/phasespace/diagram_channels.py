@@ -912,9 +912,18 @@ def diagram_channels(group, params=None) -> list[Channel]:
     """
     index = {}
     channels: list[Channel] = []
-    for k, sp in enumerate(group.subprocesses):
-        tops = diagram_topologies(sp.process, swapped=sp.swapped, params=params)
+    per_subprocess = [diagram_topologies(sp.process, swapped=sp.swapped, params=params) for sp in group.subprocesses]
+    # a tree of 2 -> n with three-point vertices has n - 1 propagators; a four-point vertex
+    # takes one away, and such a topology's propagator weight, a product with a factor
+    # 1/|q^2|^2 fewer, would outweigh every full channel.  MadGraph builds no channel for
+    # these diagrams (Heimel, PhD thesis, Heidelberg 2024, Sec. 5.3.2): their points come from
+    # the other channels, which cover the whole phase space
+    full = len(group.subprocesses[0].legs) - 3
+    keep_short = not any(len(top) == full for tops in per_subprocess for top in tops)
+    for k, tops in enumerate(per_subprocess):
         for d, top in enumerate(tops):
+            if len(top) < full and not keep_short:
+                continue
             if top not in index:
                 index[top] = len(channels)
                 channels.append(Channel(top, -1, (), {}))
