@@ -45,6 +45,7 @@ from numhep.events.jets import anti_kt_jets
 from numhep.events.showering import shower as pythia_shower
 from numhep.integration.integrands import Integrand
 from numhep.phasespace.blocks import two_body_decay
+from numhep.phasespace.kinematics import pseudorapidity
 
 __all__ = ["ALPHAS_DEG", "THJDataset", "build_thj_dataset", "cp_odd_triple_product", "decay_thj", "fiducial_fit",
            "fiducial_basis", "hard_features", "load_thj_dataset", "reco_features", "thj_integrand", "visible_thj"]
@@ -414,8 +415,8 @@ def visible_thj(x_reco, names):
     photons = sum(x[:, names.index(a)] for a in ("a1", "a2"))
     light = [k for k, name in enumerate(names) if name.startswith("j")]
     p = x[:, light]
-    pt = np.hypot(p[..., 1], p[..., 2])
-    forward = np.argmax(np.abs(np.arcsinh(p[..., 3] / np.where(pt > 0, pt, 1e-300))), axis=1)
+    # rejected events are zero rows: their eta is nan, and any jet of them will do
+    forward = np.argmax(np.nan_to_num(np.abs(pseudorapidity(p))), axis=1)
     jet = p[np.arange(len(x)), forward]
     top = x[:, names.index("b")] + p.sum(axis=1) - jet
     if "mu" in names:
