@@ -88,6 +88,24 @@ def test_pull_of_a_parabola():
     assert sigma == pytest.approx(0.1, rel=1e-3)
 
 
+def test_folded_pull_measures_the_interval_when_the_wrong_sign_wins():
+    a = np.radians(np.arange(-180.0, 180.1, 2.5))
+    truth = math.radians(45.0)
+    # two mirror minima of width 10 degrees; the one at -50 degrees is lower by 0.3
+    right = (a - math.radians(55.0)) ** 2 / math.radians(10.0) ** 2 + 0.3
+    wrong = (a + math.radians(50.0)) ** 2 / math.radians(10.0) ** 2
+    q = np.minimum(right, wrong)
+    signed, best, _ = pull(a, q, truth)
+    assert best == pytest.approx(math.radians(-50.0), abs=1e-6) and signed == pytest.approx(-9.5, rel=1e-3)
+    folded, best_abs, sigma = pull(a, q, truth, fold=True)
+    assert best_abs == pytest.approx(math.radians(50.0), abs=1e-6)
+    assert sigma == pytest.approx(math.radians(10.0), rel=1e-3) and folded == pytest.approx(0.5, rel=1e-3)
+    # a curve without a mirror minimum: folding changes nothing
+    assert pull(a, right, truth, fold=True)[0] == pytest.approx(pull(a, right, truth)[0], rel=1e-12)
+    with pytest.raises(ValueError, match="hold -a"):
+        pull(a[1:], q[1:], truth, fold=True)
+
+
 def test_sigma_fid_shape_is_checked(integrand):
     with pytest.raises(ValueError, match="six"):
         MEMIntegral(integrand, None, None, np.ones(5))

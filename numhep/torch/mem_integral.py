@@ -130,25 +130,42 @@ class MEMResult:
         return total.std(axis=0)
 
 
-def pull(alphas, q, truth: float):
+def pull(alphas, q, truth: float, *, fold: bool = False):
     """The pull (alpha_hat - alpha_truth) / sigma of a likelihood curve (Heimel, PhD thesis, Heidelberg 2024, Fig. 6.14).
 
     alpha_hat and the 68 % interval come from :func:`numhep.torch.confidence_interval`; sigma
     is the interval's half on the side of the truth.
 
+    With ``fold`` the pull is that of |alpha|: the curve is folded onto alpha >= 0,
+    q_fold(|alpha|) = min(q(alpha), q(-alpha)), and compared with |alpha_truth|.  A CP phase
+    whose sign the data resolve only weakly (the CP-odd terms of t H j are small beside the
+    CP-even ones, Heimel, PhD thesis, Sec. 6.3: "the absolute value is still well-calibrated")
+    has a likelihood with two minima near +-alpha_truth; a set of events that prefers the
+    wrong one gives a signed pull of about 2 alpha_truth / sigma, a statement about the sign,
+    not about the interval.  The folded pull measures the interval alone; the fraction of sets
+    with sign(alpha_hat) != sign(alpha_truth) measures the sign.
+
     Parameters
     ----------
     alphas : array_like, shape ``(k,)``
-        The grid, increasing.
+        The grid, increasing; with ``fold`` it holds -a for every a > 0 it holds.
     q : array_like, shape ``(k,)``
         The test statistic.
     truth : float
         The true value.
+    fold : bool, optional
+        The pull of |alpha| (default False).
 
     Returns
     -------
     tuple of float
-        (pull, alpha_hat, sigma); the pull is nan when the interval does not close on that side.
+        (pull, alpha_hat, sigma); the pull is nan when the interval does not close on that
+        side.  With ``fold``, alpha_hat is the best |alpha|.
+
+    Raises
+    ------
+    ValueError
+        With ``fold``, if the grid is not symmetric about 0.
 
     Examples
     --------
@@ -156,7 +173,18 @@ def pull(alphas, q, truth: float):
     >>> a = np.linspace(-2, 2, 81)
     >>> [round(v, 3) for v in pull(a, (a - 0.5) ** 2 / 0.25, 0.0)]
     [1.0, 0.5, 0.5]
+    >>> mirror = np.minimum((a + 1.0) ** 2 / 0.04, (a - 1.0) ** 2 / 0.04 + 0.5)  # prefers -1, truth +1
+    >>> round(pull(a, mirror, 1.0)[0], 3), round(pull(a, mirror, 1.0, fold=True)[0], 3)
+    (-10.0, 0.0)
     """
+    alphas = np.asarray(alphas, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    if fold:
+        if not np.allclose(np.sort(-alphas), alphas, rtol=0.0, atol=1e-9 * max(1.0, np.abs(alphas).max())):
+            raise ValueError("pull(fold=True): the grid must hold -a for every a it holds")
+        half = alphas >= -1e-12
+        alphas, q = alphas[half], np.minimum(q[half], q[::-1][half])
+        truth = abs(truth)
     low, best, high = confidence_interval(alphas, q)
     sigma = (high - best) if truth > best else (best - low)
     if not np.isfinite(sigma) or sigma <= 0:
