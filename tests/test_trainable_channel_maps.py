@@ -119,6 +119,28 @@ def test_channel_map_flow_density_is_normalised_and_matches_its_samples():
     assert abs(float(density.mean()) - 1.0) < 4 * float(density.std()) / np.sqrt(20_000)
 
 
+def test_density_of_all_groups_at_once_equals_the_group_by_group_density():
+    """log_prob of points without a gradient evaluates each block flow once for all groups; the
+    density and its gradient in the flows' parameters are those of the maps run group by group,
+    block by block (the path of points that need a gradient)."""
+    import numhep
+    from numhep.torch.trainable_channel_maps import ChannelMapFlow
+
+    f = numhep.integrand("g g > t t~ g", 13000.0, channel="diagrams")
+    maps = _randomised(seed=8, scale=0.2)
+    group_maps = [f.channel_map(r) for r in f.representatives]
+    flow = ChannelMapFlow(maps, [cm for cm, _ in group_maps], group_maps[0][1])
+    u = torch.rand((60, flow.dim), generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    g = torch.arange(60) % len(group_maps)
+    batched = flow.log_prob(u, g)
+    (grad_batched,) = torch.autograd.grad(batched.sum(), [maps.flows["scattering"].weights[0]])
+    by_group = flow.log_prob(u.clone().requires_grad_(True), g)  # a gradient in u: group by group
+    (grad_by_group,) = torch.autograd.grad(by_group.sum(), [maps.flows["scattering"].weights[0]])
+    np.testing.assert_allclose(batched.detach().numpy(), by_group.detach().numpy(), rtol=0, atol=1e-12)
+    assert float(grad_by_group.abs().max()) > 0
+    np.testing.assert_allclose(grad_batched.numpy(), grad_by_group.numpy(), rtol=1e-10, atol=1e-12)
+
+
 def test_vegas_on_top_of_the_maps_and_transfer_to_another_process():
     """Untrained maps + VEGAS is numhep's multi-channel VEGAS (to rounding); trained maps +
     VEGAS stay unbiased; maps trained on e+e- -> 3 jets serve e+e- -> 4 jets unchanged."""

@@ -53,7 +53,9 @@ class _TorchTape:
     tape (:class:`numhep.phasespace.tape.Tape`), every kernel through its adjoint, and the block
     numbers through the flows: ``sample`` maps latent numbers r to the block numbers x = G^-1(r)
     and records x (:attr:`numbers_used`) and log |dx/dr|; ``density`` takes block numbers x as
-    they are and accumulates log |dr/dx| = log g(x)."""
+    they are and accumulates log |dr/dx| = log g(x); ``collect`` takes them as they are and
+    only keeps (kind, x, conditions) of every block in :attr:`blocks`, for the flows to be
+    evaluated later, all blocks of a kind at once."""
 
     wants_conditions = True
 
@@ -65,6 +67,8 @@ class _TorchTape:
         self.numbers_used = {}
         #: kind -> list of (n, conditions) arrays: the conditions each block kind saw
         self.record = record
+        #: (kind, numbers, conditions) of every block, in the ``collect`` direction
+        self.blocks = []
 
     def _t(self, a):
         return a if isinstance(a, torch.Tensor) else torch.as_tensor(np.asarray(a, dtype=np.float64))
@@ -78,7 +82,10 @@ class _TorchTape:
         cond = torch.stack([self._t(c).expand(r.shape[0]) for c in condition], dim=1) if condition else None
         if self.record is not None and cond is not None:
             self.record.setdefault(kind, []).append(cond.detach().cpu().numpy())
-        if self.direction == "sample":
+        if self.direction == "collect":
+            self.blocks.append((kind, r, cond))
+            x, log_jac = r, 0.0
+        elif self.direction == "sample":
             x, log_jac = flow.inverse(r, cond)
         else:
             x, (_, log_jac) = r, flow(r, cond)
@@ -287,7 +294,34 @@ class ChannelMapFlow(torch.nn.Module):
 
     def log_prob(self, u, channel=None, condition=None):
         """log g(u) of the trainable maps at cube points u (n, dim) of their channel groups."""
-        return self._per_channel(u, channel, "density")[1]
+        if isinstance(u, torch.Tensor) and u.requires_grad:
+            return self._per_channel(u, channel, "density")[1]
+        return self._batched_log_prob(u, channel)
+
+    def _batched_log_prob(self, u, channel):
+        """log g(u) for points that carry no gradient.  In the density direction the block numbers
+        are u itself, and each block's conditions come from the kinematics of u alone, not from
+        the flows; so the maps run once per group without autograd, and each flow then meets all
+        the blocks of its kind, in every group, in one call.  A flow's transform acts row by row,
+        so the result is the sum of :meth:`_per_channel`'s terms; what changes is the count of
+        small tensor operations, which for hundreds of channels cost far more than the
+        arithmetic."""
+        u = torch.as_tensor(u)
+        n = u.shape[0]
+        channel = torch.zeros(n, dtype=torch.long) if channel is None else torch.as_tensor(channel).reshape(-1).expand(n)
+        blocks = {}
+        with torch.no_grad():
+            for c in torch.unique(channel).tolist():
+                sel = torch.nonzero(channel == c)[:, 0]
+                for kind, x, cond in self._run(self.channel_maps[c], u[sel], "collect").blocks:
+                    blocks.setdefault(kind, []).append((sel, x if x.ndim == 2 else x[:, None], cond))
+        total = u.new_zeros(n)
+        for kind, parts in blocks.items():
+            rows = torch.cat([sel for sel, _, _ in parts])
+            x = torch.cat([x for _, x, _ in parts])
+            cond = None if parts[0][2] is None else torch.cat([c for _, _, c in parts])
+            total = total.index_add(0, rows, self.maps.flows[kind.replace(" ", "_")](x, cond)[1])
+        return total
 
     def sample(self, n: int, channel=None, condition=None, generator: torch.Generator | None = None):
         """(u, g(u)) for n uniform latent points pushed through the maps' flows."""
