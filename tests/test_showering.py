@@ -1,5 +1,7 @@
 """The showering hand-off: numhep's LHE events through Pythia 8, one showered event per LHE event."""
 
+import warnings
+
 import h5py
 import numpy as np
 import pytest
@@ -137,6 +139,37 @@ def test_an_event_pythia_cannot_shower_comes_back_with_weight_zero_and_is_named(
         assert e.weight == g.weight > 0 and len(e.momenta) > 3
         np.testing.assert_allclose(e.momenta.sum(0), [SQRT_S, 0, 0, 0], rtol=0, atol=1e-6 * SQRT_S)
     np.testing.assert_array_equal(events[0].momenta, good[0].momenta)  # same seed, same first event
+
+
+#: b d~ > t H u~ with t > b u d~ and H > a a, massless b: Pythia gives the b quarks their mass
+#: and recomputes the incoming momenta, here by 0.15 GeV
+REBALANCED_EVENT = """ 8 1 1.0000000000e+00 1.6418569983e+02 7.5467711140e-03 1.1800000000e-01
+ 5 -1 0 0 501 0 0.0 0.0 1.008263256132e+02 1.008263256132e+02 0.0 0 9
+ -1 -1 0 0 0 501 0.0 0.0 -2.770083793449e+02 2.770083793449e+02 0.0 0 9
+ 5 1 1 2 502 0 2.734361306664e+01 -1.069840807218e+01 2.323101067407e+01 3.744073941251e+01 0.0 0 9
+ 2 1 1 2 601 0 -5.243794697099e+01 3.149606238081e+01 -2.561275893378e+01 6.631556113182e+01 0.0 0 9
+ -1 1 1 2 0 601 -3.292278008428e+00 3.662246889477e+01 -1.015083481889e+02 1.079629060116e+02 0.0 0 9
+ 22 1 1 2 0 0 -4.046093593191e+01 8.506244165641e+00 -4.878724924113e+01 6.395028705805e+01 0.0 0 9
+ 22 1 1 2 0 0 6.412711233567e+01 -6.386758000375e+01 -2.860326467433e+01 9.491839159023e+01 0.0 0 9
+ -2 1 1 2 0 502 4.720435509028e+00 -2.058787365290e+00 5.098556632417e+00 7.246819753818e+00 0.0 0 9
+</event>
+"""
+
+
+def test_an_event_whose_incoming_momenta_pythia_recomputes_keeps_the_events_after_it(zj, tmp_path):
+    """Pythia's hard record tells which LHE event it showered; one whose incoming momenta
+    Pythia moved must neither be lost nor make every later event look unshowered."""
+    blocks = zj[0].read_text().split("<event>\n")
+    mixed = tmp_path / "mixed.lhe"
+    mixed.write_text("<event>\n".join(blocks[:2] + [REBALANCED_EVENT] + blocks[2:]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        events = list(shower(mixed, hadronisation=False, progress=False))
+    good = list(shower(zj[0], hadronisation=False, progress=False))
+    assert len(events) == 7 and all(e.weight > 0 and len(e.momenta) > 3 for e in events)
+    assert sorted(events[1].hard_pid.tolist()) == [-2, -1, 2, 5, 22, 22]
+    for e, g in zip(events[:1] + events[2:], good):
+        np.testing.assert_array_equal(e.hard_momenta, g.hard_momenta)
 
 
 def test_a_block_that_is_no_les_houches_record_is_named(zj, tmp_path):

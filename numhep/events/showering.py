@@ -14,6 +14,7 @@ import importlib.metadata
 import os
 import sysconfig
 import warnings
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,10 @@ _OWN_SETTINGS = {"beams:frametype": "lhe_path", "beams:lhef": "lhe_path", "rando
 _EP_TOLERANCE = 1e-4
 #: failed events named one by one in the warning; the rest are counted
 _NAMED_FAILURES = 10
+#: LHE events searched for the one Pythia showered
+_LOOK_AHEAD = 8
+#: how far Pythia may move an event's incoming momenta, relative to |p_z| + 1 GeV
+_REBALANCED = 1e-2
 
 
 @dataclass(frozen=True)
@@ -318,32 +323,54 @@ def _showered(pythia8mc, lhe_path, total, isr, fsr, hadronisation, mpi, seed, ex
     bar = tqdm(total=total, desc="shower", unit="ev", disable=not progress)
     empty_p, empty_id = np.zeros((0, 4)), np.zeros(0, dtype=np.int64)
     lhe = _lhe_events(lhe_path)
+    ahead = deque()  # LHE events read but not yet paired with Pythia's
     failed = []  # (event number from 1, fault)
     done = 0
+
+    def fail(event):
+        nonlocal done
+        weight, pid, status, mom, colours = event
+        done += 1
+        failed.append((done, _fault(pid, status, mom, colours, py.particleData)))
+        bar.update(1)
+        return ShoweredEvent(empty_p, empty_id, 0.0, mom[status == 1], pid[status == 1])
+
     try:
         while done < total:
             # Pythia moves on to the next LHE event when one fails, and it reports a record it
             # cannot read (a "nan") as the end of the file, yet reads on at the next call: only
-            # the file's own count ends the run, and the hard record's incoming momenta, matched
-            # to the file's, say which events it skipped (weight 0)
+            # the file's own count ends the run.  The hard record's incoming momenta, matched to
+            # the file's, say which event Pythia showered: the first of the next _LOOK_AHEAD
+            # that matches to rounding (those before it were skipped), else the next one if it
+            # matches to _REBALANCED (Pythia recomputes the incoming momenta of an event whose
+            # quark masses it set, by a fraction of a GeV), else none of them
             ok = py.next()
-            pz_in = (_record(py.process, lambda q: q.status() == -21)[0][:, 3]) if ok else None
-            while done < total:
-                weight, pid, status, mom, colours = next(lhe)
-                done += 1
-                lhe_pz = mom[status == -1, 3]
-                match = ok and len(lhe_pz) == len(pz_in) and np.allclose(
-                    np.sort(lhe_pz), np.sort(pz_in), rtol=1e-7, atol=1e-9)
-                hard_p, hard_id = mom[status == 1], pid[status == 1]
-                if match:
-                    p, p_id = _record(py.event, lambda q: q.isFinal() and abs(q.id()) not in _NEUTRINOS)
-                    yield ShoweredEvent(p, p_id, weight, hard_p, hard_id)
-                else:
-                    failed.append((done, _fault(pid, status, mom, colours, py.particleData)))
-                    yield ShoweredEvent(empty_p, empty_id, 0.0, hard_p, hard_id)
-                bar.update(1)
-                if match or not ok:
-                    break
+            while len(ahead) < min(_LOOK_AHEAD, total - done):
+                ahead.append(next(lhe))
+            if not ok:
+                yield fail(ahead.popleft())
+                continue
+            pz_in = np.sort(_record(py.process, lambda q: q.status() == -21)[0][:, 3])
+
+            def distance(event):
+                lhe_pz = np.sort(event[3][event[2] == -1, 3])
+                if lhe_pz.shape != pz_in.shape:
+                    return np.inf
+                return float(np.max(np.abs(lhe_pz - pz_in) / (np.abs(lhe_pz) + 1.0)))
+
+            gaps = [distance(event) for event in ahead]
+            exact = [k for k, gap in enumerate(gaps) if gap <= 1e-7]
+            showered = exact[0] if exact else (0 if gaps[0] <= _REBALANCED else None)
+            if showered is None:
+                yield fail(ahead.popleft())
+                continue
+            for _ in range(showered):
+                yield fail(ahead.popleft())
+            weight, pid, status, mom, colours = ahead.popleft()
+            done += 1
+            p, p_id = _record(py.event, lambda q: q.isFinal() and abs(q.id()) not in _NEUTRINOS)
+            bar.update(1)
+            yield ShoweredEvent(p, p_id, weight, mom[status == 1], pid[status == 1])
     finally:
         bar.close()
     if failed:
