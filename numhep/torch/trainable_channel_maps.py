@@ -97,7 +97,7 @@ class _TorchTape:
         positions = [k for k in differentiable if isinstance(inputs[k], torch.Tensor)]
         values = [np.ascontiguousarray(a.detach().numpy()) if isinstance(a, torch.Tensor)
                   else (np.ascontiguousarray(a) if isinstance(a, np.ndarray) else a) for a in inputs]
-        if not positions:
+        if not positions or not torch.is_grad_enabled():
             return [torch.as_tensor(o) for o in call_kernel(kernel, np, values, outputs)]
 
         def linearize(arrays):
