@@ -22,6 +22,7 @@ import numpy as np
 
 from numhep import arrays
 from numhep.amplitudes import event_blocks, program_cache, runtime
+from numhep.amplitudes.colour_flow import flow_projections
 from numhep.amplitudes.compiler import colour as _colour
 from numhep.amplitudes.compiler import diagrams as _diagrams
 from numhep.amplitudes.compiler import program as _program
@@ -120,6 +121,7 @@ class CompiledProcess(Process):
         self._generation = (mdl, legs_out, parsed.orders or None, resonances)
         self._diagram_set = None
         self._correlation_matrices = None
+        self._flow_matrices = None
         if cached is not None:
             self.program, self.n_diagrams, self.n_colour = cached
         else:
@@ -387,13 +389,61 @@ class CompiledProcess(Process):
         arrays_h[4] = np.ascontiguousarray(matrices[key])
         return runtime.value(self.program, p, np, tuple(arrays_h))
 
+    def colour_flow_weights(self, p, params=None) -> np.ndarray:
+        """``|A_f|^2``, the squared leading-colour partial amplitude of every colour flow, summed
+        over helicities like ``|M|^2`` and up to a factor common to all flows (Maltoni, Paul,
+        Stelzer & Willenbrock, hep-ph/0209271): what a generator draws an event's colour flow by.
+
+        A_f = sum_k J_k W_kf in the partial amplitudes J_k of the process's colour basis
+        (:func:`numhep.amplitudes.colour_flow.flow_projections`), so ``|A_f|^2`` is ``|M|^2`` with
+        the rank-one colour matrix C^f_kl = conj(W_kf) W_lf (one tape run per flow).
+
+        Parameters
+        ----------
+        p : array_like, shape ``(n, legs, 4)``
+            Momenta in GeV, energy first.
+        params : dict, optional
+            Model inputs overriding the model's values.
+
+        Returns
+        -------
+        ndarray, shape ``(n, m)``
+            The weights, flows in the order of
+            :func:`numhep.amplitudes.colour_flow.leading_colour_flows` of the process's legs.
+        """
+        p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
+        arrays_h = list(self.program_arrays(params))
+        matrices = self._colour_flow_matrices()
+        out = np.empty((p.shape[0], len(matrices)))
+        for f, matrix in enumerate(matrices):
+            arrays_h[4] = matrix
+            out[:, f] = runtime.value(self.program, p, np, tuple(arrays_h))
+        return out
+
+    def _colour_decomposition(self):
+        ds = self.diagram_set()
+        decomposition = _colour.ColourDecomposition(self.model, ds, _diagrams.used_currents(ds))
+        if not np.allclose(decomposition.matrix, self.program.colour):
+            raise RuntimeError(f"{self.text!r}: the colour basis differs from the compiled program's")
+        return ds, decomposition
+
+    def _colour_flow_matrices(self):
+        if self._flow_matrices is None:
+            ds, decomposition = self._colour_decomposition()
+            w = flow_projections(self.legs, np.array(decomposition.basis_tensors(self.model, ds)), _colour.su3()[0])
+            matrices = []
+            for column in w.T:
+                # an overall phase of A_f does not change |A_f|^2: take out that of its largest term
+                column = column * np.exp(-1j * np.angle(column[np.argmax(np.abs(column))]))
+                matrix = np.outer(column.conj(), column)
+                real = np.abs(matrix.imag).max() <= 1e-12 * max(np.abs(matrix).max(), 1e-300)
+                matrices.append(np.ascontiguousarray(matrix.real if real else matrix))
+            self._flow_matrices = matrices
+        return self._flow_matrices
+
     def _colour_correlation_matrices(self):
         if self._correlation_matrices is None:
-            ds = self.diagram_set()
-            used = _diagrams.used_currents(ds)
-            decomposition = _colour.ColourDecomposition(self.model, ds, used)
-            if not np.allclose(decomposition.matrix, self.program.colour):
-                raise RuntimeError(f"{self.text!r}: the colour basis differs from the compiled program's")
+            ds, decomposition = self._colour_decomposition()
             self._correlation_matrices = decomposition.correlation_matrices(self.model, ds)
         return self._correlation_matrices
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numhep.amplitudes.colour_flow import colour_flows
 from numhep.amplitudes.compiled_process import compile_process
 from numhep.amplitudes.compiler.process_syntax import ORDER, ProcessSyntaxError
 from numhep.amplitudes.lookup import resolve_model
@@ -103,6 +104,32 @@ class Subprocess:
         if isinstance(g, dict):  # exchanging two legs is its own inverse
             return value, {name: (d[:, order] if name == "p" else d) for name, d in g.items()}
         return value, g[:, order]
+
+    def colour_flows(self, p, rng, params=None) -> np.ndarray:
+        """Les Houches colour tags of events at momenta ``p`` (group's leg order): one
+        leading-colour flow per event, drawn with probability proportional to its squared
+        partial amplitude ``|A_f|^2`` at the event
+        (:meth:`numhep.amplitudes.compiled_process.CompiledProcess.colour_flow_weights`).
+
+        Parameters
+        ----------
+        p : array_like, shape ``(n, legs, 4)``
+            Momenta in GeV, energy first, in the group's leg order.
+        rng : numpy.random.Generator
+            The random stream.
+        params : dict, optional
+            Model inputs overriding the model's values.
+
+        Returns
+        -------
+        ndarray, shape ``(n, legs, 2)``
+            (colour, anticolour) tags per leg, in the group's leg order.
+        """
+        p = np.asarray(p, dtype=np.float64)
+        order = [1, 0, *range(2, p.shape[1])] if self.swapped else slice(None)
+        weights = self.process.colour_flow_weights(p[:, order], params) if p.shape[0] else None
+        tags = colour_flows(self.process.legs, p.shape[0], rng, weights)
+        return tags[:, order]
 
 
 @dataclass

@@ -10,7 +10,8 @@
    with the weight ratio: an accepted event carries max(w, w_max) * eps_pilot with
    eps_pilot = <min(1, w/w_max)> over the pilot, so the mean event weight estimates sigma.
    The unweighting efficiency <w>/w_max (Eq. 2.67) is reported.
-4. Each accepted event picks its subprocess with probability w_k/w and a colour flow
+4. Each accepted event picks its subprocess with probability w_k/w and a leading-colour flow
+   with probability |A_f|^2 / sum_g |A_g|^2, its squared partial amplitude at the event
    (:mod:`numhep.amplitudes.colour_flow`), and goes to the LHE and HDF5 files batch by batch.
 
 With diagram channels (``channel="diagrams"``), step 1 is :func:`numhep.multichannel_vegas`
@@ -54,7 +55,6 @@ from pathlib import Path
 
 import numpy as np
 
-from numhep.amplitudes.colour_flow import colour_flows
 from numhep.declarations.standard_model import INPUTS
 from numhep.events.external_samplers import point_sampler
 from numhep.events.files import HDF5Writer, LHEWriter, count_lhe_events
@@ -279,8 +279,9 @@ def generate(
        the weight ratio: an accepted event carries ``max(w, w_max) * eps_pilot`` with
        ``eps_pilot = <min(1, w/w_max)>`` over the pilot, so the mean event weight estimates
        sigma.
-    4. Each accepted event picks its subprocess with probability ``w_k/w`` and a colour
-       flow, and goes to the files batch by batch.
+    4. Each accepted event picks its subprocess with probability ``w_k/w`` and a
+       leading-colour flow with probability proportional to its squared partial amplitude,
+       and goes to the files batch by batch.
 
     ``sampler`` draws the points instead of numhep's VEGAS: a trained madnis
     ``Integrator``, a ``vegas.Integrator``, a function ``(rng, n) -> (u, density)``, or a
@@ -565,7 +566,7 @@ def _event_batch(f: Integrand, draws, w_max, eps_pilot, entropy, batch, batch_si
     colours = np.zeros((idx.size, len(f.masses), 2), dtype=np.int64)
     for c in np.unique(choice):
         sel = choice == c
-        colours[sel] = colour_flows(f.group.subprocesses[c].legs, int(sel.sum()), rng)
+        colours[sel] = f.group.subprocesses[c].colour_flows(pts.momenta[idx[sel]], rng, f.params or None)
     # each subprocess's share of the weight: w / f's own weight rescales it
     ratio = np.divide(w, pts.weight, out=np.zeros_like(w), where=pts.weight != 0)
     return {

@@ -34,7 +34,6 @@ from pathlib import Path
 
 import numpy as np
 
-from numhep.amplitudes.colour_flow import colour_flows
 from numhep.amplitudes.compiled_process import compile_process
 from numhep.amplitudes.lookup import resolve_model
 from numhep.amplitudes.matrix_element import me
@@ -215,16 +214,18 @@ def _reco_parton_level(final, decay, rng, resolution):
     return select_thj(photons, muons, jets, b_truth, rng, decay, resolution)
 
 
-def _write_decayed_lhe(path, hard, final, decay, sub_legs, rng, sqrt_s):
-    """Decayed events as LHE for Pythia: the top's colour goes to its b, a W > u d~ gets its own line."""
+def _write_decayed_lhe(path, hard, final, decay, group, subprocess, params, rng, sqrt_s):
+    """Decayed events as LHE for Pythia: the production's colour flow drawn by its partial
+    amplitudes at the event, the top's colour going to its b; a W > u d~ gets its own line."""
     n = final.shape[0]
     w_pdgs = W_DECAYS[decay][1]
     legs = np.zeros((n, 8), dtype=np.int64)
     colours = np.zeros((n, 8, 2), dtype=np.int64)
-    keys = [tuple(int(v) for v in row) for row in sub_legs]
-    for key in sorted(set(keys)):
-        sel = np.array([k == key for k in keys])
-        col = colour_flows(key, int(sel.sum()), rng)  # (m, 5, 2): in1, in2, t, h, j
+    for k in np.unique(subprocess):
+        sel = subprocess == k
+        sub = group.subprocesses[int(k)]
+        col = sub.colour_flows(hard[sel], rng, params)  # (m, 5, 2): in1, in2, t, h, j
+        key = group.legs_table[int(k)]
         legs[sel] = [key[0], key[1], 5, w_pdgs[0], w_pdgs[1], 22, 22, key[4]]
         colours[sel, :2], colours[sel, 2], colours[sel, 7] = col[:, :2], col[:, 2], col[:, 4]
     if decay == "hadronic":
@@ -669,7 +670,7 @@ def build_thj_dataset(path, *, alphas_deg=ALPHAS_DEG, n_events: int = 10_000, de
         final, r_max, over = decay_thj(momenta, subprocess, f.group, alpha, rng, decay=decay)
         if shower:
             lhe = path.with_name(stem + ".decayed.lhe")
-            _write_decayed_lhe(lhe, momenta, final, decay, f.group.legs_table[subprocess], rng, sqrt_s)
+            _write_decayed_lhe(lhe, momenta, final, decay, f.group, subprocess, f.params or None, rng, sqrt_s)
             reco = _reco_showered(lhe, final, decay, rng, res, isr, seed, progress)
         else:
             reco = _reco_parton_level(final, decay, rng, res)

@@ -218,7 +218,7 @@ class ColourDecomposition:
         Generators act on an outgoing leg as t^c on a triplet index, -(t^c)^T on an
         antitriplet index and (F^c)_ab = -i f_cab on an octet index; colour conservation,
         sum_a T_a B = 0 for every basis tensor, is checked here and fixes these signs."""
-        tensors = [u * self._full_tensor(model, ds, ds.diagrams[b]) for u, b in zip(self.phases, self.basis)]
+        tensors = self.basis_tensors(model, ds)
         legs = list(ds.legs)
         reps = [_representation(model, p) for p in legs]
         coloured = [a for a, r in enumerate(reps) if r != 1]
@@ -238,6 +238,12 @@ class ColourDecomposition:
                 m = sum(flat[a][c].conj() @ flat[b][c].T for c in range(8))
                 out[(a, b)] = _real_if_real(_rationalise(m))
         return out
+
+    def basis_tensors(self, model, ds):
+        """The basis tensors B_k over every external index (legs in the order of the diagram
+        set, all outgoing), with the phases that make the colour matrix real: |M|^2 =
+        sum_kl conj(J_k) C_kl J_l for M = sum_k J_k B_k."""
+        return [u * self._full_tensor(model, ds, ds.diagrams[b]) for u, b in zip(self.phases, self.basis)]
 
     @staticmethod
     def _full_tensor(model, ds, diagram):
