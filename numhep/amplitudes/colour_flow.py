@@ -117,7 +117,7 @@ def _flow_tensor(reps, colours, anticolours, pairing, generators):
         shape.append({8: 8, 3: 3, -3: 3, 1: 1}[r])
     if not operands:  # a colourless process: one flow, the number 1
         return np.ones(shape)
-    return np.einsum(",".join(subscripts) + "->" + result, *operands).reshape(shape)
+    return np.einsum(",".join(subscripts) + "->" + result, *operands, optimize="greedy").reshape(shape)
 
 
 def flow_projections(legs, basis, generators) -> np.ndarray:
