@@ -114,7 +114,7 @@ def fiducial_report(train, out: Path, decay: str, isr: bool):
     plt.close(fig)
 
 
-def train_networks(train, out: Path, scale: dict):
+def train_networks(train, out: Path, scale: dict, jet_order: str = "pt"):
     import torch
 
     from numhep.events.thj_dataset import hard_features, reco_features
@@ -125,7 +125,7 @@ def train_networks(train, out: Path, scale: dict):
     hard_all = torch.from_numpy(hard_features(train.x_hard))
     acc = train.select(train.accepted)
     hard = torch.from_numpy(hard_features(acc.x_hard))
-    reco = torch.from_numpy(reco_features(acc.x_reco, acc.reco_names))
+    reco = torch.from_numpy(reco_features(acc.x_reco, acc.reco_names, jet_order=jet_order))
     common = dict(epochs=scale["epochs"], batch_size=scale["batch"], progress=True)
     t0 = time.time()
     transfer = TransferNetwork(reco, hard, bins=12, layers=3, units=64)
@@ -143,7 +143,7 @@ def train_networks(train, out: Path, scale: dict):
     return transfer, clf, sampler
 
 
-def mem_pools(test, train, nets, out: Path, scale: dict, vegas_refine: bool = False):
+def mem_pools(test, train, nets, out: Path, scale: dict, vegas_refine: bool = False, jet_order: str = "pt"):
     from numhep.events.thj_dataset import reco_features
     from numhep.integration.cp_factorised_integrand import CPFactorisedIntegrand
     from numhep.torch.mem_integral import MEMIntegral
@@ -162,7 +162,7 @@ def mem_pools(test, train, nets, out: Path, scale: dict, vegas_refine: bool = Fa
             pools[deg] = dict(np.load(cache))
             continue
         events = test.select(sel)
-        reco = reco_features(events.x_reco, events.reco_names)
+        reco = reco_features(events.x_reco, events.reco_names, jet_order=jet_order)
         res = mem(reco, grid, batch_size=scale["samples"], min_iterations=2, max_iterations=scale["max_iterations"],
                   target=0.02, bootstrap=30, chunk=8, seed=int(deg) + 5, vegas_refine=vegas_refine, progress=True)
         # accepted events follow p_fid = dsigma eps / sigma_fid (Eq. 6.18); eps does not depend on alpha
@@ -301,6 +301,9 @@ def main():
     parser.add_argument("--decay", default="leptonic", choices=("leptonic", "hadronic"), help="the top's W decay")
     parser.add_argument("--shower", action="store_true", help="Pythia 8 shower and anti-kT jets (FSR)")
     parser.add_argument("--isr", action="store_true", help="with --shower: initial-state radiation too")
+    parser.add_argument("--jet-order", default="pt", choices=("pt", "w_pair"),
+                        help="light jets of the hadronic sets by p_T, or the W candidate pair first "
+                             "(numhep.events.thj_dataset.reco_features); the networks and MEM pools follow --out")
     parser.add_argument("--vegas", action="store_true",
                         help="VEGAS refinement of the sampling network's latent space (thesis Sec. 6.4)")
     args = parser.parse_args()
@@ -320,8 +323,8 @@ def main():
     print(f"data: {len(train.alpha)} training and {len(test.alpha)} test events in {time.time() - t0:.0f} s; "
           f"accepted {train.accepted.mean() * 100:.1f} % (Table 6.1: 13.6 % of the leptonic set)")
     fiducial_report(train, out, args.decay, args.isr)
-    nets = train_networks(train, out, scale)
-    pools = mem_pools(test, train, nets, out, scale, vegas_refine=args.vegas)
+    nets = train_networks(train, out, scale, args.jet_order)
+    pools = mem_pools(test, train, nets, out, scale, vegas_refine=args.vegas, jet_order=args.jet_order)
     pulls(pools, scale, out)
     sign_information(test, pools)
     print(f"\nPNGs in {out}/ (fiducial_cross_section.png, mem_calibration.png); total {time.time() - t0:.0f} s")

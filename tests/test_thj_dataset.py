@@ -168,3 +168,27 @@ def test_triple_product_keeps_its_sign_under_beam_boosts_and_visible_objects_are
     np.testing.assert_array_equal(jet[0], x[0, 4])
     np.testing.assert_array_equal(top[0], x[0, 2] + x[0, 3] + x[0, 5])
     np.testing.assert_array_equal(photons[0], x[0, 0] + x[0, 1])
+
+
+def test_w_pair_order_puts_the_w_candidates_first_and_the_spectator_last():
+    names = ("a1", "a2", "b", "j1", "j2", "j3")
+    mw = numhep.model("sm_cpv_no_b_mass").parameters()["MW"]
+    rng = np.random.default_rng(5)
+    # two back-to-back jets of mass-less momenta making m_W, and a hard forward jet
+    e = mw / 2
+    w1, w2 = np.array([e, e, 0.0, 0.0]), np.array([e, -e, 0.0, 0.0])
+    spectator = np.array([300.0, 30.0, 0.0, np.sqrt(300.0**2 - 30.0**2)])
+    others = rng.normal(size=(3, 4)) * 10 + np.array([100.0, 0, 0, 0])
+    for perm in ((0, 1, 2), (2, 0, 1), (1, 2, 0)):
+        jets = np.array([w1, w2, spectator])[list(perm)]
+        x = np.concatenate([others, jets])[None]
+        feats = reco_features(x, names, jet_order="w_pair")
+        np.testing.assert_array_equal(feats[0, -4:], spectator)
+        # the features by p_T are the objects as given
+        np.testing.assert_array_equal(reco_features(x, names)[0, -12:], jets.reshape(-1))
+    # a single light jet (leptonic set) is left as it is
+    lep = rng.normal(size=(2, 5, 4))
+    np.testing.assert_array_equal(reco_features(lep, ("a1", "a2", "b", "mu", "j1"), jet_order="w_pair"),
+                                  reco_features(lep, ("a1", "a2", "b", "mu", "j1")))
+    with pytest.raises(ValueError, match="jet_order"):
+        reco_features(lep, ("a1", "a2", "b", "mu", "j1"), jet_order="eta")

@@ -44,7 +44,7 @@ from numhep.events.jets import anti_kt_jets
 from numhep.events.showering import shower as pythia_shower
 from numhep.integration.integrands import Integrand
 from numhep.phasespace.blocks import two_body_decay
-from numhep.phasespace.kinematics import pseudorapidity
+from numhep.phasespace.kinematics import minkowski_dot, pseudorapidity
 
 __all__ = ["ALPHAS_DEG", "THJDataset", "build_thj_dataset", "cp_odd_triple_product", "decay_thj", "fiducial_fit",
            "fiducial_basis", "hard_features", "load_thj_dataset", "reco_features", "thj_integrand", "visible_thj"]
@@ -313,7 +313,7 @@ def hard_features(x_hard) -> np.ndarray:
     return np.concatenate([x[:, 0, 1:], x[:, 1, 1:], x[:, 2, 3:]], axis=1)
 
 
-def reco_features(x_reco, names) -> np.ndarray:
+def reco_features(x_reco, names, *, jet_order: str = "pt") -> np.ndarray:
     """The reco features of Sec. 6.3 (Heimel, PhD thesis, Heidelberg 2024): photons and muons without E.
 
     17 numbers for the leptonic (a1, a2, b, mu, j1), 22 for the hadronic set.
@@ -325,11 +325,22 @@ def reco_features(x_reco, names) -> np.ndarray:
     names : sequence of str
         Their names (``"a1"``, ``"mu"``, ``"b"``, ``"j1"``, ...): photons (``a``) and muons
         (``mu``) are massless, so their energies are left out.
+    jet_order : {"pt", "w_pair"}, optional
+        The order of the light jets: by p_T as reconstructed (``"pt"``, the default, the
+        thesis's Eq. 6.8), or, with three of them (hadronic set), the pair whose invariant
+        mass is nearest m_W first, by p_T, then the remaining jet, the candidate for the
+        forward quark (``"w_pair"``): the transfer network then need not learn which jet is
+        which.
 
     Returns
     -------
     ndarray, shape ``(n, d)``
         The features in GeV.
+
+    Raises
+    ------
+    ValueError
+        If the shape does not fit the names or ``jet_order`` is unknown.
 
     Examples
     --------
@@ -340,6 +351,20 @@ def reco_features(x_reco, names) -> np.ndarray:
     x = np.asarray(x_reco, dtype=np.float64)
     if x.ndim != 3 or x.shape[1:] != (len(names), 4):
         raise ValueError(f"x_reco: expected shape (n, {len(names)}, 4) for {tuple(names)}, got {x.shape}")
+    if jet_order not in ("pt", "w_pair"):
+        raise ValueError(f"jet_order: expected 'pt' or 'w_pair', got {jet_order!r}")
+    light = [k for k, name in enumerate(names) if name.startswith("j")]
+    if jet_order == "w_pair" and len(light) == 3:
+        x = x.copy()
+        jets = x[:, light]
+        mw = resolve_model("sm_cpv_no_b_mass").parameters()["MW"]
+        # the pairs (0, 1), (0, 2), (1, 2); the spectator is the jet left out
+        pairs = ((0, 1, 2), (0, 2, 1), (1, 2, 0))
+        mass = np.stack([np.sqrt(np.abs(minkowski_dot(jets[:, a] + jets[:, b], jets[:, a] + jets[:, b])))
+                         for a, b, _ in pairs], axis=1)
+        best = np.argmin(np.abs(mass - mw), axis=1)
+        order = np.array(pairs)[best]
+        x[:, light] = np.take_along_axis(jets, order[:, :, None], axis=1)
     cols = [x[:, k, 1:] if (name.startswith("a") or name == "mu") else x[:, k] for k, name in enumerate(names)]
     return np.concatenate(cols, axis=1)
 
