@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from concurrent.futures import CancelledError
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -74,6 +75,8 @@ class _Stored:
         return result
 
 
+#: how often a task whose shared objects were lost is submitted again
+_RESUBMISSIONS = 3
 #: arrays up to this size travel inside each task instead of being scattered
 _INLINE_BYTES = 256 * 1024
 
@@ -143,9 +146,12 @@ class DaskRunner:
                 if done is not None and done.exists():
                     results[index] = _load_result(done)
                     continue
-                fut = self.client.submit(run, key, *remote, *a, key=f"numhep-{key}-{tag}", pure=False)
-                in_flight[fut.key] = (index, fut)
-                completed.add(fut)
+                submit(index, key, a)
+
+        def submit(index, key, a, attempt=0):
+            fut = self.client.submit(run, key, *remote, *a, key=f"numhep-{key}-{tag}-{attempt}", pure=False)
+            in_flight[fut.key] = (index, fut, key, a, attempt)
+            completed.add(fut)
 
         next_out = 0
         try:
@@ -158,12 +164,23 @@ class DaskRunner:
                     top_up()
                     continue
                 fut = next(completed)
-                index, _ = in_flight.pop(fut.key)
-                results[index] = fut.result()
+                index, _, key, a, attempt = in_flight.pop(fut.key)
+                try:
+                    results[index] = fut.result()
+                except CancelledError:
+                    # the shared objects were lost (their holders died, or a worker joined after
+                    # the broadcast and then held the only copy): scatter them again and rerun
+                    if attempt >= _RESUBMISSIONS:
+                        raise
+                    for s in shared:
+                        self._scattered.pop(id(s), None)
+                    remote[:] = [self._remote(s) for s in shared]
+                    submit(index, key, a, attempt + 1)
+                    continue
                 fut.release()
         finally:
             if in_flight:
-                self.client.cancel([f for _, f in in_flight.values()])
+                self.client.cancel([entry[1] for entry in in_flight.values()])
             for s, r in zip(shared, remote):
                 if isinstance(s, np.ndarray) and r is not s:
                     r.release()
