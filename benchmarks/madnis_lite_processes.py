@@ -20,7 +20,8 @@ their conditions varied over the quantiles the blocks meet).
     python benchmarks/madnis_lite_processes.py [--seeds 5] [--first-seed 1] [--steps 300]
                                                [--vegas-calls 200000] [--plot madnis_lite_maps.png]
 
-A W + 3 jets seed takes about 2.5 minutes on one core, a W + 4 jets seed about 15.
+A W + 3 jets seed takes about 2.5 minutes on one core, a W + 4 jets seed 15-25 (one core,
+the other busy).
 """
 
 import argparse
