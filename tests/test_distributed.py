@@ -129,7 +129,7 @@ def test_stored_task_results_are_read_not_recomputed(client, tmp_path, monkeypat
     assert submitted == ["sq-2"] and [float(r["value"]) for r in again] == [10.0 + k * k for k in range(6)]
 
 
-def test_tasks_whose_shared_objects_were_lost_are_rerun_with_a_new_copy(client):
+def test_tasks_whose_shared_objects_were_lost_are_rerun_with_a_new_copy(client, monkeypatch):
     """A worker that held the only copy of a scattered object dies (or one joins after the
     broadcast): the tasks that needed it come back cancelled, and are submitted again."""
     runner = task_runners.DaskRunner(client)
@@ -140,11 +140,15 @@ def test_tasks_whose_shared_objects_were_lost_are_rerun_with_a_new_copy(client):
         time.sleep(0.1)
         return {"value": numhep.me(p, proc)[k % 4]}
 
-    stream = runner.imap(value, (shared,), [(k,) for k in range(8)], [f"lost-{k}" for k in range(8)], window=2)
+    stream = runner.imap(value, (shared,), [(k,) for k in range(8)], [f"lost-{k}" for k in range(8)], window=4)
     out = [next(stream)]
+    scatters = []
+    scatter = distributed.Client.scatter
+    monkeypatch.setattr(distributed.Client, "scatter", lambda self, *a, **k: scatters.append(1) or scatter(self, *a, **k))
     client.cancel([runner._scattered[id(shared)][1]], force=True)
     out += list(stream)
     np.testing.assert_array_equal([float(r["value"]) for r in out], numhep.me(p, shared)[np.arange(8) % 4])
+    assert len(scatters) == 1  # one new copy serves every task that lost the old one
 
 
 def test_a_compiled_process_travels_with_its_program(monkeypatch):

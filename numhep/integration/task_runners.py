@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from concurrent.futures import CancelledError
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import CancelledError
 from pathlib import Path
 
 import numpy as np
@@ -131,7 +131,7 @@ class DaskRunner:
         tag = uuid.uuid4().hex[:12]
         results, in_flight = {}, {}
         completed = as_completed()
-        state = {"submitted": 0, "exhausted": False}
+        state = {"submitted": 0, "exhausted": False, "scatter": 0}
 
         def top_up():
             while not state["exhausted"] and len(in_flight) + len(results) < window:
@@ -150,7 +150,7 @@ class DaskRunner:
 
         def submit(index, key, a, attempt=0):
             fut = self.client.submit(run, key, *remote, *a, key=f"numhep-{key}-{tag}-{attempt}", pure=False)
-            in_flight[fut.key] = (index, fut, key, a, attempt)
+            in_flight[fut.key] = (index, fut, key, a, attempt, state["scatter"])
             completed.add(fut)
 
         next_out = 0
@@ -164,17 +164,20 @@ class DaskRunner:
                     top_up()
                     continue
                 fut = next(completed)
-                index, _, key, a, attempt = in_flight.pop(fut.key)
+                index, _, key, a, attempt, scatter = in_flight.pop(fut.key)
                 try:
                     results[index] = fut.result()
                 except CancelledError:
                     # the shared objects were lost (their holders died, or a worker joined after
-                    # the broadcast and then held the only copy): scatter them again and rerun
+                    # the broadcast and then held the only copy): scatter them again, once for
+                    # all the tasks that lost that copy, and rerun
                     if attempt >= _RESUBMISSIONS:
                         raise
-                    for s in shared:
-                        self._scattered.pop(id(s), None)
-                    remote[:] = [self._remote(s) for s in shared]
+                    if scatter == state["scatter"]:
+                        for s in shared:
+                            self._scattered.pop(id(s), None)
+                        remote[:] = [self._remote(s) for s in shared]
+                        state["scatter"] += 1
                     submit(index, key, a, attempt + 1)
                     continue
                 fut.release()
