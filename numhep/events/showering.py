@@ -287,6 +287,14 @@ def shower(lhe_path, *, n_events=None, isr: bool = True, fsr: bool = True, hadro
     return _showered(_pythia8(), lhe_path, total, isr, fsr, hadronisation, mpi, int(seed), list(settings), progress)
 
 
+def _incoming_gap(event, pz_in) -> float:
+    """How far an LHE event's incoming p_z lie from Pythia's (sorted), relative to |p_z| + 1 GeV."""
+    lhe_pz = np.sort(event[3][event[2] == -1, 3])
+    if lhe_pz.shape != pz_in.shape:
+        return np.inf
+    return float(np.max(np.abs(lhe_pz - pz_in) / (np.abs(lhe_pz) + 1.0)))
+
+
 def _opened_events(path) -> int:
     with open(path) as fh:
         return sum(line.strip() == "<event>" for line in fh)
@@ -351,14 +359,7 @@ def _showered(pythia8mc, lhe_path, total, isr, fsr, hadronisation, mpi, seed, ex
                 yield fail(ahead.popleft())
                 continue
             pz_in = np.sort(_record(py.process, lambda q: q.status() == -21)[0][:, 3])
-
-            def distance(event):
-                lhe_pz = np.sort(event[3][event[2] == -1, 3])
-                if lhe_pz.shape != pz_in.shape:
-                    return np.inf
-                return float(np.max(np.abs(lhe_pz - pz_in) / (np.abs(lhe_pz) + 1.0)))
-
-            gaps = [distance(event) for event in ahead]
+            gaps = [_incoming_gap(event, pz_in) for event in ahead]
             exact = [k for k, gap in enumerate(gaps) if gap <= 1e-7]
             showered = exact[0] if exact else (0 if gaps[0] <= _REBALANCED else None)
             if showered is None:
