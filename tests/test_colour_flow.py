@@ -87,3 +87,67 @@ def test_a_subprocess_with_exchanged_beams_draws_the_mirrored_flow():
     p = _two_to_two(math.pi - 1e-3)  # leg 2 along -z, with the u
     tags = sub.colour_flows(np.repeat(p, 50, axis=0), np.random.default_rng(5))
     assert np.mean(tags[:, 2, 0] == tags[:, 1, 0]) > 0.95
+
+
+def test_every_flow_from_one_tape_run_equals_the_rank_one_colour_matrix_of_that_flow():
+    """g g > t t~ g: |A_f|^2 of the one-run kernel is |M|^2 with the colour matrix
+    conj(W_f) W_f^T (tape_me), flow by flow; its CUDA build gives the same numbers."""
+    from kernel_checks import check_cuda_matches_cpu
+
+    from numhep.amplitudes import runtime
+    from numhep.kernels import amplitude_tape as T
+
+    proc = _process("g g > t t~ g")
+    masses = numhep.process_group("g g > t t~ g").masses
+    p = numhep.rambo(3, 1500.0, masses, seed=7)[0]
+    w = proc.colour_flow_weights(p)
+    flows = proc.colour_flow_projections()
+    assert w.shape == (3, len(leading_colour_flows(proc.legs))) == (3, flows.shape[1])
+    arrays = list(proc.program_arrays())
+    for f in range(flows.shape[1]):
+        arrays[4] = np.outer(flows[:, f].conj(), flows[:, f])
+        np.testing.assert_allclose(w[:, f], runtime.value(proc.program, p, np, tuple(arrays)), rtol=1e-12)
+    tape = T.tape_arrays(proc.program_arrays())
+    nj = flows.shape[0]
+    ws = [np.zeros(s, d) for s, d in T.workspace_shapes(2, proc.program.n_slots, nj)]
+    cuda = check_cuda_matches_cpu(T.tape_colour_flow_weights, (p[:2], *tape[:4], flows.reshape(-1), *tape[5:], *ws),
+                                  [np.empty((2, flows.shape[1]))])
+    np.testing.assert_allclose(cuda[0], w[:2], rtol=1e-13)
+
+
+def test_colour_flow_weights_adjoint():
+    from kernel_checks import check_vjp
+
+    proc = _process("u u~ > t t~ g")
+    masses = numhep.process_group("u u~ > t t~ g").masses
+    p = numhep.rambo(3, 1200.0, masses, seed=5)[0]
+    check_vjp(lambda q: (proc.colour_flow_weights(q),),
+              lambda args, cot: (proc.colour_flow_weights_vjp(args[0], cot[0]),), [p], step=2e-6, rtol=1e-5)
+    with pytest.raises(ValueError, match="g: expected shape"):
+        proc.colour_flow_weights_vjp(p, np.ones((3, 7)))
+
+
+def test_colour_flow_projections_are_cached_beside_the_program_and_heal_when_damaged(tmp_path, monkeypatch):
+    import warnings
+
+    from numhep.amplitudes import compiled_process as C
+
+    monkeypatch.setenv("NUMHEP_CACHE_DIR", str(tmp_path))
+    fresh = C.CompiledProcess("u u~ > g g g").colour_flow_projections()
+    (path,) = (tmp_path / "processes").glob("*.colour_flows.npz")
+
+    def no_decomposition(self):
+        raise AssertionError("the colour decomposition was built again")
+
+    with monkeypatch.context() as m:
+        m.setattr(C.CompiledProcess, "_colour_decomposition", no_decomposition)
+        np.testing.assert_array_equal(C.CompiledProcess("u u~ > g g g").colour_flow_projections(), fresh)
+    raw = path.read_bytes()
+    k = len(raw) // 2
+    path.write_bytes(raw[:k] + bytes([raw[k] ^ 0x01]) + raw[k + 1:])
+    with pytest.warns(RuntimeWarning, match=path.name):
+        again = C.CompiledProcess("u u~ > g g g").colour_flow_projections()
+    np.testing.assert_allclose(again, fresh, rtol=0, atol=1e-14)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        C.CompiledProcess("u u~ > g g g").colour_flow_projections()

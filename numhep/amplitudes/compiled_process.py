@@ -113,6 +113,7 @@ class CompiledProcess(Process):
             raise ProcessSyntaxError(f"{text!r}: {exc.args[0]}") from None
         legs_out = [mdl.anti(x) for x in initial] + final
         key = program_cache.key(mdl, text)
+        self._cache_key = key
         cached = program if program is not None else program_cache.load(key)
         resonances = []
         for res_name, leaves in parsed.resonances():
@@ -121,7 +122,7 @@ class CompiledProcess(Process):
         self._generation = (mdl, legs_out, parsed.orders or None, resonances)
         self._diagram_set = None
         self._correlation_matrices = None
-        self._flow_matrices = None
+        self._flow_projections = None
         if cached is not None:
             self.program, self.n_diagrams, self.n_colour = cached
         else:
@@ -310,20 +311,30 @@ class CompiledProcess(Process):
         reals = reals.copy()
         reals[0] = 1.0  # the averaging factor: diagram weights carry none
         ident = (np.arange(nd + 1, dtype=np.int64), np.arange(nd, dtype=np.int64), np.ones(nd, dtype=complex))
-        colour = np.zeros(nd * nd, dtype=self.program.colour.dtype)
+
+        def single_diagram(d):
+            colour = np.zeros(nd * nd, dtype=self.program.colour.dtype)
+            colour[d * nd + d] = 1.0
+            return colour
+
+        return self._sweeps_per_column(p, g, (ops, couplings, reals, helicities), ident, nd, single_diagram)
+
+    def _sweeps_per_column(self, p, g, head, rows, nj, colour_of):
+        """d/dp of sum_c g[:, c] Q_c where Q_c is the tape's ``|M|^2`` with the program arrays
+        ``head`` (ops, couplings, reals, helicities), the diagram rows ``rows`` into nj JAMPs
+        and the colour matrix ``colour_of(c)`` (flattened): one reverse sweep per column of g
+        with a non-zero entry."""
         gp = np.zeros_like(p)
         chunk = runtime.events_per_chunk(self.program, grad=True)
-        for d in np.nonzero(np.any(g != 0.0, axis=0))[0]:
-            colour[:] = 0.0
-            colour[d * nd + d] = 1.0
+        for c in np.nonzero(np.any(g != 0.0, axis=0))[0]:
+            colour = colour_of(c)
             for start, stop in arrays.event_ranges(p.shape[0], chunk):
                 m = stop - start
-                ws = [np.empty(shape, kind) for shape, kind in _tape.workspace_shapes(m, self.program.n_slots, nd,
+                ws = [np.empty(shape, kind) for shape, kind in _tape.workspace_shapes(m, self.program.n_slots, nj,
                                                                                       grad=True)]
                 part = np.empty((m, p.shape[1], 4))
-                _tape.tape_me.vjp(p[start:stop], ops, couplings, reals, helicities, colour, *ident,
-                                  np.ascontiguousarray(g[start:stop, d]), *ws, np.empty((m, 0, 4), complex),
-                                  np.empty((m, 0)), np.empty(m), part)
+                _tape.tape_me.vjp(p[start:stop], *head, colour, *rows, np.ascontiguousarray(g[start:stop, c]), *ws,
+                                  np.empty((m, 0, 4), complex), np.empty((m, 0)), np.empty(m), part)
                 gp[start:stop] += part
         return gp
 
@@ -395,8 +406,10 @@ class CompiledProcess(Process):
         Stelzer & Willenbrock, hep-ph/0209271): what a generator draws an event's colour flow by.
 
         A_f = sum_k J_k W_kf in the partial amplitudes J_k of the process's colour basis
-        (:func:`numhep.amplitudes.colour_flow.flow_projections`), so ``|A_f|^2`` is ``|M|^2`` with
-        the rank-one colour matrix C^f_kl = conj(W_kf) W_lf (one tape run per flow).
+        (:func:`numhep.amplitudes.colour_flow.flow_projections`): ``|A_f|^2`` is ``|M|^2`` with
+        the rank-one colour matrix C^f_kl = conj(W_kf) W_lf, and one run of the amplitude tape
+        gives every flow (:func:`numhep.kernels.amplitude_tape.tape_colour_flow_weights`).
+        :meth:`colour_flow_weights_vjp` is the adjoint in the momenta.
 
         Parameters
         ----------
@@ -412,13 +425,57 @@ class CompiledProcess(Process):
             :func:`numhep.amplitudes.colour_flow.leading_colour_flows` of the process's legs.
         """
         p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
-        arrays_h = list(self.program_arrays(params))
-        matrices = self._colour_flow_matrices()
-        out = np.empty((p.shape[0], len(matrices)))
-        for f, matrix in enumerate(matrices):
-            arrays_h[4] = matrix
-            out[:, f] = runtime.value(self.program, p, np, tuple(arrays_h))
+        ops, couplings, reals, helicities, _, *rows = self.program_arrays(params)
+        flows = self.colour_flow_projections()
+        nj = flows.shape[0]
+        out = np.empty((p.shape[0], flows.shape[1]))
+        for start, stop in arrays.event_ranges(p.shape[0], runtime.events_per_chunk(self.program)):
+            shapes = _tape.workspace_shapes(stop - start, self.program.n_slots, nj)
+            w, k, jamp = (np.empty(shape, kind) for shape, kind in shapes)
+            _tape.tape_colour_flow_weights(p[start:stop], ops, couplings, reals, helicities, flows.reshape(-1),
+                                           *rows, w, k, jamp, out[start:stop])
         return out
+
+    def colour_flow_weights_vjp(self, p, g, params=None):
+        """The adjoint of :meth:`colour_flow_weights`: d/dp of ``sum_f g[:, f] |A_f|^2``.
+
+        ``|A_f|^2`` is the tape's ``|M|^2`` with the rank-one colour matrix conj(W_f) W_f^T, so
+        each flow with a non-zero cotangent costs one reverse sweep of the amplitude tape.
+
+        Parameters
+        ----------
+        p : array_like, shape ``(n, legs, 4)``
+            Momenta in GeV, energy first.
+        g : array_like, shape ``(n, n_flows)``
+            The cotangent of the colour-flow weights.
+        params : dict, optional
+            Model inputs overriding the model's values.
+
+        Returns
+        -------
+        ndarray, shape (n, legs, 4)
+            The gradient in the momenta (upper-index components).
+
+        Raises
+        ------
+        ValueError
+            If ``g`` is not of shape (n, n_flows).
+        """
+        p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
+        g = np.asarray(g, dtype=np.float64)
+        flows = self.colour_flow_projections()
+        nj, nf = flows.shape
+        if g.shape != (p.shape[0], nf):
+            raise ValueError(f"g: expected shape {(p.shape[0], nf)}, got {g.shape}")
+        ops, couplings, reals, helicities, _, *rows = self.program_arrays(params)
+
+        def rank_one(f):
+            colour = np.outer(flows[:, f].conj(), flows[:, f]).reshape(-1)
+            if np.abs(colour.imag).max() <= 1e-12 * np.abs(colour).max():
+                colour = colour.real.copy()  # the real colour matrices' build of the sweep, already compiled
+            return colour
+
+        return self._sweeps_per_column(p, g, (ops, couplings, reals, helicities), rows, nj, rank_one)
 
     def _colour_decomposition(self):
         ds = self.diagram_set()
@@ -427,19 +484,27 @@ class CompiledProcess(Process):
             raise RuntimeError(f"{self.text!r}: the colour basis differs from the compiled program's")
         return ds, decomposition
 
-    def _colour_flow_matrices(self):
-        if self._flow_matrices is None:
-            ds, decomposition = self._colour_decomposition()
-            w = flow_projections(self.legs, np.array(decomposition.basis_tensors(self.model, ds)), _colour.su3()[0])
-            matrices = []
-            for column in w.T:
-                # an overall phase of A_f does not change |A_f|^2: take out that of its largest term
-                column = column * np.exp(-1j * np.angle(column[np.argmax(np.abs(column))]))
-                matrix = np.outer(column.conj(), column)
-                real = np.abs(matrix.imag).max() <= 1e-12 * max(np.abs(matrix).max(), 1e-300)
-                matrices.append(np.ascontiguousarray(matrix.real if real else matrix))
-            self._flow_matrices = matrices
-        return self._flow_matrices
+    def colour_flow_projections(self) -> np.ndarray:
+        """The leading-colour flows' partial amplitudes in the process's colour basis.
+
+        Returns
+        -------
+        ndarray, shape ``(n_colour, n_flows)``, complex
+            W with A_f = sum_k J_k W_kf (:func:`numhep.amplitudes.colour_flow.flow_projections`),
+            flows in the order of :func:`numhep.amplitudes.colour_flow.leading_colour_flows`;
+            each column's overall phase, which ``|A_f|^2`` does not see, is taken out of its
+            largest term.
+        """
+        if self._flow_projections is None:
+            w = program_cache.load_derived(self._cache_key, "colour_flows")
+            if w is None:
+                ds, decomposition = self._colour_decomposition()
+                w = flow_projections(self.legs, np.array(decomposition.basis_tensors(self.model, ds)), _colour.su3()[0])
+                w = w * np.exp(-1j * np.angle(w[np.argmax(np.abs(w), axis=0), np.arange(w.shape[1])]))
+                w = np.ascontiguousarray(w, dtype=complex)
+                program_cache.save_derived(self._cache_key, "colour_flows", w)
+            self._flow_projections = w
+        return self._flow_projections
 
     def _colour_correlation_matrices(self):
         if self._correlation_matrices is None:

@@ -20,7 +20,7 @@ import numpy as np
 from numhep.amplitudes.compiler import program as _program
 from numhep.storage import cache_dir, save_arrays
 
-__all__ = ["key", "load", "save"]
+__all__ = ["key", "load", "load_derived", "save", "save_derived"]
 
 _ARRAYS = ("ops", "helicities", "colour", "diag_ptr", "diag_jamp", "diag_coef")
 
@@ -93,4 +93,37 @@ def load(key: str):
     except Exception as exc:  # noqa: BLE001 - whatever broke the file, the program is rebuilt
         warnings.warn(f"numhep: the cached amplitude program {path} is damaged ({type(exc).__name__}: {exc}); "
                       "it is compiled again", RuntimeWarning, stacklevel=3)
+        return None
+
+
+def _array_hash(a: np.ndarray) -> str:
+    return hashlib.sha256(str(a.dtype).encode() + repr(a.shape).encode() + a.tobytes()).hexdigest()
+
+
+def save_derived(key: str, name: str, array) -> None:
+    """Store an array derived from the program under ``key`` (the colour-flow projections of
+    gg > tt~ggg take a minute to build), beside it and invalidated with it."""
+    a = np.ascontiguousarray(array)
+    try:
+        save_arrays(cache_dir("processes", create=True) / f"{key}.{name}.npz", value=a, hash=_array_hash(a))
+    except OSError:
+        pass
+
+
+def load_derived(key: str, name: str):
+    """The array :func:`save_derived` stored under ``key`` and ``name``, or None (a damaged file
+    is reported with a warning and rebuilt by the caller)."""
+    path = cache_dir("processes") / f"{key}.{name}.npz"
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            a = np.ascontiguousarray(data["value"])
+            stored = str(data["hash"])
+        if stored != _array_hash(a):
+            raise ValueError("its content does not match its hash")
+        return a
+    except Exception as exc:  # noqa: BLE001 - whatever broke the file, the array is rebuilt
+        warnings.warn(f"numhep: the cached {name} array {path} is damaged ({type(exc).__name__}: {exc}); "
+                      "it is built again", RuntimeWarning, stacklevel=3)
         return None

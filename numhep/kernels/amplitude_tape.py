@@ -405,6 +405,35 @@ def tape_diagram_weights(i, p, ops, couplings, reals, helicities, diag_ptr, diag
         h += nk
 
 
+@kernel(shared="flows")
+def tape_colour_flow_weights(i, p, ops, couplings, reals, helicities, flows, diag_ptr, diag_jamp, diag_coef, w, k,
+                             jamp, out):
+    """out[i, f] = norm * sum over helicities of |A_f|^2 with the partial amplitude of colour flow f
+    A_f = sum_k J_k W_kf (Maltoni, Paul, Stelzer & Willenbrock, hep-ph/0209271), every flow from
+    one run of the tape; ``flows`` is W (nj x nf) flattened row-major, W_kf in flows[k * nf + f].
+    It is tape_me with the rank-one colour matrices conj(W_kf) W_lf, summed per flow."""
+    nj = jamp.shape[1] // MEMBERS
+    nf = out.shape[1]
+    for f in range(nf):
+        out[i, f] = 0.0
+    reference = amplitude_reference(ops)
+    reference_states(i, reference, p, ops, reals, helicities, w)
+    h = 0
+    while h < helicities.shape[0]:
+        nk = helicity_group(helicities, h, reference[2])
+        run_tape(i, h, nk, reference, p, ops, couplings, reals, helicities, diag_ptr, diag_jamp, diag_coef,
+                 w, k, jamp, False, w, w)
+        for mb in range(nk):
+            for f in range(nf):
+                a = complex(0.0, 0.0)
+                for j in range(nj):
+                    a += jamp[i, mb * nj + j] * flows[j * nf + f]
+                out[i, f] += a.real * a.real + a.imag * a.imag
+        h += nk
+    for f in range(nf):
+        out[i, f] *= reals[0]
+
+
 def tape_arrays(arrays):
     """The program arrays (``Process._arrays``: ops, couplings, reals, helicities, colour,
     diagram rows) as the tape kernels take them: the colour matrix flattened row-major (a
