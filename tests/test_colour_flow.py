@@ -89,18 +89,22 @@ def test_a_subprocess_with_exchanged_beams_draws_the_mirrored_flow():
     assert np.mean(tags[:, 2, 0] == tags[:, 1, 0]) > 0.95
 
 
-def test_every_flow_from_one_tape_run_equals_the_rank_one_colour_matrix_of_that_flow():
+def test_every_flow_from_one_tape_run_equals_the_rank_one_colour_matrix_of_that_flow(monkeypatch):
     """g g > t t~ g: |A_f|^2 of the one-run kernel is |M|^2 with the colour matrix
-    conj(W_f) W_f^T (tape_me), flow by flow; its CUDA build gives the same numbers."""
+    conj(W_f) W_f^T (one run of the |M|^2 kernel per flow, what fewer flows take), flow by
+    flow; its CUDA build gives the same numbers."""
     from kernel_checks import check_cuda_matches_cpu
 
-    from numhep.amplitudes import runtime
+    from numhep.amplitudes import compiled_process, runtime
     from numhep.kernels import amplitude_tape as T
 
     proc = _process("g g > t t~ g")
     masses = numhep.process_group("g g > t t~ g").masses
     p = numhep.rambo(3, 1500.0, masses, seed=7)[0]
+    per_flow = proc.colour_flow_weights(p)
+    monkeypatch.setattr(compiled_process, "ONE_RUN_FLOWS", 2)
     w = proc.colour_flow_weights(p)
+    np.testing.assert_allclose(w, per_flow, rtol=1e-12)
     flows = proc.colour_flow_projections()
     assert w.shape == (3, len(leading_colour_flows(proc.legs))) == (3, flows.shape[1])
     arrays = list(proc.program_arrays())

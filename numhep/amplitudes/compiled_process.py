@@ -34,6 +34,13 @@ from numhep.registry import model_registry
 
 __all__ = ["CompiledProcess", "ProcessSyntaxError", "compile_process"]
 
+#: colour flows from which on one run of the amplitude tape gives all their weights
+#: (:meth:`CompiledProcess.colour_flow_weights`): below it, a run of the |M|^2 kernel per flow
+#: costs less than compiling the tape kernel (78 s on a shared core of a 2-core machine) for an
+#: event file's worth of events (g g > t t~ g g: 24 flows, 24 x 36 us an event; g g > t t~ g g g:
+#: 120 x 1.4 ms, against about 10 ms for the one run)
+ONE_RUN_FLOWS = 25
+
 
 class CompiledProcess(Process):
     """A process compiled from a string in MadGraph syntax; :func:`numhep.me` evaluates it like any other.
@@ -407,9 +414,11 @@ class CompiledProcess(Process):
 
         A_f = sum_k J_k W_kf in the partial amplitudes J_k of the process's colour basis
         (:func:`numhep.amplitudes.colour_flow.flow_projections`): ``|A_f|^2`` is ``|M|^2`` with
-        the rank-one colour matrix C^f_kl = conj(W_kf) W_lf, and one run of the amplitude tape
-        gives every flow (:func:`numhep.kernels.amplitude_tape.tape_colour_flow_weights`).
-        :meth:`colour_flow_weights_vjp` is the adjoint in the momenta.
+        the rank-one colour matrix C^f_kl = conj(W_kf) W_lf.  Below ``ONE_RUN_FLOWS`` flows
+        each is one run of the ``|M|^2`` kernel with its matrix; from there on one run of the
+        amplitude tape gives every flow
+        (:func:`numhep.kernels.amplitude_tape.tape_colour_flow_weights`), a kernel compiled on
+        its first use.  :meth:`colour_flow_weights_vjp` is the adjoint in the momenta.
 
         Parameters
         ----------
@@ -425,10 +434,17 @@ class CompiledProcess(Process):
             :func:`numhep.amplitudes.colour_flow.leading_colour_flows` of the process's legs.
         """
         p = np.ascontiguousarray(np.asarray(p, dtype=np.float64))
-        ops, couplings, reals, helicities, _, *rows = self.program_arrays(params)
+        program_arrays = self.program_arrays(params)
+        ops, couplings, reals, helicities, _, *rows = program_arrays
         flows = self.colour_flow_projections()
-        nj = flows.shape[0]
-        out = np.empty((p.shape[0], flows.shape[1]))
+        nj, nf = flows.shape
+        out = np.empty((p.shape[0], nf))
+        if nf < ONE_RUN_FLOWS:
+            arrays_f = list(program_arrays)
+            for f in range(nf):
+                arrays_f[4] = self._rank_one_colour(f)
+                out[:, f] = runtime.value(self.program, p, np, tuple(arrays_f))
+            return out
         for start, stop in arrays.event_ranges(p.shape[0], runtime.events_per_chunk(self.program)):
             shapes = _tape.workspace_shapes(stop - start, self.program.n_slots, nj)
             w, k, jamp = (np.empty(shape, kind) for shape, kind in shapes)
@@ -468,14 +484,17 @@ class CompiledProcess(Process):
         if g.shape != (p.shape[0], nf):
             raise ValueError(f"g: expected shape {(p.shape[0], nf)}, got {g.shape}")
         ops, couplings, reals, helicities, _, *rows = self.program_arrays(params)
+        return self._sweeps_per_column(p, g, (ops, couplings, reals, helicities), rows, nj,
+                                       lambda f: self._rank_one_colour(f).reshape(-1))
 
-        def rank_one(f):
-            colour = np.outer(flows[:, f].conj(), flows[:, f]).reshape(-1)
-            if np.abs(colour.imag).max() <= 1e-12 * np.abs(colour).max():
-                colour = colour.real.copy()  # the real colour matrices' build of the sweep, already compiled
-            return colour
-
-        return self._sweeps_per_column(p, g, (ops, couplings, reals, helicities), rows, nj, rank_one)
+    def _rank_one_colour(self, f):
+        """C^f_kl = conj(W_kf) W_lf, real where it is: the real colour matrices' builds of the
+        kernels are those |M|^2 already compiled."""
+        w = self.colour_flow_projections()[:, f]
+        colour = np.outer(w.conj(), w)
+        if np.abs(colour.imag).max() <= 1e-12 * np.abs(colour).max():
+            return np.ascontiguousarray(colour.real)
+        return colour
 
     def _colour_decomposition(self):
         ds = self.diagram_set()
