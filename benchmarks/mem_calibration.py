@@ -31,6 +31,7 @@ with a VEGAS grid per event (Sec. 6.4; its MEM results are cached apart from the
 
     python benchmarks/mem_calibration.py [--out mem_out] [--paper | --quick | --tiny]
                                          [--decay hadronic] [--shower] [--isr] [--vegas]
+                                         [--transfer flow|transfermer|cfm] [--jet-order pt|w_pair]
 
 The default scale runs in about half an hour on one core: data 5 min, training 5 min, the MEM
 integral of the three pools of 500 events 8 min (0.32 s per event).
@@ -114,13 +115,34 @@ def fiducial_report(train, out: Path, decay: str, isr: bool):
     plt.close(fig)
 
 
-def train_networks(train, out: Path, scale: dict, jet_order: str = "pt"):
+#: the transfer networks --transfer selects: (checkpoint stem, MEM cache suffix)
+TRANSFERS = {"flow": ("transfer", ""), "transfermer": ("transfermer", "_transfermer"), "cfm": ("transfer_cfm", "_cfm")}
+
+
+def _transfer_network(kind: str, reco, hard, names):
+    if kind == "transfermer":
+        from numhep.torch.transfermer import Transfermer
+
+        # photons and muons are massless: three features; jets four; the hard features are
+        # p_t and p_H in x, y, z and p_j^z (numhep.events.thj_dataset.hard_features)
+        sizes = [3 if name[0] in "am" else 4 for name in names]
+        return Transfermer(reco, hard, reco_particles=sizes, hard_particles=(3, 3, 1), width=64, heads=4,
+                           encoder_layers=2, decoder_layers=2, feedforward=128, bins=12, layers=2, units=64)
+    if kind == "cfm":
+        from numhep.torch.transfer_cfm import TransferCFM
+
+        return TransferCFM(reco, hard, layers=3, units=64, steps=20)
+    from numhep.torch.transfer_network import TransferNetwork
+
+    return TransferNetwork(reco, hard, bins=12, layers=3, units=64)
+
+
+def train_networks(train, out: Path, scale: dict, jet_order: str = "pt", transfer_kind: str = "flow"):
     import torch
 
     from numhep.events.thj_dataset import hard_features, reco_features
     from numhep.torch.acceptance_classifier import AcceptanceClassifier
     from numhep.torch.sampling_network import SamplingNetwork
-    from numhep.torch.transfer_network import TransferNetwork
 
     hard_all = torch.from_numpy(hard_features(train.x_hard))
     acc = train.select(train.accepted)
@@ -128,14 +150,17 @@ def train_networks(train, out: Path, scale: dict, jet_order: str = "pt"):
     reco = torch.from_numpy(reco_features(acc.x_reco, acc.reco_names, jet_order=jet_order))
     common = dict(epochs=scale["epochs"], batch_size=scale["batch"], progress=True)
     t0 = time.time()
-    transfer = TransferNetwork(reco, hard, bins=12, layers=3, units=64)
-    transfer.fit(reco, hard, lr=2e-3, checkpoint=out / "transfer.pt", seed=1, **common)
+    stem = TRANSFERS[transfer_kind][0]
+    transfer = _transfer_network(transfer_kind, reco, hard, acc.reco_names)
+    transfer.fit(reco, hard, lr=2e-3 if transfer_kind == "flow" else 1e-3, checkpoint=out / f"{stem}.pt", seed=1,
+                 **common)
     clf = AcceptanceClassifier(hard_all, layers=3, units=64)
     clf.fit(hard_all, torch.from_numpy(train.accepted.astype(float)), lr=2e-3, checkpoint=out / "acceptance.pt",
             seed=2, **common)
     sampler = SamplingNetwork(7, reco, bins=12, layers=3, units=64, uniform_share=0.05)
+    # the sampling network trains on the learned transfer probability: one per transfer network
     sampler.fit(torch.from_numpy(acc.u_hard), reco, torch.from_numpy(acc.alpha), transfer=transfer, hard=hard,
-                lr=2e-3, checkpoint=out / "sampler.pt", seed=3, **common)
+                lr=2e-3, checkpoint=out / f"sampler{TRANSFERS[transfer_kind][1]}.pt", seed=3, **common)
     print(f"training of the three networks: {time.time() - t0:.0f} s ({len(reco)} accepted events, "
           f"{len(hard_all)} for the classifier)")
     for net in (transfer, clf, sampler):
@@ -143,7 +168,8 @@ def train_networks(train, out: Path, scale: dict, jet_order: str = "pt"):
     return transfer, clf, sampler
 
 
-def mem_pools(test, train, nets, out: Path, scale: dict, vegas_refine: bool = False, jet_order: str = "pt"):
+def mem_pools(test, train, nets, out: Path, scale: dict, vegas_refine: bool = False, jet_order: str = "pt",
+              transfer_kind: str = "flow"):
     from numhep.events.thj_dataset import reco_features
     from numhep.integration.cp_factorised_integrand import CPFactorisedIntegrand
     from numhep.torch.mem_integral import MEMIntegral
@@ -156,7 +182,7 @@ def mem_pools(test, train, nets, out: Path, scale: dict, vegas_refine: bool = Fa
     mem = MEMIntegral(integrand, sampler, transfer, sigma_fid, acceptance=clf)
     pools = {}
     for deg in TRUTHS_DEG:
-        cache = out / f"mem_alpha{deg:+.0f}{'_vegas' if vegas_refine else ''}.npz"
+        cache = out / f"mem_alpha{deg:+.0f}{TRANSFERS[transfer_kind][1]}{'_vegas' if vegas_refine else ''}.npz"
         sel = np.flatnonzero(test.accepted & np.isclose(test.alpha, math.radians(deg)))[:scale["pool"]]
         if cache.exists():
             pools[deg] = dict(np.load(cache))
@@ -304,6 +330,10 @@ def main():
     parser.add_argument("--jet-order", default="pt", choices=("pt", "w_pair"),
                         help="light jets of the hadronic sets by p_T, or the W candidate pair first "
                              "(numhep.events.thj_dataset.reco_features); the networks and MEM pools follow --out")
+    parser.add_argument("--transfer", default="flow", choices=tuple(TRANSFERS),
+                        help="the transfer network: the conditional spline flow (Sec. 6.3), the Transfermer "
+                             "(Sec. 6.5.2: a transformer over the particles, for the jet combinatorics) or the "
+                             "Transfer-CFM (Sec. 6.5.1; its density is an ODE solve, for a GPU)")
     parser.add_argument("--vegas", action="store_true",
                         help="VEGAS refinement of the sampling network's latent space (thesis Sec. 6.4)")
     args = parser.parse_args()
@@ -323,8 +353,9 @@ def main():
     print(f"data: {len(train.alpha)} training and {len(test.alpha)} test events in {time.time() - t0:.0f} s; "
           f"accepted {train.accepted.mean() * 100:.1f} % (Table 6.1: 13.6 % of the leptonic set)")
     fiducial_report(train, out, args.decay, args.isr)
-    nets = train_networks(train, out, scale, args.jet_order)
-    pools = mem_pools(test, train, nets, out, scale, vegas_refine=args.vegas, jet_order=args.jet_order)
+    nets = train_networks(train, out, scale, args.jet_order, args.transfer)
+    pools = mem_pools(test, train, nets, out, scale, vegas_refine=args.vegas, jet_order=args.jet_order,
+                      transfer_kind=args.transfer)
     pulls(pools, scale, out)
     sign_information(test, pools)
     print(f"\nPNGs in {out}/ (fiducial_cross_section.png, mem_calibration.png); total {time.time() - t0:.0f} s")

@@ -57,6 +57,7 @@ from numhep.torch.mem_integral import MEMIntegral, MEMResult
 from numhep.torch.sampling_network import SamplingNetwork
 from numhep.torch.transfer_network import TransferNetwork
 from numhep.torch.transfer_cfm import TransferCFM
+from numhep.torch.transfermer import Transfermer
 from numhep.torch.bayesian_layers import BayesianLinear
 from numhep.torch.classifier_metric import ClassifierResult, train_classifier
 from numhep.torch.event_generator import GeneratorConfig, ZJetsGenerator, train_generator
@@ -88,6 +89,7 @@ __all__ = [
     "TrainingConfig",
     "TransferCFM",
     "TransferNetwork",
+    "Transfermer",
     "ZJetsGenerator",
     "alphasQ2",
     "breit_wigner_map",

@@ -30,12 +30,12 @@ import math
 import torch
 
 from numhep.torch.minibatch_fit import fit_minibatch
-from numhep.torch.transfer_network import standardisation
+from numhep.torch.transfer_network import TransferDensity
 
 __all__ = ["TransferCFM"]
 
 
-class TransferCFM(torch.nn.Module):
+class TransferCFM(TransferDensity):
     """p_theta(x_reco | x_hard) as a conditional flow-matching network (see the module text).
 
     Parameters
@@ -65,17 +65,10 @@ class TransferCFM(torch.nn.Module):
     """
 
     def __init__(self, reco, hard, *, layers: int = 3, units: int = 64, steps: int = 20):
-        super().__init__()
-        reco, hard = torch.as_tensor(reco, dtype=torch.float64), torch.as_tensor(hard, dtype=torch.float64)
-        if reco.ndim != 2 or hard.ndim != 2 or reco.shape[0] != hard.shape[0] or reco.shape[0] < 2:
-            raise ValueError(f"reco, hard: expected (n, d) tensors of the same n >= 2, got {tuple(reco.shape)}, "
-                             f"{tuple(hard.shape)}")
+        super().__init__(reco, hard)
         if int(steps) < 1:
             raise ValueError(f"steps: expected a positive number, got {steps}")
-        for name, value in zip(("reco_mean", "reco_std", "hard_mean", "hard_std"),
-                               (*standardisation(reco), *standardisation(hard))):
-            self.register_buffer(name, value)
-        d, h = reco.shape[1], hard.shape[1]
+        d, h = self.reco_dim, self.hard_mean.numel()
         dims = [d + 1 + h] + [int(units)] * int(layers)
         mods = []
         for a, b in zip(dims[:-1], dims[1:]):
@@ -85,11 +78,6 @@ class TransferCFM(torch.nn.Module):
         torch.nn.init.zeros_(last.bias)
         self.net = torch.nn.Sequential(*mods, last).double()
         self.steps = int(steps)
-
-    @property
-    def reco_dim(self) -> int:
-        """The number of reco features."""
-        return int(self.reco_mean.numel())
 
     def velocity(self, z, t, condition):
         """v_theta(z, t | condition) on standardised features, shape (n, d).
@@ -111,9 +99,6 @@ class TransferCFM(torch.nn.Module):
         t = torch.as_tensor(t, dtype=torch.float64).expand(z.shape[0])
         return self.net(torch.cat([z, t[:, None], condition], dim=1))
 
-    def _condition(self, hard):
-        return (torch.as_tensor(hard, dtype=torch.float64) - self.hard_mean) / self.hard_std
-
     def _divergence_step(self, z, t, cond):
         """(v, tr dv/dz) at one time, the trace exact: one gradient per dimension."""
         with torch.enable_grad():
@@ -124,69 +109,34 @@ class TransferCFM(torch.nn.Module):
                 div = div + torch.autograd.grad(v[:, k].sum(), z, retain_graph=k + 1 < z.shape[1])[0][:, k]
         return v.detach(), div.detach()
 
-    def log_prob(self, reco, hard):
-        """log p_theta(x_reco | x_hard) in the reco features (Eq. 3.55), shape (n,).
-
-        Parameters
-        ----------
-        reco : torch.Tensor
-            Reco features, shape (n, d_reco).
-        hard : torch.Tensor
-            Hard features, shape (n, d_hard).
-
-        Returns
-        -------
-        torch.Tensor
-            The log densities; -inf for non-finite input rows.
-        """
-        reco, hard = torch.as_tensor(reco, dtype=torch.float64), torch.as_tensor(hard, dtype=torch.float64)
-        if reco.ndim != 2 or reco.shape[1] != self.reco_dim or hard.shape[0] != reco.shape[0]:
-            raise ValueError(f"reco: expected shape (n, {self.reco_dim}) with one hard event per row, got "
-                             f"{tuple(reco.shape)} and {tuple(hard.shape)}")
-        finite = torch.isfinite(reco).all(dim=1) & torch.isfinite(hard).all(dim=1)
-        z = (torch.where(finite[:, None], reco, self.reco_mean) - self.reco_mean) / self.reco_std
-        cond = self._condition(torch.where(finite[:, None], hard, self.hard_mean))
+    def standard_log_prob(self, z, condition):
+        """log p(z | condition) by the continuity equation (Eq. 3.55): z carried from t = 0 to 1
+        with the integral of the divergence, RK4."""
         h = 1.0 / self.steps
         total = torch.zeros(z.shape[0], dtype=torch.float64)
         for i in range(self.steps):  # RK4 on (z, integral of the divergence) from t = 0 to 1
             t = i * h
-            k1, d1 = self._divergence_step(z, t, cond)
-            k2, d2 = self._divergence_step(z + 0.5 * h * k1, t + 0.5 * h, cond)
-            k3, d3 = self._divergence_step(z + 0.5 * h * k2, t + 0.5 * h, cond)
-            k4, d4 = self._divergence_step(z + h * k3, t + h, cond)
+            k1, d1 = self._divergence_step(z, t, condition)
+            k2, d2 = self._divergence_step(z + 0.5 * h * k1, t + 0.5 * h, condition)
+            k3, d3 = self._divergence_step(z + 0.5 * h * k2, t + 0.5 * h, condition)
+            k4, d4 = self._divergence_step(z + h * k3, t + h, condition)
             z = z + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
             total = total + h / 6.0 * (d1 + 2 * d2 + 2 * d3 + d4)
-        normal = (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(dim=1)
-        out = normal + total - torch.log(self.reco_std).sum()
-        return torch.where(finite, out, torch.full_like(out, -math.inf))
+        return (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(dim=1) + total
 
-    def sample(self, hard, generator=None):
-        """Draw x_reco ~ p_theta(x_reco | x_hard): a Gaussian point at t = 1 integrated to t = 0.
-
-        Parameters
-        ----------
-        hard : torch.Tensor
-            Hard features, shape (n, d_hard).
-        generator : torch.Generator, optional
-            The random stream.
-
-        Returns
-        -------
-        torch.Tensor
-            Reco features, shape (n, d_reco).
-        """
-        cond = self._condition(hard)
-        z = torch.randn((cond.shape[0], self.reco_dim), generator=generator, dtype=torch.float64)
+    def standard_sample(self, condition, generator=None):
+        """A Gaussian point at t = 1 integrated to t = 0, RK4."""
+        z = torch.randn((condition.shape[0], self.reco_dim), generator=generator, dtype=torch.float64)
         h = 1.0 / self.steps
         with torch.no_grad():
             for i in range(self.steps):
                 t = 1.0 - i * h
-                k1 = self.velocity(z, t, cond)
-                k2 = self.velocity(z - 0.5 * h * k1, t - 0.5 * h, cond)
-                k3 = self.velocity(z - 0.5 * h * k2, t - 0.5 * h, cond)
-                k4 = self.velocity(z - h * k3, t - h, cond)
+                k1 = self.velocity(z, t, condition)
+                k2 = self.velocity(z - 0.5 * h * k1, t - 0.5 * h, condition)
+                k3 = self.velocity(z - 0.5 * h * k2, t - 0.5 * h, condition)
+                k4 = self.velocity(z - h * k3, t - h, condition)
                 z = z - h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
-        return z * self.reco_std + self.reco_mean
+        return z
 
     def fit(self, reco, hard, **options) -> list:
         """Train with the conditional flow-matching loss, Eq. 3.58 (Heimel, PhD thesis, Heidelberg 2024).
@@ -213,6 +163,6 @@ class TransferCFM(torch.nn.Module):
             eps = torch.randn(x0.shape, generator=gen, dtype=torch.float64)
             t = torch.rand((x0.shape[0],), generator=gen, dtype=torch.float64)
             xt = (1 - t[:, None]) * x0 + t[:, None] * eps
-            return ((net.velocity(xt, t, net._condition(hh)) - (eps - x0)) ** 2).sum(dim=1).mean()
+            return ((net.velocity(xt, t, net.condition(hh)) - (eps - x0)) ** 2).sum(dim=1).mean()
 
         return fit_minibatch(self, loss, (reco, hard), **options)

@@ -25,7 +25,7 @@ import torch
 from numhep.torch.flows import HypercubeFlow
 from numhep.torch.minibatch_fit import fit_minibatch
 
-__all__ = ["TransferNetwork", "standardisation"]
+__all__ = ["TransferDensity", "TransferNetwork", "standardisation"]
 
 _EDGE = 1e-9
 
@@ -57,7 +57,132 @@ def standardisation(x, floor: float = 1e-6):
     return x.mean(dim=0), x.std(dim=0, unbiased=False).clamp_min(floor)
 
 
-class TransferNetwork(torch.nn.Module):
+class TransferDensity(torch.nn.Module):
+    """What every transfer network p_theta(x_reco | x_hard) shares: standardised features, the
+    density's bookkeeping and maximum-likelihood training.
+
+    A subclass models the standardised reco features z = (x - m)/s given the standardised hard
+    features, through :meth:`standard_log_prob` and :meth:`standard_sample`; then
+    log p(x) = log p(z) - sum_k log s_k, rows with non-finite features get -inf, and
+    :meth:`fit` minimises -<log p_theta(x_reco | x_hard)> (Heimel, PhD thesis, Heidelberg 2024,
+    Eq. 3.34).
+
+    Parameters
+    ----------
+    reco : torch.Tensor
+        Reco features of the training set, shape (n, d_reco): they fix the standardisation.
+    hard : torch.Tensor
+        Hard features of the training set, shape (n, d_hard).
+
+    Raises
+    ------
+    ValueError
+        If the shapes are not (n, d) of the same n >= 2.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from numhep.torch.transfer_network import TransferDensity, TransferNetwork
+    >>> issubclass(TransferNetwork, TransferDensity)
+    True
+    """
+
+    def __init__(self, reco, hard):
+        super().__init__()
+        reco, hard = torch.as_tensor(reco, dtype=torch.float64), torch.as_tensor(hard, dtype=torch.float64)
+        if reco.ndim != 2 or hard.ndim != 2 or reco.shape[0] != hard.shape[0] or reco.shape[0] < 2:
+            raise ValueError(f"reco, hard: expected (n, d) tensors of the same n >= 2, got {tuple(reco.shape)}, "
+                             f"{tuple(hard.shape)}")
+        for name, value in zip(("reco_mean", "reco_std", "hard_mean", "hard_std"),
+                               (*standardisation(reco), *standardisation(hard))):
+            self.register_buffer(name, value)
+
+    @property
+    def reco_dim(self) -> int:
+        """The number of reco features."""
+        return int(self.reco_mean.numel())
+
+    def condition(self, hard):
+        """The standardised hard features, the condition of :meth:`standard_log_prob`."""
+        return (torch.as_tensor(hard, dtype=torch.float64) - self.hard_mean) / self.hard_std
+
+    def standard_log_prob(self, z, condition):
+        """log p(z | condition) of standardised reco features z, shape (n,)."""
+        raise NotImplementedError(f"{type(self).__name__} gives no density")
+
+    def standard_sample(self, condition, generator=None):
+        """Standardised reco features z ~ p(z | condition), one per row of ``condition``."""
+        raise NotImplementedError(f"{type(self).__name__} gives no sampler")
+
+    def log_prob(self, reco, hard):
+        """log p_theta(x_reco | x_hard) in the reco features, shape (n,).
+
+        Parameters
+        ----------
+        reco : torch.Tensor
+            Reco features, shape (n, d_reco).
+        hard : torch.Tensor
+            Hard features, shape (n, d_hard).
+
+        Returns
+        -------
+        torch.Tensor
+            The log densities; -inf for non-finite input rows.
+
+        Raises
+        ------
+        ValueError
+            If the shapes do not fit.
+        """
+        reco = torch.as_tensor(reco, dtype=torch.float64)
+        hard = torch.as_tensor(hard, dtype=torch.float64)
+        if reco.ndim != 2 or reco.shape[1] != self.reco_dim or hard.shape != (reco.shape[0], self.hard_mean.numel()):
+            raise ValueError(f"reco, hard: expected shapes (n, {self.reco_dim}) and (n, {self.hard_mean.numel()}), "
+                             f"got {tuple(reco.shape)} and {tuple(hard.shape)}")
+        finite = torch.isfinite(reco).all(dim=1) & torch.isfinite(hard).all(dim=1)
+        z = (torch.where(finite[:, None], reco, self.reco_mean) - self.reco_mean) / self.reco_std
+        cond = self.condition(torch.where(finite[:, None], hard, self.hard_mean))
+        out = self.standard_log_prob(z, cond) - torch.log(self.reco_std).sum()
+        return torch.where(finite, out, torch.full_like(out, -math.inf))
+
+    def sample(self, hard, generator=None):
+        """Draw x_reco ~ p_theta(x_reco | x_hard), one per row of ``hard``.
+
+        Parameters
+        ----------
+        hard : torch.Tensor
+            Hard features, shape (n, d_hard).
+        generator : torch.Generator, optional
+            The random stream.
+
+        Returns
+        -------
+        torch.Tensor
+            Reco features, shape (n, d_reco).
+        """
+        return self.standard_sample(self.condition(hard), generator) * self.reco_std + self.reco_mean
+
+    def fit(self, reco, hard, **options) -> list:
+        """Train by maximum likelihood, -<log p_theta(x_reco | x_hard)> (Heimel, PhD thesis, Heidelberg 2024, Eq. 3.34).
+
+        Parameters
+        ----------
+        reco, hard : torch.Tensor
+            Paired accepted events' features.
+        **options
+            Options of :func:`numhep.torch.minibatch_fit.fit_minibatch` (``epochs``, ``lr``,
+            ``checkpoint``, ...).
+
+        Returns
+        -------
+        list of float
+            The loss of every epoch.
+        """
+        tensors = (torch.as_tensor(reco, dtype=torch.float64), torch.as_tensor(hard, dtype=torch.float64))
+        return fit_minibatch(self, lambda net, r, h: -net.log_prob(r, h).mean(), tensors, **options)
+
+
+class TransferNetwork(TransferDensity):
     """p_theta(x_reco | x_hard) as a Gaussianised conditional spline flow (see the module text).
 
     Parameters
@@ -83,93 +208,17 @@ class TransferNetwork(torch.nn.Module):
     """
 
     def __init__(self, reco, hard, *, bins: int = 10, layers: int = 3, units: int = 64):
-        super().__init__()
-        reco, hard = torch.as_tensor(reco, dtype=torch.float64), torch.as_tensor(hard, dtype=torch.float64)
-        if reco.ndim != 2 or hard.ndim != 2 or reco.shape[0] != hard.shape[0] or reco.shape[0] < 2:
-            raise ValueError(f"reco, hard: expected (n, d) tensors of the same n >= 2, got {tuple(reco.shape)}, "
-                             f"{tuple(hard.shape)}")
-        m, s = standardisation(reco)
-        hm, hs = standardisation(hard)
-        self.register_buffer("reco_mean", m)
-        self.register_buffer("reco_std", s)
-        self.register_buffer("hard_mean", hm)
-        self.register_buffer("hard_std", hs)
-        self.flow = HypercubeFlow(reco.shape[1], features=hard.shape[1], bins=bins, layers=layers, units=units)
+        super().__init__(reco, hard)
+        self.flow = HypercubeFlow(self.reco_dim, features=self.hard_mean.numel(), bins=bins, layers=layers,
+                                  units=units)
 
-    @property
-    def reco_dim(self) -> int:
-        """The number of reco features."""
-        return int(self.reco_mean.numel())
-
-    def _condition(self, hard):
-        return (torch.as_tensor(hard, dtype=torch.float64) - self.hard_mean) / self.hard_std
-
-    def _check(self, reco, hard):
-        if reco.ndim != 2 or reco.shape[1] != self.reco_dim or hard.shape[0] != reco.shape[0]:
-            raise ValueError(f"reco: expected shape (n, {self.reco_dim}) with one hard event per row, got "
-                             f"{tuple(reco.shape)} and {tuple(hard.shape)}")
-
-    def log_prob(self, reco, hard):
-        """log p_theta(x_reco | x_hard) in the reco features, shape (n,).
-
-        Parameters
-        ----------
-        reco : torch.Tensor
-            Reco features, shape (n, d_reco).
-        hard : torch.Tensor
-            Hard features, shape (n, d_hard).
-
-        Returns
-        -------
-        torch.Tensor
-            The log densities; -inf for non-finite input rows.
-        """
-        reco = torch.as_tensor(reco, dtype=torch.float64)
-        hard = torch.as_tensor(hard, dtype=torch.float64)
-        self._check(reco, hard)
-        finite = torch.isfinite(reco).all(dim=1) & torch.isfinite(hard).all(dim=1)
-        z = (torch.where(finite[:, None], reco, self.reco_mean) - self.reco_mean) / self.reco_std
+    def standard_log_prob(self, z, condition):
+        """log p(z | condition): the flow's density of y = Phi(z) times the Gaussian's of z."""
         y = (0.5 * torch.erfc(-z / math.sqrt(2.0))).clamp(_EDGE, 1.0 - _EDGE)
         normal = (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(dim=1)
-        cond = self._condition(torch.where(finite[:, None], hard, self.hard_mean))
-        out = self.flow.log_prob(y, condition=cond) + normal - torch.log(self.reco_std).sum()
-        return torch.where(finite, out, torch.full_like(out, -math.inf))
+        return self.flow.log_prob(y, condition=condition) + normal
 
-    def sample(self, hard, generator=None):
-        """Draw x_reco ~ p_theta(x_reco | x_hard), one per row of ``hard``.
-
-        Parameters
-        ----------
-        hard : torch.Tensor
-            Hard features, shape (n, d_hard).
-        generator : torch.Generator, optional
-            The random stream.
-
-        Returns
-        -------
-        torch.Tensor
-            Reco features, shape (n, d_reco).
-        """
-        hard = torch.as_tensor(hard, dtype=torch.float64)
-        y, _ = self.flow.sample(hard.shape[0], condition=self._condition(hard), generator=generator)
-        z = math.sqrt(2.0) * torch.erfinv(2.0 * y.clamp(_EDGE, 1.0 - _EDGE) - 1.0)
-        return z * self.reco_std + self.reco_mean
-
-    def fit(self, reco, hard, **options) -> list:
-        """Train by maximum likelihood, -<log p_theta(x_reco | x_hard)> (Heimel, PhD thesis, Heidelberg 2024, Eq. 3.34).
-
-        Parameters
-        ----------
-        reco, hard : torch.Tensor
-            Paired accepted events' features.
-        **options
-            Options of :func:`numhep.torch.minibatch_fit.fit_minibatch` (``epochs``, ``lr``,
-            ``checkpoint``, ...).
-
-        Returns
-        -------
-        list of float
-            The loss of every epoch.
-        """
-        tensors = (torch.as_tensor(reco, dtype=torch.float64), torch.as_tensor(hard, dtype=torch.float64))
-        return fit_minibatch(self, lambda net, r, h: -net.log_prob(r, h).mean(), tensors, **options)
+    def standard_sample(self, condition, generator=None):
+        """z = Phi^-1(y) of the flow's y ~ g(y | condition)."""
+        y, _ = self.flow.sample(condition.shape[0], condition=condition, generator=generator)
+        return math.sqrt(2.0) * torch.erfinv(2.0 * y.clamp(_EDGE, 1.0 - _EDGE) - 1.0)
