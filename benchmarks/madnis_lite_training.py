@@ -103,9 +103,11 @@ def main():
     fig, axes = plt.subplots(1, 2, figsize=(11, 0.35 * len(rows) + 1.5), sharey=True)
     names = list(rows)
     for ax, k, label in zip(axes, (0, 1), (r"$\sigma/I$", "unweighting efficiency [%]")):
-        vals = [rows[n][k] for n in names]
-        ax.errorbar([v.mean() for v in vals], range(len(names)), xerr=[v.std() for v in vals], fmt="o")
-        ax.set_xlabel(label)
+        # median and 16-84 % of the repetitions: one collapsed training makes the mean +- std
+        # of sigma/I reach below zero, which a log axis cannot show
+        lo, mid, hi = np.array([np.percentile(rows[n][k], [16, 50, 84]) for n in names]).T
+        ax.errorbar(mid, range(len(names)), xerr=[mid - lo, hi - mid], fmt="o")
+        ax.set_xlabel(label + " (median, 16-84 %)")
     axes[0].set_xscale("log")  # sigma/I spans decades once a training collapses
     axes[0].set_yticks(range(len(names)), names)
     axes[0].invert_yaxis()
