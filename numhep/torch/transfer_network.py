@@ -18,6 +18,7 @@ numhep (:mod:`numhep.integration.cp_factorised_integrand`).
 
 from __future__ import annotations
 
+import abc
 import math
 
 import torch
@@ -57,7 +58,7 @@ def standardisation(x, floor: float = 1e-6):
     return x.mean(dim=0), x.std(dim=0, unbiased=False).clamp_min(floor)
 
 
-class TransferDensity(torch.nn.Module):
+class TransferDensity(torch.nn.Module, abc.ABC):
     """What every transfer network p_theta(x_reco | x_hard) shares: standardised features, the
     density's bookkeeping and maximum-likelihood training.
 
@@ -106,13 +107,13 @@ class TransferDensity(torch.nn.Module):
         """The standardised hard features, the condition of :meth:`standard_log_prob`."""
         return (torch.as_tensor(hard, dtype=torch.float64) - self.hard_mean) / self.hard_std
 
+    @abc.abstractmethod
     def standard_log_prob(self, z, condition):
         """log p(z | condition) of standardised reco features z, shape (n,)."""
-        raise NotImplementedError(f"{type(self).__name__} gives no density")
 
+    @abc.abstractmethod
     def standard_sample(self, condition, generator=None):
         """Standardised reco features z ~ p(z | condition), one per row of ``condition``."""
-        raise NotImplementedError(f"{type(self).__name__} gives no sampler")
 
     def log_prob(self, reco, hard):
         """log p_theta(x_reco | x_hard) in the reco features, shape (n,).

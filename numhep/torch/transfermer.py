@@ -148,9 +148,9 @@ class Transfermer(TransferDensity):
     def _memory(self, condition):
         return self.transformer.encoder(self._embed(self._grid(condition, self._hard_index), 0))
 
-    def _conditions(self, memory, z_grid):
-        """c^(1..m) from the reco particles before each (z_grid holds the first m - 1 or m)."""
-        n, m = memory.shape[0], z_grid.shape[1]
+    def _conditions(self, memory, z_grid, m: int):
+        """c^(1..m) from the reco particles before each (z_grid holds at least the first m - 1)."""
+        n = memory.shape[0]
         start = torch.zeros(n, 1, self.width, dtype=memory.dtype, device=memory.device)
         start[:, 0, _COMPONENTS] = 1.0  # the start token: position 0; particle i sits at position i
         tokens = torch.cat([start, self._embed(z_grid, 1)], dim=1)[:, :m]
@@ -164,7 +164,7 @@ class Transfermer(TransferDensity):
         normal = (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(dim=1)
         z_grid = self._grid(z, self._reco_index)
         y_grid = self._grid(y, self._reco_index)
-        c = self._conditions(self._memory(condition), z_grid)
+        c = self._conditions(self._memory(condition), z_grid, z_grid.shape[1])
         n, k = z_grid.shape[:2]
         out = self.first.log_prob(y_grid[:, :, :3].reshape(n * k, 3), condition=c.reshape(n * k, -1)).reshape(n, k)
         out = out.sum(dim=1)
@@ -181,8 +181,7 @@ class Transfermer(TransferDensity):
         n, device = condition.shape[0], condition.device
         z_grid = torch.zeros(n, 0, _COMPONENTS, dtype=torch.float64, device=device)
         for i, size in enumerate(self.reco_sizes):
-            placeholder = torch.zeros(n, 1, _COMPONENTS, dtype=torch.float64, device=device)
-            c = self._conditions(memory, torch.cat([z_grid, placeholder], dim=1))[:, i]
+            c = self._conditions(memory, z_grid, i + 1)[:, i]
             y3, _ = self.first.sample(n, condition=c, generator=generator)
             z3 = math.sqrt(2.0) * torch.erfinv(2.0 * y3.clamp(_EDGE, 1.0 - _EDGE) - 1.0)
             z4 = torch.zeros(n, 1, dtype=torch.float64, device=device)
