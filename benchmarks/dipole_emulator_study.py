@@ -1,13 +1,19 @@
 """The emulator study of Maitre & Truong (arXiv:2107.06625) Sec. 3 at a configurable scale.
 
 For e+e- -> 3, 4, 5 jets at one y_cut: data sets (numhep.events.dipole_dataset), a dipole
-ensemble and a plain ensemble of the same size and budget, and on the test split
+ensemble and two plain ensembles of the same size and budget, and on the test split
 
 * the fraction of points with |emulated / true - 1| below 1 % and 0.1 % (the table),
 * the error distributions (absolute percentage difference and log ratio, Fig. 3),
 * the cross section from the emulator against the true one with its MC error (Fig. 5),
 
-then the extrapolation below the training cut: both models, trained at y_cut, on fresh points
+The plain models (--models): "plain", the momenta alone, is the paper's baseline, the
+"single" network of Badger & Bullock (arXiv:2002.07516) of Sec. 3.1; "plain + ln y" also sees
+the ln y_ij,k of the dipoles, in which the poles of ln |M|^2 are linear, and so carries much
+of what the dipole ansatz brings: the gap between it and the dipole model is the ansatz's
+gain beyond its inputs.
+
+Then the extrapolation below the training cut: both models, trained at y_cut, on fresh points
 generated at --extrapolate-y-cut (default y_cut / 10) whose smallest s_ij / s lies below
 y_cut, i.e. more singular than anything seen in training (Fig. 6 and Sec. 3.3 ask the same
 question), and random RAMBO trajectories for the highest multiplicity (App. C) with the fraction of
@@ -17,7 +23,7 @@ purple (three partons in one jet), blue (both); the regions come from FastJet's 
 clustering as in the paper, and the q q~ pair does not count.  Plots go to --out as PNG.
 
 --scan is the learning curve: for every multiplicity and every --scan-points (training points;
-the data set holds 1.5 times as many, 4:1:1), a dipole and a plain ensemble of --scan-members,
+the data set holds 1.5 times as many, 4:1:1), an ensemble of --scan-members for each of --models,
 scored on the test split with the first member alone and with the whole ensemble; it prints the
 fraction of test points within 1 % and 0.1 %, the training wall time and points/s, and plots
 the fractions against the training points (learning_curve.png).  Every rung keeps its data set,
@@ -45,6 +51,14 @@ from pathlib import Path
 import numpy as np
 
 from numhep.events.dipole_dataset import d_cut_fraction, generate_dipole_dataset, pair_invariants
+
+#: the models compared, with their train_emulator options
+MODELS = {"dipole": {}, "plain": {"plain": True}, "plain + ln y": {"plain": True, "logy_inputs": True}}
+
+
+def _tag(name):
+    """A model's name in file names."""
+    return name.replace(" + ", "_").replace(" ", "_")
 
 
 def region_of(final, y_cut, d_cut):
@@ -162,12 +176,12 @@ def scan(args):
             data = generate_dipole_dataset(args.out / f"ee_{nj}j_ycut{args.y_cut:g}_{n_total}.h5", nj, n_total,
                                            args.y_cut, chunk=max(10_000, min(n_total // 4, 500_000)))
             test = data.split("test", ("momenta", "me"))
-            for name in ("dipole", "plain"):
-                tag = f"{nj}j_{n_train}_{name}_{args.scan_members}m"
+            for name in args.models:
+                tag = f"{nj}j_{n_train}_{_tag(name)}_{args.scan_members}m"
                 out_file = args.out / f"emulator_{tag}.pt"
                 emu, timing = _train_timed(data, out_file, args.out / f"ck_{tag}.pt", members=args.scan_members,
                                            hidden=tuple(args.hidden), max_epochs=args.max_epochs,
-                                           batch_size=args.batch_size, plain=name == "plain", device=args.device)
+                                           batch_size=args.batch_size, device=args.device, **MODELS[name])
                 per_member, ensemble = _members_errors(emu, test)
                 for members, rel, wall in ((1, per_member[0], timing[0]), (args.scan_members, ensemble, timing[1])):
                     rows.append(dict(jets=nj, points=n_train, model=name, members=members, within1=(rel < 0.01).mean(),
@@ -187,7 +201,7 @@ def scan(args):
     fig, axes = plt.subplots(1, len(args.jets), figsize=(4.5 * len(args.jets), 3.6), squeeze=False)
     for col, nj in enumerate(args.jets):
         ax = axes[0, col]
-        for name, colour in (("dipole", "C0"), ("plain", "C1")):
+        for name, colour in zip(args.models, ("C0", "C1", "C2")):
             for members, marker in sorted({(r["members"], "o" if r["members"] == 1 else "s") for r in rows}):
                 sel = [r for r in rows if r["jets"] == nj and r["model"] == name and r["members"] == members]
                 x = [r["points"] for r in sel]
@@ -214,12 +228,13 @@ ABLATION = (
     ("J = 0.1", {"penalty": 0.1}),
     ("batch 4096 (paper)", {"batch_size": 4096}),
     ("azimuthal terms x 16 pi alpha_s C_A / s_ab (authors' code)", {"azimuthal_scale": "pair_invariant"}),
-    ("plain network", {"plain": True}),
+    ("plain network (momenta only, the paper's baseline)", {"plain": True}),
+    ("plain network + ln y", {"plain": True, "logy_inputs": True}),
 )
 
 
 def ablation(args):
-    """4-jet dipole models that differ from the default in one choice each, and a plain one."""
+    """4-jet dipole models that differ from the default in one choice each, and the plain ones."""
     nj = 4
     data = generate_dipole_dataset(args.out / f"ee_{nj}j_ycut{args.y_cut:g}.h5", nj, args.points, args.y_cut,
                                    chunk=max(10_000, min(args.points // 4, 500_000)))
@@ -281,6 +296,8 @@ def main(argv=None):
     ap.add_argument("--y-cut", type=float, default=1e-3)
     ap.add_argument("--jets", type=int, nargs="+", default=[3, 4, 5])
     ap.add_argument("--members", type=int, default=2)
+    ap.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS),
+                    help="the models to train and compare (default all: dipole, plain, 'plain + ln y')")
     ap.add_argument("--hidden", type=int, nargs="+", default=[64, 128, 128, 64])
     ap.add_argument("--max-epochs", type=int, default=150)
     ap.add_argument("--batch-size", type=int, default=1024)
@@ -335,13 +352,12 @@ def main(argv=None):
         t_data = time.perf_counter() - t0
         test = data.split("test")
         true_sigma = data.cross_section()
-        for plain in (False, True):
-            name = "plain" if plain else "dipole"
+        for name in args.models:
             t0 = time.perf_counter()
             emu = train_emulator(data, members=args.members, hidden=tuple(args.hidden), max_epochs=args.max_epochs,
-                                 batch_size=args.batch_size, plain=plain,
-                                 checkpoint=args.out / f"ck_{nj}j_{name}.pt", device=args.device)
-            emu.save(args.out / f"emulator_{nj}j_{name}.pt")
+                                 batch_size=args.batch_size, checkpoint=args.out / f"ck_{nj}j_{_tag(name)}.pt",
+                                 device=args.device, **MODELS[name])
+            emu.save(args.out / f"emulator_{nj}j_{_tag(name)}.pt")
             emulators[(nj, name)] = emu
             pred = _predict(emu, test["momenta"])
             rel = np.abs(pred / test["me"] - 1)
@@ -379,7 +395,7 @@ def main(argv=None):
                                       chunk=max(10_000, min(args.points // 4, 500_000))).arrays(("momenta", "me"))
         outside = min_pair_invariant(low["momenta"]) < args.y_cut
         p, true = low["momenta"][outside], low["me"][outside]
-        for name in ("dipole", "plain"):
+        for name in args.models:
             rel = np.abs(_predict(emulators[(nj, name)], p) / true - 1)
             print(f"| {nj} | {name} | {len(rel)} | {100 * (rel < 0.01).mean():.1f} % | {100 * (rel < 0.001).mean():.1f} % "
                   f"| {100 * (rel > 0.05).mean():.1f} % | {np.median(rel):.2e} |")
@@ -394,7 +410,7 @@ def main(argv=None):
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for k, (nj, name, *_rest) in enumerate(rows):
         sig, (tsig, terr) = _rest[4], _rest[5]
-        ax.errorbar(k, 100 * (sig / tsig - 1), yerr=100 * terr / tsig, fmt="o", color="C0" if name == "dipole" else "C1")
+        ax.errorbar(k, 100 * (sig / tsig - 1), yerr=100 * terr / tsig, fmt="o", color=f"C{args.models.index(name)}")
     ax.set_xticks(range(len(rows)), [f"{nj}j {name}" for nj, name, *_ in rows], rotation=30)
     ax.axhline(0, color="k", lw=0.5)
     ax.set_ylabel("sigma emulated / true - 1 [%]\n(bar: MC error of the true sigma)")
@@ -406,7 +422,7 @@ def main(argv=None):
     proc = numhep.process({3: "ee_uug", 4: "ee_uugg", 5: "ee_uuggg"}[nj])
     rng = np.random.default_rng(2026)
     t = np.linspace(0, 1, args.steps)[:, None, None]
-    labels, errs, first = [], {n: [] for n in ("dipole", "plain")}, None
+    labels, errs, first = [], {n: [] for n in args.models}, None
     for _ in range(args.trajectories):
         a, b = 1 - rng.random((2, nj, 4))
         p, _ = numhep.rambo_map(a + t * (b - a), 1000.0, list(proc.masses))

@@ -119,6 +119,13 @@ def fiducial_report(train, out: Path, decay: str, isr: bool):
 TRANSFERS = {"flow": ("transfer", ""), "transfermer": ("transfermer", "_transfermer"), "cfm": ("transfer_cfm", "_cfm")}
 
 
+def _suffix(transfer_kind: str, network_seed: int) -> str:
+    """The file-name suffix of a setup's checkpoints and MEM pools: the transfer network, and
+    the training seed where it is not the first (so that the runs of several seeds can share
+    one --out and its data)."""
+    return TRANSFERS[transfer_kind][1] + (f"_seed{network_seed}" if network_seed != 1 else "")
+
+
 def _transfer_network(kind: str, reco, hard, names):
     if kind == "transfermer":
         from numhep.torch.transfermer import Transfermer
@@ -137,7 +144,8 @@ def _transfer_network(kind: str, reco, hard, names):
     return TransferNetwork(reco, hard, bins=12, layers=3, units=64)
 
 
-def train_networks(train, out: Path, scale: dict, jet_order: str = "pt", transfer_kind: str = "flow"):
+def train_networks(train, out: Path, scale: dict, jet_order: str = "pt", transfer_kind: str = "flow",
+                   network_seed: int = 1):
     import torch
 
     from numhep.events.thj_dataset import hard_features, reco_features
@@ -150,17 +158,21 @@ def train_networks(train, out: Path, scale: dict, jet_order: str = "pt", transfe
     reco = torch.from_numpy(reco_features(acc.x_reco, acc.reco_names, jet_order=jet_order))
     common = dict(epochs=scale["epochs"], batch_size=scale["batch"], progress=True)
     t0 = time.time()
-    stem = TRANSFERS[transfer_kind][0]
+    seed_tag = f"_seed{network_seed}" if network_seed != 1 else ""
+    seed = 10 * (network_seed - 1)
+    if network_seed != 1:
+        torch.manual_seed(seed)  # the initial weights (seed 1 keeps torch's default start, as earlier runs)
     transfer = _transfer_network(transfer_kind, reco, hard, acc.reco_names)
-    transfer.fit(reco, hard, lr=2e-3 if transfer_kind == "flow" else 1e-3, checkpoint=out / f"{stem}.pt", seed=1,
-                 **common)
+    transfer.fit(reco, hard, lr=2e-3 if transfer_kind == "flow" else 1e-3,
+                 checkpoint=out / f"{TRANSFERS[transfer_kind][0]}{seed_tag}.pt", seed=seed + 1, **common)
     clf = AcceptanceClassifier(hard_all, layers=3, units=64)
-    clf.fit(hard_all, torch.from_numpy(train.accepted.astype(float)), lr=2e-3, checkpoint=out / "acceptance.pt",
-            seed=2, **common)
+    clf.fit(hard_all, torch.from_numpy(train.accepted.astype(float)), lr=2e-3,
+            checkpoint=out / f"acceptance{seed_tag}.pt", seed=seed + 2, **common)
     sampler = SamplingNetwork(7, reco, bins=12, layers=3, units=64, uniform_share=0.05)
     # the sampling network trains on the learned transfer probability: one per transfer network
     sampler.fit(torch.from_numpy(acc.u_hard), reco, torch.from_numpy(acc.alpha), transfer=transfer, hard=hard,
-                lr=2e-3, checkpoint=out / f"sampler{TRANSFERS[transfer_kind][1]}.pt", seed=3, **common)
+                lr=2e-3, checkpoint=out / f"sampler{_suffix(transfer_kind, network_seed)}.pt", seed=seed + 3,
+                **common)
     print(f"training of the three networks: {time.time() - t0:.0f} s ({len(reco)} accepted events, "
           f"{len(hard_all)} for the classifier)")
     for net in (transfer, clf, sampler):
@@ -169,7 +181,7 @@ def train_networks(train, out: Path, scale: dict, jet_order: str = "pt", transfe
 
 
 def mem_pools(test, train, nets, out: Path, scale: dict, vegas_refine: bool = False, jet_order: str = "pt",
-              transfer_kind: str = "flow"):
+              transfer_kind: str = "flow", network_seed: int = 1):
     from numhep.events.thj_dataset import reco_features
     from numhep.integration.cp_factorised_integrand import CPFactorisedIntegrand
     from numhep.torch.mem_integral import MEMIntegral
@@ -182,7 +194,7 @@ def mem_pools(test, train, nets, out: Path, scale: dict, vegas_refine: bool = Fa
     mem = MEMIntegral(integrand, sampler, transfer, sigma_fid, acceptance=clf)
     pools = {}
     for deg in TRUTHS_DEG:
-        cache = out / f"mem_alpha{deg:+.0f}{TRANSFERS[transfer_kind][1]}{'_vegas' if vegas_refine else ''}.npz"
+        cache = out / f"mem_alpha{deg:+.0f}{_suffix(transfer_kind, network_seed)}{'_vegas' if vegas_refine else ''}.npz"
         sel = np.flatnonzero(test.accepted & np.isclose(test.alpha, math.radians(deg)))[:scale["pool"]]
         if cache.exists():
             pools[deg] = dict(np.load(cache))
@@ -190,7 +202,8 @@ def mem_pools(test, train, nets, out: Path, scale: dict, vegas_refine: bool = Fa
         events = test.select(sel)
         reco = reco_features(events.x_reco, events.reco_names, jet_order=jet_order)
         res = mem(reco, grid, batch_size=scale["samples"], min_iterations=2, max_iterations=scale["max_iterations"],
-                  target=0.02, bootstrap=30, chunk=8, seed=int(deg) + 5, vegas_refine=vegas_refine, progress=True)
+                  target=0.02, bootstrap=30, chunk=8, seed=int(deg) + 5 + 1000 * (network_seed - 1),
+                  vegas_refine=vegas_refine, progress=True)
         # accepted events follow p_fid = dsigma eps / sigma_fid (Eq. 6.18); eps does not depend on alpha
         hard_ll = integrand.log_likelihood(events.u_hard, grid, sigma_fid)
         pools[deg] = dict(grid=grid, three=res.log_likelihood, two=res.log_likelihood_two_networks, hard=hard_ll,
@@ -334,6 +347,9 @@ def main():
                         help="the transfer network: the conditional spline flow (Sec. 6.3), the Transfermer "
                              "(Sec. 6.5.2: a transformer over the particles, for the jet combinatorics) or the "
                              "Transfer-CFM (Sec. 6.5.1; its density is an ODE solve, for a GPU)")
+    parser.add_argument("--network-seed", type=int, default=1,
+                        help="seed of the three networks' training (checkpoints and MEM pools of seeds other than 1 "
+                             "are kept apart in --out, so several seeds share its data)")
     parser.add_argument("--vegas", action="store_true",
                         help="VEGAS refinement of the sampling network's latent space (thesis Sec. 6.4)")
     args = parser.parse_args()
@@ -353,9 +369,11 @@ def main():
     print(f"data: {len(train.alpha)} training and {len(test.alpha)} test events in {time.time() - t0:.0f} s; "
           f"accepted {train.accepted.mean() * 100:.1f} % (Table 6.1: 13.6 % of the leptonic set)")
     fiducial_report(train, out, args.decay, args.isr)
-    nets = train_networks(train, out, scale, args.jet_order, args.transfer)
+    if args.network_seed < 1:
+        parser.error(f"--network-seed: expected a positive integer, got {args.network_seed}")
+    nets = train_networks(train, out, scale, args.jet_order, args.transfer, args.network_seed)
     pools = mem_pools(test, train, nets, out, scale, vegas_refine=args.vegas, jet_order=args.jet_order,
-                      transfer_kind=args.transfer)
+                      transfer_kind=args.transfer, network_seed=args.network_seed)
     pulls(pools, scale, out)
     sign_information(test, pools)
     print(f"\nPNGs in {out}/ (fiducial_cross_section.png, mem_calibration.png); total {time.time() - t0:.0f} s")

@@ -70,6 +70,33 @@ def test_dipole_model_beats_a_plain_network_of_the_same_size(three_jets):
     assert (dip < 0.01).mean() > (plain < 0.01).mean()
 
 
+def test_plain_baseline_sees_the_momenta_alone_unless_given_the_ln_y(three_jets, tmp_path):
+    """The paper's baseline (Badger & Bullock's single network) sees the momenta only; the ln y_ij,k, in
+    which the poles of ln |M|^2 are linear, make a plain network of the same size much better.  The
+    choice resolves before the checkpoint identity, so dipole checkpoints written before it resume."""
+    from numhep.torch.dipole_emulator import TrainingConfig
+    from numhep.torch.training_checkpoint import load_state
+
+    torch.set_num_threads(2)
+    assert TrainingConfig().logy_inputs is None
+    r = len(three_jets.table)
+    ck = {name: tmp_path / f"{name}.pt" for name in ("dipole", "plain", "plain_logy")}
+    dip = train_emulator(three_jets, checkpoint=ck["dipole"], **dict(SMALL, max_epochs=1))
+    plain = train_emulator(three_jets, plain=True, checkpoint=ck["plain"], **SMALL)
+    logy = train_emulator(three_jets, plain=True, logy_inputs=True, checkpoint=ck["plain_logy"], **SMALL)
+    assert [e.members[0][0].in_features for e in (dip, plain, logy)] == [12 + r, 12, 12 + r]
+    idents = {name: load_state(path, "cpu")["ident"]["config"] for name, path in ck.items()}
+    assert "logy_inputs" not in idents["dipole"] and "logy_inputs" not in idents["plain_logy"]
+    assert idents["plain"]["logy_inputs"] is False
+    test = three_jets.split("test")
+    err_plain, err_logy = (np.abs(e.predict(test["momenta"])[0] / test["me"] - 1) for e in (plain, logy))
+    assert np.median(err_logy) < 0.5 * np.median(err_plain), (np.median(err_logy), np.median(err_plain))
+    plain.save(tmp_path / "plain_emu.pt")
+    again = DipoleEmulator.load(tmp_path / "plain_emu.pt")
+    assert again.logy_inputs is False
+    np.testing.assert_array_equal(again.predict(test["momenta"][:20])[0], plain.predict(test["momenta"][:20])[0])
+
+
 def test_emulator_saves_loads_resumes_and_runs_as_a_process(three_jets, tmp_path):
     torch.set_num_threads(2)
     opts = dict(SMALL, members=2, max_epochs=4)

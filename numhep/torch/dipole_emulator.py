@@ -25,7 +25,10 @@ stop after 40 (the best weights are kept), and ensembles of 20 whose mean is the
 and whose standard error is its uncertainty.
 
 ``plain=True`` builds the baseline of the same size: one output, the standardised target
-itself, no dipoles.
+itself, no dipoles.  By default it sees the momenta alone, as the "single" network of Badger &
+Bullock (arXiv:2002.07516) that Maitre & Truong compare with (Sec. 3.1); ``logy_inputs=True``
+gives it the ln y_ij,k too, in which the poles of ln |M|^2 are linear, so that it starts with
+much of what the dipole ansatz brings.
 
 Training checkpoints after every epoch and resumes from the checkpoint; a trained
 emulator saves and loads, and :meth:`DipoleEmulator.as_process` makes it a numhep process,
@@ -138,6 +141,11 @@ class TrainingConfig:
     plain : bool, optional
         Train the baseline of the same size instead: one output, the standardised target
         itself, no dipoles (default False).
+    logy_inputs : bool or None, optional
+        Whether the network sees the standardised ln y_ij,k of the dipoles beside the
+        momenta.  None (the default) follows the paper: yes for the dipole model (Sec. 2.4.1),
+        no for the plain one, which is then the momenta-only "single" network of Badger &
+        Bullock (arXiv:2002.07516) that Sec. 3.1 compares with.
     median_start : bool, optional
         Start the dipole outputs' biases at ``c_start``, every C_ijk at the training set's
         median ``|M|^2`` / sum D (default True); False starts them at zero, Keras' default
@@ -179,6 +187,7 @@ class TrainingConfig:
     stop_patience: int = 40
     penalty: float | None = None  # J of Eq. 2.8; None: default_penalty(n_jets)
     plain: bool = False
+    logy_inputs: bool | None = None  # None: not plain
     median_start: bool = True
     seed: int = 1
     azimuthal_scale: str = "dipoles"
@@ -194,7 +203,7 @@ class TrainingConfig:
 
 
 # fields added to TrainingConfig after checkpoints were written, with the value that reproduces those checkpoints
-_ADDED_FIELDS = {"azimuthal_scale": "dipoles"}
+_ADDED_FIELDS = {"azimuthal_scale": "dipoles", "logy_inputs": True}
 
 
 def _mlp(n_in, hidden, n_out):
@@ -232,7 +241,9 @@ class DipoleEmulator(torch.nn.Module):
     depends on the multiplicity (:func:`default_penalty`). The weights are Glorot-uniform
     (:meth:`reset_member`). The ensemble's mean is the prediction and its standard error the
     uncertainty (:meth:`predict`). ``plain=True`` builds the baseline of the same size: one
-    output, the standardised target itself, no dipoles. :func:`train_emulator` builds and
+    output, the standardised target itself, no dipoles (and with ``logy_inputs=False`` the
+    momenta as its only input, Badger & Bullock's "single" network, arXiv:2002.07516).
+    :func:`train_emulator` builds and
     trains one from a data set; a trained emulator saves and loads (:meth:`save`,
     :meth:`load`), and :meth:`as_process` makes it a numhep process for ``numhep.me``.
 
@@ -270,11 +281,15 @@ class DipoleEmulator(torch.nn.Module):
     azimuthal_scale : str, optional
         G_ab of the azimuthal terms (:meth:`pair_scale`): ``"dipoles"`` (default), the
         pair's g -> g g dipoles, or ``"pair_invariant"``, 16 pi alpha_s C_A / s_ab.
+    logy_inputs : bool, optional
+        Give the networks the standardised ln y_ij,k beside the momenta (default True;
+        :class:`TrainingConfig` leaves them out of plain networks, as the paper's baseline).
 
     Attributes
     ----------
     members : torch.nn.ModuleList
-        The networks: input 4 n_jets + r, output r + 2 q (1 when plain).
+        The networks: input 4 n_jets + r (4 n_jets without ln y inputs), output r + 2 q
+        (1 when plain).
     history : list of tuple
         Set by :func:`train_emulator`: (member, epoch, validation loss, validation MSE,
         training points per second) of every epoch.
@@ -310,19 +325,21 @@ class DipoleEmulator(torch.nn.Module):
     """
 
     def __init__(self, n_jets, table, gluon_pairs, scales, hidden=PAPER_HIDDEN, members=20, plain=False,
-                 alpha_s=_cs.ALPHA_S, process=None, azimuthal_scale="dipoles"):
+                 alpha_s=_cs.ALPHA_S, process=None, azimuthal_scale="dipoles", logy_inputs=True):
         super().__init__()
         if azimuthal_scale not in AZIMUTHAL_SCALES:
             raise ValueError(f"azimuthal_scale must be one of {AZIMUTHAL_SCALES}, got {azimuthal_scale!r}")
         self.n_jets, self.plain, self.alpha_s = int(n_jets), bool(plain), float(alpha_s)
         self.azimuthal_scale = azimuthal_scale
+        self.logy_inputs = bool(logy_inputs)
         self.process_name = process
         self.table = np.asarray(table, dtype=np.int64).reshape(-1, 4)
         self.gluon_pairs = np.asarray(gluon_pairs, dtype=np.int64).reshape(-1, 2)
         self.hidden = tuple(hidden)
         r, q = len(self.table), len(self.gluon_pairs)
         n_out = 1 if plain else r + 2 * q
-        self.members = torch.nn.ModuleList(_mlp(4 * n_jets + r, hidden, n_out) for _ in range(members))
+        n_in = 4 * n_jets + (r if self.logy_inputs else 0)
+        self.members = torch.nn.ModuleList(_mlp(n_in, hidden, n_out) for _ in range(members))
         for name, value in scales.items():
             self.register_buffer(name, torch.as_tensor(np.asarray(value, dtype=np.float64)))
         # G_ab: which rows are the g -> g g dipoles of each gluon pair
@@ -371,9 +388,11 @@ class DipoleEmulator(torch.nn.Module):
         Returns
         -------
         torch.Tensor
-            Shape (n, 4 n_jets + r), in the networks' dtype.
+            Shape (n, 4 n_jets + r), or (n, 4 n_jets) without ln y inputs, in the networks' dtype.
         """
         x = (final.reshape(final.shape[0], -1) - self.mom_mean) / self.mom_std
+        if not self.logy_inputs:
+            return x.to(self.members[0][0].weight.dtype)
         ly = (torch.log(y) - self.logy_mean) / self.logy_std
         return torch.cat([x, ly], dim=1).to(self.members[0][0].weight.dtype)
 
@@ -509,7 +528,7 @@ class DipoleEmulator(torch.nn.Module):
         scales = {k: v.numpy() for k, v in self.named_buffers() if k != "pair_rows"}
         return dict(n_jets=self.n_jets, table=self.table, gluon_pairs=self.gluon_pairs, scales=scales,
                     hidden=self.hidden, members=len(self.members), plain=self.plain, alpha_s=self.alpha_s,
-                    process=self.process_name, azimuthal_scale=self.azimuthal_scale)
+                    process=self.process_name, azimuthal_scale=self.azimuthal_scale, logy_inputs=self.logy_inputs)
 
     def save(self, path):
         """Write the emulator (architecture, scales and weights) to a file.
@@ -775,16 +794,18 @@ def train_emulator(data, config: TrainingConfig | None = None, *, checkpoint=Non
     config = TrainingConfig(**{**asdict(config or TrainingConfig()), **overrides})
     if config.penalty is None:
         config = replace(config, penalty=default_penalty(data.n_jets))
+    if config.logy_inputs is None:
+        config = replace(config, logy_inputs=not config.plain)
     train, valid = data.split("train"), data.split("validation")
     if len(train["me"]) < 2 or len(valid["me"]) < 1:
         raise ValueError(f"{data.path}: too few points to train ({len(train['me'])} train, {len(valid['me'])} validation)")
     emu = DipoleEmulator(data.n_jets, data.table, data.gluon_pairs, _scales(train), config.hidden,
                          config.members, config.plain, float(data.attrs["alpha_s"]), str(data.attrs["process"]),
-                         config.azimuthal_scale)
+                         config.azimuthal_scale, config.logy_inputs)
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     emu.to(device)
     state = dict(member=0, finished=[], history=[])
-    # J enters resolved, and a field added after checkpoints were written only when it is not at the value
+    # J and the ln y inputs enter resolved, and a field added after checkpoints were written only when it is not at the value
     # that reproduces them, so that those checkpoints still resume
     ident_config = {k: v for k, v in asdict(config).items() if not (k in _ADDED_FIELDS and _ADDED_FIELDS[k] == v)}
     ident = dict(config=ident_config, data=str(Path(data.path).resolve()), rows=data.rows)
