@@ -119,11 +119,12 @@ def fiducial_report(train, out: Path, decay: str, isr: bool):
 TRANSFERS = {"flow": ("transfer", ""), "transfermer": ("transfermer", "_transfermer"), "cfm": ("transfer_cfm", "_cfm")}
 
 
-def _suffix(transfer_kind: str, network_seed: int) -> str:
-    """The file-name suffix of a setup's checkpoints and MEM pools: the transfer network, and
-    the training seed where it is not the first (so that the runs of several seeds can share
-    one --out and its data)."""
-    return TRANSFERS[transfer_kind][1] + (f"_seed{network_seed}" if network_seed != 1 else "")
+def _suffix(transfer_kind: str, network_seed: int, sampler: str = "cube") -> str:
+    """The file-name suffix of a setup's checkpoints and MEM pools: the transfer network, the
+    sampling network where it is not the hypercube flow, and the training seed where it is not
+    the first (so that several setups can share one --out and its data)."""
+    return (TRANSFERS[transfer_kind][1] + ("_momenta" if sampler == "momenta" else "")
+            + (f"_seed{network_seed}" if network_seed != 1 else ""))
 
 
 def _transfer_network(kind: str, reco, hard, names):
@@ -145,7 +146,7 @@ def _transfer_network(kind: str, reco, hard, names):
 
 
 def train_networks(train, out: Path, scale: dict, jet_order: str = "pt", transfer_kind: str = "flow",
-                   network_seed: int = 1):
+                   network_seed: int = 1, sampler_kind: str = "cube"):
     import torch
 
     from numhep.events.thj_dataset import hard_features, reco_features
@@ -168,10 +169,21 @@ def train_networks(train, out: Path, scale: dict, jet_order: str = "pt", transfe
     clf = AcceptanceClassifier(hard_all, layers=3, units=64)
     clf.fit(hard_all, torch.from_numpy(train.accepted.astype(float)), lr=2e-3,
             checkpoint=out / f"acceptance{seed_tag}.pt", seed=seed + 2, **common)
-    sampler = SamplingNetwork(7, reco, bins=12, layers=3, units=64, uniform_share=0.05)
+    alpha = torch.from_numpy(acc.alpha)
+    if sampler_kind == "momenta":
+        from numhep.integration.cp_factorised_integrand import CPFactorisedIntegrand
+        from numhep.torch.sampling_network import MomentumSamplingNetwork
+
+        # the seven hard features are the momentum coordinates of Eq. 6.31 of t, H and j
+        integrand = CPFactorisedIntegrand("p p > t h j", 13000.0, model="sm_cpv_no_b_mass")
+        sampler = MomentumSamplingNetwork(integrand, hard, reco, alpha, bins=12, layers=3, units=64)
+        target = hard
+    else:
+        sampler = SamplingNetwork(7, reco, bins=12, layers=3, units=64, uniform_share=0.05)
+        target = torch.from_numpy(acc.u_hard)
     # the sampling network trains on the learned transfer probability: one per transfer network
-    sampler.fit(torch.from_numpy(acc.u_hard), reco, torch.from_numpy(acc.alpha), transfer=transfer, hard=hard,
-                lr=2e-3, checkpoint=out / f"sampler{_suffix(transfer_kind, network_seed)}.pt", seed=seed + 3,
+    sampler.fit(target, reco, alpha, transfer=transfer, hard=hard, lr=2e-3,
+                checkpoint=out / f"sampler{_suffix(transfer_kind, network_seed, sampler_kind)}.pt", seed=seed + 3,
                 **common)
     print(f"training of the three networks: {time.time() - t0:.0f} s ({len(reco)} accepted events, "
           f"{len(hard_all)} for the classifier)")
@@ -181,7 +193,7 @@ def train_networks(train, out: Path, scale: dict, jet_order: str = "pt", transfe
 
 
 def mem_pools(test, train, nets, out: Path, scale: dict, vegas_refine: bool = False, jet_order: str = "pt",
-              transfer_kind: str = "flow", network_seed: int = 1):
+              transfer_kind: str = "flow", network_seed: int = 1, sampler_kind: str = "cube"):
     from numhep.events.thj_dataset import reco_features
     from numhep.integration.cp_factorised_integrand import CPFactorisedIntegrand
     from numhep.torch.mem_integral import MEMIntegral
@@ -194,7 +206,8 @@ def mem_pools(test, train, nets, out: Path, scale: dict, vegas_refine: bool = Fa
     mem = MEMIntegral(integrand, sampler, transfer, sigma_fid, acceptance=clf)
     pools = {}
     for deg in TRUTHS_DEG:
-        cache = out / f"mem_alpha{deg:+.0f}{_suffix(transfer_kind, network_seed)}{'_vegas' if vegas_refine else ''}.npz"
+        cache = (out / f"mem_alpha{deg:+.0f}{_suffix(transfer_kind, network_seed, sampler_kind)}"
+                       f"{'_vegas' if vegas_refine else ''}.npz")
         sel = np.flatnonzero(test.accepted & np.isclose(test.alpha, math.radians(deg)))[:scale["pool"]]
         if cache.exists():
             pools[deg] = dict(np.load(cache))
@@ -350,9 +363,17 @@ def main():
     parser.add_argument("--network-seed", type=int, default=1,
                         help="seed of the three networks' training (checkpoints and MEM pools of seeds other than 1 "
                              "are kept apart in --out, so several seeds share its data)")
+    parser.add_argument("--sampler", default="cube", choices=("cube", "momenta"),
+                        help="the sampling network: a flow on the integrand's unit hypercube, or one on the "
+                             "momenta of the thesis's Eq. 6.31 around a linear estimate from the reco features "
+                             "(numhep.torch.MomentumSamplingNetwork)")
     parser.add_argument("--vegas", action="store_true",
                         help="VEGAS refinement of the sampling network's latent space (thesis Sec. 6.4)")
     args = parser.parse_args()
+    if args.network_seed < 1:
+        parser.error(f"--network-seed: expected a positive integer, got {args.network_seed}")
+    if args.vegas and args.sampler != "cube":
+        parser.error("--vegas refines the latent cube of --sampler cube")
     import torch
 
     # numba's kernels and torch's threads share the cores: one torch thread is several times faster here
@@ -369,11 +390,9 @@ def main():
     print(f"data: {len(train.alpha)} training and {len(test.alpha)} test events in {time.time() - t0:.0f} s; "
           f"accepted {train.accepted.mean() * 100:.1f} % (Table 6.1: 13.6 % of the leptonic set)")
     fiducial_report(train, out, args.decay, args.isr)
-    if args.network_seed < 1:
-        parser.error(f"--network-seed: expected a positive integer, got {args.network_seed}")
-    nets = train_networks(train, out, scale, args.jet_order, args.transfer, args.network_seed)
+    nets = train_networks(train, out, scale, args.jet_order, args.transfer, args.network_seed, args.sampler)
     pools = mem_pools(test, train, nets, out, scale, vegas_refine=args.vegas, jet_order=args.jet_order,
-                      transfer_kind=args.transfer, network_seed=args.network_seed)
+                      transfer_kind=args.transfer, network_seed=args.network_seed, sampler_kind=args.sampler)
     pulls(pools, scale, out)
     sign_information(test, pools)
     print(f"\nPNGs in {out}/ (fiducial_cross_section.png, mem_calibration.png); total {time.time() - t0:.0f} s")

@@ -118,7 +118,7 @@ class CPFactorisedIntegrand:
             for a, ka, kb in COUPLING_POINTS
         ]
         first = self.integrands[0]
-        self.dim, self.masses, self.group = first.dim, first.masses, first.group
+        self.dim, self.masses, self.group, self.sqrt_s = first.dim, first.masses, first.group, first.sqrt_s
 
     def __repr__(self):
         return f"<numhep CP-factorised integrand {self.group.text!r}, dim {self.dim}>"

@@ -54,7 +54,7 @@ from numhep.torch.neural_integrator import IntegrationResult, NeuralIntegrator
 from numhep.torch.trainable_channel_maps import TrainableChannelMaps
 from numhep.torch.acceptance_classifier import AcceptanceClassifier
 from numhep.torch.mem_integral import MEMIntegral, MEMResult
-from numhep.torch.sampling_network import SamplingNetwork
+from numhep.torch.sampling_network import MomentumSamplingNetwork, SamplingNetwork
 from numhep.torch.transfer_network import TransferNetwork
 from numhep.torch.transfer_cfm import TransferCFM
 from numhep.torch.transfermer import Transfermer
@@ -80,6 +80,7 @@ __all__ = [
     "IntegrationResult",
     "MEMIntegral",
     "MEMResult",
+    "MomentumSamplingNetwork",
     "NeuralIntegrator",
     "RatioEstimator",
     "RatioTrainer",

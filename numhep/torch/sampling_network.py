@@ -1,4 +1,4 @@
-r"""The sampling network q_phi(x_hard | x_reco, alpha) of the matrix-element method.
+r"""The sampling networks q_phi(x_hard | x_reco, alpha) of the matrix-element method.
 
 Heimel, PhD thesis, Heidelberg 2024, Eqs. 6.25-6.28: the MEM integral over the hard phase
 space is importance-sampled from a conditional flow trained on paired (alpha, x_hard,
@@ -9,17 +9,51 @@ conditioned on the standardised reco features and (cos alpha, sin alpha), mixed 
 uniform share lambda so that the weights stay bounded where the flow is too narrow:
 q = (1 - lambda) g_phi + lambda.  Training on reco events re-sampled from the transfer
 network each epoch (Eqs. 6.37-6.38) is :meth:`SamplingNetwork.fit` with ``transfer``.
+
+:class:`MomentumSamplingNetwork` draws the hard event in the thesis's own coordinates
+instead, the momenta of Eq. 6.31 (:func:`numhep.phasespace.momentum_coordinates_map`), where
+an event lies near what the detector measured; numhep's inverse map gives its point u of the
+hypercube and the density there.
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import torch
 
+from numhep.phasespace.momentum_coordinates import momentum_coordinates, momentum_coordinates_map
 from numhep.torch.flows import HypercubeFlow
 from numhep.torch.minibatch_fit import fit_minibatch
-from numhep.torch.transfer_network import standardisation
+from numhep.torch.transfer_network import TransferNetwork, standardisation
 
-__all__ = ["SamplingNetwork"]
+__all__ = ["MomentumSamplingNetwork", "SamplingNetwork"]
+
+
+def _conditioned(reco, alpha, mean, std):
+    """The condition of a sampling network: standardised reco features and (cos alpha, sin alpha)."""
+    reco = torch.as_tensor(reco, dtype=torch.float64)
+    alpha = torch.as_tensor(alpha, dtype=torch.float64).expand(reco.shape[0])
+    if reco.ndim != 2 or reco.shape[1] != mean.numel():
+        raise ValueError(f"reco: expected shape (n, {mean.numel()}), got {tuple(reco.shape)}")
+    return torch.cat([(reco - mean) / std, torch.cos(alpha)[:, None], torch.sin(alpha)[:, None]], dim=1)
+
+
+def _transfer_refresh(transfer, hard, seed):
+    """The per-epoch re-sampling of the reco features from the transfer network (Heimel, PhD
+    thesis, Heidelberg 2024, Eq. 6.38) for :func:`fit_minibatch`: a stream per epoch, so that
+    a resumed training draws what an uninterrupted one draws."""
+    if hard is None:
+        raise ValueError("fit: re-sampling from the transfer network needs the hard features")
+    hard = torch.as_tensor(hard, dtype=torch.float64)
+
+    def refresh(epoch, data):
+        gen = torch.Generator().manual_seed(1_000_003 * int(seed) + epoch)
+        with torch.no_grad():
+            return data[0], transfer.sample(hard, generator=gen), data[2]
+
+    return refresh
 
 
 class SamplingNetwork(torch.nn.Module):
@@ -63,11 +97,7 @@ class SamplingNetwork(torch.nn.Module):
         self.flow = HypercubeFlow(self.dim, features=reco.shape[1] + 2, bins=bins, layers=layers, units=units)
 
     def _condition(self, reco, alpha):
-        reco = torch.as_tensor(reco, dtype=torch.float64)
-        alpha = torch.as_tensor(alpha, dtype=torch.float64).expand(reco.shape[0])
-        if reco.ndim != 2 or reco.shape[1] != self.mean.numel():
-            raise ValueError(f"reco: expected shape (n, {self.mean.numel()}), got {tuple(reco.shape)}")
-        return torch.cat([(reco - self.mean) / self.std, torch.cos(alpha)[:, None], torch.sin(alpha)[:, None]], dim=1)
+        return _conditioned(reco, alpha, self.mean, self.std)
 
     def flow_log_prob(self, u, reco, alpha):
         """log g_phi(u | x_reco, alpha) of the flow alone, shape (n,).
@@ -225,18 +255,248 @@ class SamplingNetwork(torch.nn.Module):
         """
         tensors = (torch.as_tensor(u, dtype=torch.float64), torch.as_tensor(reco, dtype=torch.float64),
                    torch.as_tensor(alpha, dtype=torch.float64))
-        refresh = None
-        if transfer is not None:
-            if hard is None:
-                raise ValueError("fit: re-sampling from the transfer network needs the hard features")
-            hard = torch.as_tensor(hard, dtype=torch.float64)
-            seed = int(options.get("seed", 1))
-
-            def refresh(epoch, data):
-                # a stream per epoch: a resumed training draws what an uninterrupted one draws
-                gen = torch.Generator().manual_seed(1_000_003 * seed + epoch)
-                with torch.no_grad():
-                    return data[0], transfer.sample(hard, generator=gen), data[2]
-
+        refresh = None if transfer is None else _transfer_refresh(transfer, hard, options.get("seed", 1))
         return fit_minibatch(self, lambda net, x, r, a: -net.flow_log_prob(x, r, a).mean(), tensors,
                              refresh=refresh, **options)
+
+
+class MomentumSamplingNetwork(torch.nn.Module):
+    r"""q_phi(x_hard | x_reco, alpha) in the momentum coordinates of Eq. 6.31, as a density of u.
+
+    Heimel, PhD thesis, Heidelberg 2024, Sec. 6.3: the sampling network draws the hard event
+    in its momenta y = (p_1, ..., p_(k-1), p_k^z) (:func:`numhep.phasespace.momentum_coordinates_map`).
+    The flow models the residual r = y - y_hat(x_reco) of a linear estimate y_hat = [x_reco, 1] A,
+    fitted by least squares on the training set: with Cartesian reco features the photon pair
+    gives p_H and the balance of the visible momenta the neutrino's transverse momentum, so
+    the residual is of the size of the resolution and the unknowns, not of the whole phase
+    space.  It is a Gaussianised conditional spline flow
+    (:class:`~numhep.torch.transfer_network.TransferNetwork`) conditioned on the standardised
+    reco features and (cos alpha, sin alpha), mixed with a Gaussian of twice the residuals'
+    spread so that the weights stay bounded where the flow is too narrow:
+
+    .. math::
+
+        q_y = (1 - \lambda)\, g_\varphi(r | x_\text{reco}, \alpha)
+              + \lambda\, \mathcal{N}(r; m_r, 4 s_r^2).
+
+    A drawn y is an event (momenta, momentum fractions and the measure J_y = dx_1 dx_2
+    dPhi / dy); numhep's inverse map gives its point u and its phase-space weight w(u) =
+    dx_1 dx_2 dPhi / du, so that the density of u is q(u) = q_y(y) w(u) / J_y, the density
+    :class:`~numhep.torch.mem_integral.MEMIntegral` divides by.  A y beyond the collider
+    energy is no event: its row gets u = 1/2 and q = inf, which the MEM integral weighs 0.
+
+    Parameters
+    ----------
+    integrand : CPFactorisedIntegrand or Integrand
+        The hard process's integrand: its ``masses`` (two partons, then the final state),
+        ``sqrt_s`` and ``inverse(momenta, x=...)``.
+    y : torch.Tensor
+        Momentum coordinates of the training set's hard events, shape (n, 3k - 2) (for
+        t H j the seven hard features, :func:`numhep.events.thj_dataset.hard_features`).
+    reco : torch.Tensor
+        Their reco features, shape (n, d): they fix the linear estimate and the standardisation.
+    alpha : torch.Tensor
+        Their CP phases (radians), shape (n,).
+    wide_share : float, optional
+        lambda, the share of the wide Gaussian (default 0.05).
+    bins, layers, units : int, optional
+        The flow's spline bins and sub-networks (defaults 10, 3, 64).
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not fit each other or the integrand's final state.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from numhep.integration.cp_factorised_integrand import CPFactorisedIntegrand
+    >>> from numhep.torch.sampling_network import MomentumSamplingNetwork
+    >>> f = CPFactorisedIntegrand("p p > t h j", 13000.0, model="sm_cpv_no_b_mass")
+    >>> gen = torch.Generator().manual_seed(2)
+    >>> reco = 100.0 * torch.randn(64, 7, generator=gen, dtype=torch.float64)
+    >>> y = reco + 5.0 * torch.randn(64, 7, generator=gen, dtype=torch.float64)
+    >>> q = MomentumSamplingNetwork(f, y, reco, torch.zeros(64), bins=4, layers=1, units=8)
+    >>> u, density = q.sample(reco[:3], 0.0, generator=gen)
+    >>> u.shape, bool((density > 0).all())
+    (torch.Size([3, 7]), True)
+    """
+
+    def __init__(self, integrand, y, reco, alpha, *, wide_share: float = 0.05, bins: int = 10, layers: int = 3,
+                 units: int = 64):
+        super().__init__()
+        y = torch.as_tensor(y, dtype=torch.float64)
+        reco = torch.as_tensor(reco, dtype=torch.float64)
+        masses = np.asarray(integrand.masses[2:], dtype=np.float64)
+        if y.ndim != 2 or y.shape[1] != 3 * masses.size - 2:
+            raise ValueError(f"y: {masses.size} final-state particles need shape (n, {3 * masses.size - 2}), "
+                             f"got {tuple(y.shape)}")
+        if reco.ndim != 2 or reco.shape[0] != y.shape[0] or reco.shape[0] < 2:
+            raise ValueError(f"reco: expected shape ({y.shape[0]}, d), got {tuple(reco.shape)}")
+        if not 0.0 <= wide_share < 1.0:
+            raise ValueError(f"wide_share: expected a number in [0, 1), got {wide_share}")
+        self.integrand, self.masses, self.sqrt_s = integrand, masses, float(integrand.sqrt_s)
+        self.wide_share = float(wide_share)
+        m, s = standardisation(reco)
+        self.register_buffer("mean", m)
+        self.register_buffer("std", s)
+        design = torch.cat([(reco - m) / s, torch.ones(reco.shape[0], 1, dtype=torch.float64)], dim=1)
+        self.register_buffer("estimate", torch.linalg.lstsq(design, y).solution)
+        residual = y - design @ self.estimate
+        self.residual = TransferNetwork(residual, self._condition(reco, alpha), bins=bins, layers=layers,
+                                        units=units)
+
+    def _condition(self, reco, alpha):
+        return _conditioned(reco, alpha, self.mean, self.std)
+
+    def linear_estimate(self, reco):
+        """y_hat(x_reco) = [standardised x_reco, 1] A, the least-squares estimate of the coordinates
+        from the reco features that the flow's residual is taken from, shape (n, 3k - 2).
+
+        Parameters
+        ----------
+        reco : torch.Tensor
+            Reco features, shape (n, d).
+
+        Returns
+        -------
+        torch.Tensor
+            The estimated coordinates in GeV.
+        """
+        reco = torch.as_tensor(reco, dtype=torch.float64)
+        return torch.cat([(reco - self.mean) / self.std, torch.ones(reco.shape[0], 1, dtype=torch.float64)],
+                         dim=1) @ self.estimate
+
+    def log_prob_coordinates(self, y, reco, alpha):
+        """log q_y(y | x_reco, alpha), the mixture's density of the coordinates, shape (n,).
+
+        Parameters
+        ----------
+        y : torch.Tensor
+            Momentum coordinates, shape (n, 3k - 2).
+        reco : torch.Tensor
+            Reco features, shape (n, d).
+        alpha : torch.Tensor
+            CP phases (radians), shape (n,) or a scalar.
+
+        Returns
+        -------
+        torch.Tensor
+            The log densities, in GeV^-(3k - 2).
+        """
+        r = torch.as_tensor(y, dtype=torch.float64) - self.linear_estimate(reco)
+        flow = self.residual.log_prob(r, self._condition(reco, alpha))
+        wide = 2.0 * self.residual.reco_std
+        z = (r - self.residual.reco_mean) / wide
+        gauss = (-0.5 * z * z - torch.log(wide) - 0.5 * math.log(2.0 * math.pi)).sum(dim=1)
+        lam = self.wide_share
+        if lam == 0.0:
+            return flow
+        return torch.logaddexp(flow + math.log1p(-lam), gauss + math.log(lam))
+
+    def _density_of_u(self, y, reco, alpha):
+        """(u, q(u)) of coordinates y: the inverse map and its weight for the events, u = 1/2 and
+        q = inf for rows that are no event."""
+        y_np = y.detach().cpu().numpy()
+        p, x, measure = momentum_coordinates_map(y_np, self.sqrt_s, self.masses)
+        event = measure > 0.0
+        u = np.full((y_np.shape[0], self.integrand.dim), 0.5)
+        q = np.full(y_np.shape[0], np.inf)
+        if event.any():
+            u_ev, w_map = self.integrand.inverse(p[event], x=x[event])
+            log_q = self.log_prob_coordinates(y[torch.from_numpy(event)], reco[torch.from_numpy(event)],
+                                              alpha[torch.from_numpy(event)]).detach().cpu().numpy()
+            u[event] = u_ev
+            q[event] = np.exp(log_q) * w_map / measure[event]
+        return torch.from_numpy(u), torch.from_numpy(q)
+
+    def sample(self, reco, alpha, generator=None):
+        """Draw hard events for the reco rows and return their points u and q(u).
+
+        Parameters
+        ----------
+        reco : torch.Tensor
+            Reco features, shape (n, d).
+        alpha : torch.Tensor
+            CP phases (radians), shape (n,) or a scalar.
+        generator : torch.Generator, optional
+            The random stream.
+
+        Returns
+        -------
+        u : torch.Tensor
+            Shape (n, dim): the events' points of the integrand's unit hypercube (1/2 where
+            the draw is no event).
+        density : torch.Tensor
+            q(u), shape (n,); inf where the draw is no event.
+        """
+        reco = torch.as_tensor(reco, dtype=torch.float64)
+        alpha = torch.as_tensor(alpha, dtype=torch.float64).expand(reco.shape[0])
+        with torch.no_grad():
+            r = self.residual.sample(self._condition(reco, alpha), generator=generator)
+            wide = torch.rand((reco.shape[0],), generator=generator, dtype=torch.float64) < self.wide_share
+            if bool(wide.any()):
+                z = torch.randn(r.shape, generator=generator, dtype=torch.float64)
+                r = torch.where(wide[:, None], self.residual.reco_mean + 2.0 * self.residual.reco_std * z, r)
+            return self._density_of_u(self.linear_estimate(reco) + r, reco, alpha)
+
+    def density(self, u, reco, alpha):
+        """q(u | x_reco, alpha) at points of the integrand's hypercube, shape (n,).
+
+        Parameters
+        ----------
+        u : array_like
+            Points of the unit hypercube, shape (n, dim).
+        reco : torch.Tensor
+            Reco features, shape (n, d).
+        alpha : torch.Tensor
+            CP phases (radians), shape (n,) or a scalar.
+
+        Returns
+        -------
+        torch.Tensor
+            The densities (0 where u gives no event).
+        """
+        reco = torch.as_tensor(reco, dtype=torch.float64)
+        alpha = torch.as_tensor(alpha, dtype=torch.float64).expand(reco.shape[0])
+        u_np = np.asarray(u.detach().cpu().numpy() if torch.is_tensor(u) else u, dtype=np.float64)
+        points = self.integrand.evaluate(u_np)
+        y = momentum_coordinates(points.momenta[:, 2:])
+        _, w_map = self.integrand.inverse(points.momenta, x=points.x)
+        _, _, measure = momentum_coordinates_map(y, self.sqrt_s, self.masses)
+        with torch.no_grad():
+            log_q = self.log_prob_coordinates(torch.from_numpy(y), reco, alpha).numpy()
+        ok = points.inside & (measure > 0)
+        return torch.from_numpy(np.where(ok, np.exp(log_q) * w_map / np.where(ok, measure, 1.0), 0.0))
+
+    def fit(self, y, reco, alpha, *, transfer=None, hard=None, **options) -> list:
+        """Train the flow by maximum likelihood on paired (y, x_reco, alpha) (Heimel, PhD thesis, Heidelberg 2024, Eq. 6.27).
+
+        Parameters
+        ----------
+        y : torch.Tensor
+            The hard events' momentum coordinates, shape (n, 3k - 2).
+        reco : torch.Tensor
+            Their reco features, shape (n, d).
+        alpha : torch.Tensor
+            Their CP phases, shape (n,).
+        transfer : TransferDensity, optional
+            Re-sample ``reco`` from the transfer network at every epoch (Eqs. 6.37-6.38); needs ``hard``.
+        hard : torch.Tensor, optional
+            The hard features the transfer network is conditioned on, shape (n, d_hard).
+        **options
+            Options of :func:`numhep.torch.minibatch_fit.fit_minibatch`.
+
+        Returns
+        -------
+        list of float
+            The loss of every epoch.
+        """
+        tensors = (torch.as_tensor(y, dtype=torch.float64), torch.as_tensor(reco, dtype=torch.float64),
+                   torch.as_tensor(alpha, dtype=torch.float64))
+        refresh = None if transfer is None else _transfer_refresh(transfer, hard, options.get("seed", 1))
+
+        def loss(net, y_, r_, a_):
+            return -net.residual.log_prob(y_ - net.linear_estimate(r_), net._condition(r_, a_)).mean()
+
+        return fit_minibatch(self, loss, tensors, refresh=refresh, **options)
