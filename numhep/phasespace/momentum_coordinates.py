@@ -24,8 +24,8 @@ def _momentum_coordinates_map(xp, y, sqrt_s, masses):
     """Lab-frame momenta, momentum fractions and measure from the coordinates of Eq. 6.31.
 
     Heimel, PhD thesis, Heidelberg 2024, Eq. 6.31: for k final-state particles,
-    y = (p_1, ..., p_(k-1), p_k^z) in GeV; p_k^(x,y) = -sum_(j<k) p_j^(x,y), E_j =
-    sqrt(``|p_j|``^2 + m_j^2), x_(1,2) = (sum E_j +- sum p_j^z) / sqrt(s), and
+    y = (p_1, ..., p_(k-1), p_k^z) in GeV; p_k^(x,y) = -sum_(j<k) p_j^(x,y), the energies on
+    the mass shells, x_(1,2) = (sum E_j +- sum p_j^z) / sqrt(s), and
 
     .. math::
 
