@@ -11,54 +11,32 @@ import math
 
 from numhep.kernels import momentum_coordinates as fwd
 from numhep.kernels._target import adjoint_of
+from numhep.kernels.momentum_coordinates import particle, transverse_recoil
 
 
 @adjoint_of(fwd.momentum_coordinates_map)
 def momentum_coordinates_map_vjp(i, y, sqrt_s, masses, gp, gx, gweight, gy):
     k = masses.shape[0]
     rs = sqrt_s[i]
-    # the forward pass again: the sums, the energies and the weight
-    qx = 0.0
-    qy = 0.0
+    qx, qy = transverse_recoil(i, y, k)
     e_sum = 0.0
     pz_sum = 0.0
+    inv = 1.0
     for j in range(k):
-        if j < k - 1:
-            px, py, pz = y[i, 3 * j], y[i, 3 * j + 1], y[i, 3 * j + 2]
-            qx += px
-            qy += py
-        else:
-            px, py, pz = -qx, -qy, y[i, 3 * k - 3]
-        e_sum += math.sqrt(px * px + py * py + pz * pz + masses[j] * masses[j])
+        e, px, py, pz = particle(i, y, j, k, qx, qy, masses[j])
+        e_sum += e
         pz_sum += pz
+        inv /= 2.0 * e
     x1 = (e_sum + pz_sum) / rs
     x2 = (e_sum - pz_sum) / rs
+    w = (2.0 * math.pi) ** (4 - 3 * k) * 2.0 / (rs * rs) * inv if x1 <= 1.0 and x2 <= 1.0 else 0.0
     half = 0.5 * rs
     g1 = gx[i, 0] + half * (gp[i, 0, 0] + gp[i, 0, 3])
     g2 = gx[i, 1] + half * (gp[i, 1, 0] - gp[i, 1, 3])
-    qx = 0.0
-    qy = 0.0
-    for j in range(k - 1):
-        qx += y[i, 3 * j]
-        qy += y[i, 3 * j + 1]
-    w = 0.0
-    if x1 <= 1.0 and x2 <= 1.0:
-        inv = 1.0
-        for j in range(k):
-            if j < k - 1:
-                px, py, pz = y[i, 3 * j], y[i, 3 * j + 1], y[i, 3 * j + 2]
-            else:
-                px, py, pz = -qx, -qy, y[i, 3 * k - 3]
-            inv /= 2.0 * math.sqrt(px * px + py * py + pz * pz + masses[j] * masses[j])
-        w = (2.0 * math.pi) ** (4 - 3 * k) * 2.0 / (rs * rs) * inv
     last_x = 0.0
     last_y = 0.0
     for j in range(k):
-        if j < k - 1:
-            px, py, pz = y[i, 3 * j], y[i, 3 * j + 1], y[i, 3 * j + 2]
-        else:
-            px, py, pz = -qx, -qy, y[i, 3 * k - 3]
-        e = math.sqrt(px * px + py * py + pz * pz + masses[j] * masses[j])
+        e, px, py, pz = particle(i, y, j, k, qx, qy, masses[j])
         ge = gp[i, j + 2, 0] + (g1 + g2) / rs - gweight[i] * w / e
         cx = gp[i, j + 2, 1] + ge * px / e
         cy = gp[i, j + 2, 2] + ge * py / e

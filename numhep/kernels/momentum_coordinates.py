@@ -19,7 +19,28 @@ Adjoint: :mod:`numhep.adjoint.momentum_coordinates`.
 
 import math
 
-from numhep.kernels._target import kernel
+from numhep.kernels._target import device, kernel
+
+
+@device(inline=True)
+def transverse_recoil(i, y, k):
+    """(q_x, q_y) = sum_(j<k) p_j^(x,y): minus the last particle's transverse momentum."""
+    qx = 0.0
+    qy = 0.0
+    for j in range(k - 1):
+        qx += y[i, 3 * j]
+        qy += y[i, 3 * j + 1]
+    return qx, qy
+
+
+@device(inline=True)
+def particle(i, y, j, k, qx, qy, m):
+    """(E, p_x, p_y, p_z) of final-state particle j of mass m (the last one balances q)."""
+    if j < k - 1:
+        px, py, pz = y[i, 3 * j], y[i, 3 * j + 1], y[i, 3 * j + 2]
+    else:
+        px, py, pz = -qx, -qy, y[i, 3 * k - 3]
+    return math.sqrt(px * px + py * py + pz * pz + m * m), px, py, pz
 
 
 @kernel
@@ -28,19 +49,12 @@ def momentum_coordinates_map(i, y, sqrt_s, masses, p, x, weight):
     weight (n,) from the coordinates y (n, 3k - 2)."""
     k = masses.shape[0]
     rs = sqrt_s[i]
-    qx = 0.0
-    qy = 0.0
+    qx, qy = transverse_recoil(i, y, k)
     e_sum = 0.0
     pz_sum = 0.0
     inv = 1.0
     for j in range(k):
-        if j < k - 1:
-            px, py, pz = y[i, 3 * j], y[i, 3 * j + 1], y[i, 3 * j + 2]
-            qx += px
-            qy += py
-        else:
-            px, py, pz = -qx, -qy, y[i, 3 * k - 3]
-        e = math.sqrt(px * px + py * py + pz * pz + masses[j] * masses[j])
+        e, px, py, pz = particle(i, y, j, k, qx, qy, masses[j])
         p[i, j + 2, 0] = e
         p[i, j + 2, 1] = px
         p[i, j + 2, 2] = py
