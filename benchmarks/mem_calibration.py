@@ -116,7 +116,8 @@ def fiducial_report(train, out: Path, decay: str, isr: bool):
 
 
 #: the transfer networks --transfer selects: (checkpoint stem, MEM cache suffix)
-TRANSFERS = {"flow": ("transfer", ""), "transfermer": ("transfermer", "_transfermer"), "cfm": ("transfer_cfm", "_cfm")}
+TRANSFERS = {"flow": ("transfer", ""), "residual": ("transfer_residual", "_residual"),
+             "transfermer": ("transfermer", "_transfermer"), "cfm": ("transfer_cfm", "_cfm")}
 
 
 def _suffix(transfer_kind: str, network_seed: int, sampler: str = "cube") -> str:
@@ -142,7 +143,8 @@ def _transfer_network(kind: str, reco, hard, names):
         return TransferCFM(reco, hard, layers=3, units=64, steps=20)
     from numhep.torch.transfer_network import TransferNetwork
 
-    return TransferNetwork(reco, hard, bins=12, layers=3, units=64)
+    # "residual": around the linear prediction from x_hard, whitened (TransferDensity's linear_residual)
+    return TransferNetwork(reco, hard, bins=12, layers=3, units=64, linear_residual=kind == "residual")
 
 
 def train_networks(train, out: Path, scale: dict, jet_order: str = "pt", transfer_kind: str = "flow",
@@ -164,7 +166,7 @@ def train_networks(train, out: Path, scale: dict, jet_order: str = "pt", transfe
     if network_seed != 1:
         torch.manual_seed(seed)  # the initial weights (seed 1 keeps torch's default start, as earlier runs)
     transfer = _transfer_network(transfer_kind, reco, hard, acc.reco_names)
-    transfer.fit(reco, hard, lr=2e-3 if transfer_kind == "flow" else 1e-3,
+    transfer.fit(reco, hard, lr=2e-3 if transfer_kind in ("flow", "residual") else 1e-3,
                  checkpoint=out / f"{TRANSFERS[transfer_kind][0]}{seed_tag}.pt", seed=seed + 1, **common)
     clf = AcceptanceClassifier(hard_all, layers=3, units=64)
     clf.fit(hard_all, torch.from_numpy(train.accepted.astype(float)), lr=2e-3,
@@ -357,7 +359,8 @@ def main():
                         help="light jets of the hadronic sets by p_T, or the W candidate pair first "
                              "(numhep.events.thj_dataset.reco_features); the networks and MEM pools follow --out")
     parser.add_argument("--transfer", default="flow", choices=tuple(TRANSFERS),
-                        help="the transfer network: the conditional spline flow (Sec. 6.3), the Transfermer "
+                        help="the transfer network: the conditional spline flow (Sec. 6.3), the same around the "
+                             "linear prediction from x_hard with the residuals whitened, the Transfermer "
                              "(Sec. 6.5.2: a transformer over the particles, for the jet combinatorics) or the "
                              "Transfer-CFM (Sec. 6.5.1; its density is an ODE solve, for a GPU)")
     parser.add_argument("--network-seed", type=int, default=1,

@@ -159,7 +159,7 @@ class TransferCFM(TransferDensity):
         gen = torch.Generator().manual_seed(int(options.get("seed", 1)) + 29)
 
         def loss(net, r, hh):
-            x0 = (r - net.reco_mean) / net.reco_std
+            x0 = net.standardise(r, hh)
             eps = torch.randn(x0.shape, generator=gen, dtype=torch.float64)
             t = torch.rand((x0.shape[0],), generator=gen, dtype=torch.float64)
             xt = (1 - t[:, None]) * x0 + t[:, None] * eps

@@ -68,12 +68,23 @@ class TransferDensity(torch.nn.Module, abc.ABC):
     :meth:`fit` minimises -<log p_theta(x_reco | x_hard)> (Heimel, PhD thesis, Heidelberg 2024,
     Eq. 3.34).
 
+    With ``linear_residual`` the standardisation is conditional instead: z = L^-1 (x - x_hat(h))
+    with x_hat = [h_std, 1] B the least-squares linear prediction of the reco features from the
+    standardised hard ones and L the Cholesky factor of the residuals' covariance, and
+    log p(x) = log p(z) - log det L (a shift by a function of the condition has unit Jacobian).
+    Relations that are linear in the features, such as a photon pair that sums to the Higgs
+    momentum within the resolution, then lie along their own axes of z at their own scale,
+    instead of being a thin diagonal sheet that the flow must learn.
+
     Parameters
     ----------
     reco : torch.Tensor
         Reco features of the training set, shape (n, d_reco): they fix the standardisation.
     hard : torch.Tensor
         Hard features of the training set, shape (n, d_hard).
+    linear_residual : bool, optional
+        Standardise conditionally, around the linear prediction from the hard features and
+        with the residuals' full covariance (default False: per-feature mean and spread).
 
     Raises
     ------
@@ -88,7 +99,7 @@ class TransferDensity(torch.nn.Module, abc.ABC):
     True
     """
 
-    def __init__(self, reco, hard):
+    def __init__(self, reco, hard, *, linear_residual: bool = False):
         super().__init__()
         reco, hard = torch.as_tensor(reco, dtype=torch.float64), torch.as_tensor(hard, dtype=torch.float64)
         if reco.ndim != 2 or hard.ndim != 2 or reco.shape[0] != hard.shape[0] or reco.shape[0] < 2:
@@ -97,6 +108,52 @@ class TransferDensity(torch.nn.Module, abc.ABC):
         for name, value in zip(("reco_mean", "reco_std", "hard_mean", "hard_std"),
                                (*standardisation(reco), *standardisation(hard))):
             self.register_buffer(name, value)
+        self.linear_residual = bool(linear_residual)
+        if self.linear_residual:
+            design = self._design(hard)
+            coef = torch.linalg.lstsq(design, reco).solution
+            residual = reco - design @ coef
+            cov = torch.cov(residual.T, correction=0).reshape(reco.shape[1], reco.shape[1])
+            # a floor on the spread keeps the factor regular when a feature is exactly predicted
+            cov = cov + torch.diag((self.reco_std * 1e-6) ** 2)
+            self.register_buffer("residual_coef", coef)
+            self.register_buffer("residual_chol", torch.linalg.cholesky(cov))
+
+    def _design(self, hard):
+        h = (torch.as_tensor(hard, dtype=torch.float64) - self.hard_mean) / self.hard_std
+        return torch.cat([h, torch.ones(h.shape[0], 1, dtype=torch.float64)], dim=1)
+
+    def standardise(self, reco, hard):
+        """The standardised reco features z the subclass models, shape (n, d_reco).
+
+        Parameters
+        ----------
+        reco : torch.Tensor
+            Reco features, shape (n, d_reco).
+        hard : torch.Tensor
+            Hard features, shape (n, d_hard).
+
+        Returns
+        -------
+        torch.Tensor
+            (x - m)/s, or L^-1 (x - x_hat(h)) with ``linear_residual``.
+        """
+        reco = torch.as_tensor(reco, dtype=torch.float64)
+        if not self.linear_residual:
+            return (reco - self.reco_mean) / self.reco_std
+        shifted = reco - self._design(hard) @ self.residual_coef
+        return torch.linalg.solve_triangular(self.residual_chol, shifted.T, upper=False).T
+
+    def _unstandardise(self, z, hard):
+        if not self.linear_residual:
+            return z * self.reco_std + self.reco_mean
+        return z @ self.residual_chol.T + self._design(hard) @ self.residual_coef
+
+    def _log_scale(self):
+        """log |dx/dz|: sum_k log s_k, or log det L with ``linear_residual``."""
+        if not self.linear_residual:
+            return torch.log(self.reco_std).sum()
+        return torch.log(torch.diagonal(self.residual_chol)).sum()
 
     @property
     def reco_dim(self) -> int:
@@ -141,9 +198,9 @@ class TransferDensity(torch.nn.Module, abc.ABC):
             raise ValueError(f"reco, hard: expected shapes (n, {self.reco_dim}) and (n, {self.hard_mean.numel()}), "
                              f"got {tuple(reco.shape)} and {tuple(hard.shape)}")
         finite = torch.isfinite(reco).all(dim=1) & torch.isfinite(hard).all(dim=1)
-        z = (torch.where(finite[:, None], reco, self.reco_mean) - self.reco_mean) / self.reco_std
-        cond = self.condition(torch.where(finite[:, None], hard, self.hard_mean))
-        out = self.standard_log_prob(z, cond) - torch.log(self.reco_std).sum()
+        hard = torch.where(finite[:, None], hard, self.hard_mean)
+        z = self.standardise(torch.where(finite[:, None], reco, self.reco_mean), hard)
+        out = self.standard_log_prob(z, self.condition(hard)) - self._log_scale()
         return torch.where(finite, out, torch.full_like(out, -math.inf))
 
     def sample(self, hard, generator=None):
@@ -161,7 +218,8 @@ class TransferDensity(torch.nn.Module, abc.ABC):
         torch.Tensor
             Reco features, shape (n, d_reco).
         """
-        return self.standard_sample(self.condition(hard), generator) * self.reco_std + self.reco_mean
+        hard = torch.as_tensor(hard, dtype=torch.float64)
+        return self._unstandardise(self.standard_sample(self.condition(hard), generator), hard)
 
     def fit(self, reco, hard, **options) -> list:
         """Train by maximum likelihood, -<log p_theta(x_reco | x_hard)> (Heimel, PhD thesis, Heidelberg 2024, Eq. 3.34).
@@ -194,6 +252,9 @@ class TransferNetwork(TransferDensity):
         Hard features of the training set, shape (n, d_hard).
     bins, layers, units : int, optional
         The flow's spline bins and its sub-networks' depth and width (defaults 10, 3, 64).
+    linear_residual : bool, optional
+        Model the reco features around their linear prediction from the hard ones, whitened
+        with the residuals' covariance (:class:`TransferDensity`; default False).
 
     Examples
     --------
@@ -208,8 +269,9 @@ class TransferNetwork(TransferDensity):
     torch.Size([5, 2])
     """
 
-    def __init__(self, reco, hard, *, bins: int = 10, layers: int = 3, units: int = 64):
-        super().__init__(reco, hard)
+    def __init__(self, reco, hard, *, bins: int = 10, layers: int = 3, units: int = 64,
+                 linear_residual: bool = False):
+        super().__init__(reco, hard, linear_residual=linear_residual)
         self.flow = HypercubeFlow(self.reco_dim, features=self.hard_mean.numel(), bins=bins, layers=layers,
                                   units=units)
 
