@@ -287,9 +287,9 @@ class MomentumSamplingNetwork(torch.nn.Module):
 
     Parameters
     ----------
-    integrand : CPFactorisedIntegrand or Integrand
-        The hard process's integrand: its ``masses`` (two partons, then the final state),
-        ``sqrt_s`` and ``inverse(momenta, x=...)``.
+    integrand : CPFactorisedIntegrand
+        The hard process's integrand (the one the MEM integral evaluates): its ``masses``
+        (two partons, then the final state), ``sqrt_s``, ``evaluate`` and ``inverse``.
     y : torch.Tensor
         Momentum coordinates of the training set's hard events, shape (n, 3k - 2) (for
         t H j the seven hard features, :func:`numhep.events.thj_dataset.hard_features`).
