@@ -31,7 +31,14 @@ with a VEGAS grid per event (Sec. 6.4; its MEM results are cached apart from the
 
     python benchmarks/mem_calibration.py [--out mem_out] [--paper | --quick | --tiny]
                                          [--decay hadronic] [--shower] [--isr] [--vegas]
-                                         [--transfer flow|transfermer|cfm] [--jet-order pt|w_pair]
+                                         [--transfer flow|residual|transfermer|cfm] [--jet-order pt|w_pair]
+                                         [--sampler cube|momenta] [--network-seed K]
+
+``--transfer residual --sampler momenta`` is the setup to use on the leptonic set: the transfer
+flow around its linear prediction from x_hard and the sampling network in the momenta of
+Eq. 6.31.  At ``--quick`` scale it brings the median error per event at 2000 samples from
+69 % to 5.7 %, and the |alpha| pulls to those of the exact hard-process likelihood
+(docs/guide/matrix_element_method.rst).
 
 The default scale runs in about half an hour on one core: data 5 min, training 5 min, the MEM
 integral of the three pools of 500 events 8 min (0.32 s per event).
