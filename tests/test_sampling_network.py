@@ -85,7 +85,7 @@ def test_momentum_sampler_learns_the_residual_and_its_training_loss_falls(thj_in
     alpha = torch.rand(n, generator=gen, dtype=torch.float64)
     q = MomentumSamplingNetwork(thj_integrand, y, reco, alpha, bins=6, layers=2, units=16)
     # the linear estimate has found y in the reco features: residuals far narrower than y
-    residual = y - q.linear_estimate(reco)
+    residual = y - q.linear_estimate(reco, alpha)
     assert float(residual.std()) < 0.2 * float(y.std())
     losses = q.fit(y, reco, alpha, epochs=6, batch_size=100, lr=3e-3, seed=2)
     assert losses[-1] < losses[0] - 0.05, losses

@@ -31,13 +31,14 @@ from numhep.torch.transfer_network import TransferNetwork, standardisation
 __all__ = ["MomentumSamplingNetwork", "SamplingNetwork"]
 
 
-def _conditioned(reco, alpha, mean, std):
-    """The condition of a sampling network: standardised reco features and (cos alpha, sin alpha)."""
+def _with_phase(reco, alpha, features: int):
+    """The condition of a sampling network: the reco features (n, features), checked, and
+    (cos alpha, sin alpha)."""
     reco = torch.as_tensor(reco, dtype=torch.float64)
+    if reco.ndim != 2 or reco.shape[1] != features:
+        raise ValueError(f"reco: expected shape (n, {features}), got {tuple(reco.shape)}")
     alpha = torch.as_tensor(alpha, dtype=torch.float64).expand(reco.shape[0])
-    if reco.ndim != 2 or reco.shape[1] != mean.numel():
-        raise ValueError(f"reco: expected shape (n, {mean.numel()}), got {tuple(reco.shape)}")
-    return torch.cat([(reco - mean) / std, torch.cos(alpha)[:, None], torch.sin(alpha)[:, None]], dim=1)
+    return torch.cat([reco, torch.cos(alpha)[:, None], torch.sin(alpha)[:, None]], dim=1)
 
 
 def _transfer_refresh(transfer, hard, seed):
@@ -97,7 +98,8 @@ class SamplingNetwork(torch.nn.Module):
         self.flow = HypercubeFlow(self.dim, features=reco.shape[1] + 2, bins=bins, layers=layers, units=units)
 
     def _condition(self, reco, alpha):
-        return _conditioned(reco, alpha, self.mean, self.std)
+        cond = _with_phase(reco, alpha, self.mean.numel())
+        return torch.cat([(cond[:, :-2] - self.mean) / self.std, cond[:, -2:]], dim=1)
 
     def flow_log_prob(self, u, reco, alpha):
         """log g_phi(u | x_reco, alpha) of the flow alone, shape (n,).
@@ -265,19 +267,18 @@ class MomentumSamplingNetwork(torch.nn.Module):
 
     Heimel, PhD thesis, Heidelberg 2024, Sec. 6.3: the sampling network draws the hard event
     in its momenta y = (p_1, ..., p_(k-1), p_k^z) (:func:`numhep.phasespace.momentum_coordinates_map`).
-    The flow models the residual r = y - y_hat(x_reco) of a linear estimate y_hat = [x_reco, 1] A,
-    fitted by least squares on the training set: with Cartesian reco features the photon pair
-    gives p_H and the balance of the visible momenta the neutrino's transverse momentum, so
-    the residual is of the size of the resolution and the unknowns, not of the whole phase
-    space.  It is a Gaussianised conditional spline flow
-    (:class:`~numhep.torch.transfer_network.TransferNetwork`) conditioned on the standardised
-    reco features and (cos alpha, sin alpha), mixed with a Gaussian of twice the residuals'
-    spread so that the weights stay bounded where the flow is too narrow:
+    Its density of y given the condition c = (x_reco, cos alpha, sin alpha) is a
+    :class:`~numhep.torch.transfer_network.TransferNetwork` with ``linear_residual``: the flow
+    models z = L^-1 (y - y_hat(c)), the residual of the least-squares linear estimate y_hat
+    fitted on the training set, whitened with the residuals' covariance L L^T.  With Cartesian
+    reco features the photon pair gives p_H and the balance of the visible momenta the
+    neutrino's transverse momentum, so the residual is of the size of the resolution and the
+    unknowns, not of the whole phase space.  A Gaussian twice as wide as the residuals is
+    mixed in, so that the weights stay bounded where the flow is too narrow:
 
     .. math::
 
-        q_y = (1 - \lambda)\, g_\varphi(r | x_\text{reco}, \alpha)
-              + \lambda\, \mathcal{N}(r; m_r, 4 s_r^2).
+        q_y(y | c) = \frac{(1 - \lambda)\, p_\varphi(z | c) + \lambda\, \mathcal{N}(z; 0, 4)}{\det L}.
 
     A drawn y is an event (momenta, momentum fractions and the measure J_y = dx_1 dx_2
     dPhi / dy); numhep's inverse map gives its point u and its phase-space weight w(u) =
@@ -294,7 +295,8 @@ class MomentumSamplingNetwork(torch.nn.Module):
         Momentum coordinates of the training set's hard events, shape (n, 3k - 2) (for
         t H j the seven hard features, :func:`numhep.events.thj_dataset.hard_features`).
     reco : torch.Tensor
-        Their reco features, shape (n, d): they fix the linear estimate and the standardisation.
+        Their reco features, shape (n, d): with ``alpha`` they fix the linear estimate and
+        the standardisation.
     alpha : torch.Tensor
         Their CP phases (radians), shape (n,).
     wide_share : float, optional
@@ -337,35 +339,41 @@ class MomentumSamplingNetwork(torch.nn.Module):
             raise ValueError(f"wide_share: expected a number in [0, 1), got {wide_share}")
         self.integrand, self.masses, self.sqrt_s = integrand, masses, float(integrand.sqrt_s)
         self.wide_share = float(wide_share)
-        m, s = standardisation(reco)
-        self.register_buffer("mean", m)
-        self.register_buffer("std", s)
-        design = torch.cat([(reco - m) / s, torch.ones(reco.shape[0], 1, dtype=torch.float64)], dim=1)
-        self.register_buffer("estimate", torch.linalg.lstsq(design, y).solution)
-        residual = y - design @ self.estimate
-        self.residual = TransferNetwork(residual, self._condition(reco, alpha), bins=bins, layers=layers,
-                                        units=units)
+        self.reco_features = int(reco.shape[1])
+        self.flow = TransferNetwork(y, _with_phase(reco, alpha, self.reco_features), bins=bins, layers=layers,
+                                    units=units, linear_residual=True)
 
     def _condition(self, reco, alpha):
-        return _conditioned(reco, alpha, self.mean, self.std)
+        return _with_phase(reco, alpha, self.reco_features)
 
-    def linear_estimate(self, reco):
-        """y_hat(x_reco) = [standardised x_reco, 1] A, the least-squares estimate of the coordinates
-        from the reco features that the flow's residual is taken from, shape (n, 3k - 2).
+    def linear_estimate(self, reco, alpha):
+        """y_hat(x_reco, alpha), the least-squares linear estimate of the coordinates that the
+        flow models the residual of, shape (n, 3k - 2).
 
         Parameters
         ----------
         reco : torch.Tensor
             Reco features, shape (n, d).
+        alpha : torch.Tensor
+            CP phases (radians), shape (n,) or a scalar.
 
         Returns
         -------
         torch.Tensor
             The estimated coordinates in GeV.
         """
-        reco = torch.as_tensor(reco, dtype=torch.float64)
-        return torch.cat([(reco - self.mean) / self.std, torch.ones(reco.shape[0], 1, dtype=torch.float64)],
-                         dim=1) @ self.estimate
+        cond = self._condition(reco, alpha)
+        return self.flow.unstandardise(torch.zeros(cond.shape[0], self.flow.reco_dim, dtype=torch.float64), cond)
+
+    def _log_prob_of_standardised(self, z, log_flow):
+        """log q_y from the whitened residual z and the flow's log p(z | c): the wide Gaussian
+        mixed in, and the Jacobian of the whitening."""
+        lam = self.wide_share
+        if lam > 0.0:
+            d = z.shape[1]
+            wide = -0.125 * (z * z).sum(dim=1) - d * (math.log(2.0) + 0.5 * math.log(2.0 * math.pi))
+            log_flow = torch.logaddexp(log_flow + math.log1p(-lam), wide + math.log(lam))
+        return log_flow - self.flow.log_scale()
 
     def log_prob_coordinates(self, y, reco, alpha):
         """log q_y(y | x_reco, alpha), the mixture's density of the coordinates, shape (n,).
@@ -384,34 +392,28 @@ class MomentumSamplingNetwork(torch.nn.Module):
         torch.Tensor
             The log densities, in GeV^-(3k - 2).
         """
-        r = torch.as_tensor(y, dtype=torch.float64) - self.linear_estimate(reco)
-        flow = self.residual.log_prob(r, self._condition(reco, alpha))
-        wide = 2.0 * self.residual.reco_std
-        z = (r - self.residual.reco_mean) / wide
-        gauss = (-0.5 * z * z - torch.log(wide) - 0.5 * math.log(2.0 * math.pi)).sum(dim=1)
-        lam = self.wide_share
-        if lam == 0.0:
-            return flow
-        return torch.logaddexp(flow + math.log1p(-lam), gauss + math.log(lam))
+        cond = self._condition(reco, alpha)
+        z = self.flow.standardise(y, cond)
+        return self._log_prob_of_standardised(z, self.flow.standard_log_prob(z, self.flow.condition(cond)))
 
-    def _density_of_u(self, y, reco, alpha):
-        """(u, q(u)) of coordinates y: the inverse map and its weight for the events, u = 1/2 and
-        q = inf for rows that are no event."""
+    def _density_of_u(self, y, log_q):
+        """(u, q(u)) of coordinates y with log q_y: the inverse map and its weight for the
+        events, u = 1/2 and q = inf for rows that are no event."""
         y_np = y.detach().cpu().numpy()
         p, x, measure = momentum_coordinates_map(y_np, self.sqrt_s, self.masses)
         event = measure > 0.0
         u = np.full((y_np.shape[0], self.integrand.dim), 0.5)
         q = np.full(y_np.shape[0], np.inf)
         if event.any():
-            u_ev, w_map = self.integrand.inverse(p[event], x=x[event])
-            log_q = self.log_prob_coordinates(y[torch.from_numpy(event)], reco[torch.from_numpy(event)],
-                                              alpha[torch.from_numpy(event)]).detach().cpu().numpy()
-            u[event] = u_ev
-            q[event] = np.exp(log_q) * w_map / measure[event]
+            u[event], w_map = self.integrand.inverse(p[event], x=x[event])
+            q[event] = np.exp(log_q.detach().cpu().numpy()[event]) * w_map / measure[event]
         return torch.from_numpy(u), torch.from_numpy(q)
 
     def sample(self, reco, alpha, generator=None):
         """Draw hard events for the reco rows and return their points u and q(u).
+
+        The flow's density of a draw comes from the same pass that draws it; only the rows
+        of the wide Gaussian run the flow once more.
 
         Parameters
         ----------
@@ -430,15 +432,16 @@ class MomentumSamplingNetwork(torch.nn.Module):
         density : torch.Tensor
             q(u), shape (n,); inf where the draw is no event.
         """
-        reco = torch.as_tensor(reco, dtype=torch.float64)
-        alpha = torch.as_tensor(alpha, dtype=torch.float64).expand(reco.shape[0])
         with torch.no_grad():
-            r = self.residual.sample(self._condition(reco, alpha), generator=generator)
-            wide = torch.rand((reco.shape[0],), generator=generator, dtype=torch.float64) < self.wide_share
+            cond = self._condition(reco, alpha)
+            std_cond = self.flow.condition(cond)
+            z, log_flow = self.flow.standard_sample_and_log_prob(std_cond, generator=generator)
+            wide = torch.rand((cond.shape[0],), generator=generator, dtype=torch.float64) < self.wide_share
             if bool(wide.any()):
-                z = torch.randn(r.shape, generator=generator, dtype=torch.float64)
-                r = torch.where(wide[:, None], self.residual.reco_mean + 2.0 * self.residual.reco_std * z, r)
-            return self._density_of_u(self.linear_estimate(reco) + r, reco, alpha)
+                z = torch.where(wide[:, None], 2.0 * torch.randn(z.shape, generator=generator, dtype=torch.float64), z)
+                log_flow[wide] = self.flow.standard_log_prob(z[wide], std_cond[wide])
+            log_q = self._log_prob_of_standardised(z, log_flow)
+            return self._density_of_u(self.flow.unstandardise(z, cond), log_q)
 
     def density(self, u, reco, alpha):
         """q(u | x_reco, alpha) at points of the integrand's hypercube, shape (n,).
@@ -457,8 +460,6 @@ class MomentumSamplingNetwork(torch.nn.Module):
         torch.Tensor
             The densities (0 where u gives no event).
         """
-        reco = torch.as_tensor(reco, dtype=torch.float64)
-        alpha = torch.as_tensor(alpha, dtype=torch.float64).expand(reco.shape[0])
         u_np = np.asarray(u.detach().cpu().numpy() if torch.is_tensor(u) else u, dtype=np.float64)
         points = self.integrand.evaluate(u_np)
         y = momentum_coordinates(points.momenta[:, 2:])
@@ -495,8 +496,5 @@ class MomentumSamplingNetwork(torch.nn.Module):
         tensors = (torch.as_tensor(y, dtype=torch.float64), torch.as_tensor(reco, dtype=torch.float64),
                    torch.as_tensor(alpha, dtype=torch.float64))
         refresh = None if transfer is None else _transfer_refresh(transfer, hard, options.get("seed", 1))
-
-        def loss(net, y_, r_, a_):
-            return -net.residual.log_prob(y_ - net.linear_estimate(r_), net._condition(r_, a_)).mean()
-
-        return fit_minibatch(self, loss, tensors, refresh=refresh, **options)
+        return fit_minibatch(self, lambda net, y_, r_, a_: -net.flow.log_prob(y_, net._condition(r_, a_)).mean(),
+                             tensors, refresh=refresh, **options)

@@ -144,13 +144,29 @@ class TransferDensity(torch.nn.Module, abc.ABC):
         shifted = reco - self._design(hard) @ self.residual_coef
         return torch.linalg.solve_triangular(self.residual_chol, shifted.T, upper=False).T
 
-    def _unstandardise(self, z, hard):
+    def unstandardise(self, z, hard):
+        """The reco features x of standardised ones z, the inverse of :meth:`standardise`.
+
+        Parameters
+        ----------
+        z : torch.Tensor
+            Standardised reco features, shape (n, d_reco).
+        hard : torch.Tensor
+            Hard features, shape (n, d_hard).
+
+        Returns
+        -------
+        torch.Tensor
+            z s + m, or L z + x_hat(h) with ``linear_residual``.
+        """
+        z = torch.as_tensor(z, dtype=torch.float64)
         if not self.linear_residual:
             return z * self.reco_std + self.reco_mean
         return z @ self.residual_chol.T + self._design(hard) @ self.residual_coef
 
-    def _log_scale(self):
-        """log |dx/dz|: sum_k log s_k, or log det L with ``linear_residual``."""
+    def log_scale(self) -> torch.Tensor:
+        """log |dx/dz| of :meth:`unstandardise`, a scalar: sum_k log s_k, or log det L with
+        ``linear_residual``, so that log p(x) = log p(z) - log_scale()."""
         if not self.linear_residual:
             return torch.log(self.reco_std).sum()
         return torch.log(torch.diagonal(self.residual_chol)).sum()
@@ -200,7 +216,7 @@ class TransferDensity(torch.nn.Module, abc.ABC):
         finite = torch.isfinite(reco).all(dim=1) & torch.isfinite(hard).all(dim=1)
         hard = torch.where(finite[:, None], hard, self.hard_mean)
         z = self.standardise(torch.where(finite[:, None], reco, self.reco_mean), hard)
-        out = self.standard_log_prob(z, self.condition(hard)) - self._log_scale()
+        out = self.standard_log_prob(z, self.condition(hard)) - self.log_scale()
         return torch.where(finite, out, torch.full_like(out, -math.inf))
 
     def sample(self, hard, generator=None):
@@ -219,7 +235,7 @@ class TransferDensity(torch.nn.Module, abc.ABC):
             Reco features, shape (n, d_reco).
         """
         hard = torch.as_tensor(hard, dtype=torch.float64)
-        return self._unstandardise(self.standard_sample(self.condition(hard), generator), hard)
+        return self.unstandardise(self.standard_sample(self.condition(hard), generator), hard)
 
     def fit(self, reco, hard, **options) -> list:
         """Train by maximum likelihood, -<log p_theta(x_reco | x_hard)> (Heimel, PhD thesis, Heidelberg 2024, Eq. 3.34).
@@ -283,5 +299,26 @@ class TransferNetwork(TransferDensity):
 
     def standard_sample(self, condition, generator=None):
         """z = Phi^-1(y) of the flow's y ~ g(y | condition)."""
-        y, _ = self.flow.sample(condition.shape[0], condition=condition, generator=generator)
-        return math.sqrt(2.0) * torch.erfinv(2.0 * y.clamp(_EDGE, 1.0 - _EDGE) - 1.0)
+        return self.standard_sample_and_log_prob(condition, generator)[0]
+
+    def standard_sample_and_log_prob(self, condition, generator=None):
+        """z ~ p(z | condition) and log p(z | condition), both from the flow's one inverse pass
+        (what :meth:`standard_log_prob` would give at z, without running the flow again).
+
+        Parameters
+        ----------
+        condition : torch.Tensor
+            Standardised hard features, shape (n, d_hard).
+        generator : torch.Generator, optional
+            The random stream.
+
+        Returns
+        -------
+        z : torch.Tensor
+            Shape (n, d_reco).
+        log_prob : torch.Tensor
+            Shape (n,).
+        """
+        y, g = self.flow.sample(condition.shape[0], condition=condition, generator=generator)
+        z = math.sqrt(2.0) * torch.erfinv(2.0 * y.clamp(_EDGE, 1.0 - _EDGE) - 1.0)
+        return z, torch.log(g) + (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(dim=1)
