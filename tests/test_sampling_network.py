@@ -1,5 +1,7 @@
 """The sampling network q(x_hard | x_reco, alpha) (Heimel, PhD thesis, Heidelberg 2024, Eq. 6.27)."""
 
+import math
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -50,9 +52,16 @@ def thj_integrand():
     return CPFactorisedIntegrand("p p > t h j", 13000.0, model="sm_cpv_no_b_mass")
 
 
-def test_momentum_sampler_is_a_normalised_density_of_u(thj_integrand):
+def _refined(z):
+    """A density on the latent cube, as a VEGAS grid would give: 1 + 0.8 cos(2 pi z_0)."""
+    return 1.0 + 0.8 * torch.cos(2.0 * math.pi * z[:, 0])
+
+
+@pytest.mark.parametrize("latent_density", [None, _refined], ids=["uniform latent", "refined latent"])
+def test_momentum_sampler_is_a_normalised_density_of_u(thj_integrand, latent_density):
     """q(u) = q_y(y) w(u) / J_y integrates over the hypercube to the chance that a draw is an event, and
-    the density of a drawn point is the one recomputed from u alone (through the forward map)."""
+    the density of a drawn point is the one recomputed from u alone (through the forward map), also
+    with the latent points drawn from a refined density (the VEGAS refinement)."""
     import numpy as np
 
     from numhep.torch.sampling_network import MomentumSamplingNetwork
@@ -61,16 +70,22 @@ def test_momentum_sampler_is_a_normalised_density_of_u(thj_integrand):
     y = torch.tensor(np.random.default_rng(1).normal(0.0, 150.0, (400, 7)))
     reco = torch.randn(400, 5, generator=gen, dtype=torch.float64)  # uninformative: a broad density
     q = MomentumSamplingNetwork(thj_integrand, y, reco, torch.zeros(400), bins=4, layers=1, units=8)
-    r0 = reco[:1].expand(6000, 5)
-    u, dens = q.sample(r0, 0.3, generator=gen)
+    q.fit(y, reco, torch.zeros(400), epochs=2, batch_size=100, lr=3e-3, seed=1)  # a flow that is not the identity
+    latent = torch.rand((12000, 7), generator=gen, dtype=torch.float64)
+    if latent_density is not None:  # rejection: latent points with density 1 + 0.8 cos(2 pi z_0)
+        latent = latent[torch.rand(12000, generator=gen, dtype=torch.float64) * 1.8 < _refined(latent)][:6000]
+    r0 = reco[:1].expand(latent.shape[0], 5)
+    u, dens, from_flow = q.sample_latent(latent, r0, 0.3, latent_density=latent_density, generator=gen)
     event = torch.isfinite(dens)
-    assert bool(((u >= 0) & (u <= 1)).all())
-    again = q.density(u[event][:100], r0[:100], 0.3)
-    torch.testing.assert_close(again, dens[event][:100], rtol=1e-10, atol=0.0)
+    assert bool(((u >= 0) & (u <= 1)).all()) and 0.0 < from_flow.double().mean() < 1.0
+    again = q.density(u[event][:100], r0[:100], 0.3, latent_density=latent_density)
+    torch.testing.assert_close(again, dens[event][:100], rtol=1e-9, atol=0.0)
     grid = np.random.default_rng(2).random((6000, 7))
-    values = q.density(grid, r0, 0.3).numpy()
+    values = q.density(grid, r0[:6000], 0.3, latent_density=latent_density).numpy()
     integral, error = values.mean(), values.std() / np.sqrt(len(values))
-    assert abs(integral - event.double().mean().item()) < 4 * error, (integral, error)
+    chance = event.double().mean().item()
+    error = math.hypot(error, math.sqrt(chance * (1 - chance) / len(event)))
+    assert abs(integral - chance) < 4 * error, (integral, chance, error)
 
 
 def test_momentum_sampler_learns_the_residual_and_its_training_loss_falls(thj_integrand):

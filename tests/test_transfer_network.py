@@ -87,15 +87,20 @@ def test_linear_residual_learns_a_photon_pair_that_sums_to_its_parent():
 
 
 def test_a_draw_carries_the_density_the_network_gives_it_and_unstandardise_inverts():
-    """standard_sample_and_log_prob returns log p of its own draw (from the sampling pass) as
-    standard_log_prob computes it again; unstandardise inverts standardise, log_scale is its Jacobian."""
+    """standard_of_latent returns log p of its own point (from the inverse pass) as
+    standard_log_prob computes it again, and latent_of_standard inverts it; unstandardise inverts
+    standardise, and log_scale is its Jacobian."""
     reco, hard = _pairs()
     torch.manual_seed(4)
     net = TransferNetwork(reco, hard, bins=6, layers=2, units=16, linear_residual=True)
     net.fit(reco, hard, epochs=3, batch_size=100, lr=3e-3, seed=1)
     cond = net.condition(hard[:50])
-    z, log_p = net.standard_sample_and_log_prob(cond, generator=torch.Generator().manual_seed(2))
-    torch.testing.assert_close(log_p, net.standard_log_prob(z, cond), rtol=0.0, atol=1e-9)
-    x = net.unstandardise(z, hard[:50])
-    torch.testing.assert_close(net.standardise(x, hard[:50]), z, rtol=0.0, atol=1e-9)
-    torch.testing.assert_close(net.log_prob(x, hard[:50]), log_p - net.log_scale(), rtol=0.0, atol=1e-9)
+    latent = torch.rand((50, 3), generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    with torch.no_grad():
+        z, log_p = net.standard_of_latent(latent, cond)
+        torch.testing.assert_close(log_p, net.standard_log_prob(z, cond), rtol=0.0, atol=1e-9)
+        back, log_again = net.latent_of_standard(z, cond)
+        torch.testing.assert_close(back, latent, rtol=0.0, atol=1e-9)
+        x = net.unstandardise(z, hard[:50])
+        torch.testing.assert_close(net.standardise(x, hard[:50]), z, rtol=0.0, atol=1e-9)
+        torch.testing.assert_close(net.log_prob(x, hard[:50]), log_p - net.log_scale(), rtol=0.0, atol=1e-9)

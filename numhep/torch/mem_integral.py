@@ -338,8 +338,9 @@ class MEMIntegral:
             Refine the sampling network's latent space with a VEGAS grid per event (Heimel, PhD
             thesis, Heidelberg 2024, Sec. 6.4; see the module text), adapted after every
             iteration; the iterations are combined weighted by their (predicted) inverse
-            variances.  Needs
-            a sampler with ``sample_latent`` and ``dim`` (:class:`SamplingNetwork`).  Default False.
+            variances.  Needs a sampler with ``sample_latent`` and ``dim``
+            (:class:`~numhep.torch.sampling_network.SamplingNetwork`,
+            :class:`~numhep.torch.sampling_network.MomentumSamplingNetwork`).  Default False.
         vegas_bins : int, optional
             Bins per latent dimension of the VEGAS grids (default 16).
         progress : bool, optional

@@ -293,24 +293,40 @@ class TransferNetwork(TransferDensity):
 
     def standard_log_prob(self, z, condition):
         """log p(z | condition): the flow's density of y = Phi(z) times the Gaussian's of z."""
-        y = (0.5 * torch.erfc(-z / math.sqrt(2.0))).clamp(_EDGE, 1.0 - _EDGE)
-        normal = (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(dim=1)
-        return self.flow.log_prob(y, condition=condition) + normal
+        return self.latent_of_standard(z, condition)[1]
 
-    def standard_sample(self, condition, generator=None):
-        """z = Phi^-1(y) of the flow's y ~ g(y | condition)."""
-        return self.standard_sample_and_log_prob(condition, generator)[0]
-
-    def standard_sample_and_log_prob(self, condition, generator=None):
-        """z ~ p(z | condition) and log p(z | condition), both from the flow's one inverse pass
-        (what :meth:`standard_log_prob` would give at z, without running the flow again).
+    def latent_of_standard(self, z, condition):
+        """The flow's latent point G(Phi(z)) of standardised reco features z, and log p(z | condition).
 
         Parameters
         ----------
+        z : torch.Tensor
+            Standardised reco features, shape (n, d_reco).
         condition : torch.Tensor
             Standardised hard features, shape (n, d_hard).
-        generator : torch.Generator, optional
-            The random stream.
+
+        Returns
+        -------
+        latent : torch.Tensor
+            Points of the unit cube, shape (n, d_reco).
+        log_prob : torch.Tensor
+            Shape (n,).
+        """
+        y = (0.5 * torch.erfc(-z / math.sqrt(2.0))).clamp(_EDGE, 1.0 - _EDGE)
+        latent, log_g = self.flow(y, condition=condition)
+        return latent, log_g + (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(dim=1)
+
+    def standard_of_latent(self, latent, condition):
+        """z = Phi^-1(G^-1(latent)) of latent points of the flow, and log p(z | condition), from
+        the one inverse pass (what :meth:`standard_log_prob` gives at z, without running the
+        flow again).  Uniform latent points give z ~ p(z | condition).
+
+        Parameters
+        ----------
+        latent : torch.Tensor
+            Points of the unit cube, shape (n, d_reco).
+        condition : torch.Tensor
+            Standardised hard features, shape (n, d_hard).
 
         Returns
         -------
@@ -319,6 +335,12 @@ class TransferNetwork(TransferDensity):
         log_prob : torch.Tensor
             Shape (n,).
         """
-        y, g = self.flow.sample(condition.shape[0], condition=condition, generator=generator)
+        y, log_jac = self.flow.inverse(latent, condition=condition)
         z = math.sqrt(2.0) * torch.erfinv(2.0 * y.clamp(_EDGE, 1.0 - _EDGE) - 1.0)
-        return z, torch.log(g) + (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(dim=1)
+        return z, -log_jac + (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(dim=1)
+
+    def standard_sample(self, condition, generator=None):
+        """z = Phi^-1(y) of the flow's y ~ g(y | condition)."""
+        param = next(self.parameters())
+        latent = torch.rand((condition.shape[0], self.reco_dim), generator=generator, dtype=param.dtype)
+        return self.standard_of_latent(latent.to(param.device), condition)[0]
