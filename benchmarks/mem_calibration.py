@@ -12,7 +12,8 @@ The setup of Heimel, PhD thesis, Heidelberg 2024, Secs. 6.2-6.4 (Fig. 6.14) with
    (Eqs. 6.37-6.38) (:mod:`numhep.torch`); checkpoints let a killed run resume.
 3. The single-pass MEM integral (Eqs. 6.29/6.39) on a grid of alpha for a pool of accepted
    events per truth phase, with the three networks and, from the same samples, without the
-   acceptance network (Eq. 6.30).  The cost per event is printed.
+   acceptance network (Eq. 6.30).  The cost per event is printed, and the cost at the target
+   precision (2 % at every alpha) measured on a few more events.
 4. Pulls (alpha_hat - alpha_truth)/sigma over ``--experiments`` pseudo-experiments of
    ``--size`` events drawn from the pool, for the three-network and the two-network
    likelihood and for the hard-process likelihood of the same events' x_hard (numhep's
@@ -20,7 +21,8 @@ The setup of Heimel, PhD thesis, Heidelberg 2024, Secs. 6.2-6.4 (Fig. 6.14) with
    method can do): mean and width with their errors.  A set whose likelihood prefers the
    mirror minimum, -alpha, has a signed pull of about 2 alpha / sigma; the fraction of such
    sets and the pulls of |alpha| (the curve folded onto alpha >= 0) are printed beside.
-   Without the acceptance network the likelihood is not normalised, and its bias shows.
+   Without the acceptance network the likelihood is not normalised; its bias shows where the
+   acceptance varies across the phase space an event's integral covers (the ISR set).
 
 PNGs: the fiducial cross section and its fit, likelihood curves of 400 events, pull histograms.
 The default data are parton level with the detector smearing (the thesis's leptonic set
@@ -31,17 +33,21 @@ with a VEGAS grid per event (Sec. 6.4; its MEM results are cached apart from the
 
     python benchmarks/mem_calibration.py [--out mem_out] [--paper | --quick | --tiny]
                                          [--decay hadronic] [--shower] [--isr] [--vegas]
-                                         [--transfer flow|residual|transfermer|cfm] [--jet-order pt|w_pair]
-                                         [--sampler cube|momenta] [--network-seed K]
+                                         [--transfer residual|flow|transfermer|cfm] [--jet-order pt|w_pair]
+                                         [--sampler momenta|cube] [--network-seed K]
 
-``--transfer residual --sampler momenta`` is the setup to use on the leptonic set: the transfer
-flow around its linear prediction from x_hard and the sampling network in the momenta of
-Eq. 6.31.  At ``--quick`` scale it brings the median error per event at 2000 samples from
-69 % to 5.7 %, and the |alpha| pulls to those of the exact hard-process likelihood
-(docs/guide/matrix_element_method.rst).
+The default networks are the transfer flow around its linear prediction from x_hard
+(``--transfer residual``) and the sampling network in the momenta of Eq. 6.31 (``--sampler
+momenta``).  On the leptonic set they give the hard-process likelihood's wrong-sign fractions
+and nearly its preference for the true sign; the plain transfer flow with the cube sampler
+(``--transfer flow --sampler cube``), the earlier default, lost a third of the sets at 90
+degrees to the wrong sign (docs/guide/matrix_element_method.rst).
 
-The default scale runs in about half an hour on one core: data 5 min, training 5 min, the MEM
-integral of the three pools of 500 events 8 min (0.32 s per event).
+The default scale runs in about 25 minutes on one core: data 2 min (11 with ``--isr``'s
+shower), training 4 min, the MEM integral of the three pools of 500 events 15 min (0.5 s per
+event at 2000 samples), the cost at the target precision (40 events) 4 min.  The pulls'
+pseudo-experiments share their pool, which the printout quantifies.
+
 ``--paper`` is the thesis's scale (1.3M training events, 10000 samples per iteration) for a
 machine with more cores: the networks run on torch's default device, numhep's integrand on
 the CPU kernels.  ``--quick`` is a third of the default, ``--tiny`` a smoke run of minutes.
@@ -58,17 +64,24 @@ import numpy as np
 
 SCALES = {
     "default": dict(train_events=10_000, test_events=6_000, pool=500, epochs=40, batch=512, samples=500,
-                    max_iterations=4, grid_step=5.0, experiments=100, size=100),
+                    max_iterations=4, grid_step=5.0, experiments=100, size=100, cost_events=40, cost_samples=32_000,
+                    calibration_events=90_000),
     "quick": dict(train_events=4_000, test_events=4_000, pool=300, epochs=30, batch=512, samples=500,
-                  max_iterations=4, grid_step=5.0, experiments=100, size=100),
+                  max_iterations=4, grid_step=5.0, experiments=100, size=100, cost_events=20, cost_samples=32_000,
+                  calibration_events=30_000),
     "paper": dict(train_events=150_000, test_events=60_000, pool=10_000, epochs=100, batch=1024, samples=10_000,
-                  max_iterations=15, grid_step=2.5, experiments=100, size=100),
+                  max_iterations=15, grid_step=2.5, experiments=100, size=100, cost_events=200, cost_samples=150_000,
+                  calibration_events=0),
 }
+#: the relative error of the MEM integral, at every alpha of the grid, that the iterations aim at
+TARGET = 0.02
 TRUTHS_DEG = (0.0, 45.0, 90.0)
 #: fb, A..E of Eq. 6.3 for the thesis's three sets
 TABLE_6_2 = {"leptonic": (4.07e-4, 2.37e-3, -1.22e-3, 1.86e-6, -2.90e-7),
              "hadronic": (1.23e-3, 7.59e-3, -3.78e-3, 1.24e-5, -7.96e-6),
              "hadronic, ISR": (3.06e-3, 2.05e-2, -9.50e-3, 1.90e-5, -5.77e-6)}
+#: per cent of the events after the last cut of Table 6.1, at alpha = 0
+ACCEPTED_TABLE_6_1 = {"leptonic": 5.5, "hadronic": 2.8, "hadronic, ISR": 6.9}
 #: BR(W > mu nu) or BR(W > hadrons) (the u d~ events stand for every hadronic decay), times BR(H > a a)
 BRANCHING = {"leptonic": 0.1086 * 2.27e-3, "hadronic": 0.6741 * 2.27e-3}
 
@@ -154,7 +167,7 @@ def _transfer_network(kind: str, reco, hard, names):
     return TransferNetwork(reco, hard, bins=12, layers=3, units=64, linear_residual=kind == "residual")
 
 
-def train_networks(train, out: Path, scale: dict, jet_order: str = "pt", transfer_kind: str = "flow",
+def train_networks(train, out: Path, scale: dict, integrand, jet_order: str = "pt", transfer_kind: str = "flow",
                    network_seed: int = 1, sampler_kind: str = "cube"):
     import torch
 
@@ -180,11 +193,9 @@ def train_networks(train, out: Path, scale: dict, jet_order: str = "pt", transfe
             checkpoint=out / f"acceptance{seed_tag}.pt", seed=seed + 2, **common)
     alpha = torch.from_numpy(acc.alpha)
     if sampler_kind == "momenta":
-        from numhep.integration.cp_factorised_integrand import CPFactorisedIntegrand
         from numhep.torch.sampling_network import MomentumSamplingNetwork
 
         # the seven hard features are the momentum coordinates of Eq. 6.31 of t, H and j
-        integrand = CPFactorisedIntegrand("p p > t h j", 13000.0, model="sm_cpv_no_b_mass")
         sampler = MomentumSamplingNetwork(integrand, hard, reco, alpha, bins=12, layers=3, units=64)
         target = hard
     else:
@@ -201,22 +212,24 @@ def train_networks(train, out: Path, scale: dict, jet_order: str = "pt", transfe
     return transfer, clf, sampler
 
 
-def mem_pools(test, train, nets, out: Path, scale: dict, vegas_refine: bool = False, jet_order: str = "pt",
-              transfer_kind: str = "flow", network_seed: int = 1, sampler_kind: str = "cube"):
-    from numhep.events.thj_dataset import reco_features
-    from numhep.integration.cp_factorised_integrand import CPFactorisedIntegrand
+def mem_integral(train, nets, integrand):
+    """The MEM integral of the three networks on the hard process's factorised integrand."""
     from numhep.torch.mem_integral import MEMIntegral
 
     transfer, clf, sampler = nets
-    integrand = CPFactorisedIntegrand("p p > t h j", 13000.0, model="sm_cpv_no_b_mass")
     sigmas = {math.radians(d): v[0] for d, v in train.sigma.items()}
     sigma_fid = integrand.sigma_components(train.u_hard, train.alpha, sigmas, accepted=train.accepted)
+    return MEMIntegral(integrand, sampler, transfer, sigma_fid, acceptance=clf)
+
+
+def mem_pools(test, mem, out: Path, scale: dict, vegas_refine: bool = False, jet_order: str = "pt",
+              suffix: str = "", seed_offset: int = 0):
+    from numhep.events.thj_dataset import reco_features
+
     grid = np.radians(np.arange(-180.0, 180.0 + 1e-9, scale["grid_step"]))
-    mem = MEMIntegral(integrand, sampler, transfer, sigma_fid, acceptance=clf)
     pools = {}
     for deg in TRUTHS_DEG:
-        cache = (out / f"mem_alpha{deg:+.0f}{_suffix(transfer_kind, network_seed, sampler_kind)}"
-                       f"{'_vegas' if vegas_refine else ''}.npz")
+        cache = out / f"mem_alpha{deg:+.0f}{suffix}{'_vegas' if vegas_refine else ''}.npz"
         sel = np.flatnonzero(test.accepted & np.isclose(test.alpha, math.radians(deg)))[:scale["pool"]]
         if cache.exists():
             pools[deg] = dict(np.load(cache))
@@ -224,18 +237,51 @@ def mem_pools(test, train, nets, out: Path, scale: dict, vegas_refine: bool = Fa
         events = test.select(sel)
         reco = reco_features(events.x_reco, events.reco_names, jet_order=jet_order)
         res = mem(reco, grid, batch_size=scale["samples"], min_iterations=2, max_iterations=scale["max_iterations"],
-                  target=0.02, bootstrap=30, chunk=8, seed=int(deg) + 5 + 1000 * (network_seed - 1),
+                  target=TARGET, bootstrap=30, chunk=8, seed=int(deg) + 5 + seed_offset,
                   vegas_refine=vegas_refine, progress=True)
         # accepted events follow p_fid = dsigma eps / sigma_fid (Eq. 6.18); eps does not depend on alpha
-        hard_ll = integrand.log_likelihood(events.u_hard, grid, sigma_fid)
+        hard_ll = mem.integrand.log_likelihood(events.u_hard, grid, mem.sigma_fid)
         pools[deg] = dict(grid=grid, three=res.log_likelihood, two=res.log_likelihood_two_networks, hard=hard_ll,
                           rel_err=res.relative_error, samples=res.samples, seconds=np.array(res.seconds),
                           replicas=res.replicas)
         np.savez(cache, **pools[deg])
         print(f"alpha = {deg:g} deg: MEM integral of {len(sel)} events in {res.seconds:.0f} s: "
               f"{res.seconds / len(sel) * 1e3:.0f} ms and {res.samples.mean():.0f} samples per event, "
-              f"{np.mean(res.relative_error.max(axis=1) < 0.02) * 100:.0f} % reached 2 % at every alpha")
+              f"{np.mean(res.relative_error.max(axis=1) < TARGET) * 100:.0f} % reached {TARGET:.0%} at every alpha")
     return pools
+
+
+def cost_at_target(test, mem, out: Path, scale: dict, vegas_refine: bool = False, jet_order: str = "pt",
+                   suffix: str = "", seed_offset: int = 0):
+    """The cost per event of the MEM integral at the target precision: the integral of
+    ``cost_events`` accepted events at 45 degrees, iterated in batches of 1000 samples until the
+    relative error is below TARGET at every alpha of the grid, or ``cost_samples`` are spent.
+    The pools above stop at ``max_iterations`` batches, which is enough for the pulls."""
+    from numhep.events.thj_dataset import reco_features
+
+    cache = out / f"mem_cost{suffix}{'_vegas' if vegas_refine else ''}.npz"
+    if cache.exists():
+        res = dict(np.load(cache))
+    else:
+        sel = np.flatnonzero(test.accepted & np.isclose(test.alpha, math.radians(45.0)))[:scale["cost_events"]]
+        events = test.select(sel)
+        grid = np.radians(np.arange(-180.0, 180.0 + 1e-9, scale["grid_step"]))
+        batch = min(1000, scale["cost_samples"])
+        r = mem(reco_features(events.x_reco, events.reco_names, jet_order=jet_order), grid, batch_size=batch,
+                min_iterations=2, max_iterations=max(2, scale["cost_samples"] // batch), target=TARGET, bootstrap=10,
+                chunk=8, seed=17 + seed_offset, vegas_refine=vegas_refine, progress=True)
+        res = dict(samples=r.samples, error=r.relative_error.max(axis=1), seconds=np.array(r.seconds))
+        np.savez(cache, **res)
+    reached = res["error"] < TARGET
+    n = len(res["samples"])
+    per_event = float(res["seconds"]) / n
+    print(f"\ncost of the MEM integral at {TARGET:.0%} at every alpha{' with VEGAS refinement' if vegas_refine else ''} "
+          f"({n} events at 45 deg, batches of up to 1000 "
+          f"samples, at most {scale['cost_samples']} per event, one core): reached by {reached.mean() * 100:.0f} %; "
+          f"samples per event: median {np.median(res['samples']):.0f}"
+          + (f" ({np.median(res['samples'][reached]):.0f} where reached)" if reached.any() else "")
+          + f"; {per_event:.2f} s per event, {per_event / max(np.mean(res['samples']), 1) * 1e6:.0f} us per sample; "
+          f"median worst error {np.median(res['error']):.3f}")
 
 
 def _summary(v):
@@ -245,45 +291,81 @@ def _summary(v):
             f"median {med:+.2f}, 16-84 % half-width {(hi - lo) / 2:.2f}")
 
 
+def _pull_values(ll, takes, grid, deg):
+    """Signed pulls, pulls of |alpha| and wrong-sign flags of the pseudo-experiments ``takes``
+    (event indices) of the per-event log-likelihoods ``ll`` on ``grid``."""
+    from numhep.torch.mem_integral import pull
+
+    signed, folded, wrong = [], [], []
+    for take in takes:
+        total = -2.0 * ll[take].sum(axis=0)
+        if not np.all(np.isfinite(total)):
+            continue
+        value, best, _ = pull(grid, total - total.min(), math.radians(deg))
+        if np.isfinite(value):
+            signed.append(value)
+        if deg != 0:
+            wrong.append(np.sign(best) != np.sign(deg))
+            value = pull(grid, total - total.min(), math.radians(deg), fold=True)[0]
+            if np.isfinite(value):
+                folded.append(value)
+    return np.array(signed), np.array(folded), np.array(wrong, dtype=bool)
+
+
+def _pull_line(deg, kind, signed, folded, wrong):
+    line = f"  alpha {deg:4.0f} deg, {kind:5s}: {_summary(signed)}, |pull| > 3: {np.mean(np.abs(signed) > 3) * 100:.0f} %"
+    if deg != 0:
+        line += (f"\n  {'':19s}wrong sign in {np.mean(wrong) * 100:.0f} % of the sets; pull of |alpha|: "
+                 f"{_summary(folded)}")
+    return line + f" ({len(signed)} pseudo-experiments)"
+
+
+def hard_calibration(out: Path, scale: dict, physics: dict, mem):
+    """The pull statistic itself, on the exact hard-process likelihood over independent
+    pseudo-experiments: a test set of its own, large enough for ``experiments`` disjoint sets of
+    ``size`` accepted events per phase where the scale allows (the pools of the MEM integral
+    are too small for that; their experiments overlap)."""
+    from numhep.events.thj_dataset import build_thj_dataset
+
+    n = scale["calibration_events"]
+    if n == 0:
+        return
+    big = build_thj_dataset(out / "calibration.h5", alphas_deg=TRUTHS_DEG, n_events=n, seed=3, **physics,
+                            **_generate_options(n))
+    grid = np.radians(np.arange(-180.0, 180.0 + 1e-9, 1.0))
+    print(f"\nthe statistic on the exact hard-process likelihood, over independent pseudo-experiments of "
+          f"{scale['size']} accepted events ({n} events per phase, seed 3):")
+    for deg in TRUTHS_DEG:
+        events = big.select(np.flatnonzero(big.accepted & np.isclose(big.alpha, math.radians(deg))))
+        ll = mem.integrand.log_likelihood(events.u_hard, grid, mem.sigma_fid)
+        sets = min(scale["experiments"], len(ll) // scale["size"])
+        takes = [np.arange(k * scale["size"], (k + 1) * scale["size"]) for k in range(sets)]
+        print(_pull_line(deg, "hard", *_pull_values(ll, takes, grid, deg)))
+
+
 def pulls(pools, scale: dict, out: Path):
     """Signed pulls, the fraction of pseudo-experiments whose best alpha has the wrong sign, and
     the pulls of |alpha| (numhep.torch.mem_integral.pull with fold=True), per likelihood."""
-    from numhep.torch.mem_integral import pull
-
     rng = np.random.default_rng(12)
     table = {}
+    share = scale["size"] / scale["pool"]
     print(f"\npulls over {scale['experiments']} pseudo-experiments of {scale['size']} events drawn from the pool "
-          "(mean and width with their errors; the pool is finite, so the experiments overlap and the widths "
-          "are somewhat narrower than for independent ones).  A set that prefers the wrong sign, alpha -> -alpha, "
-          "gives a signed pull of about 2 alpha / sigma; the pull of |alpha| measures the interval alone:")
+          "(mean and width with their errors).  The experiments share the pool: for an exact likelihood their "
+          f"pulls have a width of about sqrt(1 - size/pool) = {math.sqrt(max(1.0 - share, 0.0)):.2f}, and their "
+          f"mean moves with the pool's own fluctuation, by about sqrt(size/pool) = {math.sqrt(min(share, 1.0)):.2f} "
+          "from pool to pool: judge the networks against the hard-process likelihood of the same events.  A set "
+          "that prefers the wrong sign, alpha -> -alpha, gives a signed pull of about 2 alpha / sigma; the pull of "
+          "|alpha| measures the interval alone:")
     for deg, pool in pools.items():
         grid = pool["grid"]
         n = pool["three"].shape[0]
         takes = [rng.choice(n, size=min(scale["size"], n), replace=False) for _ in range(scale["experiments"])]
         for kind in ("hard", "three", "two"):
-            ll = pool[kind]
-            signed, folded, wrong = [], [], []
-            for take in takes:
-                total = -2.0 * ll[take].sum(axis=0)
-                if not np.all(np.isfinite(total)):
-                    continue
-                value, best, _ = pull(grid, total - total.min(), math.radians(deg))
-                if np.isfinite(value):
-                    signed.append(value)
-                if deg != 0:
-                    wrong.append(np.sign(best) != np.sign(deg))
-                    value = pull(grid, total - total.min(), math.radians(deg), fold=True)[0]
-                    if np.isfinite(value):
-                        folded.append(value)
-            v = np.array(signed)
-            table[(deg, kind)] = v
-            line = f"  alpha {deg:4.0f} deg, {kind:5s}: {_summary(v)}, |pull| > 3: {np.mean(np.abs(v) > 3) * 100:.0f} %"
+            signed, folded, wrong = _pull_values(pool[kind], takes, grid, deg)
+            table[(deg, kind)] = signed
             if deg != 0:
-                f = np.array(folded)
-                table[(deg, kind, "folded")] = f
-                line += (f"\n  {'':19s}wrong sign in {np.mean(wrong) * 100:.0f} % of the sets; pull of |alpha|: "
-                         f"{_summary(f)}")
-            print(line + f" ({len(v)} pseudo-experiments)")
+                table[(deg, kind, "folded")] = folded
+            print(_pull_line(deg, kind, signed, folded, wrong))
     import matplotlib
 
     matplotlib.use("Agg")
@@ -365,25 +447,24 @@ def main():
     parser.add_argument("--jet-order", default="pt", choices=("pt", "w_pair"),
                         help="light jets of the hadronic sets by p_T, or the W candidate pair first "
                              "(numhep.events.thj_dataset.reco_features); the networks and MEM pools follow --out")
-    parser.add_argument("--transfer", default="flow", choices=tuple(TRANSFERS),
-                        help="the transfer network: the conditional spline flow (Sec. 6.3), the same around the "
-                             "linear prediction from x_hard with the residuals whitened, the Transfermer "
+    parser.add_argument("--transfer", default="residual", choices=tuple(TRANSFERS),
+                        help="the transfer network: the conditional spline flow (Sec. 6.3) around the linear "
+                             "prediction from x_hard with the residuals whitened (the default), the same on the "
+                             "standardised features alone (flow), the Transfermer "
                              "(Sec. 6.5.2: a transformer over the particles, for the jet combinatorics) or the "
                              "Transfer-CFM (Sec. 6.5.1; its density is an ODE solve, for a GPU)")
     parser.add_argument("--network-seed", type=int, default=1,
                         help="seed of the three networks' training (checkpoints and MEM pools of seeds other than 1 "
                              "are kept apart in --out, so several seeds share its data)")
-    parser.add_argument("--sampler", default="cube", choices=("cube", "momenta"),
-                        help="the sampling network: a flow on the integrand's unit hypercube, or one on the "
-                             "momenta of the thesis's Eq. 6.31 around a linear estimate from the reco features "
-                             "(numhep.torch.MomentumSamplingNetwork)")
+    parser.add_argument("--sampler", default="momenta", choices=("momenta", "cube"),
+                        help="the sampling network: a flow on the momenta of the thesis's Eq. 6.31 around a "
+                             "linear estimate from the reco features (numhep.torch.MomentumSamplingNetwork, the "
+                             "default), or one on the integrand's unit hypercube")
     parser.add_argument("--vegas", action="store_true",
                         help="VEGAS refinement of the sampling network's latent space (thesis Sec. 6.4)")
     args = parser.parse_args()
     if args.network_seed < 1:
         parser.error(f"--network-seed: expected a positive integer, got {args.network_seed}")
-    if args.vegas and args.sampler != "cube":
-        parser.error("--vegas refines the latent cube of --sampler cube")
     import torch
 
     # numba's kernels and torch's threads share the cores: one torch thread is several times faster here
@@ -391,19 +472,32 @@ def main():
     scale = dict(SCALES["paper" if args.paper else "quick" if args.quick else "default"])
     if args.tiny:
         scale.update(train_events=2000, test_events=1500, pool=100, epochs=3, samples=200, max_iterations=2,
-                     grid_step=15.0, experiments=30, size=30)
+                     grid_step=15.0, experiments=30, size=30, cost_events=4, cost_samples=2000,
+                     calibration_events=3000)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     physics = dict(decay=args.decay, shower=args.shower or args.isr, isr=args.isr)
     train, test = build_data(out, scale, physics)
+    table_set = "hadronic, ISR" if (args.decay == "hadronic" and args.isr) else args.decay
     print(f"data: {len(train.alpha)} training and {len(test.alpha)} test events in {time.time() - t0:.0f} s; "
-          f"accepted {train.accepted.mean() * 100:.1f} % (Table 6.1: 13.6 % of the leptonic set)")
+          f"accepted {train.accepted.mean() * 100:.1f} %, at alpha = 0 {train.accepted[train.alpha == 0.0].mean() * 100:.1f} % "
+          f"(Table 6.1, with Delphes's efficiencies: {table_set}, {ACCEPTED_TABLE_6_1[table_set]:.1f} %)")
     fiducial_report(train, out, args.decay, args.isr)
-    nets = train_networks(train, out, scale, args.jet_order, args.transfer, args.network_seed, args.sampler)
-    pools = mem_pools(test, train, nets, out, scale, vegas_refine=args.vegas, jet_order=args.jet_order,
-                      transfer_kind=args.transfer, network_seed=args.network_seed, sampler_kind=args.sampler)
+    from numhep.integration.cp_factorised_integrand import CPFactorisedIntegrand
+
+    integrand = CPFactorisedIntegrand("p p > t h j", 13000.0, model="sm_cpv_no_b_mass")
+    nets = train_networks(train, out, scale, integrand, args.jet_order, args.transfer, args.network_seed,
+                          args.sampler)
+    mem = mem_integral(train, nets, integrand)
+    suffix = _suffix(args.transfer, args.network_seed, args.sampler)
+    seed_offset = 1000 * (args.network_seed - 1)
+    pools = mem_pools(test, mem, out, scale, vegas_refine=args.vegas, jet_order=args.jet_order, suffix=suffix,
+                      seed_offset=seed_offset)
+    cost_at_target(test, mem, out, scale, vegas_refine=args.vegas, jet_order=args.jet_order, suffix=suffix,
+                   seed_offset=seed_offset)
     pulls(pools, scale, out)
+    hard_calibration(out, scale, physics, mem)
     sign_information(test, pools)
     print(f"\nPNGs in {out}/ (fiducial_cross_section.png, mem_calibration.png); total {time.time() - t0:.0f} s")
 
