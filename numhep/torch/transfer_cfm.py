@@ -25,12 +25,10 @@ the standardised Gaussian.
 
 from __future__ import annotations
 
-import math
-
 import torch
 
 from numhep.torch.minibatch_fit import fit_minibatch
-from numhep.torch.transfer_network import TransferDensity
+from numhep.torch.transfer_network import TransferDensity, standard_normal_log_prob
 
 __all__ = ["TransferCFM"]
 
@@ -122,7 +120,7 @@ class TransferCFM(TransferDensity):
             k4, d4 = self._divergence_step(z + h * k3, t + h, condition)
             z = z + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
             total = total + h / 6.0 * (d1 + 2 * d2 + 2 * d3 + d4)
-        return (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(dim=1) + total
+        return standard_normal_log_prob(z) + total
 
     def standard_sample(self, condition, generator=None):
         """A Gaussian point at t = 1 integrated to t = 0, RK4."""

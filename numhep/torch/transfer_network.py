@@ -26,7 +26,7 @@ import torch
 from numhep.torch.flows import HypercubeFlow
 from numhep.torch.minibatch_fit import fit_minibatch
 
-__all__ = ["TransferDensity", "TransferNetwork", "standardisation"]
+__all__ = ["TransferDensity", "TransferNetwork", "standard_normal_log_prob", "standardisation"]
 
 _EDGE = 1e-9
 
@@ -56,6 +56,29 @@ def standardisation(x, floor: float = 1e-6):
     """
     x = torch.as_tensor(x, dtype=torch.float64)
     return x.mean(dim=0), x.std(dim=0, unbiased=False).clamp_min(floor)
+
+
+def standard_normal_log_prob(z):
+    """log N(z; 0, 1) summed over the features: -sum_k (z_k^2 + log 2 pi) / 2, shape (n,).
+
+    Parameters
+    ----------
+    z : torch.Tensor
+        Points, shape (n, d).
+
+    Returns
+    -------
+    torch.Tensor
+        The log densities.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from numhep.torch.transfer_network import standard_normal_log_prob
+    >>> round(float(standard_normal_log_prob(torch.zeros(1, 2, dtype=torch.float64))[0]), 6)
+    -1.837877
+    """
+    return (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(dim=1)
 
 
 class TransferDensity(torch.nn.Module, abc.ABC):
@@ -314,7 +337,7 @@ class TransferNetwork(TransferDensity):
         """
         y = (0.5 * torch.erfc(-z / math.sqrt(2.0))).clamp(_EDGE, 1.0 - _EDGE)
         latent, log_g = self.flow(y, condition=condition)
-        return latent, log_g + (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(dim=1)
+        return latent, log_g + standard_normal_log_prob(z)
 
     def standard_of_latent(self, latent, condition):
         """z = Phi^-1(G^-1(latent)) of latent points of the flow, and log p(z | condition), from
@@ -337,7 +360,7 @@ class TransferNetwork(TransferDensity):
         """
         y, log_jac = self.flow.inverse(latent, condition=condition)
         z = math.sqrt(2.0) * torch.erfinv(2.0 * y.clamp(_EDGE, 1.0 - _EDGE) - 1.0)
-        return z, -log_jac + (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(dim=1)
+        return z, -log_jac + standard_normal_log_prob(z)
 
     def standard_sample(self, condition, generator=None):
         """z = Phi^-1(y) of the flow's y ~ g(y | condition)."""

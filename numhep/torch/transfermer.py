@@ -38,7 +38,7 @@ import math
 import torch
 
 from numhep.torch.flows import HypercubeFlow
-from numhep.torch.transfer_network import TransferDensity
+from numhep.torch.transfer_network import TransferDensity, standard_normal_log_prob
 
 __all__ = ["Transfermer"]
 
@@ -161,7 +161,7 @@ class Transfermer(TransferDensity):
         """log p(z | condition), Eq. 6.40: one transformer pass, then the particle flows on
         y = Phi(z) with the Gaussian's density of z."""
         y = (0.5 * torch.erfc(-z / math.sqrt(2.0))).clamp(_EDGE, 1.0 - _EDGE)
-        normal = (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(dim=1)
+        normal = standard_normal_log_prob(z)
         z_grid = self._grid(z, self._reco_index)
         y_grid = self._grid(y, self._reco_index)
         c = self._conditions(self._memory(condition), z_grid, z_grid.shape[1])
