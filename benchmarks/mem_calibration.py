@@ -34,7 +34,7 @@ with a VEGAS grid per event (Sec. 6.4; its MEM results are cached apart from the
     python benchmarks/mem_calibration.py [--out mem_out] [--paper | --quick | --tiny]
                                          [--decay hadronic] [--shower] [--isr] [--vegas]
                                          [--transfer residual|flow|transfermer|cfm] [--jet-order pt|w_pair]
-                                         [--sampler momenta|cube] [--network-seed K]
+                                         [--sampler momenta|cube] [--network-seed K] [--calibration-events N]
 
 The default networks are the transfer flow around its linear prediction from x_hard
 (``--transfer residual``) and the sampling network in the momenta of Eq. 6.31 (``--sampler
@@ -45,7 +45,9 @@ degrees to the wrong sign (docs/guide/matrix_element_method.rst).
 
 The default scale runs in about 25 minutes on one core: data 2 min (11 with ``--isr``'s
 shower), training 4 min, the MEM integral of the three pools of 500 events 15 min (0.5 s per
-event at 2000 samples), the cost at the target precision (40 events) 4 min.  The pulls'
+event at 2000 samples), the cost at the target precision (40 events) 4 min, and the data of
+the statistic's check on the exact likelihood 3 min (30 with the shower: ``--calibration-events``
+sets its size).  The pulls'
 pseudo-experiments share their pool, which the printout quantifies.
 
 ``--paper`` is the thesis's scale (1.3M training events, 10000 samples per iteration) for a
@@ -460,6 +462,11 @@ def main():
                         help="the sampling network: a flow on the momenta of the thesis's Eq. 6.31 around a "
                              "linear estimate from the reco features (numhep.torch.MomentumSamplingNetwork, the "
                              "default), or one on the integrand's unit hypercube")
+    parser.add_argument("--calibration-events", type=int, default=None,
+                        help="events per truth phase of the test set on which the exact hard-process likelihood's "
+                             "pulls are computed over independent pseudo-experiments (default: 90000, a third with "
+                             "--quick, none with --paper, whose pools are large; 0 skips it; with --shower its data "
+                             "take about 10 minutes per 30000)")
     parser.add_argument("--vegas", action="store_true",
                         help="VEGAS refinement of the sampling network's latent space (thesis Sec. 6.4)")
     args = parser.parse_args()
@@ -474,6 +481,10 @@ def main():
         scale.update(train_events=2000, test_events=1500, pool=100, epochs=3, samples=200, max_iterations=2,
                      grid_step=15.0, experiments=30, size=30, cost_events=4, cost_samples=2000,
                      calibration_events=3000)
+    if args.calibration_events is not None:
+        if args.calibration_events < 0:
+            parser.error(f"--calibration-events: expected a count >= 0, got {args.calibration_events}")
+        scale["calibration_events"] = args.calibration_events
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
