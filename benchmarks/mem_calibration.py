@@ -169,8 +169,8 @@ def _transfer_network(kind: str, reco, hard, names):
     return TransferNetwork(reco, hard, bins=12, layers=3, units=64, linear_residual=kind == "residual")
 
 
-def train_networks(train, out: Path, scale: dict, integrand, jet_order: str = "pt", transfer_kind: str = "flow",
-                   network_seed: int = 1, sampler_kind: str = "cube"):
+def train_networks(train, out: Path, scale: dict, integrand, jet_order: str = "pt", transfer_kind: str = "residual",
+                   network_seed: int = 1, sampler_kind: str = "momenta"):
     import torch
 
     from numhep.events.thj_dataset import hard_features, reco_features
@@ -332,7 +332,7 @@ def hard_calibration(out: Path, scale: dict, physics: dict, mem):
     n = scale["calibration_events"]
     if n == 0:
         return
-    big = build_thj_dataset(out / "calibration.h5", alphas_deg=TRUTHS_DEG, n_events=n, seed=3, **physics,
+    big = build_thj_dataset(out / f"calibration_{n}.h5", alphas_deg=TRUTHS_DEG, n_events=n, seed=3, **physics,
                             **_generate_options(n))
     grid = np.radians(np.arange(-180.0, 180.0 + 1e-9, 1.0))
     print(f"\nthe statistic on the exact hard-process likelihood, over independent pseudo-experiments of "
@@ -341,6 +341,9 @@ def hard_calibration(out: Path, scale: dict, physics: dict, mem):
         events = big.select(np.flatnonzero(big.accepted & np.isclose(big.alpha, math.radians(deg))))
         ll = mem.integrand.log_likelihood(events.u_hard, grid, mem.sigma_fid)
         sets = min(scale["experiments"], len(ll) // scale["size"])
+        if sets < 2:
+            print(f"  alpha {deg:4.0f} deg: {len(ll)} accepted events, too few for two sets; raise --calibration-events")
+            continue
         takes = [np.arange(k * scale["size"], (k + 1) * scale["size"]) for k in range(sets)]
         print(_pull_line(deg, "hard", *_pull_values(ll, takes, grid, deg)))
 
