@@ -22,7 +22,9 @@ The setup of Heimel, PhD thesis, Heidelberg 2024, Secs. 6.2-6.4 (Fig. 6.14) with
    mirror minimum, -alpha, has a signed pull of about 2 alpha / sigma; the fraction of such
    sets and the pulls of |alpha| (the curve folded onto alpha >= 0) are printed beside.
    Without the acceptance network the likelihood is not normalised; its bias shows where the
-   acceptance varies across the phase space an event's integral covers (the ISR set).
+   acceptance varies across the phase space an event's integral covers (the ISR set).  The
+   acceptance closure compares <epsilon> over the networks' posterior with epsilon at the
+   true x_hard, which must agree on average.
 
 PNGs: the fiducial cross section and its fit, likelihood curves of 400 events, pull histograms.
 The default data are parton level with the detector smearing (the thesis's leptonic set
@@ -410,6 +412,37 @@ def pulls(pools, scale: dict, out: Path):
     plt.close(fig)
 
 
+def acceptance_closure(test, pools, mem):
+    """Whether the networks' posterior of x_hard puts the acceptance where the truth has it.
+
+    exp(log p_three - log p_two) of an event is <epsilon> over its posterior, and averaged over
+    accepted events at the true phase it must equal the average of epsilon at their true
+    x_hard (the law of total expectation).  Where the two differ, the transfer network places
+    the posterior in the wrong acceptance, and the acceptance network's alpha-dependence
+    (printed at a few phases) tilts the three-network likelihood by as much."""
+    import torch
+
+    from numhep.events.thj_dataset import hard_features
+
+    print("\nacceptance closure: epsilon at the true x_hard against <epsilon> over the networks' posterior, "
+          "averaged over each pool (equal for a correct posterior), and <epsilon> at other phases:")
+    for deg, pool in pools.items():
+        sel = np.flatnonzero(test.accepted & np.isclose(test.alpha, math.radians(deg)))[:pool["three"].shape[0]]
+        with torch.no_grad():
+            eps = mem.acceptance(torch.from_numpy(hard_features(test.select(sel).x_hard))).cpu().numpy()
+        post = np.exp(pool["three"] - pool["two"])
+        ok = np.all(np.isfinite(post), axis=1)
+        grid = pool["grid"]
+
+        def at(a):
+            return post[ok, int(np.argmin(np.abs(grid - math.radians(a))))]
+
+        diff = at(deg) - eps[ok]  # paired: the two share each event's x_reco
+        others = ", ".join(f"{a:+.0f}: {at(a).mean():.4f}" for a in (-90.0, -45.0, 0.0, 45.0, 90.0) if a != deg)
+        print(f"  alpha {deg:4.0f} deg: epsilon(x_hard) {eps[ok].mean():.4f}, <epsilon> at the truth {at(deg).mean():.4f}, "
+              f"difference {diff.mean():+.4f} +- {diff.std() / math.sqrt(ok.sum()):.4f}; <epsilon> at {others}")
+
+
 def sign_information(test, pools):
     """How much of the information on the sign of alpha each level keeps.  The mean sign of the
     triple product O (numhep.events.thj_dataset.cp_odd_triple_product) flips with
@@ -511,6 +544,8 @@ def main():
     cost_at_target(test, mem, out, scale, vegas_refine=args.vegas, jet_order=args.jet_order, suffix=suffix,
                    seed_offset=seed_offset)
     pulls(pools, scale, out)
+    if mem.acceptance is not None:
+        acceptance_closure(test, pools, mem)
     hard_calibration(out, scale, physics, mem)
     sign_information(test, pools)
     print(f"\nPNGs in {out}/ (fiducial_cross_section.png, mem_calibration.png); total {time.time() - t0:.0f} s")
