@@ -104,3 +104,15 @@ def test_a_draw_carries_the_density_the_network_gives_it_and_unstandardise_inver
         x = net.unstandardise(z, hard[:50])
         torch.testing.assert_close(net.standardise(x, hard[:50]), z, rtol=0.0, atol=1e-9)
         torch.testing.assert_close(net.log_prob(x, hard[:50]), log_p - net.log_scale(), rtol=0.0, atol=1e-9)
+
+
+def test_linear_residual_ignores_a_constant_hard_feature():
+    """A hard feature that is the same for every training event (a single CP phase's sin alpha)
+    standardises to a zero column; the least-squares prediction must not be spoilt by it."""
+    g = torch.Generator().manual_seed(0)
+    hard = 500.0 * torch.randn(600, 7, generator=g, dtype=torch.float64)
+    reco = hard + 10.0 * torch.randn(600, 7, generator=g, dtype=torch.float64)
+    with_constant = torch.cat([hard, torch.zeros(600, 1, dtype=torch.float64)], dim=1)
+    net = TransferNetwork(reco, with_constant, bins=4, layers=1, units=8, linear_residual=True)
+    residual = reco - net.unstandardise(torch.zeros_like(reco), with_constant)
+    assert float(residual.std()) < 11.0

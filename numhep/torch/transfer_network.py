@@ -134,7 +134,9 @@ class TransferDensity(torch.nn.Module, abc.ABC):
         self.linear_residual = bool(linear_residual)
         if self.linear_residual:
             design = self._design(hard)
-            coef = torch.linalg.lstsq(design, reco).solution
+            # gelsd (SVD, a CPU driver): a constant hard feature standardises to a zero column,
+            # which the default QR driver turns into a wrong fit instead of ignoring it
+            coef = torch.linalg.lstsq(design.cpu(), reco.cpu(), driver="gelsd").solution.to(reco.device)
             residual = reco - design @ coef
             cov = torch.cov(residual.T, correction=0).reshape(reco.shape[1], reco.shape[1])
             # a floor on the spread keeps the factor regular when a feature is exactly predicted
