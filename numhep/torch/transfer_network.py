@@ -26,7 +26,8 @@ import torch
 from numhep.torch.flows import HypercubeFlow
 from numhep.torch.minibatch_fit import fit_minibatch
 
-__all__ = ["TransferDensity", "TransferNetwork", "standard_normal_log_prob", "standardisation"]
+__all__ = ["TransferDensity", "TransferNetwork", "gaussian_cdf", "gaussian_quantile", "standard_normal_log_prob",
+           "standardisation"]
 
 _EDGE = 1e-9
 
@@ -79,6 +80,48 @@ def standard_normal_log_prob(z):
     -1.837877
     """
     return (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(dim=1)
+
+
+def gaussian_cdf(z):
+    """y = Phi(z) = erfc(-z / sqrt 2) / 2, kept within [1e-9, 1 - 1e-9] so that a spline flow on
+    the unit cube sees no edge point.
+
+    Parameters
+    ----------
+    z : torch.Tensor
+        Standardised features.
+
+    Returns
+    -------
+    torch.Tensor
+        Points of the unit interval, of the shape of ``z``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from numhep.torch.transfer_network import gaussian_cdf, gaussian_quantile
+    >>> z = torch.tensor([-1.5, 0.0, 2.0], dtype=torch.float64)
+    >>> bool(torch.allclose(gaussian_quantile(gaussian_cdf(z)), z, rtol=0, atol=1e-12))
+    True
+    """
+    return (0.5 * torch.erfc(-z / math.sqrt(2.0))).clamp(_EDGE, 1.0 - _EDGE)
+
+
+def gaussian_quantile(y):
+    """z = Phi^-1(y) = sqrt 2 erfinv(2 y - 1), the inverse of :func:`gaussian_cdf` (y kept
+    within the same bounds).
+
+    Parameters
+    ----------
+    y : torch.Tensor
+        Points of the unit interval.
+
+    Returns
+    -------
+    torch.Tensor
+        Standardised features, of the shape of ``y``.
+    """
+    return math.sqrt(2.0) * torch.erfinv(2.0 * y.clamp(_EDGE, 1.0 - _EDGE) - 1.0)
 
 
 class TransferDensity(torch.nn.Module, abc.ABC):
@@ -145,7 +188,7 @@ class TransferDensity(torch.nn.Module, abc.ABC):
             self.register_buffer("residual_chol", torch.linalg.cholesky(cov))
 
     def _design(self, hard):
-        h = (torch.as_tensor(hard, dtype=torch.float64) - self.hard_mean) / self.hard_std
+        h = self.condition(hard)
         return torch.cat([h, torch.ones(h.shape[0], 1, dtype=torch.float64)], dim=1)
 
     def standardise(self, reco, hard):
@@ -337,8 +380,7 @@ class TransferNetwork(TransferDensity):
         log_prob : torch.Tensor
             Shape (n,).
         """
-        y = (0.5 * torch.erfc(-z / math.sqrt(2.0))).clamp(_EDGE, 1.0 - _EDGE)
-        latent, log_g = self.flow(y, condition=condition)
+        latent, log_g = self.flow(gaussian_cdf(z), condition=condition)
         return latent, log_g + standard_normal_log_prob(z)
 
     def standard_of_latent(self, latent, condition):
@@ -361,7 +403,7 @@ class TransferNetwork(TransferDensity):
             Shape (n,).
         """
         y, log_jac = self.flow.inverse(latent, condition=condition)
-        z = math.sqrt(2.0) * torch.erfinv(2.0 * y.clamp(_EDGE, 1.0 - _EDGE) - 1.0)
+        z = gaussian_quantile(y)
         return z, -log_jac + standard_normal_log_prob(z)
 
     def standard_sample(self, condition, generator=None):

@@ -33,16 +33,14 @@ normal in z.
 
 from __future__ import annotations
 
-import math
-
 import torch
 
 from numhep.torch.flows import HypercubeFlow
-from numhep.torch.transfer_network import TransferDensity, standard_normal_log_prob
+from numhep.torch.transfer_network import (TransferDensity, gaussian_cdf, gaussian_quantile,
+                                          standard_normal_log_prob)
 
 __all__ = ["Transfermer"]
 
-_EDGE = 1e-9
 _COMPONENTS = 4
 
 
@@ -160,7 +158,7 @@ class Transfermer(TransferDensity):
     def standard_log_prob(self, z, condition):
         """log p(z | condition), Eq. 6.40: one transformer pass, then the particle flows on
         y = Phi(z) with the Gaussian's density of z."""
-        y = (0.5 * torch.erfc(-z / math.sqrt(2.0))).clamp(_EDGE, 1.0 - _EDGE)
+        y = gaussian_cdf(z)
         normal = standard_normal_log_prob(z)
         z_grid = self._grid(z, self._reco_index)
         y_grid = self._grid(y, self._reco_index)
@@ -183,10 +181,10 @@ class Transfermer(TransferDensity):
         for i, size in enumerate(self.reco_sizes):
             c = self._conditions(memory, z_grid, i + 1)[:, i]
             y3, _ = self.first.sample(n, condition=c, generator=generator)
-            z3 = math.sqrt(2.0) * torch.erfinv(2.0 * y3.clamp(_EDGE, 1.0 - _EDGE) - 1.0)
+            z3 = gaussian_quantile(y3)
             z4 = torch.zeros(n, 1, dtype=torch.float64, device=device)
             if size == _COMPONENTS:
                 y4, _ = self.fourth.sample(n, condition=torch.cat([c, z3], dim=1), generator=generator)
-                z4 = math.sqrt(2.0) * torch.erfinv(2.0 * y4.clamp(_EDGE, 1.0 - _EDGE) - 1.0)
+                z4 = gaussian_quantile(y4)
             z_grid = torch.cat([z_grid, torch.cat([z3, z4], dim=1)[:, None]], dim=1)
         return torch.cat([z_grid[:, i, :size] for i, size in enumerate(self.reco_sizes)], dim=1)
