@@ -58,6 +58,37 @@ def test_delta_transfer_gives_the_direct_matrix_element_likelihood(integrand):
     np.testing.assert_allclose(res3.log_likelihood, res3.log_likelihood_two_networks, rtol=1e-14)
 
 
+def test_posterior_acceptance_is_epsilon_at_the_point_for_a_delta_transfer_and_above_the_ratio_for_a_wide_one(
+        integrand):
+    u = np.random.default_rng(8).uniform(0.2, 0.8, (40, integrand.dim))
+    u = u[integrand.evaluate(u).weight(ALPHAS).min(axis=1) > 0][:4]
+    sigma = integrand.sigma_components(u, np.zeros(len(u)), {0.0: 0.03})
+
+    def acceptance(h):  # varies with the hard point, so its posterior mean depends on where the posterior lies
+        return 0.1 + 0.8 * h[:, 0] * h[:, 1]
+
+    delta = Gaussian(1e-8)
+    mem = MEMIntegral(integrand, delta, delta, sigma, hard_features=lambda pts, v: v, acceptance=acceptance)
+    res = mem(u, ALPHAS, batch_size=20, min_iterations=2, max_iterations=2, bootstrap=5, seed=3)
+    eps = acceptance(torch.from_numpy(u)).numpy()
+    np.testing.assert_allclose(res.posterior_acceptance, np.repeat(eps[:, None], len(ALPHAS), axis=1), rtol=1e-6)
+    np.testing.assert_allclose(np.exp(res.log_likelihood - res.log_likelihood_two_networks),
+                               res.posterior_acceptance, rtol=1e-6)
+    # a wide posterior: the mean of epsilon over the three-network posterior, E[eps^2] / E[eps] over the
+    # posterior without it, exceeds the likelihood ratio E[eps] (Cauchy-Schwarz on the same samples)
+    wide = Gaussian(0.05)
+    res = MEMIntegral(integrand, wide, wide, sigma, hard_features=lambda pts, v: v, acceptance=acceptance)(
+        u, ALPHAS, batch_size=200, min_iterations=2, max_iterations=2, bootstrap=5, seed=3)
+    ratio = np.exp(res.log_likelihood - res.log_likelihood_two_networks)
+    assert np.isfinite(res.posterior_acceptance).all()
+    assert (res.posterior_acceptance >= ratio * (1 - 1e-12)).all()
+    assert (res.posterior_acceptance - ratio).max() > 1e-3
+    assert ((res.posterior_acceptance > 0.1) & (res.posterior_acceptance < 0.9)).all()
+    # without an acceptance network there is none
+    assert MEMIntegral(integrand, delta, delta, sigma, hard_features=lambda pts, v: v)(
+        u, ALPHAS, batch_size=20, min_iterations=1, max_iterations=1, bootstrap=2).posterior_acceptance is None
+
+
 def test_three_networks_run_end_to_end_on_a_tiny_set(tmp_path, integrand):
     data = build_thj_dataset(tmp_path / "thj.h5", alphas_deg=(0.0, 90.0), n_events=60, n_points=1000,
                              n_iterations=3, n_warmup=1, pilot_points=1000, batch_size=1000, progress=False)
@@ -159,13 +190,28 @@ def mismatched_toy():
     return mem, reco
 
 
+def _toy_posterior_mean_of_u1(reco):
+    """The posterior of u_1 is N(reco_1, w) truncated to [0, 1]: its mean, exact."""
+    w = TOY_WIDTH
+    a, b = -reco[:, 1] / w, (1.0 - reco[:, 1]) / w
+    density = np.exp(-a * a / 2) - np.exp(-b * b / 2)
+    mass = np.array([_phi(y) - _phi(x) for x, y in zip(a, b)])
+    return reco[:, 1] + w * density / math.sqrt(2 * math.pi) / mass
+
+
 def test_vegas_refined_integral_is_unbiased(mismatched_toy):
     mem, reco = mismatched_toy
     exact = _toy_log_likelihood(reco.numpy())
-    options = dict(batch_size=2000, min_iterations=6, max_iterations=6, target=0.0, bootstrap=20, seed=2)
+    options = dict(batch_size=2000, min_iterations=6, max_iterations=6, target=0.0, bootstrap=20, seed=2,
+                   observables=lambda pts, v: v[:, 1])
     plain = mem(reco, ALPHAS, **options)
     refined = mem(reco, ALPHAS, vegas_refine=True, vegas_bins=12, **options)
+    mean_u1 = _toy_posterior_mean_of_u1(reco.numpy())
     for res in (plain, refined):
+        # the posterior mean of u_1 from the same samples; its error is about the integral's times the width
+        assert res.posterior_observables.shape == (2, 1, len(ALPHAS)) and res.posterior_acceptance is None
+        deviation = np.abs(res.posterior_observables[:, 0, 0] - mean_u1)
+        assert np.all(deviation < 4.0 * TOY_WIDTH * res.relative_error[:, 0]), (deviation, res.relative_error[:, 0])
         # f(alpha) cancels against sigma_fid: the same log-likelihood at every alpha, exactly
         np.testing.assert_allclose(res.log_likelihood - res.log_likelihood[:, :1], 0.0, rtol=0, atol=1e-12)
         pulls = (res.log_likelihood[:, 0] - exact) / res.relative_error[:, 0]

@@ -18,7 +18,13 @@ give q, p_theta and epsilon only.  Batches are added until the integral's relati
 below a target at every alpha (iterative integration); bootstrap replicas of the samples give
 the correlated integration error of the likelihood curve.  With an acceptance network the same
 samples also give the two-network integral of Eq. 6.30 (epsilon left out), so that the two
-setups are compared on equal terms.
+setups are compared on equal terms, and also the mean of epsilon over each event's posterior
+p(x_hard | x_reco, alpha) ~ dsigma/du epsilon p_theta (the three networks' integrand): averaged
+over accepted events at their true alpha it equals the mean of epsilon at their true x_hard
+(the law of total expectation), a closure test of the networks' posterior.  The ratio of the
+three- to the two-network likelihood is instead the mean of epsilon over the posterior
+without epsilon, which is lower than that by E[Var(epsilon)] / E[epsilon] per event
+(Cauchy-Schwarz) even for exact networks.
 
 VEGAS refinement of the latent space (Sec. 6.4, ``vegas_refine=True``): the sampling
 network's latent points z, uniform on the unit cube, are drawn instead through a VEGAS grid
@@ -69,6 +75,13 @@ class MEMResult:
         Shape (n, k): the same samples without the acceptance (Eq. 6.30); None without an acceptance network.
     replicas_two_networks : ndarray, optional
         Its bootstrap replicas, shape (n, m, k).
+    posterior_acceptance : ndarray, optional
+        Shape (n, k): the mean of epsilon(x_hard) over each event's three-network posterior
+        p(x_hard | x_reco, alpha) ~ dsigma/du epsilon p_theta, from the same samples; None
+        without an acceptance network.
+    posterior_observables : ndarray, optional
+        Shape (n, m, k): the means of the ``observables`` passed to the integral over the same
+        posterior (the two-network one without an acceptance network); None without them.
 
     Examples
     --------
@@ -87,6 +100,8 @@ class MEMResult:
     seconds: float
     log_likelihood_two_networks: np.ndarray | None = None
     replicas_two_networks: np.ndarray | None = None
+    posterior_acceptance: np.ndarray | None = None
+    posterior_observables: np.ndarray | None = None
 
     def q(self, events=None, *, two_networks: bool = False) -> np.ndarray:
         """q(alpha) = -2 sum_events log p(x_reco | alpha), minus its minimum over the grid.
@@ -269,8 +284,9 @@ class MEMIntegral:
         self.hard_features = hard_features or _thj_features
         self.kappa = (float(kappa_a), float(kappa_b))
 
-    def _integrand_values(self, reco_rows, alpha_rows, basis, gen, grids=None):
-        """(n_rows, k) values of the MEM integrand with and without epsilon, for one batch.
+    def _integrand_values(self, reco_rows, alpha_rows, basis, gen, grids=None, observables=None):
+        """(n_rows, k) values of the MEM integrand without and with epsilon, for one batch, and the
+        rows' posterior moments (n_rows, m): epsilon (with an acceptance network) and the observables.
 
         With ``grids`` (one VEGAS grid per event, the rows in equal blocks per event) the latent
         points are drawn through the grids; then also the rows' bins (n_rows, dim) and whether
@@ -309,11 +325,17 @@ class MEMIntegral:
         factor = np.where(ok, np.exp(np.where(ok, log_t, 0.0)) / np.where(ok, q_np, 1.0), 0.0)
         two = weights * factor[:, None]
         three = two * eps[:, None] if eps is not None else None
-        return two, three, bins, from_flow
+        columns = [] if eps is None else [eps[:, None]]
+        if observables is not None:
+            values = np.asarray(observables(pts, u_np), dtype=np.float64).reshape(u_np.shape[0], -1)
+            columns.append(np.where(ok[:, None], values, 0.0))  # where the weight is zero
+        moments = np.concatenate(columns, axis=1) if columns else np.zeros((u_np.shape[0], 0))
+        return two, three, moments, bins, from_flow
 
     def __call__(self, reco, alphas, *, batch_size: int = 1000, min_iterations: int = 2, max_iterations: int = 10,
                  target: float = 0.02, bootstrap: int = 50, chunk: int = 8, seed: int = 1,
-                 vegas_refine: bool = False, vegas_bins: int = 16, progress: bool = False) -> MEMResult:
+                 vegas_refine: bool = False, vegas_bins: int = 16, progress: bool = False,
+                 observables=None) -> MEMResult:
         """log p(x_reco | alpha) of every event at every alpha of the grid.
 
         Parameters
@@ -345,6 +367,13 @@ class MEMIntegral:
             Bins per latent dimension of the VEGAS grids (default 16).
         progress : bool, optional
             Show a tqdm bar over the events (default False).
+        observables : callable, optional
+            ``observables(points, u) -> (n_rows,)`` or ``(n_rows, m)``: functions of the hard
+            event (``points`` as from the integrand's ``evaluate(u)``, e.g. ``points.momenta``)
+            whose means over each event's posterior p(x_hard | x_reco, alpha), the integrand
+            of the likelihood normalised, are returned in ``posterior_observables`` from the
+            same samples.  Averaged over events drawn at alpha they equal the observables'
+            mean at the events' true x_hard: a closure test of the networks.
 
         Returns
         -------
@@ -376,6 +405,7 @@ class MEMIntegral:
         out = {name: np.zeros((n, k)) for name in ("ll", "err", "ll2")}
         reps = np.zeros((n, bootstrap, k))
         reps2 = np.zeros((n, bootstrap, k)) if with_eps else None
+        posterior = None  # (n, m, k), m known from the first batch: epsilon and the observables
         samples = np.zeros(n, dtype=np.int64)
         gen = torch.Generator().manual_seed(int(seed))
         rng = np.random.default_rng(int(seed))
@@ -389,18 +419,21 @@ class MEMIntegral:
             idx = np.arange(lo, min(n, lo + int(chunk)))
             store_two = [[] for _ in idx]
             store_three = [[] for _ in idx]
+            store_moments = [[] for _ in idx]  # per iteration: sum over its samples of moment x weight, (m, k)
             active = idx.copy()
             grids = {e: VegasGrid(int(self.sampler.dim), int(vegas_bins)) for e in idx} if vegas_refine else None
             for it in range(int(max_iterations)):
                 reco_rows = reco[np.repeat(active, batch_size)]
                 alpha_rows = torch.from_numpy(alphas[rng.integers(k, size=active.size * batch_size)])
-                two, three, bins, from_flow = self._integrand_values(
-                    reco_rows, alpha_rows, basis, gen, [grids[e] for e in active] if vegas_refine else None)
+                two, three, moments, bins, from_flow = self._integrand_values(
+                    reco_rows, alpha_rows, basis, gen, [grids[e] for e in active] if vegas_refine else None,
+                    observables)
                 for pos, e in enumerate(active):
                     rows = slice(pos * batch_size, (pos + 1) * batch_size)
                     store_two[e - lo].append(two[rows])
                     if with_eps:
                         store_three[e - lo].append(three[rows])
+                    store_moments[e - lo].append(moments[rows].T @ (three if with_eps else two)[rows])
                     if vegas_refine:
                         # VEGAS on the latent cube: the squared weights of the flow's points, by their bins
                         main = (three if with_eps else two)[rows, mid]
@@ -432,5 +465,16 @@ class MEMIntegral:
                         second = _blocks(store_two[e - lo], vegas_refine)
                         out["ll2"][e] = np.log(_combined_estimate(second, shares)[0]) - log_sigma
                         reps2[e] = np.log(sum(c @ b for c, b in zip(counts, second))) - log_sigma
+                # the posterior means: the same combination of the moments' sums as of the weights
+                sums = store_moments[e - lo]
+                moment = (sum(sums) / m if not vegas_refine else
+                          sum(c * t / b.shape[0] for c, t, b in zip(shares, sums, blocks)))
+                if posterior is None:
+                    posterior = np.full((n,) + moment.shape, np.nan)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    posterior[e] = np.where(mean > 0, moment / np.where(mean > 0, mean, 1.0), np.nan)
+        if posterior is None:  # no events
+            posterior = np.zeros((0, int(with_eps), k))
         return MEMResult(alphas, out["ll"], reps, out["err"], samples, time.perf_counter() - start,
-                         out["ll2"] if with_eps else None, reps2)
+                         out["ll2"] if with_eps else None, reps2, posterior[:, 0] if with_eps else None,
+                         posterior[:, int(with_eps):] if observables is not None else None)
