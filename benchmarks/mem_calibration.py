@@ -23,8 +23,12 @@ The setup of Heimel, PhD thesis, Heidelberg 2024, Secs. 6.2-6.4 (Fig. 6.14) with
    sets and the pulls of |alpha| (the curve folded onto alpha >= 0) are printed beside.
    Without the acceptance network the likelihood is not normalised; its bias shows where the
    acceptance varies across the phase space an event's integral covers (the ISR set).  The
-   acceptance closure compares <epsilon> over the networks' posterior with epsilon at the
-   true x_hard, which must agree on average.
+   experiments share their pool, so the mean score d log L / d alpha at the truth over the
+   pool is printed too, with an honest error and the pull shift it makes, per likelihood, paired
+   with the hard process, and for the acceptance network's part alone.  The
+   posterior closure compares the means of epsilon and of the sign of the CP-odd triple
+   product over each event's three-network posterior with their values at the true x_hard,
+   which must agree on average.
 
 PNGs: the fiducial cross section and its fit, likelihood curves of 400 events, pull histograms.
 The default data are parton level with the detector smearing (the thesis's leptonic set
@@ -226,6 +230,14 @@ def mem_integral(train, nets, integrand):
     return MEMIntegral(integrand, sampler, transfer, sigma_fid, acceptance=clf)
 
 
+def _sign_of_triple_product(points, u):
+    """sign O of the hard t, H, j (numhep.events.thj_dataset.cp_odd_triple_product): its mean over a
+    posterior says how much of the sign of alpha the networks keep."""
+    from numhep.events.thj_dataset import cp_odd_triple_product
+
+    return np.sign(cp_odd_triple_product(*(points.momenta[:, 2 + j] for j in range(3))))
+
+
 def mem_pools(test, mem, out: Path, scale: dict, vegas_refine: bool = False, jet_order: str = "pt",
               suffix: str = "", seed_offset: int = 0):
     from numhep.events.thj_dataset import reco_features
@@ -237,17 +249,20 @@ def mem_pools(test, mem, out: Path, scale: dict, vegas_refine: bool = False, jet
         sel = np.flatnonzero(test.accepted & np.isclose(test.alpha, math.radians(deg)))[:scale["pool"]]
         if cache.exists():
             pools[deg] = dict(np.load(cache))
-            continue
+            if "posterior_sign" in pools[deg]:
+                continue
+            print(f"{cache.name} was written before the posterior means were stored: integrating again")
         events = test.select(sel)
         reco = reco_features(events.x_reco, events.reco_names, jet_order=jet_order)
         res = mem(reco, grid, batch_size=scale["samples"], min_iterations=2, max_iterations=scale["max_iterations"],
                   target=TARGET, bootstrap=30, chunk=8, seed=int(deg) + 5 + seed_offset,
-                  vegas_refine=vegas_refine, progress=True)
+                  vegas_refine=vegas_refine, progress=True, observables=_sign_of_triple_product)
         # accepted events follow p_fid = dsigma eps / sigma_fid (Eq. 6.18); eps does not depend on alpha
         hard_ll = mem.integrand.log_likelihood(events.u_hard, grid, mem.sigma_fid)
         pools[deg] = dict(grid=grid, three=res.log_likelihood, two=res.log_likelihood_two_networks, hard=hard_ll,
                           rel_err=res.relative_error, samples=res.samples, seconds=np.array(res.seconds),
-                          replicas=res.replicas)
+                          replicas=res.replicas, posterior_eps=res.posterior_acceptance,
+                          posterior_sign=res.posterior_observables[:, 0])
         np.savez(cache, **pools[deg])
         print(f"alpha = {deg:g} deg: MEM integral of {len(sel)} events in {res.seconds:.0f} s: "
               f"{res.seconds / len(sel) * 1e3:.0f} ms and {res.samples.mean():.0f} samples per event, "
@@ -350,6 +365,45 @@ def hard_calibration(out: Path, scale: dict, physics: dict, mem):
         print(_pull_line(deg, "hard", *_pull_values(ll, takes, grid, deg)))
 
 
+def score_test(pools, scale: dict):
+    """The mean score d log p(x | alpha) / d alpha at the true phase, per likelihood.
+
+    Zero in expectation for a correct likelihood, and its error is honest: the events of a
+    pool are independent, while the pseudo-experiments drawn from it are not.  A mean score s
+    moves the mean pull of ``size``-event experiments by about sqrt(size) s / d, d the
+    score's spread per event (the likelihood's Fisher information).  Paired with the exact
+    hard-process likelihood of the same events, each reco-level score has a difference of mean
+    zero too.  The acceptance network's part, the score of log p_three - log p_two (the log of
+    epsilon averaged over the posterior without it), is what moves the three-network pulls
+    away from the two-network ones.  At 45 degrees the score measures |alpha| (the
+    interference term's derivative vanishes there), at 0 and 90 degrees the sign (the cos^2
+    and sin^2 terms' derivatives vanish)."""
+    print(f"\nmean score d log L / d alpha (1/rad) at the true phase over each pool (0 for a correct likelihood), "
+          f"and the shift of the mean pull of {scale['size']}-event experiments it makes:")
+    for deg, pool in pools.items():
+        grid = pool["grid"]
+        k = int(np.argmin(np.abs(grid - math.radians(deg))))
+        if not 0 < k < grid.size - 1:
+            continue
+        scores = {kind: (pool[kind][:, k + 1] - pool[kind][:, k - 1]) / (grid[k + 1] - grid[k - 1])
+                  for kind in ("hard", "three", "two")}
+        ok = np.all([np.isfinite(v) for v in scores.values()], axis=0)
+        scores = {kind: v[ok] for kind, v in scores.items()}
+        # a pull is in units of its likelihood's own width, 1 / sqrt(size * Var(score)) for a correct one
+        spread = {kind: v.std() for kind, v in scores.items()}
+
+        def part(label, score, own):
+            error = score.std() / math.sqrt(score.size)
+            shift = math.sqrt(scale["size"]) / spread[own]
+            return f"{label} {score.mean():+.3f} +- {error:.3f} (pull {shift * score.mean():+.2f} +- {shift * error:.2f})"
+
+        print(f"  alpha {deg:4.0f} deg, {ok.sum()} events: " + "; ".join(part(kind, v, kind) for kind, v in scores.items()))
+        print(f"  {'':20s}paired: " + "; ".join((
+            part("three - hard", scores["three"] - scores["hard"], "three"),
+            part("two - hard", scores["two"] - scores["hard"], "two"),
+            part("three - two (the acceptance network's part)", scores["three"] - scores["two"], "three"))))
+
+
 def pulls(pools, scale: dict, out: Path):
     """Signed pulls, the fraction of pseudo-experiments whose best alpha has the wrong sign, and
     the pulls of |alpha| (numhep.torch.mem_integral.pull with fold=True), per likelihood."""
@@ -412,35 +466,52 @@ def pulls(pools, scale: dict, out: Path):
     plt.close(fig)
 
 
-def acceptance_closure(test, pools, mem):
-    """Whether the networks' posterior of x_hard puts the acceptance where the truth has it.
+def posterior_closure(test, pools, mem):
+    """Whether the networks' posterior of x_hard puts the acceptance and the sign of the triple
+    product where the truth has them.
 
-    exp(log p_three - log p_two) of an event is <epsilon> over its posterior, and averaged over
-    accepted events at the true phase it must equal the average of epsilon at their true
-    x_hard (the law of total expectation).  Where the two differ, the transfer network places
-    the posterior in the wrong acceptance, and the acceptance network's alpha-dependence
-    (printed at a few phases) tilts the three-network likelihood by as much."""
+    The mean of a function g of x_hard over an event's posterior p(x_hard | x_reco, alpha) ~
+    dsigma epsilon p_theta (the three networks' integrand), averaged over accepted events at
+    the true phase, must equal the average of g at their true x_hard (the law of total
+    expectation: those events follow that joint density), and the true values regressed on
+    the posterior means have slope 1 (a posterior too broad gives a slope above 1, one too
+    narrow below; one that knows nothing of g leaves the mean right).  Printed for g = epsilon and
+    g = sign O (O the CP-odd triple product of t, H, j): where the two differ, the networks
+    misplace the posterior.  The ratio exp(log p_three - log p_two) is epsilon averaged over
+    the posterior without epsilon instead, E[eps^2] / E[eps] -> E[eps]: lower by
+    Var(eps) / E[eps] per event even for exact networks (Cauchy-Schwarz), so it is printed
+    beside, not compared."""
     import torch
 
-    from numhep.events.thj_dataset import hard_features
+    from numhep.events.thj_dataset import cp_odd_triple_product, hard_features
 
-    print("\nacceptance closure: epsilon at the true x_hard against <epsilon> over the networks' posterior, "
-          "averaged over each pool (equal for a correct posterior), and <epsilon> at other phases:")
+    print("\nposterior closure: epsilon and sign O at the true x_hard against their means over the three-network "
+          "posterior at the true phase, averaged over each pool (equal for a correct posterior), and the slope of "
+          "the true values on the posterior means (1 for a correct posterior); beside them p_three / p_two, the "
+          "mean of epsilon over the posterior without it (lower by its variance there):")
     for deg, pool in pools.items():
-        sel = np.flatnonzero(test.accepted & np.isclose(test.alpha, math.radians(deg)))[:pool["three"].shape[0]]
+        events = test.select(np.flatnonzero(test.accepted & np.isclose(test.alpha, math.radians(deg)))
+                             [:pool["three"].shape[0]])
         with torch.no_grad():
-            eps = mem.acceptance(torch.from_numpy(hard_features(test.select(sel).x_hard))).cpu().numpy()
-        post = np.exp(pool["three"] - pool["two"])
-        ok = np.all(np.isfinite(post), axis=1)
-        grid = pool["grid"]
+            eps = mem.acceptance(torch.from_numpy(hard_features(events.x_hard))).cpu().numpy()
+        sign = np.sign(cp_odd_triple_product(*(events.x_hard[:, j] for j in range(3))))
+        k = int(np.argmin(np.abs(pool["grid"] - math.radians(deg))))
+        post_eps, post_sign = pool["posterior_eps"][:, k], pool["posterior_sign"][:, k]
+        ratio = np.exp(pool["three"][:, k] - pool["two"][:, k])
+        ok = np.isfinite(post_eps) & np.isfinite(post_sign) & np.isfinite(ratio)
 
-        def at(a):
-            return post[ok, int(np.argmin(np.abs(grid - math.radians(a))))]
+        def paired(post, true):  # the two share each event's x_reco
+            d = post[ok] - true[ok]
+            # E[g_true | x_reco] is the posterior mean: regressed on it, the true values have slope 1
+            p, t = post[ok] - post[ok].mean(), true[ok] - true[ok].mean()
+            slope = (p @ t) / (p @ p)
+            slope_error = np.sqrt(np.mean((t - slope * p) ** 2) / (p @ p))
+            return (f"true {true[ok].mean():+.4f}, posterior {post[ok].mean():+.4f}, "
+                    f"difference {d.mean():+.4f} +- {d.std() / math.sqrt(ok.sum()):.4f}, "
+                    f"slope {slope:.2f} +- {slope_error:.2f}")
 
-        diff = at(deg) - eps[ok]  # paired: the two share each event's x_reco
-        others = ", ".join(f"{a:+.0f}: {at(a).mean():.4f}" for a in (-90.0, -45.0, 0.0, 45.0, 90.0) if a != deg)
-        print(f"  alpha {deg:4.0f} deg: epsilon(x_hard) {eps[ok].mean():.4f}, <epsilon> at the truth {at(deg).mean():.4f}, "
-              f"difference {diff.mean():+.4f} +- {diff.std() / math.sqrt(ok.sum()):.4f}; <epsilon> at {others}")
+        print(f"  alpha {deg:4.0f} deg, {ok.sum()} events: epsilon {paired(post_eps, eps)} "
+              f"(p_three / p_two {ratio[ok].mean():.4f}); sign O {paired(post_sign, sign)}")
 
 
 def sign_information(test, pools):
@@ -544,8 +615,9 @@ def main():
     cost_at_target(test, mem, out, scale, vegas_refine=args.vegas, jet_order=args.jet_order, suffix=suffix,
                    seed_offset=seed_offset)
     pulls(pools, scale, out)
+    score_test(pools, scale)
     if mem.acceptance is not None:
-        acceptance_closure(test, pools, mem)
+        posterior_closure(test, pools, mem)
     hard_calibration(out, scale, physics, mem)
     sign_information(test, pools)
     print(f"\nPNGs in {out}/ (fiducial_cross_section.png, mem_calibration.png); total {time.time() - t0:.0f} s")
