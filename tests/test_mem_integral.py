@@ -84,6 +84,8 @@ def test_posterior_acceptance_is_epsilon_at_the_point_for_a_delta_transfer_and_a
     assert (res.posterior_acceptance >= ratio * (1 - 1e-12)).all()
     assert (res.posterior_acceptance - ratio).max() > 1e-3
     assert ((res.posterior_acceptance > 0.1) & (res.posterior_acceptance < 0.9)).all()
+    with pytest.raises(ValueError, match="observables: expected values of shape"):
+        mem(u, ALPHAS, batch_size=20, min_iterations=1, max_iterations=1, bootstrap=2, observables=lambda pts, v: v[:3])
     # without an acceptance network there is none
     assert MEMIntegral(integrand, delta, delta, sigma, hard_features=lambda pts, v: v)(
         u, ALPHAS, batch_size=20, min_iterations=1, max_iterations=1, bootstrap=2).posterior_acceptance is None

@@ -327,7 +327,11 @@ class MEMIntegral:
         three = two * eps[:, None] if eps is not None else None
         columns = [] if eps is None else [eps[:, None]]
         if observables is not None:
-            values = np.asarray(observables(pts, u_np), dtype=np.float64).reshape(u_np.shape[0], -1)
+            values = np.asarray(observables(pts, u_np), dtype=np.float64)
+            if values.ndim not in (1, 2) or values.shape[0] != u_np.shape[0]:
+                raise ValueError(f"observables: expected values of shape ({u_np.shape[0]},) or ({u_np.shape[0]}, m) "
+                                 f"for {u_np.shape[0]} points, got {values.shape}")
+            values = values.reshape(u_np.shape[0], -1)
             columns.append(np.where(ok[:, None], values, 0.0))  # where the weight is zero
         moments = np.concatenate(columns, axis=1) if columns else np.zeros((u_np.shape[0], 0))
         return two, three, moments, bins, from_flow
@@ -383,7 +387,7 @@ class MEMIntegral:
         Raises
         ------
         ValueError
-            If the shapes or counts are invalid.
+            If the shapes or counts are invalid, or ``observables`` returns values of the wrong shape.
         """
         reco = torch.as_tensor(np.asarray(reco, dtype=np.float64))
         alphas = np.asarray(alphas, dtype=np.float64)
