@@ -474,8 +474,10 @@ def posterior_closure(test, pools, mem):
     dsigma epsilon p_theta (the three networks' integrand), averaged over accepted events at
     the true phase, must equal the average of g at their true x_hard (the law of total
     expectation: those events follow that joint density), and the true values regressed on
-    the posterior means have slope 1 (a posterior too broad gives a slope above 1, one too
-    narrow below; one that knows nothing of g leaves the mean right).  Printed for g = epsilon and
+    the posterior means have slope 1 (posterior means that vary too little from event to event,
+    as from a posterior too broad, give a slope above 1; ones that vary too much, from a
+    posterior too narrow or misplaced event by event, below; a posterior that knows nothing of
+    g still leaves the mean right).  Printed for g = epsilon and
     g = sign O (O the CP-odd triple product of t, H, j): where the two differ, the networks
     misplace the posterior.  The ratio exp(log p_three - log p_two) is epsilon averaged over
     the posterior without epsilon instead, E[eps^2] / E[eps] -> E[eps]: lower by
